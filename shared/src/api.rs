@@ -1,0 +1,440 @@
+//! Wire types of the HTTP contract in `shared/API.md`.
+//!
+//! These are what travels as JSON between the widget, shops, the dashboard and the
+//! worker. Incoming response bodies are *not* decoded straight into these types by the
+//! worker: `validate` reads them loosely first so that every wrong field can be named
+//! in one 422. The widget uses them as they are.
+
+use crate::score::{Category, Score};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where an answer came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    #[default]
+    Web,
+    Email,
+    Link,
+    Api,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Web, Channel::Email, Channel::Link, Channel::Api];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Email => "email",
+            Channel::Link => "link",
+            Channel::Api => "api",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// Who answered, as far as the sender knows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Respondent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl Respondent {
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none() && self.email.is_none()
+    }
+}
+
+/// `POST /v1/responses` as a well-behaved client (the widget) sends it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    pub survey_id: String,
+    pub score: Score,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Respondent::is_empty")]
+    pub respondent: Respondent,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// `201` (or `200` on an idempotent replay) of `POST /v1/responses`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResponseCreated {
+    pub id: String,
+    pub category: Category,
+    /// Lets the same browser add its comment later with `PATCH /v1/responses/{id}`.
+    pub edit_token: String,
+}
+
+/// `PATCH /v1/responses/{id}`: the follow-up comment after the score was stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateResponse {
+    pub edit_token: String,
+    pub comment: String,
+}
+
+/// A stored answer as the admin API shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResponseView {
+    pub id: String,
+    pub survey_id: String,
+    pub score: Score,
+    pub category: Category,
+    pub comment: Option<String>,
+    pub channel: Channel,
+    pub locale: Option<String>,
+    pub page_url: Option<String>,
+    pub respondent: Respondent,
+    pub properties: BTreeMap<String, String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One page of a list; pass `next_cursor` back as `cursor` for the next one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The words of a survey in one language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyTexts {
+    /// "How likely are you to recommend us to a friend or colleague?"
+    pub question: String,
+    /// The follow-up question, worded for what the score said.
+    pub follow_up: FollowUp,
+    pub thanks: String,
+    /// Under 0 and under 10 on the scale.
+    pub low_label: String,
+    pub high_label: String,
+    pub comment_placeholder: String,
+    pub submit: String,
+    pub dismiss: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub detractor: String,
+    pub passive: String,
+    pub promoter: String,
+}
+
+impl FollowUp {
+    pub fn for_category(&self, category: Category) -> &str {
+        match category {
+            Category::Detractor => &self.detractor,
+            Category::Passive => &self.passive,
+            Category::Promoter => &self.promoter,
+        }
+    }
+}
+
+/// How the widget looks on the host page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Theme {
+    /// CSS colour of the selected score and the buttons, `#rrggbb`.
+    pub accent: String,
+    pub position: Position,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme { accent: "#2563eb".into(), position: Position::BottomRight }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Position {
+    #[default]
+    BottomRight,
+    BottomLeft,
+    /// In the page flow, where the script tag stands.
+    Inline,
+}
+
+/// How often one browser may be asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throttle {
+    /// Days to wait after an answer or a dismissal before asking again.
+    pub days: u32,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle { days: 90 }
+    }
+}
+
+/// What an admin sends to create a survey (and gets back inside [`SurveyView`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyDefinition {
+    pub name: String,
+    pub default_locale: String,
+    /// Translations by locale tag; must include `default_locale`.
+    pub texts: BTreeMap<String, SurveyTexts>,
+    #[serde(default)]
+    pub theme: Theme,
+    /// Browser origins allowed to show the survey: `https://shop.example`,
+    /// `https://*.shop.example`, `http://localhost:*`, or `*` for any.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub throttle: Throttle,
+}
+
+/// `POST /v1/surveys`: a definition and, optionally, a chosen id (`s_…`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateSurvey {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub definition: SurveyDefinition,
+}
+
+/// `PATCH /v1/surveys/{id}`: only the fields present change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_locale: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texts: Option<BTreeMap<String, SurveyTexts>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<Throttle>,
+}
+
+impl SurveyPatch {
+    pub fn apply_to(self, definition: &mut SurveyDefinition) {
+        if let Some(v) = self.name {
+            definition.name = v;
+        }
+        if let Some(v) = self.default_locale {
+            definition.default_locale = v;
+        }
+        if let Some(v) = self.texts {
+            definition.texts = v;
+        }
+        if let Some(v) = self.theme {
+            definition.theme = v;
+        }
+        if let Some(v) = self.allowed_origins {
+            definition.allowed_origins = v;
+        }
+        if let Some(v) = self.throttle {
+            definition.throttle = v;
+        }
+    }
+}
+
+/// A survey as the admin API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyView {
+    pub id: String,
+    #[serde(flatten)]
+    pub definition: SurveyDefinition,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `GET /v1/surveys/{id}/config`: what the widget needs to render, in one language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyConfig {
+    pub survey_id: String,
+    /// The locale the texts are in (the best match for what was asked).
+    pub locale: String,
+    pub texts: SurveyTexts,
+    pub theme: Theme,
+    pub throttle: Throttle,
+}
+
+/// Kinds of webhook events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "response.created")]
+    ResponseCreated,
+    #[serde(rename = "response.updated")]
+    ResponseUpdated,
+    #[serde(rename = "case.opened")]
+    CaseOpened,
+    #[serde(rename = "case.updated")]
+    CaseUpdated,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::ResponseCreated => "response.created",
+            EventType::ResponseUpdated => "response.updated",
+            EventType::CaseOpened => "case.opened",
+            EventType::CaseUpdated => "case.updated",
+        }
+    }
+}
+
+/// Which events of a type an endpoint wants. Empty lists mean "all".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookFilter {
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_min: Option<Score>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_max: Option<Score>,
+    #[serde(default)]
+    pub survey_ids: Vec<String>,
+}
+
+impl WebhookFilter {
+    /// Whether an answer to `survey_id` with `score` passes this filter.
+    pub fn matches(&self, survey_id: &str, score: Score) -> bool {
+        (self.categories.is_empty() || self.categories.contains(&score.category()))
+            && self.score_min.is_none_or(|min| score >= min)
+            && self.score_max.is_none_or(|max| score <= max)
+            && (self.survey_ids.is_empty() || self.survey_ids.iter().any(|s| s == survey_id))
+    }
+}
+
+fn default_events() -> Vec<EventType> {
+    vec![EventType::ResponseCreated]
+}
+
+/// `POST /v1/webhooks`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateWebhook {
+    pub url: String,
+    #[serde(default = "default_events")]
+    pub events: Vec<EventType>,
+    #[serde(default)]
+    pub filter: WebhookFilter,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A webhook endpoint as listed (without its secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<EventType>,
+    pub filter: WebhookFilter,
+    pub description: Option<String>,
+    pub created_at: String,
+}
+
+/// `201` of `POST /v1/webhooks`: the only time the secret is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookCreated {
+    #[serde(flatten)]
+    pub endpoint: WebhookView,
+    pub secret: String,
+}
+
+/// The body of every webhook request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookEvent<T> {
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub timestamp: String,
+    pub data: T,
+}
+
+/// `data` of `response.created` and `response.updated`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResponseEventData {
+    #[serde(flatten)]
+    pub response: ResponseView,
+    pub survey: SurveyRef,
+    /// The detractor case opened for this answer, once cases exist.
+    pub case_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(n: u8) -> Score {
+        Score::try_from(n).unwrap()
+    }
+
+    #[test]
+    fn a_minimal_submission_decodes_with_defaults() {
+        let s: SubmitResponse =
+            serde_json::from_str(r#"{"survey_id":"s_demo","score":3}"#).unwrap();
+        assert_eq!(s.channel, Channel::Web);
+        assert!(s.properties.is_empty() && s.respondent.is_empty());
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"survey_id":"s_demo","score":3,"channel":"web"}"#);
+    }
+
+    #[test]
+    fn an_empty_filter_lets_everything_through() {
+        let f = WebhookFilter::default();
+        assert!(Score::all().all(|s| f.matches("s_any", s)));
+    }
+
+    #[test]
+    fn a_detractor_filter_passes_only_detractors_of_its_surveys() {
+        let f = WebhookFilter {
+            categories: vec![Category::Detractor],
+            survey_ids: vec!["s_demo".into()],
+            ..Default::default()
+        };
+        assert!(f.matches("s_demo", score(6)));
+        assert!(!f.matches("s_demo", score(7)));
+        assert!(!f.matches("s_other", score(0)));
+    }
+
+    #[test]
+    fn score_bounds_are_inclusive() {
+        let f = WebhookFilter { score_min: Some(score(3)), score_max: Some(score(5)), ..Default::default() };
+        let passed: Vec<u8> = Score::all().filter(|s| f.matches("s", *s)).map(Score::value).collect();
+        assert_eq!(passed, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn event_types_use_their_dotted_names() {
+        let json = serde_json::to_string(&vec![EventType::ResponseCreated, EventType::CaseOpened]).unwrap();
+        assert_eq!(json, r#"["response.created","case.opened"]"#);
+        let c: CreateWebhook = serde_json::from_str(r#"{"url":"https://x.example/h"}"#).unwrap();
+        assert_eq!(c.events, vec![EventType::ResponseCreated]);
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names() {
+        let mut def: SurveyDefinition = serde_json::from_value(serde_json::json!({
+            "name": "Shop", "default_locale": "en", "texts": {}, "allowed_origins": ["https://a.example"]
+        }))
+        .unwrap();
+        SurveyPatch { name: Some("Shop 2".into()), ..Default::default() }.apply_to(&mut def);
+        assert_eq!(def.name, "Shop 2");
+        assert_eq!(def.allowed_origins, vec!["https://a.example".to_string()]);
+    }
+}

@@ -1,0 +1,36 @@
+//! The NPS domain, shared by the worker and the widget.
+//!
+//! Everything here is pure: no I/O, no clock, no randomness of its own (callers pass
+//! time and random bytes in), and no dependency on `worker`, `leptos` or `web-sys`, so
+//! it builds for the host and for wasm32 and carries most of the tests.
+//!
+//! - [`score`]: `Score` (0–10, nothing else representable) and its `Category`.
+//! - [`nps`]: the Net Promoter Score of a set of answers.
+//! - [`api`]: the wire types of the HTTP contract (`shared/API.md`).
+//! - [`locale`]: locale tags and picking the best translation.
+//! - [`time`]: RFC 3339 timestamps from Unix milliseconds.
+//! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
+//!
+//! With the `server` feature (the worker's):
+//! - [`validate`]: turning an incoming response body into a `NewResponse`.
+//! - [`problem`]: RFC 9457 problem+json bodies.
+//! - [`origin`]: which browser origins may call a survey's public endpoints.
+//! - [`webhook`]: Standard Webhooks signatures, event payloads and endpoint filters.
+
+pub mod api;
+pub mod ids;
+pub mod locale;
+pub mod nps;
+pub mod score;
+pub mod time;
+
+#[cfg(feature = "server")]
+pub mod origin;
+#[cfg(feature = "server")]
+pub mod problem;
+#[cfg(feature = "server")]
+pub mod validate;
+#[cfg(feature = "server")]
+pub mod webhook;
+
+pub use score::{Category, Score, ScoreError};

@@ -1,0 +1,66 @@
+//! Locale tags (`de`, `de-AT`, `pt-BR`, `zh-Hant-TW`) and choosing which translation of
+//! a survey to show for what a browser or an email link asked for.
+
+/// Whether `tag` is a well-formed BCP 47 language tag of the common shape: a 2–3
+/// letter language, then subtags of 1–8 letters or digits, at most 35 characters.
+pub fn is_valid_tag(tag: &str) -> bool {
+    if tag.is_empty() || tag.len() > 35 {
+        return false;
+    }
+    let mut parts = tag.split('-');
+    let language_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()));
+    language_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The best of `available` for `requested`: an exact match (ignoring case), else the
+/// same language (`de-AT` → `de`, `de` → `de-CH`), else `default`.
+pub fn best_match<'a>(requested: Option<&str>, available: &[&'a str], default: &'a str) -> &'a str {
+    let Some(requested) = requested.filter(|r| !r.is_empty()) else {
+        return default;
+    };
+    if let Some(exact) = available.iter().find(|a| a.eq_ignore_ascii_case(requested)) {
+        return exact;
+    }
+    let language = |tag: &str| tag.split('-').next().unwrap_or_default().to_ascii_lowercase();
+    let wanted = language(requested);
+    available
+        .iter()
+        .find(|a| language(a) == wanted)
+        .copied()
+        .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_tags_are_valid() {
+        for tag in ["de", "en-US", "pt-BR", "zh-Hant-TW", "gsw", "es-419"] {
+            assert!(is_valid_tag(tag), "{tag}");
+        }
+    }
+
+    #[test]
+    fn malformed_tags_are_refused() {
+        for tag in ["", "e", "english", "de_DE", "de-", "-de", "de-toolongsubtag", "<script>"] {
+            assert!(!is_valid_tag(tag), "{tag}");
+        }
+    }
+
+    #[test]
+    fn a_regional_request_falls_back_to_its_language() {
+        assert_eq!(best_match(Some("de-AT"), &["en", "de"], "en"), "de");
+        assert_eq!(best_match(Some("DE"), &["en", "de"], "en"), "de");
+        assert_eq!(best_match(Some("de"), &["en", "de-CH"], "en"), "de-CH");
+    }
+
+    #[test]
+    fn an_unknown_or_missing_request_gets_the_default() {
+        assert_eq!(best_match(Some("fr"), &["en", "de"], "en"), "en");
+        assert_eq!(best_match(None, &["en", "de"], "en"), "en");
+        assert_eq!(best_match(Some(""), &["en", "de"], "en"), "en");
+    }
+}

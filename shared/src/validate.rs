@@ -1,0 +1,457 @@
+//! Turning what arrives at `POST /v1/responses` into a [`NewResponse`], naming every
+//! field that is wrong at once (so one 422 tells the client all it must fix).
+//!
+//! The body is read as loose JSON first, not straight into the wire type, because
+//! serde stops at the first error and cannot say which field it was in plain words.
+
+use crate::api::{Channel, Respondent};
+use crate::locale;
+use crate::score::Score;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Largest request body accepted anywhere, in bytes (413 beyond).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+pub const MAX_COMMENT_CHARS: usize = 2000;
+pub const MAX_PROPERTIES: usize = 20;
+pub const MAX_PROPERTY_KEY_CHARS: usize = 40;
+pub const MAX_PROPERTY_VALUE_CHARS: usize = 200;
+pub const MAX_URL_CHARS: usize = 2048;
+pub const MAX_RESPONDENT_ID_CHARS: usize = 128;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_TOKEN_CHARS: usize = 1024;
+const SURVEY_ID_MAX_CHARS: usize = 64;
+
+/// One thing wrong with one field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// A response that passed validation and can be stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewResponse {
+    pub survey_id: String,
+    pub score: Score,
+    pub comment: Option<String>,
+    pub channel: Channel,
+    pub locale: Option<String>,
+    pub page_url: Option<String>,
+    pub respondent: Respondent,
+    pub properties: BTreeMap<String, String>,
+    pub token: Option<String>,
+}
+
+const KNOWN_FIELDS: [&str; 9] = [
+    "survey_id", "score", "comment", "channel", "locale", "page_url", "respondent", "properties", "token",
+];
+
+/// Validates a decoded `POST /v1/responses` body.
+pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
+    let Some(object) = body.as_object() else {
+        return Err(vec![FieldError::new("", "the body must be a JSON object")]);
+    };
+    let mut errors = Vec::new();
+    for key in object.keys().filter(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
+        errors.push(FieldError::new(key.clone(), "is not a known field"));
+    }
+
+    let survey_id = match object.get("survey_id") {
+        Some(Value::String(id)) if is_survey_id(id) => Some(id.clone()),
+        Some(_) => {
+            errors.push(FieldError::new("survey_id", "must be a survey id like \"s_demo\""));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("survey_id", "is required"));
+            None
+        }
+    };
+    let score = match object.get("score") {
+        Some(value) => match value.as_i64().map(Score::try_from) {
+            Some(Ok(score)) => Some(score),
+            _ => {
+                errors.push(FieldError::new("score", "must be an integer from 0 to 10"));
+                None
+            }
+        },
+        None => {
+            errors.push(FieldError::new("score", "is required"));
+            None
+        }
+    };
+    let comment = optional_string(object, "comment", &mut errors)
+        .and_then(|c| check(parse_comment(&c), &mut errors).flatten());
+    let channel = match object.get("channel") {
+        None | Some(Value::Null) => Channel::default(),
+        Some(Value::String(text)) if Channel::parse(text).is_some() => Channel::parse(text).unwrap_or_default(),
+        Some(_) => {
+            errors.push(FieldError::new("channel", "must be one of web, email, link, api"));
+            Channel::default()
+        }
+    };
+    let locale = optional_string(object, "locale", &mut errors).filter(|tag| {
+        let ok = locale::is_valid_tag(tag);
+        if !ok {
+            errors.push(FieldError::new("locale", "must be a language tag like \"de\" or \"en-US\""));
+        }
+        ok
+    });
+    let page_url = optional_string(object, "page_url", &mut errors)
+        .and_then(|u| check(parse_http_url("page_url", &u), &mut errors));
+    let respondent = parse_respondent(object.get("respondent"), &mut errors);
+    let properties = parse_properties(object.get("properties"), &mut errors);
+    let token = optional_string(object, "token", &mut errors).filter(|t| {
+        let ok = !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS;
+        if !ok {
+            errors.push(FieldError::new("token", format!("must be 1 to {MAX_TOKEN_CHARS} characters")));
+        }
+        ok
+    });
+
+    match (survey_id, score) {
+        (Some(survey_id), Some(score)) if errors.is_empty() => Ok(NewResponse {
+            survey_id,
+            score,
+            comment,
+            channel,
+            locale,
+            page_url,
+            respondent,
+            properties,
+            token,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// A follow-up comment: trimmed, empty means none, at most [`MAX_COMMENT_CHARS`],
+/// no control characters but line breaks and tabs.
+pub fn parse_comment(text: &str) -> Result<Option<String>, FieldError> {
+    let trimmed = text.trim();
+    if trimmed.chars().count() > MAX_COMMENT_CHARS {
+        return Err(FieldError::new("comment", format!("must be at most {MAX_COMMENT_CHARS} characters")));
+    }
+    if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(FieldError::new("comment", "must not contain control characters"));
+    }
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
+}
+
+/// Survey ids are `s_` followed by 1–64 lower-case letters, digits, `_` or `-`.
+pub fn is_survey_id(id: &str) -> bool {
+    id.strip_prefix("s_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest.len() <= SURVEY_ID_MAX_CHARS
+            && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    })
+}
+
+/// An absolute `http:` or `https:` URL of at most [`MAX_URL_CHARS`].
+pub fn parse_http_url(field: &str, text: &str) -> Result<String, FieldError> {
+    let bad = || FieldError::new(field, "must be an absolute http(s) URL");
+    if text.chars().count() > MAX_URL_CHARS {
+        return Err(FieldError::new(field, format!("must be at most {MAX_URL_CHARS} characters")));
+    }
+    let url = url::Url::parse(text).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    Ok(url.to_string())
+}
+
+/// A plausible e-mail address: one `@`, something before it, a dotted domain after.
+pub fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    text.len() <= MAX_EMAIL_CHARS
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+}
+
+/// Checks a survey definition an admin sends: everything the widget will show must be
+/// there, in every language, and the allowed origins must be patterns we understand.
+pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut text = |field: String, value: &str, max: usize| {
+        if value.trim().is_empty() || value.chars().count() > max {
+            errors.push(FieldError::new(field, format!("must be 1 to {max} characters")));
+        }
+    };
+    text("name".into(), &definition.name, 200);
+    for (tag, t) in &definition.texts {
+        let f = |name: &str| format!("texts.{tag}.{name}");
+        text(f("question"), &t.question, 300);
+        text(f("follow_up.detractor"), &t.follow_up.detractor, 300);
+        text(f("follow_up.passive"), &t.follow_up.passive, 300);
+        text(f("follow_up.promoter"), &t.follow_up.promoter, 300);
+        text(f("thanks"), &t.thanks, 300);
+        text(f("low_label"), &t.low_label, 60);
+        text(f("high_label"), &t.high_label, 60);
+        text(f("comment_placeholder"), &t.comment_placeholder, 200);
+        text(f("submit"), &t.submit, 40);
+        text(f("dismiss"), &t.dismiss, 40);
+    }
+    for tag in definition.texts.keys().filter(|tag| !locale::is_valid_tag(tag)) {
+        errors.push(FieldError::new(format!("texts.{tag}"), "must be keyed by a language tag"));
+    }
+    if !definition.texts.contains_key(&definition.default_locale) {
+        errors.push(FieldError::new("default_locale", "must name one of the languages in texts"));
+    }
+    let accent = definition.theme.accent.as_bytes();
+    if accent.len() != 7 || accent[0] != b'#' || !accent[1..].iter().all(u8::is_ascii_hexdigit) {
+        errors.push(FieldError::new("theme.accent", "must be a colour like #2563eb"));
+    }
+    if definition.allowed_origins.len() > 50 {
+        errors.push(FieldError::new("allowed_origins", "must have at most 50 entries"));
+    }
+    for (i, pattern) in definition.allowed_origins.iter().enumerate() {
+        if !crate::origin::is_valid_pattern(pattern) {
+            errors.push(FieldError::new(
+                format!("allowed_origins[{i}]"),
+                "must be an origin like https://shop.example, https://*.shop.example, http://localhost:* or *",
+            ));
+        }
+    }
+    if definition.throttle.days > 3650 {
+        errors.push(FieldError::new("throttle.days", "must be at most 3650"));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// SHA-256 of a request body, hex: tells a true idempotent retry from a key reused
+/// for a different request.
+pub fn fingerprint(body: &[u8]) -> String {
+    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn check<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+fn optional_string(object: &Map<String, Value>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    match object.get(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => {
+            errors.push(FieldError::new(field, "must be a string"));
+            None
+        }
+    }
+}
+
+fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Respondent {
+    let object = match value {
+        None | Some(Value::Null) => return Respondent::default(),
+        Some(Value::Object(object)) => object,
+        Some(_) => {
+            errors.push(FieldError::new("respondent", "must be an object with id and email"));
+            return Respondent::default();
+        }
+    };
+    for key in object.keys().filter(|k| !matches!(k.as_str(), "id" | "email")) {
+        errors.push(FieldError::new(format!("respondent.{key}"), "is not a known field"));
+    }
+    let mut nested = Vec::new();
+    let id = optional_string(object, "id", &mut nested).filter(|id| {
+        let ok = !id.trim().is_empty() && id.chars().count() <= MAX_RESPONDENT_ID_CHARS;
+        if !ok {
+            nested.push(FieldError::new("id", format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters")));
+        }
+        ok
+    });
+    let email = optional_string(object, "email", &mut nested).filter(|email| {
+        let ok = is_email(email);
+        if !ok {
+            nested.push(FieldError::new("email", "must be an e-mail address"));
+        }
+        ok
+    });
+    errors.extend(nested.into_iter().map(|e| FieldError::new(format!("respondent.{}", e.field), e.message)));
+    Respondent { id, email }
+}
+
+/// Properties are a flat object of at most [`MAX_PROPERTIES`] entries; keys are
+/// identifiers, values strings, numbers or booleans (kept as their text).
+fn parse_properties(value: Option<&Value>, errors: &mut Vec<FieldError>) -> BTreeMap<String, String> {
+    let object = match value {
+        None | Some(Value::Null) => return BTreeMap::new(),
+        Some(Value::Object(object)) => object,
+        Some(_) => {
+            errors.push(FieldError::new("properties", "must be an object"));
+            return BTreeMap::new();
+        }
+    };
+    if object.len() > MAX_PROPERTIES {
+        errors.push(FieldError::new("properties", format!("must have at most {MAX_PROPERTIES} entries")));
+        return BTreeMap::new();
+    }
+    let mut properties = BTreeMap::new();
+    for (key, value) in object {
+        let field = format!("properties.{key}");
+        let key_ok = !key.is_empty()
+            && key.len() <= MAX_PROPERTY_KEY_CHARS
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !key_ok {
+            errors.push(FieldError::new(
+                field,
+                format!("names must be 1 to {MAX_PROPERTY_KEY_CHARS} letters, digits, _ - or ."),
+            ));
+            continue;
+        }
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => {
+                errors.push(FieldError::new(field, "must be a string, number or boolean"));
+                continue;
+            }
+        };
+        if text.chars().count() > MAX_PROPERTY_VALUE_CHARS {
+            errors.push(FieldError::new(field, format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters")));
+            continue;
+        }
+        properties.insert(key.clone(), text);
+    }
+    properties
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(body: Value) -> Vec<String> {
+        parse_response(&body).unwrap_err().into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn the_documented_example_is_accepted() {
+        let r = parse_response(&json!({
+            "survey_id": "s_demo", "score": 3, "comment": "  Lieferung kam zu spät ",
+            "channel": "web", "locale": "de", "page_url": "https://shop.example/thanks",
+            "respondent": {"id": "cust-42", "email": "kim@example.com"},
+            "properties": {"order_id": "1001", "store": "berlin", "total": 49.9, "vip": true},
+            "token": "abc"
+        }))
+        .unwrap();
+        assert_eq!(r.score.value(), 3);
+        assert_eq!(r.comment.as_deref(), Some("Lieferung kam zu spät"));
+        assert_eq!(r.properties["total"], "49.9");
+        assert_eq!(r.properties["vip"], "true");
+        assert_eq!(r.respondent.email.as_deref(), Some("kim@example.com"));
+    }
+
+    #[test]
+    fn a_score_of_eleven_names_the_score_field() {
+        assert_eq!(fields(json!({"survey_id": "s_demo", "score": 11})), vec!["score"]);
+        assert_eq!(fields(json!({"survey_id": "s_demo", "score": 2.5})), vec!["score"]);
+        assert_eq!(fields(json!({"survey_id": "s_demo", "score": "7"})), vec!["score"]);
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once() {
+        let got = fields(json!({
+            "score": -1, "channel": "fax", "locale": "english", "page_url": "javascript:alert(1)",
+            "respondent": {"email": "nope"}, "colour": "red"
+        }));
+        for f in ["colour", "survey_id", "score", "channel", "locale", "page_url", "respondent.email"] {
+            assert!(got.contains(&f.to_string()), "{f} missing in {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_refused() {
+        assert_eq!(fields(json!([1, 2])), vec![""]);
+    }
+
+    #[test]
+    fn comments_are_limited_in_length_and_characters() {
+        assert!(parse_comment(&"a".repeat(MAX_COMMENT_CHARS)).is_ok());
+        assert!(parse_comment(&"ä".repeat(MAX_COMMENT_CHARS + 1)).is_err());
+        assert!(parse_comment("bad\u{0}byte").is_err());
+        assert_eq!(parse_comment("two\nlines").unwrap().as_deref(), Some("two\nlines"));
+        assert_eq!(parse_comment("   ").unwrap(), None);
+    }
+
+    #[test]
+    fn properties_are_bounded_in_count_names_and_sizes() {
+        let many: Map<String, Value> = (0..=MAX_PROPERTIES).map(|i| (format!("k{i}"), json!("v"))).collect();
+        assert_eq!(fields(json!({"survey_id": "s_a", "score": 1, "properties": many})), vec!["properties"]);
+        let got = fields(json!({"survey_id": "s_a", "score": 1, "properties": {
+            "bad key": "x", "nested": {"a": 1}, "long": "x".repeat(MAX_PROPERTY_VALUE_CHARS + 1)
+        }}));
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
+
+    #[test]
+    fn survey_ids_have_a_strict_shape() {
+        assert!(is_survey_id("s_demo"));
+        assert!(is_survey_id("s_01jd-shop_2"));
+        assert!(!is_survey_id("s_"));
+        assert!(!is_survey_id("demo"));
+        assert!(!is_survey_id("s_Demo"));
+        assert!(!is_survey_id("s_../../etc"));
+    }
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert!(is_email("kim@example.com"));
+        assert!(!is_email("kim@localhost"));
+        assert!(!is_email("@example.com"));
+        assert!(!is_email("kim@@example.com"));
+        assert!(!is_email("kim <kim@example.com>"));
+    }
+
+    fn demo_definition() -> crate::api::SurveyDefinition {
+        serde_json::from_value(json!({
+            "name": "Demo", "default_locale": "en",
+            "texts": {"en": {
+                "question": "How likely?", "thanks": "Thanks!", "low_label": "Not likely",
+                "high_label": "Very likely", "comment_placeholder": "Tell us", "submit": "Send",
+                "dismiss": "Close",
+                "follow_up": {"detractor": "What went wrong?", "passive": "What would make it a 10?", "promoter": "What did you love?"}
+            }},
+            "allowed_origins": ["http://localhost:*"]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_complete_survey_passes_its_check() {
+        assert_eq!(check_survey(&demo_definition()), Ok(()));
+    }
+
+    #[test]
+    fn a_survey_check_names_missing_texts_bad_origins_and_colours() {
+        let mut d = demo_definition();
+        d.default_locale = "de".into();
+        d.allowed_origins.push("shop.example".into());
+        d.theme.accent = "blue".into();
+        d.texts.get_mut("en").unwrap().question.clear();
+        let fields: Vec<String> = check_survey(&d).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["texts.en.question", "default_locale", "theme.accent", "allowed_origins[1]"]);
+    }
+
+    #[test]
+    fn fingerprints_differ_when_bodies_differ() {
+        assert_eq!(fingerprint(b"a"), fingerprint(b"a"));
+        assert_ne!(fingerprint(b"a"), fingerprint(b"b"));
+        assert_eq!(fingerprint(b"").len(), 64);
+    }
+}
