@@ -156,7 +156,10 @@ pub struct Theme {
 
 impl Default for Theme {
     fn default() -> Self {
-        Theme { accent: "#2563eb".into(), position: Position::BottomRight }
+        Theme {
+            accent: "#2563eb".into(),
+            position: Position::BottomRight,
+        }
     }
 }
 
@@ -391,7 +394,10 @@ mod tests {
             serde_json::from_str(r#"{"survey_id":"s_demo","score":3}"#).unwrap();
         assert_eq!(s.channel, Channel::Web);
         assert!(s.properties.is_empty() && s.respondent.is_empty());
-        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"survey_id":"s_demo","score":3,"channel":"web"}"#);
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"survey_id":"s_demo","score":3,"channel":"web"}"#
+        );
     }
 
     #[test]
@@ -414,14 +420,22 @@ mod tests {
 
     #[test]
     fn score_bounds_are_inclusive() {
-        let f = WebhookFilter { score_min: Some(score(3)), score_max: Some(score(5)), ..Default::default() };
-        let passed: Vec<u8> = Score::all().filter(|s| f.matches("s", *s)).map(Score::value).collect();
+        let f = WebhookFilter {
+            score_min: Some(score(3)),
+            score_max: Some(score(5)),
+            ..Default::default()
+        };
+        let passed: Vec<u8> = Score::all()
+            .filter(|s| f.matches("s", *s))
+            .map(Score::value)
+            .collect();
         assert_eq!(passed, vec![3, 4, 5]);
     }
 
     #[test]
     fn event_types_use_their_dotted_names() {
-        let json = serde_json::to_string(&vec![EventType::ResponseCreated, EventType::CaseOpened]).unwrap();
+        let json = serde_json::to_string(&vec![EventType::ResponseCreated, EventType::CaseOpened])
+            .unwrap();
         assert_eq!(json, r#"["response.created","case.opened"]"#);
         let c: CreateWebhook = serde_json::from_str(r#"{"url":"https://x.example/h"}"#).unwrap();
         assert_eq!(c.events, vec![EventType::ResponseCreated]);
@@ -433,7 +447,11 @@ mod tests {
             "name": "Shop", "default_locale": "en", "texts": {}, "allowed_origins": ["https://a.example"]
         }))
         .unwrap();
-        SurveyPatch { name: Some("Shop 2".into()), ..Default::default() }.apply_to(&mut def);
+        SurveyPatch {
+            name: Some("Shop 2".into()),
+            ..Default::default()
+        }
+        .apply_to(&mut def);
         assert_eq!(def.name, "Shop 2");
         assert_eq!(def.allowed_origins, vec!["https://a.example".to_string()]);
     }

@@ -11,7 +11,8 @@ pub fn is_valid_tag(tag: &str) -> bool {
     let language_ok = parts
         .next()
         .is_some_and(|l| (2..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_alphabetic()));
-    language_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    language_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The best of `available` for `requested`: an exact match (ignoring case), else the
@@ -23,7 +24,12 @@ pub fn best_match<'a>(requested: Option<&str>, available: &[&'a str], default: &
     if let Some(exact) = available.iter().find(|a| a.eq_ignore_ascii_case(requested)) {
         return exact;
     }
-    let language = |tag: &str| tag.split('-').next().unwrap_or_default().to_ascii_lowercase();
+    let language = |tag: &str| {
+        tag.split('-')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    };
     let wanted = language(requested);
     available
         .iter()
@@ -45,7 +51,16 @@ mod tests {
 
     #[test]
     fn malformed_tags_are_refused() {
-        for tag in ["", "e", "english", "de_DE", "de-", "-de", "de-toolongsubtag", "<script>"] {
+        for tag in [
+            "",
+            "e",
+            "english",
+            "de_DE",
+            "de-",
+            "-de",
+            "de-toolongsubtag",
+            "<script>",
+        ] {
             assert!(!is_valid_tag(tag), "{tag}");
         }
     }

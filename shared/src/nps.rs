@@ -60,7 +60,10 @@ mod tests {
     use proptest::prelude::*;
 
     fn scores(values: &[u8]) -> Vec<Score> {
-        values.iter().map(|&v| Score::try_from(v).unwrap()).collect()
+        values
+            .iter()
+            .map(|&v| Score::try_from(v).unwrap())
+            .collect()
     }
 
     #[test]
@@ -72,7 +75,14 @@ mod tests {
     fn nps_is_promoters_minus_detractors_in_percent() {
         // 2 promoters, 1 passive, 1 detractor of 4 → 50 % − 25 % = 25.
         let tally: Tally = scores(&[10, 9, 7, 3]).into_iter().collect();
-        assert_eq!(tally, Tally { promoters: 2, passives: 1, detractors: 1 });
+        assert_eq!(
+            tally,
+            Tally {
+                promoters: 2,
+                passives: 1,
+                detractors: 1
+            }
+        );
         assert_eq!(tally.nps(), Some(25.0));
     }
 

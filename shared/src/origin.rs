@@ -10,7 +10,9 @@ pub fn is_allowed(patterns: &[String], origin: &str) -> bool {
     let Some(origin) = Origin::parse(origin) else {
         return false;
     };
-    patterns.iter().any(|p| p == "*" || Origin::parse(p).is_some_and(|pattern| pattern.admits(&origin)))
+    patterns
+        .iter()
+        .any(|p| p == "*" || Origin::parse(p).is_some_and(|pattern| pattern.admits(&origin)))
 }
 
 /// Whether `pattern` is something [`is_allowed`] understands.
@@ -33,20 +35,32 @@ impl<'a> Origin<'a> {
     fn parse(text: &'a str) -> Option<Origin<'a>> {
         let text = text.strip_suffix('/').unwrap_or(text);
         let (scheme, rest) = text.split_once("://")?;
-        if !matches!(scheme, "http" | "https") || rest.is_empty() || rest.contains(['/', '?', '#', '@']) {
+        if !matches!(scheme, "http" | "https")
+            || rest.is_empty()
+            || rest.contains(['/', '?', '#', '@'])
+        {
             return None;
         }
         let (host, port) = match rest.rsplit_once(':') {
-            Some((host, port)) if port == "*" || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())) => {
+            Some((host, port))
+                if port == "*"
+                    || (!port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())) =>
+            {
                 (host, Some(port))
             }
             Some(_) => return None,
             None => (rest, None),
         };
         let host_ok = !host.is_empty()
-            && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*'))
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'*'))
             && (!host.contains('*') || (host.starts_with("*.") && !host[2..].contains('*')));
-        host_ok.then(|| Origin { scheme, host: host.to_ascii_lowercase(), port })
+        host_ok.then(|| Origin {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+        })
     }
 
     fn default_port(&self) -> &'a str {
@@ -55,12 +69,16 @@ impl<'a> Origin<'a> {
 
     fn admits(&self, origin: &Origin<'_>) -> bool {
         let host_ok = match self.host.strip_prefix("*.") {
-            Some(domain) => origin.host.len() > domain.len() + 1 && origin.host.ends_with(&format!(".{domain}")),
+            Some(domain) => {
+                origin.host.len() > domain.len() + 1 && origin.host.ends_with(&format!(".{domain}"))
+            }
             None => self.host == origin.host,
         };
         let port_ok = match self.port {
             Some("*") => true,
-            mine => mine.unwrap_or(self.default_port()) == origin.port.unwrap_or(origin.default_port()),
+            mine => {
+                mine.unwrap_or(self.default_port()) == origin.port.unwrap_or(origin.default_port())
+            }
         };
         self.scheme == origin.scheme && host_ok && port_ok
     }
@@ -71,16 +89,28 @@ mod tests {
     use super::*;
 
     fn allowed(patterns: &[&str], origin: &str) -> bool {
-        is_allowed(&patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>(), origin)
+        is_allowed(
+            &patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+            origin,
+        )
     }
 
     #[test]
     fn exact_origins_match_only_themselves() {
         assert!(allowed(&["https://shop.example"], "https://shop.example"));
-        assert!(allowed(&["https://shop.example"], "https://SHOP.example:443"));
+        assert!(allowed(
+            &["https://shop.example"],
+            "https://SHOP.example:443"
+        ));
         assert!(!allowed(&["https://shop.example"], "http://shop.example"));
-        assert!(!allowed(&["https://shop.example"], "https://shop.example.evil.test"));
-        assert!(!allowed(&["https://shop.example"], "https://shop.example:8443"));
+        assert!(!allowed(
+            &["https://shop.example"],
+            "https://shop.example.evil.test"
+        ));
+        assert!(!allowed(
+            &["https://shop.example"],
+            "https://shop.example:8443"
+        ));
     }
 
     #[test]
@@ -107,10 +137,21 @@ mod tests {
 
     #[test]
     fn patterns_are_checked_for_shape() {
-        for ok in ["*", "https://a.example", "http://localhost:*", "https://*.a.example"] {
+        for ok in [
+            "*",
+            "https://a.example",
+            "http://localhost:*",
+            "https://*.a.example",
+        ] {
             assert!(is_valid_pattern(ok), "{ok}");
         }
-        for bad in ["a.example", "ftp://a.example", "https://a.example/path", "https://a*.example", ""] {
+        for bad in [
+            "a.example",
+            "ftp://a.example",
+            "https://a.example/path",
+            "https://a*.example",
+            "",
+        ] {
             assert!(!is_valid_pattern(bad), "{bad}");
         }
     }

@@ -106,7 +106,10 @@ impl Problem {
             1 => "1 field is not valid".to_string(),
             n => format!("{n} fields are not valid"),
         };
-        Problem { errors, ..Problem::new(ProblemKind::Validation, detail) }
+        Problem {
+            errors,
+            ..Problem::new(ProblemKind::Validation, detail)
+        }
     }
 }
 
@@ -116,7 +119,10 @@ mod tests {
 
     #[test]
     fn a_validation_problem_lists_its_fields() {
-        let p = Problem::validation(vec![FieldError::new("score", "must be an integer from 0 to 10")]);
+        let p = Problem::validation(vec![FieldError::new(
+            "score",
+            "must be an integer from 0 to 10",
+        )]);
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(json["status"], 422);
         assert_eq!(json["type"], "/problems/validation");
@@ -125,7 +131,8 @@ mod tests {
 
     #[test]
     fn other_problems_leave_errors_out() {
-        let json = serde_json::to_value(Problem::new(ProblemKind::NotFound, "no survey s_x")).unwrap();
+        let json =
+            serde_json::to_value(Problem::new(ProblemKind::NotFound, "no survey s_x")).unwrap();
         assert_eq!(json["status"], 404);
         assert!(json.get("errors").is_none());
     }

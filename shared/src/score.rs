@@ -136,7 +136,10 @@ mod tests {
         assert!(serde_json::from_str::<Score>("-3").is_err());
         assert!(serde_json::from_str::<Score>("7.5").is_err());
         assert!(serde_json::from_str::<Score>("\"7\"").is_err());
-        assert_eq!(serde_json::to_string(&Score::try_from(4u8).unwrap()).unwrap(), "4");
+        assert_eq!(
+            serde_json::to_string(&Score::try_from(4u8).unwrap()).unwrap(),
+            "4"
+        );
     }
 
     #[test]

@@ -48,7 +48,13 @@ mod tests {
 
     #[test]
     fn timestamps_sort_like_the_instants_they_name() {
-        let instants = [0i64, 59_999, 86_400_000, 1_700_000_000_000, 4_102_444_800_000];
+        let instants = [
+            0i64,
+            59_999,
+            86_400_000,
+            1_700_000_000_000,
+            4_102_444_800_000,
+        ];
         let texts: Vec<String> = instants.iter().map(|&t| rfc3339(t)).collect();
         let mut sorted = texts.clone();
         sorted.sort();

@@ -33,7 +33,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -52,7 +55,15 @@ pub struct NewResponse {
 }
 
 const KNOWN_FIELDS: [&str; 9] = [
-    "survey_id", "score", "comment", "channel", "locale", "page_url", "respondent", "properties", "token",
+    "survey_id",
+    "score",
+    "comment",
+    "channel",
+    "locale",
+    "page_url",
+    "respondent",
+    "properties",
+    "token",
 ];
 
 /// Validates a decoded `POST /v1/responses` body.
@@ -61,14 +72,20 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
         return Err(vec![FieldError::new("", "the body must be a JSON object")]);
     };
     let mut errors = Vec::new();
-    for key in object.keys().filter(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
+    for key in object
+        .keys()
+        .filter(|k| !KNOWN_FIELDS.contains(&k.as_str()))
+    {
         errors.push(FieldError::new(key.clone(), "is not a known field"));
     }
 
     let survey_id = match object.get("survey_id") {
         Some(Value::String(id)) if is_survey_id(id) => Some(id.clone()),
         Some(_) => {
-            errors.push(FieldError::new("survey_id", "must be a survey id like \"s_demo\""));
+            errors.push(FieldError::new(
+                "survey_id",
+                "must be a survey id like \"s_demo\"",
+            ));
             None
         }
         None => {
@@ -93,16 +110,24 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
         .and_then(|c| check(parse_comment(&c), &mut errors).flatten());
     let channel = match object.get("channel") {
         None | Some(Value::Null) => Channel::default(),
-        Some(Value::String(text)) if Channel::parse(text).is_some() => Channel::parse(text).unwrap_or_default(),
+        Some(Value::String(text)) if Channel::parse(text).is_some() => {
+            Channel::parse(text).unwrap_or_default()
+        }
         Some(_) => {
-            errors.push(FieldError::new("channel", "must be one of web, email, link, api"));
+            errors.push(FieldError::new(
+                "channel",
+                "must be one of web, email, link, api",
+            ));
             Channel::default()
         }
     };
     let locale = optional_string(object, "locale", &mut errors).filter(|tag| {
         let ok = locale::is_valid_tag(tag);
         if !ok {
-            errors.push(FieldError::new("locale", "must be a language tag like \"de\" or \"en-US\""));
+            errors.push(FieldError::new(
+                "locale",
+                "must be a language tag like \"de\" or \"en-US\"",
+            ));
         }
         ok
     });
@@ -113,7 +138,10 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
     let token = optional_string(object, "token", &mut errors).filter(|t| {
         let ok = !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS;
         if !ok {
-            errors.push(FieldError::new("token", format!("must be 1 to {MAX_TOKEN_CHARS} characters")));
+            errors.push(FieldError::new(
+                "token",
+                format!("must be 1 to {MAX_TOKEN_CHARS} characters"),
+            ));
         }
         ok
     });
@@ -139,10 +167,19 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
 pub fn parse_comment(text: &str) -> Result<Option<String>, FieldError> {
     let trimmed = text.trim();
     if trimmed.chars().count() > MAX_COMMENT_CHARS {
-        return Err(FieldError::new("comment", format!("must be at most {MAX_COMMENT_CHARS} characters")));
+        return Err(FieldError::new(
+            "comment",
+            format!("must be at most {MAX_COMMENT_CHARS} characters"),
+        ));
     }
-    if trimmed.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(FieldError::new("comment", "must not contain control characters"));
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            "comment",
+            "must not contain control characters",
+        ));
     }
     Ok((!trimmed.is_empty()).then(|| trimmed.to_string()))
 }
@@ -152,7 +189,9 @@ pub fn is_survey_id(id: &str) -> bool {
     id.strip_prefix("s_").is_some_and(|rest| {
         !rest.is_empty()
             && rest.len() <= SURVEY_ID_MAX_CHARS
-            && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     })
 }
 
@@ -160,7 +199,10 @@ pub fn is_survey_id(id: &str) -> bool {
 pub fn parse_http_url(field: &str, text: &str) -> Result<String, FieldError> {
     let bad = || FieldError::new(field, "must be an absolute http(s) URL");
     if text.chars().count() > MAX_URL_CHARS {
-        return Err(FieldError::new(field, format!("must be at most {MAX_URL_CHARS} characters")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {MAX_URL_CHARS} characters"),
+        ));
     }
     let url = url::Url::parse(text).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -180,7 +222,9 @@ pub fn is_email(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
 }
 
 /// Checks a survey definition an admin sends: everything the widget will show must be
@@ -189,7 +233,10 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     let mut errors = Vec::new();
     let mut text = |field: String, value: &str, max: usize| {
         if value.trim().is_empty() || value.chars().count() > max {
-            errors.push(FieldError::new(field, format!("must be 1 to {max} characters")));
+            errors.push(FieldError::new(
+                field,
+                format!("must be 1 to {max} characters"),
+            ));
         }
     };
     text("name".into(), &definition.name, 200);
@@ -206,18 +253,34 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
         text(f("submit"), &t.submit, 40);
         text(f("dismiss"), &t.dismiss, 40);
     }
-    for tag in definition.texts.keys().filter(|tag| !locale::is_valid_tag(tag)) {
-        errors.push(FieldError::new(format!("texts.{tag}"), "must be keyed by a language tag"));
+    for tag in definition
+        .texts
+        .keys()
+        .filter(|tag| !locale::is_valid_tag(tag))
+    {
+        errors.push(FieldError::new(
+            format!("texts.{tag}"),
+            "must be keyed by a language tag",
+        ));
     }
     if !definition.texts.contains_key(&definition.default_locale) {
-        errors.push(FieldError::new("default_locale", "must name one of the languages in texts"));
+        errors.push(FieldError::new(
+            "default_locale",
+            "must name one of the languages in texts",
+        ));
     }
     let accent = definition.theme.accent.as_bytes();
     if accent.len() != 7 || accent[0] != b'#' || !accent[1..].iter().all(u8::is_ascii_hexdigit) {
-        errors.push(FieldError::new("theme.accent", "must be a colour like #2563eb"));
+        errors.push(FieldError::new(
+            "theme.accent",
+            "must be a colour like #2563eb",
+        ));
     }
     if definition.allowed_origins.len() > 50 {
-        errors.push(FieldError::new("allowed_origins", "must have at most 50 entries"));
+        errors.push(FieldError::new(
+            "allowed_origins",
+            "must have at most 50 entries",
+        ));
     }
     for (i, pattern) in definition.allowed_origins.iter().enumerate() {
         if !crate::origin::is_valid_pattern(pattern) {
@@ -230,20 +293,31 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     if definition.throttle.days > 3650 {
         errors.push(FieldError::new("throttle.days", "must be at most 3650"));
     }
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// SHA-256 of a request body, hex: tells a true idempotent retry from a key reused
 /// for a different request.
 pub fn fingerprint(body: &[u8]) -> String {
-    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn check<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
 }
 
-fn optional_string(object: &Map<String, Value>, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+fn optional_string(
+    object: &Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match object.get(field) {
         None | Some(Value::Null) => None,
         Some(Value::String(text)) => Some(text.clone()),
@@ -259,18 +333,30 @@ fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Resp
         None | Some(Value::Null) => return Respondent::default(),
         Some(Value::Object(object)) => object,
         Some(_) => {
-            errors.push(FieldError::new("respondent", "must be an object with id and email"));
+            errors.push(FieldError::new(
+                "respondent",
+                "must be an object with id and email",
+            ));
             return Respondent::default();
         }
     };
-    for key in object.keys().filter(|k| !matches!(k.as_str(), "id" | "email")) {
-        errors.push(FieldError::new(format!("respondent.{key}"), "is not a known field"));
+    for key in object
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "id" | "email"))
+    {
+        errors.push(FieldError::new(
+            format!("respondent.{key}"),
+            "is not a known field",
+        ));
     }
     let mut nested = Vec::new();
     let id = optional_string(object, "id", &mut nested).filter(|id| {
         let ok = !id.trim().is_empty() && id.chars().count() <= MAX_RESPONDENT_ID_CHARS;
         if !ok {
-            nested.push(FieldError::new("id", format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters")));
+            nested.push(FieldError::new(
+                "id",
+                format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters"),
+            ));
         }
         ok
     });
@@ -281,13 +367,20 @@ fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Resp
         }
         ok
     });
-    errors.extend(nested.into_iter().map(|e| FieldError::new(format!("respondent.{}", e.field), e.message)));
+    errors.extend(
+        nested
+            .into_iter()
+            .map(|e| FieldError::new(format!("respondent.{}", e.field), e.message)),
+    );
     Respondent { id, email }
 }
 
 /// Properties are a flat object of at most [`MAX_PROPERTIES`] entries; keys are
 /// identifiers, values strings, numbers or booleans (kept as their text).
-fn parse_properties(value: Option<&Value>, errors: &mut Vec<FieldError>) -> BTreeMap<String, String> {
+fn parse_properties(
+    value: Option<&Value>,
+    errors: &mut Vec<FieldError>,
+) -> BTreeMap<String, String> {
     let object = match value {
         None | Some(Value::Null) => return BTreeMap::new(),
         Some(Value::Object(object)) => object,
@@ -297,7 +390,10 @@ fn parse_properties(value: Option<&Value>, errors: &mut Vec<FieldError>) -> BTre
         }
     };
     if object.len() > MAX_PROPERTIES {
-        errors.push(FieldError::new("properties", format!("must have at most {MAX_PROPERTIES} entries")));
+        errors.push(FieldError::new(
+            "properties",
+            format!("must have at most {MAX_PROPERTIES} entries"),
+        ));
         return BTreeMap::new();
     }
     let mut properties = BTreeMap::new();
@@ -305,7 +401,9 @@ fn parse_properties(value: Option<&Value>, errors: &mut Vec<FieldError>) -> BTre
         let field = format!("properties.{key}");
         let key_ok = !key.is_empty()
             && key.len() <= MAX_PROPERTY_KEY_CHARS
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
         if !key_ok {
             errors.push(FieldError::new(
                 field,
@@ -318,12 +416,18 @@ fn parse_properties(value: Option<&Value>, errors: &mut Vec<FieldError>) -> BTre
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             _ => {
-                errors.push(FieldError::new(field, "must be a string, number or boolean"));
+                errors.push(FieldError::new(
+                    field,
+                    "must be a string, number or boolean",
+                ));
                 continue;
             }
         };
         if text.chars().count() > MAX_PROPERTY_VALUE_CHARS {
-            errors.push(FieldError::new(field, format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters")));
+            errors.push(FieldError::new(
+                field,
+                format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters"),
+            ));
             continue;
         }
         properties.insert(key.clone(), text);
@@ -337,7 +441,11 @@ mod tests {
     use serde_json::json;
 
     fn fields(body: Value) -> Vec<String> {
-        parse_response(&body).unwrap_err().into_iter().map(|e| e.field).collect()
+        parse_response(&body)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
     }
 
     #[test]
@@ -359,9 +467,18 @@ mod tests {
 
     #[test]
     fn a_score_of_eleven_names_the_score_field() {
-        assert_eq!(fields(json!({"survey_id": "s_demo", "score": 11})), vec!["score"]);
-        assert_eq!(fields(json!({"survey_id": "s_demo", "score": 2.5})), vec!["score"]);
-        assert_eq!(fields(json!({"survey_id": "s_demo", "score": "7"})), vec!["score"]);
+        assert_eq!(
+            fields(json!({"survey_id": "s_demo", "score": 11})),
+            vec!["score"]
+        );
+        assert_eq!(
+            fields(json!({"survey_id": "s_demo", "score": 2.5})),
+            vec!["score"]
+        );
+        assert_eq!(
+            fields(json!({"survey_id": "s_demo", "score": "7"})),
+            vec!["score"]
+        );
     }
 
     #[test]
@@ -370,7 +487,15 @@ mod tests {
             "score": -1, "channel": "fax", "locale": "english", "page_url": "javascript:alert(1)",
             "respondent": {"email": "nope"}, "colour": "red"
         }));
-        for f in ["colour", "survey_id", "score", "channel", "locale", "page_url", "respondent.email"] {
+        for f in [
+            "colour",
+            "survey_id",
+            "score",
+            "channel",
+            "locale",
+            "page_url",
+            "respondent.email",
+        ] {
             assert!(got.contains(&f.to_string()), "{f} missing in {got:?}");
         }
     }
@@ -385,14 +510,22 @@ mod tests {
         assert!(parse_comment(&"a".repeat(MAX_COMMENT_CHARS)).is_ok());
         assert!(parse_comment(&"ä".repeat(MAX_COMMENT_CHARS + 1)).is_err());
         assert!(parse_comment("bad\u{0}byte").is_err());
-        assert_eq!(parse_comment("two\nlines").unwrap().as_deref(), Some("two\nlines"));
+        assert_eq!(
+            parse_comment("two\nlines").unwrap().as_deref(),
+            Some("two\nlines")
+        );
         assert_eq!(parse_comment("   ").unwrap(), None);
     }
 
     #[test]
     fn properties_are_bounded_in_count_names_and_sizes() {
-        let many: Map<String, Value> = (0..=MAX_PROPERTIES).map(|i| (format!("k{i}"), json!("v"))).collect();
-        assert_eq!(fields(json!({"survey_id": "s_a", "score": 1, "properties": many})), vec!["properties"]);
+        let many: Map<String, Value> = (0..=MAX_PROPERTIES)
+            .map(|i| (format!("k{i}"), json!("v")))
+            .collect();
+        assert_eq!(
+            fields(json!({"survey_id": "s_a", "score": 1, "properties": many})),
+            vec!["properties"]
+        );
         let got = fields(json!({"survey_id": "s_a", "score": 1, "properties": {
             "bad key": "x", "nested": {"a": 1}, "long": "x".repeat(MAX_PROPERTY_VALUE_CHARS + 1)
         }}));
@@ -444,8 +577,20 @@ mod tests {
         d.allowed_origins.push("shop.example".into());
         d.theme.accent = "blue".into();
         d.texts.get_mut("en").unwrap().question.clear();
-        let fields: Vec<String> = check_survey(&d).unwrap_err().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, vec!["texts.en.question", "default_locale", "theme.accent", "allowed_origins[1]"]);
+        let fields: Vec<String> = check_survey(&d)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "texts.en.question",
+                "default_locale",
+                "theme.accent",
+                "allowed_origins[1]"
+            ]
+        );
     }
 
     #[test]

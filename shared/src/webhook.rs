@@ -30,7 +30,9 @@ pub fn new_secret(random: [u8; 24]) -> String {
 
 fn key(secret: &str) -> Result<Vec<u8>, SignatureError> {
     let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
-    BASE64.decode(encoded).map_err(|_| SignatureError::BadSecret)
+    BASE64
+        .decode(encoded)
+        .map_err(|_| SignatureError::BadSecret)
 }
 
 fn mac(key: &[u8], msg_id: &str, timestamp: i64, body: &str) -> Hmac<Sha256> {
@@ -45,8 +47,15 @@ fn mac(key: &[u8], msg_id: &str, timestamp: i64, body: &str) -> Hmac<Sha256> {
 }
 
 /// The `webhook-signature` header value: `v1,<base64>`.
-pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> Result<String, SignatureError> {
-    let tag = mac(&key(secret)?, msg_id, timestamp, body).finalize().into_bytes();
+pub fn sign(
+    secret: &str,
+    msg_id: &str,
+    timestamp: i64,
+    body: &str,
+) -> Result<String, SignatureError> {
+    let tag = mac(&key(secret)?, msg_id, timestamp, body)
+        .finalize()
+        .into_bytes();
     Ok(format!("v1,{}", BASE64.encode(tag)))
 }
 
@@ -68,8 +77,61 @@ pub fn verify(
         .split(' ')
         .filter_map(|entry| entry.strip_prefix("v1,"))
         .filter_map(|b64| BASE64.decode(b64).ok())
-        .any(|tag| mac(&key, msg_id, timestamp, body).verify_slice(&tag).is_ok());
-    if matched { Ok(()) } else { Err(SignatureError::NoMatch) }
+        .any(|tag| {
+            mac(&key, msg_id, timestamp, body)
+                .verify_slice(&tag)
+                .is_ok()
+        });
+    if matched {
+        Ok(())
+    } else {
+        Err(SignatureError::NoMatch)
+    }
+}
+
+/// When to try a failed delivery again. The default spreads 10 attempts over about a
+/// day; tests and local setups pass a short schedule (`WEBHOOK_RETRY_SCHEDULE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetrySchedule {
+    /// Seconds to wait after attempt 1, 2, …; its length is the number of retries.
+    delays: Vec<u32>,
+}
+
+impl Default for RetrySchedule {
+    fn default() -> Self {
+        // 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h, 6 h, 8 h: about 22 h in all.
+        RetrySchedule {
+            delays: vec![30, 120, 600, 1800, 3600, 7200, 14_400, 21_600, 28_800],
+        }
+    }
+}
+
+impl RetrySchedule {
+    /// Parses `"5,30,120"` (seconds). Queues cap a delay at 12 hours.
+    pub fn parse(text: &str) -> Option<RetrySchedule> {
+        let delays: Option<Vec<u32>> = text
+            .split(',')
+            .map(|part| part.trim().parse::<u32>().ok().filter(|d| *d <= 43_200))
+            .collect();
+        delays
+            .filter(|d| !d.is_empty() && d.len() <= 50)
+            .map(|delays| RetrySchedule { delays })
+    }
+
+    /// Total attempts, the first one included.
+    pub fn max_attempts(&self) -> u32 {
+        self.delays.len() as u32 + 1
+    }
+
+    /// Seconds to wait before the attempt after `attempt` failed, or `None` when that
+    /// was the last. `jitter` (any byte, random in production) spreads retries by up
+    /// to ±20 % so that endpoints coming back are not hit by a thundering herd.
+    pub fn delay_after(&self, attempt: u32, jitter: u8) -> Option<u32> {
+        let base = *self.delays.get(attempt.checked_sub(1)? as usize)?;
+        let spread = base / 5;
+        let offset = (u64::from(spread) * 2 * u64::from(jitter) / 255) as u32;
+        Some((base - spread + offset).max(1))
+    }
 }
 
 #[cfg(test)]
@@ -91,14 +153,33 @@ mod tests {
     #[test]
     fn the_vector_verifies_and_any_change_breaks_it() {
         assert_eq!(verify(SECRET, ID, TS, BODY, SIGNATURE, TS + 10), Ok(()));
-        assert_eq!(verify(SECRET, ID, TS, &BODY.replace("test_user", "x"), SIGNATURE, TS), Err(SignatureError::NoMatch));
-        assert_eq!(verify(SECRET, "msg_other", TS, BODY, SIGNATURE, TS), Err(SignatureError::NoMatch));
-        assert_eq!(verify(SECRET, ID, TS + 1, BODY, SIGNATURE, TS), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(
+                SECRET,
+                ID,
+                TS,
+                &BODY.replace("test_user", "x"),
+                SIGNATURE,
+                TS
+            ),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(SECRET, "msg_other", TS, BODY, SIGNATURE, TS),
+            Err(SignatureError::NoMatch)
+        );
+        assert_eq!(
+            verify(SECRET, ID, TS + 1, BODY, SIGNATURE, TS),
+            Err(SignatureError::NoMatch)
+        );
     }
 
     #[test]
     fn old_timestamps_are_refused() {
-        assert_eq!(verify(SECRET, ID, TS, BODY, SIGNATURE, TS + 3600), Err(SignatureError::Stale));
+        assert_eq!(
+            verify(SECRET, ID, TS, BODY, SIGNATURE, TS + 3600),
+            Err(SignatureError::Stale)
+        );
     }
 
     #[test]
@@ -113,6 +194,41 @@ mod tests {
         assert!(secret.starts_with("whsec_"));
         let sig = sign(&secret, ID, TS, BODY).unwrap();
         assert_eq!(verify(&secret, ID, TS, BODY, &sig, TS), Ok(()));
-        assert_eq!(sign("whsec_???", ID, TS, BODY), Err(SignatureError::BadSecret));
+        assert_eq!(
+            sign("whsec_???", ID, TS, BODY),
+            Err(SignatureError::BadSecret)
+        );
+    }
+
+    #[test]
+    fn the_default_schedule_spans_about_a_day() {
+        let s = RetrySchedule::default();
+        let total: u32 = (1..s.max_attempts())
+            .map(|a| s.delay_after(a, 127).unwrap())
+            .sum();
+        assert!((20 * 3600..=26 * 3600).contains(&total), "{total}");
+        assert_eq!(s.delay_after(s.max_attempts(), 0), None);
+    }
+
+    #[test]
+    fn jitter_stays_within_a_fifth_of_the_delay() {
+        let s = RetrySchedule::parse("100, 1000").unwrap();
+        assert_eq!(s.max_attempts(), 3);
+        assert_eq!(s.delay_after(1, 0), Some(80));
+        assert_eq!(s.delay_after(1, 255), Some(120));
+        assert_eq!(s.delay_after(2, 0), Some(800));
+        assert_eq!(s.delay_after(3, 0), None);
+        assert_eq!(s.delay_after(0, 0), None);
+        assert_eq!(
+            RetrySchedule::parse("1").unwrap().delay_after(1, 0),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn schedules_that_make_no_sense_are_refused() {
+        for bad in ["", "a", "1,,2", "-5", "50000"] {
+            assert_eq!(RetrySchedule::parse(bad), None, "{bad}");
+        }
     }
 }

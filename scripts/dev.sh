@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The run command: installs what is missing, builds, migrates and seeds the local D1,
+# makes a local admin token (kept in worker/.dev.vars), and serves everything on
+# http://localhost:8787 with `wrangler dev` (local D1, KV and Queues in
+# worker/.wrangler/state).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bash "$ROOT/scripts/setup.sh"
+bash "$ROOT/scripts/build.sh"
+cd "$ROOT/worker"
+
+if ! grep -q '^ADMIN_TOKEN=' .dev.vars 2>/dev/null; then
+  token="adm_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  echo "ADMIN_TOKEN=$token" >> .dev.vars
+  say "created a local admin token in worker/.dev.vars"
+fi
+token="$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | tail -1)"
+
+say "applying D1 migrations and seeding the demo survey"
+wrangler d1 migrations apply DB --local >/dev/null
+wrangler d1 execute DB --local --file seed/demo.sql >/dev/null
+
+port="${PORT:-8787}"
+cat <<INFO
+
+  Demo shop page:   http://localhost:$port/demo
+  Survey config:    http://localhost:$port/v1/surveys/s_demo/config
+  Admin token:      $token
+  Try:              curl -H "Authorization: Bearer $token" http://localhost:$port/v1/surveys/s_demo/responses
+
+INFO
+exec wrangler dev --port "$port" --ip 127.0.0.1 --show-interactive-dev-session=false

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every check and test —
+# formatting, clippy (host and wasm32), native unit and property tests, the widget's
+# wasm tests in headless Chromium, a release build, and the end-to-end tests that drive
+# Chromium against the real worker under `wrangler dev`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bash "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "clippy (host and wasm32)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p nps-worker -p nps-widget --target wasm32-unknown-unknown -- -D warnings
+
+say "native tests"
+cargo test --workspace
+
+say "widget tests in headless Chromium (wasm)"
+(
+  cd "$ROOT/widget"  # wasm-bindgen-test-runner reads webdriver.json from here
+  CHROMEDRIVER=/usr/bin/chromedriver \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test -p nps-widget --target wasm32-unknown-unknown
+)
+
+bash "$ROOT/scripts/build.sh"
+
+say "end-to-end tests (Chromium against wrangler dev)"
+bash "$ROOT/e2e/run.sh"

@@ -1,0 +1,72 @@
+-- The demo survey and a month of sample answers, so the demo page and the admin API
+-- have something to show. Safe to run again: nothing is duplicated or overwritten
+-- except the demo survey's definition.
+
+INSERT INTO surveys (id, definition, created_at, updated_at)
+VALUES ('s_demo', json('{
+  "name": "Demo shop",
+  "default_locale": "en",
+  "texts": {
+    "en": {
+      "question": "How likely are you to recommend Demo Shop to a friend or colleague?",
+      "follow_up": {
+        "detractor": "We are sorry. What went wrong?",
+        "passive": "What would make it a 10 for you?",
+        "promoter": "Great! What did you like most?"
+      },
+      "thanks": "Thank you! Your answer helps us improve.",
+      "low_label": "Not at all likely",
+      "high_label": "Extremely likely",
+      "comment_placeholder": "Tell us in a few words (optional)",
+      "submit": "Send",
+      "dismiss": "Close"
+    },
+    "de": {
+      "question": "Wie wahrscheinlich ist es, dass Sie Demo Shop einem Freund oder Kollegen empfehlen?",
+      "follow_up": {
+        "detractor": "Das tut uns leid. Was ist schiefgelaufen?",
+        "passive": "Was würde es für Sie zu einer 10 machen?",
+        "promoter": "Schön! Was hat Ihnen am besten gefallen?"
+      },
+      "thanks": "Vielen Dank! Ihre Antwort hilft uns, besser zu werden.",
+      "low_label": "Überhaupt nicht wahrscheinlich",
+      "high_label": "Äußerst wahrscheinlich",
+      "comment_placeholder": "In wenigen Worten (optional)",
+      "submit": "Senden",
+      "dismiss": "Schließen"
+    }
+  },
+  "theme": {"accent": "#0f766e", "position": "bottom-right"},
+  "allowed_origins": ["http://localhost:*", "http://127.0.0.1:*"],
+  "throttle": {"days": 90}
+}'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at;
+
+-- 120 answers over the last 30 days from three stores. The scores follow a fixed
+-- pattern, so every run seeds the same data. Ids start with 00 so they sort before
+-- (are older than) every real, time-ordered id, newest seed last.
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120),
+seed AS (
+  SELECT i,
+         (i * 7 + i / 5) % 11 AS score,
+         CASE i % 3 WHEN 0 THEN 'berlin' WHEN 1 THEN 'hamburg' ELSE 'munich' END AS store,
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d hours', i * 6)) AS at
+  FROM n
+)
+INSERT INTO responses (id, survey_id, score, category, comment, channel, locale, page_url,
+                       respondent_id, respondent_email, properties, edit_token, idempotency_key,
+                       fingerprint, created_at, updated_at)
+SELECT printf('r_00%024d', 100000 - i), 's_demo', score,
+       CASE WHEN score <= 6 THEN 'detractor' WHEN score <= 8 THEN 'passive' ELSE 'promoter' END,
+       CASE WHEN score <= 6 AND i % 2 = 0 THEN 'The delivery came late'
+            WHEN score >= 9 AND i % 2 = 0 THEN 'Friendly staff and fast shipping'
+            ELSE NULL END,
+       CASE WHEN i % 4 = 0 THEN 'email' ELSE 'web' END,
+       CASE WHEN i % 2 = 0 THEN 'de' ELSE 'en' END,
+       'https://shop.example/thanks',
+       printf('cust-%d', 1000 + i % 40), NULL,
+       json_object('store', store, 'order_id', printf('%d', 5000 + i)),
+       printf('seed-edit-token-%d', i), printf('seed-%d', i), NULL, at, at
+FROM seed
+WHERE true
+ON CONFLICT DO NOTHING;

@@ -1,0 +1,55 @@
+//! Wiring: the stores and settings of one request, built from the worker's `Env`
+//! (bindings in `wrangler.toml`, secrets in `.dev.vars` or `wrangler secret`).
+
+use crate::store::d1::D1Store;
+use crate::store::kv::CachedSurveys;
+use crate::store::queue::QueueSender;
+use nps_shared::webhook::RetrySchedule;
+use worker::Env;
+
+pub struct App {
+    pub db: D1Store,
+    pub surveys: CachedSurveys<D1Store>,
+    pub queue: QueueSender,
+    pub admin_token: Option<String>,
+    pub retry: RetrySchedule,
+}
+
+impl App {
+    pub fn from_env(env: &Env) -> worker::Result<App> {
+        Ok(App {
+            db: D1Store::new(env.d1("DB")?),
+            surveys: CachedSurveys::new(env.kv("CONFIG")?, D1Store::new(env.d1("DB")?)),
+            queue: QueueSender::new(env.queue("DELIVERIES")?),
+            admin_token: setting(env, "ADMIN_TOKEN"),
+            retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
+                .and_then(|s| RetrySchedule::parse(&s))
+                .unwrap_or_default(),
+        })
+    }
+
+    pub fn stores(
+        &self,
+    ) -> crate::service::responses::Stores<'_, CachedSurveys<D1Store>, D1Store, D1Store, QueueSender>
+    {
+        crate::service::responses::Stores {
+            surveys: &self.surveys,
+            responses: &self.db,
+            webhooks: &self.db,
+            queue: &self.queue,
+        }
+    }
+}
+
+/// A secret or plain variable, whichever is set.
+fn setting(env: &Env, name: &str) -> Option<String> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+pub fn now_ms() -> i64 {
+    worker::Date::now().as_millis() as i64
+}

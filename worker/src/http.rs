@@ -1,0 +1,140 @@
+//! HTTP plumbing shared by the route handlers: reading JSON bodies within the limits
+//! of the contract, writing JSON, CORS, the admin bearer token and query strings.
+
+use crate::error::ApiError;
+use nps_shared::problem::ProblemKind;
+use nps_shared::validate::{FieldError, MAX_BODY_BYTES};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use worker::{Request, Response};
+
+/// Reads a JSON body: 415 unless `application/json`, 413 beyond 16 KiB, 400 if it does
+/// not parse.
+pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, ApiError> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media_type != "application/json" {
+        return Err(ApiError::new(
+            ProblemKind::UnsupportedMediaType,
+            format!(
+                "send Content-Type: application/json (got {:?})",
+                content_type
+            ),
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            ProblemKind::PayloadTooLarge,
+            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let bytes = req.bytes().await?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(ProblemKind::MalformedJson, e.to_string()))
+}
+
+/// Decodes an admin request into its wire type; a wrong shape is a 422 naming the field.
+pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|e| {
+        let message = e.to_string();
+        // serde names the field between backticks: "missing field `url`".
+        let field = message.split('`').nth(1).unwrap_or_default().to_string();
+        ApiError::validation(vec![FieldError::new(field, message)])
+    })
+}
+
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
+    let mut response = Response::ok(serde_json::to_string(body).map_err(ApiError::unavailable)?)?
+        .with_status(status);
+    response
+        .headers_mut()
+        .set("Content-Type", "application/json")?;
+    Ok(response)
+}
+
+pub fn no_content() -> Result<Response, ApiError> {
+    Ok(Response::empty()?.with_status(204))
+}
+
+pub fn origin(req: &Request) -> Option<String> {
+    req.headers().get("Origin").ok().flatten()
+}
+
+/// Answers a CORS preflight of a public endpoint. It admits any origin: which origins
+/// may use a survey is only known from the survey, so the real request enforces it
+/// (with a 403 that carries no CORS headers and so stays unreadable to the page).
+pub fn preflight(origin: Option<&str>) -> Result<Response, ApiError> {
+    let mut response = Response::empty()?.with_status(204);
+    let headers = response.headers_mut();
+    if let Some(origin) = origin {
+        headers.set("Access-Control-Allow-Origin", origin)?;
+        headers.set("Access-Control-Allow-Methods", "GET, POST, PATCH, OPTIONS")?;
+        headers.set(
+            "Access-Control-Allow-Headers",
+            "Content-Type, Idempotency-Key",
+        )?;
+        headers.set("Access-Control-Max-Age", "86400")?;
+    }
+    headers.set("Vary", "Origin")?;
+    Ok(response)
+}
+
+/// Lets the calling page read a public endpoint's answer, unless the answer is the
+/// 403 that refused its origin.
+pub fn allow_origin(mut response: Response, origin: Option<&str>) -> worker::Result<Response> {
+    if let Some(origin) = origin
+        && response.status_code() != 403
+    {
+        response
+            .headers_mut()
+            .set("Access-Control-Allow-Origin", origin)?;
+    }
+    response.headers_mut().set("Vary", "Origin")?;
+    Ok(response)
+}
+
+/// Admin endpoints: 401 without a bearer token, 403 with a wrong one.
+pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiError> {
+    let header = req.headers().get("Authorization")?.unwrap_or_default();
+    let Some(given) = header
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return Err(ApiError::new(
+            ProblemKind::Unauthorized,
+            "send Authorization: Bearer <admin token>",
+        ));
+    };
+    let Some(expected) = expected else {
+        return Err(ApiError::unavailable("ADMIN_TOKEN is not configured"));
+    };
+    if nps_shared::origin::tokens_match(expected, given) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ProblemKind::Forbidden,
+            "the admin token is not valid",
+        ))
+    }
+}
+
+pub fn query(req: &Request) -> Result<HashMap<String, String>, ApiError> {
+    Ok(req.url()?.query_pairs().into_owned().collect())
+}

@@ -1,0 +1,114 @@
+//! The NPS worker: the HTTP API of `shared/API.md`, the webhook queue consumer, and
+//! (through Workers static assets, see `wrangler.toml`) the widget files and demo page.
+//!
+//! Where things are:
+//! - a response is validated in `nps_shared::validate`, stored by
+//!   `service::responses::submit` through `store::d1`, and turned into webhook
+//!   deliveries by `service::webhooks::dispatch_response_event`;
+//! - deliveries are sent, signed and retried in `delivery`;
+//! - `routes` parse requests and map results; `error` makes every failure problem+json.
+
+mod app;
+mod delivery;
+mod error;
+mod http;
+mod routes;
+mod service;
+mod store;
+
+use error::ApiError;
+use nps_shared::problem::ProblemKind;
+use store::DeliveryTask;
+use worker::{Context, Env, MessageBatch, Method, Request, Response, event};
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let path = req.path();
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let public = matches!(
+        segments.as_slice(),
+        ["v1", "responses", ..] | ["v1", "surveys", _, "config"]
+    );
+    let origin = http::origin(&req);
+    let result = if public && req.method() == Method::Options {
+        http::preflight(origin.as_deref())
+    } else {
+        match app::App::from_env(&env) {
+            Ok(app) => route(&mut req, &app, &segments).await,
+            Err(e) => Err(ApiError::unavailable(e)),
+        }
+    };
+    let response = result.or_else(ApiError::into_response)?;
+    if public {
+        http::allow_origin(response, origin.as_deref())
+    } else {
+        Ok(response)
+    }
+}
+
+async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<Response, ApiError> {
+    use Method::{Delete, Get, Patch, Post};
+    use routes::{responses, surveys, webhooks};
+    let method = req.method();
+    let admin = |req: &Request| http::require_admin(req, app.admin_token.as_deref());
+    match (method, segments) {
+        (Get, ["healthz"]) => http::json(200, &serde_json::json!({"status": "ok"})),
+        // Public, called by the widget from shop pages.
+        (Post, ["v1", "responses"]) => responses::create(req, app).await,
+        (Patch, ["v1", "responses", id]) => responses::update(req, app, id).await,
+        (Get, ["v1", "surveys", id, "config"]) => surveys::config(req, app, id).await,
+        // Admin, behind the bearer token.
+        (Get, ["v1", "surveys"]) => {
+            admin(req)?;
+            surveys::list(app).await
+        }
+        (Post, ["v1", "surveys"]) => {
+            admin(req)?;
+            surveys::create(req, app).await
+        }
+        (Get, ["v1", "surveys", id]) => {
+            admin(req)?;
+            surveys::get(app, id).await
+        }
+        (Patch, ["v1", "surveys", id]) => {
+            admin(req)?;
+            surveys::update(req, app, id).await
+        }
+        (Get, ["v1", "surveys", id, "responses"]) => {
+            admin(req)?;
+            responses::list(req, app, id).await
+        }
+        (Get, ["v1", "webhooks"]) => {
+            admin(req)?;
+            webhooks::list(app).await
+        }
+        (Post, ["v1", "webhooks"]) => {
+            admin(req)?;
+            webhooks::create(req, app).await
+        }
+        (Delete, ["v1", "webhooks", id]) => {
+            admin(req)?;
+            webhooks::delete(app, id).await
+        }
+        (
+            _,
+            ["v1", "responses"]
+            | ["v1", "responses", _]
+            | ["v1", "surveys", ..]
+            | ["v1", "webhooks", ..],
+        ) => Err(ApiError::new(
+            ProblemKind::MethodNotAllowed,
+            format!("{:?} is not supported here", req.method()),
+        )),
+        _ => Err(ApiError::new(
+            ProblemKind::NotFound,
+            format!("no such endpoint: {}", req.path()),
+        )),
+    }
+}
+
+#[event(queue)]
+async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> worker::Result<()> {
+    let app = app::App::from_env(&env)?;
+    delivery::consume(batch, &app).await
+}

@@ -1,0 +1,52 @@
+//! `GET /v1/surveys/{id}/config` (public, CORS) and the admin survey endpoints.
+
+use crate::app::{App, now_ms};
+use crate::error::ApiError;
+use crate::http;
+use crate::service::surveys;
+use nps_shared::api::{CreateSurvey, SurveyPatch};
+use worker::{Request, Response};
+
+pub async fn config(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let query = http::query(req)?;
+    let origin = http::origin(req);
+    let config = surveys::config(
+        &app.surveys,
+        id,
+        query.get("locale").map(String::as_str),
+        origin.as_deref(),
+    )
+    .await?;
+    let mut response = http::json(200, &config)?;
+    // Browsers may reuse it briefly; edits show within a minute.
+    response
+        .headers_mut()
+        .set("Cache-Control", "public, max-age=60")?;
+    Ok(response)
+}
+
+pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
+    let request: CreateSurvey = http::decode(http::read_json(req).await?)?;
+    let survey = surveys::create(&app.surveys, request, now_ms()).await?;
+    let mut response = http::json(201, &survey)?;
+    response
+        .headers_mut()
+        .set("Location", &format!("/v1/surveys/{}", survey.id))?;
+    Ok(response)
+}
+
+pub async fn list(app: &App) -> Result<Response, ApiError> {
+    http::json(200, &surveys::list(&app.surveys).await?)
+}
+
+pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
+    http::json(200, &surveys::get(&app.surveys, id).await?)
+}
+
+pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let patch: SurveyPatch = http::decode(http::read_json(req).await?)?;
+    http::json(
+        200,
+        &surveys::update(&app.surveys, id, patch, now_ms()).await?,
+    )
+}

@@ -1,0 +1,105 @@
+//! The services: what the API does, written against the storage traits in `store`
+//! so that each is unit-tested natively with the in-memory store. They neither log nor
+//! read the environment; time comes in as an argument and ids from `new_id`.
+//!
+//! - `responses`: validate, store once, edit the comment, list — and raise events.
+//! - `surveys`: survey definitions and the public widget config.
+//! - `webhooks`: endpoints, and turning an event into one queued delivery per endpoint.
+
+pub mod responses;
+pub mod surveys;
+pub mod webhooks;
+
+use crate::store::StoreError;
+use nps_shared::api::SurveyView;
+use nps_shared::validate::FieldError;
+
+/// Why a service said no. `error.rs` turns each into its problem+json status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("origin {origin} may not use survey {survey_id}")]
+    OriginNotAllowed { origin: String, survey_id: String },
+    #[error("{} invalid field(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ServiceError {
+    pub fn invalid(field: &str, message: &str) -> Self {
+        ServiceError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+/// Random bytes from the platform (`crypto.getRandomValues` on Workers).
+pub fn random<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    getrandom::getrandom(&mut bytes).map_err(|e| StoreError(format!("no randomness: {e}")))?;
+    Ok(bytes)
+}
+
+/// A new time-ordered id with `prefix`, e.g. `r_01jd…`.
+pub fn new_id(prefix: &str, now_ms: i64) -> Result<String, StoreError> {
+    Ok(nps_shared::ids::new_id(
+        prefix,
+        now_ms.max(0) as u64,
+        random()?,
+    ))
+}
+
+/// Browsers must come from an origin the survey allows; requests without `Origin`
+/// (servers, curl) are not subject to CORS and pass.
+pub fn check_origin(survey: &SurveyView, origin: Option<&str>) -> Result<(), ServiceError> {
+    match origin {
+        Some(origin)
+            if !nps_shared::origin::is_allowed(&survey.definition.allowed_origins, origin) =>
+        {
+            Err(ServiceError::OriginNotAllowed {
+                origin: origin.to_string(),
+                survey_id: survey.id.clone(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! A demo survey like the seeded one, for the services' tests.
+    use nps_shared::api::{SurveyDefinition, SurveyView};
+
+    pub fn demo_survey() -> SurveyView {
+        let definition: SurveyDefinition = serde_json::from_value(serde_json::json!({
+            "name": "Demo shop",
+            "default_locale": "en",
+            "texts": {
+                "en": {
+                    "question": "How likely are you to recommend us?", "thanks": "Thank you!",
+                    "low_label": "Not likely", "high_label": "Very likely",
+                    "comment_placeholder": "Your answer", "submit": "Send", "dismiss": "Close",
+                    "follow_up": {"detractor": "What went wrong?", "passive": "What was missing?", "promoter": "What did you like?"}
+                },
+                "de": {
+                    "question": "Wie wahrscheinlich empfehlen Sie uns?", "thanks": "Danke!",
+                    "low_label": "Unwahrscheinlich", "high_label": "Sehr wahrscheinlich",
+                    "comment_placeholder": "Ihre Antwort", "submit": "Senden", "dismiss": "Schließen",
+                    "follow_up": {"detractor": "Was lief schief?", "passive": "Was fehlte?", "promoter": "Was hat gefallen?"}
+                }
+            },
+            "allowed_origins": ["http://localhost:*", "https://shop.example"]
+        }))
+        .expect("fixture is valid");
+        SurveyView {
+            id: "s_demo".into(),
+            definition,
+            created_at: "2026-11-01T00:00:00.000Z".into(),
+            updated_at: "2026-11-01T00:00:00.000Z".into(),
+        }
+    }
+}

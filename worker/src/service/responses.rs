@@ -1,0 +1,503 @@
+//! Answers: validated by `nps_shared::validate`, stored exactly once per
+//! Idempotency-Key, then announced as `response.created` to the webhook queue. A
+//! comment may follow with the edit token the first call returned.
+
+use super::webhooks::dispatch_response_event;
+use super::{ServiceError, check_origin, new_id, random};
+use crate::store::{
+    DeliveryQueue, Inserted, ResponseStore, StoreError, StoredResponse, SurveyStore, WebhookStore,
+};
+use nps_shared::Category;
+use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView};
+use nps_shared::time::rfc3339;
+use nps_shared::validate::{self, FieldError};
+use serde::Serialize;
+
+/// How long after answering the comment may still be added or changed.
+pub const EDIT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The storage a write path needs.
+pub struct Stores<'a, S, R, W, Q> {
+    pub surveys: &'a S,
+    pub responses: &'a R,
+    pub webhooks: &'a W,
+    pub queue: &'a Q,
+}
+
+/// The outcome of a submission, plus what the edge should log.
+#[derive(Debug)]
+pub struct Submitted {
+    pub created: ResponseCreated,
+    /// `true` when this was an Idempotency-Key replay (HTTP 200, nothing stored).
+    pub replayed: bool,
+    /// Queuing webhooks failed; the answer is stored all the same.
+    pub dispatch_error: Option<StoreError>,
+}
+
+/// `POST /v1/responses`.
+pub async fn submit<S: SurveyStore, R: ResponseStore, W: WebhookStore, Q: DeliveryQueue>(
+    stores: &Stores<'_, S, R, W, Q>,
+    body: &serde_json::Value,
+    idempotency_key: Option<&str>,
+    origin: Option<&str>,
+    now_ms: i64,
+) -> Result<Submitted, ServiceError> {
+    let new = validate::parse_response(body).map_err(ServiceError::Invalid)?;
+    if let Some(key) = idempotency_key
+        && (key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY
+            || !key.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return Err(ServiceError::invalid(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        ));
+    }
+    let survey = stores
+        .surveys
+        .get_survey(&new.survey_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("survey {}", new.survey_id)))?;
+    check_origin(&survey, origin)?;
+    if new.token.is_some() {
+        // Invitation tokens arrive with the e-mail and link channels (issue 4); until
+        // they can be verified, accepting one would pretend to a check that is not made.
+        return Err(ServiceError::invalid(
+            "token",
+            "invitation tokens are not enabled on this server",
+        ));
+    }
+
+    let now = rfc3339(now_ms);
+    let stored = StoredResponse {
+        view: ResponseView {
+            id: new_id("r_", now_ms)?,
+            survey_id: new.survey_id,
+            score: new.score,
+            category: new.score.category(),
+            comment: new.comment,
+            channel: new.channel,
+            locale: new.locale,
+            page_url: new.page_url,
+            respondent: new.respondent,
+            properties: new.properties,
+            created_at: now.clone(),
+            updated_at: now,
+        },
+        edit_token: nps_shared::ids::token(random::<20>()?),
+        idempotency_key: idempotency_key.map(str::to_string),
+        // serde_json orders object keys, so the same request in another key order is
+        // still the same request.
+        fingerprint: Some(validate::fingerprint(body.to_string().as_bytes())),
+    };
+
+    match stores.responses.insert_response(&stored).await? {
+        Inserted::Existing(previous) => {
+            if previous.fingerprint != stored.fingerprint {
+                return Err(ServiceError::Conflict(
+                    "this Idempotency-Key was already used for a different request".into(),
+                ));
+            }
+            Ok(Submitted {
+                created: created(&previous),
+                replayed: true,
+                dispatch_error: None,
+            })
+        }
+        Inserted::New => {
+            let dispatched = dispatch_response_event(
+                stores.webhooks,
+                stores.queue,
+                EventType::ResponseCreated,
+                &survey,
+                &stored.view,
+                now_ms,
+            )
+            .await;
+            Ok(Submitted {
+                created: created(&stored),
+                replayed: false,
+                dispatch_error: dispatched.err(),
+            })
+        }
+    }
+}
+
+fn created(r: &StoredResponse) -> ResponseCreated {
+    ResponseCreated {
+        id: r.view.id.clone(),
+        category: r.view.category,
+        edit_token: r.edit_token.clone(),
+    }
+}
+
+/// What `PATCH /v1/responses/{id}` answers.
+#[derive(Debug, Serialize)]
+pub struct CommentAdded {
+    pub id: String,
+    pub category: Category,
+    pub comment: Option<String>,
+    #[serde(skip)]
+    pub dispatch_error: Option<StoreError>,
+}
+
+/// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment.
+pub async fn add_comment<S: SurveyStore, R: ResponseStore, W: WebhookStore, Q: DeliveryQueue>(
+    stores: &Stores<'_, S, R, W, Q>,
+    id: &str,
+    body: &serde_json::Value,
+    origin: Option<&str>,
+    now_ms: i64,
+) -> Result<CommentAdded, ServiceError> {
+    let (edit_token, comment) = parse_comment_body(body)?;
+    let mut response = stores
+        .responses
+        .get_response(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("response {id}")))?;
+    let survey = stores
+        .surveys
+        .get_survey(&response.view.survey_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("survey {}", response.view.survey_id)))?;
+    check_origin(&survey, origin)?;
+    if !nps_shared::origin::tokens_match(&response.edit_token, &edit_token) {
+        return Err(ServiceError::Forbidden(
+            "the edit token does not match this response".into(),
+        ));
+    }
+    if response.view.created_at < rfc3339(now_ms - EDIT_WINDOW_MS) {
+        return Err(ServiceError::Conflict(
+            "the comment can only be changed within 24 hours".into(),
+        ));
+    }
+    let now = rfc3339(now_ms);
+    stores
+        .responses
+        .set_comment(id, comment.as_deref(), &now)
+        .await?;
+    response.view.comment = comment;
+    response.view.updated_at = now;
+    let dispatched = dispatch_response_event(
+        stores.webhooks,
+        stores.queue,
+        EventType::ResponseUpdated,
+        &survey,
+        &response.view,
+        now_ms,
+    )
+    .await;
+    Ok(CommentAdded {
+        id: response.view.id,
+        category: response.view.category,
+        comment: response.view.comment,
+        dispatch_error: dispatched.err(),
+    })
+}
+
+fn parse_comment_body(body: &serde_json::Value) -> Result<(String, Option<String>), ServiceError> {
+    let mut errors = Vec::new();
+    let Some(object) = body.as_object() else {
+        return Err(ServiceError::invalid("", "the body must be a JSON object"));
+    };
+    for key in object
+        .keys()
+        .filter(|k| !matches!(k.as_str(), "edit_token" | "comment"))
+    {
+        errors.push(FieldError::new(key.clone(), "is not a known field"));
+    }
+    let token = match object.get("edit_token") {
+        Some(serde_json::Value::String(t)) if !t.is_empty() => Some(t.clone()),
+        _ => {
+            errors.push(FieldError::new("edit_token", "is required"));
+            None
+        }
+    };
+    let comment = match object.get("comment") {
+        Some(serde_json::Value::String(c)) => validate::parse_comment(c)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten(),
+        Some(serde_json::Value::Null) => None,
+        _ => {
+            errors.push(FieldError::new("comment", "must be a string"));
+            None
+        }
+    };
+    match token {
+        Some(token) if errors.is_empty() => Ok((token, comment)),
+        _ => Err(ServiceError::Invalid(errors)),
+    }
+}
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+/// `GET /v1/surveys/{id}/responses`: newest first, `limit` per page.
+pub async fn list(
+    surveys: &impl SurveyStore,
+    responses: &impl ResponseStore,
+    survey_id: &str,
+    category: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<&str>,
+) -> Result<Page<ResponseView>, ServiceError> {
+    let category = category
+        .map(|c| {
+            Category::parse(c).ok_or_else(|| {
+                ServiceError::invalid("category", "must be detractor, passive or promoter")
+            })
+        })
+        .transpose()?;
+    let limit = match limit {
+        None => DEFAULT_PAGE,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| ServiceError::invalid("limit", "must be an integer from 1 to 200"))?,
+    };
+    if cursor.is_some_and(|c| !nps_shared::ids::is_id("r_", c)) {
+        return Err(ServiceError::invalid(
+            "cursor",
+            "must be a next_cursor from an earlier page",
+        ));
+    }
+    if surveys.get_survey(survey_id).await?.is_none() {
+        return Err(ServiceError::NotFound(format!("survey {survey_id}")));
+    }
+    // One extra row tells whether another page exists without a count query.
+    let mut items = responses
+        .list_responses(survey_id, category, cursor, limit + 1)
+        .await?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::demo_survey;
+    use crate::service::webhooks;
+    use crate::store::memory::Memory;
+    use nps_shared::api::CreateWebhook;
+    use pollster::block_on;
+    use serde_json::json;
+
+    const NOW: i64 = 1_764_000_000_000;
+
+    fn memory() -> Memory {
+        let m = Memory::default();
+        m.surveys.borrow_mut().push(demo_survey());
+        m
+    }
+
+    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory> {
+        Stores {
+            surveys: m,
+            responses: m,
+            webhooks: m,
+            queue: m,
+        }
+    }
+
+    fn submit_json(
+        m: &Memory,
+        body: serde_json::Value,
+        key: Option<&str>,
+    ) -> Result<Submitted, ServiceError> {
+        block_on(submit(
+            &stores(m),
+            &body,
+            key,
+            Some("http://localhost:8787"),
+            NOW,
+        ))
+    }
+
+    #[test]
+    fn a_detractor_answer_is_stored_with_its_category() {
+        let m = memory();
+        let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 3}), None).unwrap();
+        assert_eq!(s.created.category, Category::Detractor);
+        assert!(!s.replayed);
+        let stored = m.responses.borrow();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].view.score.value(), 3);
+        assert_eq!(stored[0].view.created_at, rfc3339(NOW));
+    }
+
+    #[test]
+    fn the_same_idempotency_key_stores_once_and_returns_the_same_body() {
+        let m = memory();
+        let body = json!({"survey_id": "s_demo", "score": 9, "properties": {"a": "1", "b": "2"}});
+        let first = submit_json(&m, body.clone(), Some("key-1")).unwrap();
+        let reordered =
+            json!({"properties": {"b": "2", "a": "1"}, "score": 9, "survey_id": "s_demo"});
+        let again = submit_json(&m, reordered, Some("key-1")).unwrap();
+        assert!(again.replayed);
+        assert_eq!(first.created, again.created);
+        assert_eq!(m.responses.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_reused_key_with_another_body_is_a_conflict() {
+        let m = memory();
+        submit_json(
+            &m,
+            json!({"survey_id": "s_demo", "score": 9}),
+            Some("key-1"),
+        )
+        .unwrap();
+        let err = submit_json(
+            &m,
+            json!({"survey_id": "s_demo", "score": 2}),
+            Some("key-1"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ServiceError::Conflict(_)));
+        assert_eq!(m.responses.borrow().len(), 1);
+    }
+
+    #[test]
+    fn an_unknown_survey_is_not_found_and_a_foreign_origin_forbidden() {
+        let m = memory();
+        let err = submit_json(&m, json!({"survey_id": "s_nope", "score": 3}), None).unwrap_err();
+        assert!(matches!(err, ServiceError::NotFound(_)));
+        let body = json!({"survey_id": "s_demo", "score": 3});
+        let err = block_on(submit(
+            &stores(&m),
+            &body,
+            None,
+            Some("https://evil.example"),
+            NOW,
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ServiceError::OriginNotAllowed { .. }));
+        assert!(m.responses.borrow().is_empty());
+    }
+
+    #[test]
+    fn invalid_answers_store_nothing() {
+        let m = memory();
+        let err = submit_json(&m, json!({"survey_id": "s_demo", "score": 11}), None).unwrap_err();
+        assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "score"));
+        let err = submit_json(
+            &m,
+            json!({"survey_id": "s_demo", "score": 1}),
+            Some("bad key\n"),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "Idempotency-Key"));
+        assert!(m.responses.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_detractor_is_queued_for_a_subscribed_endpoint() {
+        let m = memory();
+        block_on(webhooks::create(
+            &m,
+            serde_json::from_value::<CreateWebhook>(json!({"url": "https://h.example/x"})).unwrap(),
+            NOW,
+        ))
+        .unwrap();
+        submit_json(&m, json!({"survey_id": "s_demo", "score": 0}), Some("k")).unwrap();
+        submit_json(&m, json!({"survey_id": "s_demo", "score": 0}), Some("k")).unwrap();
+        assert_eq!(
+            m.queued.borrow().len(),
+            1,
+            "a replay does not announce the answer again"
+        );
+    }
+
+    #[test]
+    fn the_answer_is_kept_when_the_queue_is_down() {
+        let m = memory();
+        block_on(webhooks::create(
+            &m,
+            serde_json::from_value::<CreateWebhook>(json!({"url": "https://h.example/x"})).unwrap(),
+            NOW,
+        ))
+        .unwrap();
+        m.queue_down.set(true);
+        let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 2}), None).unwrap();
+        assert!(s.dispatch_error.is_some());
+        assert_eq!(m.responses.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_comment_needs_the_edit_token_and_the_window() {
+        let m = memory();
+        let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 5}), None).unwrap();
+        let id = s.created.id.clone();
+        let patch = |token: &str, at: i64| {
+            block_on(add_comment(
+                &stores(&m),
+                &id,
+                &json!({"edit_token": token, "comment": " late "}),
+                None,
+                at,
+            ))
+        };
+        assert!(matches!(
+            patch("wrong", NOW),
+            Err(ServiceError::Forbidden(_))
+        ));
+        let ok = patch(&s.created.edit_token, NOW + 1000).unwrap();
+        assert_eq!(ok.comment.as_deref(), Some("late"));
+        assert_eq!(
+            m.responses.borrow()[0].view.comment.as_deref(),
+            Some("late")
+        );
+        assert!(matches!(
+            patch(&s.created.edit_token, NOW + EDIT_WINDOW_MS + 1),
+            Err(ServiceError::Conflict(_))
+        ));
+    }
+
+    #[test]
+    fn lists_page_newest_first_and_filter_by_category() {
+        let m = memory();
+        for (i, score) in [1u8, 9, 2, 10, 3].into_iter().enumerate() {
+            block_on(submit(
+                &stores(&m),
+                &json!({"survey_id": "s_demo", "score": score}),
+                None,
+                None,
+                NOW + i as i64,
+            ))
+            .unwrap();
+        }
+        let first = block_on(list(&m, &m, "s_demo", Some("detractor"), None, Some("2"))).unwrap();
+        let scores: Vec<u8> = first.items.iter().map(|r| r.score.value()).collect();
+        assert_eq!(scores, vec![3, 2]);
+        let second = block_on(list(
+            &m,
+            &m,
+            "s_demo",
+            Some("detractor"),
+            first.next_cursor.as_deref(),
+            Some("2"),
+        ))
+        .unwrap();
+        assert_eq!(
+            second
+                .items
+                .iter()
+                .map(|r| r.score.value())
+                .collect::<Vec<_>>(),
+            vec![1]
+        );
+        assert_eq!(second.next_cursor, None);
+        assert!(matches!(
+            block_on(list(&m, &m, "s_demo", Some("fans"), None, None)),
+            Err(ServiceError::Invalid(_))
+        ));
+    }
+}

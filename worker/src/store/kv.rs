@@ -1,0 +1,77 @@
+//! A read-through KV cache in front of the survey store: the widget asks for a
+//! survey's config on every page view, and KV answers that from the edge without a D1
+//! round trip. Writes go to D1 first, then refresh the cache entry.
+
+use super::{StoreError, StoreResult, SurveyStore};
+use nps_shared::api::SurveyView;
+use worker::kv::KvStore;
+
+/// Long enough to absorb page-view bursts, short enough that an edit made elsewhere
+/// (or a lost cache refresh) shows within minutes. KV's minimum is 60 s.
+const TTL_SECONDS: u64 = 300;
+
+pub struct CachedSurveys<S> {
+    kv: KvStore,
+    inner: S,
+}
+
+impl<S> CachedSurveys<S> {
+    pub fn new(kv: KvStore, inner: S) -> Self {
+        CachedSurveys { kv, inner }
+    }
+}
+
+fn key(id: &str) -> String {
+    format!("survey:v1:{id}")
+}
+
+impl<S: SurveyStore> CachedSurveys<S> {
+    async fn remember(&self, survey: &SurveyView) {
+        let put = async {
+            self.kv
+                .put(&key(&survey.id), serde_json::to_string(survey)?)
+                .map_err(|e| StoreError(e.to_string()))?
+                .expiration_ttl(TTL_SECONDS)
+                .execute()
+                .await
+                .map_err(|e| StoreError(e.to_string()))
+        };
+        // A cache that cannot be written only costs speed: D1 stays the truth.
+        if let Err(e) = put.await {
+            worker::console_warn!("survey cache write failed: {e}");
+        }
+    }
+}
+
+impl<S: SurveyStore> SurveyStore for CachedSurveys<S> {
+    async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
+        match self.kv.get(&key(id)).json::<SurveyView>().await {
+            Ok(Some(survey)) => return Ok(Some(survey)),
+            Ok(None) => {}
+            Err(e) => worker::console_warn!("survey cache read failed: {e}"),
+        }
+        let survey = self.inner.get_survey(id).await?;
+        if let Some(survey) = &survey {
+            self.remember(survey).await;
+        }
+        Ok(survey)
+    }
+
+    async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>> {
+        self.inner.list_surveys().await
+    }
+
+    async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
+        let inserted = self.inner.insert_survey(survey).await?;
+        if inserted {
+            self.remember(survey).await;
+        }
+        Ok(inserted)
+    }
+
+    async fn update_survey(&self, survey: &SurveyView) -> StoreResult<()> {
+        self.inner.update_survey(survey).await?;
+        self.remember(survey).await;
+        Ok(())
+    }
+}

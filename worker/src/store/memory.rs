@@ -1,0 +1,141 @@
+//! In-memory storage for native unit tests of the services. It mirrors the D1
+//! semantics that matter: one answer per (survey, idempotency key), newest-first lists.
+
+use super::*;
+use std::cell::RefCell;
+
+#[derive(Default)]
+pub struct Memory {
+    pub surveys: RefCell<Vec<SurveyView>>,
+    pub responses: RefCell<Vec<StoredResponse>>,
+    pub endpoints: RefCell<Vec<Endpoint>>,
+    pub queued: RefCell<Vec<(DeliveryTask, u32)>>,
+    /// When set, every queue send fails (to test that answers survive it).
+    pub queue_down: std::cell::Cell<bool>,
+}
+
+impl SurveyStore for Memory {
+    async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
+        Ok(self.surveys.borrow().iter().find(|s| s.id == id).cloned())
+    }
+    async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>> {
+        Ok(self.surveys.borrow().clone())
+    }
+    async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
+        let mut surveys = self.surveys.borrow_mut();
+        if surveys.iter().any(|s| s.id == survey.id) {
+            return Ok(false);
+        }
+        surveys.push(survey.clone());
+        Ok(true)
+    }
+    async fn update_survey(&self, survey: &SurveyView) -> StoreResult<()> {
+        for s in self
+            .surveys
+            .borrow_mut()
+            .iter_mut()
+            .filter(|s| s.id == survey.id)
+        {
+            *s = survey.clone();
+        }
+        Ok(())
+    }
+}
+
+impl ResponseStore for Memory {
+    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted> {
+        let mut responses = self.responses.borrow_mut();
+        if let Some(key) = &response.idempotency_key {
+            let same = |r: &&StoredResponse| {
+                r.view.survey_id == response.view.survey_id
+                    && r.idempotency_key.as_ref() == Some(key)
+            };
+            if let Some(existing) = responses.iter().find(same) {
+                return Ok(Inserted::Existing(Box::new(existing.clone())));
+            }
+        }
+        responses.push(response.clone());
+        Ok(Inserted::New)
+    }
+    async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>> {
+        Ok(self
+            .responses
+            .borrow()
+            .iter()
+            .find(|r| r.view.id == id)
+            .cloned())
+    }
+    async fn set_comment(
+        &self,
+        id: &str,
+        comment: Option<&str>,
+        updated_at: &str,
+    ) -> StoreResult<()> {
+        for r in self
+            .responses
+            .borrow_mut()
+            .iter_mut()
+            .filter(|r| r.view.id == id)
+        {
+            r.view.comment = comment.map(str::to_string);
+            r.view.updated_at = updated_at.to_string();
+        }
+        Ok(())
+    }
+    async fn list_responses(
+        &self,
+        survey_id: &str,
+        category: Option<Category>,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResponseView>> {
+        let mut views: Vec<ResponseView> = self
+            .responses
+            .borrow()
+            .iter()
+            .map(|r| r.view.clone())
+            .filter(|v| v.survey_id == survey_id)
+            .filter(|v| category.is_none_or(|c| v.category == c))
+            .filter(|v| before.is_none_or(|b| v.id.as_str() < b))
+            .collect();
+        views.sort_by(|a, b| b.id.cmp(&a.id));
+        views.truncate(limit as usize);
+        Ok(views)
+    }
+}
+
+impl WebhookStore for Memory {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> StoreResult<()> {
+        self.endpoints.borrow_mut().push(endpoint.clone());
+        Ok(())
+    }
+    async fn list_endpoints(&self) -> StoreResult<Vec<Endpoint>> {
+        Ok(self.endpoints.borrow().clone())
+    }
+    async fn get_endpoint(&self, id: &str) -> StoreResult<Option<Endpoint>> {
+        Ok(self
+            .endpoints
+            .borrow()
+            .iter()
+            .find(|e| e.view.id == id)
+            .cloned())
+    }
+    async fn delete_endpoint(&self, id: &str) -> StoreResult<bool> {
+        let mut endpoints = self.endpoints.borrow_mut();
+        let before = endpoints.len();
+        endpoints.retain(|e| e.view.id != id);
+        Ok(endpoints.len() < before)
+    }
+}
+
+impl DeliveryQueue for Memory {
+    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()> {
+        if self.queue_down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        self.queued
+            .borrow_mut()
+            .extend(tasks.iter().map(|t| (t.clone(), delay_seconds)));
+        Ok(())
+    }
+}

@@ -1,0 +1,114 @@
+//! What the services need from storage, as small traits, and the records they store.
+//!
+//! `d1.rs` (D1), `kv.rs` (a KV read-through cache for surveys) and `queue.rs` (the
+//! Cloudflare Queue of webhook deliveries) fulfil them in the worker; `memory.rs` does
+//! in native unit tests. Worker futures are not `Send`, so neither are these.
+#![allow(async_fn_in_trait)]
+
+pub mod d1;
+pub mod kv;
+#[cfg(test)]
+pub mod memory;
+pub mod queue;
+
+use nps_shared::Category;
+use nps_shared::api::{ResponseView, SurveyView, WebhookView};
+use serde::{Deserialize, Serialize};
+
+/// Storage failed (D1, KV or the queue is down or refused the operation). The detail
+/// is logged, never shown to clients.
+#[derive(Debug, thiserror::Error)]
+#[error("storage failed: {0}")]
+pub struct StoreError(pub String);
+
+impl From<worker::Error> for StoreError {
+    fn from(e: worker::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError(format!("stored JSON did not decode: {e}"))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A stored answer with what only the server sees.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredResponse {
+    pub view: ResponseView,
+    pub edit_token: String,
+    pub idempotency_key: Option<String>,
+    /// Fingerprint of the request that created it, to tell a retry from a reused key.
+    pub fingerprint: Option<String>,
+}
+
+/// What happened to an insert that carries an idempotency key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inserted {
+    New,
+    /// The same survey and key were stored before: this is the earlier answer.
+    Existing(Box<StoredResponse>),
+}
+
+/// A webhook endpoint with its signing secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub view: WebhookView,
+    pub secret: String,
+}
+
+/// One event to send to one endpoint: the unit the queue carries and retries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryTask {
+    /// `dl_…`, sent as `webhook-id` on every attempt so receivers can deduplicate.
+    pub delivery_id: String,
+    pub endpoint_id: String,
+    /// The exact JSON body; signed at send time with a fresh timestamp.
+    pub payload: String,
+    /// 1 for the first try.
+    pub attempt: u32,
+}
+
+pub trait SurveyStore {
+    async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>>;
+    async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>>;
+    /// Stores a new survey; `false` if the id is taken.
+    async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool>;
+    async fn update_survey(&self, survey: &SurveyView) -> StoreResult<()>;
+}
+
+pub trait ResponseStore {
+    /// Stores the answer exactly once per (survey, idempotency key).
+    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted>;
+    async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
+    async fn set_comment(
+        &self,
+        id: &str,
+        comment: Option<&str>,
+        updated_at: &str,
+    ) -> StoreResult<()>;
+    /// Newest first; `before` is an id to continue after.
+    async fn list_responses(
+        &self,
+        survey_id: &str,
+        category: Option<Category>,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResponseView>>;
+}
+
+pub trait WebhookStore {
+    async fn insert_endpoint(&self, endpoint: &Endpoint) -> StoreResult<()>;
+    async fn list_endpoints(&self) -> StoreResult<Vec<Endpoint>>;
+    async fn get_endpoint(&self, id: &str) -> StoreResult<Option<Endpoint>>;
+    /// `false` if there was no such endpoint.
+    async fn delete_endpoint(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// Where deliveries go to be sent (and re-sent) in the background.
+pub trait DeliveryQueue {
+    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()>;
+}
