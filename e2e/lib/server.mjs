@@ -1,0 +1,37 @@
+// The worker under test (started by e2e/run.sh) and its admin API.
+export const BASE_URL = process.env.NPS_BASE_URL ?? 'http://localhost:8790';
+const TOKEN = process.env.NPS_ADMIN_TOKEN;
+
+/** Calls an admin endpoint; returns { status, headers, body } with the body parsed. */
+export async function admin(path, { method = 'GET', body } = {}) {
+  const response = await fetch(BASE_URL + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+}
+
+/** Calls the public API as a script on another site would. */
+export async function call(path, { method = 'POST', headers = {}, body } = {}) {
+  const response = await fetch(BASE_URL + path, { method, headers, body });
+  const text = await response.text();
+  let parsed = null;
+  try { parsed = JSON.parse(text); } catch { parsed = text; }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** Polls `check` until it returns something truthy or `timeoutMs` passes. */
+export async function eventually(check, { timeoutMs = 20_000, everyMs = 200, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

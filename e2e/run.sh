@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the end-to-end tests: a fresh local D1/KV/Queue state, the real worker under
+# `wrangler dev` on a spare port, then Node's test runner driving Debian's Chromium
+# through playwright-core. Expects scripts/build.sh to have run.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "$ROOT/worker"
+
+port="${E2E_PORT:-8790}"
+state="$(mktemp -d -t nps-e2e-XXXXXX)"
+token="e2e_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+log="$state/wrangler.log"
+cleanup() {
+  [ -n "${wrangler_pid:-}" ] && kill "$wrangler_pid" 2>/dev/null && wait "$wrangler_pid" 2>/dev/null
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
+wrangler d1 execute DB --local --persist-to "$state" --file seed/demo.sql >/dev/null
+
+# Short retry delays so that retries can be watched within a test.
+wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
+  --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
+  --show-interactive-dev-session=false >"$log" 2>&1 &
+wrangler_pid=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://localhost:$port/healthz" >/dev/null && break
+  kill -0 "$wrangler_pid" 2>/dev/null || { cat "$log"; echo "wrangler dev exited" >&2; exit 1; }
+  sleep 0.5
+done
+curl -sf "http://localhost:$port/healthz" >/dev/null || { cat "$log"; echo "wrangler dev did not start" >&2; exit 1; }
+
+cd "$ROOT"
+status=0
+NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" \
+  node --test --test-concurrency=1 "${@:-e2e/tests/}" || status=$?
+if [ "$status" != 0 ]; then
+  echo "--- wrangler dev log (last 80 lines) ---"
+  tail -n 80 "$log"
+fi
+exit "$status"
