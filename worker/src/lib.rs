@@ -112,3 +112,51 @@ async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> wo
     let app = app::App::from_env(&env)?;
     delivery::consume(batch, &app).await
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// `(GET, /v1/surveys/*/config)` for every operation of `public/openapi.json`.
+    fn documented() -> BTreeSet<(String, String)> {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../public/openapi.json")).expect("openapi.json parses");
+        let mut operations = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            let pattern: Vec<&str> =
+                path.split('/').map(|s| if s.starts_with('{') { "*" } else { s }).collect();
+            for method in item.as_object().expect("path item").keys() {
+                operations.insert((method.to_uppercase(), pattern.join("/")));
+            }
+        }
+        operations
+    }
+
+    /// The same, read from the match arms of `route` above.
+    fn routed() -> BTreeSet<(String, String)> {
+        let mut operations = BTreeSet::new();
+        for line in include_str!("lib.rs").lines().map(str::trim) {
+            let Some((method, rest)) = line.strip_prefix('(').and_then(|l| l.split_once(", [")) else {
+                continue;
+            };
+            let Some((segments, _)) = rest.split_once("])") else { continue };
+            if !matches!(method, "Get" | "Post" | "Patch" | "Delete") || segments.contains("..") {
+                continue;
+            }
+            let path: Vec<&str> = segments
+                .split(", ")
+                .map(|s| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or("*"))
+                .collect();
+            operations.insert((method.to_uppercase(), format!("/{}", path.join("/"))));
+        }
+        operations.remove(&("GET".to_string(), "/healthz".to_string()));
+        operations
+    }
+
+    #[test]
+    fn the_router_serves_exactly_what_the_openapi_document_describes() {
+        let routed = routed();
+        assert!(routed.len() >= 10, "the route table was not read: {routed:?}");
+        assert_eq!(routed, documented());
+    }
+}
