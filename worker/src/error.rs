@@ -9,7 +9,7 @@ use worker::{Response, console_error};
 
 #[derive(Debug)]
 pub struct ApiError {
-    problem: Problem,
+    problem: Box<Problem>,
     /// What went wrong inside, for the log only.
     internal: Option<String>,
 }
@@ -17,14 +17,14 @@ pub struct ApiError {
 impl ApiError {
     pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
         ApiError {
-            problem: Problem::new(kind, detail),
+            problem: Box::new(Problem::new(kind, detail)),
             internal: None,
         }
     }
 
     pub fn validation(errors: Vec<FieldError>) -> Self {
         ApiError {
-            problem: Problem::validation(errors),
+            problem: Box::new(Problem::validation(errors)),
             internal: None,
         }
     }
@@ -32,10 +32,10 @@ impl ApiError {
     /// Storage or the platform failed: 503, the cause logged.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         ApiError {
-            problem: Problem::new(
+            problem: Box::new(Problem::new(
                 ProblemKind::Unavailable,
                 "the request was not completed; it is safe to retry",
-            ),
+            )),
             internal: Some(cause.to_string()),
         }
     }

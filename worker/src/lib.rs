@@ -119,12 +119,14 @@ mod tests {
 
     /// `(GET, /v1/surveys/*/config)` for every operation of `public/openapi.json`.
     fn documented() -> BTreeSet<(String, String)> {
-        let doc: serde_json::Value =
-            serde_json::from_str(include_str!("../public/openapi.json")).expect("openapi.json parses");
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../public/openapi.json"))
+            .expect("openapi.json parses");
         let mut operations = BTreeSet::new();
         for (path, item) in doc["paths"].as_object().expect("paths") {
-            let pattern: Vec<&str> =
-                path.split('/').map(|s| if s.starts_with('{') { "*" } else { s }).collect();
+            let pattern: Vec<&str> = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "*" } else { s })
+                .collect();
             for method in item.as_object().expect("path item").keys() {
                 operations.insert((method.to_uppercase(), pattern.join("/")));
             }
@@ -136,16 +138,23 @@ mod tests {
     fn routed() -> BTreeSet<(String, String)> {
         let mut operations = BTreeSet::new();
         for line in include_str!("lib.rs").lines().map(str::trim) {
-            let Some((method, rest)) = line.strip_prefix('(').and_then(|l| l.split_once(", [")) else {
+            let Some((method, rest)) = line.strip_prefix('(').and_then(|l| l.split_once(", ["))
+            else {
                 continue;
             };
-            let Some((segments, _)) = rest.split_once("])") else { continue };
+            let Some((segments, _)) = rest.split_once("])") else {
+                continue;
+            };
             if !matches!(method, "Get" | "Post" | "Patch" | "Delete") || segments.contains("..") {
                 continue;
             }
             let path: Vec<&str> = segments
                 .split(", ")
-                .map(|s| s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or("*"))
+                .map(|s| {
+                    s.strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .unwrap_or("*")
+                })
                 .collect();
             operations.insert((method.to_uppercase(), format!("/{}", path.join("/"))));
         }
@@ -156,7 +165,10 @@ mod tests {
     #[test]
     fn the_router_serves_exactly_what_the_openapi_document_describes() {
         let routed = routed();
-        assert!(routed.len() >= 10, "the route table was not read: {routed:?}");
+        assert!(
+            routed.len() >= 10,
+            "the route table was not read: {routed:?}"
+        );
         assert_eq!(routed, documented());
     }
 }
