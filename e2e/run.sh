@@ -11,7 +11,11 @@ state="$(mktemp -d -t nps-e2e-XXXXXX)"
 token="e2e_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log="$state/wrangler.log"
 cleanup() {
-  [ -n "${wrangler_pid:-}" ] && kill "$wrangler_pid" 2>/dev/null && wait "$wrangler_pid" 2>/dev/null
+  # wrangler runs in its own process group (setsid): stop it and its workerd together.
+  if [ -n "${wrangler_pid:-}" ]; then
+    kill -- "-$wrangler_pid" 2>/dev/null || true
+    wait "$wrangler_pid" 2>/dev/null || true
+  fi
   rm -rf "$state"
 }
 trap cleanup EXIT
@@ -20,7 +24,7 @@ wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
 wrangler d1 execute DB --local --persist-to "$state" --file seed/demo.sql >/dev/null
 
 # Short retry delays so that retries can be watched within a test.
-wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
+setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
   --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
@@ -34,7 +38,7 @@ curl -sf "http://localhost:$port/healthz" >/dev/null || { cat "$log"; echo "wran
 cd "$ROOT"
 status=0
 NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" \
-  node --test --test-concurrency=1 "${@:-e2e/tests/}" || status=$?
+  node --test --test-concurrency=1 "${@:-e2e/tests/*.test.mjs}" || status=$?
 if [ "$status" != 0 ]; then
   echo "--- wrangler dev log (last 80 lines) ---"
   tail -n 80 "$log"

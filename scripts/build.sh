@@ -9,6 +9,8 @@ bash "$ROOT/widget/build.sh" "$ROOT/worker/public/widget"
 
 say "building the worker"
 (cd "$ROOT/worker" && worker-build --release)
-wasm="$ROOT/worker/build/worker/index_bg.wasm"
-[ -f "$wasm" ] || wasm="$(ls "$ROOT"/worker/build/*.wasm "$ROOT"/worker/build/worker/*.wasm 2>/dev/null | head -1)"
+wasm="$ROOT/worker/build/index_bg.wasm"
+# worker-build keeps the name section (158 KB of function names); drop it and
+# other debug sections from what is deployed.
+wasm-opt --strip-debug --strip-producers --all-features "$wasm" -o "$wasm"
 printf 'worker wasm: %s bytes, %s bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"

@@ -32,7 +32,7 @@ if [ "$("$WASM_BINDGEN_BIN" --version 2>/dev/null | awk '{print $2}')" != "$wasm
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
 worker_build_version="0.8.7"
-if [ "$(worker-build --version 2>/dev/null | awk '{print $2}')" != "$worker_build_version" ]; then
+if [ "$(worker-build --version 2>/dev/null | awk '{print $NF}')" != "$worker_build_version" ]; then
   say "installing worker-build $worker_build_version"
   cargo install worker-build --version "$worker_build_version" --force
 fi

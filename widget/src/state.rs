@@ -1,0 +1,264 @@
+//! The widget's state machine: what is on screen and which events move it on.
+//!
+//! `Loading → Asking → FollowUp{category} → Thanks → Hidden`, with `Error` (a failed
+//! POST, left only by retrying it) and `Hidden` (dismissed, throttled, config failed).
+//! Pure: no DOM, no network, no clock, so it is tested natively. Side effects live in
+//! `app.rs`, which performs one only when [`Stage::on`] actually moved the stage: that
+//! is what makes a double click or a click during a POST harmless.
+
+use nps_shared::{Category, Score};
+
+/// Where the widget is in its conversation with the visitor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for the survey config: nothing is shown.
+    Loading,
+    /// The 0–10 question. `sending` is the chosen score while its POST is in flight.
+    Asking { sending: Option<Score> },
+    /// The POST of `score` failed. Only a retry (same idempotency key) leaves this
+    /// stage: choosing another score could store a second answer if the first one did
+    /// reach the server.
+    Error { score: Score },
+    /// The score is stored; the follow-up question for its category is shown.
+    /// `saving` is true while the comment is being sent.
+    FollowUp { category: Category, saving: bool },
+    /// The thank-you line.
+    Thanks,
+    /// Nothing is shown, for good.
+    Hidden,
+}
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    ConfigLoaded,
+    /// The config did not load, or this browser answered recently.
+    Unavailable,
+    Chose(Score),
+    /// The POST succeeded; the server says what the score means.
+    Stored(Category),
+    SendFailed,
+    Retried,
+    /// The visitor sent the follow-up form (a PATCH starts unless the comment is empty).
+    CommentSubmitted {
+        empty: bool,
+    },
+    /// The PATCH finished (successfully or not: the score is stored either way).
+    CommentDone,
+    Dismissed,
+    /// The thank-you line has been visible long enough.
+    ThanksElapsed,
+}
+
+/// What the view has to draw; changes less often than [`Stage`], so the view is only
+/// rebuilt when the screen really changes (and focus stays where it was otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Nothing,
+    Question,
+    FollowUp(Category),
+    Thanks,
+}
+
+impl Stage {
+    /// The stage after `event`; events that make no sense in this stage change nothing.
+    #[must_use]
+    pub fn on(self, event: Event) -> Stage {
+        use Event as E;
+        use Stage as S;
+        match (self, event) {
+            (S::Loading, E::ConfigLoaded) => S::Asking { sending: None },
+            (S::Loading, E::Unavailable) => S::Hidden,
+            (S::Asking { sending: None }, E::Chose(score)) => S::Asking {
+                sending: Some(score),
+            },
+            (S::Asking { sending: Some(_) }, E::Stored(category)) => S::FollowUp {
+                category,
+                saving: false,
+            },
+            (
+                S::Asking {
+                    sending: Some(score),
+                },
+                E::SendFailed,
+            ) => S::Error { score },
+            (S::Error { score }, E::Retried) => S::Asking {
+                sending: Some(score),
+            },
+            (S::FollowUp { saving: false, .. }, E::CommentSubmitted { empty: true }) => S::Thanks,
+            (
+                S::FollowUp {
+                    category,
+                    saving: false,
+                },
+                E::CommentSubmitted { empty: false },
+            ) => S::FollowUp {
+                category,
+                saving: true,
+            },
+            (S::FollowUp { saving: true, .. }, E::CommentDone) => S::Thanks,
+            (S::Thanks, E::ThanksElapsed) => S::Hidden,
+            (S::Asking { .. } | S::Error { .. } | S::FollowUp { .. } | S::Thanks, E::Dismissed) => {
+                S::Hidden
+            }
+            (stage, _) => stage,
+        }
+    }
+
+    pub fn screen(self) -> Screen {
+        match self {
+            Stage::Loading | Stage::Hidden => Screen::Nothing,
+            Stage::Asking { .. } | Stage::Error { .. } => Screen::Question,
+            Stage::FollowUp { category, .. } => Screen::FollowUp(category),
+            Stage::Thanks => Screen::Thanks,
+        }
+    }
+
+    /// The score to show as checked on the scale.
+    pub fn chosen(self) -> Option<Score> {
+        match self {
+            Stage::Asking { sending } => sending,
+            Stage::Error { score } => Some(score),
+            _ => None,
+        }
+    }
+
+    /// Whether the scale ignores choices (a score is on its way or failed).
+    pub fn scale_locked(self) -> bool {
+        self.chosen().is_some()
+    }
+
+    pub fn is_error(self) -> bool {
+        matches!(self, Stage::Error { .. })
+    }
+
+    pub fn is_saving(self) -> bool {
+        matches!(self, Stage::FollowUp { saving: true, .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(n: u8) -> Score {
+        Score::try_from(n).expect("a valid score")
+    }
+
+    fn run(events: &[Event]) -> Stage {
+        events
+            .iter()
+            .fold(Stage::Loading, |stage, event| stage.on(*event))
+    }
+
+    #[test]
+    fn a_happy_answer_goes_from_question_to_follow_up_to_thanks_to_hidden() {
+        let mut stage = Stage::Loading.on(Event::ConfigLoaded);
+        assert_eq!(stage, Stage::Asking { sending: None });
+        stage = stage.on(Event::Chose(score(9)));
+        assert_eq!(stage.chosen(), Some(score(9)));
+        stage = stage.on(Event::Stored(Category::Promoter));
+        assert_eq!(stage.screen(), Screen::FollowUp(Category::Promoter));
+        stage = stage.on(Event::CommentSubmitted { empty: false });
+        assert!(stage.is_saving());
+        stage = stage.on(Event::CommentDone);
+        assert_eq!(stage, Stage::Thanks);
+        assert_eq!(stage.on(Event::ThanksElapsed), Stage::Hidden);
+    }
+
+    #[test]
+    fn an_empty_comment_thanks_at_once() {
+        let stage = run(&[
+            Event::ConfigLoaded,
+            Event::Chose(score(3)),
+            Event::Stored(Category::Detractor),
+            Event::CommentSubmitted { empty: true },
+        ]);
+        assert_eq!(stage, Stage::Thanks);
+    }
+
+    #[test]
+    fn a_second_choice_while_sending_is_ignored() {
+        let stage = run(&[
+            Event::ConfigLoaded,
+            Event::Chose(score(3)),
+            Event::Chose(score(10)),
+        ]);
+        assert_eq!(
+            stage,
+            Stage::Asking {
+                sending: Some(score(3))
+            }
+        );
+    }
+
+    #[test]
+    fn a_failed_post_can_only_be_retried_with_the_same_score() {
+        let failed = run(&[
+            Event::ConfigLoaded,
+            Event::Chose(score(6)),
+            Event::SendFailed,
+        ]);
+        assert_eq!(failed, Stage::Error { score: score(6) });
+        assert!(failed.is_error() && failed.scale_locked());
+        assert_eq!(failed.on(Event::Chose(score(10))), failed);
+        assert_eq!(
+            failed.on(Event::Retried),
+            Stage::Asking {
+                sending: Some(score(6))
+            }
+        );
+        assert_eq!(
+            failed.on(Event::Retried).on(Event::Retried),
+            Stage::Asking {
+                sending: Some(score(6))
+            }
+        );
+    }
+
+    #[test]
+    fn a_config_failure_hides_and_stays_hidden() {
+        let stage = run(&[
+            Event::Unavailable,
+            Event::ConfigLoaded,
+            Event::Chose(score(1)),
+        ]);
+        assert_eq!(stage, Stage::Hidden);
+        assert_eq!(stage.screen(), Screen::Nothing);
+    }
+
+    #[test]
+    fn dismissing_hides_from_every_visible_stage() {
+        for stage in [
+            Stage::Asking { sending: None },
+            Stage::Error { score: score(0) },
+            Stage::FollowUp {
+                category: Category::Passive,
+                saving: false,
+            },
+            Stage::Thanks,
+        ] {
+            assert_eq!(stage.on(Event::Dismissed), Stage::Hidden, "{stage:?}");
+        }
+        assert_eq!(Stage::Loading.on(Event::Dismissed), Stage::Loading);
+    }
+
+    #[test]
+    fn a_late_post_result_after_dismissal_changes_nothing() {
+        let stage = run(&[
+            Event::ConfigLoaded,
+            Event::Chose(score(8)),
+            Event::Dismissed,
+        ]);
+        assert_eq!(stage.on(Event::Stored(Category::Passive)), Stage::Hidden);
+        assert_eq!(stage.on(Event::SendFailed), Stage::Hidden);
+    }
+
+    #[test]
+    fn the_screen_does_not_change_while_a_score_is_sent_or_fails() {
+        let asking = Stage::Asking { sending: None };
+        assert_eq!(asking.screen(), Screen::Question);
+        assert_eq!(asking.on(Event::Chose(score(5))).screen(), Screen::Question);
+        assert_eq!(Stage::Error { score: score(5) }.screen(), Screen::Question);
+    }
+}
