@@ -14,6 +14,10 @@ if ! grep -q '^ADMIN_TOKEN=' .dev.vars 2>/dev/null; then
   echo "ADMIN_TOKEN=$token" >> .dev.vars
   say "created a local admin token in worker/.dev.vars"
 fi
+if ! grep -q '^ALLOW_PRIVATE_WEBHOOK_TARGETS=' .dev.vars; then
+  # Locally, webhook receivers usually run on this machine.
+  echo "ALLOW_PRIVATE_WEBHOOK_TARGETS=true" >> .dev.vars
+fi
 token="$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | tail -1)"
 
 say "applying D1 migrations and seeding the demo survey"

@@ -6,8 +6,9 @@ import { eventually } from './server.mjs';
 /**
  * @param {object} options
  * @param {number[]} [options.statuses] statuses for the first requests, then 204.
+ * @param {string[]} [options.bodies] response bodies for the first requests, then none.
  */
-export async function startReceiver({ statuses = [] } = {}) {
+export async function startReceiver({ statuses = [], bodies = [] } = {}) {
   const requests = [];
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -15,7 +16,7 @@ export async function startReceiver({ statuses = [] } = {}) {
     req.on('end', () => {
       requests.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.writeHead(statuses[requests.length - 1] ?? 204);
-      res.end();
+      res.end(bodies[requests.length - 1] ?? '');
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -287,6 +287,17 @@ pub enum EventType {
 }
 
 impl EventType {
+    pub const ALL: [EventType; 4] = [
+        EventType::ResponseCreated,
+        EventType::ResponseUpdated,
+        EventType::CaseOpened,
+        EventType::CaseUpdated,
+    ];
+
+    pub fn parse(text: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::ResponseCreated => "response.created",
@@ -324,10 +335,39 @@ fn default_events() -> Vec<EventType> {
     vec![EventType::ResponseCreated]
 }
 
+/// What a webhook request's body looks like.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// The event as JSON, signed per Standard Webhooks.
+    #[default]
+    Standard,
+    /// A Slack incoming-webhook message (`text` + `blocks`), so an alert can go
+    /// straight into a channel. Signed the same way; Slack ignores the headers.
+    Slack,
+}
+
+impl WebhookFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookFormat::Standard => "standard",
+            WebhookFormat::Slack => "slack",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<WebhookFormat> {
+        [WebhookFormat::Standard, WebhookFormat::Slack]
+            .into_iter()
+            .find(|f| f.as_str() == text)
+    }
+}
+
 /// `POST /v1/webhooks`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateWebhook {
     pub url: String,
+    #[serde(default)]
+    pub format: WebhookFormat,
     #[serde(default = "default_events")]
     pub events: Vec<EventType>,
     #[serde(default)]
@@ -341,6 +381,7 @@ pub struct CreateWebhook {
 pub struct WebhookView {
     pub id: String,
     pub url: String,
+    pub format: WebhookFormat,
     pub events: Vec<EventType>,
     pub filter: WebhookFilter,
     pub description: Option<String>,
@@ -353,6 +394,69 @@ pub struct WebhookCreated {
     #[serde(flatten)]
     pub endpoint: WebhookView,
     pub secret: String,
+}
+
+/// Where a delivery stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    /// Queued, or waiting for its next attempt.
+    Pending,
+    /// A 2xx ended it.
+    Delivered,
+    /// Every attempt failed; it went to the dead-letter queue. Replay sends it again.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeliveryStatus> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// One try to deliver, as logged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub attempt: u32,
+    pub attempted_at: String,
+    /// The receiver's HTTP status, or `None` when there was no response.
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    /// The first KiB of what the receiver answered.
+    pub response_body: Option<String>,
+    /// Why there was no response (timeout, refused connection, refused target).
+    pub error: Option<String>,
+    pub next_attempt_at: Option<String>,
+}
+
+/// A delivery of one event to one endpoint, with its attempts (`GET …/deliveries`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// Also the `webhook-id` header of every attempt.
+    pub id: String,
+    pub endpoint_id: String,
+    pub event_type: EventType,
+    pub status: DeliveryStatus,
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The exact body sent.
+    pub payload: String,
+    pub attempts: Vec<AttemptView>,
 }
 
 /// The body of every webhook request.
@@ -439,6 +543,16 @@ mod tests {
         assert_eq!(json, r#"["response.created","case.opened"]"#);
         let c: CreateWebhook = serde_json::from_str(r#"{"url":"https://x.example/h"}"#).unwrap();
         assert_eq!(c.events, vec![EventType::ResponseCreated]);
+        assert_eq!(c.format, WebhookFormat::Standard);
+        let slack: CreateWebhook =
+            serde_json::from_str(r#"{"url":"https://x.example/h","format":"slack"}"#).unwrap();
+        assert_eq!(slack.format, WebhookFormat::Slack);
+        assert!(
+            serde_json::from_str::<CreateWebhook>(
+                r#"{"url":"https://x.example/h","format":"teams"}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]

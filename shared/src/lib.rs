@@ -10,14 +10,17 @@
 //! - [`locale`]: locale tags and picking the best translation.
 //! - [`time`]: RFC 3339 timestamps from Unix milliseconds.
 //! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
+//! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
 //!
 //! With the `server` feature (the worker's):
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
 //! - [`problem`]: RFC 9457 problem+json bodies.
 //! - [`origin`]: which browser origins may call a survey's public endpoints.
-//! - [`webhook`]: Standard Webhooks signatures, event payloads and endpoint filters.
+//! - [`webhook`]: Standard Webhooks signatures and the retry schedule.
+//! - [`slack`]: Slack incoming-webhook messages for alerts sent to a channel.
 
 pub mod api;
+pub mod case;
 pub mod ids;
 pub mod locale;
 pub mod nps;
@@ -28,6 +31,8 @@ pub mod time;
 pub mod origin;
 #[cfg(feature = "server")]
 pub mod problem;
+#[cfg(feature = "server")]
+pub mod slack;
 #[cfg(feature = "server")]
 pub mod validate;
 #[cfg(feature = "server")]

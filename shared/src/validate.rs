@@ -211,6 +211,72 @@ pub fn parse_http_url(field: &str, text: &str) -> Result<String, FieldError> {
     Ok(url.to_string())
 }
 
+/// Where webhooks may be sent: an absolute http(s) URL whose host is not loopback,
+/// private, link-local or otherwise internal, unless `allow_private` (local
+/// development, tests) says so. Checked when an endpoint is created and before every
+/// attempt, so a changed setting takes effect at once.
+pub fn check_webhook_target(
+    field: &str,
+    text: &str,
+    allow_private: bool,
+) -> Result<String, FieldError> {
+    let normalized = parse_http_url(field, text)?;
+    let url = url::Url::parse(&normalized)
+        .map_err(|_| FieldError::new(field, "must be an absolute http(s) URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(FieldError::new(
+            field,
+            "must not carry a user name or password",
+        ));
+    }
+    if allow_private || !is_internal_host(&url) {
+        Ok(normalized)
+    } else {
+        Err(FieldError::new(
+            field,
+            "must not point at a loopback, private or internal address",
+        ))
+    }
+}
+
+fn is_internal_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            let [a, b, ..] = ip.octets();
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
+                || a >= 240
+        }
+        Some(url::Host::Ipv6(ip)) => {
+            let first = ip.segments()[0];
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local
+                || (first & 0xffc0) == 0xfe80 // link local
+                || ip.to_ipv4_mapped().is_some_and(|v4| {
+                    let host = format!("http://{v4}/");
+                    url::Url::parse(&host).is_ok_and(|u| is_internal_host(&u))
+                })
+        }
+        Some(url::Host::Domain(domain)) => {
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            domain == "localhost"
+                || !domain.contains('.')
+                || [".localhost", ".local", ".internal", ".lan", ".home.arpa"]
+                    .iter()
+                    .any(|s| domain.ends_with(s))
+        }
+        None => true,
+    }
+}
+
 /// A plausible e-mail address: one `@`, something before it, a dotted domain after.
 pub fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
@@ -591,6 +657,51 @@ mod tests {
                 "allowed_origins[1]"
             ]
         );
+    }
+
+    #[test]
+    fn webhook_targets_on_the_internet_are_allowed() {
+        assert!(
+            check_webhook_target("url", "https://hooks.slack.com/services/T/B/X", false).is_ok()
+        );
+        assert!(check_webhook_target("url", "http://93.184.216.34:8080/h", false).is_ok());
+    }
+
+    #[test]
+    fn internal_webhook_targets_are_refused_unless_allowed() {
+        for url in [
+            "http://127.0.0.1:9000/h",
+            "http://localhost/h",
+            "http://api.localhost/h",
+            "http://10.1.2.3/h",
+            "http://172.16.0.1/h",
+            "http://192.168.1.10/h",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.64.0.1/h",
+            "http://0.0.0.0/h",
+            "http://[::1]/h",
+            "http://[fd00::1]/h",
+            "http://[fe80::1]/h",
+            "http://[::ffff:127.0.0.1]/h",
+            "http://printer.local/h",
+            "http://intranet/h",
+            "http://db.internal/h",
+        ] {
+            assert!(
+                check_webhook_target("url", url, false).is_err(),
+                "{url} should be refused"
+            );
+            assert!(
+                check_webhook_target("url", url, true).is_ok(),
+                "{url} should pass when allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_targets_must_be_http_without_credentials() {
+        assert!(check_webhook_target("url", "ftp://files.example/h", true).is_err());
+        assert!(check_webhook_target("url", "https://user:pw@hooks.example/h", true).is_err());
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub struct App {
     pub queue: QueueSender,
     pub admin_token: Option<String>,
     pub retry: RetrySchedule,
+    /// Webhooks may target loopback and private addresses: local development only.
+    pub allow_private_targets: bool,
 }
 
 impl App {
@@ -20,11 +22,13 @@ impl App {
         Ok(App {
             db: D1Store::new(env.d1("DB")?),
             surveys: CachedSurveys::new(env.kv("CONFIG")?, D1Store::new(env.d1("DB")?)),
-            queue: QueueSender::new(env.queue("DELIVERIES")?),
+            queue: QueueSender::new(env.queue("DELIVERIES")?, env.queue("DEAD_LETTERS")?),
             admin_token: setting(env, "ADMIN_TOKEN"),
             retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
                 .and_then(|s| RetrySchedule::parse(&s))
                 .unwrap_or_default(),
+            allow_private_targets: setting(env, "ALLOW_PRIVATE_WEBHOOK_TARGETS")
+                .is_some_and(|v| v == "true"),
         })
     }
 

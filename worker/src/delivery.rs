@@ -1,13 +1,14 @@
-//! The queue consumer: sends each webhook delivery, signed per Standard Webhooks, and
-//! decides what a failure means. A delivery that fails is queued again with the next
-//! delay of the retry schedule and the same `webhook-id`; only after the last attempt is
-//! it given up (and, from issue 3 on, dead-lettered and logged). If even re-queuing
-//! fails, the message goes back to the queue as it is, so nothing is dropped.
+//! The queue consumer: for each message, reads the delivery from D1, sends it signed
+//! per Standard Webhooks (no redirects followed, a timeout), and hands the outcome to
+//! `service::deliveries::settle`, which logs it and decides what comes next. Nothing
+//! here is dropped: if D1 or the queue fails mid-way, the message goes back to the queue.
 
 use crate::app::{App, now_ms};
+use crate::service::deliveries::{self, Outcome, Prepared};
 use crate::service::random;
-use crate::store::{DeliveryQueue, DeliveryTask, Endpoint, WebhookStore};
-use nps_shared::webhook::{RetrySchedule, SignatureError, sign};
+use crate::store::{DeliveryTask, Endpoint};
+use nps_shared::validate::check_webhook_target;
+use nps_shared::webhook::{SignatureError, sign};
 use wasm_bindgen::JsValue;
 use worker::{
     Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
@@ -16,35 +17,14 @@ use worker::{
 
 /// A receiver that takes longer than this is treated as down.
 const TIMEOUT_MS: u32 = 10_000;
-
-/// What to do with a delivery after an attempt.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Step {
-    Done,
-    RetryIn(u32),
-    GiveUp,
-}
-
-/// The outcome of one attempt decides the next step: any 2xx ends it; anything else
-/// (including redirects, which are not followed) is retried while the schedule lasts.
-pub fn next_step(
-    outcome: &Result<u16, String>,
-    attempt: u32,
-    schedule: &RetrySchedule,
-    jitter: u8,
-) -> Step {
-    match outcome {
-        Ok(status) if (200..300).contains(status) => Step::Done,
-        _ => schedule
-            .delay_after(attempt, jitter)
-            .map_or(Step::GiveUp, Step::RetryIn),
-    }
-}
+/// When D1 or the queue fails, the message comes back after this long.
+const PLATFORM_RETRY_SECONDS: u32 = 30;
 
 /// The headers of one attempt: a fresh timestamp, signed together with the id and body.
 pub fn signed_headers(
     secret: &str,
-    task: &DeliveryTask,
+    delivery_id: &str,
+    payload: &str,
     unix_seconds: i64,
 ) -> Result<Vec<(&'static str, String)>, SignatureError> {
     Ok(vec![
@@ -53,34 +33,125 @@ pub fn signed_headers(
             "User-Agent",
             concat!("nps-loop-webhooks/", env!("CARGO_PKG_VERSION")).to_string(),
         ),
-        ("webhook-id", task.delivery_id.clone()),
+        ("webhook-id", delivery_id.to_string()),
         ("webhook-timestamp", unix_seconds.to_string()),
         (
             "webhook-signature",
-            sign(secret, &task.delivery_id, unix_seconds, &task.payload)?,
+            sign(secret, delivery_id, unix_seconds, payload)?,
         ),
     ])
 }
 
-async fn attempt(endpoint: &Endpoint, task: &DeliveryTask) -> Result<u16, String> {
-    let headers = Headers::new();
-    for (name, value) in
-        signed_headers(&endpoint.secret, task, now_ms() / 1000).map_err(|e| e.to_string())?
-    {
-        headers.set(name, &value).map_err(|e| e.to_string())?;
+/// Sends one attempt and says how it went; never fails itself.
+async fn attempt(
+    endpoint: &Endpoint,
+    delivery_id: &str,
+    payload: &str,
+    allow_private: bool,
+) -> Outcome {
+    if let Err(refused) = check_webhook_target("url", &endpoint.view.url, allow_private) {
+        return Outcome {
+            error: Some(format!("target refused: {}", refused.message)),
+            permanent: true,
+            ..Default::default()
+        };
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(JsValue::from_str(&task.payload)))
-        .with_redirect(RequestRedirect::Manual);
-    let request = Request::new_with_init(&endpoint.view.url, &init).map_err(|e| e.to_string())?;
-    let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
-    let response = Fetch::Request(request)
-        .send_with_signal(&signal)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(response.status_code())
+    let started = now_ms();
+    let result = async {
+        let headers = Headers::new();
+        for (name, value) in signed_headers(&endpoint.secret, delivery_id, payload, started / 1000)
+            .map_err(|e| e.to_string())?
+        {
+            headers.set(name, &value).map_err(|e| e.to_string())?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post)
+            .with_headers(headers)
+            .with_body(Some(JsValue::from_str(payload)))
+            .with_redirect(RequestRedirect::Manual);
+        let request =
+            Request::new_with_init(&endpoint.view.url, &init).map_err(|e| e.to_string())?;
+        let signal = worker::AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(TIMEOUT_MS));
+        let mut response = Fetch::Request(request)
+            .send_with_signal(&signal)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status_code();
+        Ok::<_, String>((status, response.text().await.ok()))
+    }
+    .await;
+    let latency_ms = u32::try_from(now_ms() - started).unwrap_or(u32::MAX);
+    match result {
+        Ok((status, body)) => Outcome {
+            status_code: Some(status),
+            latency_ms,
+            response_body: body,
+            ..Default::default()
+        },
+        Err(error) => Outcome {
+            latency_ms,
+            error: Some(error),
+            ..Default::default()
+        },
+    }
+}
+
+async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::StoreError> {
+    let (delivery, outcome) =
+        match deliveries::prepare(&app.db, &task.delivery_id, now_ms()).await? {
+            Prepared::Skip(why) => {
+                console_log!("delivery {}: {why}", task.delivery_id);
+                return Ok(());
+            }
+            Prepared::EndpointGone(delivery) => {
+                let gone = Outcome {
+                    error: Some("the endpoint was deleted".into()),
+                    permanent: true,
+                    ..Default::default()
+                };
+                (*delivery, gone)
+            }
+            Prepared::Send(delivery, endpoint) => {
+                let outcome = attempt(
+                    &endpoint,
+                    &delivery.id,
+                    &delivery.payload,
+                    app.allow_private_targets,
+                )
+                .await;
+                (*delivery, outcome)
+            }
+        };
+    let id = delivery.id.clone();
+    let jitter = random::<1>().map(|b| b[0]).unwrap_or(128);
+    let step = deliveries::settle(
+        &app.db,
+        &app.queue,
+        delivery,
+        outcome.clone(),
+        &app.retry,
+        jitter,
+        now_ms(),
+    )
+    .await?;
+    match step {
+        deliveries::Step::Done => {}
+        deliveries::Step::RetryIn(seconds) => {
+            console_warn!(
+                "delivery {id} failed ({:?} {:?}); next attempt in {seconds}s",
+                outcome.status_code,
+                outcome.error
+            )
+        }
+        deliveries::Step::GiveUp => {
+            console_error!(
+                "delivery {id} failed for good ({:?} {:?}); dead-lettered",
+                outcome.status_code,
+                outcome.error
+            )
+        }
+    }
+    Ok(())
 }
 
 pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Result<()> {
@@ -98,66 +169,18 @@ pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Re
                 continue;
             }
         };
-        let endpoint = match app.db.get_endpoint(&task.endpoint_id).await {
-            Ok(Some(endpoint)) => endpoint,
-            Ok(None) => {
-                console_log!(
-                    "delivery {}: endpoint {} was deleted",
-                    task.delivery_id,
-                    task.endpoint_id
-                );
-                message.ack();
-                continue;
-            }
+        match handle(app, &task).await {
+            Ok(()) => message.ack(),
             Err(e) => {
                 console_warn!(
-                    "delivery {}: endpoint lookup failed, retrying: {e}",
+                    "delivery {}: storage or queue failed, the message comes back: {e}",
                     task.delivery_id
                 );
-                message.retry();
-                continue;
-            }
-        };
-        let outcome = attempt(&endpoint, &task).await;
-        let jitter = random::<1>().map(|b| b[0]).unwrap_or(128);
-        match next_step(&outcome, task.attempt, &app.retry, jitter) {
-            Step::Done => message.ack(),
-            Step::RetryIn(delay) => {
-                console_warn!(
-                    "delivery {} attempt {} to {} failed ({:?}); next in {delay}s",
-                    task.delivery_id,
-                    task.attempt,
-                    endpoint.view.url,
-                    outcome
+                message.retry_with_options(
+                    &QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(PLATFORM_RETRY_SECONDS)
+                        .build(),
                 );
-                let next = DeliveryTask {
-                    attempt: task.attempt + 1,
-                    ..task
-                };
-                match app.queue.enqueue(std::slice::from_ref(&next), delay).await {
-                    Ok(()) => message.ack(),
-                    Err(e) => {
-                        console_error!(
-                            "delivery {}: re-queue failed, queue retry instead: {e}",
-                            next.delivery_id
-                        );
-                        message.retry_with_options(
-                            &QueueRetryOptionsBuilder::new()
-                                .with_delay_seconds(delay)
-                                .build(),
-                        );
-                    }
-                }
-            }
-            Step::GiveUp => {
-                console_error!(
-                    "delivery {} to {} failed for good after {} attempts ({:?})",
-                    task.delivery_id,
-                    endpoint.view.url,
-                    task.attempt,
-                    outcome
-                );
-                message.ack();
             }
         }
     }
@@ -169,34 +192,11 @@ mod tests {
     use super::*;
     use nps_shared::webhook::verify;
 
-    fn task() -> DeliveryTask {
-        DeliveryTask {
-            delivery_id: "dl_1".into(),
-            endpoint_id: "wh_1".into(),
-            payload: r#"{"type":"response.created"}"#.into(),
-            attempt: 1,
-        }
-    }
-
-    #[test]
-    fn a_2xx_ends_the_delivery() {
-        let s = RetrySchedule::default();
-        assert_eq!(next_step(&Ok(200), 1, &s, 0), Step::Done);
-        assert_eq!(next_step(&Ok(204), 9, &s, 0), Step::Done);
-    }
-
-    #[test]
-    fn errors_redirects_and_timeouts_are_retried_until_the_schedule_ends() {
-        let s = RetrySchedule::parse("10,20").unwrap();
-        assert_eq!(next_step(&Ok(500), 1, &s, 128), Step::RetryIn(10));
-        assert_eq!(next_step(&Ok(301), 2, &s, 128), Step::RetryIn(20));
-        assert_eq!(next_step(&Err("timeout".into()), 3, &s, 128), Step::GiveUp);
-    }
-
     #[test]
     fn attempts_are_signed_so_the_receiver_can_verify_them() {
         let secret = nps_shared::webhook::new_secret([3; 24]);
-        let headers = signed_headers(&secret, &task(), 1_700_000_000).unwrap();
+        let payload = r#"{"type":"response.created"}"#;
+        let headers = signed_headers(&secret, "dl_1", payload, 1_700_000_000).unwrap();
         let get = |name: &str| {
             headers
                 .iter()
@@ -205,12 +205,13 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(get("webhook-id"), "dl_1");
+        assert_eq!(get("webhook-timestamp"), "1700000000");
         assert_eq!(
             verify(
                 &secret,
                 "dl_1",
                 1_700_000_000,
-                &task().payload,
+                payload,
                 &get("webhook-signature"),
                 1_700_000_001
             ),

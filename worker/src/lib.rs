@@ -5,7 +5,8 @@
 //! - a response is validated in `nps_shared::validate`, stored by
 //!   `service::responses::submit` through `store::d1`, and turned into webhook
 //!   deliveries by `service::webhooks::dispatch_response_event`;
-//! - deliveries are sent, signed and retried in `delivery`;
+//! - deliveries are sent and signed in `delivery`, logged, retried, dead-lettered and
+//!   replayed by `service::deliveries`; a cron sweeper re-queues lost messages;
 //! - `routes` parse requests and map results; `error` makes every failure problem+json.
 
 mod app;
@@ -19,7 +20,9 @@ mod store;
 use error::ApiError;
 use nps_shared::problem::ProblemKind;
 use store::DeliveryTask;
-use worker::{Context, Env, MessageBatch, Method, Request, Response, event};
+use worker::{
+    Context, Env, MessageBatch, Method, Request, Response, ScheduleContext, ScheduledEvent, event,
+};
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
@@ -90,6 +93,14 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             admin(req)?;
             webhooks::delete(app, id).await
         }
+        (Get, ["v1", "webhooks", id, "deliveries"]) => {
+            admin(req)?;
+            webhooks::deliveries(req, app, id).await
+        }
+        (Post, ["v1", "webhooks", id, "deliveries", delivery_id, "replay"]) => {
+            admin(req)?;
+            webhooks::replay(app, id, delivery_id).await
+        }
         (
             _,
             ["v1", "responses"]
@@ -111,6 +122,21 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
 async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> worker::Result<()> {
     let app = app::App::from_env(&env)?;
     delivery::consume(batch, &app).await
+}
+
+/// Every minute (`[triggers]` in wrangler.toml): re-queue deliveries whose queue
+/// message was lost, so an alert stored is an alert sent.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let swept = match app::App::from_env(&env) {
+        Ok(app) => service::deliveries::requeue_overdue(&app.db, &app.queue, app::now_ms()).await,
+        Err(e) => Err(store::StoreError(e.to_string())),
+    };
+    match swept {
+        Ok(0) => {}
+        Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue deliveries"),
+        Err(e) => worker::console_error!("sweeper failed: {e}"),
+    }
 }
 
 #[cfg(test)]

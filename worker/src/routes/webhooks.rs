@@ -1,15 +1,19 @@
-//! Admin webhook endpoints: create (secret shown once), list, delete.
+//! Admin webhook endpoints: create (secret shown once), list, delete; their
+//! deliveries with every attempt, and replay.
 
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
-use crate::service::webhooks;
+use crate::service::{deliveries, webhooks};
 use nps_shared::api::CreateWebhook;
 use worker::{Request, Response};
 
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
     let request: CreateWebhook = http::decode(http::read_json(req).await?)?;
-    http::json(201, &webhooks::create(&app.db, request, now_ms()).await?)
+    http::json(
+        201,
+        &webhooks::create(&app.db, request, app.allow_private_targets, now_ms()).await?,
+    )
 }
 
 pub async fn list(app: &App) -> Result<Response, ApiError> {
@@ -19,4 +23,25 @@ pub async fn list(app: &App) -> Result<Response, ApiError> {
 pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
     webhooks::delete(&app.db, id).await?;
     http::no_content()
+}
+
+pub async fn deliveries(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let query = http::query(req)?;
+    let get = |name: &str| {
+        query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    http::json(
+        200,
+        &deliveries::list(&app.db, id, get("cursor"), get("limit")).await?,
+    )
+}
+
+pub async fn replay(app: &App, id: &str, delivery_id: &str) -> Result<Response, ApiError> {
+    http::json(
+        202,
+        &deliveries::replay(&app.db, &app.queue, id, delivery_id, now_ms()).await?,
+    )
 }

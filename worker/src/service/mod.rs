@@ -4,8 +4,11 @@
 //!
 //! - `responses`: validate, store once, edit the comment, list — and raise events.
 //! - `surveys`: survey definitions and the public widget config.
-//! - `webhooks`: endpoints, and turning an event into one queued delivery per endpoint.
+//! - `webhooks`: endpoints, and turning an event into one stored, queued delivery per
+//!   endpoint.
+//! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
 
+pub mod deliveries;
 pub mod responses;
 pub mod surveys;
 pub mod webhooks;

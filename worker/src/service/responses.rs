@@ -5,7 +5,8 @@
 use super::webhooks::dispatch_response_event;
 use super::{ServiceError, check_origin, new_id, random};
 use crate::store::{
-    DeliveryQueue, Inserted, ResponseStore, StoreError, StoredResponse, SurveyStore, WebhookStore,
+    DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError, StoredResponse, SurveyStore,
+    WebhookStore,
 };
 use nps_shared::Category;
 use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView};
@@ -36,7 +37,12 @@ pub struct Submitted {
 }
 
 /// `POST /v1/responses`.
-pub async fn submit<S: SurveyStore, R: ResponseStore, W: WebhookStore, Q: DeliveryQueue>(
+pub async fn submit<
+    S: SurveyStore,
+    R: ResponseStore,
+    W: WebhookStore + DeliveryStore,
+    Q: DeliveryQueue,
+>(
     stores: &Stores<'_, S, R, W, Q>,
     body: &serde_json::Value,
     idempotency_key: Option<&str>,
@@ -143,7 +149,12 @@ pub struct CommentAdded {
 }
 
 /// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment.
-pub async fn add_comment<S: SurveyStore, R: ResponseStore, W: WebhookStore, Q: DeliveryQueue>(
+pub async fn add_comment<
+    S: SurveyStore,
+    R: ResponseStore,
+    W: WebhookStore + DeliveryStore,
+    Q: DeliveryQueue,
+>(
     stores: &Stores<'_, S, R, W, Q>,
     id: &str,
     body: &serde_json::Value,
@@ -234,6 +245,29 @@ fn parse_comment_body(body: &serde_json::Value) -> Result<(String, Option<String
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
+/// A page size from the query: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when absent.
+pub fn parse_limit(limit: Option<&str>) -> Result<u32, ServiceError> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| ServiceError::invalid("limit", "must be an integer from 1 to 200")),
+    }
+}
+
+/// Lists fetch one row more than a page: if it came, there is a next page, and the
+/// last row kept is the cursor for it. Saves a count query.
+pub fn cut_page<T>(items: &mut Vec<T>, limit: u32, id: impl Fn(&T) -> String) -> Option<String> {
+    if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(id)
+    } else {
+        None
+    }
+}
+
 /// `GET /v1/surveys/{id}/responses`: newest first, `limit` per page.
 pub async fn list(
     surveys: &impl SurveyStore,
@@ -250,14 +284,7 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let limit = match limit {
-        None => DEFAULT_PAGE,
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| ServiceError::invalid("limit", "must be an integer from 1 to 200"))?,
-    };
+    let limit = parse_limit(limit)?;
     if cursor.is_some_and(|c| !nps_shared::ids::is_id("r_", c)) {
         return Err(ServiceError::invalid(
             "cursor",
@@ -267,16 +294,10 @@ pub async fn list(
     if surveys.get_survey(survey_id).await?.is_none() {
         return Err(ServiceError::NotFound(format!("survey {survey_id}")));
     }
-    // One extra row tells whether another page exists without a count query.
     let mut items = responses
         .list_responses(survey_id, category, cursor, limit + 1)
         .await?;
-    let next_cursor = if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
+    let next_cursor = cut_page(&mut items, limit, |r| r.id.clone());
     Ok(Page { items, next_cursor })
 }
 
@@ -404,6 +425,7 @@ mod tests {
         block_on(webhooks::create(
             &m,
             serde_json::from_value::<CreateWebhook>(json!({"url": "https://h.example/x"})).unwrap(),
+            false,
             NOW,
         ))
         .unwrap();
@@ -422,6 +444,7 @@ mod tests {
         block_on(webhooks::create(
             &m,
             serde_json::from_value::<CreateWebhook>(json!({"url": "https://h.example/x"})).unwrap(),
+            false,
             NOW,
         ))
         .unwrap();

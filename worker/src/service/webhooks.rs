@@ -3,21 +3,26 @@
 //! its own, so a broken endpoint never causes duplicates at a healthy one.
 
 use super::{ServiceError, new_id, random};
-use crate::store::{DeliveryQueue, DeliveryTask, Endpoint, StoreError, WebhookStore};
+use crate::store::{
+    Delivery, DeliveryQueue, DeliveryStore, DeliveryTask, Endpoint, StoreError, WebhookStore,
+};
 use nps_shared::api::{
-    CreateWebhook, EventType, ResponseEventData, ResponseView, SurveyRef, SurveyView,
-    WebhookCreated, WebhookEvent, WebhookView,
+    CreateWebhook, DeliveryStatus, EventType, ResponseEventData, ResponseView, SurveyRef,
+    SurveyView, WebhookCreated, WebhookEvent, WebhookFormat, WebhookView,
 };
 use nps_shared::time::rfc3339;
-use nps_shared::validate::{FieldError, parse_http_url};
+use nps_shared::validate::{FieldError, check_webhook_target};
 
+/// Creates an endpoint. `allow_private` lets it point at loopback or private
+/// addresses (local development and tests only).
 pub async fn create(
     store: &impl WebhookStore,
     request: CreateWebhook,
+    allow_private: bool,
     now_ms: i64,
 ) -> Result<WebhookCreated, ServiceError> {
     let mut errors = Vec::new();
-    let url = parse_http_url("url", &request.url)
+    let url = check_webhook_target("url", &request.url, allow_private)
         .map_err(|e| errors.push(e))
         .ok();
     if request.events.is_empty() {
@@ -54,6 +59,7 @@ pub async fn create(
         view: WebhookView {
             id: new_id("wh_", now_ms)?,
             url,
+            format: request.format,
             events,
             filter: request.filter,
             description: request.description,
@@ -85,10 +91,11 @@ pub async fn delete(store: &impl WebhookStore, id: &str) -> Result<(), ServiceEr
     }
 }
 
-/// Queues `event_type` about `response` for every endpoint that wants it; returns how
-/// many deliveries were queued.
+/// Stores and queues `event_type` about `response` for every endpoint that wants it,
+/// in the endpoint's format; returns how many deliveries were made. The deliveries are
+/// stored before they are queued: if queuing fails, the cron sweeper finds them.
 pub async fn dispatch_response_event(
-    store: &impl WebhookStore,
+    store: &(impl WebhookStore + DeliveryStore),
     queue: &impl DeliveryQueue,
     event_type: EventType,
     survey: &SurveyView,
@@ -118,18 +125,37 @@ pub async fn dispatch_response_event(
             case_id: None,
         },
     };
-    let payload = serde_json::to_string(&event)?;
-    let tasks = endpoints
+    let standard = serde_json::to_string(&event)?;
+    let now = rfc3339(now_ms);
+    let deliveries = endpoints
         .iter()
         .map(|e| {
-            Ok(DeliveryTask {
-                delivery_id: new_id("dl_", now_ms)?,
+            Ok(Delivery {
+                id: new_id("dl_", now_ms)?,
                 endpoint_id: e.view.id.clone(),
-                payload: payload.clone(),
-                attempt: 1,
+                event_type,
+                payload: match e.view.format {
+                    WebhookFormat::Standard => standard.clone(),
+                    WebhookFormat::Slack => {
+                        nps_shared::slack::response_message(event_type, &event.data).to_string()
+                    }
+                },
+                status: DeliveryStatus::Pending,
+                attempts: 0,
+                round_start: 0,
+                next_attempt_at: Some(now.clone()),
+                created_at: now.clone(),
+                updated_at: now.clone(),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+    store.insert_deliveries(&deliveries).await?;
+    let tasks: Vec<DeliveryTask> = deliveries
+        .iter()
+        .map(|d| DeliveryTask {
+            delivery_id: d.id.clone(),
+        })
+        .collect();
     queue.enqueue(&tasks, 0).await?;
     Ok(tasks.len())
 }
@@ -146,6 +172,7 @@ mod tests {
     fn hook(url: &str, filter: WebhookFilter) -> CreateWebhook {
         CreateWebhook {
             url: url.into(),
+            format: WebhookFormat::Standard,
             events: vec![EventType::ResponseCreated],
             filter,
             description: None,
@@ -176,6 +203,7 @@ mod tests {
         let created = block_on(create(
             &store,
             hook("https://hooks.example/nps", Default::default()),
+            false,
             0,
         ))
         .unwrap();
@@ -191,6 +219,7 @@ mod tests {
         let err = block_on(create(
             &store,
             hook("ftp://x.example", Default::default()),
+            false,
             0,
         ))
         .unwrap_err();
@@ -204,10 +233,17 @@ mod tests {
             categories: vec![Category::Detractor],
             ..Default::default()
         };
-        block_on(create(&store, hook("https://a.example/h", detractors), 0)).unwrap();
+        block_on(create(
+            &store,
+            hook("https://a.example/h", detractors),
+            false,
+            0,
+        ))
+        .unwrap();
         block_on(create(
             &store,
             hook("https://b.example/h", Default::default()),
+            false,
             0,
         ))
         .unwrap();
@@ -238,10 +274,82 @@ mod tests {
         let ids: std::collections::HashSet<_> =
             tasks.iter().map(|(t, _)| t.delivery_id.clone()).collect();
         assert_eq!(ids.len(), 3, "every delivery has its own webhook-id");
-        let body: serde_json::Value = serde_json::from_str(&tasks[0].0.payload).unwrap();
+        let stored = store.deliveries.borrow();
+        assert_eq!(stored.len(), 3, "each queued delivery is stored first");
+        let body: serde_json::Value = serde_json::from_str(&stored[0].payload).unwrap();
         assert_eq!(body["type"], "response.created");
         assert_eq!(body["data"]["category"], "detractor");
         assert_eq!(body["data"]["survey"]["name"], "Demo shop");
+    }
+
+    #[test]
+    fn internal_targets_need_the_local_setting() {
+        let store = Memory::default();
+        let err = block_on(create(
+            &store,
+            hook("http://127.0.0.1:9000/h", Default::default()),
+            false,
+            0,
+        ))
+        .unwrap_err();
+        assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "url"));
+        assert!(
+            block_on(create(
+                &store,
+                hook("http://127.0.0.1:9000/h", Default::default()),
+                true,
+                0
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_slack_endpoint_gets_a_slack_message() {
+        let store = Memory::default();
+        let mut request = hook("https://hooks.slack.com/services/T/B/X", Default::default());
+        request.format = WebhookFormat::Slack;
+        block_on(create(&store, request, false, 0)).unwrap();
+        block_on(dispatch_response_event(
+            &store,
+            &store,
+            EventType::ResponseCreated,
+            &demo_survey(),
+            &answer(2),
+            1,
+        ))
+        .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(&store.deliveries.borrow()[0].payload).unwrap();
+        assert!(body["text"].as_str().unwrap().contains("Detractor (2/10)"));
+        assert!(body.get("type").is_none());
+    }
+
+    #[test]
+    fn deliveries_survive_a_queue_that_is_down() {
+        let store = Memory::default();
+        block_on(create(
+            &store,
+            hook("https://a.example/h", Default::default()),
+            false,
+            0,
+        ))
+        .unwrap();
+        store.queue_down.set(true);
+        let result = block_on(dispatch_response_event(
+            &store,
+            &store,
+            EventType::ResponseCreated,
+            &demo_survey(),
+            &answer(3),
+            1,
+        ));
+        assert!(result.is_err());
+        assert_eq!(
+            store.deliveries.borrow().len(),
+            1,
+            "stored, so the sweeper can send it"
+        );
     }
 
     #[test]
@@ -250,6 +358,7 @@ mod tests {
         block_on(create(
             &store,
             hook("https://a.example/h", Default::default()),
+            false,
             0,
         ))
         .unwrap();

@@ -3,10 +3,13 @@
 //! numbers, so only small integers (scores, limits) are bound.
 
 use super::{
-    Endpoint, Inserted, ResponseStore, StoreError, StoreResult, StoredResponse, SurveyStore,
-    WebhookStore,
+    Delivery, DeliveryStore, Endpoint, Inserted, ResponseStore, StoreError, StoreResult,
+    StoredResponse, SurveyStore, WebhookStore,
 };
-use nps_shared::api::{Channel, Respondent, ResponseView, SurveyView, WebhookView};
+use nps_shared::api::{
+    AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Respondent, ResponseView,
+    SurveyView, WebhookFormat, WebhookView,
+};
 use nps_shared::{Category, Score};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -107,6 +110,7 @@ impl TryFrom<ResponseRow> for StoredResponse {
 struct EndpointRow {
     id: String,
     url: String,
+    format: String,
     secret: String,
     events: String,
     filter: String,
@@ -117,10 +121,13 @@ struct EndpointRow {
 impl TryFrom<EndpointRow> for Endpoint {
     type Error = StoreError;
     fn try_from(row: EndpointRow) -> StoreResult<Self> {
+        let format = WebhookFormat::parse(&row.format)
+            .ok_or_else(|| StoreError(format!("endpoint {}: bad format", row.id)))?;
         Ok(Endpoint {
             view: WebhookView {
                 id: row.id,
                 url: row.url,
+                format,
                 events: serde_json::from_str(&row.events)?,
                 filter: serde_json::from_str(&row.filter)?,
                 description: row.description,
@@ -299,13 +306,15 @@ impl ResponseStore for D1Store {
     }
 }
 
-const ENDPOINT_COLUMNS: &str = "id, url, secret, events, filter, description, created_at";
+const ENDPOINT_COLUMNS: &str = "id, url, secret, events, filter, description, created_at, format";
 
 impl WebhookStore for D1Store {
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> StoreResult<()> {
         let v = &endpoint.view;
         self.db
-            .prepare(format!("INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"))
+            .prepare(format!(
+                "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))
             .bind(&[
                 text(&v.id),
                 text(&v.url),
@@ -314,6 +323,7 @@ impl WebhookStore for D1Store {
                 text(&serde_json::to_string(&v.filter)?),
                 nullable(v.description.as_deref()),
                 text(&v.created_at),
+                text(v.format.as_str()),
             ])?
             .run()
             .await?;
@@ -352,5 +362,223 @@ impl WebhookStore for D1Store {
             .run()
             .await?;
         Ok(changes(&result)? == 1)
+    }
+}
+
+#[derive(Deserialize)]
+struct DeliveryRow {
+    id: String,
+    endpoint_id: String,
+    event_type: String,
+    payload: String,
+    status: String,
+    attempts: u32,
+    round_start: u32,
+    next_attempt_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+    fn try_from(row: DeliveryRow) -> StoreResult<Self> {
+        let bad = |what: &str| StoreError(format!("delivery {}: bad {what}", row.id));
+        Ok(Delivery {
+            event_type: EventType::parse(&row.event_type).ok_or_else(|| bad("event type"))?,
+            status: DeliveryStatus::parse(&row.status).ok_or_else(|| bad("status"))?,
+            id: row.id,
+            endpoint_id: row.endpoint_id,
+            payload: row.payload,
+            attempts: row.attempts,
+            round_start: row.round_start,
+            next_attempt_at: row.next_attempt_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    delivery_id: String,
+    attempt: u32,
+    attempted_at: String,
+    status_code: Option<u16>,
+    latency_ms: u32,
+    response_body: Option<String>,
+    error: Option<String>,
+    next_attempt_at: Option<String>,
+}
+
+const DELIVERY_COLUMNS: &str = "id, endpoint_id, event_type, payload, status, attempts, round_start, \
+     next_attempt_at, created_at, updated_at";
+
+fn delivery_values(d: &Delivery) -> Vec<JsValue> {
+    vec![
+        text(&d.id),
+        text(&d.endpoint_id),
+        text(d.event_type.as_str()),
+        text(&d.payload),
+        text(d.status.as_str()),
+        JsValue::from(d.attempts),
+        JsValue::from(d.round_start),
+        nullable(d.next_attempt_at.as_deref()),
+        text(&d.created_at),
+        text(&d.updated_at),
+    ]
+}
+
+impl D1Store {
+    fn update_delivery_statement(&self, d: &Delivery) -> StoreResult<worker::D1PreparedStatement> {
+        Ok(self
+            .db
+            .prepare(
+                "UPDATE deliveries SET status = ?2, attempts = ?3, round_start = ?4, next_attempt_at = ?5, \
+                 updated_at = ?6 WHERE id = ?1",
+            )
+            .bind(&[
+                text(&d.id),
+                text(d.status.as_str()),
+                JsValue::from(d.attempts),
+                JsValue::from(d.round_start),
+                nullable(d.next_attempt_at.as_deref()),
+                text(&d.updated_at),
+            ])?)
+    }
+}
+
+impl DeliveryStore for D1Store {
+    async fn insert_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()> {
+        let statements = deliveries
+            .iter()
+            .map(|d| {
+                self.db
+                    .prepare(format!(
+                        "INSERT INTO deliveries ({DELIVERY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                    ))
+                    .bind(&delivery_values(d))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !statements.is_empty() {
+            self.db.batch(statements).await?;
+        }
+        Ok(())
+    }
+
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+        let row: Option<DeliveryRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?1"
+            ))
+            .bind(&[text(id)])?
+            .first(None)
+            .await?;
+        row.map(Delivery::try_from).transpose()
+    }
+
+    async fn update_delivery(&self, delivery: &Delivery) -> StoreResult<()> {
+        self.update_delivery_statement(delivery)?.run().await?;
+        Ok(())
+    }
+
+    async fn record_attempt(&self, delivery: &Delivery, a: &AttemptView) -> StoreResult<()> {
+        let insert = self
+            .db
+            .prepare(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, \
+                 response_body, error, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (delivery_id, attempt) DO NOTHING",
+            )
+            .bind(&[
+                text(&delivery.id),
+                JsValue::from(a.attempt),
+                text(&a.attempted_at),
+                a.status_code.map_or(JsValue::NULL, JsValue::from),
+                JsValue::from(a.latency_ms),
+                nullable(a.response_body.as_deref()),
+                nullable(a.error.as_deref()),
+                nullable(a.next_attempt_at.as_deref()),
+            ])?;
+        self.db
+            .batch(vec![insert, self.update_delivery_statement(delivery)?])
+            .await?;
+        Ok(())
+    }
+
+    async fn list_deliveries(
+        &self,
+        endpoint_id: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryView>> {
+        let rows: Vec<DeliveryRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) \
+                 ORDER BY id DESC LIMIT ?3"
+            ))
+            .bind(&[text(endpoint_id), nullable(before), JsValue::from(limit)])?
+            .all()
+            .await?
+            .results()?;
+        let deliveries: Vec<Delivery> = rows
+            .into_iter()
+            .map(Delivery::try_from)
+            .collect::<StoreResult<_>>()?;
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One query for the attempts of the whole page (ids are bound, never spliced in).
+        let placeholders: Vec<String> = (1..=deliveries.len()).map(|i| format!("?{i}")).collect();
+        let ids: Vec<JsValue> = deliveries.iter().map(|d| text(&d.id)).collect();
+        let attempts: Vec<AttemptRow> = self
+            .db
+            .prepare(format!(
+                "SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, error, \
+                 next_attempt_at FROM delivery_attempts WHERE delivery_id IN ({}) ORDER BY delivery_id, attempt",
+                placeholders.join(", ")
+            ))
+            .bind(&ids)?
+            .all()
+            .await?
+            .results()?;
+        Ok(deliveries
+            .iter()
+            .map(|d| {
+                let mine = attempts
+                    .iter()
+                    .filter(|a| a.delivery_id == d.id)
+                    .map(|a| AttemptView {
+                        attempt: a.attempt,
+                        attempted_at: a.attempted_at.clone(),
+                        status_code: a.status_code,
+                        latency_ms: a.latency_ms,
+                        response_body: a.response_body.clone(),
+                        error: a.error.clone(),
+                        next_attempt_at: a.next_attempt_at.clone(),
+                    })
+                    .collect();
+                d.view(mine)
+            })
+            .collect())
+    }
+
+    async fn overdue_deliveries(&self, due_before: &str, limit: u32) -> StoreResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        let rows: Vec<Id> = self
+            .db
+            .prepare(
+                "SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1 \
+                 ORDER BY next_attempt_at LIMIT ?2",
+            )
+            .bind(&[text(due_before), JsValue::from(limit)])?
+            .all()
+            .await?
+            .results()?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
     }
 }

@@ -10,6 +10,9 @@ pub struct Memory {
     pub responses: RefCell<Vec<StoredResponse>>,
     pub endpoints: RefCell<Vec<Endpoint>>,
     pub queued: RefCell<Vec<(DeliveryTask, u32)>>,
+    pub dead: RefCell<Vec<DeliveryTask>>,
+    pub deliveries: RefCell<Vec<Delivery>>,
+    pub attempts: RefCell<Vec<(String, AttemptView)>>,
     /// When set, every queue send fails (to test that answers survive it).
     pub queue_down: std::cell::Cell<bool>,
 }
@@ -137,5 +140,85 @@ impl DeliveryQueue for Memory {
             .borrow_mut()
             .extend(tasks.iter().map(|t| (t.clone(), delay_seconds)));
         Ok(())
+    }
+    async fn dead_letter(&self, task: &DeliveryTask) -> StoreResult<()> {
+        self.dead.borrow_mut().push(task.clone());
+        Ok(())
+    }
+}
+
+impl DeliveryStore for Memory {
+    async fn insert_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()> {
+        self.deliveries
+            .borrow_mut()
+            .extend(deliveries.iter().cloned());
+        Ok(())
+    }
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+        Ok(self
+            .deliveries
+            .borrow()
+            .iter()
+            .find(|d| d.id == id)
+            .cloned())
+    }
+    async fn update_delivery(&self, delivery: &Delivery) -> StoreResult<()> {
+        for d in self
+            .deliveries
+            .borrow_mut()
+            .iter_mut()
+            .filter(|d| d.id == delivery.id)
+        {
+            *d = delivery.clone();
+        }
+        Ok(())
+    }
+    async fn record_attempt(&self, delivery: &Delivery, attempt: &AttemptView) -> StoreResult<()> {
+        self.attempts
+            .borrow_mut()
+            .push((delivery.id.clone(), attempt.clone()));
+        self.update_delivery(delivery).await
+    }
+    async fn list_deliveries(
+        &self,
+        endpoint_id: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryView>> {
+        let mut mine: Vec<Delivery> = self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| d.endpoint_id == endpoint_id && before.is_none_or(|b| d.id.as_str() < b))
+            .cloned()
+            .collect();
+        mine.sort_by(|a, b| b.id.cmp(&a.id));
+        mine.truncate(limit as usize);
+        let attempts = self.attempts.borrow();
+        Ok(mine
+            .iter()
+            .map(|d| {
+                d.view(
+                    attempts
+                        .iter()
+                        .filter(|(id, _)| *id == d.id)
+                        .map(|(_, a)| a.clone())
+                        .collect(),
+                )
+            })
+            .collect())
+    }
+    async fn overdue_deliveries(&self, due_before: &str, limit: u32) -> StoreResult<Vec<String>> {
+        Ok(self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| {
+                d.status == nps_shared::api::DeliveryStatus::Pending
+                    && d.next_attempt_at.as_deref().is_some_and(|t| t < due_before)
+            })
+            .take(limit as usize)
+            .map(|d| d.id.clone())
+            .collect())
     }
 }

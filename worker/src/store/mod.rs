@@ -12,7 +12,9 @@ pub mod memory;
 pub mod queue;
 
 use nps_shared::Category;
-use nps_shared::api::{ResponseView, SurveyView, WebhookView};
+use nps_shared::api::{
+    AttemptView, DeliveryStatus, DeliveryView, EventType, ResponseView, SurveyView, WebhookView,
+};
 use serde::{Deserialize, Serialize};
 
 /// Storage failed (D1, KV or the queue is down or refused the operation). The detail
@@ -60,16 +62,52 @@ pub struct Endpoint {
     pub secret: String,
 }
 
-/// One event to send to one endpoint: the unit the queue carries and retries.
+/// The queue message: "try this delivery now". Everything else is read from D1, so a
+/// message lost, duplicated or replayed never changes what is sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryTask {
-    /// `dl_…`, sent as `webhook-id` on every attempt so receivers can deduplicate.
     pub delivery_id: String,
+}
+
+/// One event for one endpoint, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// `dl_…`, sent as `webhook-id` on every attempt so receivers can deduplicate.
+    pub id: String,
     pub endpoint_id: String,
-    /// The exact JSON body; signed at send time with a fresh timestamp.
+    pub event_type: EventType,
+    /// The exact body; signed at send time with a fresh timestamp.
     pub payload: String,
-    /// 1 for the first try.
-    pub attempt: u32,
+    pub status: DeliveryStatus,
+    /// Attempts made so far, over all rounds.
+    pub attempts: u32,
+    /// `attempts` when the current round began (0, or the count at the last replay):
+    /// the retry schedule counts from here.
+    pub round_start: u32,
+    pub next_attempt_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Delivery {
+    /// 1 for the first attempt of the current round.
+    pub fn attempt_in_round(&self) -> u32 {
+        self.attempts - self.round_start + 1
+    }
+
+    pub fn view(&self, attempts: Vec<AttemptView>) -> DeliveryView {
+        DeliveryView {
+            id: self.id.clone(),
+            endpoint_id: self.endpoint_id.clone(),
+            event_type: self.event_type,
+            status: self.status,
+            next_attempt_at: self.next_attempt_at.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            payload: self.payload.clone(),
+            attempts,
+        }
+    }
 }
 
 pub trait SurveyStore {
@@ -108,7 +146,27 @@ pub trait WebhookStore {
     async fn delete_endpoint(&self, id: &str) -> StoreResult<bool>;
 }
 
+pub trait DeliveryStore {
+    async fn insert_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()>;
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>>;
+    /// Saves the delivery's new state (status, counts, next attempt).
+    async fn update_delivery(&self, delivery: &Delivery) -> StoreResult<()>;
+    /// Logs an attempt and saves the delivery's new state together.
+    async fn record_attempt(&self, delivery: &Delivery, attempt: &AttemptView) -> StoreResult<()>;
+    /// Newest first, each with its attempts in order.
+    async fn list_deliveries(
+        &self,
+        endpoint_id: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryView>>;
+    /// Ids of pending deliveries whose next attempt was due before `due_before`.
+    async fn overdue_deliveries(&self, due_before: &str, limit: u32) -> StoreResult<Vec<String>>;
+}
+
 /// Where deliveries go to be sent (and re-sent) in the background.
 pub trait DeliveryQueue {
     async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()>;
+    /// Parks a delivery that failed for good on the dead-letter queue.
+    async fn dead_letter(&self, task: &DeliveryTask) -> StoreResult<()>;
 }

@@ -1,16 +1,21 @@
 //! The Cloudflare Queue that carries webhook deliveries from the fetch handler (the
-//! producer) to the queue handler (the consumer, `delivery.rs`) of the same worker.
+//! producer) to the queue handler (the consumer, `delivery.rs`) of the same worker, and
+//! the dead-letter queue where deliveries that failed for good are parked.
 
 use super::{DeliveryQueue, DeliveryTask, StoreResult};
 use worker::{BatchMessageBuilder, MessageBuilder, Queue};
 
 pub struct QueueSender {
     queue: Queue,
+    dead_letters: Queue,
 }
 
 impl QueueSender {
-    pub fn new(queue: Queue) -> Self {
-        QueueSender { queue }
+    pub fn new(queue: Queue, dead_letters: Queue) -> Self {
+        QueueSender {
+            queue,
+            dead_letters,
+        }
     }
 }
 
@@ -27,6 +32,11 @@ impl DeliveryQueue for QueueSender {
             }))
             .build();
         self.queue.send_batch(batch).await?;
+        Ok(())
+    }
+
+    async fn dead_letter(&self, task: &DeliveryTask) -> StoreResult<()> {
+        self.dead_letters.send(task.clone()).await?;
         Ok(())
     }
 }
