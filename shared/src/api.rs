@@ -201,6 +201,9 @@ pub struct SurveyDefinition {
     pub allowed_origins: Vec<String>,
     #[serde(default)]
     pub throttle: Throttle,
+    /// When a low answer opens a detractor case, who owns it, and its SLA.
+    #[serde(default)]
+    pub cases: crate::case::CaseSettings,
 }
 
 /// `POST /v1/surveys`: a definition and, optionally, a chosen id (`s_…`).
@@ -227,6 +230,8 @@ pub struct SurveyPatch {
     pub allowed_origins: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throttle: Option<Throttle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cases: Option<crate::case::CaseSettings>,
 }
 
 impl SurveyPatch {
@@ -248,6 +253,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.throttle {
             definition.throttle = v;
+        }
+        if let Some(v) = self.cases {
+            definition.cases = v;
         }
     }
 }
@@ -476,6 +484,16 @@ pub struct ResponseEventData {
     pub survey: SurveyRef,
     /// The detractor case opened for this answer, once cases exist.
     pub case_id: Option<String>,
+}
+
+/// `data` of `case.opened` and `case.updated`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseEventData {
+    #[serde(flatten)]
+    pub case: crate::case::CaseView,
+    pub survey: SurveyRef,
+    /// The answer that opened the case (score, comment, respondent, properties).
+    pub response: ResponseView,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

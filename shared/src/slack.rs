@@ -3,7 +3,8 @@
 //! take `blocks`; user text is escaped as Slack asks (`&`, `<`, `>`), so a comment
 //! cannot ping `@channel` or forge links.
 
-use crate::api::{EventType, ResponseEventData};
+use crate::api::{CaseEventData, EventType, ResponseEventData};
+use crate::case::{TimelineEntry, TimelineEvent};
 use crate::score::Category;
 use serde_json::{Value, json};
 
@@ -57,6 +58,51 @@ pub fn response_message(event_type: EventType, data: &ResponseEventData) -> Valu
         context.push(format!("customer {}", escape(id)));
     }
     context.push(format!("{} · {}", r.id, r.channel.as_str()));
+    json!({
+        "text": headline,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": truncate(&body, SECTION_LIMIT)}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(&context.join(" · "), SECTION_LIMIT)}]}
+        ]
+    })
+}
+
+/// What a timeline entry says, in a few words.
+fn describe(entry: &TimelineEntry) -> String {
+    let who = entry.actor.as_deref().map(|a| format!(" by {}", escape(a))).unwrap_or_default();
+    match &entry.event {
+        TimelineEvent::Opened { score } => format!("opened for a {score}/10"),
+        TimelineEvent::StatusChanged { to, .. } => format!("now *{to}*{who}"),
+        TimelineEvent::OwnerChanged { to, .. } => {
+            format!("assigned to {}{who}", to.as_deref().map(escape).unwrap_or_else(|| "nobody".into()))
+        }
+        TimelineEvent::Note { note } => format!("note{who}: {}", escape(note)),
+        TimelineEvent::Reasked => "customer asked again".into(),
+        TimelineEvent::AnsweredAgain { score } => format!("customer answered again: {score}/10"),
+    }
+}
+
+/// The Slack message for a `case.opened` or `case.updated` event.
+pub fn case_message(event_type: EventType, data: &CaseEventData) -> Value {
+    let c = &data.case;
+    let survey = escape(&data.survey.name);
+    let latest = c.timeline.last().map(describe).unwrap_or_else(|| "updated".into());
+    let headline = match event_type {
+        EventType::CaseOpened => format!(":telephone_receiver: Call back: a {}/10 on {survey}", c.score),
+        _ => format!(":telephone_receiver: Case {} on {survey}: {latest}", c.id),
+    };
+    let owner = c.owner.as_deref().map(escape).unwrap_or_else(|| "nobody yet".into());
+    let mut body = format!("*Case {}* · {} · owner {owner} · due {}", c.id, c.status, c.due_at);
+    if let Some(comment) = &data.response.comment {
+        body.push_str(&format!("\n>{}", escape(comment).replace('\n', "\n>")));
+    }
+    body.push_str(&format!("\n_{latest}_"));
+    let mut context: Vec<String> =
+        data.response.properties.iter().map(|(k, v)| format!("{}: {}", escape(k), escape(v))).collect();
+    if let Some(email) = &data.response.respondent.email {
+        context.push(escape(email));
+    }
+    context.push(data.response.id.clone());
     json!({
         "text": headline,
         "blocks": [
@@ -127,6 +173,38 @@ mod tests {
         );
         let text = m["blocks"][0]["text"]["text"].as_str().unwrap();
         assert!(!text.contains('<') && !text.contains("<!channel>"));
+    }
+
+    #[test]
+    fn a_case_message_names_the_owner_and_the_latest_change() {
+        use crate::case::{CaseStatus, CaseView};
+        let response = data(2, Some("Broken <box>")).response;
+        let case = CaseView {
+            id: "c_1".into(),
+            survey_id: "s_demo".into(),
+            response_id: response.id.clone(),
+            score: response.score,
+            status: CaseStatus::Contacted,
+            owner: Some("anna@shop.example".into()),
+            due_at: "2026-11-26T00:00:00.000Z".into(),
+            overdue: false,
+            created_at: "x".into(),
+            updated_at: "x".into(),
+            timeline: vec![TimelineEntry::new(
+                "x",
+                Some("ben"),
+                TimelineEvent::StatusChanged { from: CaseStatus::Open, to: CaseStatus::Contacted },
+            )],
+            reasked_score: None,
+            win_back: None,
+        };
+        let d = CaseEventData { case, survey: SurveyRef { id: "s_demo".into(), name: "Demo".into() }, response };
+        let m = case_message(EventType::CaseUpdated, &d);
+        assert_eq!(m["text"], ":telephone_receiver: Case c_1 on Demo: now *contacted* by ben");
+        let body = m["blocks"][0]["text"]["text"].as_str().unwrap();
+        assert!(body.contains("owner anna@shop.example") && body.contains(">Broken &lt;box&gt;"));
+        let opened = case_message(EventType::CaseOpened, &d);
+        assert_eq!(opened["text"], ":telephone_receiver: Call back: a 2/10 on Demo");
     }
 
     #[test]

@@ -38,7 +38,16 @@ VALUES ('s_demo', json('{
   },
   "theme": {"accent": "#0f766e", "position": "bottom-right"},
   "allowed_origins": ["http://localhost:*", "http://127.0.0.1:*"],
-  "throttle": {"days": 90}
+  "throttle": {"days": 90},
+  "cases": {
+    "threshold": 6,
+    "sla_hours": 24,
+    "default_owner": "support@shop.example",
+    "owner_rules": [
+      {"property": "store", "equals": "berlin", "owner": "anna@shop.example"},
+      {"property": "store", "equals": "hamburg", "owner": "ben@shop.example"}
+    ]
+  }
 }'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at;
 
@@ -68,5 +77,45 @@ SELECT printf('r_00%024d', 100000 - i), 's_demo', score,
        json_object('store', store, 'order_id', printf('%d', 5000 + i)),
        printf('seed-edit-token-%d', i), printf('seed-%d', i), NULL, at, at
 FROM seed
+WHERE true
+ON CONFLICT DO NOTHING;
+
+-- A detractor case for each sample detractor: the last two days' still open, the week
+-- before contacted, older ones resolved, with the timeline that got them there.
+WITH seeded AS (
+  SELECT r.*,
+         CASE json_extract(r.properties, '$.store')
+           WHEN 'berlin' THEN 'anna@shop.example'
+           WHEN 'hamburg' THEN 'ben@shop.example'
+           ELSE 'support@shop.example' END AS owner,
+         CASE WHEN r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days') THEN 'resolved'
+              WHEN r.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-2 days') THEN 'contacted'
+              ELSE 'open' END AS status
+  FROM responses r
+  WHERE r.id LIKE 'r_00%' AND r.score <= 6
+),
+steps AS (
+  SELECT s.*,
+         json_object('at', s.created_at, 'actor', NULL, 'kind', 'opened', 'score', s.score) AS opened,
+         json_object('at', strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at, '+3 hours'), 'actor', s.owner,
+                     'kind', 'status_changed', 'from', 'open', 'to', 'contacted') AS contacted,
+         json_object('at', strftime('%Y-%m-%dT%H:%M:%fZ', s.created_at, '+20 hours'), 'actor', s.owner,
+                     'kind', 'status_changed', 'from', 'contacted', 'to', 'resolved') AS resolved
+  FROM seeded s
+)
+INSERT INTO cases (id, survey_id, response_id, score, status, owner, due_at, respondent_id,
+                   respondent_email, reasked_score, timeline, created_at, updated_at)
+SELECT 'c_' || substr(id, 3), survey_id, id, score, status, owner,
+       strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+24 hours'), respondent_id, respondent_email, NULL,
+       CASE status
+         WHEN 'resolved' THEN json_array(json(opened), json(contacted), json(resolved))
+         WHEN 'contacted' THEN json_array(json(opened), json(contacted))
+         ELSE json_array(json(opened)) END,
+       created_at,
+       CASE status
+         WHEN 'resolved' THEN strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+20 hours')
+         WHEN 'contacted' THEN strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+3 hours')
+         ELSE created_at END
+FROM steps
 WHERE true
 ON CONFLICT DO NOTHING;

@@ -34,9 +34,10 @@ impl App {
 
     pub fn stores(
         &self,
-    ) -> crate::service::responses::Stores<'_, CachedSurveys<D1Store>, D1Store, D1Store, QueueSender>
+    ) -> crate::service::Stores<'_, CachedSurveys<D1Store>, D1Store, D1Store, QueueSender, D1Store>
     {
-        crate::service::responses::Stores {
+        crate::service::Stores {
+            cases: &self.db,
             surveys: &self.surveys,
             responses: &self.db,
             webhooks: &self.db,

@@ -51,7 +51,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<Response, ApiError> {
     use Method::{Delete, Get, Patch, Post};
-    use routes::{responses, surveys, webhooks};
+    use routes::{cases, responses, surveys, webhooks};
     let method = req.method();
     let admin = |req: &Request| http::require_admin(req, app.admin_token.as_deref());
     match (method, segments) {
@@ -81,6 +81,18 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             admin(req)?;
             responses::list(req, app, id).await
         }
+        (Get, ["v1", "cases"]) => {
+            admin(req)?;
+            cases::list(req, app).await
+        }
+        (Get, ["v1", "cases", id]) => {
+            admin(req)?;
+            cases::get(app, id).await
+        }
+        (Patch, ["v1", "cases", id]) => {
+            admin(req)?;
+            cases::update(req, app, id).await
+        }
         (Get, ["v1", "webhooks"]) => {
             admin(req)?;
             webhooks::list(app).await
@@ -106,7 +118,8 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             ["v1", "responses"]
             | ["v1", "responses", _]
             | ["v1", "surveys", ..]
-            | ["v1", "webhooks", ..],
+            | ["v1", "webhooks", ..]
+            | ["v1", "cases", ..],
         ) => Err(ApiError::new(
             ProblemKind::MethodNotAllowed,
             format!("{:?} is not supported here", req.method()),

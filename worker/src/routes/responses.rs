@@ -19,9 +19,9 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
         now_ms(),
     )
     .await?;
-    if let Some(e) = &submitted.dispatch_error {
+    for e in &submitted.side_effect_errors {
         console_warn!(
-            "response {} stored, webhooks not queued: {e}",
+            "response {} stored; a follow-up failed: {e}",
             submitted.created.id
         );
     }

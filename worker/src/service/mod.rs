@@ -7,7 +7,9 @@
 //! - `webhooks`: endpoints, and turning an event into one stored, queued delivery per
 //!   endpoint.
 //! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
+//! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
 
+pub mod cases;
 pub mod deliveries;
 pub mod responses;
 pub mod surveys;
@@ -16,6 +18,16 @@ pub mod webhooks;
 use crate::store::StoreError;
 use nps_shared::api::SurveyView;
 use nps_shared::validate::FieldError;
+
+/// The storage a write path needs: an answer touches surveys, responses, cases,
+/// webhook deliveries and the queue.
+pub struct Stores<'a, S, R, W, Q, C> {
+    pub surveys: &'a S,
+    pub responses: &'a R,
+    pub webhooks: &'a W,
+    pub queue: &'a Q,
+    pub cases: &'a C,
+}
 
 /// Why a service said no. `error.rs` turns each into its problem+json status.
 #[derive(Debug, thiserror::Error)]

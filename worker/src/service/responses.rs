@@ -1,15 +1,16 @@
 //! Answers: validated by `nps_shared::validate`, stored exactly once per
-//! Idempotency-Key, then announced as `response.created` to the webhook queue. A
+//! Idempotency-Key, then followed up: a low score opens a case, a returning customer's
+//! score shows on their cases, and all of it is announced to the webhook queue. A
 //! comment may follow with the edit token the first call returned.
 
-use super::webhooks::dispatch_response_event;
-use super::{ServiceError, check_origin, new_id, random};
+use super::webhooks::{dispatch, dispatch_response_event, response_announcement};
+use super::{ServiceError, Stores, cases, check_origin, new_id, random};
 use crate::store::{
-    DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError, StoredResponse, SurveyStore,
-    WebhookStore,
+    CaseStore, DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError, StoredResponse,
+    SurveyStore, WebhookStore,
 };
 use nps_shared::Category;
-use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView};
+use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView, SurveyView};
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{self, FieldError};
 use serde::Serialize;
@@ -18,22 +19,15 @@ use serde::Serialize;
 pub const EDIT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
-/// The storage a write path needs.
-pub struct Stores<'a, S, R, W, Q> {
-    pub surveys: &'a S,
-    pub responses: &'a R,
-    pub webhooks: &'a W,
-    pub queue: &'a Q,
-}
-
 /// The outcome of a submission, plus what the edge should log.
 #[derive(Debug)]
 pub struct Submitted {
     pub created: ResponseCreated,
     /// `true` when this was an Idempotency-Key replay (HTTP 200, nothing stored).
     pub replayed: bool,
-    /// Queuing webhooks failed; the answer is stored all the same.
-    pub dispatch_error: Option<StoreError>,
+    /// What failed after the answer was stored (a case, webhooks); the answer is
+    /// kept all the same, and lost deliveries are found by the sweeper.
+    pub side_effect_errors: Vec<StoreError>,
 }
 
 /// `POST /v1/responses`.
@@ -42,8 +36,9 @@ pub async fn submit<
     R: ResponseStore,
     W: WebhookStore + DeliveryStore,
     Q: DeliveryQueue,
+    C: CaseStore,
 >(
-    stores: &Stores<'_, S, R, W, Q>,
+    stores: &Stores<'_, S, R, W, Q, C>,
     body: &serde_json::Value,
     idempotency_key: Option<&str>,
     origin: Option<&str>,
@@ -108,26 +103,76 @@ pub async fn submit<
             Ok(Submitted {
                 created: created(&previous),
                 replayed: true,
-                dispatch_error: None,
+                side_effect_errors: Vec::new(),
             })
         }
-        Inserted::New => {
-            let dispatched = dispatch_response_event(
-                stores.webhooks,
-                stores.queue,
-                EventType::ResponseCreated,
-                &survey,
-                &stored.view,
+        Inserted::New => Ok(Submitted {
+            created: created(&stored),
+            replayed: false,
+            side_effect_errors: follow_up(stores, &survey, &stored.view, now_ms).await,
+        }),
+    }
+}
+
+/// What a new answer sets off: it shows on the customer's earlier cases, may open a
+/// case of its own, and is announced (`response.created`, `case.opened`,
+/// `case.updated`). Failures are collected, not raised: the answer is stored.
+async fn follow_up<S, R, W, Q, C>(
+    stores: &Stores<'_, S, R, W, Q, C>,
+    survey: &SurveyView,
+    response: &ResponseView,
+    now_ms: i64,
+) -> Vec<StoreError>
+where
+    S: SurveyStore,
+    R: ResponseStore,
+    W: WebhookStore + DeliveryStore,
+    Q: DeliveryQueue,
+    C: CaseStore,
+{
+    let mut errors = Vec::new();
+    let reanswered = cases::record_reanswer(stores.cases, response, now_ms)
+        .await
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            Vec::new()
+        });
+    let opened = cases::open_for(stores.cases, survey, response, now_ms)
+        .await
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+    let case_id = opened.as_ref().map(|c| c.id.clone());
+    let announced = async {
+        let created = response_announcement(
+            EventType::ResponseCreated,
+            survey,
+            response,
+            case_id,
+            now_ms,
+        )?;
+        dispatch(stores.webhooks, stores.queue, &created, now_ms).await?;
+        if let Some(case) = &opened {
+            cases::announce(
+                stores,
+                EventType::CaseOpened,
+                survey,
+                case,
+                Some(response),
                 now_ms,
             )
-            .await;
-            Ok(Submitted {
-                created: created(&stored),
-                replayed: false,
-                dispatch_error: dispatched.err(),
-            })
+            .await?;
         }
+        for case in &reanswered {
+            cases::announce(stores, EventType::CaseUpdated, survey, case, None, now_ms).await?;
+        }
+        Ok::<(), StoreError>(())
+    };
+    if let Err(e) = announced.await {
+        errors.push(e);
     }
+    errors
 }
 
 fn created(r: &StoredResponse) -> ResponseCreated {
@@ -154,8 +199,9 @@ pub async fn add_comment<
     R: ResponseStore,
     W: WebhookStore + DeliveryStore,
     Q: DeliveryQueue,
+    C: CaseStore,
 >(
-    stores: &Stores<'_, S, R, W, Q>,
+    stores: &Stores<'_, S, R, W, Q, C>,
     id: &str,
     body: &serde_json::Value,
     origin: Option<&str>,
@@ -319,8 +365,9 @@ mod tests {
         m
     }
 
-    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory> {
+    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
         Stores {
+            cases: m,
             surveys: m,
             responses: m,
             webhooks: m,
@@ -450,7 +497,7 @@ mod tests {
         .unwrap();
         m.queue_down.set(true);
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 2}), None).unwrap();
-        assert!(s.dispatch_error.is_some());
+        assert_eq!(s.side_effect_errors.len(), 1);
         assert_eq!(m.responses.borrow().len(), 1);
     }
 

@@ -6,10 +6,12 @@ use super::{ServiceError, new_id, random};
 use crate::store::{
     Delivery, DeliveryQueue, DeliveryStore, DeliveryTask, Endpoint, StoreError, WebhookStore,
 };
+use nps_shared::Score;
 use nps_shared::api::{
-    CreateWebhook, DeliveryStatus, EventType, ResponseEventData, ResponseView, SurveyRef,
-    SurveyView, WebhookCreated, WebhookEvent, WebhookFormat, WebhookView,
+    CaseEventData, CreateWebhook, DeliveryStatus, EventType, ResponseEventData, ResponseView,
+    SurveyRef, SurveyView, WebhookCreated, WebhookEvent, WebhookFormat, WebhookView,
 };
+use nps_shared::case::CaseView;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{FieldError, check_webhook_target};
 
@@ -91,41 +93,100 @@ pub async fn delete(store: &impl WebhookStore, id: &str) -> Result<(), ServiceEr
     }
 }
 
-/// Stores and queues `event_type` about `response` for every endpoint that wants it,
-/// in the endpoint's format; returns how many deliveries were made. The deliveries are
-/// stored before they are queued: if queuing fails, the cron sweeper finds them.
-pub async fn dispatch_response_event(
-    store: &(impl WebhookStore + DeliveryStore),
-    queue: &impl DeliveryQueue,
+/// One event, rendered once for each body format; endpoints filter on `survey` and
+/// `score`.
+pub struct Announcement<'a> {
+    pub event_type: EventType,
+    pub survey: &'a SurveyView,
+    pub score: Score,
+    pub standard: String,
+    pub slack: String,
+}
+
+fn survey_ref(survey: &SurveyView) -> SurveyRef {
+    SurveyRef {
+        id: survey.id.clone(),
+        name: survey.definition.name.clone(),
+    }
+}
+
+/// `response.created` / `response.updated`.
+pub fn response_announcement<'a>(
     event_type: EventType,
-    survey: &SurveyView,
+    survey: &'a SurveyView,
+    response: &ResponseView,
+    case_id: Option<String>,
+    now_ms: i64,
+) -> Result<Announcement<'a>, StoreError> {
+    let data = ResponseEventData {
+        response: response.clone(),
+        survey: survey_ref(survey),
+        case_id,
+    };
+    let slack = nps_shared::slack::response_message(event_type, &data).to_string();
+    let event = WebhookEvent {
+        event_type,
+        timestamp: rfc3339(now_ms),
+        data,
+    };
+    Ok(Announcement {
+        event_type,
+        survey,
+        score: response.score,
+        standard: serde_json::to_string(&event)?,
+        slack,
+    })
+}
+
+/// `case.opened` / `case.updated`.
+pub fn case_announcement<'a>(
+    event_type: EventType,
+    survey: &'a SurveyView,
+    case: &CaseView,
     response: &ResponseView,
     now_ms: i64,
+) -> Result<Announcement<'a>, StoreError> {
+    let data = CaseEventData {
+        case: case.clone(),
+        survey: survey_ref(survey),
+        response: response.clone(),
+    };
+    let slack = nps_shared::slack::case_message(event_type, &data).to_string();
+    let event = WebhookEvent {
+        event_type,
+        timestamp: rfc3339(now_ms),
+        data,
+    };
+    Ok(Announcement {
+        event_type,
+        survey,
+        score: case.score,
+        standard: serde_json::to_string(&event)?,
+        slack,
+    })
+}
+
+/// Stores and queues the announcement for every endpoint that wants it, in the
+/// endpoint's format; returns how many deliveries were made. The deliveries are
+/// stored before they are queued: if queuing fails, the cron sweeper finds them.
+pub async fn dispatch(
+    store: &(impl WebhookStore + DeliveryStore),
+    queue: &impl DeliveryQueue,
+    announcement: &Announcement<'_>,
+    now_ms: i64,
 ) -> Result<usize, StoreError> {
+    let a = announcement;
     let endpoints: Vec<Endpoint> = store
         .list_endpoints()
         .await?
         .into_iter()
         .filter(|e| {
-            e.view.events.contains(&event_type) && e.view.filter.matches(&survey.id, response.score)
+            e.view.events.contains(&a.event_type) && e.view.filter.matches(&a.survey.id, a.score)
         })
         .collect();
     if endpoints.is_empty() {
         return Ok(0);
     }
-    let event = WebhookEvent {
-        event_type,
-        timestamp: rfc3339(now_ms),
-        data: ResponseEventData {
-            response: response.clone(),
-            survey: SurveyRef {
-                id: survey.id.clone(),
-                name: survey.definition.name.clone(),
-            },
-            case_id: None,
-        },
-    };
-    let standard = serde_json::to_string(&event)?;
     let now = rfc3339(now_ms);
     let deliveries = endpoints
         .iter()
@@ -133,12 +194,10 @@ pub async fn dispatch_response_event(
             Ok(Delivery {
                 id: new_id("dl_", now_ms)?,
                 endpoint_id: e.view.id.clone(),
-                event_type,
+                event_type: a.event_type,
                 payload: match e.view.format {
-                    WebhookFormat::Standard => standard.clone(),
-                    WebhookFormat::Slack => {
-                        nps_shared::slack::response_message(event_type, &event.data).to_string()
-                    }
+                    WebhookFormat::Standard => a.standard.clone(),
+                    WebhookFormat::Slack => a.slack.clone(),
                 },
                 status: DeliveryStatus::Pending,
                 attempts: 0,
@@ -160,13 +219,26 @@ pub async fn dispatch_response_event(
     Ok(tasks.len())
 }
 
+/// [`dispatch`] of a response event.
+pub async fn dispatch_response_event(
+    store: &(impl WebhookStore + DeliveryStore),
+    queue: &impl DeliveryQueue,
+    event_type: EventType,
+    survey: &SurveyView,
+    response: &ResponseView,
+    now_ms: i64,
+) -> Result<usize, StoreError> {
+    let announcement = response_announcement(event_type, survey, response, None, now_ms)?;
+    dispatch(store, queue, &announcement, now_ms).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
     use crate::store::memory::Memory;
+    use nps_shared::Category;
     use nps_shared::api::{Channel, Respondent, WebhookFilter};
-    use nps_shared::{Category, Score};
     use pollster::block_on;
 
     fn hook(url: &str, filter: WebhookFilter) -> CreateWebhook {

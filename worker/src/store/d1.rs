@@ -3,13 +3,14 @@
 //! numbers, so only small integers (scores, limits) are bound.
 
 use super::{
-    Delivery, DeliveryStore, Endpoint, Inserted, ResponseStore, StoreError, StoreResult,
-    StoredResponse, SurveyStore, WebhookStore,
+    CaseFilter, CaseStore, Delivery, DeliveryStore, Endpoint, Inserted, ResponseStore, StoreError,
+    StoreResult, StoredCase, StoredResponse, SurveyStore, WebhookStore,
 };
 use nps_shared::api::{
     AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Respondent, ResponseView,
     SurveyView, WebhookFormat, WebhookView,
 };
+use nps_shared::case::{CaseStatus, CaseView, win_back};
 use nps_shared::{Category, Score};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -580,5 +581,166 @@ impl DeliveryStore for D1Store {
             .await?
             .results()?;
         Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+}
+
+#[derive(Deserialize)]
+struct CaseRow {
+    id: String,
+    survey_id: String,
+    response_id: String,
+    score: u8,
+    status: String,
+    owner: Option<String>,
+    due_at: String,
+    respondent_id: Option<String>,
+    respondent_email: Option<String>,
+    reasked_score: Option<u8>,
+    timeline: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TryFrom<CaseRow> for StoredCase {
+    type Error = StoreError;
+    fn try_from(row: CaseRow) -> StoreResult<Self> {
+        let bad = |what: &str| StoreError(format!("case {}: bad {what}", row.id));
+        let score = Score::try_from(row.score).map_err(|_| bad("score"))?;
+        let reasked_score = row
+            .reasked_score
+            .map(Score::try_from)
+            .transpose()
+            .map_err(|_| bad("reasked score"))?;
+        Ok(StoredCase {
+            view: CaseView {
+                status: CaseStatus::parse(&row.status).ok_or_else(|| bad("status"))?,
+                timeline: serde_json::from_str(&row.timeline)?,
+                id: row.id,
+                survey_id: row.survey_id,
+                response_id: row.response_id,
+                score,
+                owner: row.owner,
+                due_at: row.due_at,
+                overdue: false,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                reasked_score,
+                win_back: reasked_score.map(|after| win_back(score, after)),
+            },
+            respondent: Respondent {
+                id: row.respondent_id,
+                email: row.respondent_email,
+            },
+        })
+    }
+}
+
+const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, due_at, respondent_id, \
+     respondent_email, reasked_score, timeline, created_at, updated_at";
+
+impl CaseStore for D1Store {
+    async fn insert_case(&self, case: &StoredCase) -> StoreResult<()> {
+        let v = &case.view;
+        self.db
+            .prepare(format!(
+                "INSERT INTO cases ({CASE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            ))
+            .bind(&[
+                text(&v.id),
+                text(&v.survey_id),
+                text(&v.response_id),
+                JsValue::from(v.score.value()),
+                text(v.status.as_str()),
+                nullable(v.owner.as_deref()),
+                text(&v.due_at),
+                nullable(case.respondent.id.as_deref()),
+                nullable(case.respondent.email.as_deref()),
+                v.reasked_score.map_or(JsValue::NULL, |s| JsValue::from(s.value())),
+                text(&serde_json::to_string(&v.timeline)?),
+                text(&v.created_at),
+                text(&v.updated_at),
+            ])?
+            .run()
+            .await?;
+        Ok(())
+    }
+
+    async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
+        let row: Option<CaseRow> = self
+            .db
+            .prepare(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"))
+            .bind(&[text(id)])?
+            .first(None)
+            .await?;
+        row.map(StoredCase::try_from).transpose()
+    }
+
+    async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
+        let v = &case.view;
+        let result = self
+            .db
+            .prepare(
+                "UPDATE cases SET status = ?2, owner = ?3, reasked_score = ?4, timeline = ?5, updated_at = ?6 \
+                 WHERE id = ?1 AND updated_at = ?7",
+            )
+            .bind(&[
+                text(&v.id),
+                text(v.status.as_str()),
+                nullable(v.owner.as_deref()),
+                v.reasked_score.map_or(JsValue::NULL, |s| JsValue::from(s.value())),
+                text(&serde_json::to_string(&v.timeline)?),
+                text(&v.updated_at),
+                text(expected_updated_at),
+            ])?
+            .run()
+            .await?;
+        Ok(changes(&result)? == 1)
+    }
+
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredCase>> {
+        let rows: Vec<CaseRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR owner = ?2) \
+                 AND (?3 IS NULL OR survey_id = ?3) AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
+            ))
+            .bind(&[
+                nullable(filter.status.map(CaseStatus::as_str)),
+                nullable(filter.owner.as_deref()),
+                nullable(filter.survey_id.as_deref()),
+                nullable(before),
+                JsValue::from(limit),
+            ])?
+            .all()
+            .await?
+            .results()?;
+        rows.into_iter().map(StoredCase::try_from).collect()
+    }
+
+    async fn cases_of_respondent(
+        &self,
+        survey_id: &str,
+        respondent: &Respondent,
+    ) -> StoreResult<Vec<StoredCase>> {
+        if respondent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<CaseRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE survey_id = ?1 AND \
+                 ((?2 IS NOT NULL AND respondent_id = ?2) OR (?3 IS NOT NULL AND respondent_email = ?3)) \
+                 ORDER BY id"
+            ))
+            .bind(&[text(survey_id), nullable(respondent.id.as_deref()), nullable(respondent.email.as_deref())])?
+            .all()
+            .await?
+            .results()?;
+        rows.into_iter().map(StoredCase::try_from).collect()
     }
 }

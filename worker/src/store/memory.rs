@@ -13,6 +13,7 @@ pub struct Memory {
     pub dead: RefCell<Vec<DeliveryTask>>,
     pub deliveries: RefCell<Vec<Delivery>>,
     pub attempts: RefCell<Vec<(String, AttemptView)>>,
+    pub cases: RefCell<Vec<StoredCase>>,
     /// When set, every queue send fails (to test that answers survive it).
     pub queue_down: std::cell::Cell<bool>,
 }
@@ -220,5 +221,72 @@ impl DeliveryStore for Memory {
             .take(limit as usize)
             .map(|d| d.id.clone())
             .collect())
+    }
+}
+
+impl CaseStore for Memory {
+    async fn insert_case(&self, case: &StoredCase) -> StoreResult<()> {
+        self.cases.borrow_mut().push(case.clone());
+        Ok(())
+    }
+    async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
+        Ok(self
+            .cases
+            .borrow()
+            .iter()
+            .find(|c| c.view.id == id)
+            .cloned())
+    }
+    async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
+        let mut cases = self.cases.borrow_mut();
+        match cases.iter_mut().find(|c| c.view.id == case.view.id) {
+            Some(stored) if stored.view.updated_at == expected_updated_at => {
+                *stored = case.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredCase>> {
+        let mut found: Vec<StoredCase> = self
+            .cases
+            .borrow()
+            .iter()
+            .filter(|c| filter.status.is_none_or(|s| c.view.status == s))
+            .filter(|c| {
+                filter
+                    .owner
+                    .as_ref()
+                    .is_none_or(|o| c.view.owner.as_ref() == Some(o))
+            })
+            .filter(|c| {
+                filter
+                    .survey_id
+                    .as_ref()
+                    .is_none_or(|s| &c.view.survey_id == s)
+            })
+            .filter(|c| before.is_none_or(|b| c.view.id.as_str() < b))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.view.id.cmp(&a.view.id));
+        found.truncate(limit as usize);
+        Ok(found)
+    }
+    async fn cases_of_respondent(
+        &self,
+        survey_id: &str,
+        respondent: &Respondent,
+    ) -> StoreResult<Vec<StoredCase>> {
+        let same = |c: &&StoredCase| {
+            c.view.survey_id == survey_id
+                && ((respondent.id.is_some() && c.respondent.id == respondent.id)
+                    || (respondent.email.is_some() && c.respondent.email == respondent.email))
+        };
+        Ok(self.cases.borrow().iter().filter(same).cloned().collect())
     }
 }

@@ -12,9 +12,11 @@ pub mod memory;
 pub mod queue;
 
 use nps_shared::Category;
+use nps_shared::api::Respondent;
 use nps_shared::api::{
     AttemptView, DeliveryStatus, DeliveryView, EventType, ResponseView, SurveyView, WebhookView,
 };
+use nps_shared::case::{CaseStatus, CaseView};
 use serde::{Deserialize, Serialize};
 
 /// Storage failed (D1, KV or the queue is down or refused the operation). The detail
@@ -108,6 +110,43 @@ impl Delivery {
             attempts,
         }
     }
+}
+
+/// A detractor case with what only the server keeps: who the customer is, so that
+/// their next answer shows on the case. `view.overdue` is recomputed on every read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCase {
+    pub view: CaseView,
+    pub respondent: Respondent,
+}
+
+/// Which cases a list wants; `None` means any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub owner: Option<String>,
+    pub survey_id: Option<String>,
+}
+
+pub trait CaseStore {
+    async fn insert_case(&self, case: &StoredCase) -> StoreResult<()>;
+    async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>>;
+    /// Saves the case unless someone else saved it since `expected_updated_at`
+    /// (optimistic locking); `false` then, and nothing is written.
+    async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool>;
+    /// Newest first.
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredCase>>;
+    /// The cases of this customer (same survey, same respondent id or e-mail).
+    async fn cases_of_respondent(
+        &self,
+        survey_id: &str,
+        respondent: &Respondent,
+    ) -> StoreResult<Vec<StoredCase>>;
 }
 
 pub trait SurveyStore {

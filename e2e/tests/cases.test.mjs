@@ -1,0 +1,100 @@
+// Detractor cases, as a help desk mirrors them: a low answer opens a case owned by the
+// survey's rule and due by its SLA; support works it through its statuses; every step
+// is on the timeline and announced as a signed webhook; the customer's next answer
+// shows whether we won them back.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Webhook } from 'standardwebhooks';
+import { admin, call, eventually } from '../lib/server.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+
+test('a detractor opens a case that support works to resolved, and the next answer shows the win-back', async (t) => {
+  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const surveyId = `s_cases-${Date.now()}`;
+  const cases = {
+    threshold: 6, sla_hours: 48, default_owner: 'support@shop.example',
+    owner_rules: [{ property: 'store', equals: 'Berlin', owner: 'anna@shop.example' }],
+  };
+  assert.equal((await admin('/v1/surveys', { method: 'POST', body: { ...demo, id: surveyId, cases } })).status, 201);
+
+  const receiver = await startReceiver();
+  const hook = await admin('/v1/webhooks', {
+    method: 'POST',
+    body: { url: receiver.url, events: ['case.opened', 'case.updated'], filter: { survey_ids: [surveyId] } },
+  });
+  assert.equal(hook.status, 201);
+  t.after(async () => {
+    await admin(`/v1/webhooks/${hook.body.id}`, { method: 'DELETE' });
+    await receiver.close();
+  });
+  const verify = (r) => new Webhook(hook.body.secret).verify(r.body, r.headers);
+
+  const customer = `cust-${Date.now()}`;
+  const post = (score) => call('/v1/responses', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ survey_id: surveyId, score, channel: 'api', comment: score < 7 ? 'Box arrived broken' : undefined,
+      respondent: { id: customer }, properties: { store: 'berlin' } }),
+  });
+  const answered = await post(2);
+  assert.equal(answered.status, 201);
+
+  const list = await admin(`/v1/cases?survey_id=${surveyId}&status=open`);
+  assert.equal(list.status, 200);
+  assert.equal(list.body.items.length, 1);
+  const opened = list.body.items[0];
+  assert.equal(opened.response_id, answered.body.id);
+  assert.equal(opened.owner, 'anna@shop.example', 'the store rule picked the owner');
+  const sla = Date.parse(opened.due_at) - Date.parse(opened.created_at);
+  assert.equal(sla, 48 * 3600 * 1000);
+  assert.equal(opened.overdue, false);
+
+  const [openedHook] = await receiver.waitFor((b) => b.type === 'case.opened' && b.data.id === opened.id);
+  const openedEvent = verify(openedHook);
+  assert.equal(openedEvent.data.response.comment, 'Box arrived broken');
+  assert.equal(openedEvent.data.owner, 'anna@shop.example');
+
+  const patch = (body) => fetch(`${process.env.NPS_BASE_URL}/v1/cases/${opened.id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${process.env.NPS_ADMIN_TOKEN}`, 'content-type': 'application/json', 'x-actor': 'anna@shop.example' },
+    body: JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  const contacted = await patch({ status: 'contacted', note: 'Called her, a new box ships today' });
+  assert.equal(contacted.status, 200);
+  assert.equal(contacted.body.status, 'contacted');
+  const steps = contacted.body.timeline.map((e) => [e.kind, e.actor]);
+  assert.deepEqual(steps, [['opened', null], ['status_changed', 'anna@shop.example'], ['note', 'anna@shop.example']]);
+
+  const again = await patch({ status: 'contacted' });
+  assert.equal(again.status, 409);
+  assert.equal(again.body.status, 409);
+  const bad = await patch({ status: 'closed' });
+  assert.equal(bad.status, 422);
+
+  assert.equal((await patch({ status: 'resolved' })).body.status, 'resolved');
+  const updates = await receiver.waitFor((b) => b.type === 'case.updated' && b.data.id === opened.id, 2);
+  updates.forEach(verify);
+  assert.deepEqual(updates.map((u) => JSON.parse(u.body).data.status), ['contacted', 'resolved']);
+
+  // Weeks later the same customer answers again.
+  assert.equal((await post(10)).status, 201);
+  const after = await eventually(async () => {
+    const c = (await admin(`/v1/cases/${opened.id}`)).body;
+    return c.reasked_score === 10 ? c : null;
+  }, { what: 'the new score on the case' });
+  assert.equal(after.win_back, 'won_back');
+  assert.equal(after.timeline.at(-1).kind, 'answered_again');
+  assert.equal((await admin(`/v1/cases?survey_id=${surveyId}`)).body.items.length, 1, 'a promoter opens no case');
+  await receiver.waitFor((b) => b.type === 'case.updated' && b.data.reasked_score === 10);
+});
+
+test('the seeded demo has cases in every status, with their timelines', async () => {
+  for (const status of ['open', 'contacted', 'resolved']) {
+    const r = await admin(`/v1/cases?survey_id=s_demo&status=${status}&limit=5`);
+    assert.equal(r.status, 200);
+    assert.ok(r.body.items.length > 0, `some ${status} cases`);
+    for (const c of r.body.items) {
+      assert.equal(c.timeline.at(-1).kind === 'opened' ? 'open' : c.timeline.at(-1).to, status);
+    }
+  }
+});

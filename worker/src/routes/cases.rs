@@ -1,0 +1,54 @@
+//! Admin case endpoints: `GET /v1/cases`, `GET|PATCH /v1/cases/{id}`.
+
+use crate::app::{App, now_ms};
+use crate::error::ApiError;
+use crate::http;
+use crate::service::cases;
+use nps_shared::case::CasePatch;
+use worker::{Request, Response, console_warn};
+
+/// Who makes a change, for the timeline: the `X-Actor` header (a name or e-mail the
+/// help desk or dashboard sends), since the admin token itself names nobody.
+fn actor(req: &Request) -> Result<Option<String>, ApiError> {
+    Ok(req
+        .headers()
+        .get("X-Actor")?
+        .map(|a| a.trim().chars().take(200).collect::<String>())
+        .filter(|a| !a.is_empty()))
+}
+
+pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
+    let query = http::query(req)?;
+    let get = |name: &str| {
+        query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let page = cases::list(
+        &app.db,
+        get("status"),
+        get("owner"),
+        get("survey_id"),
+        get("cursor"),
+        get("limit"),
+        now_ms(),
+    )
+    .await?;
+    http::json(200, &page)
+}
+
+pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
+    http::json(200, &cases::get(&app.db, id, now_ms()).await?)
+}
+
+pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let actor = actor(req)?;
+    let patch: CasePatch = http::decode(http::read_json(req).await?)?;
+    let (case, announce_error) =
+        cases::update(&app.stores(), id, patch, actor.as_deref(), now_ms()).await?;
+    if let Some(e) = announce_error {
+        console_warn!("case {id} saved; case.updated not queued: {e}");
+    }
+    http::json(200, &case)
+}

@@ -1,0 +1,563 @@
+//! Detractor cases: a low answer (at or under the survey's threshold) opens a case
+//! with an owner from the survey's rules and a due time from its SLA; support works it
+//! open → contacted → resolved (or reopens it), each change kept in the timeline and
+//! announced as `case.updated`; when the customer answers again, the new score shows
+//! on the case — did we win them back? The rules themselves are `nps_shared::case`.
+
+use super::webhooks::{case_announcement, dispatch};
+use super::{ServiceError, Stores, new_id};
+use crate::store::{
+    CaseFilter, CaseStore, DeliveryQueue, DeliveryStore, ResponseStore, StoreError, StoredCase,
+    SurveyStore, WebhookStore,
+};
+use nps_shared::api::{EventType, Page, ResponseView, SurveyView};
+use nps_shared::case::{
+    self, CaseError, CasePatch, CaseState, CaseStatus, CaseView, TimelineEntry, TimelineEvent,
+};
+use nps_shared::time::{parse_rfc3339, rfc3339};
+
+/// How often a write that lost an optimistic-lock race is tried again.
+const WRITE_ATTEMPTS: usize = 3;
+
+/// The case as of `now_ms`: `overdue` is never stored, always computed.
+fn current(mut stored: StoredCase, now_ms: i64) -> CaseView {
+    let due = parse_rfc3339(&stored.view.due_at).unwrap_or(i64::MAX);
+    stored.view.overdue = case::is_overdue(stored.view.status, due, now_ms);
+    stored.view
+}
+
+/// Opens a case for `response` if its score is at or under the survey's threshold.
+pub async fn open_for(
+    cases: &impl CaseStore,
+    survey: &SurveyView,
+    response: &ResponseView,
+    now_ms: i64,
+) -> Result<Option<CaseView>, StoreError> {
+    let settings = &survey.definition.cases;
+    if !case::opens_case(settings, response.score) {
+        return Ok(None);
+    }
+    let now = rfc3339(now_ms);
+    let stored = StoredCase {
+        view: CaseView {
+            id: new_id("c_", now_ms)?,
+            survey_id: survey.id.clone(),
+            response_id: response.id.clone(),
+            score: response.score,
+            status: CaseStatus::Open,
+            owner: case::assign_owner(settings, &response.properties),
+            due_at: rfc3339(case::due_at(now_ms, settings)),
+            overdue: false,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            timeline: vec![TimelineEntry::new(
+                now,
+                None,
+                TimelineEvent::Opened {
+                    score: response.score,
+                },
+            )],
+            reasked_score: None,
+            win_back: None,
+        },
+        respondent: response.respondent.clone(),
+    };
+    cases.insert_case(&stored).await?;
+    Ok(Some(current(stored, now_ms)))
+}
+
+/// A later answer from a customer who has cases in this survey shows on each of them.
+/// Returns the cases it changed.
+pub async fn record_reanswer(
+    cases: &impl CaseStore,
+    response: &ResponseView,
+    now_ms: i64,
+) -> Result<Vec<CaseView>, StoreError> {
+    if response.respondent.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut changed = Vec::new();
+    for found in cases
+        .cases_of_respondent(&response.survey_id, &response.respondent)
+        .await?
+    {
+        if found.view.response_id == response.id || found.view.created_at > response.created_at {
+            continue;
+        }
+        let id = found.view.id.clone();
+        let saved = save_with_retry(cases, found, now_ms, |c| {
+            c.view.reasked_score = Some(response.score);
+            c.view.win_back = Some(case::win_back(c.view.score, response.score));
+            c.view.timeline.push(TimelineEntry::new(
+                rfc3339(now_ms),
+                None,
+                TimelineEvent::AnsweredAgain {
+                    score: response.score,
+                },
+            ));
+            Ok(true)
+        })
+        .await;
+        match saved {
+            Ok(Some(case)) => changed.push(case),
+            Ok(None) => {}
+            Err(SaveError::Store(e)) => return Err(e),
+            Err(SaveError::Rule(e)) => return Err(StoreError(format!("case {id}: {e}"))),
+            Err(SaveError::Lost) => {
+                return Err(StoreError(format!(
+                    "case {id} kept changing; the new score is not on it"
+                )));
+            }
+        }
+    }
+    Ok(changed)
+}
+
+enum SaveError {
+    Store(StoreError),
+    Rule(CaseError),
+    /// Others kept writing the case; gave up after [`WRITE_ATTEMPTS`].
+    Lost,
+}
+
+/// Applies `change` and saves with optimistic locking, re-reading and re-applying
+/// when someone else wrote the case in between. `change` says whether it changed
+/// anything; `Ok(None)` when it did not.
+async fn save_with_retry(
+    cases: &impl CaseStore,
+    mut stored: StoredCase,
+    now_ms: i64,
+    change: impl Fn(&mut StoredCase) -> Result<bool, CaseError>,
+) -> Result<Option<CaseView>, SaveError> {
+    for _ in 0..WRITE_ATTEMPTS {
+        let before = stored.view.updated_at.clone();
+        if !change(&mut stored).map_err(SaveError::Rule)? {
+            return Ok(None);
+        }
+        stored.view.updated_at = rfc3339(now_ms);
+        if stored.view.updated_at == before {
+            // Same millisecond as the last write: keep the lock token distinct.
+            stored.view.updated_at = rfc3339(now_ms + 1);
+        }
+        if cases
+            .update_case(&stored, &before)
+            .await
+            .map_err(SaveError::Store)?
+        {
+            return Ok(Some(current(stored, now_ms)));
+        }
+        let id = stored.view.id.clone();
+        stored = cases
+            .get_case(&id)
+            .await
+            .map_err(SaveError::Store)?
+            .ok_or_else(|| SaveError::Store(StoreError(format!("case {id} vanished"))))?;
+    }
+    Err(SaveError::Lost)
+}
+
+/// Queues `case.opened` / `case.updated` for the endpoints that want it. The answer
+/// that opened the case travels with it; it is read when not at hand.
+pub async fn announce<S, R, W, Q, C>(
+    stores: &Stores<'_, S, R, W, Q, C>,
+    event_type: EventType,
+    survey: &SurveyView,
+    case: &CaseView,
+    response: Option<&ResponseView>,
+    now_ms: i64,
+) -> Result<usize, StoreError>
+where
+    S: SurveyStore,
+    R: ResponseStore,
+    W: WebhookStore + DeliveryStore,
+    Q: DeliveryQueue,
+    C: CaseStore,
+{
+    let fetched;
+    let response = match response {
+        Some(r) => r,
+        None => {
+            fetched = stores
+                .responses
+                .get_response(&case.response_id)
+                .await?
+                .ok_or_else(|| StoreError(format!("case {}: its response is gone", case.id)))?;
+            &fetched.view
+        }
+    };
+    let announcement = case_announcement(event_type, survey, case, response, now_ms)?;
+    dispatch(stores.webhooks, stores.queue, &announcement, now_ms).await
+}
+
+pub async fn get(cases: &impl CaseStore, id: &str, now_ms: i64) -> Result<CaseView, ServiceError> {
+    let stored = cases
+        .get_case(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))?;
+    Ok(current(stored, now_ms))
+}
+
+/// `GET /v1/cases?status=&owner=&survey_id=&cursor=&limit=`: newest first.
+pub async fn list(
+    cases: &impl CaseStore,
+    status: Option<&str>,
+    owner: Option<&str>,
+    survey_id: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<&str>,
+    now_ms: i64,
+) -> Result<Page<CaseView>, ServiceError> {
+    let status = status
+        .map(|s| {
+            CaseStatus::parse(s).ok_or_else(|| {
+                ServiceError::invalid("status", "must be open, contacted or resolved")
+            })
+        })
+        .transpose()?;
+    let limit = super::responses::parse_limit(limit)?;
+    if cursor.is_some_and(|c| !nps_shared::ids::is_id("c_", c)) {
+        return Err(ServiceError::invalid(
+            "cursor",
+            "must be a next_cursor from an earlier page",
+        ));
+    }
+    let filter = CaseFilter {
+        status,
+        owner: owner.map(str::to_string),
+        survey_id: survey_id.map(str::to_string),
+    };
+    let mut items: Vec<CaseView> = cases
+        .list_cases(&filter, cursor, limit + 1)
+        .await?
+        .into_iter()
+        .map(|c| current(c, now_ms))
+        .collect();
+    let next_cursor = super::responses::cut_page(&mut items, limit, |c| c.id.clone());
+    Ok(Page { items, next_cursor })
+}
+
+/// `PATCH /v1/cases/{id}`: a status change, a new owner and/or a note, each written
+/// to the timeline and announced as `case.updated`.
+pub async fn update<S, R, W, Q, C>(
+    stores: &Stores<'_, S, R, W, Q, C>,
+    id: &str,
+    patch: CasePatch,
+    actor: Option<&str>,
+    now_ms: i64,
+) -> Result<(CaseView, Option<StoreError>), ServiceError>
+where
+    S: SurveyStore,
+    R: ResponseStore,
+    W: WebhookStore + DeliveryStore,
+    Q: DeliveryQueue,
+    C: CaseStore,
+{
+    let stored = stores
+        .cases
+        .get_case(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))?;
+    let unchanged = current(stored.clone(), now_ms);
+    let saved = save_with_retry(stores.cases, stored, now_ms, |c| {
+        let state = CaseState {
+            status: c.view.status,
+            owner: c.view.owner.clone(),
+        };
+        let (next, entries) = case::apply_patch(&state, &patch, actor, &rfc3339(now_ms))?;
+        c.view.status = next.status;
+        c.view.owner = next.owner;
+        let changed = !entries.is_empty();
+        c.view.timeline.extend(entries);
+        Ok(changed)
+    })
+    .await;
+    let case = match saved {
+        Ok(Some(case)) => case,
+        Ok(None) => return Ok((unchanged, None)),
+        Err(SaveError::Store(e)) => return Err(e.into()),
+        Err(SaveError::Rule(e)) if e.is_conflict() => {
+            return Err(ServiceError::Conflict(e.to_string()));
+        }
+        Err(SaveError::Rule(e)) => return Err(ServiceError::invalid(e.field(), &e.to_string())),
+        Err(SaveError::Lost) => {
+            return Err(ServiceError::Conflict(
+                "the case is being changed by someone else; try again".into(),
+            ));
+        }
+    };
+    let announced = async {
+        let survey = stores
+            .surveys
+            .get_survey(&case.survey_id)
+            .await?
+            .ok_or_else(|| StoreError(format!("case {id}: its survey is gone")))?;
+        announce(stores, EventType::CaseUpdated, &survey, &case, None, now_ms).await
+    };
+    let error = announced.await.err();
+    Ok((case, error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::demo_survey;
+    use crate::service::{responses, webhooks};
+    use crate::store::memory::Memory;
+    use nps_shared::api::CreateWebhook;
+    use nps_shared::case::{Note, Owner, WinBack};
+    use pollster::block_on;
+    use serde_json::json;
+
+    const NOW: i64 = 1_764_000_000_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn memory() -> Memory {
+        let m = Memory::default();
+        let mut survey = demo_survey();
+        survey.definition.cases = serde_json::from_value(json!({
+            "threshold": 6, "sla_hours": 24, "default_owner": "support@shop.example",
+            "owner_rules": [{"property": "store", "equals": "berlin", "owner": "anna@shop.example"}]
+        }))
+        .unwrap();
+        m.surveys.borrow_mut().push(survey);
+        m
+    }
+
+    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
+        Stores {
+            surveys: m,
+            responses: m,
+            webhooks: m,
+            queue: m,
+            cases: m,
+        }
+    }
+
+    fn answer(m: &Memory, score: u8, store: &str, customer: &str, at: i64) -> String {
+        let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
+                          "respondent": {"id": customer}});
+        block_on(responses::submit(&stores(m), &body, None, None, at))
+            .unwrap()
+            .created
+            .id
+    }
+
+    fn patch(value: serde_json::Value) -> CasePatch {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_detractor_opens_a_case_owned_by_the_matching_rule_and_due_by_the_sla() {
+        let m = memory();
+        let response_id = answer(&m, 3, "berlin", "cust-1", NOW);
+        let cases = m.cases.borrow();
+        assert_eq!(cases.len(), 1);
+        let c = &cases[0].view;
+        assert_eq!(c.response_id, response_id);
+        assert_eq!(c.owner.as_deref(), Some("anna@shop.example"));
+        assert_eq!(c.due_at, rfc3339(NOW + 24 * HOUR));
+        assert_eq!(c.status, CaseStatus::Open);
+        assert!(matches!(c.timeline[0].event, TimelineEvent::Opened { .. }));
+    }
+
+    #[test]
+    fn passives_and_promoters_open_no_case_and_other_stores_get_the_default_owner() {
+        let m = memory();
+        answer(&m, 7, "berlin", "cust-1", NOW);
+        answer(&m, 10, "berlin", "cust-2", NOW);
+        assert!(m.cases.borrow().is_empty());
+        answer(&m, 0, "munich", "cust-3", NOW);
+        assert_eq!(
+            m.cases.borrow()[0].view.owner.as_deref(),
+            Some("support@shop.example")
+        );
+    }
+
+    #[test]
+    fn the_response_webhook_names_the_case_and_case_opened_is_announced() {
+        let m = memory();
+        let hook: CreateWebhook = serde_json::from_value(json!({
+            "url": "https://h.example/x", "events": ["response.created", "case.opened", "case.updated"]
+        }))
+        .unwrap();
+        block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
+        answer(&m, 2, "berlin", "cust-1", NOW);
+        let case_id = m.cases.borrow()[0].view.id.clone();
+        let bodies: Vec<serde_json::Value> = m
+            .deliveries
+            .borrow()
+            .iter()
+            .map(|d| serde_json::from_str(&d.payload).unwrap())
+            .collect();
+        assert_eq!(bodies.len(), 2);
+        assert_eq!(bodies[0]["type"], "response.created");
+        assert_eq!(bodies[0]["data"]["case_id"], case_id.as_str());
+        assert_eq!(bodies[1]["type"], "case.opened");
+        assert_eq!(bodies[1]["data"]["owner"], "anna@shop.example");
+        assert_eq!(bodies[1]["data"]["response"]["score"], 2);
+    }
+
+    #[test]
+    fn support_works_a_case_through_its_statuses_and_every_step_is_on_the_timeline() {
+        let m = memory();
+        answer(&m, 4, "berlin", "cust-1", NOW);
+        let id = m.cases.borrow()[0].view.id.clone();
+        let run = |p: serde_json::Value, at: i64| {
+            block_on(update(&stores(&m), &id, patch(p), Some("anna"), at))
+        };
+
+        let (c, _) = run(
+            json!({"status": "contacted", "note": "Called, sending a new box"}),
+            NOW + HOUR,
+        )
+        .unwrap();
+        assert_eq!(c.status, CaseStatus::Contacted);
+        let (c, _) = run(
+            json!({"status": "resolved", "owner": "ben@shop.example"}),
+            NOW + 2 * HOUR,
+        )
+        .unwrap();
+        assert_eq!(c.status, CaseStatus::Resolved);
+        assert_eq!(c.owner.as_deref(), Some("ben@shop.example"));
+        assert!(matches!(
+            run(json!({"status": "contacted"}), NOW + 3 * HOUR),
+            Err(ServiceError::Conflict(_))
+        ));
+        let (c, _) = run(json!({"status": "open"}), NOW + 4 * HOUR).unwrap();
+        assert_eq!(
+            c.status,
+            CaseStatus::Open,
+            "a resolved case can be reopened"
+        );
+        let kinds: Vec<String> = c
+            .timeline
+            .iter()
+            .map(|e| {
+                serde_json::to_value(e).unwrap()["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "opened",
+                "status_changed",
+                "note",
+                "status_changed",
+                "owner_changed",
+                "status_changed"
+            ]
+        );
+        assert!(
+            c.timeline[1..]
+                .iter()
+                .all(|e| e.actor.as_deref() == Some("anna"))
+        );
+    }
+
+    #[test]
+    fn a_case_is_overdue_after_its_sla_until_resolved() {
+        let m = memory();
+        answer(&m, 1, "berlin", "cust-1", NOW);
+        let id = m.cases.borrow()[0].view.id.clone();
+        assert!(!block_on(get(&m, &id, NOW + 24 * HOUR)).unwrap().overdue);
+        assert!(block_on(get(&m, &id, NOW + 25 * HOUR)).unwrap().overdue);
+        block_on(update(
+            &stores(&m),
+            &id,
+            patch(json!({"status": "resolved"})),
+            None,
+            NOW + 26 * HOUR,
+        ))
+        .unwrap();
+        assert!(!block_on(get(&m, &id, NOW + 27 * HOUR)).unwrap().overdue);
+    }
+
+    #[test]
+    fn the_customers_next_answer_shows_whether_we_won_them_back() {
+        let m = memory();
+        answer(&m, 3, "berlin", "cust-1", NOW);
+        let id = m.cases.borrow()[0].view.id.clone();
+        block_on(update(
+            &stores(&m),
+            &id,
+            patch(json!({"status": "resolved"})),
+            None,
+            NOW + HOUR,
+        ))
+        .unwrap();
+        answer(&m, 9, "berlin", "cust-1", NOW + 48 * HOUR);
+        let c = block_on(get(&m, &id, NOW + 49 * HOUR)).unwrap();
+        assert_eq!(c.reasked_score.map(|s| s.value()), Some(9));
+        assert_eq!(c.win_back, Some(WinBack::WonBack));
+        assert!(matches!(
+            c.timeline.last().unwrap().event,
+            TimelineEvent::AnsweredAgain { .. }
+        ));
+        assert_eq!(m.cases.borrow().len(), 1, "a promoter opens no new case");
+        answer(&m, 10, "berlin", "someone-else", NOW + 50 * HOUR);
+        assert_eq!(
+            block_on(get(&m, &id, NOW + 51 * HOUR))
+                .unwrap()
+                .reasked_score
+                .map(|s| s.value()),
+            Some(9)
+        );
+    }
+
+    #[test]
+    fn lists_filter_by_status_and_owner() {
+        let m = memory();
+        answer(&m, 3, "berlin", "a", NOW);
+        answer(&m, 2, "munich", "b", NOW + 1);
+        answer(&m, 1, "berlin", "c", NOW + 2);
+        let anna = block_on(list(
+            &m,
+            Some("open"),
+            Some("anna@shop.example"),
+            None,
+            None,
+            None,
+            NOW + 3,
+        ))
+        .unwrap();
+        assert_eq!(anna.items.len(), 2);
+        assert!(anna.items[0].id > anna.items[1].id, "newest first");
+        assert!(matches!(
+            block_on(list(&m, Some("closed"), None, None, None, None, NOW)),
+            Err(ServiceError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn an_empty_or_unchanged_patch_changes_nothing() {
+        let m = memory();
+        answer(&m, 3, "berlin", "a", NOW);
+        let id = m.cases.borrow()[0].view.id.clone();
+        let empty = CasePatch {
+            status: None,
+            owner: None,
+            note: None,
+        };
+        assert!(matches!(
+            block_on(update(&stores(&m), &id, empty, None, NOW)),
+            Err(ServiceError::Invalid(_))
+        ));
+        let same_owner = CasePatch {
+            status: None,
+            owner: Some(Some(Owner::parse("anna@shop.example").unwrap())),
+            note: None,
+        };
+        let (c, _) = block_on(update(&stores(&m), &id, same_owner, None, NOW + 5)).unwrap();
+        assert_eq!(c.timeline.len(), 1);
+        let note = CasePatch {
+            status: None,
+            owner: None,
+            note: Some(Note::parse("left a voicemail").unwrap()),
+        };
+        let (c, _) = block_on(update(&stores(&m), &id, note, None, NOW + 6)).unwrap();
+        assert_eq!(c.timeline.len(), 2);
+    }
+}
