@@ -69,12 +69,19 @@ pub fn response_message(event_type: EventType, data: &ResponseEventData) -> Valu
 
 /// What a timeline entry says, in a few words.
 fn describe(entry: &TimelineEntry) -> String {
-    let who = entry.actor.as_deref().map(|a| format!(" by {}", escape(a))).unwrap_or_default();
+    let who = entry
+        .actor
+        .as_deref()
+        .map(|a| format!(" by {}", escape(a)))
+        .unwrap_or_default();
     match &entry.event {
         TimelineEvent::Opened { score } => format!("opened for a {score}/10"),
         TimelineEvent::StatusChanged { to, .. } => format!("now *{to}*{who}"),
         TimelineEvent::OwnerChanged { to, .. } => {
-            format!("assigned to {}{who}", to.as_deref().map(escape).unwrap_or_else(|| "nobody".into()))
+            format!(
+                "assigned to {}{who}",
+                to.as_deref().map(escape).unwrap_or_else(|| "nobody".into())
+            )
         }
         TimelineEvent::Note { note } => format!("note{who}: {}", escape(note)),
         TimelineEvent::Reasked => "customer asked again".into(),
@@ -86,19 +93,37 @@ fn describe(entry: &TimelineEntry) -> String {
 pub fn case_message(event_type: EventType, data: &CaseEventData) -> Value {
     let c = &data.case;
     let survey = escape(&data.survey.name);
-    let latest = c.timeline.last().map(describe).unwrap_or_else(|| "updated".into());
+    let latest = c
+        .timeline
+        .last()
+        .map(describe)
+        .unwrap_or_else(|| "updated".into());
     let headline = match event_type {
-        EventType::CaseOpened => format!(":telephone_receiver: Call back: a {}/10 on {survey}", c.score),
+        EventType::CaseOpened => format!(
+            ":telephone_receiver: Call back: a {}/10 on {survey}",
+            c.score
+        ),
         _ => format!(":telephone_receiver: Case {} on {survey}: {latest}", c.id),
     };
-    let owner = c.owner.as_deref().map(escape).unwrap_or_else(|| "nobody yet".into());
-    let mut body = format!("*Case {}* · {} · owner {owner} · due {}", c.id, c.status, c.due_at);
+    let owner = c
+        .owner
+        .as_deref()
+        .map(escape)
+        .unwrap_or_else(|| "nobody yet".into());
+    let mut body = format!(
+        "*Case {}* · {} · owner {owner} · due {}",
+        c.id, c.status, c.due_at
+    );
     if let Some(comment) = &data.response.comment {
         body.push_str(&format!("\n>{}", escape(comment).replace('\n', "\n>")));
     }
     body.push_str(&format!("\n_{latest}_"));
-    let mut context: Vec<String> =
-        data.response.properties.iter().map(|(k, v)| format!("{}: {}", escape(k), escape(v))).collect();
+    let mut context: Vec<String> = data
+        .response
+        .properties
+        .iter()
+        .map(|(k, v)| format!("{}: {}", escape(k), escape(v)))
+        .collect();
     if let Some(email) = &data.response.respondent.email {
         context.push(escape(email));
     }
@@ -193,18 +218,34 @@ mod tests {
             timeline: vec![TimelineEntry::new(
                 "x",
                 Some("ben"),
-                TimelineEvent::StatusChanged { from: CaseStatus::Open, to: CaseStatus::Contacted },
+                TimelineEvent::StatusChanged {
+                    from: CaseStatus::Open,
+                    to: CaseStatus::Contacted,
+                },
             )],
             reasked_score: None,
             win_back: None,
         };
-        let d = CaseEventData { case, survey: SurveyRef { id: "s_demo".into(), name: "Demo".into() }, response };
+        let d = CaseEventData {
+            case,
+            survey: SurveyRef {
+                id: "s_demo".into(),
+                name: "Demo".into(),
+            },
+            response,
+        };
         let m = case_message(EventType::CaseUpdated, &d);
-        assert_eq!(m["text"], ":telephone_receiver: Case c_1 on Demo: now *contacted* by ben");
+        assert_eq!(
+            m["text"],
+            ":telephone_receiver: Case c_1 on Demo: now *contacted* by ben"
+        );
         let body = m["blocks"][0]["text"]["text"].as_str().unwrap();
         assert!(body.contains("owner anna@shop.example") && body.contains(">Broken &lt;box&gt;"));
         let opened = case_message(EventType::CaseOpened, &d);
-        assert_eq!(opened["text"], ":telephone_receiver: Call back: a 2/10 on Demo");
+        assert_eq!(
+            opened["text"],
+            ":telephone_receiver: Call back: a 2/10 on Demo"
+        );
     }
 
     #[test]

@@ -20,12 +20,21 @@ pub fn rfc3339(unix_ms: i64) -> String {
 /// (`YYYY-MM-DDTHH:MM:SS[.fff]Z`); `None` for anything else.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = text.get(range)?;
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok()).flatten()
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -33,13 +42,19 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         "Z" => 0,
         rest => {
             let digits = rest.strip_prefix('.')?.strip_suffix('Z')?;
-            if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+            if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|c| c.is_ascii_digit())
+            {
                 return None;
             }
             format!("{digits:0<3}")[..3].parse::<i64>().ok()?
         }
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let days = days_from_civil(year, month as u32, day as u32);
@@ -88,16 +103,35 @@ mod tests {
 
     #[test]
     fn parsing_undoes_formatting() {
-        for t in [0i64, 951_782_400_123, 1_649_367_553_000, 1_798_761_599_999, -86_400_000] {
+        for t in [
+            0i64,
+            951_782_400_123,
+            1_649_367_553_000,
+            1_798_761_599_999,
+            -86_400_000,
+        ] {
             assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t), "{t}");
         }
-        assert_eq!(parse_rfc3339("2022-04-07T21:39:13Z"), Some(1_649_367_553_000));
-        assert_eq!(parse_rfc3339("2022-04-07T21:39:13.5Z"), Some(1_649_367_553_500));
+        assert_eq!(
+            parse_rfc3339("2022-04-07T21:39:13Z"),
+            Some(1_649_367_553_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2022-04-07T21:39:13.5Z"),
+            Some(1_649_367_553_500)
+        );
     }
 
     #[test]
     fn malformed_timestamps_do_not_parse() {
-        for bad in ["", "2022-04-07", "2022-04-07T21:39:13", "2022-13-07T21:39:13Z", "2022-04-07T21:39:13+02:00", "yyyy-04-07T21:39:13Z"] {
+        for bad in [
+            "",
+            "2022-04-07",
+            "2022-04-07T21:39:13",
+            "2022-13-07T21:39:13Z",
+            "2022-04-07T21:39:13+02:00",
+            "yyyy-04-07T21:39:13Z",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }

@@ -360,7 +360,11 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
         errors.push(FieldError::new("throttle.days", "must be at most 3650"));
     }
     if let Err(problems) = definition.cases.check() {
-        errors.extend(problems.into_iter().map(|p| FieldError::new(format!("cases.{}", p.field), p.message)));
+        errors.extend(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(format!("cases.{}", p.field), p.message)),
+        );
     }
     if errors.is_empty() {
         Ok(())
