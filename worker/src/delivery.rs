@@ -154,8 +154,10 @@ async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::Stor
     Ok(())
 }
 
+/// Handles a batch: every delivery in it at once, so one slow receiver does not hold
+/// up the alerts behind it.
 pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Result<()> {
-    for message in batch.raw_iter() {
+    let handled = batch.raw_iter().map(|message| async move {
         let task: DeliveryTask = match serde_wasm_bindgen::from_value(message.body()) {
             Ok(task) => task,
             Err(e) => {
@@ -166,7 +168,7 @@ pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Re
                     message.id()
                 );
                 message.ack();
-                continue;
+                return;
             }
         };
         match handle(app, &task).await {
@@ -183,7 +185,8 @@ pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Re
                 );
             }
         }
-    }
+    });
+    futures_util::future::join_all(handled).await;
     Ok(())
 }
 
