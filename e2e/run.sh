@@ -9,6 +9,7 @@ cd "$ROOT/worker"
 port="${E2E_PORT:-8790}"
 state="$(mktemp -d -t nps-e2e-XXXXXX)"
 token="e2e_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+invitation_secret="inv_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log="$state/wrangler.log"
 cleanup() {
   # wrangler runs in its own process group (setsid): stop it and its workerd together.
@@ -26,7 +27,7 @@ wrangler d1 execute DB --local --persist-to "$state" --file seed/demo.sql >/dev/
 # Short retry delays so that retries can be watched within a test.
 setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
-  --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" \
+  --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" --var "INVITATION_SECRET:$invitation_secret" \
   --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
 for _ in $(seq 1 120); do
@@ -38,7 +39,7 @@ curl -sf "http://localhost:$port/healthz" >/dev/null || { cat "$log"; echo "wran
 
 cd "$ROOT"
 status=0
-NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" \
+NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
   node --test --test-concurrency=1 "${@:-e2e/tests/*.test.mjs}" || status=$?
 if [ "$status" != 0 ]; then
   echo "--- wrangler dev log (last 80 lines) ---"

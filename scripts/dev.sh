@@ -14,6 +14,9 @@ if ! grep -q '^ADMIN_TOKEN=' .dev.vars 2>/dev/null; then
   echo "ADMIN_TOKEN=$token" >> .dev.vars
   say "created a local admin token in worker/.dev.vars"
 fi
+if ! grep -q '^INVITATION_SECRET=' .dev.vars; then
+  echo "INVITATION_SECRET=inv_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .dev.vars
+fi
 if ! grep -q '^ALLOW_PRIVATE_WEBHOOK_TARGETS=' .dev.vars; then
   # Locally, webhook receivers usually run on this machine.
   echo "ALLOW_PRIVATE_WEBHOOK_TARGETS=true" >> .dev.vars

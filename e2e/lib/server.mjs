@@ -13,7 +13,9 @@ export async function admin(path, { method = 'GET', body } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+  let parsed = null;
+  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = text; }
+  return { status: response.status, headers: response.headers, body: parsed };
 }
 
 /** Calls the public API as a script on another site would. */

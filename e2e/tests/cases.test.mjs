@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { admin, call, eventually } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
-test('a detractor opens a case that support works to resolved, and the next answer shows the win-back', async (t) => {
+test('a detractor opens a case that support works to resolved, re-asks, and the answer shows the win-back', async (t) => {
   const demo = (await admin('/v1/surveys/s_demo')).body;
   const surveyId = `s_cases-${Date.now()}`;
   const cases = {
@@ -65,6 +65,8 @@ test('a detractor opens a case that support works to resolved, and the next answ
   const steps = contacted.body.timeline.map((e) => [e.kind, e.actor]);
   assert.deepEqual(steps, [['opened', null], ['status_changed', 'anna@shop.example'], ['note', 'anna@shop.example']]);
 
+  const early = await admin(`/v1/cases/${opened.id}/reask`, { method: 'POST' });
+  assert.equal(early.status, 409, 'only a resolved case is re-asked');
   const again = await patch({ status: 'contacted' });
   assert.equal(again.status, 409);
   assert.equal(again.body.status, 409);
@@ -76,15 +78,28 @@ test('a detractor opens a case that support works to resolved, and the next answ
   updates.forEach(verify);
   assert.deepEqual(updates.map((u) => JSON.parse(u.body).data.status), ['contacted', 'resolved']);
 
-  // Weeks later the same customer answers again.
-  assert.equal((await post(10)).status, 201);
+  // Support asks again with an invitation linked to the case…
+  const notYet = await admin(`/v1/cases/${opened.id}/reask`, { method: 'POST' });
+  assert.equal(notYet.status, 201);
+  assert.equal(notYet.body.case_id, opened.id);
+  assert.match(notYet.body.email_html, /score=10/);
+  // …and the customer answers through it.
+  const reanswer = await call('/v1/responses', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ survey_id: surveyId, score: 10, channel: 'email', token: notYet.body.token }),
+  });
+  assert.equal(reanswer.status, 201);
   const after = await eventually(async () => {
     const c = (await admin(`/v1/cases/${opened.id}`)).body;
     return c.reasked_score === 10 ? c : null;
   }, { what: 'the new score on the case' });
   assert.equal(after.win_back, 'won_back');
-  assert.equal(after.timeline.at(-1).kind, 'answered_again');
+  assert.deepEqual(after.timeline.slice(-2).map((e) => e.kind), ['reasked', 'answered_again']);
   assert.equal((await admin(`/v1/cases?survey_id=${surveyId}`)).body.items.length, 1, 'a promoter opens no case');
+  // The same customer answering on the site later also shows on the case.
+  assert.equal((await post(8)).status, 201);
+  await eventually(async () => (await admin(`/v1/cases/${opened.id}`)).body.reasked_score === 8,
+    { what: 'the later score on the case' });
   await receiver.waitFor((b) => b.type === 'case.updated' && b.data.reasked_score === 10);
 });
 

@@ -104,6 +104,9 @@ pub struct ResponseView {
     pub properties: BTreeMap<String, String>,
     pub created_at: String,
     pub updated_at: String,
+    /// The order an invitation tied this answer to (one answer per order).
+    #[serde(default)]
+    pub order_id: Option<String>,
 }
 
 /// One page of a list; pass `next_cursor` back as `cursor` for the next one.
@@ -279,6 +282,42 @@ pub struct SurveyConfig {
     pub texts: SurveyTexts,
     pub theme: Theme,
     pub throttle: Throttle,
+}
+
+/// `POST /v1/invitations`: ask one customer, usually after an order was delivered.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInvitation {
+    pub survey_id: String,
+    /// At most one answer is stored per order and survey.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(default)]
+    pub respondent: Respondent,
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+    /// When the invitation stops working; default 30 days from now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+    /// Language of the e-mail HTML and the survey page; default the survey's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+/// An invitation: the link, its token, and ready-made e-mail HTML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invitation {
+    /// `inv_…`
+    pub id: String,
+    pub survey_id: String,
+    pub order_id: Option<String>,
+    pub case_id: Option<String>,
+    /// The hosted survey page for this customer.
+    pub url: String,
+    pub token: String,
+    /// A table of eleven score links to paste into the shop's e-mail.
+    pub email_html: String,
+    pub expires_at: String,
 }
 
 /// Kinds of webhook events.

@@ -18,6 +18,8 @@
 //! - [`origin`]: which browser origins may call a survey's public endpoints.
 //! - [`webhook`]: Standard Webhooks signatures and the retry schedule.
 //! - [`slack`]: Slack incoming-webhook messages for alerts sent to a channel.
+//! - [`invitation`]: signed invitation tokens (e-mail links, orders, case re-asks).
+//! - [`email`]: the 0–10 row of links as e-mail HTML.
 
 pub mod api;
 pub mod case;
@@ -27,6 +29,10 @@ pub mod nps;
 pub mod score;
 pub mod time;
 
+#[cfg(feature = "server")]
+pub mod email;
+#[cfg(feature = "server")]
+pub mod invitation;
 #[cfg(feature = "server")]
 pub mod origin;
 #[cfg(feature = "server")]

@@ -162,6 +162,7 @@ mod tests {
                 properties: [("store".to_string(), "berlin".to_string())].into(),
                 created_at: "2026-11-25T00:00:00.000Z".into(),
                 updated_at: "2026-11-25T00:00:00.000Z".into(),
+                order_id: None,
             },
             survey: SurveyRef {
                 id: "s_demo".into(),

@@ -401,7 +401,8 @@ fn optional_string(
     }
 }
 
-fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Respondent {
+/// Checks a `respondent` object (`id`, `email`), adding what is wrong to `errors`.
+pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Respondent {
     let object = match value {
         None | Some(Value::Null) => return Respondent::default(),
         Some(Value::Object(object)) => object,
@@ -450,7 +451,7 @@ fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Resp
 
 /// Properties are a flat object of at most [`MAX_PROPERTIES`] entries; keys are
 /// identifiers, values strings, numbers or booleans (kept as their text).
-fn parse_properties(
+pub fn parse_properties(
     value: Option<&Value>,
     errors: &mut Vec<FieldError>,
 ) -> BTreeMap<String, String> {

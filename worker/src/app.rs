@@ -15,6 +15,8 @@ pub struct App {
     pub retry: RetrySchedule,
     /// Webhooks may target loopback and private addresses: local development only.
     pub allow_private_targets: bool,
+    /// Signs and checks invitation tokens (`INVITATION_SECRET`).
+    pub invitation_secret: Option<String>,
 }
 
 impl App {
@@ -29,6 +31,18 @@ impl App {
                 .unwrap_or_default(),
             allow_private_targets: setting(env, "ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v == "true"),
+            invitation_secret: setting(env, "INVITATION_SECRET"),
+        })
+    }
+
+    pub fn invitation_secret(&self) -> Option<&[u8]> {
+        self.invitation_secret.as_deref().map(str::as_bytes)
+    }
+
+    /// The secret, or the 503 that says invitations are not set up.
+    pub fn require_invitation_secret(&self) -> Result<&[u8], crate::error::ApiError> {
+        self.invitation_secret().ok_or_else(|| {
+            crate::error::ApiError::unavailable("INVITATION_SECRET is not configured")
         })
     }
 

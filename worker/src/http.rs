@@ -72,8 +72,17 @@ pub fn no_content() -> Result<Response, ApiError> {
     Ok(Response::empty()?.with_status(204))
 }
 
+/// The calling page's origin when it is another site's. A page of this worker (the
+/// demo, the hosted survey page) calls same-origin, which CORS does not govern.
 pub fn origin(req: &Request) -> Option<String> {
-    req.headers().get("Origin").ok().flatten()
+    let origin = req.headers().get("Origin").ok().flatten()?;
+    let own = req.url().ok().map(|u| u.origin().ascii_serialization());
+    (own.as_deref() != Some(origin.as_str())).then_some(origin)
+}
+
+/// `https://host[:port]` of this worker as the request reached it, for links.
+pub fn base_url(req: &Request) -> Result<String, ApiError> {
+    Ok(req.url()?.origin().ascii_serialization())
 }
 
 /// Answers a CORS preflight of a public endpoint. It admits any origin: which origins

@@ -51,7 +51,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<Response, ApiError> {
     use Method::{Delete, Get, Patch, Post};
-    use routes::{cases, responses, surveys, webhooks};
+    use routes::{cases, invitations, responses, surveys, webhooks};
     let method = req.method();
     let admin = |req: &Request| http::require_admin(req, app.admin_token.as_deref());
     match (method, segments) {
@@ -80,6 +80,15 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
         (Get, ["v1", "surveys", id, "responses"]) => {
             admin(req)?;
             responses::list(req, app, id).await
+        }
+        (Get, ["s", id]) => invitations::page(req, app, id).await,
+        (Post, ["v1", "invitations"]) => {
+            admin(req)?;
+            invitations::create(req, app).await
+        }
+        (Post, ["v1", "cases", id, "reask"]) => {
+            admin(req)?;
+            cases::reask(req, app, id).await
         }
         (Get, ["v1", "cases"]) => {
             admin(req)?;
@@ -119,7 +128,8 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             | ["v1", "responses", _]
             | ["v1", "surveys", ..]
             | ["v1", "webhooks", ..]
-            | ["v1", "cases", ..],
+            | ["v1", "cases", ..]
+            | ["v1", "invitations"],
         ) => Err(ApiError::new(
             ProblemKind::MethodNotAllowed,
             format!("{:?} is not supported here", req.method()),

@@ -42,6 +42,18 @@ pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
     http::json(200, &cases::get(&app.db, id, now_ms()).await?)
 }
 
+pub async fn reask(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let secret = app.require_invitation_secret()?;
+    let actor = actor(req)?;
+    let base = http::base_url(req)?;
+    let (invitation, announce_error) =
+        cases::reask(&app.stores(), id, actor.as_deref(), secret, &base, now_ms()).await?;
+    if let Some(e) = announce_error {
+        console_warn!("case {id} re-asked; case.updated not queued: {e}");
+    }
+    http::json(201, &invitation)
+}
+
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let actor = actor(req)?;
     let patch: CasePatch = http::decode(http::read_json(req).await?)?;

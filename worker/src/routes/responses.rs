@@ -16,6 +16,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
         &body,
         key.as_deref(),
         origin.as_deref(),
+        app.invitation_secret(),
         now_ms(),
     )
     .await?;

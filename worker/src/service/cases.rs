@@ -4,16 +4,18 @@
 //! announced as `case.updated`; when the customer answers again, the new score shows
 //! on the case — did we win them back? The rules themselves are `nps_shared::case`.
 
+use super::invitations;
 use super::webhooks::{case_announcement, dispatch};
 use super::{ServiceError, Stores, new_id};
 use crate::store::{
     CaseFilter, CaseStore, DeliveryQueue, DeliveryStore, ResponseStore, StoreError, StoredCase,
     SurveyStore, WebhookStore,
 };
-use nps_shared::api::{EventType, Page, ResponseView, SurveyView};
+use nps_shared::api::{EventType, Invitation, Page, ResponseView, SurveyView};
 use nps_shared::case::{
     self, CaseError, CasePatch, CaseState, CaseStatus, CaseView, TimelineEntry, TimelineEvent,
 };
+use nps_shared::invitation::Claims;
 use nps_shared::time::{parse_rfc3339, rfc3339};
 
 /// How often a write that lost an optimistic-lock race is tried again.
@@ -71,16 +73,25 @@ pub async fn open_for(
 pub async fn record_reanswer(
     cases: &impl CaseStore,
     response: &ResponseView,
+    linked_case: Option<&str>,
     now_ms: i64,
 ) -> Result<Vec<CaseView>, StoreError> {
-    if response.respondent.is_empty() {
-        return Ok(Vec::new());
+    // The customer's cases: by who they are, and the one a re-ask invitation names.
+    let mut theirs = if response.respondent.is_empty() {
+        Vec::new()
+    } else {
+        cases
+            .cases_of_respondent(&response.survey_id, &response.respondent)
+            .await?
+    };
+    if let Some(id) = linked_case.filter(|id| theirs.iter().all(|c| c.view.id != *id))
+        && let Some(linked) = cases.get_case(id).await?
+        && linked.view.survey_id == response.survey_id
+    {
+        theirs.push(linked);
     }
     let mut changed = Vec::new();
-    for found in cases
-        .cases_of_respondent(&response.survey_id, &response.respondent)
-        .await?
-    {
+    for found in theirs {
         if found.view.response_id == response.id || found.view.created_at > response.created_at {
             continue;
         }
@@ -297,6 +308,91 @@ where
     Ok((case, error))
 }
 
+/// `POST /v1/cases/{id}/reask`: after a case is resolved, ask the customer again
+/// with an invitation linked to the case; their answer shows on it as `reasked_score`
+/// and `win_back`.
+pub async fn reask<S, R, W, Q, C>(
+    stores: &Stores<'_, S, R, W, Q, C>,
+    id: &str,
+    actor: Option<&str>,
+    secret: &[u8],
+    base_url: &str,
+    now_ms: i64,
+) -> Result<(Invitation, Option<StoreError>), ServiceError>
+where
+    S: SurveyStore,
+    R: ResponseStore,
+    W: WebhookStore + DeliveryStore,
+    Q: DeliveryQueue,
+    C: CaseStore,
+{
+    let stored = stores
+        .cases
+        .get_case(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))?;
+    if stored.view.status != CaseStatus::Resolved {
+        return Err(ServiceError::Conflict(format!(
+            "case {id} is {}; resolve it before asking the customer again",
+            stored.view.status
+        )));
+    }
+    let survey = stores
+        .surveys
+        .get_survey(&stored.view.survey_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("survey {}", stored.view.survey_id)))?;
+    let opening = stores
+        .responses
+        .get_response(&stored.view.response_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("response {}", stored.view.response_id)))?;
+    let claims = Claims {
+        invitation_id: new_id("inv_", now_ms)?,
+        survey_id: survey.id.clone(),
+        order_id: None,
+        respondent: stored.respondent.clone(),
+        properties: opening.view.properties.clone(),
+        case_id: Some(id.to_string()),
+        expires_at: now_ms / 1000 + i64::from(invitations::DEFAULT_DAYS) * 86_400,
+    };
+    let invitation = invitations::issue(
+        &survey,
+        claims,
+        opening.view.locale.as_deref(),
+        secret,
+        base_url,
+    )?;
+    let saved = save_with_retry(stores.cases, stored, now_ms, |c| {
+        c.view.timeline.push(TimelineEntry::new(
+            rfc3339(now_ms),
+            actor,
+            TimelineEvent::Reasked,
+        ));
+        Ok(true)
+    })
+    .await;
+    let case = match saved {
+        Ok(Some(case)) => case,
+        Ok(None) | Err(SaveError::Lost) | Err(SaveError::Rule(_)) => {
+            return Err(ServiceError::Conflict(
+                "the case is being changed by someone else; try again".into(),
+            ));
+        }
+        Err(SaveError::Store(e)) => return Err(e.into()),
+    };
+    let announced = announce(
+        stores,
+        EventType::CaseUpdated,
+        &survey,
+        &case,
+        Some(&opening.view),
+        now_ms,
+    )
+    .await;
+    Ok((invitation, announced.err()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,7 +432,7 @@ mod tests {
     fn answer(m: &Memory, score: u8, store: &str, customer: &str, at: i64) -> String {
         let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
                           "respondent": {"id": customer}});
-        block_on(responses::submit(&stores(m), &body, None, None, at))
+        block_on(responses::submit(&stores(m), &body, None, None, None, at))
             .unwrap()
             .created
             .id

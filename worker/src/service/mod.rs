@@ -8,9 +8,11 @@
 //!   endpoint.
 //! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
+//! - `invitations`: signed invitation tokens, their links and e-mail HTML.
 
 pub mod cases;
 pub mod deliveries;
+pub mod invitations;
 pub mod responses;
 pub mod surveys;
 pub mod webhooks;

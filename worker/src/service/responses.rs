@@ -4,7 +4,7 @@
 //! comment may follow with the edit token the first call returned.
 
 use super::webhooks::{dispatch, dispatch_response_event, response_announcement};
-use super::{ServiceError, Stores, cases, check_origin, new_id, random};
+use super::{ServiceError, Stores, cases, check_origin, invitations, new_id, random};
 use crate::store::{
     CaseStore, DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError, StoredResponse,
     SurveyStore, WebhookStore,
@@ -42,6 +42,7 @@ pub async fn submit<
     body: &serde_json::Value,
     idempotency_key: Option<&str>,
     origin: Option<&str>,
+    invitation_secret: Option<&[u8]>,
     now_ms: i64,
 ) -> Result<Submitted, ServiceError> {
     let new = validate::parse_response(body).map_err(ServiceError::Invalid)?;
@@ -61,13 +62,20 @@ pub async fn submit<
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", new.survey_id)))?;
     check_origin(&survey, origin)?;
-    if new.token.is_some() {
-        // Invitation tokens arrive with the e-mail and link channels (issue 4); until
-        // they can be verified, accepting one would pretend to a check that is not made.
-        return Err(ServiceError::invalid(
-            "token",
-            "invitation tokens are not enabled on this server",
-        ));
+    // An invitation vouches for the order, the customer and their properties: those
+    // come from the token, not from what the page sent.
+    let claims = new
+        .token
+        .as_deref()
+        .map(|token| invitations::check_token(invitation_secret, token, &survey.id, now_ms))
+        .transpose()?;
+    let mut respondent = new.respondent;
+    let mut properties = new.properties;
+    if let Some(claims) = &claims {
+        if !claims.respondent.is_empty() {
+            respondent = claims.respondent.clone();
+        }
+        properties.extend(claims.properties.clone());
     }
 
     let now = rfc3339(now_ms);
@@ -81,11 +89,13 @@ pub async fn submit<
             channel: new.channel,
             locale: new.locale,
             page_url: new.page_url,
-            respondent: new.respondent,
-            properties: new.properties,
+            respondent,
+            properties,
             created_at: now.clone(),
             updated_at: now,
+            order_id: claims.as_ref().and_then(|c| c.order_id.clone()),
         },
+        invitation_id: claims.as_ref().map(|c| c.invitation_id.clone()),
         edit_token: nps_shared::ids::token(random::<20>()?),
         idempotency_key: idempotency_key.map(str::to_string),
         // serde_json orders object keys, so the same request in another key order is
@@ -106,11 +116,19 @@ pub async fn submit<
                 side_effect_errors: Vec::new(),
             })
         }
-        Inserted::New => Ok(Submitted {
-            created: created(&stored),
-            replayed: false,
-            side_effect_errors: follow_up(stores, &survey, &stored.view, now_ms).await,
-        }),
+        Inserted::OrderTaken => Err(ServiceError::Conflict(format!(
+            "order {} was already answered",
+            stored.view.order_id.as_deref().unwrap_or_default()
+        ))),
+        Inserted::New => {
+            let linked_case = claims.as_ref().and_then(|c| c.case_id.as_deref());
+            Ok(Submitted {
+                created: created(&stored),
+                replayed: false,
+                side_effect_errors: follow_up(stores, &survey, &stored.view, linked_case, now_ms)
+                    .await,
+            })
+        }
     }
 }
 
@@ -121,6 +139,7 @@ async fn follow_up<S, R, W, Q, C>(
     stores: &Stores<'_, S, R, W, Q, C>,
     survey: &SurveyView,
     response: &ResponseView,
+    linked_case: Option<&str>,
     now_ms: i64,
 ) -> Vec<StoreError>
 where
@@ -131,7 +150,7 @@ where
     C: CaseStore,
 {
     let mut errors = Vec::new();
-    let reanswered = cases::record_reanswer(stores.cases, response, now_ms)
+    let reanswered = cases::record_reanswer(stores.cases, response, linked_case, now_ms)
         .await
         .unwrap_or_else(|e| {
             errors.push(e);
@@ -358,6 +377,7 @@ mod tests {
     use serde_json::json;
 
     const NOW: i64 = 1_764_000_000_000;
+    const SECRET: &[u8] = b"test secret";
 
     fn memory() -> Memory {
         let m = Memory::default();
@@ -385,6 +405,7 @@ mod tests {
             &body,
             key,
             Some("http://localhost:8787"),
+            Some(SECRET),
             NOW,
         ))
     }
@@ -444,6 +465,7 @@ mod tests {
             &body,
             None,
             Some("https://evil.example"),
+            None,
             NOW,
         ))
         .unwrap_err();
@@ -538,6 +560,7 @@ mod tests {
             block_on(submit(
                 &stores(&m),
                 &json!({"survey_id": "s_demo", "score": score}),
+                None,
                 None,
                 None,
                 NOW + i as i64,

@@ -266,6 +266,7 @@ mod tests {
             properties: Default::default(),
             created_at: rfc3339(0),
             updated_at: rfc3339(0),
+            order_id: None,
         }
     }
 

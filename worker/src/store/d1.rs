@@ -72,6 +72,8 @@ struct ResponseRow {
     fingerprint: Option<String>,
     created_at: String,
     updated_at: String,
+    order_id: Option<String>,
+    invitation_id: Option<String>,
 }
 
 impl TryFrom<ResponseRow> for StoredResponse {
@@ -99,7 +101,9 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 properties,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
+                order_id: row.order_id,
             },
+            invitation_id: row.invitation_id,
             edit_token: row.edit_token,
             idempotency_key: row.idempotency_key,
             fingerprint: row.fingerprint,
@@ -140,7 +144,8 @@ impl TryFrom<EndpointRow> for Endpoint {
 }
 
 const RESPONSE_COLUMNS: &str = "id, survey_id, score, comment, channel, locale, page_url, respondent_id, \
-     respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at";
+     respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
+     order_id, invitation_id";
 
 impl SurveyStore for D1Store {
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
@@ -209,8 +214,8 @@ impl ResponseStore for D1Store {
             .db
             .prepare(format!(
                 "INSERT INTO responses ({RESPONSE_COLUMNS}, category) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
-                 ON CONFLICT (survey_id, idempotency_key) DO NOTHING"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+                 ON CONFLICT DO NOTHING"
             ))
             .bind(&[
                 text(&v.id),
@@ -228,6 +233,8 @@ impl ResponseStore for D1Store {
                 nullable(response.fingerprint.as_deref()),
                 text(&v.created_at),
                 text(&v.updated_at),
+                nullable(v.order_id.as_deref()),
+                nullable(response.invitation_id.as_deref()),
                 text(v.category.as_str()),
             ])?
             .run()
@@ -235,21 +242,25 @@ impl ResponseStore for D1Store {
         if changes(&result)? == 1 {
             return Ok(Inserted::New);
         }
-        let key = response
-            .idempotency_key
-            .as_deref()
-            .ok_or_else(|| StoreError(format!("insert of {} changed nothing", v.id)))?;
-        let existing: Option<ResponseRow> = self
-            .db
-            .prepare(format!(
-                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND idempotency_key = ?2"
-            ))
-            .bind(&[text(&v.survey_id), text(key)])?
-            .first(None)
-            .await?;
-        let existing = existing
-            .ok_or_else(|| StoreError(format!("insert of {} conflicted with nothing", v.id)))?;
-        Ok(Inserted::Existing(Box::new(existing.try_into()?)))
+        // Nothing was inserted: which unique rule held it back? The same
+        // Idempotency-Key is a replay; otherwise the order was answered before.
+        if let Some(key) = response.idempotency_key.as_deref() {
+            let existing: Option<ResponseRow> = self
+                .db
+                .prepare(format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND idempotency_key = ?2"
+                ))
+                .bind(&[text(&v.survey_id), text(key)])?
+                .first(None)
+                .await?;
+            if let Some(existing) = existing {
+                return Ok(Inserted::Existing(Box::new(existing.try_into()?)));
+            }
+        }
+        if v.order_id.is_some() {
+            return Ok(Inserted::OrderTaken);
+        }
+        Err(StoreError(format!("insert of {} changed nothing", v.id)))
     }
 
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>> {

@@ -58,6 +58,15 @@ impl ResponseStore for Memory {
                 return Ok(Inserted::Existing(Box::new(existing.clone())));
             }
         }
+        if let Some(order) = &response.view.order_id {
+            let taken = responses.iter().any(|r| {
+                r.view.survey_id == response.view.survey_id
+                    && r.view.order_id.as_ref() == Some(order)
+            });
+            if taken {
+                return Ok(Inserted::OrderTaken);
+            }
+        }
         responses.push(response.clone());
         Ok(Inserted::New)
     }

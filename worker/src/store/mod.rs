@@ -47,6 +47,8 @@ pub struct StoredResponse {
     pub idempotency_key: Option<String>,
     /// Fingerprint of the request that created it, to tell a retry from a reused key.
     pub fingerprint: Option<String>,
+    /// The invitation (`inv_…`) it came through, if any.
+    pub invitation_id: Option<String>,
 }
 
 /// What happened to an insert that carries an idempotency key.
@@ -55,6 +57,8 @@ pub enum Inserted {
     New,
     /// The same survey and key were stored before: this is the earlier answer.
     Existing(Box<StoredResponse>),
+    /// The order it belongs to was answered before (one answer per order).
+    OrderTaken,
 }
 
 /// A webhook endpoint with its signing secret.
@@ -158,7 +162,8 @@ pub trait SurveyStore {
 }
 
 pub trait ResponseStore {
-    /// Stores the answer exactly once per (survey, idempotency key).
+    /// Stores the answer exactly once per (survey, idempotency key), and at most one
+    /// per (survey, order).
     async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted>;
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
     async fn set_comment(

@@ -1,0 +1,115 @@
+// E-commerce after delivery and e-mail: an invitation is a signed token for one order;
+// its e-mail HTML holds eleven score links to the hosted page, where the clicked score
+// is stored and the follow-up asked; one answer per order; tampered or expired tokens
+// are refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { admin, call, BASE_URL } from '../lib/server.mjs';
+import { launch } from '../lib/browser.mjs';
+
+const json = { 'content-type': 'application/json' };
+
+async function invite(order, extra = {}) {
+  const r = await admin('/v1/invitations', {
+    method: 'POST',
+    body: {
+      survey_id: 's_demo', order_id: order, respondent: { id: `cust-${order}`, email: `kim+${order}@example.com` },
+      properties: { store: 'hamburg', order_id: order }, locale: 'en', ...extra,
+    },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+function answerWith(token, score, key) {
+  return call('/v1/responses', {
+    headers: { ...json, ...(key ? { 'idempotency-key': key } : {}) },
+    body: JSON.stringify({ survey_id: 's_demo', score, channel: 'email', token }),
+  });
+}
+
+test('the invitation e-mail has eleven score links that open the hosted page', async (t) => {
+  const inv = await invite(`A-${Date.now()}`);
+  assert.match(inv.id, /^inv_/);
+  assert.ok(inv.url.startsWith(`${BASE_URL}/s/s_demo?token=`));
+
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  // Parse the HTML as a mail client would (no scripts) and read its links.
+  await page.setContent(`<!doctype html><body>${inv.email_html}</body>`);
+  const hrefs = await page.$$eval('a', (links) => links.map((a) => [a.textContent, a.getAttribute('href')]));
+  assert.deepEqual(hrefs.map(([text]) => text), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+  hrefs.forEach(([text, href]) => assert.equal(href, `${inv.url}&score=${text}`));
+  const roundTrip = await page.evaluate(() => document.body.innerHTML.length > 0 && !document.querySelector('parsererror'));
+  assert.ok(roundTrip);
+
+  const hosted = await fetch(hrefs[3][1]);
+  assert.equal(hosted.status, 200);
+  assert.match(hosted.headers.get('content-type'), /text\/html/);
+  assert.equal(hosted.headers.get('referrer-policy'), 'no-referrer');
+  const html = await hosted.text();
+  assert.match(html, /data-score="3"/);
+  assert.match(html, /data-channel="email"/);
+});
+
+test('one answer per order: the token sets order and customer, a second answer is a 409', async () => {
+  const order = `B-${Date.now()}`;
+  const inv = await invite(order);
+  const first = await answerWith(inv.token, 4, `k-${order}`);
+  assert.equal(first.status, 201);
+  const replay = await answerWith(inv.token, 4, `k-${order}`);
+  assert.equal(replay.status, 200, 'the same click again is a replay, not a new answer');
+  assert.deepEqual(replay.body, first.body);
+  const second = await answerWith(inv.token, 9, `other-${order}`);
+  assert.equal(second.status, 409);
+  assert.match(second.body.detail, /already answered/);
+
+  // The first answer can still get its comment.
+  const comment = await call(`/v1/responses/${first.body.id}`, {
+    method: 'PATCH', headers: json, body: JSON.stringify({ edit_token: first.body.edit_token, comment: 'Parcel was fine' }),
+  });
+  assert.equal(comment.status, 200);
+
+  const list = await admin('/v1/surveys/s_demo/responses?limit=50');
+  const stored = list.body.items.find((r) => r.id === first.body.id);
+  assert.equal(stored.order_id, order);
+  assert.equal(stored.channel, 'email');
+  assert.equal(stored.respondent.id, `cust-${order}`);
+  assert.equal(stored.properties.store, 'hamburg');
+});
+
+test('a tampered, foreign or expired token is refused with 403 and stores nothing', async () => {
+  const inv = await invite(`C-${Date.now()}`);
+  const [version, claims, mac] = inv.token.split('.');
+  const decoded = JSON.parse(Buffer.from(claims, 'base64url').toString());
+  const tampered = `${version}.${Buffer.from(JSON.stringify({ ...decoded, o: 'someone-elses-order' })).toString('base64url')}.${mac}`;
+  const r1 = await answerWith(tampered, 10);
+  assert.equal(r1.status, 403);
+  assert.match(r1.headers.get('content-type'), /problem\+json/);
+
+  // An expired token, signed the way the server signs (v1.<claims>.<HMAC-SHA256>).
+  const expiredClaims = Buffer.from(JSON.stringify({ ...decoded, e: Math.floor(Date.now() / 1000) - 60 })).toString('base64url');
+  const signed = `v1.${expiredClaims}`;
+  const expiredMac = createHmac('sha256', process.env.NPS_INVITATION_SECRET).update(signed).digest('base64url');
+  const r2 = await answerWith(`${signed}.${expiredMac}`, 10);
+  assert.equal(r2.status, 403);
+  assert.match(r2.body.detail, /expired/);
+
+  const foreign = await call('/v1/responses', {
+    headers: json, body: JSON.stringify({ survey_id: 's_other', score: 5, token: inv.token }),
+  });
+  assert.ok([403, 404].includes(foreign.status));
+
+  const list = await admin('/v1/surveys/s_demo/responses?limit=50');
+  assert.ok(!list.body.items.some((r) => r.order_id === decoded.o), 'nothing stored for the order');
+});
+
+test('bad invitation requests get field errors', async () => {
+  const r = await admin('/v1/invitations', { method: 'POST', body: { survey_id: 's_demo', order_id: '', expires_in_days: 0 } });
+  assert.equal(r.status, 422);
+  assert.deepEqual(r.body.errors.map((e) => e.field).sort(), ['expires_in_days', 'order_id']);
+  const unknown = await admin('/v1/invitations', { method: 'POST', body: { survey_id: 's_missing' } });
+  assert.equal(unknown.status, 404);
+});

@@ -1,0 +1,238 @@
+//! Invitations: a signed token for one customer (an order delivered, a detractor case
+//! to re-ask), the hosted-page link that carries it, and the e-mail HTML with eleven
+//! score links. No mail is sent here: the shop's mail tool sends the HTML.
+
+use super::{ServiceError, new_id};
+use crate::store::SurveyStore;
+use nps_shared::api::{CreateInvitation, Invitation, SurveyView};
+use nps_shared::invitation::{self, Claims, TokenError};
+use nps_shared::time::rfc3339;
+use nps_shared::validate::{FieldError, is_survey_id, parse_properties, parse_respondent};
+use nps_shared::{email, locale};
+
+pub const DEFAULT_DAYS: u32 = 30;
+const MAX_DAYS: u32 = 365;
+const MAX_ORDER_ID_CHARS: usize = 128;
+const DAY_SECONDS: i64 = 86_400;
+
+/// The invitation for `claims`: token, link and e-mail HTML in the chosen language.
+pub fn issue(
+    survey: &SurveyView,
+    claims: Claims,
+    requested_locale: Option<&str>,
+    secret: &[u8],
+    base_url: &str,
+) -> Result<Invitation, ServiceError> {
+    let token = invitation::sign(secret, &claims).map_err(|e| match e {
+        TokenError::TooLong => ServiceError::invalid("properties", &e.to_string()),
+        other => ServiceError::invalid("", &other.to_string()),
+    })?;
+    let d = &survey.definition;
+    let available: Vec<&str> = d.texts.keys().map(String::as_str).collect();
+    let chosen = locale::best_match(requested_locale, &available, &d.default_locale);
+    let texts = d.texts.get(chosen).ok_or_else(|| {
+        ServiceError::NotFound(format!("texts for {chosen} in survey {}", survey.id))
+    })?;
+    // The token is base64url and dots; the locale a checked tag: both safe in a URL.
+    let url = format!("{base_url}/s/{}?token={token}&locale={chosen}", survey.id);
+    let email_html = email::score_row(texts, &d.theme.accent, |n| format!("{url}&score={n}"));
+    Ok(Invitation {
+        id: claims.invitation_id,
+        survey_id: survey.id.clone(),
+        order_id: claims.order_id,
+        case_id: claims.case_id,
+        url,
+        token,
+        email_html,
+        expires_at: rfc3339(claims.expires_at.saturating_mul(1000)),
+    })
+}
+
+/// `POST /v1/invitations`.
+pub async fn create(
+    surveys: &impl SurveyStore,
+    request: CreateInvitation,
+    secret: &[u8],
+    base_url: &str,
+    now_ms: i64,
+) -> Result<Invitation, ServiceError> {
+    let mut errors = Vec::new();
+    if !is_survey_id(&request.survey_id) {
+        errors.push(FieldError::new(
+            "survey_id",
+            "must be a survey id like \"s_demo\"",
+        ));
+    }
+    if request
+        .order_id
+        .as_ref()
+        .is_some_and(|o| o.trim().is_empty() || o.chars().count() > MAX_ORDER_ID_CHARS)
+    {
+        errors.push(FieldError::new("order_id", "must be 1 to 128 characters"));
+    }
+    let respondent = serde_json::to_value(&request.respondent)
+        .map_err(|e| ServiceError::invalid("respondent", &e.to_string()))?;
+    let respondent = parse_respondent(Some(&respondent), &mut errors);
+    let properties = serde_json::to_value(&request.properties)
+        .map_err(|e| ServiceError::invalid("properties", &e.to_string()))?;
+    let properties = parse_properties(Some(&properties), &mut errors);
+    let days = request.expires_in_days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        errors.push(FieldError::new("expires_in_days", "must be from 1 to 365"));
+    }
+    if request
+        .locale
+        .as_deref()
+        .is_some_and(|l| !locale::is_valid_tag(l))
+    {
+        errors.push(FieldError::new(
+            "locale",
+            "must be a language tag like \"de\"",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let survey = surveys
+        .get_survey(&request.survey_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("survey {}", request.survey_id)))?;
+    let claims = Claims {
+        invitation_id: new_id("inv_", now_ms)?,
+        survey_id: survey.id.clone(),
+        order_id: request.order_id.map(|o| o.trim().to_string()),
+        respondent,
+        properties,
+        case_id: None,
+        expires_at: now_ms / 1000 + i64::from(days) * DAY_SECONDS,
+    };
+    issue(&survey, claims, request.locale.as_deref(), secret, base_url)
+}
+
+/// Re-checks a token that came with an answer: genuine, unexpired, for this survey.
+pub fn check_token(
+    secret: Option<&[u8]>,
+    token: &str,
+    survey_id: &str,
+    now_ms: i64,
+) -> Result<Claims, ServiceError> {
+    let secret = secret.ok_or_else(|| {
+        ServiceError::Store(crate::store::StoreError(
+            "INVITATION_SECRET is not configured".into(),
+        ))
+    })?;
+    let claims = invitation::verify(secret, token, now_ms / 1000)
+        .map_err(|e| ServiceError::Forbidden(e.to_string()))?;
+    if claims.survey_id != survey_id {
+        return Err(ServiceError::Forbidden(
+            "the invitation is for another survey".into(),
+        ));
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::demo_survey;
+    use crate::store::memory::Memory;
+    use pollster::block_on;
+
+    const SECRET: &[u8] = b"test secret";
+    const NOW: i64 = 1_764_000_000_000;
+
+    fn memory() -> Memory {
+        let m = Memory::default();
+        m.surveys.borrow_mut().push(demo_survey());
+        m
+    }
+
+    fn request(order: &str) -> CreateInvitation {
+        serde_json::from_value(serde_json::json!({
+            "survey_id": "s_demo", "order_id": order,
+            "respondent": {"id": "cust-42", "email": "kim@example.com"},
+            "properties": {"store": "berlin"}, "locale": "de"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_invitation_links_to_the_hosted_page_with_its_token_and_eleven_scores() {
+        let m = memory();
+        let inv = block_on(create(
+            &m,
+            request("1001"),
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap();
+        assert!(
+            inv.url
+                .starts_with("https://nps.example/s/s_demo?token=v1.")
+        );
+        assert!(inv.url.ends_with("&locale=de"));
+        assert_eq!(inv.email_html.matches("&amp;score=").count(), 11);
+        assert!(
+            inv.email_html.contains("Wie wahrscheinlich"),
+            "in the asked language"
+        );
+        let claims = check_token(Some(SECRET), &inv.token, "s_demo", NOW).unwrap();
+        assert_eq!(claims.order_id.as_deref(), Some("1001"));
+        assert_eq!(claims.properties["store"], "berlin");
+        assert_eq!(
+            inv.expires_at,
+            rfc3339((NOW / 1000 + 30 * DAY_SECONDS) * 1000)
+        );
+    }
+
+    #[test]
+    fn tokens_are_checked_for_survey_secret_and_expiry() {
+        let m = memory();
+        let inv = block_on(create(
+            &m,
+            request("1001"),
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap();
+        assert!(matches!(
+            check_token(Some(SECRET), &inv.token, "s_other", NOW),
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check_token(Some(b"other"), &inv.token, "s_demo", NOW),
+            Err(ServiceError::Forbidden(_))
+        ));
+        let late = NOW + 31 * DAY_SECONDS * 1000;
+        assert!(matches!(
+            check_token(Some(SECRET), &inv.token, "s_demo", late),
+            Err(ServiceError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check_token(None, &inv.token, "s_demo", NOW),
+            Err(ServiceError::Store(_))
+        ));
+    }
+
+    #[test]
+    fn bad_invitation_requests_name_their_fields() {
+        let m = memory();
+        let mut r = request(" ");
+        r.respondent.email = Some("nope".into());
+        r.expires_in_days = Some(0);
+        let err = block_on(create(&m, r, SECRET, "https://nps.example", NOW)).unwrap_err();
+        let ServiceError::Invalid(errors) = err else {
+            panic!("{err:?}")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["order_id", "respondent.email", "expires_in_days"]);
+        let mut unknown = request("1");
+        unknown.survey_id = "s_nope".into();
+        assert!(matches!(
+            block_on(create(&m, unknown, SECRET, "x", NOW)),
+            Err(ServiceError::NotFound(_))
+        ));
+    }
+}
