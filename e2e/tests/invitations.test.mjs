@@ -113,3 +113,55 @@ test('bad invitation requests get field errors', async () => {
   const unknown = await admin('/v1/invitations', { method: 'POST', body: { survey_id: 's_missing' } });
   assert.equal(unknown.status, 404);
 });
+
+test('a click in the e-mail stores the score on the hosted page, which then asks the follow-up', async (t) => {
+  const order = `D-${Date.now()}`;
+  const inv = await invite(order, { locale: 'de' });
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const link = inv.email_html.match(/href="([^"]*score=2)"/)[1].replaceAll('&amp;', '&');
+  await page.goto(link);
+
+  // The score from the e-mail is stored without asking again; the follow-up is German.
+  await page.getByText('Das tut uns leid. Was ist schiefgelaufen?').waitFor({ timeout: 20_000 });
+  await page.getByRole('textbox').fill('Die Lieferung kam zu spät');
+  await page.getByRole('button', { name: 'Senden', exact: true }).click();
+  await page.getByTestId('nps-thanks').waitFor({ timeout: 10_000 });
+  await page.screenshot({ path: 'e2e/artifacts/hosted-page.png', fullPage: true });
+
+  const list = await admin('/v1/surveys/s_demo/responses?limit=50');
+  const stored = list.body.items.find((r) => r.order_id === order);
+  assert.ok(stored, 'the answer is stored for the order');
+  assert.equal(stored.score, 2);
+  assert.equal(stored.channel, 'email');
+  assert.equal(stored.comment, 'Die Lieferung kam zu spät');
+  assert.equal(stored.respondent.email, `kim+${order}@example.com`);
+
+  // Opening the link again finds the stored answer instead of storing a second one.
+  const again = await browser.newPage();
+  await again.goto(link);
+  await again.getByText('Das tut uns leid. Was ist schiefgelaufen?').waitFor({ timeout: 20_000 });
+  const after = await admin('/v1/surveys/s_demo/responses?limit=50');
+  assert.equal(after.body.items.filter((r) => r.order_id === order).length, 1);
+
+  // Another score for the same order is refused, and the page says so.
+  const other = await browser.newPage();
+  await other.goto(link.replace('score=2', 'score=9'));
+  await other.getByTestId('nps-already').waitFor({ timeout: 20_000 });
+});
+
+test('a link survey with properties, no token: the person picks the score', async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const marker = `qr-${Date.now()}`;
+  await page.goto(`${BASE_URL}/s/s_demo?locale=en&p.campaign=${marker}&p.BadName=x`);
+  await page.getByRole('radio', { name: '8', exact: true }).click();
+  await page.getByText('What would make it a 10 for you?').waitFor({ timeout: 10_000 });
+  const stored = (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.properties.campaign === marker);
+  assert.ok(stored);
+  assert.equal(stored.channel, 'link');
+  assert.equal(stored.score, 8);
+  assert.equal(stored.properties.BadName, undefined, 'only lower-case property names are taken');
+});

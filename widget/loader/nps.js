@@ -6,7 +6,12 @@
  * Attributes: data-survey (required), data-locale (default: <html lang>, then the
  * browser's language), data-api (default: the origin this script came from),
  * data-respondent-id, data-respondent-email, data-prop-<name>="value" (string
- * properties of the answer), data-force="true" (ignore the once-per-N-days throttle).
+ * properties of the answer), data-force="true" (ignore the once-per-N-days throttle),
+ * data-target="#css-selector" (render into that element), data-position="inline|
+ * bottom-right|bottom-left" (overrides the theme). For the hosted survey page and
+ * e-mail invitations: data-token (the invitation), data-channel="email|link" and
+ * data-score="0".."10" (the score chosen in the e-mail: sent at once). The wasm checks
+ * the values; a wrong data-score or data-position is ignored.
  *
  * It adds one <nps-widget> element with an open shadow root and nothing else to the
  * page; all markup and CSS live in that shadow root. The wasm is fetched once per page,
@@ -39,6 +44,10 @@ function readOptions(tag) {
     respondentEmail: data.respondentEmail || undefined,
     properties,
     force: data.force === 'true',
+    token: data.token || undefined,
+    channel: data.channel || undefined,
+    score: data.score || undefined,
+    position: data.position || undefined,
   };
 }
 
@@ -69,12 +78,24 @@ function start() {
   const Host = hostClass(new URL('nps_widget_bg.wasm', script.src).href);
   const host = document.createElement(Host ? TAG : 'div');
   const root = host.attachShadow({ mode: 'open' });
+  const selector = script.dataset.target;
+  const target = () => {
+    try {
+      return selector ? document.querySelector(selector) : null;
+    } catch {
+      return null; // not a valid selector: as if it matched nothing
+    }
+  };
   const place = () => {
+    const into = target();
+    if (into) return into.appendChild(host);
+    if (selector) warn('data-target matches nothing:', selector);
     // Where the tag stands (for inline surveys), unless it is in <head>.
-    if (document.body && document.body.contains(script)) script.after(host);
+    if (document.body.contains(script)) script.after(host);
     else document.body.appendChild(host);
   };
-  if (document.body) place();
+  // A target further down the page may not be parsed yet while the document loads.
+  if (document.body && (!selector || target() || document.readyState !== 'loading')) place();
   else document.addEventListener('DOMContentLoaded', place, { once: true });
 
   const run = Host

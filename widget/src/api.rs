@@ -48,7 +48,8 @@ impl ApiError {
 
 /// One answer, ready to be POSTed as many times as it takes: the idempotency key is
 /// drawn once, here, so every retry of this answer carries the same key and the
-/// server stores it exactly once.
+/// server stores it exactly once. An invitation's answer has a key derived from its
+/// token and score instead, which holds across reloads and tabs too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
     pub idempotency_key: String,
@@ -58,7 +59,10 @@ pub struct Submission {
 impl Submission {
     pub fn new(answer: &SubmitResponse) -> Result<Submission, ApiError> {
         Ok(Submission {
-            idempotency_key: new_idempotency_key(),
+            idempotency_key: match &answer.token {
+                Some(token) => crate::embed::token_key(token, answer.score),
+                None => new_idempotency_key(),
+            },
             body: to_json(answer)?,
         })
     }
@@ -250,6 +254,39 @@ mod tests {
         let config: SurveyConfig = from_json(crate::test_support::CONFIG_JSON).expect("decodes");
         assert_eq!(config.texts.follow_up.promoter, "What do you like most?");
         assert_eq!(config.throttle.days, 90);
+    }
+
+    #[wasm_bindgen_test]
+    fn an_invitations_key_follows_its_token_and_score_and_is_sent_with_the_token() {
+        let mut invited = answer();
+        invited.token = Some("inv.abc".into());
+        invited.channel = Channel::Email;
+        let first = Submission::new(&invited).expect("a submission");
+        let again = Submission::new(&invited).expect("a submission");
+        assert_eq!(first.idempotency_key, again.idempotency_key);
+        assert_eq!(
+            first.idempotency_key,
+            crate::embed::token_key("inv.abc", invited.score)
+        );
+        assert!(first.idempotency_key.starts_with("tok-"));
+        assert!(
+            first
+                .body
+                .ends_with(r#""channel":"email","locale":"de","page_url":"https://shop.example/a","token":"inv.abc"}"#),
+            "{}",
+            first.body
+        );
+
+        invited.score = Score::try_from(4u8).expect("a score");
+        let other = Submission::new(&invited).expect("a submission");
+        assert_ne!(other.idempotency_key, first.idempotency_key);
+
+        let plain = answer();
+        let (a, b) = (
+            Submission::new(&plain).expect("a submission"),
+            Submission::new(&plain).expect("a submission"),
+        );
+        assert_ne!(a.idempotency_key, b.idempotency_key, "no token: random");
     }
 
     #[wasm_bindgen_test]

@@ -4,22 +4,22 @@
 //! is touched, except the throttle's `localStorage` entry.
 
 use crate::api::{Api, Submission};
-use crate::state::{Event, Stage};
+use crate::state::{Event, Refusal, Stage};
 use crate::view::{Card, Handlers};
-use crate::{style, throttle};
+use crate::{embed, style, throttle};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nps_shared::api::{
-    Channel, Position, Respondent, ResponseCreated, SubmitResponse, SurveyConfig,
-};
+use nps_shared::Score;
+use nps_shared::api::{Position, Respondent, ResponseCreated, SubmitResponse, SurveyConfig};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// How long the thank-you line stays before a floating widget goes away.
-const THANKS_FOR: Duration = Duration::from_secs(5);
+/// How long the last line (thanks, refusal) stays before a floating widget goes away.
+/// (Short in the tests, which wait for it.)
+const THANKS_FOR: Duration = Duration::from_millis(if cfg!(test) { 300 } else { 5000 });
 
 /// The second argument of `mount`, as the loader builds it from the script tag.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -36,6 +36,35 @@ pub struct Options {
     pub properties: BTreeMap<String, String>,
     #[serde(default)]
     pub force: bool,
+    /// `data-token`: the invitation token of the hosted survey page.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// `data-channel`: `web`, `email` or `link`.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// `data-score`: the score chosen before the page loaded, as the tag says it.
+    #[serde(default)]
+    pub score: Option<String>,
+    /// `data-position`: overrides the theme's.
+    #[serde(default)]
+    pub position: Option<String>,
+}
+
+impl Options {
+    fn token(&self) -> Option<&str> {
+        self.token.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// The preset score, if the tag has a valid one.
+    fn preset_score(&self) -> Option<Score> {
+        self.score.as_deref().and_then(embed::preset_score)
+    }
+
+    /// An invitation or a preset score is shown however recently this browser answered
+    /// the survey: the person asked for it by clicking the link.
+    fn ignores_throttle(&self) -> bool {
+        self.force || self.token().is_some() || self.preset_score().is_some()
+    }
 }
 
 /// Fetches the config, checks the throttle and, if the survey is to be shown, renders
@@ -60,7 +89,7 @@ pub fn mount(root: web_sys::ShadowRoot, options: JsValue) {
             last,
             js_sys::Date::now(),
             config.throttle.days,
-            options.force,
+            options.ignores_throttle(),
         ) {
             return;
         }
@@ -111,7 +140,7 @@ fn advance(stage: RwSignal<Stage>, event: Event) -> bool {
 fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
     let stage = RwSignal::new(Stage::Loading);
     advance(stage, Event::ConfigLoaded);
-    let position = config.theme.position;
+    let position = placement(&options, &config);
     let locale = config.locale.clone();
     let survey = Rc::new(Survey {
         api,
@@ -137,7 +166,17 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
                     }
                     Err(e) => {
                         e.warn("sending the answer");
-                        advance(stage, Event::SendFailed);
+                        let with_token = survey.options.token().is_some();
+                        match Refusal::of_status(e.status, with_token) {
+                            Some(why) => {
+                                if why == Refusal::AlreadyAnswered {
+                                    // Answered before: not to be asked again either.
+                                    throttle::record(&survey.options.survey, js_sys::Date::now());
+                                }
+                                advance(stage, Event::Refused(why));
+                            }
+                            None => _ = advance(stage, Event::SendFailed),
+                        }
                     }
                 }
             });
@@ -205,9 +244,15 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
         })
     };
 
+    // The score chosen in the e-mail is sent at once; the scale shows it, locked.
+    if let Some(score) = survey.options.preset_score() {
+        choose.run(score);
+    }
+
+    // An inline survey (the hosted page) keeps its last line: the page would be empty.
     if position != Position::Inline {
         Effect::new(move |_| {
-            if stage.get() == Stage::Thanks {
+            if stage.get().is_last_line() {
                 set_timeout(move || _ = advance(stage, Event::ThanksElapsed), THANKS_FOR);
             }
         });
@@ -224,13 +269,22 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
     }
 }
 
+/// The theme's position unless the tag says otherwise.
+fn placement(options: &Options, config: &SurveyConfig) -> Position {
+    options
+        .position
+        .as_deref()
+        .and_then(embed::position)
+        .unwrap_or(config.theme.position)
+}
+
 /// The POST body for `score`.
-fn answer(options: &Options, score: nps_shared::Score) -> SubmitResponse {
+fn answer(options: &Options, score: Score) -> SubmitResponse {
     SubmitResponse {
         survey_id: options.survey.clone(),
         score,
         comment: None,
-        channel: Channel::Web,
+        channel: embed::channel(options.channel.as_deref().unwrap_or("")),
         locale: Some(options.locale.clone()).filter(|l| !l.is_empty()),
         page_url: web_sys::window().and_then(|w| w.location().href().ok()),
         respondent: Respondent {
@@ -238,7 +292,7 @@ fn answer(options: &Options, score: nps_shared::Score) -> SubmitResponse {
             email: options.respondent_email.clone().filter(|s| !s.is_empty()),
         },
         properties: options.properties.clone(),
-        token: None,
+        token: options.token().map(str::to_owned),
     }
 }
 
@@ -253,7 +307,8 @@ mod tests {
 
     /// Replaces `window.fetch` with a scripted server that logs every request into
     /// `globalThis.npsCalls` as `{method, url, key, body}`. `post_statuses` are the
-    /// statuses of successive POSTs; GET answers with the test config.
+    /// statuses of successive POSTs, answered after `globalThis.npsPostDelay` ms;
+    /// GET answers with the test config.
     fn fake_fetch(post_statuses: &[u16], config_status: u16) -> FetchGuard {
         let statuses = js_sys::Array::new();
         for s in post_statuses {
@@ -278,6 +333,7 @@ mod tests {
                         : json(configStatus, { type: 'about:blank', title: 'Not Found', status: configStatus });
                 }
                 if (call.method === 'POST') {
+                    await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
                     const status = statuses.shift() ?? 201;
                     if (status === 0) throw new TypeError('Failed to fetch');
                     return status >= 300 ? json(status, { title: 'Unavailable', status })
@@ -305,6 +361,7 @@ mod tests {
         fn drop(&mut self) {
             let window = web_sys::window().expect("window");
             let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.original);
+            let _ = js_sys::Reflect::delete_property(&window, &"npsPostDelay".into());
         }
     }
 
@@ -324,18 +381,41 @@ mod tests {
     }
 
     fn options(survey: &str, force: bool) -> JsValue {
+        options_with(
+            survey,
+            if force {
+                r#""force":true"#
+            } else {
+                r#""force":false"#
+            },
+        )
+    }
+
+    /// Mount options for `survey` with `more` (JSON members) added.
+    fn options_with(survey: &str, more: &str) -> JsValue {
         js_sys::JSON::parse(
             &[
                 r#"{"survey":""#,
                 survey,
                 r#"","api":"https://api.example/","locale":"de","#,
-                r#""respondentId":"u_7","properties":{"store":"berlin"},"force":"#,
-                if force { "true" } else { "false" },
+                r#""respondentId":"u_7","properties":{"store":"berlin"},"#,
+                more,
                 "}",
             ]
             .concat(),
         )
         .expect("json")
+    }
+
+    fn posts() -> Vec<JsValue> {
+        calls()
+            .into_iter()
+            .filter(|c| field(c, "method") == "POST")
+            .collect()
+    }
+
+    fn shows(root: &web_sys::ShadowRoot, selector: &str) -> bool {
+        !t::all(root, selector).is_empty()
     }
 
     fn body_children() -> u32 {
@@ -495,6 +575,167 @@ mod tests {
         t::until("the config was asked for", || !calls().is_empty()).await;
         t::sleep(50).await;
         assert_eq!(root.child_element_count(), 0, "no config: nothing rendered");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_preset_score_is_posted_at_once_with_its_token_and_the_follow_up_shows() {
+        let _fetch = fake_fetch(&[201], 200);
+        js_sys::Reflect::set(
+            &web_sys::window().expect("window"),
+            &"npsPostDelay".into(),
+            &JsValue::from(150),
+        )
+        .expect("set the delay");
+        // Answered yesterday: the invitation is shown all the same.
+        throttle::record("s_invite", js_sys::Date::now() - 86_400_000.0);
+        let (host, root) = t::host();
+        mount(
+            root.clone(),
+            options_with(
+                "s_invite",
+                r#""token":"inv.abc","channel":"email","score":"3","position":"inline""#,
+            ),
+        );
+        t::until("the preset score is sent", || posts().len() == 1).await;
+        // While it is on its way, the scale shows it checked and locked.
+        let checked: Vec<String> = t::all(&root, "[aria-checked=true]")
+            .iter()
+            .map(t::text)
+            .collect();
+        assert_eq!(checked, ["3"]);
+        assert_eq!(
+            t::all(&root, "[role=radio]")[7]
+                .get_attribute("aria-disabled")
+                .as_deref(),
+            Some("true")
+        );
+        t::until("the follow-up shows", || shows(&root, "textarea")).await;
+        assert_eq!(
+            t::text(&t::all(&root, "[data-testid=nps-follow-up]")[0]),
+            "What went wrong?"
+        );
+
+        let post = &posts()[0];
+        let score = Score::try_from(3u8).expect("a score");
+        assert_eq!(field(post, "key"), embed::token_key("inv.abc", score));
+        let body = field(post, "body");
+        assert!(
+            body.starts_with(r#"{"survey_id":"s_invite","score":3,"channel":"email","#),
+            "{body}"
+        );
+        assert!(body.ends_with(r#","token":"inv.abc"}"#), "{body}");
+        let stored = storage().get_item("nps:s_invite").ok().flatten();
+        let stored = js_sys::Number::parse_float(&stored.expect("remembered"));
+        assert!(
+            js_sys::Date::now() - stored < 60_000.0,
+            "answering is remembered"
+        );
+
+        // `data-position="inline"` beats the theme's bottom-right: in the page flow, no
+        // close button, and the thanks stays.
+        let card = &t::all(&root, "[data-testid=nps-widget]")[0];
+        assert_eq!(card.class_name(), "card inline");
+        assert!(!shows(&root, "[data-testid=nps-dismiss]"));
+        t::all(&root, "button[type=submit]")[0].click();
+        t::until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        t::sleep(i32::try_from(THANKS_FOR.as_millis()).expect("ms") + 200).await;
+        assert!(
+            shows(&root, "[data-testid=nps-thanks]"),
+            "inline thanks stays"
+        );
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_invalid_preset_score_asks_as_usual() {
+        let _fetch = fake_fetch(&[], 200);
+        let (host, root) = t::host();
+        mount(
+            root.clone(),
+            options_with("s_bad_score", r#""force":true,"score":"11""#),
+        );
+        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
+        t::sleep(50).await;
+        assert!(posts().is_empty());
+        assert!(t::all(&root, "[aria-checked=true]").is_empty());
+        // The theme's position, with its close button.
+        assert_eq!(
+            t::all(&root, "[data-testid=nps-widget]")[0].class_name(),
+            "card br"
+        );
+        assert!(shows(&root, "[data-testid=nps-dismiss]"));
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_409_says_the_survey_was_already_answered_without_a_retry() {
+        let _ = storage().remove_item("nps:s_twice");
+        let _fetch = fake_fetch(&[409], 200);
+        let (host, root) = t::host();
+        mount(root.clone(), options("s_twice", false));
+        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
+        t::all(&root, "[role=radio]")[8].click();
+        t::until("the line shows", || {
+            shows(&root, "[data-testid=nps-already]")
+        })
+        .await;
+        let line = &t::all(&root, "[data-testid=nps-already]")[0];
+        // In the config's language (the test config is English).
+        assert_eq!(
+            t::text(line),
+            "You have already answered this survey — thank you!"
+        );
+        assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
+        assert!(!shows(&root, "[data-testid=nps-error]"));
+        assert!(!shows(&root, "[role=radio]"));
+        assert!(
+            t::all(&root, "button")
+                .iter()
+                .all(|b| b.class_name() == "x")
+        );
+        assert!(storage().get_item("nps:s_twice").ok().flatten().is_some());
+        // A floating widget goes away after its last line, as after thanks.
+        t::until("the card is gone", || {
+            !shows(&root, "[data-testid=nps-widget]")
+        })
+        .await;
+        assert_eq!(posts().len(), 1);
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_403_to_an_invitation_says_the_link_is_no_longer_valid() {
+        let _fetch = fake_fetch(&[403], 200);
+        let (host, root) = t::host();
+        mount(
+            root.clone(),
+            options_with(
+                "s_expired",
+                r#""token":"inv.old","score":"9","position":"inline""#,
+            ),
+        );
+        t::until("the line shows", || {
+            shows(&root, "[data-testid=nps-invalid-link]")
+        })
+        .await;
+        let line = &t::all(&root, "[data-testid=nps-invalid-link]")[0];
+        assert_eq!(t::text(line), "This survey link is no longer valid.");
+        assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
+        assert!(t::all(&root, "button").is_empty(), "no retry, no close");
+        host.remove();
+
+        // Without a token a 403 is the page's origin: a plain failure with a retry.
+        let _fetch = fake_fetch(&[403], 200);
+        let (host, root) = t::host();
+        mount(root.clone(), options("s_origin", true));
+        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
+        t::all(&root, "[role=radio]")[9].click();
+        t::until("the error shows", || {
+            shows(&root, "[data-testid=nps-error] button")
+        })
+        .await;
+        assert!(!shows(&root, "[data-testid=nps-invalid-link]"));
         host.remove();
     }
 

@@ -2,8 +2,9 @@
 //!
 //! `loader/nps.js` reads the tag's `data-*`, makes a `<nps-widget>` host element with an
 //! open shadow root and calls [`mount`]; everything else happens in that shadow root.
-//! `state` and `throttle` are pure and build natively; the rest needs a browser.
+//! `embed`, `state` and `throttle` are pure and build natively; the rest needs a browser.
 
+pub mod embed;
 pub mod state;
 pub mod style;
 pub mod throttle;
@@ -19,7 +20,8 @@ mod view;
 
 /// Shows survey `options.survey` in `root` (an open shadow root) unless this browser
 /// answered it recently. `options`: `{ survey, api, locale, respondentId?,
-/// respondentEmail?, properties?: { name: "value" }, force? }`.
+/// respondentEmail?, properties?: { name: "value" }, force?, token?, channel?, score?,
+/// position? }` (`score` and `position` as the tag's strings).
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn mount(root: web_sys::ShadowRoot, options: wasm_bindgen::JsValue) {

@@ -1,7 +1,8 @@
 //! The widget's state machine: what is on screen and which events move it on.
 //!
 //! `Loading → Asking → FollowUp{category} → Thanks → Hidden`, with `Error` (a failed
-//! POST, left only by retrying it) and `Hidden` (dismissed, throttled, config failed).
+//! POST, left only by retrying it), `Refused` (the server will never take this answer:
+//! a last line instead of thanks) and `Hidden` (dismissed, throttled, config failed).
 //! Pure: no DOM, no network, no clock, so it is tested natively. Side effects live in
 //! `app.rs`, which performs one only when [`Stage::on`] actually moved the stage: that
 //! is what makes a double click or a click during a POST harmless.
@@ -24,8 +25,33 @@ pub enum Stage {
     FollowUp { category: Category, saving: bool },
     /// The thank-you line.
     Thanks,
+    /// The POST was refused for good; a last line says why, with no retry.
+    Refused(Refusal),
     /// Nothing is shown, for good.
     Hidden,
+}
+
+/// Why the server will never store an answer, unlike a failure worth a retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// HTTP 409: this invitation (order) was answered, or the idempotency key of this
+    /// answer was used for a different one.
+    AlreadyAnswered,
+    /// HTTP 403 to an answer with an invitation token: expired or not valid.
+    LinkInvalid,
+}
+
+impl Refusal {
+    /// What an HTTP error status of the POST means; `None` for a failure that a retry
+    /// may get past (a 403 without a token is an origin problem of the page: kept a
+    /// plain failure, as before).
+    pub fn of_status(status: u16, with_token: bool) -> Option<Refusal> {
+        match status {
+            409 => Some(Refusal::AlreadyAnswered),
+            403 if with_token => Some(Refusal::LinkInvalid),
+            _ => None,
+        }
+    }
 }
 
 /// What happened.
@@ -38,6 +64,8 @@ pub enum Event {
     /// The POST succeeded; the server says what the score means.
     Stored(Category),
     SendFailed,
+    /// The POST was refused for good.
+    Refused(Refusal),
     Retried,
     /// The visitor sent the follow-up form (a PATCH starts unless the comment is empty).
     CommentSubmitted {
@@ -46,7 +74,7 @@ pub enum Event {
     /// The PATCH finished (successfully or not: the score is stored either way).
     CommentDone,
     Dismissed,
-    /// The thank-you line has been visible long enough.
+    /// The last line (thanks or refusal) has been visible long enough.
     ThanksElapsed,
 }
 
@@ -58,6 +86,7 @@ pub enum Screen {
     Question,
     FollowUp(Category),
     Thanks,
+    Refused(Refusal),
 }
 
 impl Stage {
@@ -82,6 +111,7 @@ impl Stage {
                 },
                 E::SendFailed,
             ) => S::Error { score },
+            (S::Asking { sending: Some(_) }, E::Refused(why)) => S::Refused(why),
             (S::Error { score }, E::Retried) => S::Asking {
                 sending: Some(score),
             },
@@ -97,10 +127,11 @@ impl Stage {
                 saving: true,
             },
             (S::FollowUp { saving: true, .. }, E::CommentDone) => S::Thanks,
-            (S::Thanks, E::ThanksElapsed) => S::Hidden,
-            (S::Asking { .. } | S::Error { .. } | S::FollowUp { .. } | S::Thanks, E::Dismissed) => {
-                S::Hidden
-            }
+            (S::Thanks | S::Refused(_), E::ThanksElapsed) => S::Hidden,
+            (
+                S::Asking { .. } | S::Error { .. } | S::FollowUp { .. } | S::Thanks | S::Refused(_),
+                E::Dismissed,
+            ) => S::Hidden,
             (stage, _) => stage,
         }
     }
@@ -111,7 +142,13 @@ impl Stage {
             Stage::Asking { .. } | Stage::Error { .. } => Screen::Question,
             Stage::FollowUp { category, .. } => Screen::FollowUp(category),
             Stage::Thanks => Screen::Thanks,
+            Stage::Refused(why) => Screen::Refused(why),
         }
+    }
+
+    /// Whether the widget has said its last line (a floating one then goes away).
+    pub fn is_last_line(self) -> bool {
+        matches!(self, Stage::Thanks | Stage::Refused(_))
     }
 
     /// The score to show as checked on the scale.
@@ -214,6 +251,40 @@ mod tests {
                 sending: Some(score(6))
             }
         );
+    }
+
+    #[test]
+    fn a_refused_answer_ends_with_its_reason_and_no_retry() {
+        for (status, token, why) in [
+            (409, false, Refusal::AlreadyAnswered),
+            (409, true, Refusal::AlreadyAnswered),
+            (403, true, Refusal::LinkInvalid),
+        ] {
+            assert_eq!(Refusal::of_status(status, token), Some(why), "{status}");
+            let stage = run(&[
+                Event::ConfigLoaded,
+                Event::Chose(score(3)),
+                Event::Refused(why),
+            ]);
+            assert_eq!(stage, Stage::Refused(why));
+            assert_eq!(stage.screen(), Screen::Refused(why));
+            assert!(stage.is_last_line() && !stage.is_error());
+            assert_eq!(stage.on(Event::Retried), stage);
+            assert_eq!(stage.on(Event::Chose(score(9))), stage);
+            assert_eq!(stage.on(Event::ThanksElapsed), Stage::Hidden);
+            assert_eq!(stage.on(Event::Dismissed), Stage::Hidden);
+        }
+        for status in [0, 400, 422, 429, 500, 503] {
+            assert_eq!(Refusal::of_status(status, true), None, "{status}");
+        }
+        assert_eq!(
+            Refusal::of_status(403, false),
+            None,
+            "no token: an origin problem"
+        );
+        // Only an answer on its way can be refused.
+        let asking = Stage::Asking { sending: None };
+        assert_eq!(asking.on(Event::Refused(Refusal::AlreadyAnswered)), asking);
     }
 
     #[test]

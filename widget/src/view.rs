@@ -3,7 +3,7 @@
 //! Components get everything from their props (texts, a stage signal, handlers) and
 //! never call the network themselves, so tests mount them with injected handlers.
 
-use crate::state::{Screen, Stage};
+use crate::state::{Refusal, Screen, Stage};
 use leptos::html;
 use leptos::prelude::*;
 use nps_shared::Score;
@@ -25,20 +25,43 @@ pub struct Handlers {
     pub dismiss: UnsyncCallback<()>,
 }
 
-/// Texts the survey config has no field for, by language. English otherwise.
-fn error_texts(locale: &str) -> (&'static str, &'static str) {
+/// Texts the survey config has no field for: the failure, its retry, and the lines
+/// for an already answered survey and an invalid invitation link.
+type Wording = [&'static str; 4];
+
+/// [`Wording`] by language; English otherwise.
+fn wording(locale: &str) -> Wording {
     match locale.get(..2).unwrap_or("") {
-        "de" => (
+        "de" => [
             "Die Antwort konnte nicht gesendet werden.",
             "Erneut versuchen",
-        ),
-        "fr" => ("La réponse n’a pas pu être envoyée.", "Réessayer"),
-        "es" => ("No se pudo enviar la respuesta.", "Reintentar"),
-        "nl" => (
+            "Sie haben diese Umfrage bereits beantwortet – vielen Dank!",
+            "Dieser Umfragelink ist nicht mehr gültig.",
+        ],
+        "fr" => [
+            "La réponse n’a pas pu être envoyée.",
+            "Réessayer",
+            "Vous avez déjà répondu à cette enquête – merci\u{a0}!",
+            "Ce lien d’enquête n’est plus valide.",
+        ],
+        "es" => [
+            "No se pudo enviar la respuesta.",
+            "Reintentar",
+            "Ya ha respondido a esta encuesta. ¡Gracias!",
+            "Este enlace de la encuesta ya no es válido.",
+        ],
+        "nl" => [
             "Het antwoord kon niet worden verzonden.",
             "Opnieuw proberen",
-        ),
-        _ => ("Your answer could not be sent.", "Try again"),
+            "U hebt deze enquête al beantwoord – hartelijk dank!",
+            "Deze enquêtelink is niet meer geldig.",
+        ],
+        _ => [
+            "Your answer could not be sent.",
+            "Try again",
+            "You have already answered this survey — thank you!",
+            "This survey link is no longer valid.",
+        ],
     }
 }
 
@@ -63,7 +86,7 @@ pub fn Card(
     let chosen = Signal::derive(move || stage.get().chosen());
     let locked = Signal::derive(move || stage.get().scale_locked());
     let saving = Signal::derive(move || stage.get().is_saving());
-    let (error_text, retry_text) = error_texts(&locale);
+    let [error_text, retry_text, already_text, invalid_text] = wording(&locale);
     let SurveyTexts {
         question,
         follow_up,
@@ -107,8 +130,32 @@ pub fn Card(
             />
         }
         .into_any(),
-        Screen::Thanks => view! { <Thanks text=thanks.clone() /> }.into_any(),
+        Screen::Thanks => {
+            view! { <LastLine text=thanks.clone() test_id="nps-thanks" /> }.into_any()
+        }
+        Screen::Refused(why) => {
+            let (text, test_id) = match why {
+                Refusal::AlreadyAnswered => (already_text, "nps-already"),
+                Refusal::LinkInvalid => (invalid_text, "nps-invalid-link"),
+            };
+            view! { <LastLine text=text.to_owned() test_id=test_id /> }.into_any()
+        }
     };
+    // Inline, the survey is part of the page (the hosted survey page is nothing else):
+    // it is not closed, so its last line stays.
+    let close = (position != Position::Inline).then(|| {
+        view! {
+            <button
+                type="button"
+                class="x"
+                aria-label=dismiss
+                data-testid="nps-dismiss"
+                on:click=move |_| on.dismiss.run(())
+            >
+                "×"
+            </button>
+        }
+    });
 
     view! {
         <Show when=move || screen.get() != Screen::Nothing>
@@ -120,15 +167,7 @@ pub fn Card(
                     _ => None,
                 }
             >
-                <button
-                    type="button"
-                    class="x"
-                    aria-label=dismiss.clone()
-                    data-testid="nps-dismiss"
-                    on:click=move |_| on.dismiss.run(())
-                >
-                    "×"
-                </button>
+                {close.clone()}
                 {body.clone()}
             </section>
         </Show>
@@ -251,9 +290,10 @@ pub fn FollowUpForm(
     }
 }
 
+/// The widget's last line: the thanks, or why the answer was refused.
 #[component]
-pub fn Thanks(text: String) -> impl IntoView {
-    view! { <p class="thanks" role="status" data-testid="nps-thanks">{text}</p> }
+pub fn LastLine(text: String, test_id: &'static str) -> impl IntoView {
+    view! { <p class="thanks" role="status" data-testid=test_id>{text}</p> }
 }
 
 /// Browser tests: the components in a real shadow root, in headless Chromium.
@@ -532,6 +572,68 @@ mod tests {
         c.stage.set(Stage::Hidden);
         tick().await;
         assert!(c.fixture.find("[data-testid=nps-widget]").is_none());
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refusal_is_a_last_line_in_the_locale_without_a_retry() {
+        for (why, test_id, text) in [
+            (
+                Refusal::AlreadyAnswered,
+                "nps-already",
+                "Sie haben diese Umfrage bereits beantwortet – vielen Dank!",
+            ),
+            (
+                Refusal::LinkInvalid,
+                "nps-invalid-link",
+                "Dieser Umfragelink ist nicht mehr gültig.",
+            ),
+        ] {
+            let c = card(Stage::Refused(why));
+            tick().await;
+            let line = c.fixture.one(&["[data-testid=", test_id, "]"].concat());
+            assert_eq!(t::text(&line), text);
+            assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
+            assert!(c.fixture.find(".retry").is_none());
+            assert!(c.fixture.find("[role=radio]").is_none());
+        }
+        for locale in ["en", "fr", "es", "nl"] {
+            let [error, _, already, invalid] = wording(locale);
+            assert!(!already.is_empty() && !invalid.is_empty() && already != error);
+        }
+        assert_eq!(wording("en-GB"), wording("xx"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_inline_card_stays_in_the_flow_and_has_no_close_button() {
+        let acts: Log<String> = Rc::default();
+        let log = Rc::clone(&acts);
+        let fixture = t::mount(move || {
+            let noop = UnsyncCallback::new(|()| {});
+            let on = Handlers {
+                choose: UnsyncCallback::new(|_: Score| {}),
+                retry: noop,
+                comment: UnsyncCallback::new(|_: String| {}),
+                dismiss: UnsyncCallback::new(move |()| log.borrow_mut().push("dismiss".into())),
+            };
+            view! { <Card texts=t::texts() position=Position::Inline locale="en".to_owned() stage=Stage::Thanks on=on /> }
+        });
+        tick().await;
+        let card = fixture.one("[data-testid=nps-widget]");
+        assert_eq!(card.class_name(), "card inline");
+        let window = web_sys::window().expect("window");
+        let style = window
+            .get_computed_style(&card)
+            .expect("style")
+            .expect("style");
+        assert_eq!(
+            style.get_property_value("position").expect("position"),
+            "relative"
+        );
+        assert!(fixture.find("[data-testid=nps-dismiss]").is_none());
+        assert_eq!(
+            t::text(&fixture.one("[data-testid=nps-thanks]")),
+            "Thank you!"
+        );
     }
 
     #[wasm_bindgen_test]
