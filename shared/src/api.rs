@@ -179,13 +179,87 @@ pub enum Position {
 /// How often one browser may be asked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Throttle {
-    /// Days to wait after an answer or a dismissal before asking again.
+    /// Days to wait after an answer before asking again.
     pub days: u32,
+    /// Days to wait after the survey was dismissed unanswered (usually shorter).
+    #[serde(default = "default_dismissed_days")]
+    pub dismissed_days: u32,
+}
+
+fn default_dismissed_days() -> u32 {
+    14
 }
 
 impl Default for Throttle {
     fn default() -> Self {
-        Throttle { days: 90 }
+        Throttle {
+            days: 90,
+            dismissed_days: default_dismissed_days(),
+        }
+    }
+}
+
+/// How a URL rule compares the page URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UrlMatch {
+    Exact,
+    Contains,
+    /// A JavaScript regular expression, tested against the full URL.
+    Regex,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrlRule {
+    #[serde(rename = "match")]
+    pub kind: UrlMatch,
+    pub value: String,
+}
+
+/// When the script-tag widget shows itself. The loader decides this before it
+/// downloads the wasm, so a page that shows no survey pays only for the loader.
+///
+/// Gates (all must pass): `url_rules` (any rule matches; none = every page),
+/// `sample_percent`, and `events` (if any, the page must have called
+/// `nps('track', name)` with one of them). Then the survey shows at the first of the
+/// configured moments — `delay_seconds`, `scroll_percent`, `exit_intent` — or at once
+/// when none is set. `manual` shows it only on `nps('show')`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triggers {
+    #[serde(default)]
+    pub delay_seconds: u32,
+    /// 1–100: how far down the page the visitor has scrolled; 0 = not a trigger.
+    #[serde(default)]
+    pub scroll_percent: u8,
+    /// The pointer leaves through the top of the window (desktop only).
+    #[serde(default)]
+    pub exit_intent: bool,
+    #[serde(default)]
+    pub url_rules: Vec<UrlRule>,
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// 1–100: the share of eligible visitors who are asked.
+    #[serde(default = "default_sample")]
+    pub sample_percent: u8,
+    #[serde(default)]
+    pub manual: bool,
+}
+
+fn default_sample() -> u8 {
+    100
+}
+
+impl Default for Triggers {
+    fn default() -> Self {
+        Triggers {
+            delay_seconds: 0,
+            scroll_percent: 0,
+            exit_intent: false,
+            url_rules: Vec::new(),
+            events: Vec::new(),
+            sample_percent: default_sample(),
+            manual: false,
+        }
     }
 }
 
@@ -204,6 +278,8 @@ pub struct SurveyDefinition {
     pub allowed_origins: Vec<String>,
     #[serde(default)]
     pub throttle: Throttle,
+    #[serde(default)]
+    pub triggers: Triggers,
     /// When a low answer opens a detractor case, who owns it, and its SLA.
     #[serde(default)]
     pub cases: crate::case::CaseSettings,
@@ -234,6 +310,8 @@ pub struct SurveyPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throttle: Option<Throttle>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triggers: Option<Triggers>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cases: Option<crate::case::CaseSettings>,
 }
 
@@ -256,6 +334,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.throttle {
             definition.throttle = v;
+        }
+        if let Some(v) = self.triggers {
+            definition.triggers = v;
         }
         if let Some(v) = self.cases {
             definition.cases = v;
@@ -282,6 +363,8 @@ pub struct SurveyConfig {
     pub texts: SurveyTexts,
     pub theme: Theme,
     pub throttle: Throttle,
+    #[serde(default)]
+    pub triggers: Triggers,
 }
 
 /// `POST /v1/invitations`: ask one customer, usually after an order was delivered.

@@ -359,6 +359,64 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     if definition.throttle.days > 3650 {
         errors.push(FieldError::new("throttle.days", "must be at most 3650"));
     }
+    if definition.throttle.dismissed_days > 3650 {
+        errors.push(FieldError::new(
+            "throttle.dismissed_days",
+            "must be at most 3650",
+        ));
+    }
+    let t = &definition.triggers;
+    if t.delay_seconds > 3600 {
+        errors.push(FieldError::new(
+            "triggers.delay_seconds",
+            "must be at most 3600",
+        ));
+    }
+    if t.scroll_percent > 100 {
+        errors.push(FieldError::new(
+            "triggers.scroll_percent",
+            "must be from 0 to 100",
+        ));
+    }
+    if !(1..=100).contains(&t.sample_percent) {
+        errors.push(FieldError::new(
+            "triggers.sample_percent",
+            "must be from 1 to 100",
+        ));
+    }
+    if t.url_rules.len() > 20 {
+        errors.push(FieldError::new(
+            "triggers.url_rules",
+            "must have at most 20 rules",
+        ));
+    }
+    for (i, rule) in t.url_rules.iter().enumerate() {
+        if rule.value.is_empty() || rule.value.chars().count() > 300 {
+            errors.push(FieldError::new(
+                format!("triggers.url_rules[{i}].value"),
+                "must be 1 to 300 characters",
+            ));
+        }
+    }
+    if t.events.len() > 20 {
+        errors.push(FieldError::new(
+            "triggers.events",
+            "must have at most 20 names",
+        ));
+    }
+    for (i, name) in t.events.iter().enumerate() {
+        let ok = !name.is_empty()
+            && name.len() <= 60
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+        if !ok {
+            errors.push(FieldError::new(
+                format!("triggers.events[{i}]"),
+                "must be 1 to 60 letters, digits, _ - . or :",
+            ));
+        }
+    }
     if let Err(problems) = definition.cases.check() {
         errors.extend(
             problems

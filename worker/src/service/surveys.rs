@@ -88,6 +88,7 @@ pub async fn config(
         texts,
         theme: d.theme,
         throttle: d.throttle,
+        triggers: d.triggers,
     })
 }
 
