@@ -28,7 +28,7 @@ wrangler d1 execute DB --local --persist-to "$state" --file seed/demo.sql >/dev/
 setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
   --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" --var "INVITATION_SECRET:$invitation_secret" \
-  --show-interactive-dev-session=false >"$log" 2>&1 &
+  --test-scheduled --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
 for _ in $(seq 1 120); do
   curl -sf "http://localhost:$port/healthz" >/dev/null && break

@@ -165,3 +165,36 @@ test('a link survey with properties, no token: the person picks the score', asyn
   assert.equal(stored.score, 8);
   assert.equal(stored.properties.BadName, undefined, 'only lower-case property names are taken');
 });
+
+test('an invitation held back with send_after reaches the mail tool as invitation.due, once', async (t) => {
+  const { startReceiver } = await import('../lib/receiver.mjs');
+  const { Webhook } = await import('standardwebhooks');
+  const receiver = await startReceiver();
+  const hook = await admin('/v1/webhooks', {
+    method: 'POST', body: { url: receiver.url, events: ['invitation.due'], filter: { survey_ids: ['s_demo'] } },
+  });
+  assert.equal(hook.status, 201);
+  t.after(async () => {
+    await admin(`/v1/webhooks/${hook.body.id}`, { method: 'DELETE' });
+    await receiver.close();
+  });
+  const order = `E-${Date.now()}`;
+  const sendAfter = new Date(Date.now() + 1500).toISOString();
+  const inv = await invite(order, { send_after: sendAfter });
+  assert.equal(inv.send_after, sendAfter);
+
+  // The cron runs every minute; `wrangler dev --test-scheduled` lets the test run it now.
+  const cron = () => fetch(`${BASE_URL}/__scheduled?cron=*+*+*+*+*`);
+  await cron();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(receiver.requests.length, 0, 'not before its time');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await cron();
+  const [due] = await receiver.waitFor((b) => b.type === 'invitation.due' && b.data.order_id === order);
+  const event = new Webhook(hook.body.secret).verify(due.body, due.headers);
+  assert.equal(event.data.url, inv.url);
+  assert.equal(event.data.email_html, inv.email_html);
+  await cron();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(receiver.requests.filter((r) => r.body.includes(order)).length, 1, 'announced once');
+});

@@ -385,6 +385,10 @@ pub struct CreateInvitation {
     /// Language of the e-mail HTML and the survey page; default the survey's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// RFC 3339: hold the invitation until then, then announce it as
+    /// `invitation.due` (e.g. a few days after delivery). We never send mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_after: Option<String>,
 }
 
 /// An invitation: the link, its token, and ready-made e-mail HTML.
@@ -401,6 +405,9 @@ pub struct Invitation {
     /// A table of eleven score links to paste into the shop's e-mail.
     pub email_html: String,
     pub expires_at: String,
+    /// When `invitation.due` is (or was) announced; `None` when it was not held back.
+    #[serde(default)]
+    pub send_after: Option<String>,
 }
 
 /// Kinds of webhook events.
@@ -414,14 +421,18 @@ pub enum EventType {
     CaseOpened,
     #[serde(rename = "case.updated")]
     CaseUpdated,
+    /// An invitation's `send_after` has come: the shop's mail tool sends it now.
+    #[serde(rename = "invitation.due")]
+    InvitationDue,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 5] = [
         EventType::ResponseCreated,
         EventType::ResponseUpdated,
         EventType::CaseOpened,
         EventType::CaseUpdated,
+        EventType::InvitationDue,
     ];
 
     pub fn parse(text: &str) -> Option<EventType> {
@@ -434,6 +445,7 @@ impl EventType {
             EventType::ResponseUpdated => "response.updated",
             EventType::CaseOpened => "case.opened",
             EventType::CaseUpdated => "case.updated",
+            EventType::InvitationDue => "invitation.due",
         }
     }
 }
@@ -454,10 +466,18 @@ pub struct WebhookFilter {
 impl WebhookFilter {
     /// Whether an answer to `survey_id` with `score` passes this filter.
     pub fn matches(&self, survey_id: &str, score: Score) -> bool {
-        (self.categories.is_empty() || self.categories.contains(&score.category()))
-            && self.score_min.is_none_or(|min| score >= min)
-            && self.score_max.is_none_or(|max| score <= max)
-            && (self.survey_ids.is_empty() || self.survey_ids.iter().any(|s| s == survey_id))
+        self.admits(survey_id, Some(score))
+    }
+
+    /// Whether an event about `survey_id` passes; events without a score (an
+    /// invitation coming due) are filtered by survey only.
+    pub fn admits(&self, survey_id: &str, score: Option<Score>) -> bool {
+        let score_ok = score.is_none_or(|score| {
+            (self.categories.is_empty() || self.categories.contains(&score.category()))
+                && self.score_min.is_none_or(|min| score >= min)
+                && self.score_max.is_none_or(|max| score <= max)
+        });
+        score_ok && (self.survey_ids.is_empty() || self.survey_ids.iter().any(|s| s == survey_id))
     }
 }
 

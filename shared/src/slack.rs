@@ -67,6 +67,18 @@ pub fn response_message(event_type: EventType, data: &ResponseEventData) -> Valu
     })
 }
 
+/// The Slack message for `invitation.due`: who to send the survey to, and the link.
+pub fn invitation_message(invitation: &crate::api::Invitation, survey_name: &str) -> Value {
+    let who = invitation
+        .order_id
+        .as_deref()
+        .map(|o| format!("order {}", escape(o)))
+        .unwrap_or_else(|| "a customer".into());
+    json!({
+        "text": format!(":envelope: Time to ask {who} about {}: <{}|survey link>", escape(survey_name), invitation.url),
+    })
+}
+
 /// What a timeline entry says, in a few words.
 fn describe(entry: &TimelineEntry) -> String {
     let who = entry

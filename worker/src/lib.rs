@@ -148,17 +148,24 @@ async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> wo
 }
 
 /// Every minute (`[triggers]` in wrangler.toml): re-queue deliveries whose queue
-/// message was lost, so an alert stored is an alert sent.
+/// message was lost, so an alert stored is an alert sent; and announce invitations
+/// whose `send_after` has come.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let swept = match app::App::from_env(&env) {
-        Ok(app) => service::deliveries::requeue_overdue(&app.db, &app.queue, app::now_ms()).await,
-        Err(e) => Err(store::StoreError(e.to_string())),
+    let app = match app::App::from_env(&env) {
+        Ok(app) => app,
+        Err(e) => return worker::console_error!("cron: no bindings: {e}"),
     };
-    match swept {
+    let now = app::now_ms();
+    match service::deliveries::requeue_overdue(&app.db, &app.queue, now).await {
         Ok(0) => {}
         Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue deliveries"),
         Err(e) => worker::console_error!("sweeper failed: {e}"),
+    }
+    match service::invitations::release_due(&app.db, &app.surveys, &app.queue, now).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("cron: {n} invitations due"),
+        Err(e) => worker::console_error!("cron: releasing due invitations failed: {e}"),
     }
 }
 

@@ -16,7 +16,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     let base = http::base_url(req)?;
     http::json(
         201,
-        &invitations::create(&app.surveys, request, secret, &base, now_ms()).await?,
+        &invitations::create(&app.surveys, &app.db, request, secret, &base, now_ms()).await?,
     )
 }
 

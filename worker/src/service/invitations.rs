@@ -2,10 +2,14 @@
 //! to re-ask), the hosted-page link that carries it, and the e-mail HTML with eleven
 //! score links. No mail is sent here: the shop's mail tool sends the HTML.
 
+use super::webhooks::{dispatch, invitation_announcement};
 use super::{ServiceError, new_id};
-use crate::store::SurveyStore;
+use crate::store::{
+    DeliveryQueue, DeliveryStore, InvitationStore, StoreError, SurveyStore, WebhookStore,
+};
 use nps_shared::api::{CreateInvitation, Invitation, SurveyView};
 use nps_shared::invitation::{self, Claims, TokenError};
+use nps_shared::time::parse_rfc3339;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{FieldError, is_survey_id, parse_properties, parse_respondent};
 use nps_shared::{email, locale};
@@ -45,12 +49,15 @@ pub fn issue(
         token,
         email_html,
         expires_at: rfc3339(claims.expires_at.saturating_mul(1000)),
+        send_after: None,
     })
 }
 
-/// `POST /v1/invitations`.
+/// `POST /v1/invitations`: the invitation at once; with `send_after`, it is also
+/// announced as `invitation.due` when that time comes.
 pub async fn create(
     surveys: &impl SurveyStore,
+    store: &impl InvitationStore,
     request: CreateInvitation,
     secret: &[u8],
     base_url: &str,
@@ -90,6 +97,25 @@ pub async fn create(
             "must be a language tag like \"de\"",
         ));
     }
+    let expires_ms = now_ms + i64::from(days) * DAY_SECONDS * 1000;
+    let send_after = match request.send_after.as_deref().map(parse_rfc3339) {
+        None => None,
+        Some(Some(at)) if at < expires_ms => Some(rfc3339(at)),
+        Some(Some(_)) => {
+            errors.push(FieldError::new(
+                "send_after",
+                "must be before the invitation expires",
+            ));
+            None
+        }
+        Some(None) => {
+            errors.push(FieldError::new(
+                "send_after",
+                "must be an RFC 3339 UTC time like 2026-12-01T09:00:00Z",
+            ));
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
@@ -106,7 +132,36 @@ pub async fn create(
         case_id: None,
         expires_at: now_ms / 1000 + i64::from(days) * DAY_SECONDS,
     };
-    issue(&survey, claims, request.locale.as_deref(), secret, base_url)
+    let mut invitation = issue(&survey, claims, request.locale.as_deref(), secret, base_url)?;
+    invitation.send_after = send_after;
+    store
+        .insert_invitation(&invitation, &rfc3339(now_ms))
+        .await?;
+    Ok(invitation)
+}
+
+/// The cron: announces invitations whose `send_after` has come, each once. One that
+/// fails to be announced stays due and is tried again on the next run.
+pub async fn release_due(
+    store: &(impl InvitationStore + WebhookStore + DeliveryStore),
+    surveys: &impl SurveyStore,
+    queue: &impl DeliveryQueue,
+    now_ms: i64,
+) -> Result<usize, StoreError> {
+    let now = rfc3339(now_ms);
+    let mut released = 0;
+    for invitation in store.due_invitations(&now, 100).await? {
+        let Some(survey) = surveys.get_survey(&invitation.survey_id).await? else {
+            store.mark_released(&invitation.id, &now).await?;
+            continue;
+        };
+        let announcement = invitation_announcement(&survey, &invitation, now_ms)?;
+        dispatch(store, queue, &announcement, now_ms).await?;
+        if store.mark_released(&invitation.id, &now).await? {
+            released += 1;
+        }
+    }
+    Ok(released)
 }
 
 /// Re-checks a token that came with an answer: genuine, unexpired, for this survey.
@@ -161,6 +216,7 @@ mod tests {
         let m = memory();
         let inv = block_on(create(
             &m,
+            &m,
             request("1001"),
             SECRET,
             "https://nps.example",
@@ -191,6 +247,7 @@ mod tests {
         let m = memory();
         let inv = block_on(create(
             &m,
+            &m,
             request("1001"),
             SECRET,
             "https://nps.example",
@@ -217,12 +274,69 @@ mod tests {
     }
 
     #[test]
+    fn a_held_back_invitation_is_announced_once_when_due() {
+        let m = memory();
+        let hook: nps_shared::api::CreateWebhook = serde_json::from_value(
+            serde_json::json!({"url": "https://h.example/x", "events": ["invitation.due"],
+                "filter": {"categories": ["detractor"]}}),
+        )
+        .unwrap();
+        crate::service::webhooks::create_for_test(&m, hook);
+        let mut r = request("1001");
+        r.send_after = Some(rfc3339(NOW + 3 * DAY_SECONDS * 1000));
+        let inv = block_on(create(&m, &m, r, SECRET, "https://nps.example", NOW)).unwrap();
+        assert_eq!(
+            inv.send_after.as_deref(),
+            Some(rfc3339(NOW + 3 * DAY_SECONDS * 1000).as_str())
+        );
+        assert_eq!(
+            block_on(release_due(&m, &m, &m, NOW + DAY_SECONDS * 1000)).unwrap(),
+            0,
+            "not yet"
+        );
+        let due = NOW + 3 * DAY_SECONDS * 1000;
+        assert_eq!(block_on(release_due(&m, &m, &m, due)).unwrap(), 1);
+        assert_eq!(
+            block_on(release_due(&m, &m, &m, due + 60_000)).unwrap(),
+            0,
+            "only once"
+        );
+        let body: serde_json::Value =
+            serde_json::from_str(&m.deliveries.borrow()[0].payload).unwrap();
+        assert_eq!(body["type"], "invitation.due");
+        assert_eq!(body["data"]["order_id"], "1001");
+        assert!(
+            body["data"]["email_html"]
+                .as_str()
+                .unwrap()
+                .contains("score=10")
+        );
+    }
+
+    #[test]
+    fn send_after_must_be_a_time_before_expiry() {
+        let m = memory();
+        let mut r = request("1");
+        r.send_after = Some("next tuesday".into());
+        assert!(matches!(
+            block_on(create(&m, &m, r, SECRET, "x", NOW)),
+            Err(ServiceError::Invalid(_))
+        ));
+        let mut r = request("1");
+        r.send_after = Some(rfc3339(NOW + 40 * DAY_SECONDS * 1000));
+        assert!(matches!(
+            block_on(create(&m, &m, r, SECRET, "x", NOW)),
+            Err(ServiceError::Invalid(_))
+        ));
+    }
+
+    #[test]
     fn bad_invitation_requests_name_their_fields() {
         let m = memory();
         let mut r = request(" ");
         r.respondent.email = Some("nope".into());
         r.expires_in_days = Some(0);
-        let err = block_on(create(&m, r, SECRET, "https://nps.example", NOW)).unwrap_err();
+        let err = block_on(create(&m, &m, r, SECRET, "https://nps.example", NOW)).unwrap_err();
         let ServiceError::Invalid(errors) = err else {
             panic!("{err:?}")
         };
@@ -231,7 +345,7 @@ mod tests {
         let mut unknown = request("1");
         unknown.survey_id = "s_nope".into();
         assert!(matches!(
-            block_on(create(&m, unknown, SECRET, "x", NOW)),
+            block_on(create(&m, &m, unknown, SECRET, "x", NOW)),
             Err(ServiceError::NotFound(_))
         ));
     }

@@ -8,8 +8,8 @@ use crate::store::{
 };
 use nps_shared::Score;
 use nps_shared::api::{
-    CaseEventData, CreateWebhook, DeliveryStatus, EventType, ResponseEventData, ResponseView,
-    SurveyRef, SurveyView, WebhookCreated, WebhookEvent, WebhookFormat, WebhookView,
+    CaseEventData, CreateWebhook, DeliveryStatus, EventType, Invitation, ResponseEventData,
+    ResponseView, SurveyRef, SurveyView, WebhookCreated, WebhookEvent, WebhookFormat, WebhookView,
 };
 use nps_shared::case::CaseView;
 use nps_shared::time::rfc3339;
@@ -98,7 +98,8 @@ pub async fn delete(store: &impl WebhookStore, id: &str) -> Result<(), ServiceEr
 pub struct Announcement<'a> {
     pub event_type: EventType,
     pub survey: &'a SurveyView,
-    pub score: Score,
+    /// `None` for events that are not about an answer (filtered by survey only).
+    pub score: Option<Score>,
     pub standard: String,
     pub slack: String,
 }
@@ -132,7 +133,7 @@ pub fn response_announcement<'a>(
     Ok(Announcement {
         event_type,
         survey,
-        score: response.score,
+        score: Some(response.score),
         standard: serde_json::to_string(&event)?,
         slack,
     })
@@ -160,7 +161,30 @@ pub fn case_announcement<'a>(
     Ok(Announcement {
         event_type,
         survey,
-        score: case.score,
+        score: Some(case.score),
+        standard: serde_json::to_string(&event)?,
+        slack,
+    })
+}
+
+/// `invitation.due`: the invitation (link, token, e-mail HTML) for the shop's mail tool.
+pub fn invitation_announcement<'a>(
+    survey: &'a SurveyView,
+    invitation: &Invitation,
+    now_ms: i64,
+) -> Result<Announcement<'a>, StoreError> {
+    let event_type = EventType::InvitationDue;
+    let slack =
+        nps_shared::slack::invitation_message(invitation, &survey.definition.name).to_string();
+    let event = WebhookEvent {
+        event_type,
+        timestamp: rfc3339(now_ms),
+        data: invitation,
+    };
+    Ok(Announcement {
+        event_type,
+        survey,
+        score: None,
         standard: serde_json::to_string(&event)?,
         slack,
     })
@@ -181,7 +205,7 @@ pub async fn dispatch(
         .await?
         .into_iter()
         .filter(|e| {
-            e.view.events.contains(&a.event_type) && e.view.filter.matches(&a.survey.id, a.score)
+            e.view.events.contains(&a.event_type) && e.view.filter.admits(&a.survey.id, a.score)
         })
         .collect();
     if endpoints.is_empty() {
@@ -230,6 +254,12 @@ pub async fn dispatch_response_event(
 ) -> Result<usize, StoreError> {
     let announcement = response_announcement(event_type, survey, response, None, now_ms)?;
     dispatch(store, queue, &announcement, now_ms).await
+}
+
+/// Creates an endpoint in a test without the ceremony.
+#[cfg(test)]
+pub fn create_for_test(store: &impl WebhookStore, request: CreateWebhook) -> WebhookCreated {
+    pollster::block_on(create(store, request, false, 0)).expect("a valid test endpoint")
 }
 
 #[cfg(test)]

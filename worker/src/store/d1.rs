@@ -3,12 +3,12 @@
 //! numbers, so only small integers (scores, limits) are bound.
 
 use super::{
-    CaseFilter, CaseStore, Delivery, DeliveryStore, Endpoint, Inserted, ResponseStore, StoreError,
-    StoreResult, StoredCase, StoredResponse, SurveyStore, WebhookStore,
+    CaseFilter, CaseStore, Delivery, DeliveryStore, Endpoint, Inserted, InvitationStore,
+    ResponseStore, StoreError, StoreResult, StoredCase, StoredResponse, SurveyStore, WebhookStore,
 };
 use nps_shared::api::{
-    AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Respondent, ResponseView,
-    SurveyView, WebhookFormat, WebhookView,
+    AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Invitation, Respondent,
+    ResponseView, SurveyView, WebhookFormat, WebhookView,
 };
 use nps_shared::case::{CaseStatus, CaseView, win_back};
 use nps_shared::{Category, Score};
@@ -753,5 +753,59 @@ impl CaseStore for D1Store {
             .await?
             .results()?;
         rows.into_iter().map(StoredCase::try_from).collect()
+    }
+}
+
+impl InvitationStore for D1Store {
+    async fn insert_invitation(&self, inv: &Invitation, created_at: &str) -> StoreResult<()> {
+        self.db
+            .prepare(
+                "INSERT INTO invitations (id, survey_id, order_id, case_id, invitation, send_after, released_at, \
+                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
+            )
+            .bind(&[
+                text(&inv.id),
+                text(&inv.survey_id),
+                nullable(inv.order_id.as_deref()),
+                nullable(inv.case_id.as_deref()),
+                text(&serde_json::to_string(inv)?),
+                nullable(inv.send_after.as_deref()),
+                text(created_at),
+            ])?
+            .run()
+            .await?;
+        Ok(())
+    }
+
+    async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>> {
+        #[derive(Deserialize)]
+        struct Row {
+            invitation: String,
+        }
+        let rows: Vec<Row> = self
+            .db
+            .prepare(
+                "SELECT invitation FROM invitations WHERE released_at IS NULL AND send_after IS NOT NULL \
+                 AND send_after <= ?1 ORDER BY send_after LIMIT ?2",
+            )
+            .bind(&[text(now), JsValue::from(limit)])?
+            .all()
+            .await?
+            .results()?;
+        rows.into_iter()
+            .map(|r| Ok(serde_json::from_str(&r.invitation)?))
+            .collect()
+    }
+
+    async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool> {
+        let result = self
+            .db
+            .prepare(
+                "UPDATE invitations SET released_at = ?2 WHERE id = ?1 AND released_at IS NULL",
+            )
+            .bind(&[text(id), text(at)])?
+            .run()
+            .await?;
+        Ok(changes(&result)? == 1)
     }
 }

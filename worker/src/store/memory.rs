@@ -14,6 +14,7 @@ pub struct Memory {
     pub deliveries: RefCell<Vec<Delivery>>,
     pub attempts: RefCell<Vec<(String, AttemptView)>>,
     pub cases: RefCell<Vec<StoredCase>>,
+    pub invitations: RefCell<Vec<(Invitation, Option<String>)>>,
     /// When set, every queue send fails (to test that answers survive it).
     pub queue_down: std::cell::Cell<bool>,
 }
@@ -297,5 +298,43 @@ impl CaseStore for Memory {
                     || (respondent.email.is_some() && c.respondent.email == respondent.email))
         };
         Ok(self.cases.borrow().iter().filter(same).cloned().collect())
+    }
+}
+
+impl InvitationStore for Memory {
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        _created_at: &str,
+    ) -> StoreResult<()> {
+        self.invitations
+            .borrow_mut()
+            .push((invitation.clone(), None));
+        Ok(())
+    }
+    async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>> {
+        Ok(self
+            .invitations
+            .borrow()
+            .iter()
+            .filter(|(i, released)| {
+                released.is_none() && i.send_after.as_deref().is_some_and(|t| t <= now)
+            })
+            .take(limit as usize)
+            .map(|(i, _)| i.clone())
+            .collect())
+    }
+    async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool> {
+        let mut all = self.invitations.borrow_mut();
+        match all
+            .iter_mut()
+            .find(|(i, released)| i.id == id && released.is_none())
+        {
+            Some(entry) => {
+                entry.1 = Some(at.to_string());
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }

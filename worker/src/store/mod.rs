@@ -12,10 +12,10 @@ pub mod memory;
 pub mod queue;
 
 use nps_shared::Category;
-use nps_shared::api::Respondent;
 use nps_shared::api::{
     AttemptView, DeliveryStatus, DeliveryView, EventType, ResponseView, SurveyView, WebhookView,
 };
+use nps_shared::api::{Invitation, Respondent};
 use nps_shared::case::{CaseStatus, CaseView};
 use serde::{Deserialize, Serialize};
 
@@ -151,6 +151,16 @@ pub trait CaseStore {
         survey_id: &str,
         respondent: &Respondent,
     ) -> StoreResult<Vec<StoredCase>>;
+}
+
+/// Invitations as kept: those with `send_after` wait for the cron to announce them.
+pub trait InvitationStore {
+    async fn insert_invitation(&self, invitation: &Invitation, created_at: &str)
+    -> StoreResult<()>;
+    /// Held-back invitations whose `send_after` has passed and were not announced yet.
+    async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>>;
+    /// Marks one announced; `false` if another run did it first.
+    async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool>;
 }
 
 pub trait SurveyStore {
