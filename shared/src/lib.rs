@@ -20,6 +20,7 @@
 //! - [`slack`]: Slack incoming-webhook messages for alerts sent to a channel.
 //! - [`invitation`]: signed invitation tokens (e-mail links, orders, case re-asks).
 //! - [`email`]: the 0–10 row of links as e-mail HTML.
+//! - [`csv`]: answers as RFC 4180 CSV, safe from spreadsheet formulas.
 
 pub mod api;
 pub mod case;
@@ -29,6 +30,8 @@ pub mod nps;
 pub mod score;
 pub mod time;
 
+#[cfg(feature = "server")]
+pub mod csv;
 #[cfg(feature = "server")]
 pub mod email;
 #[cfg(feature = "server")]

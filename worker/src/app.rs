@@ -17,6 +17,8 @@ pub struct App {
     pub allow_private_targets: bool,
     /// Signs and checks invitation tokens (`INVITATION_SECRET`).
     pub invitation_secret: Option<String>,
+    /// For what must own its bindings, such as a streamed export.
+    pub env: Env,
 }
 
 impl App {
@@ -32,6 +34,7 @@ impl App {
             allow_private_targets: setting(env, "ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v == "true"),
             invitation_secret: setting(env, "INVITATION_SECRET"),
+            env: env.clone(),
         })
     }
 
