@@ -198,3 +198,15 @@ test('an invitation held back with send_after reaches the mail tool as invitatio
   await new Promise((resolve) => setTimeout(resolve, 1000));
   assert.equal(receiver.requests.filter((r) => r.body.includes(order)).length, 1, 'announced once');
 });
+
+test('an answer that looks like a mail scanner opening the link is kept but flagged', async () => {
+  const order = `F-${Date.now()}`;
+  const inv = await invite(order);
+  const scanner = await call('/v1/responses', {
+    headers: { ...json, 'user-agent': 'Mozilla/5.0 (compatible; Barracuda Sentinel)' },
+    body: JSON.stringify({ survey_id: 's_demo', score: 0, channel: 'email', token: inv.token }),
+  });
+  assert.equal(scanner.status, 201);
+  const stored = (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.order_id === order);
+  assert.match(stored.flagged, /scanner user agent/);
+});

@@ -107,6 +107,10 @@ pub struct ResponseView {
     /// The order an invitation tied this answer to (one answer per order).
     #[serde(default)]
     pub order_id: Option<String>,
+    /// Why this looks like an e-mail scanner's visit rather than a person's answer;
+    /// reports leave flagged answers out by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<String>,
 }
 
 /// One page of a list; pass `next_cursor` back as `cursor` for the next one.

@@ -23,6 +23,19 @@ pub fn new_id(prefix: &str, unix_ms: u64, random: [u8; 10]) -> String {
     out
 }
 
+/// When an id of ours was made (Unix milliseconds), read back from its first ten
+/// characters; `None` for anything that is not one of our ids.
+pub fn timestamp_ms(prefix: &str, id: &str) -> Option<u64> {
+    if !is_id(prefix, id) {
+        return None;
+    }
+    let body = &id.as_bytes()[prefix.len()..prefix.len() + 10];
+    body.iter().try_fold(0u64, |acc, b| {
+        let digit = ALPHABET.iter().position(|a| a == b)? as u64;
+        Some(acc << 5 | digit)
+    })
+}
+
 /// Whether `id` looks like one of ours with this prefix (cheap check before a lookup).
 pub fn is_id(prefix: &str, id: &str) -> bool {
     id.strip_prefix(prefix)
@@ -59,6 +72,13 @@ mod tests {
         assert!(is_id("r_", &id));
         assert!(!is_id("s_", &id));
         assert!(!is_id("r_", "r_short"));
+    }
+
+    #[test]
+    fn an_ids_time_can_be_read_back() {
+        let id = new_id("inv_", 1_764_000_123_456, [9; 10]);
+        assert_eq!(timestamp_ms("inv_", &id), Some(1_764_000_123_456));
+        assert_eq!(timestamp_ms("inv_", "inv_short"), None);
     }
 
     #[test]

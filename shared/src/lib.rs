@@ -21,6 +21,7 @@
 //! - [`invitation`]: signed invitation tokens (e-mail links, orders, case re-asks).
 //! - [`email`]: the 0–10 row of links as e-mail HTML.
 //! - [`csv`]: answers as RFC 4180 CSV, safe from spreadsheet formulas.
+//! - [`scanner`]: telling e-mail security scanners' link visits from people.
 
 pub mod api;
 pub mod case;
@@ -40,6 +41,8 @@ pub mod invitation;
 pub mod origin;
 #[cfg(feature = "server")]
 pub mod problem;
+#[cfg(feature = "server")]
+pub mod scanner;
 #[cfg(feature = "server")]
 pub mod slack;
 #[cfg(feature = "server")]

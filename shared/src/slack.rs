@@ -175,6 +175,7 @@ mod tests {
                 created_at: "2026-11-25T00:00:00.000Z".into(),
                 updated_at: "2026-11-25T00:00:00.000Z".into(),
                 order_id: None,
+                flagged: None,
             },
             survey: SurveyRef {
                 id: "s_demo".into(),

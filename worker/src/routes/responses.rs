@@ -14,11 +14,13 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     let body = http::read_json(req).await?;
     let key = req.headers().get("Idempotency-Key")?;
     let origin = http::origin(req);
+    let user_agent = req.headers().get("User-Agent")?;
     let submitted = responses::submit(
         &app.stores(),
         &body,
         key.as_deref(),
         origin.as_deref(),
+        user_agent.as_deref(),
         app.invitation_secret(),
         now_ms(),
     )

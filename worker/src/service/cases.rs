@@ -432,10 +432,18 @@ mod tests {
     fn answer(m: &Memory, score: u8, store: &str, customer: &str, at: i64) -> String {
         let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
                           "respondent": {"id": customer}});
-        block_on(responses::submit(&stores(m), &body, None, None, None, at))
-            .unwrap()
-            .created
-            .id
+        block_on(responses::submit(
+            &stores(m),
+            &body,
+            None,
+            None,
+            None,
+            None,
+            at,
+        ))
+        .unwrap()
+        .created
+        .id
     }
 
     fn patch(value: serde_json::Value) -> CasePatch {

@@ -42,6 +42,7 @@ pub async fn submit<
     body: &serde_json::Value,
     idempotency_key: Option<&str>,
     origin: Option<&str>,
+    user_agent: Option<&str>,
     invitation_secret: Option<&[u8]>,
     now_ms: i64,
 ) -> Result<Submitted, ServiceError> {
@@ -94,6 +95,12 @@ pub async fn submit<
             created_at: now.clone(),
             updated_at: now,
             order_id: claims.as_ref().and_then(|c| c.order_id.clone()),
+            // Only invitation links are opened by mail scanners.
+            flagged: claims.as_ref().and_then(|c| {
+                let made =
+                    nps_shared::ids::timestamp_ms("inv_", &c.invitation_id).map(|t| t as i64);
+                nps_shared::scanner::assess(user_agent, made, now_ms)
+            }),
         },
         invitation_id: claims.as_ref().map(|c| c.invitation_id.clone()),
         edit_token: nps_shared::ids::token(random::<20>()?),
@@ -116,10 +123,26 @@ pub async fn submit<
                 side_effect_errors: Vec::new(),
             })
         }
-        Inserted::OrderTaken => Err(ServiceError::Conflict(format!(
-            "order {} was already answered",
-            stored.view.order_id.as_deref().unwrap_or_default()
-        ))),
+        Inserted::OrderTaken => {
+            let order = stored.view.order_id.as_deref().unwrap_or_default();
+            // Several scores for one order within seconds: a scanner opened the links.
+            if let Some(first) = stores.responses.answer_for_order(&survey.id, order).await?
+                && first.view.score != stored.view.score
+                && nps_shared::time::parse_rfc3339(&first.view.created_at)
+                    .is_some_and(|t| now_ms - t < nps_shared::scanner::SCORE_BURST_MS)
+            {
+                stores
+                    .responses
+                    .flag(
+                        &first.view.id,
+                        "several scores for one order within seconds",
+                    )
+                    .await?;
+            }
+            Err(ServiceError::Conflict(format!(
+                "order {order} was already answered"
+            )))
+        }
         Inserted::New => {
             let linked_case = claims.as_ref().and_then(|c| c.case_id.as_deref());
             Ok(Submitted {
@@ -405,6 +428,7 @@ mod tests {
             &body,
             key,
             Some("http://localhost:8787"),
+            None,
             Some(SECRET),
             NOW,
         ))
@@ -465,6 +489,7 @@ mod tests {
             &body,
             None,
             Some("https://evil.example"),
+            None,
             None,
             NOW,
         ))
@@ -554,12 +579,87 @@ mod tests {
     }
 
     #[test]
+    fn invitation_answers_that_look_like_a_mail_scanner_are_kept_but_flagged() {
+        let m = memory();
+        let request: nps_shared::api::CreateInvitation =
+            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": "1001"})).unwrap();
+        let inv = block_on(crate::service::invitations::create(
+            &m,
+            &m,
+            request,
+            SECRET,
+            "https://x",
+            NOW,
+        ))
+        .unwrap();
+        let answer = |score: u8, agent: &str, at: i64| {
+            let body = json!({"survey_id": "s_demo", "score": score, "channel": "email", "token": inv.token});
+            block_on(submit(
+                &stores(&m),
+                &body,
+                None,
+                None,
+                Some(agent),
+                Some(SECRET),
+                at,
+            ))
+        };
+        let person = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+        // A minute after the mail went out, in a normal browser: a person.
+        answer(2, person, NOW + 60_000).unwrap();
+        assert_eq!(m.responses.borrow()[0].view.flagged, None);
+        // Another score for the same order seconds later: the links were being opened
+        // one by one; the first answer is flagged, the second refused.
+        assert!(matches!(
+            answer(7, person, NOW + 65_000),
+            Err(ServiceError::Conflict(_))
+        ));
+        assert_eq!(
+            m.responses.borrow()[0].view.flagged.as_deref(),
+            Some("several scores for one order within seconds")
+        );
+
+        let request: nps_shared::api::CreateInvitation =
+            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": "1002"})).unwrap();
+        let inv = block_on(crate::service::invitations::create(
+            &m,
+            &m,
+            request,
+            SECRET,
+            "https://x",
+            NOW,
+        ))
+        .unwrap();
+        let body =
+            json!({"survey_id": "s_demo", "score": 9, "channel": "email", "token": inv.token});
+        block_on(submit(
+            &stores(&m),
+            &body,
+            None,
+            None,
+            Some("Barracuda Sentinel"),
+            Some(SECRET),
+            NOW + 60_000,
+        ))
+        .unwrap();
+        assert!(
+            m.responses.borrow()[1]
+                .view
+                .flagged
+                .as_deref()
+                .unwrap()
+                .contains("barracuda")
+        );
+    }
+
+    #[test]
     fn lists_page_newest_first_and_filter_by_category() {
         let m = memory();
         for (i, score) in [1u8, 9, 2, 10, 3].into_iter().enumerate() {
             block_on(submit(
                 &stores(&m),
                 &json!({"survey_id": "s_demo", "score": score}),
+                None,
                 None,
                 None,
                 None,

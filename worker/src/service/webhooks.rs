@@ -297,6 +297,7 @@ mod tests {
             created_at: rfc3339(0),
             updated_at: rfc3339(0),
             order_id: None,
+            flagged: None,
         }
     }
 

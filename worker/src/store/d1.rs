@@ -74,6 +74,7 @@ struct ResponseRow {
     updated_at: String,
     order_id: Option<String>,
     invitation_id: Option<String>,
+    flagged: Option<String>,
 }
 
 impl TryFrom<ResponseRow> for StoredResponse {
@@ -102,6 +103,7 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 created_at: row.created_at,
                 updated_at: row.updated_at,
                 order_id: row.order_id,
+                flagged: row.flagged,
             },
             invitation_id: row.invitation_id,
             edit_token: row.edit_token,
@@ -145,7 +147,7 @@ impl TryFrom<EndpointRow> for Endpoint {
 
 const RESPONSE_COLUMNS: &str = "id, survey_id, score, comment, channel, locale, page_url, respondent_id, \
      respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
-     order_id, invitation_id";
+     order_id, invitation_id, flagged";
 
 impl SurveyStore for D1Store {
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
@@ -214,7 +216,7 @@ impl ResponseStore for D1Store {
             .db
             .prepare(format!(
                 "INSERT INTO responses ({RESPONSE_COLUMNS}, category) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
                  ON CONFLICT DO NOTHING"
             ))
             .bind(&[
@@ -235,6 +237,7 @@ impl ResponseStore for D1Store {
                 text(&v.updated_at),
                 nullable(v.order_id.as_deref()),
                 nullable(response.invitation_id.as_deref()),
+                nullable(v.flagged.as_deref()),
                 text(v.category.as_str()),
             ])?
             .run()
@@ -273,6 +276,31 @@ impl ResponseStore for D1Store {
             .first(None)
             .await?;
         row.map(StoredResponse::try_from).transpose()
+    }
+
+    async fn answer_for_order(
+        &self,
+        survey_id: &str,
+        order_id: &str,
+    ) -> StoreResult<Option<StoredResponse>> {
+        let row: Option<ResponseRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND order_id = ?2"
+            ))
+            .bind(&[text(survey_id), text(order_id)])?
+            .first(None)
+            .await?;
+        row.map(StoredResponse::try_from).transpose()
+    }
+
+    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
+        self.db
+            .prepare("UPDATE responses SET flagged = ?2 WHERE id = ?1 AND flagged IS NULL")
+            .bind(&[text(id), text(reason)])?
+            .run()
+            .await?;
+        Ok(())
     }
 
     async fn set_comment(

@@ -79,6 +79,29 @@ impl ResponseStore for Memory {
             .find(|r| r.view.id == id)
             .cloned())
     }
+    async fn answer_for_order(
+        &self,
+        survey_id: &str,
+        order_id: &str,
+    ) -> StoreResult<Option<StoredResponse>> {
+        Ok(self
+            .responses
+            .borrow()
+            .iter()
+            .find(|r| r.view.survey_id == survey_id && r.view.order_id.as_deref() == Some(order_id))
+            .cloned())
+    }
+    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
+        for r in self
+            .responses
+            .borrow_mut()
+            .iter_mut()
+            .filter(|r| r.view.id == id && r.view.flagged.is_none())
+        {
+            r.view.flagged = Some(reason.to_string());
+        }
+        Ok(())
+    }
     async fn set_comment(
         &self,
         id: &str,

@@ -176,6 +176,13 @@ pub trait ResponseStore {
     /// per (survey, order).
     async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted>;
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
+    async fn answer_for_order(
+        &self,
+        survey_id: &str,
+        order_id: &str,
+    ) -> StoreResult<Option<StoredResponse>>;
+    /// Marks an answer as a likely scanner visit (keeps the first reason).
+    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
     async fn set_comment(
         &self,
         id: &str,
