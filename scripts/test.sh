@@ -18,6 +18,9 @@ cargo clippy -p nps-worker -p nps-widget --target wasm32-unknown-unknown -- -D w
 say "native tests"
 cargo test --workspace
 
+say "loader tests (Node): triggers, throttle, sampling"
+node --test widget/loader/triggers.test.mjs
+
 say "widget tests in headless Chromium (wasm)"
 (
   cd "$ROOT/widget"  # wasm-bindgen-test-runner reads webdriver.json from here

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Builds the embeddable widget: OUT_DIR/nps.js (loader + wasm-bindgen glue, one minified
-# IIFE) and OUT_DIR/nps_widget_bg.wasm, then prints their raw and gzip sizes.
+# Builds the embeddable widget into OUT_DIR, then prints raw and gzip sizes:
+#   nps.js              the loader (loader/nps.js + loader/triggers.js, one minified IIFE):
+#                       the only part a page pays for when it shows no survey
+#   nps-app.js          the wasm-bindgen glue (`--target web`, a minified ES module),
+#                       imported by the loader only when a survey is shown
+#   nps_widget_bg.wasm  the widget, fetched with it
 #
 #   widget/build.sh OUT_DIR
 #
@@ -48,16 +52,17 @@ trap 'rm -rf "$work"' EXIT
   --strip-debug --strip-producers \
   -o "$work/nps_widget_opt.wasm" "$work/nps_widget_bg.wasm"
 
-cp "$widget_dir/loader/nps.js" "$work/loader.js"
-# The glue's default wasm URL uses import.meta.url, which an IIFE does not have; the
-# loader always passes the URL, so that branch is dead and the warning is noise.
-"$esbuild" "$work/loader.js" --bundle --minify --format=iife --target=es2020 \
-  --legal-comments=none --log-level=warning --log-override:empty-import-meta=silent \
-  --outfile="$out/nps.js"
+"$esbuild" "$widget_dir/loader/nps.js" --bundle --minify --format=iife --target=es2021 \
+  --legal-comments=none --log-level=warning --outfile="$out/nps.js"
+"$esbuild" "$work/nps_widget.js" --minify --format=esm --target=es2020 \
+  --legal-comments=none --log-level=warning --outfile="$out/nps-app.js"
 cp "$work/nps_widget_opt.wasm" "$out/nps_widget_bg.wasm"
 
-for file in "$out/nps.js" "$out/nps_widget_bg.wasm"; do
+total_raw=0 total_gz=0
+for file in "$out/nps.js" "$out/nps-app.js" "$out/nps_widget_bg.wasm"; do
   raw=$(wc -c <"$file")
-  gz=$(gzip -9 -c "$file" | wc -c)
+  gz=$(gzip -9 -n -c "$file" | wc -c)
+  total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz))
   printf '%-22s %7d bytes  %7d gzip\n' "$(basename "$file")" "$raw" "$gz"
 done
+printf '%-22s %7d bytes  %7d gzip\n' "shown, all three" "$total_raw" "$total_gz"

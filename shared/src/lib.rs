@@ -11,6 +11,9 @@
 //! - [`time`]: RFC 3339 timestamps from Unix milliseconds.
 //! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
+//! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
+//!   groups and RFM segments, NPS against revenue.
+//! - [`themes`]: the words that set detractors' comments apart from promoters'.
 //!
 //! With the `server` feature (the worker's):
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
@@ -28,7 +31,9 @@ pub mod case;
 pub mod ids;
 pub mod locale;
 pub mod nps;
+pub mod report;
 pub mod score;
+pub mod themes;
 pub mod time;
 
 #[cfg(feature = "server")]

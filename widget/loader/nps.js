@@ -1,107 +1,200 @@
 /*
- * nps.js: the embed loader of the NPS widget.
+ * nps.js: the embed loader of the NPS widget — the only part every page pays for.
  *
+ *   <script>window.nps = window.nps || function () { (nps.q = nps.q || []).push(arguments) }</script>
  *   <script async src="https://HOST/widget/nps.js" data-survey="s_demo"></script>
  *
- * Attributes: data-survey (required), data-locale (default: <html lang>, then the
- * browser's language), data-api (default: the origin this script came from),
- * data-respondent-id, data-respondent-email, data-prop-<name>="value" (string
- * properties of the answer), data-force="true" (ignore the once-per-N-days throttle),
- * data-target="#css-selector" (render into that element), data-position="inline|
- * bottom-right|bottom-left" (overrides the theme). For the hosted survey page and
- * e-mail invitations: data-token (the invitation), data-channel="email|link" and
- * data-score="0".."10" (the score chosen in the e-mail: sent at once). The wasm checks
- * the values; a wrong data-score or data-position is ignored.
+ * Per tag it fetches the survey config, and decides from it whether and when to show
+ * the survey (triggers.js: device throttle, URL rules, sampling, tracked events, then
+ * the first of delay / scroll / exit intent). Only then does it import ./nps-app.js
+ * (the wasm-bindgen glue, an ES module) and the wasm, once per page, and call
+ * mount(shadowRoot, options) with the config it already has. data-force, data-token
+ * and a valid data-score skip triggers and throttle.
  *
- * It adds one <nps-widget> element with an open shadow root and nothing else to the
- * page; all markup and CSS live in that shadow root. The wasm is fetched once per page,
- * however many tags there are. It fails silently (console.warn).
- *
- * build.sh bundles this file with wasm-bindgen's `--target web` glue, which it puts
- * beside a copy of this file as ./nps_widget.js, into one IIFE. A page whose CSP has
- * `script-src` must allow 'wasm-unsafe-eval' for the wasm to compile.
+ * window.nps is the only global: commands nps('show', {token?, score?}),
+ * nps('identify', {id?, email?, properties?}), nps('track', name), nps('hide'), queued
+ * in nps.q before this script arrived. Every command is kept and also given to tags
+ * that load later; an object argument with `survey` limits it to that survey's tags.
+ * It dispatches nps:shown, nps:submitted and nps:dismissed on document. Data attributes:
+ * see widget/README.md. Failures are console.warn, never page errors.
  */
-import init, { mount } from './nps_widget.js';
+import {
+  deviceSample, gatesPass, isExitIntent, presetScore, recordText,
+  scrolledPercent, throttled,
+} from './triggers.js';
 
 // Only valid while this script runs for the first time, so read it now.
 const script = document.currentScript;
-const TAG = 'nps-widget';
-
+const win = window;
+const doc = document;
 const warn = (...args) => console.warn('nps-widget:', ...args);
 
-// Options for mount(): what the tag says, with the defaults filled in.
-function readOptions(tag) {
-  const data = tag.dataset;
-  const properties = {};
-  for (const { name, value } of tag.attributes) {
-    if (name.startsWith('data-prop-') && name.length > 10) properties[name.slice(10)] = value;
+// localStorage without its exceptions (blocked storage, quota): get with one argument,
+// set with two. A browser that cannot remember is asked as if it never was.
+function storage(key, value) {
+  try {
+    return value == null ? localStorage.getItem(key) : localStorage.setItem(key, value);
+  } catch {
+    return null;
   }
-  return {
-    survey: data.survey,
-    api: data.api || new URL(tag.src).origin,
-    locale: data.locale || document.documentElement.lang || navigator.language || 'en',
-    respondentId: data.respondentId || undefined,
-    respondentEmail: data.respondentEmail || undefined,
-    properties,
-    force: data.force === 'true',
-    token: data.token || undefined,
-    channel: data.channel || undefined,
-    score: data.score || undefined,
-    position: data.position || undefined,
-  };
 }
 
-// The host element's class carries the one wasm instance of the page, so a second
-// tag reuses it instead of fetching and instantiating the wasm again.
-function hostClass(wasmUrl) {
-  const registry = window.customElements;
-  if (!registry) return null;
-  let Host = registry.get(TAG);
-  if (!Host) {
-    let ready;
-    Host = class extends HTMLElement {
-      static mount(root, options) {
-        ready ||= init({ module_or_path: wasmUrl });
-        return ready.then(() => mount(root, options));
-      }
-    };
-    registry.define(TAG, Host);
-  }
-  return Host;
+// The page-wide state on the real window.nps: the tags' command handlers, every
+// command so far (the stub's queue first; replayed to tags that load later), and the
+// promise of the started glue and wasm (one per page, however many tags).
+function page() {
+  let nps = win.nps;
+  if (nps?.s) return nps.s;
+  const s = { tags: [], log: (nps && nps.q) || [] };
+  nps = win.nps = (...args) => {
+    s.log.push(args);
+    s.tags.forEach((run) => run(args));
+  };
+  nps.s = s;
+  return s;
 }
 
 function start() {
-  if (!script || !script.src) return warn('cannot find its own <script> tag');
-  const options = readOptions(script);
-  if (!options.survey) return warn('data-survey is missing on', script);
+  // No currentScript (an ES module, or run later by a tag manager) throws here.
+  const data = script.dataset;
+  const survey = data.survey;
+  if (!survey) return warn('no data-survey');
+  const url = (name) => new URL(name, script.src);
+  const api = (data.api || url('/').href).replace(/\/$/, '');
+  const locale = data.locale || doc.documentElement.lang || navigator.language || 'en';
+  const key = 'nps:' + survey;
+  const tracked = new Set();
+  const who = { id: data.respondentId, email: data.respondentEmail, properties: {} };
+  for (const { name, value } of script.attributes) {
+    if (name.startsWith('data-prop-') && name.length > 10) who.properties[name.slice(10)] = value;
+  }
+  let host; // the <nps-widget> element while the survey is shown
+  let answered;
+  let check = () => {}; // re-checks the gates when an event is tracked
+  const state = page();
 
-  const Host = hostClass(new URL('nps_widget_bg.wasm', script.src).href);
-  const host = document.createElement(Host ? TAG : 'div');
-  const root = host.attachShadow({ mode: 'open' });
-  const selector = script.dataset.target;
-  const target = () => {
-    try {
-      return selector ? document.querySelector(selector) : null;
-    } catch {
-      return null; // not a valid selector: as if it matched nothing
+  const config = fetch(`${api}/v1/surveys/${encodeURIComponent(survey)}/config?locale=${encodeURIComponent(locale)}`)
+    .then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+
+  const app = () =>
+    (state.app ||= import(url('nps-app.js')).then((m) => m.default({ module_or_path: url('nps_widget_bg.wasm') }).then(() => m)));
+
+  // Fired by the wasm: shown, submitted {score, category}, dismissed {score?, category?},
+  // and already (a 409: answered before), which only sets the throttle.
+  const on = (kind, detail) => {
+    if (kind === 'submitted' || kind === 'already') {
+      answered = 1;
+      storage(key, recordText(Date.now()));
+    }
+    if (kind === 'dismissed') {
+      // Closed after answering: the answer's longer wait stands.
+      if (!answered) storage(key, recordText(Date.now(), 1));
+      hide();
+    }
+    if (kind !== 'already') {
+      doc.dispatchEvent(new CustomEvent('nps:' + kind, { bubbles: true, detail: { survey, ...detail } }));
     }
   };
-  const place = () => {
-    const into = target();
-    if (into) return into.appendChild(host);
-    if (selector) warn('data-target matches nothing:', selector);
-    // Where the tag stands (for inline surveys), unless it is in <head>.
-    if (document.body.contains(script)) script.after(host);
-    else document.body.appendChild(host);
-  };
-  // A target further down the page may not be parsed yet while the document loads.
-  if (document.body && (!selector || target() || document.readyState !== 'loading')) place();
-  else document.addEventListener('DOMContentLoaded', place, { once: true });
 
-  const run = Host
-    ? Host.mount(root, options)
-    : init({ module_or_path: new URL('nps_widget_bg.wasm', script.src) }).then(() => mount(root, options));
-  run.catch((error) => warn('could not start', error));
+  const hide = () => {
+    host?.remove();
+    host = null;
+  };
+
+  const show = (preset) => {
+    if (host) return;
+    const el = (host = doc.createElement('nps-widget'));
+    const root = el.attachShadow({ mode: 'open' });
+    place(el);
+    Promise.all([config, app()])
+      .then(([cfg, m]) => host === el && m.mount(root, {
+        survey, api, locale, config: cfg, position: data.position, channel: data.channel,
+        token: preset?.token || data.token,
+        score: preset?.score == null ? data.score : '' + preset.score,
+        who: () => who,
+        on,
+      }))
+      .catch((e) => warn('could not start', e));
+  };
+
+  const place = (el) => {
+    const selector = data.target;
+    const put = () => {
+      let into;
+      try {
+        into = selector && doc.querySelector(selector);
+      } catch {
+        // not a valid selector: as if it matched nothing
+      }
+      if (into) return into.appendChild(el);
+      if (selector) warn('no data-target', selector);
+      // Where the tag stands (for inline surveys), unless it is in <head>.
+      if (doc.body.contains(script)) script.after(el);
+      else doc.body.appendChild(el);
+    };
+    // While the document loads, the target (or the body) may not be parsed yet; the
+    // wasm is on its way meanwhile.
+    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', put);
+    else put();
+  };
+
+  // The first of the configured moments shows the survey; none configured: at once.
+  const moments = (t) => {
+    const stop = new AbortController();
+    const go = () => {
+      stop.abort();
+      clearTimeout(timer);
+      show();
+    };
+    const listen = (target, type, fn) => target.addEventListener(type, fn, { signal: stop.signal });
+    const timer = t.delay_seconds > 0 && setTimeout(go, t.delay_seconds * 1e3);
+    if (t.scroll_percent > 0) {
+      const scrolled = () => scrolledPercent(win.scrollY, win.innerHeight, doc.documentElement.scrollHeight) >= t.scroll_percent && go();
+      listen(win, 'scroll', scrolled);
+      // Before the page is parsed its height says nothing yet.
+      if (doc.readyState !== 'loading') scrolled();
+    }
+    // Desktop only: a touch screen has no pointer to leave by, so it never fires there.
+    if (t.exit_intent && win.matchMedia('(hover:hover) and (pointer:fine)').matches) {
+      listen(doc, 'mouseout', (e) => isExitIntent(e) && go());
+    }
+    if (!(timer || t.scroll_percent > 0 || t.exit_intent)) go();
+  };
+
+  const commands = {
+    show,
+    hide,
+    track(name) {
+      tracked.add(name);
+      check();
+    },
+    identify({ id, email, properties } = {}) {
+      if (id != null) who.id = '' + id;
+      if (email != null) who.email = '' + email;
+      for (const name in properties) who.properties[name] = '' + properties[name];
+    },
+  };
+  const run = ([command, arg]) => (arg?.survey && arg.survey !== survey) || commands[command]?.(arg);
+
+  // A forced, invited or prefilled survey loads the config and the wasm side by side.
+  if (data.force === 'true' || data.token || presetScore(data.score)) show();
+  else config.then((cfg) => {
+    const t = cfg.triggers || {};
+    if (t.manual || throttled(storage(key), Date.now(), cfg.throttle)) return;
+    const device = deviceSample(storage('nps:sample'), Math.random);
+    storage('nps:sample', '' + device);
+    let armed;
+    check = () => {
+      if (!armed && gatesPass(t, location.href, device, survey, tracked)) {
+        armed = 1;
+        moments(t);
+      }
+    };
+    check();
+  }, (e) => warn('no config', e));
+
+  state.tags.push(run);
+  state.log.forEach(run);
 }
 
 try {

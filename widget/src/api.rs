@@ -1,11 +1,12 @@
-//! All network I/O of the widget: the survey config, the answer, the comment.
+//! All network I/O of the widget: the answer and the comment. (The survey config is
+//! fetched by the loader, which needs it to decide whether to show the survey.)
 //!
 //! JSON goes through the browser's own `JSON.parse`/`JSON.stringify` and
 //! serde-wasm-bindgen rather than serde_json, which would cost tens of KB of wasm.
 //! Errors are logged by the caller with `console.warn`; nothing here touches the DOM.
 
 use gloo_net::http::{Request, RequestBuilder};
-use nps_shared::api::{ResponseCreated, SubmitResponse, SurveyConfig, UpdateResponse};
+use nps_shared::api::{ResponseCreated, SubmitResponse, UpdateResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
@@ -79,12 +80,6 @@ impl Api {
         Api {
             origin: origin.trim_end_matches('/').to_owned(),
         }
-    }
-
-    /// `GET /v1/surveys/{id}/config?locale=…`
-    pub async fn config(&self, survey_id: &str, locale: &str) -> Result<SurveyConfig, ApiError> {
-        let url = [&self.origin, "/v1/surveys/", &encode(survey_id), "/config"].concat();
-        from_json(&send(Request::get(&url).query([("locale", locale)]), None).await?)
     }
 
     /// `POST /v1/responses`; a 200 (idempotent replay) is as good as a 201.
@@ -197,7 +192,7 @@ fn fallback_key(bytes: &mut [u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nps_shared::api::{Channel, Respondent};
+    use nps_shared::api::{Channel, Respondent, SurveyConfig};
     use nps_shared::{Category, Score};
     use std::collections::BTreeMap;
     use wasm_bindgen_test::wasm_bindgen_test;

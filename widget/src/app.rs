@@ -1,17 +1,20 @@
 //! The controller: from `mount()` to the first paint, and from the visitor's acts to
 //! requests. It wires `api.rs` (network) to `state.rs` (transitions) and renders
 //! `view.rs` into the shadow root the loader made. Nothing outside that shadow root
-//! is touched, except the throttle's `localStorage` entry.
+//! is touched: whether to show the survey at all (throttle, triggers) and what the
+//! page hears about it (DOM events, the throttle's `localStorage` entry) are the
+//! loader's, told through the `on` callback.
 
 use crate::api::{Api, Submission};
 use crate::state::{Event, Refusal, Stage};
 use crate::view::{Card, Handlers};
-use crate::{embed, style, throttle};
+use crate::{embed, style};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use nps_shared::Score;
 use nps_shared::api::{Position, Respondent, ResponseCreated, SubmitResponse, SurveyConfig};
+use nps_shared::{Category, Score};
 use serde::Deserialize;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::time::Duration;
@@ -21,21 +24,25 @@ use wasm_bindgen::{JsCast, JsValue};
 /// (Short in the tests, which wait for it.)
 const THANKS_FOR: Duration = Duration::from_millis(if cfg!(test) { 300 } else { 5000 });
 
-/// The second argument of `mount`, as the loader builds it from the script tag.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The second argument of `mount`, as the loader builds it.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Options {
     pub survey: String,
     pub api: String,
     pub locale: String,
-    #[serde(default)]
-    pub respondent_id: Option<String>,
-    #[serde(default)]
-    pub respondent_email: Option<String>,
-    #[serde(default)]
-    pub properties: BTreeMap<String, String>,
-    #[serde(default)]
-    pub force: bool,
+    /// The survey config the loader fetched (`GET /v1/surveys/{id}/config`) to decide
+    /// whether to show the survey; the wasm does not fetch it again.
+    pub config: SurveyConfig,
+    /// `() => ({ id?, email?, properties? })`: who is answering (the respondent),
+    /// asked when the answer is sent, so an `nps('identify', …)` after the survey
+    /// appeared still counts. Without it: nobody, no properties.
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub who: JsValue,
+    /// `(kind, detail) => void`, told `shown`, `submitted` `{score, category}`,
+    /// `dismissed` `{score?, category?}` and `already` `{score}` (a 409).
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on: JsValue,
     /// `data-token`: the invitation token of the hosted survey page.
     #[serde(default)]
     pub token: Option<String>,
@@ -50,6 +57,17 @@ pub struct Options {
     pub position: Option<String>,
 }
 
+/// What `options.who()` returns: the shape of `nps('identify', …)`.
+#[derive(Clone, Debug, Default, Deserialize)]
+struct Who {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    properties: BTreeMap<String, String>,
+}
+
 impl Options {
     fn token(&self) -> Option<&str> {
         self.token.as_deref().filter(|t| !t.is_empty())
@@ -60,15 +78,41 @@ impl Options {
         self.score.as_deref().and_then(embed::preset_score)
     }
 
-    /// An invitation or a preset score is shown however recently this browser answered
-    /// the survey: the person asked for it by clicking the link.
-    fn ignores_throttle(&self) -> bool {
-        self.force || self.token().is_some() || self.preset_score().is_some()
+    /// Who answers, as the page says it now; a bad answer of `who` is nobody.
+    fn who(&self) -> Who {
+        let Some(who) = self.who.dyn_ref::<js_sys::Function>() else {
+            return Who::default();
+        };
+        match who
+            .call0(&JsValue::NULL)
+            .map(serde_wasm_bindgen::from_value)
+        {
+            Ok(Ok(who)) => who,
+            _ => {
+                web_sys::console::warn_1(&"nps-widget: who() gave no respondent".into());
+                Who::default()
+            }
+        }
+    }
+
+    /// Tells the loader what happened; a failing callback is the loader's business.
+    fn notify(&self, kind: &str, score: Option<Score>, category: Option<Category>) {
+        let Some(on) = self.on.dyn_ref::<js_sys::Function>() else {
+            return;
+        };
+        let detail = js_sys::Object::new();
+        if let Some(score) = score {
+            let _ = js_sys::Reflect::set(&detail, &"score".into(), &score.value().into());
+        }
+        if let Some(category) = category {
+            let _ = js_sys::Reflect::set(&detail, &"category".into(), &category.as_str().into());
+        }
+        let _ = on.call2(&JsValue::NULL, &kind.into(), &detail);
     }
 }
 
-/// Fetches the config, checks the throttle and, if the survey is to be shown, renders
-/// it into `root`. Every failure is a `console.warn` and an empty shadow root.
+/// Renders the survey into `root` (an open shadow root) from the config in the
+/// options. Bad options are a `console.warn` and an empty shadow root.
 pub fn mount(root: web_sys::ShadowRoot, options: JsValue) {
     let options: Options = match serde_wasm_bindgen::from_value(options) {
         Ok(options) => options,
@@ -77,41 +121,23 @@ pub fn mount(root: web_sys::ShadowRoot, options: JsValue) {
             return;
         }
     };
-    // Not Leptos's `spawn_local`: its executor is only set up by `mount_to`, below.
-    wasm_bindgen_futures::spawn_local(async move {
-        let api = Api::new(&options.api);
-        let config = match api.config(&options.survey, &options.locale).await {
-            Ok(config) => config,
-            Err(e) => return e.warn("loading the survey config"),
-        };
-        let last = throttle::last_answered(&options.survey);
-        if !throttle::should_ask(
-            last,
-            js_sys::Date::now(),
-            config.throttle.days,
-            options.ignores_throttle(),
-        ) {
-            return;
-        }
-        if let Err(e) = render(&root, config, options, api) {
-            web_sys::console::warn_2(&"nps-widget: cannot render".into(), &e);
-        }
-    });
+    let api = Api::new(&options.api);
+    if let Err(e) = render(&root, options, api) {
+        web_sys::console::warn_2(&"nps-widget: cannot render".into(), &e);
+    }
 }
 
-fn render(
-    root: &web_sys::ShadowRoot,
-    config: SurveyConfig,
-    options: Options,
-    api: Api,
-) -> Result<(), JsValue> {
+fn render(root: &web_sys::ShadowRoot, options: Options, api: Api) -> Result<(), JsValue> {
+    let config = options.config.clone();
     style::install(root, &config.theme.accent);
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
     let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
     root.append_child(&container)?;
+    let on = options.clone();
     leptos::mount::mount_to(container, move || survey(config, options, api)).forget();
+    on.notify("shown", None, None);
     Ok(())
 }
 
@@ -123,9 +149,9 @@ struct Survey {
     pending: RefCell<Option<Submission>>,
     /// The stored answer, whose edit token lets the comment be added.
     created: RefCell<Option<ResponseCreated>>,
+    /// The score the visitor chose (or the tag preset), once chosen.
+    score: Cell<Option<Score>>,
 }
-
-use std::cell::RefCell;
 
 /// Moves the stage on; `false` when the event did not apply (and nothing should happen).
 fn advance(stage: RwSignal<Stage>, event: Event) -> bool {
@@ -147,6 +173,7 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
         options,
         pending: RefCell::new(None),
         created: RefCell::new(None),
+        score: Cell::new(None),
     });
 
     let send = {
@@ -159,9 +186,12 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
             spawn_local(async move {
                 match survey.api.submit(&submission).await {
                     Ok(created) => {
-                        throttle::record(&survey.options.survey, js_sys::Date::now());
                         let category = created.category;
                         *survey.created.borrow_mut() = Some(created);
+                        // Stored even if the visitor closed the card meanwhile: the
+                        // loader must know it was answered.
+                        let score = survey.score.get();
+                        survey.options.notify("submitted", score, Some(category));
                         advance(stage, Event::Stored(category));
                     }
                     Err(e) => {
@@ -171,7 +201,8 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
                             Some(why) => {
                                 if why == Refusal::AlreadyAnswered {
                                     // Answered before: not to be asked again either.
-                                    throttle::record(&survey.options.survey, js_sys::Date::now());
+                                    let score = survey.score.get();
+                                    survey.options.notify("already", score, None);
                                 }
                                 advance(stage, Event::Refused(why));
                             }
@@ -189,6 +220,7 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
             if !advance(stage, Event::Chose(score)) {
                 return;
             }
+            survey.score.set(Some(score));
             match Submission::new(&answer(&survey.options, score)) {
                 Ok(submission) => {
                     *survey.pending.borrow_mut() = Some(submission);
@@ -239,7 +271,10 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
         let survey = Rc::clone(&survey);
         UnsyncCallback::new(move |()| {
             if advance(stage, Event::Dismissed) {
-                throttle::record(&survey.options.survey, js_sys::Date::now());
+                let category = survey.created.borrow().as_ref().map(|c| c.category);
+                survey
+                    .options
+                    .notify("dismissed", survey.score.get(), category);
             }
         })
     };
@@ -280,6 +315,7 @@ fn placement(options: &Options, config: &SurveyConfig) -> Position {
 
 /// The POST body for `score`.
 fn answer(options: &Options, score: Score) -> SubmitResponse {
+    let who = options.who();
     SubmitResponse {
         survey_id: options.survey.clone(),
         score,
@@ -288,16 +324,17 @@ fn answer(options: &Options, score: Score) -> SubmitResponse {
         locale: Some(options.locale.clone()).filter(|l| !l.is_empty()),
         page_url: web_sys::window().and_then(|w| w.location().href().ok()),
         respondent: Respondent {
-            id: options.respondent_id.clone().filter(|s| !s.is_empty()),
-            email: options.respondent_email.clone().filter(|s| !s.is_empty()),
+            id: who.id.filter(|s| !s.is_empty()),
+            email: who.email.filter(|s| !s.is_empty()),
         },
-        properties: options.properties.clone(),
+        properties: who.properties,
         token: options.token().map(str::to_owned),
     }
 }
 
 /// Browser tests of the whole widget against a fake `fetch` (no network): what is
-/// sent, when, and with which idempotency key. How to run them: see `build.sh`.
+/// sent, when, with which idempotency key, and what the loader is told. How to run
+/// them: see `build.sh`.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,9 +344,8 @@ mod tests {
 
     /// Replaces `window.fetch` with a scripted server that logs every request into
     /// `globalThis.npsCalls` as `{method, url, key, body}`. `post_statuses` are the
-    /// statuses of successive POSTs, answered after `globalThis.npsPostDelay` ms;
-    /// GET answers with the test config.
-    fn fake_fetch(post_statuses: &[u16], config_status: u16) -> FetchGuard {
+    /// statuses of successive POSTs, answered after `globalThis.npsPostDelay` ms.
+    fn fake_fetch(post_statuses: &[u16]) -> FetchGuard {
         let statuses = js_sys::Array::new();
         for s in post_statuses {
             statuses.push(&JsValue::from(*s));
@@ -317,7 +353,7 @@ mod tests {
         let window = web_sys::window().expect("window");
         let original = t::get(&window, "fetch");
         let install = js_sys::Function::new_with_args(
-            "statuses, configStatus, config",
+            "statuses",
             r#"
             globalThis.npsCalls = [];
             globalThis.fetch = async (request) => {
@@ -328,10 +364,6 @@ mod tests {
                 globalThis.npsCalls.push(call);
                 const json = (status, body) => new Response(JSON.stringify(body),
                     { status, headers: { 'Content-Type': 'application/json' } });
-                if (call.method === 'GET') {
-                    return configStatus === 200 ? new Response(config, { status: 200 })
-                        : json(configStatus, { type: 'about:blank', title: 'Not Found', status: configStatus });
-                }
                 if (call.method === 'POST') {
                     await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
                     const status = statuses.shift() ?? 201;
@@ -343,12 +375,7 @@ mod tests {
             };"#,
         );
         install
-            .call3(
-                &JsValue::NULL,
-                &statuses,
-                &JsValue::from(config_status),
-                &JsValue::from_str(t::CONFIG_JSON),
-            )
+            .call1(&JsValue::NULL, &statuses)
             .expect("install the fake fetch");
         FetchGuard { original }
     }
@@ -374,37 +401,44 @@ mod tests {
         t::get(call, name).as_string().unwrap_or_default()
     }
 
-    fn storage() -> web_sys::Storage {
-        web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .expect("localStorage")
+    /// What `on` was told so far, as `kind score category` lines.
+    fn told() -> Vec<String> {
+        let window = web_sys::window().expect("window");
+        js_sys::Array::from(&t::get(&window, "npsTold"))
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect()
     }
 
-    fn options(survey: &str, force: bool) -> JsValue {
-        options_with(
-            survey,
-            if force {
-                r#""force":true"#
-            } else {
-                r#""force":false"#
-            },
-        )
+    fn options() -> JsValue {
+        options_with("")
     }
 
-    /// Mount options for `survey` with `more` (JSON members) added.
-    fn options_with(survey: &str, more: &str) -> JsValue {
-        js_sys::JSON::parse(
-            &[
-                r#"{"survey":""#,
-                survey,
-                r#"","api":"https://api.example/","locale":"de","#,
-                r#""respondentId":"u_7","properties":{"store":"berlin"},"#,
-                more,
-                "}",
-            ]
-            .concat(),
-        )
-        .expect("json")
+    /// Mount options as the loader builds them, with `more` (JSON members) added:
+    /// the test config, `who` answering from `globalThis.npsWho`, and `on` logging into
+    /// `globalThis.npsTold` (both reset here).
+    fn options_with(more: &str) -> JsValue {
+        let json = [
+            r#"{"survey":"s_test","api":"https://api.example/","locale":"de","config":"#,
+            t::CONFIG_JSON,
+            more,
+            "}",
+        ]
+        .concat();
+        let build = js_sys::Function::new_with_args(
+            "json",
+            r#"
+            globalThis.npsTold = [];
+            globalThis.npsWho = { id: 'u_7', properties: { store: 'berlin' } };
+            const options = JSON.parse(json);
+            options.who = () => globalThis.npsWho;
+            options.on = (kind, detail) => globalThis.npsTold.push(
+                [kind, detail.score ?? '-', detail.category ?? '-'].join(' '));
+            return options;"#,
+        );
+        build
+            .call1(&JsValue::NULL, &JsValue::from_str(&json))
+            .expect("the options")
     }
 
     fn posts() -> Vec<JsValue> {
@@ -424,22 +458,18 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn an_answer_is_posted_once_retried_with_the_same_key_then_commented() {
-        let _ = storage().remove_item("nps:s_flow");
-        let _fetch = fake_fetch(&[503, 0, 201], 200);
+        let _fetch = fake_fetch(&[503, 0, 201]);
         let head_before = t::document().head().expect("head").inner_html();
         let body_before = body_children();
 
         let (host, root) = t::host();
-        mount(root.clone(), options("s_flow", false));
+        mount(root.clone(), options());
         t::until("the scale shows", || {
             !t::all(&root, "[role=radio]").is_empty()
         })
         .await;
-        let config_call = &calls()[0];
-        assert_eq!(
-            field(config_call, "url"),
-            "https://api.example/v1/surveys/s_flow/config?locale=de"
-        );
+        assert!(calls().is_empty(), "the config came with the options");
+        assert_eq!(told(), ["shown - -"]);
 
         t::all(&root, "[role=radio]")[3].click();
         t::until("the error shows", || {
@@ -451,7 +481,7 @@ mod tests {
         let retry = || t::all(&root, "[data-testid=nps-error] button")[0].click();
         retry();
         t::until("the second error shows", || {
-            calls().len() == 3 && !t::all(&root, "[data-testid=nps-error]").is_empty()
+            posts().len() == 2 && !t::all(&root, "[data-testid=nps-error]").is_empty()
         })
         .await;
         retry();
@@ -460,10 +490,7 @@ mod tests {
         })
         .await;
 
-        let posts: Vec<JsValue> = calls()
-            .into_iter()
-            .filter(|c| field(c, "method") == "POST")
-            .collect();
+        let posts = posts();
         assert_eq!(posts.len(), 3, "one POST and two retries");
         let key = field(&posts[0], "key");
         assert_eq!(key.len(), 36);
@@ -480,7 +507,7 @@ mod tests {
         let body = field(&posts[0], "body");
         assert!(
             body.starts_with(
-                r#"{"survey_id":"s_flow","score":3,"channel":"web","locale":"de","page_url":"http"#
+                r#"{"survey_id":"s_test","score":3,"channel":"web","locale":"de","page_url":"http"#
             ),
             "{body}"
         );
@@ -488,12 +515,7 @@ mod tests {
             body.ends_with(r#","respondent":{"id":"u_7"},"properties":{"store":"berlin"}}"#),
             "{body}"
         );
-        let stored = storage()
-            .get_item("nps:s_flow")
-            .ok()
-            .flatten()
-            .expect("the answer is remembered");
-        assert!((js_sys::Number::parse_float(&stored) - js_sys::Date::now()).abs() < 60_000.0);
+        assert_eq!(told(), ["shown - -", "submitted 3 detractor"]);
 
         assert_eq!(
             t::text(&t::all(&root, "[data-testid=nps-follow-up]")[0]),
@@ -515,21 +537,63 @@ mod tests {
             r#"{"edit_token":"tok_1","comment":"Too slow"}"#
         );
 
-        // Only the host element was added to the page.
+        // Only the host element was added to the page, and nothing was stored: the
+        // throttle is the loader's.
         assert_eq!(
             t::document().head().expect("head").inner_html(),
             head_before
         );
         assert_eq!(body_children(), body_before + 1);
         assert_eq!(t::document().adopted_style_sheets().length(), 0);
+        let storage = web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .expect("localStorage");
+        assert_eq!(storage.get_item("nps:s_test").ok().flatten(), None);
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn who_answers_is_asked_when_the_answer_is_sent() {
+        let _fetch = fake_fetch(&[201]);
+        let (host, root) = t::host();
+        mount(root.clone(), options());
+        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
+        // The page identifies the visitor after the survey appeared.
+        js_sys::eval(
+            "globalThis.npsWho = { id: 'u_9', email: 'kim@example.com', \
+             properties: { plan: 'pro' } }",
+        )
+        .expect("identify");
+        t::all(&root, "[role=radio]")[10].click();
+        t::until("the answer is sent", || posts().len() == 1).await;
+        let body = field(&posts()[0], "body");
+        assert!(
+            body.ends_with(
+                r#","respondent":{"id":"u_9","email":"kim@example.com"},"properties":{"plan":"pro"}}"#
+            ),
+            "{body}"
+        );
+        host.remove();
+
+        // A `who` that gives nonsense is nobody, not a lost answer.
+        let _fetch = fake_fetch(&[201]);
+        let (host, root) = t::host();
+        mount(root.clone(), options());
+        js_sys::eval("globalThis.npsWho = { properties: { plan: 7 } }").expect("identify");
+        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
+        t::all(&root, "[role=radio]")[10].click();
+        t::until("the answer is sent", || posts().len() == 1).await;
+        let body = field(&posts()[0], "body");
+        assert!(!body.contains("respondent"), "{body}");
+        assert!(!body.contains("properties"), "{body}");
         host.remove();
     }
 
     #[wasm_bindgen_test]
     async fn an_empty_comment_is_not_sent() {
-        let _fetch = fake_fetch(&[201], 200);
+        let _fetch = fake_fetch(&[201]);
         let (host, root) = t::host();
-        mount(root.clone(), options("s_empty", true));
+        mount(root.clone(), options());
         t::until("the scale shows", || {
             !t::all(&root, "[role=radio]").is_empty()
         })
@@ -549,53 +613,32 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn a_recent_answer_or_a_failed_config_shows_nothing() {
-        let _fetch = fake_fetch(&[], 200);
-        throttle::record("s_recent", js_sys::Date::now() - 86_400_000.0);
+    async fn options_without_a_config_show_nothing() {
+        let _fetch = fake_fetch(&[]);
         let (host, root) = t::host();
-        mount(root.clone(), options("s_recent", false));
-        t::until("the config was asked for", || !calls().is_empty()).await;
-        t::sleep(50).await;
-        assert_eq!(root.child_element_count(), 0, "throttled: nothing rendered");
-        host.remove();
-
-        // The same survey with data-force="true" shows.
-        let (host, root) = t::host();
-        mount(root.clone(), options("s_recent", true));
-        t::until("the forced survey shows", || {
-            !t::all(&root, "[data-testid=nps-widget]").is_empty()
-        })
-        .await;
-        host.remove();
-        drop(_fetch);
-
-        let _fetch = fake_fetch(&[], 404);
-        let (host, root) = t::host();
-        mount(root.clone(), options("s_missing", true));
-        t::until("the config was asked for", || !calls().is_empty()).await;
+        let options =
+            js_sys::JSON::parse(r#"{"survey":"s_x","api":"https://api.example","locale":"en"}"#)
+                .expect("json");
+        mount(root.clone(), options);
         t::sleep(50).await;
         assert_eq!(root.child_element_count(), 0, "no config: nothing rendered");
+        assert!(calls().is_empty());
         host.remove();
     }
 
     #[wasm_bindgen_test]
     async fn a_preset_score_is_posted_at_once_with_its_token_and_the_follow_up_shows() {
-        let _fetch = fake_fetch(&[201], 200);
+        let _fetch = fake_fetch(&[201]);
         js_sys::Reflect::set(
             &web_sys::window().expect("window"),
             &"npsPostDelay".into(),
             &JsValue::from(150),
         )
         .expect("set the delay");
-        // Answered yesterday: the invitation is shown all the same.
-        throttle::record("s_invite", js_sys::Date::now() - 86_400_000.0);
         let (host, root) = t::host();
         mount(
             root.clone(),
-            options_with(
-                "s_invite",
-                r#""token":"inv.abc","channel":"email","score":"3","position":"inline""#,
-            ),
+            options_with(r#","token":"inv.abc","channel":"email","score":"3","position":"inline""#),
         );
         t::until("the preset score is sent", || posts().len() == 1).await;
         // While it is on its way, the scale shows it checked and locked.
@@ -621,16 +664,11 @@ mod tests {
         assert_eq!(field(post, "key"), embed::token_key("inv.abc", score));
         let body = field(post, "body");
         assert!(
-            body.starts_with(r#"{"survey_id":"s_invite","score":3,"channel":"email","#),
+            body.starts_with(r#"{"survey_id":"s_test","score":3,"channel":"email","#),
             "{body}"
         );
         assert!(body.ends_with(r#","token":"inv.abc"}"#), "{body}");
-        let stored = storage().get_item("nps:s_invite").ok().flatten();
-        let stored = js_sys::Number::parse_float(&stored.expect("remembered"));
-        assert!(
-            js_sys::Date::now() - stored < 60_000.0,
-            "answering is remembered"
-        );
+        assert_eq!(told(), ["shown - -", "submitted 3 detractor"]);
 
         // `data-position="inline"` beats the theme's bottom-right: in the page flow, no
         // close button, and the thanks stays.
@@ -649,12 +687,9 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn an_invalid_preset_score_asks_as_usual() {
-        let _fetch = fake_fetch(&[], 200);
+        let _fetch = fake_fetch(&[]);
         let (host, root) = t::host();
-        mount(
-            root.clone(),
-            options_with("s_bad_score", r#""force":true,"score":"11""#),
-        );
+        mount(root.clone(), options_with(r#","score":"11""#));
         t::until("the scale shows", || shows(&root, "[role=radio]")).await;
         t::sleep(50).await;
         assert!(posts().is_empty());
@@ -670,10 +705,9 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_409_says_the_survey_was_already_answered_without_a_retry() {
-        let _ = storage().remove_item("nps:s_twice");
-        let _fetch = fake_fetch(&[409], 200);
+        let _fetch = fake_fetch(&[409]);
         let (host, root) = t::host();
-        mount(root.clone(), options("s_twice", false));
+        mount(root.clone(), options());
         t::until("the scale shows", || shows(&root, "[role=radio]")).await;
         t::all(&root, "[role=radio]")[8].click();
         t::until("the line shows", || {
@@ -694,7 +728,8 @@ mod tests {
                 .iter()
                 .all(|b| b.class_name() == "x")
         );
-        assert!(storage().get_item("nps:s_twice").ok().flatten().is_some());
+        // The loader is told, so that this browser is not asked again either.
+        assert_eq!(told(), ["shown - -", "already 8 -"]);
         // A floating widget goes away after its last line, as after thanks.
         t::until("the card is gone", || {
             !shows(&root, "[data-testid=nps-widget]")
@@ -706,14 +741,11 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn a_403_to_an_invitation_says_the_link_is_no_longer_valid() {
-        let _fetch = fake_fetch(&[403], 200);
+        let _fetch = fake_fetch(&[403]);
         let (host, root) = t::host();
         mount(
             root.clone(),
-            options_with(
-                "s_expired",
-                r#""token":"inv.old","score":"9","position":"inline""#,
-            ),
+            options_with(r#","token":"inv.old","score":"9","position":"inline""#),
         );
         t::until("the line shows", || {
             shows(&root, "[data-testid=nps-invalid-link]")
@@ -723,12 +755,13 @@ mod tests {
         assert_eq!(t::text(line), "This survey link is no longer valid.");
         assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
         assert!(t::all(&root, "button").is_empty(), "no retry, no close");
+        assert_eq!(told(), ["shown - -"]);
         host.remove();
 
         // Without a token a 403 is the page's origin: a plain failure with a retry.
-        let _fetch = fake_fetch(&[403], 200);
+        let _fetch = fake_fetch(&[403]);
         let (host, root) = t::host();
-        mount(root.clone(), options("s_origin", true));
+        mount(root.clone(), options());
         t::until("the scale shows", || shows(&root, "[role=radio]")).await;
         t::all(&root, "[role=radio]")[9].click();
         t::until("the error shows", || {
@@ -740,11 +773,10 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn dismissing_hides_the_widget_and_is_remembered() {
-        let _ = storage().remove_item("nps:s_dismiss");
-        let _fetch = fake_fetch(&[], 200);
+    async fn dismissing_hides_the_widget_and_tells_the_loader() {
+        let _fetch = fake_fetch(&[]);
         let (host, root) = t::host();
-        mount(root.clone(), options("s_dismiss", false));
+        mount(root.clone(), options());
         t::until("the card shows", || {
             !t::all(&root, "[data-testid=nps-dismiss]").is_empty()
         })
@@ -755,10 +787,31 @@ mod tests {
             t::all(&root, "[data-testid=nps-widget]").is_empty()
         })
         .await;
-        assert!(storage().get_item("nps:s_dismiss").ok().flatten().is_some());
-        assert!(
-            calls().iter().all(|c| field(c, "method") == "GET"),
-            "a dismissal sends nothing"
+        assert_eq!(told(), ["shown - -", "dismissed - -"]);
+        assert!(calls().is_empty(), "a dismissal sends nothing");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn closing_after_answering_says_what_was_answered() {
+        let _fetch = fake_fetch(&[201]);
+        let (host, root) = t::host();
+        mount(root.clone(), options());
+        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
+        t::all(&root, "[role=radio]")[2].click();
+        t::until("the follow-up shows", || shows(&root, "textarea")).await;
+        t::all(&root, "[data-testid=nps-dismiss]")[0].click();
+        t::until("the card is gone", || {
+            !shows(&root, "[data-testid=nps-widget]")
+        })
+        .await;
+        assert_eq!(
+            told(),
+            [
+                "shown - -",
+                "submitted 2 detractor",
+                "dismissed 2 detractor"
+            ]
         );
         host.remove();
     }

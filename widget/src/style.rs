@@ -87,9 +87,14 @@ const CSS: &str = concat!(
     "font-size:14px;font-weight:600;line-height:1.4;text-decoration:underline;cursor:pointer}",
     ".thanks{margin:0 32px 0 0;font-size:16px;font-weight:600;color:#111827}",
     "@keyframes nps-in{from{opacity:0;transform:translateY(8px)}}",
-    "@media (prefers-reduced-motion:reduce){.card{animation:none}.r{transition:none}}",
-    "@media (max-width:480px){.br,.bl{left:8px;right:8px;bottom:8px;width:auto;max-width:none}",
+    // Small screens: a bottom sheet, the full width of the viewport at its bottom edge.
+    "@media (max-width:480px){.br,.bl{left:0;right:0;bottom:0;width:auto;max-width:none;",
+    "border-width:1px 0 0;border-radius:16px 16px 0 0;",
+    "padding-bottom:calc(16px + env(safe-area-inset-bottom,0px));animation-name:nps-up}",
     ".scale{gap:3px}.r{height:44px;font-size:13px}}",
+    "@keyframes nps-up{from{transform:translateY(100%)}}",
+    // Last, so that it also stops the bottom sheet's slide.
+    "@media (prefers-reduced-motion:reduce){.card,.br,.bl{animation:none}.r{transition:none}}",
 );
 
 #[cfg(test)]

@@ -77,6 +77,10 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             admin(req)?;
             surveys::update(req, app, id).await
         }
+        (Get, ["v1", "surveys", id, "report"]) => {
+            admin(req)?;
+            surveys::report(req, app, id).await
+        }
         (Get, ["v1", "surveys", id, "export.csv"]) => {
             admin(req)?;
             responses::export_csv(req, app, id).await

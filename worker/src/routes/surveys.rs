@@ -50,3 +50,11 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
         &surveys::update(&app.surveys, id, patch, now_ms()).await?,
     )
 }
+
+pub async fn report(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let query = crate::service::reports::parse_query(&http::query(req)?)?;
+    http::json(
+        200,
+        &crate::service::reports::report(&app.surveys, &app.db, id, &query).await?,
+    )
+}

@@ -9,10 +9,12 @@
 //! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
 //! - `invitations`: signed invitation tokens, their links and e-mail HTML.
+//! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 
 pub mod cases;
 pub mod deliveries;
 pub mod invitations;
+pub mod reports;
 pub mod responses;
 pub mod surveys;
 pub mod webhooks;

@@ -294,6 +294,44 @@ impl ResponseStore for D1Store {
         row.map(StoredResponse::try_from).transpose()
     }
 
+    async fn report_answers(
+        &self,
+        survey_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>> {
+        #[derive(Deserialize)]
+        struct Row {
+            score: u8,
+            created_at: String,
+            comment: Option<String>,
+            properties: String,
+            flagged: Option<String>,
+        }
+        let rows: Vec<Row> = self
+            .db
+            .prepare(
+                "SELECT score, created_at, comment, properties, flagged FROM responses WHERE survey_id = ?1 \
+                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at",
+            )
+            .bind(&[text(survey_id), nullable(from), nullable(to)])?
+            .all()
+            .await?
+            .results()?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(nps_shared::report::AnswerRecord {
+                    score: Score::try_from(row.score).map_err(|e| StoreError(e.to_string()))?,
+                    created_at: nps_shared::time::parse_rfc3339(&row.created_at)
+                        .ok_or_else(|| StoreError(format!("bad created_at {}", row.created_at)))?,
+                    comment: row.comment,
+                    properties: serde_json::from_str(&row.properties)?,
+                    flagged: row.flagged.is_some(),
+                })
+            })
+            .collect()
+    }
+
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
         self.db
             .prepare("UPDATE responses SET flagged = ?2 WHERE id = ?1 AND flagged IS NULL")

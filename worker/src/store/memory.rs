@@ -91,6 +91,31 @@ impl ResponseStore for Memory {
             .find(|r| r.view.survey_id == survey_id && r.view.order_id.as_deref() == Some(order_id))
             .cloned())
     }
+    async fn report_answers(
+        &self,
+        survey_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>> {
+        let mut views: Vec<ResponseView> = self
+            .responses
+            .borrow()
+            .iter()
+            .map(|r| r.view.clone())
+            .filter(|v| v.survey_id == survey_id)
+            .filter(|v| {
+                from.is_none_or(|f| v.created_at.as_str() >= f)
+                    && to.is_none_or(|t| v.created_at.as_str() < t)
+            })
+            .collect();
+        views.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        views
+            .iter()
+            .map(|v| {
+                nps_shared::report::AnswerRecord::try_from(v).map_err(|e| StoreError(e.to_string()))
+            })
+            .collect()
+    }
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
         for r in self
             .responses

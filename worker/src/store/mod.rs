@@ -181,6 +181,13 @@ pub trait ResponseStore {
         survey_id: &str,
         order_id: &str,
     ) -> StoreResult<Option<StoredResponse>>;
+    /// What a report needs of each answer in `[from, to)` (RFC 3339), oldest first.
+    async fn report_answers(
+        &self,
+        survey_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
     /// Marks an answer as a likely scanner visit (keeps the first reason).
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
     async fn set_comment(

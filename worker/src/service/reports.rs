@@ -1,0 +1,231 @@
+//! `GET /v1/surveys/{id}/report`: the outer loop's numbers — NPS with its 95% margin,
+//! distribution, trend, groups or RFM segments, NPS by revenue band and comment
+//! themes — computed by `nps_shared::report` from the survey's answers in range.
+//!
+//! It reads the answers themselves; rollups kept on write (so a million answers cost
+//! what a thousand do) are the next step (issue 5).
+
+use super::ServiceError;
+use crate::store::{ResponseStore, SurveyStore};
+use nps_shared::report::{GroupBy, Interval, Report, ReportError, ReportQuery, UtcOffset};
+use nps_shared::time::{parse_rfc3339, rfc3339};
+use nps_shared::validate::FieldError;
+use std::collections::HashMap;
+
+/// Reads the query string into a [`ReportQuery`], naming every bad parameter.
+pub fn parse_query(query: &HashMap<String, String>) -> Result<ReportQuery, ServiceError> {
+    let mut errors = Vec::new();
+    let get = |name: &str| {
+        query
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let mut q = ReportQuery::default();
+    for (name, slot) in [("from", &mut q.from), ("to", &mut q.to)] {
+        if let Some(text) = get(name) {
+            match parse_rfc3339(text) {
+                Some(ms) => *slot = Some(ms),
+                None => errors.push(FieldError::new(
+                    name,
+                    "must be an RFC 3339 UTC time like 2026-11-01T00:00:00Z",
+                )),
+            }
+        }
+    }
+    if let Some(text) = get("interval") {
+        match Interval::parse(text) {
+            Some(interval) => q.interval = interval,
+            None => errors.push(FieldError::new("interval", "must be day, week or month")),
+        }
+    }
+    if let Some(text) = get("utc_offset_minutes") {
+        match text
+            .parse::<i32>()
+            .ok()
+            .and_then(|m| UtcOffset::try_from(m).ok())
+        {
+            Some(offset) => q.utc_offset = offset,
+            None => errors.push(FieldError::new(
+                "utc_offset_minutes",
+                "must be minutes from -1080 to 1080",
+            )),
+        }
+    }
+    if let Some(text) = get("group_by") {
+        match GroupBy::parse(text) {
+            Some(group_by) => q.group_by = Some(group_by),
+            None => errors.push(FieldError::new(
+                "group_by",
+                "must be a property name or rfm",
+            )),
+        }
+    }
+    if let Some(text) = get("min_group_size") {
+        match text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+        {
+            Some(n) => q.min_group_size = n,
+            None => errors.push(FieldError::new(
+                "min_group_size",
+                "must be an integer from 1 to 10000",
+            )),
+        }
+    }
+    if let Some(text) = get("include_flagged") {
+        match text {
+            "true" => q.include_flagged = true,
+            "false" => q.include_flagged = false,
+            _ => errors.push(FieldError::new("include_flagged", "must be true or false")),
+        }
+    }
+    if errors.is_empty() {
+        Ok(q)
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
+}
+
+pub async fn report(
+    surveys: &impl SurveyStore,
+    responses: &impl ResponseStore,
+    survey_id: &str,
+    query: &ReportQuery,
+) -> Result<Report, ServiceError> {
+    if surveys.get_survey(survey_id).await?.is_none() {
+        return Err(ServiceError::NotFound(format!("survey {survey_id}")));
+    }
+    let from = query.from.map(rfc3339);
+    let to = query.to.map(rfc3339);
+    let answers = responses
+        .report_answers(survey_id, from.as_deref(), to.as_deref())
+        .await?;
+    Report::build(&answers, query).map_err(|e| match e {
+        ReportError::EmptyRange => ServiceError::invalid("to", &e.to_string()),
+        ReportError::OffsetOutOfRange => {
+            ServiceError::invalid("utc_offset_minutes", &e.to_string())
+        }
+        ReportError::TooManyBuckets { .. } => ServiceError::invalid("interval", &e.to_string()),
+        ReportError::BadTimestamp => ServiceError::Store(crate::store::StoreError(e.to_string())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::demo_survey;
+    use crate::service::{Stores, responses};
+    use crate::store::memory::Memory;
+    use pollster::block_on;
+    use serde_json::json;
+
+    const DAY: i64 = 86_400_000;
+    const NOW: i64 = 1_764_000_000_000;
+
+    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn seeded() -> Memory {
+        let m = Memory::default();
+        m.surveys.borrow_mut().push(demo_survey());
+        let stores = Stores {
+            surveys: &m,
+            responses: &m,
+            webhooks: &m,
+            queue: &m,
+            cases: &m,
+        };
+        // Day 0: 10, 9, 3 (berlin); day 1: 7, 0 (hamburg).
+        for (day, score, store) in [
+            (0, 10, "berlin"),
+            (0, 9, "berlin"),
+            (0, 3, "berlin"),
+            (1, 7, "hamburg"),
+            (1, 0, "hamburg"),
+        ] {
+            let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
+                              "comment": if score < 7 { "late delivery" } else { "fast delivery friendly staff" }});
+            block_on(responses::submit(
+                &stores,
+                &body,
+                None,
+                None,
+                None,
+                None,
+                NOW + day * DAY,
+            ))
+            .unwrap();
+        }
+        m
+    }
+
+    #[test]
+    fn the_report_counts_every_answer_and_splits_it_by_day_and_store() {
+        let m = seeded();
+        let q = parse_query(&query(&[
+            ("interval", "day"),
+            ("group_by", "store"),
+            ("min_group_size", "1"),
+        ]))
+        .unwrap();
+        let r = block_on(report(&m, &m, "s_demo", &q)).unwrap();
+        assert_eq!(r.overall.responses, 5);
+        // 2 promoters, 1 passive, 2 detractors of 5: NPS 0.
+        assert_eq!(r.overall.nps, Some(0.0));
+        assert_eq!(r.trend.len(), 2);
+        assert_eq!(
+            r.trend
+                .iter()
+                .map(|b| b.summary.responses)
+                .collect::<Vec<_>>(),
+            vec![3, 2]
+        );
+        let stores: Vec<(&str, u64)> = r
+            .groups
+            .iter()
+            .map(|g| (g.value.as_str(), g.summary.responses))
+            .collect();
+        assert_eq!(stores, vec![("berlin", 3), ("hamburg", 2)]);
+    }
+
+    #[test]
+    fn a_range_keeps_only_its_answers() {
+        let m = seeded();
+        let from = rfc3339(NOW + DAY);
+        let q = parse_query(&query(&[("from", &from)])).unwrap();
+        assert_eq!(
+            block_on(report(&m, &m, "s_demo", &q))
+                .unwrap()
+                .overall
+                .responses,
+            2
+        );
+    }
+
+    #[test]
+    fn bad_parameters_are_all_named() {
+        let err = parse_query(&query(&[
+            ("from", "yesterday"),
+            ("interval", "hourly"),
+            ("utc_offset_minutes", "5000"),
+            ("min_group_size", "0"),
+            ("include_flagged", "maybe"),
+        ]))
+        .unwrap_err();
+        let ServiceError::Invalid(errors) = err else {
+            panic!()
+        };
+        assert_eq!(errors.len(), 5);
+        let m = seeded();
+        assert!(matches!(
+            block_on(report(&m, &m, "s_nope", &ReportQuery::default())),
+            Err(ServiceError::NotFound(_))
+        ));
+    }
+}
