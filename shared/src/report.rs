@@ -93,7 +93,7 @@ use crate::api::ResponseView;
 use crate::nps::Tally;
 use crate::score::Score;
 use crate::themes::{self, ThemeComment, ThemeOptions, Themes};
-use crate::time::{parse_rfc3339, rfc3339};
+use crate::time::{civil_from_days, days_from_civil, parse_rfc3339, rfc3339};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -392,32 +392,6 @@ pub fn trend(
         start = interval.next(start);
     }
     Ok(buckets)
-}
-
-// Proleptic Gregorian calendar arithmetic (Howard Hinnant's algorithms), the same as
-// `time.rs` keeps private; repeated here so that module's API stays one function pair.
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let mp = i64::from((month + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -147,3 +147,11 @@ pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiErr
 pub fn query(req: &Request) -> Result<HashMap<String, String>, ApiError> {
     Ok(req.url()?.query_pairs().into_owned().collect())
 }
+
+/// A query parameter; an empty one counts as absent (`?category=` means "any").
+pub fn param<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    query
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}

@@ -19,12 +19,7 @@ fn actor(req: &Request) -> Result<Option<String>, ApiError> {
 
 pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
     let query = http::query(req)?;
-    let get = |name: &str| {
-        query
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| http::param(&query, name);
     let page = cases::list(
         &app.db,
         get("status"),

@@ -50,12 +50,7 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
 
 pub async fn list(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
-    let get = |name: &str| {
-        query
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| http::param(&query, name);
     let page = responses::list(
         &app.surveys,
         &app.db,
@@ -72,10 +67,7 @@ pub async fn list(req: &Request, app: &App, survey_id: &str) -> Result<Response,
 /// page by page so that an export of any size stays within the worker's memory.
 pub async fn export_csv(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
-    let category = query
-        .get("category")
-        .filter(|v| !v.is_empty())
-        .map(String::as_str);
+    let category = http::param(&query, "category");
     // Checks the survey and the category before the first byte is sent.
     responses::list(&app.surveys, &app.db, survey_id, category, None, Some("1")).await?;
     let category = category.and_then(nps_shared::Category::parse);

@@ -27,12 +27,7 @@ pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
 
 pub async fn deliveries(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
-    let get = |name: &str| {
-        query
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| http::param(&query, name);
     http::json(
         200,
         &deliveries::list(&app.db, id, get("cursor"), get("limit")).await?,
