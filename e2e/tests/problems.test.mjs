@@ -91,3 +91,18 @@ test('the comment is added with the edit token, and refused without it', async (
   assert.equal(right.status, 200);
   assert.equal(right.body.comment, 'Too slow');
 });
+
+test('one person is asked once per survey within its throttle days, across channels', async () => {
+  const email = `throttle-${Date.now()}@example.com`;
+  const answer = (channel, key, who) => call('/v1/responses', {
+    headers: { ...json, 'idempotency-key': key },
+    body: JSON.stringify({ survey_id: 's_demo', score: 8, channel, respondent: who }),
+  });
+  const first = await answer('web', `${email}-1`, { email });
+  assert.equal(first.status, 201);
+  assert.equal((await answer('web', `${email}-1`, { email })).status, 200, 'a replay is still a replay');
+  const again = await answer('email', `${email}-2`, { email: email.toUpperCase() });
+  assertProblem(again, 409);
+  assert.match(again.body.detail, /already answered this survey in the last 90 days/);
+  assert.equal((await answer('api', `${email}-3`, { email: `other-${email}` })).status, 201);
+});

@@ -431,6 +431,18 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     }
 }
 
+/// Who answered, as a key that matches the same person across channels (the widget,
+/// e-mail, links) without storing the address twice: SHA-256 of the survey and the
+/// lower-cased e-mail, or of the respondent id when there is no e-mail.
+pub fn person_key(survey_id: &str, respondent: &Respondent) -> Option<String> {
+    let who = match (&respondent.email, &respondent.id) {
+        (Some(email), _) => format!("email:{}", email.trim().to_lowercase()),
+        (None, Some(id)) => format!("id:{}", id.trim()),
+        (None, None) => return None,
+    };
+    Some(fingerprint(format!("{survey_id}\n{who}").as_bytes()))
+}
+
 /// SHA-256 of a request body, hex: tells a true idempotent retry from a key reused
 /// for a different request.
 pub fn fingerprint(body: &[u8]) -> String {
@@ -768,6 +780,31 @@ mod tests {
     fn webhook_targets_must_be_http_without_credentials() {
         assert!(check_webhook_target("url", "ftp://files.example/h", true).is_err());
         assert!(check_webhook_target("url", "https://user:pw@hooks.example/h", true).is_err());
+    }
+
+    #[test]
+    fn the_same_person_has_one_key_per_survey_whatever_the_case_of_their_email() {
+        let kim = |email: &str| Respondent {
+            id: None,
+            email: Some(email.into()),
+        };
+        assert_eq!(
+            person_key("s_a", &kim("Kim@Example.com")),
+            person_key("s_a", &kim("kim@example.com "))
+        );
+        assert_ne!(
+            person_key("s_a", &kim("kim@example.com")),
+            person_key("s_b", &kim("kim@example.com"))
+        );
+        let by_id = Respondent {
+            id: Some("cust-42".into()),
+            email: None,
+        };
+        assert_ne!(
+            person_key("s_a", &by_id),
+            person_key("s_a", &kim("cust-42"))
+        );
+        assert_eq!(person_key("s_a", &Respondent::default()), None);
     }
 
     #[test]

@@ -415,6 +415,8 @@ mod tests {
             "owner_rules": [{"property": "store", "equals": "berlin", "owner": "anna@shop.example"}]
         }))
         .unwrap();
+        // Customers answer again in these tests; the per-person throttle would refuse it.
+        survey.definition.throttle.days = 0;
         m.surveys.borrow_mut().push(survey);
         m
     }

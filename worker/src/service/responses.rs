@@ -18,6 +18,7 @@ use serde::Serialize;
 /// How long after answering the comment may still be added or changed.
 pub const EDIT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 const MAX_IDEMPOTENCY_KEY: usize = 255;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The outcome of a submission, plus what the edge should log.
 #[derive(Debug)]
@@ -103,6 +104,7 @@ pub async fn submit<
             }),
         },
         invitation_id: claims.as_ref().map(|c| c.invitation_id.clone()),
+        person_key: None,
         edit_token: nps_shared::ids::token(random::<20>()?),
         idempotency_key: idempotency_key.map(str::to_string),
         // serde_json orders object keys, so the same request in another key order is
@@ -110,6 +112,29 @@ pub async fn submit<
         fingerprint: Some(validate::fingerprint(body.to_string().as_bytes())),
     };
 
+    let mut stored = stored;
+    stored.person_key = validate::person_key(&survey.id, &stored.view.respondent);
+    // One person, one answer per survey in throttle.days, whatever the channel —
+    // except when support asks again on purpose (a case re-ask).
+    let reask = claims.as_ref().is_some_and(|c| c.case_id.is_some());
+    let days = i64::from(survey.definition.throttle.days);
+    if let Some(person) = stored.person_key.as_deref()
+        && days > 0
+        && !reask
+        && stores
+            .responses
+            .answered_since(
+                &survey.id,
+                person,
+                &rfc3339(now_ms - days * DAY_MS),
+                idempotency_key,
+            )
+            .await?
+    {
+        return Err(ServiceError::Conflict(format!(
+            "this person already answered this survey in the last {days} days"
+        )));
+    }
     match stores.responses.insert_response(&stored).await? {
         Inserted::Existing(previous) => {
             if previous.fingerprint != stored.fingerprint {
@@ -650,6 +675,25 @@ mod tests {
                 .unwrap()
                 .contains("barracuda")
         );
+    }
+
+    #[test]
+    fn one_person_answers_once_per_survey_within_the_throttle_days() {
+        let m = memory();
+        let answer = |email: &str, key: &str, at: i64| {
+            let body = json!({"survey_id": "s_demo", "score": 6, "respondent": {"email": email}});
+            block_on(submit(&stores(&m), &body, Some(key), None, None, None, at))
+        };
+        answer("kim@example.com", "a", NOW).unwrap();
+        assert!(
+            answer("kim@example.com", "a", NOW + 1).unwrap().replayed,
+            "a replay is no second answer"
+        );
+        let err = answer("KIM@example.com", "b", NOW + 89 * DAY_MS).unwrap_err();
+        assert!(matches!(err, ServiceError::Conflict(ref d) if d.contains("90 days")));
+        answer("kim@example.com", "c", NOW + 90 * DAY_MS).unwrap();
+        answer("ben@example.com", "d", NOW + 1).unwrap();
+        assert_eq!(m.responses.borrow().len(), 3);
     }
 
     #[test]

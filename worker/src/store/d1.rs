@@ -75,6 +75,7 @@ struct ResponseRow {
     order_id: Option<String>,
     invitation_id: Option<String>,
     flagged: Option<String>,
+    person_key: Option<String>,
 }
 
 impl TryFrom<ResponseRow> for StoredResponse {
@@ -106,6 +107,7 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 flagged: row.flagged,
             },
             invitation_id: row.invitation_id,
+            person_key: row.person_key,
             edit_token: row.edit_token,
             idempotency_key: row.idempotency_key,
             fingerprint: row.fingerprint,
@@ -147,7 +149,7 @@ impl TryFrom<EndpointRow> for Endpoint {
 
 const RESPONSE_COLUMNS: &str = "id, survey_id, score, comment, channel, locale, page_url, respondent_id, \
      respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
-     order_id, invitation_id, flagged";
+     order_id, invitation_id, flagged, person_key";
 
 impl SurveyStore for D1Store {
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
@@ -216,7 +218,7 @@ impl ResponseStore for D1Store {
             .db
             .prepare(format!(
                 "INSERT INTO responses ({RESPONSE_COLUMNS}, category) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
                  ON CONFLICT DO NOTHING"
             ))
             .bind(&[
@@ -238,6 +240,7 @@ impl ResponseStore for D1Store {
                 nullable(v.order_id.as_deref()),
                 nullable(response.invitation_id.as_deref()),
                 nullable(v.flagged.as_deref()),
+                nullable(response.person_key.as_deref()),
                 text(v.category.as_str()),
             ])?
             .run()
@@ -330,6 +333,29 @@ impl ResponseStore for D1Store {
                 })
             })
             .collect()
+    }
+
+    async fn answered_since(
+        &self,
+        survey_id: &str,
+        person_key: &str,
+        since: &str,
+        except_key: Option<&str>,
+    ) -> StoreResult<bool> {
+        #[derive(Deserialize)]
+        struct Found {
+            found: u8,
+        }
+        let row: Option<Found> = self
+            .db
+            .prepare(
+                "SELECT 1 AS found FROM responses WHERE survey_id = ?1 AND person_key = ?2 AND created_at > ?3 \
+                 AND (?4 IS NULL OR idempotency_key IS NOT ?4) LIMIT 1",
+            )
+            .bind(&[text(survey_id), text(person_key), text(since), nullable(except_key)])?
+            .first(None)
+            .await?;
+        Ok(row.is_some_and(|r| r.found == 1))
     }
 
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {

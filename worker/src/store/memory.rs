@@ -116,6 +116,20 @@ impl ResponseStore for Memory {
             })
             .collect()
     }
+    async fn answered_since(
+        &self,
+        survey_id: &str,
+        person_key: &str,
+        since: &str,
+        except_key: Option<&str>,
+    ) -> StoreResult<bool> {
+        Ok(self.responses.borrow().iter().any(|r| {
+            r.view.survey_id == survey_id
+                && r.person_key.as_deref() == Some(person_key)
+                && r.view.created_at.as_str() > since
+                && except_key.is_none_or(|k| r.idempotency_key.as_deref() != Some(k))
+        }))
+    }
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
         for r in self
             .responses

@@ -49,6 +49,8 @@ pub struct StoredResponse {
     pub fingerprint: Option<String>,
     /// The invitation (`inv_…`) it came through, if any.
     pub invitation_id: Option<String>,
+    /// `validate::person_key` of the respondent, for the per-person throttle.
+    pub person_key: Option<String>,
 }
 
 /// What happened to an insert that carries an idempotency key.
@@ -188,6 +190,15 @@ pub trait ResponseStore {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
+    /// Whether this person answered the survey after `since` (RFC 3339), not
+    /// counting an answer stored under `except_key` (an Idempotency-Key replay).
+    async fn answered_since(
+        &self,
+        survey_id: &str,
+        person_key: &str,
+        since: &str,
+        except_key: Option<&str>,
+    ) -> StoreResult<bool>;
     /// Marks an answer as a likely scanner visit (keeps the first reason).
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
     async fn set_comment(
