@@ -42,7 +42,8 @@ status=0
 NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
   node --test --test-concurrency=1 "${@:-e2e/tests/*.test.mjs}" || status=$?
 if [ "$status" != 0 ]; then
-  echo "--- wrangler dev log (last 80 lines) ---"
+  mkdir -p "$ROOT/e2e/artifacts" && cp "$log" "$ROOT/e2e/artifacts/wrangler.log"
+  echo "--- wrangler dev log (last 80 lines; all of it in e2e/artifacts/wrangler.log) ---"
   tail -n 80 "$log"
 fi
 exit "$status"

@@ -7,6 +7,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 say "building the widget"
 bash "$ROOT/widget/build.sh" "$ROOT/worker/public/widget"
 
+say "building the dashboard"
+bash "$ROOT/dashboard/build.sh" "$ROOT/worker/public/dashboard"
+
 say "building the worker"
 (cd "$ROOT/worker" && worker-build --release)
 wasm="$ROOT/worker/build/index_bg.wasm"

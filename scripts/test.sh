@@ -13,7 +13,7 @@ cargo fmt --all -- --check
 
 say "clippy (host and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p nps-worker -p nps-widget --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p nps-worker -p nps-widget -p nps-dashboard --target wasm32-unknown-unknown -- -D warnings
 
 say "native tests"
 cargo test --workspace

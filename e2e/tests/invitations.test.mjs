@@ -137,6 +137,7 @@ test('a click in the e-mail stores the score on the hosted page, which then asks
   assert.equal(stored.channel, 'email');
   assert.equal(stored.comment, 'Die Lieferung kam zu spät');
   assert.equal(stored.respondent.email, `kim+${order}@example.com`);
+  assert.equal(stored.provisional, undefined, 'typing on the page confirmed it');
 
   // Opening the link again finds the stored answer instead of storing a second one.
   const again = await browser.newPage();
@@ -209,4 +210,26 @@ test('an answer that looks like a mail scanner opening the link is kept but flag
   assert.equal(scanner.status, 201);
   const stored = (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.order_id === order);
   assert.match(stored.flagged, /scanner user agent/);
+});
+
+test('an e-mail answer nobody touches stays provisional and out of the report', async (t) => {
+  const order = `G-${Date.now()}`;
+  const inv = await invite(order);
+  const browser = await launch();
+  t.after(() => browser.close());
+  // A person's browser (headless Chromium says HeadlessChrome, which is flagged as a scanner).
+  const page = await browser.newPage({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' });
+  const link = inv.email_html.match(/href="([^"]*score=10)"/)[1].replaceAll('&amp;', '&');
+  // Later than a scanner would come (answers within seconds of sending are flagged).
+  await new Promise((resolve) => setTimeout(resolve, 10_500));
+  await page.goto(link); // what a scanner running scripts does: load, and nothing else
+  await page.getByText('Great! What did you like most?').waitFor({ timeout: 20_000 });
+  const find = async () => (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.order_id === order);
+  assert.equal((await find()).provisional, true);
+  const before = (await admin('/v1/surveys/s_demo/report')).body;
+  await page.mouse.click(5, 5); // a person taps the page
+  const { eventually } = await import('../lib/server.mjs');
+  await eventually(async () => (await find()).provisional === undefined, { what: 'the confirmation' });
+  const after = (await admin('/v1/surveys/s_demo/report')).body;
+  assert.equal(after.overall.responses, before.overall.responses + 1, 'confirmed answers count');
 });

@@ -111,6 +111,10 @@ pub struct ResponseView {
     /// reports leave flagged answers out by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged: Option<String>,
+    /// An e-mail answer no person has confirmed yet (by a tap, a key or a comment on
+    /// the page): it may be a mail scanner's visit. Reports leave it out by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub provisional: bool,
 }
 
 /// One page of a list; pass `next_cursor` back as `cursor` for the next one.

@@ -422,7 +422,7 @@ impl TryFrom<&ResponseView> for AnswerRecord {
             created_at: parse_rfc3339(&view.created_at).ok_or(ReportError::BadTimestamp)?,
             comment: view.comment.clone(),
             properties: view.properties.clone(),
-            flagged: view.flagged.is_some(),
+            flagged: view.flagged.is_some() || view.provisional,
         })
     }
 }

@@ -176,6 +176,7 @@ mod tests {
                 updated_at: "2026-11-25T00:00:00.000Z".into(),
                 order_id: None,
                 flagged: None,
+                provisional: false,
             },
             survey: SurveyRef {
                 id: "s_demo".into(),

@@ -91,6 +91,23 @@ impl Api {
         from_json(&send(request, Some(&submission.body)).await?)
     }
 
+    /// `PATCH /v1/responses/{id}` `{"confirm": true}`: a person is on the page, so an
+    /// e-mail answer is no mail scanner's visit.
+    pub async fn confirm(&self, created: &ResponseCreated) -> Result<(), ApiError> {
+        #[derive(serde::Serialize)]
+        struct Confirm<'a> {
+            edit_token: &'a str,
+            confirm: bool,
+        }
+        let url = [&self.origin, "/v1/responses/", &encode(&created.id)].concat();
+        let body = to_json(&Confirm {
+            edit_token: &created.edit_token,
+            confirm: true,
+        })?;
+        let request = Request::patch(&url).header("Content-Type", "application/json");
+        send(request, Some(&body)).await.map(drop)
+    }
+
     /// `PATCH /v1/responses/{id}` with the follow-up comment.
     pub async fn add_comment(
         &self,

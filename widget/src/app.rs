@@ -188,6 +188,9 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
                     Ok(created) => {
                         let category = created.category;
                         *survey.created.borrow_mut() = Some(created);
+                        if survey.options.token().is_some() {
+                            confirm_on_first_touch(Rc::clone(&survey));
+                        }
                         // Stored even if the visitor closed the card meanwhile: the
                         // loader must know it was answered.
                         let score = survey.score.get();
@@ -301,6 +304,40 @@ fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
             stage=stage
             on=Handlers { choose, retry, comment, dismiss }
         />
+    }
+}
+
+/// An answer from an e-mail link stays provisional on the server (a mail scanner may
+/// have opened the link) until a person acts on the page: the first tap, click or key
+/// press confirms it, once.
+fn confirm_on_first_touch(survey: Rc<Survey>) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let fired = Rc::new(Cell::new(false));
+    for kind in ["pointerdown", "keydown"] {
+        let (survey, fired) = (Rc::clone(&survey), Rc::clone(&fired));
+        let handler = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let created = survey.created.borrow().clone();
+            let Some(created) = created.filter(|_| !fired.replace(true)) else {
+                return;
+            };
+            let survey = Rc::clone(&survey);
+            spawn_local(async move {
+                if let Err(e) = survey.api.confirm(&created).await {
+                    e.warn("confirming the answer");
+                }
+            });
+        });
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_once(true);
+        options.set_capture(true);
+        let listener = handler.as_ref().unchecked_ref();
+        _ = document.add_event_listener_with_callback_and_add_event_listener_options(
+            kind, listener, &options,
+        );
+        // Lives as long as the page: it runs at most once.
+        handler.forget();
     }
 }
 

@@ -96,6 +96,8 @@ pub async fn submit<
             created_at: now.clone(),
             updated_at: now,
             order_id: claims.as_ref().and_then(|c| c.order_id.clone()),
+            // E-mail links are opened by mail scanners: provisional until a person acts.
+            provisional: claims.is_some() && new.channel == nps_shared::api::Channel::Email,
             // Only invitation links are opened by mail scanners.
             flagged: claims.as_ref().and_then(|c| {
                 let made =
@@ -274,7 +276,7 @@ pub async fn add_comment<
     origin: Option<&str>,
     now_ms: i64,
 ) -> Result<CommentAdded, ServiceError> {
-    let (edit_token, comment) = parse_comment_body(body)?;
+    let (edit_token, comment) = parse_patch_body(body)?;
     let mut response = stores
         .responses
         .get_response(id)
@@ -296,6 +298,19 @@ pub async fn add_comment<
             "the comment can only be changed within 24 hours".into(),
         ));
     }
+    // Whoever holds the edit token acted on the page: a person, not a scanner.
+    if response.view.provisional {
+        stores.responses.confirm(id).await?;
+        response.view.provisional = false;
+    }
+    let Some(comment) = comment else {
+        return Ok(CommentAdded {
+            id: response.view.id,
+            category: response.view.category,
+            comment: response.view.comment,
+            dispatch_error: None,
+        });
+    };
     let now = rfc3339(now_ms);
     stores
         .responses
@@ -320,35 +335,55 @@ pub async fn add_comment<
     })
 }
 
-fn parse_comment_body(body: &serde_json::Value) -> Result<(String, Option<String>), ServiceError> {
+/// `{"edit_token", "comment"?, "confirm"?}`: a comment (a string, or null to remove
+/// it), a confirmation that a person is there, or both. The outer `Option` of the
+/// comment is "was it sent at all".
+#[allow(clippy::type_complexity)]
+fn parse_patch_body(
+    body: &serde_json::Value,
+) -> Result<(String, Option<Option<String>>), ServiceError> {
+    use serde_json::Value;
     let mut errors = Vec::new();
     let Some(object) = body.as_object() else {
         return Err(ServiceError::invalid("", "the body must be a JSON object"));
     };
     for key in object
         .keys()
-        .filter(|k| !matches!(k.as_str(), "edit_token" | "comment"))
+        .filter(|k| !matches!(k.as_str(), "edit_token" | "comment" | "confirm"))
     {
         errors.push(FieldError::new(key.clone(), "is not a known field"));
     }
     let token = match object.get("edit_token") {
-        Some(serde_json::Value::String(t)) if !t.is_empty() => Some(t.clone()),
+        Some(Value::String(t)) if !t.is_empty() => Some(t.clone()),
         _ => {
             errors.push(FieldError::new("edit_token", "is required"));
             None
         }
     };
     let comment = match object.get("comment") {
-        Some(serde_json::Value::String(c)) => validate::parse_comment(c)
-            .map_err(|e| errors.push(e))
-            .ok()
-            .flatten(),
-        Some(serde_json::Value::Null) => None,
-        _ => {
+        None => None,
+        Some(Value::String(c)) => Some(
+            validate::parse_comment(c)
+                .map_err(|e| errors.push(e))
+                .ok()
+                .flatten(),
+        ),
+        Some(Value::Null) => Some(None),
+        Some(_) => {
             errors.push(FieldError::new("comment", "must be a string"));
             None
         }
     };
+    match object.get("confirm") {
+        None | Some(Value::Bool(true)) => {}
+        Some(_) => errors.push(FieldError::new("confirm", "must be true")),
+    }
+    if comment.is_none() && object.get("confirm").is_none() && !object.contains_key("comment") {
+        errors.push(FieldError::new(
+            "comment",
+            "send a comment, or confirm: true",
+        ));
+    }
     match token {
         Some(token) if errors.is_empty() => Ok((token, comment)),
         _ => Err(ServiceError::Invalid(errors)),
@@ -675,6 +710,72 @@ mod tests {
                 .unwrap()
                 .contains("barracuda")
         );
+    }
+
+    #[test]
+    fn an_email_answer_stays_provisional_until_a_person_acts_on_the_page() {
+        let m = memory();
+        let request: nps_shared::api::CreateInvitation =
+            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": "77"})).unwrap();
+        let inv = block_on(crate::service::invitations::create(
+            &m,
+            &m,
+            request,
+            SECRET,
+            "https://x",
+            NOW,
+        ))
+        .unwrap();
+        let body =
+            json!({"survey_id": "s_demo", "score": 4, "channel": "email", "token": inv.token});
+        let agent = "Mozilla/5.0 Chrome/131.0";
+        let created = block_on(submit(
+            &stores(&m),
+            &body,
+            None,
+            None,
+            Some(agent),
+            Some(SECRET),
+            NOW + 60_000,
+        ))
+        .unwrap()
+        .created;
+        assert!(m.responses.borrow()[0].view.provisional);
+        let counted = |m: &Memory| {
+            let answers = block_on(m.report_answers("s_demo", None, None)).unwrap();
+            nps_shared::report::Report::build(&answers, &Default::default())
+                .unwrap()
+                .overall
+                .responses
+        };
+        assert_eq!(
+            counted(&m),
+            0,
+            "a report leaves an unconfirmed e-mail answer out"
+        );
+        let confirm = json!({"edit_token": created.edit_token, "confirm": true});
+        let done = block_on(add_comment(
+            &stores(&m),
+            &created.id,
+            &confirm,
+            None,
+            NOW + 61_000,
+        ))
+        .unwrap();
+        assert_eq!(done.comment, None);
+        assert!(!m.responses.borrow()[0].view.provisional);
+        assert_eq!(counted(&m), 1);
+        let nothing = json!({"edit_token": created.edit_token});
+        assert!(matches!(
+            block_on(add_comment(
+                &stores(&m),
+                &created.id,
+                &nothing,
+                None,
+                NOW + 62_000
+            )),
+            Err(ServiceError::Invalid(_))
+        ));
     }
 
     #[test]

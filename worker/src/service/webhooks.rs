@@ -298,6 +298,7 @@ mod tests {
             updated_at: rfc3339(0),
             order_id: None,
             flagged: None,
+            provisional: false,
         }
     }
 

@@ -76,6 +76,8 @@ struct ResponseRow {
     invitation_id: Option<String>,
     flagged: Option<String>,
     person_key: Option<String>,
+    // D1 hands booleans over as 0/1.
+    provisional: u8,
 }
 
 impl TryFrom<ResponseRow> for StoredResponse {
@@ -105,6 +107,7 @@ impl TryFrom<ResponseRow> for StoredResponse {
                 updated_at: row.updated_at,
                 order_id: row.order_id,
                 flagged: row.flagged,
+                provisional: row.provisional == 1,
             },
             invitation_id: row.invitation_id,
             person_key: row.person_key,
@@ -149,7 +152,7 @@ impl TryFrom<EndpointRow> for Endpoint {
 
 const RESPONSE_COLUMNS: &str = "id, survey_id, score, comment, channel, locale, page_url, respondent_id, \
      respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
-     order_id, invitation_id, flagged, person_key";
+     order_id, invitation_id, flagged, person_key, provisional";
 
 impl SurveyStore for D1Store {
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
@@ -218,7 +221,7 @@ impl ResponseStore for D1Store {
             .db
             .prepare(format!(
                 "INSERT INTO responses ({RESPONSE_COLUMNS}, category) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
                  ON CONFLICT DO NOTHING"
             ))
             .bind(&[
@@ -241,6 +244,7 @@ impl ResponseStore for D1Store {
                 nullable(response.invitation_id.as_deref()),
                 nullable(v.flagged.as_deref()),
                 nullable(response.person_key.as_deref()),
+                JsValue::from(u8::from(v.provisional)),
                 text(v.category.as_str()),
             ])?
             .run()
@@ -310,11 +314,12 @@ impl ResponseStore for D1Store {
             comment: Option<String>,
             properties: String,
             flagged: Option<String>,
+            provisional: u8,
         }
         let rows: Vec<Row> = self
             .db
             .prepare(
-                "SELECT score, created_at, comment, properties, flagged FROM responses WHERE survey_id = ?1 \
+                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
                  AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at",
             )
             .bind(&[text(survey_id), nullable(from), nullable(to)])?
@@ -329,7 +334,7 @@ impl ResponseStore for D1Store {
                         .ok_or_else(|| StoreError(format!("bad created_at {}", row.created_at)))?,
                     comment: row.comment,
                     properties: serde_json::from_str(&row.properties)?,
-                    flagged: row.flagged.is_some(),
+                    flagged: row.flagged.is_some() || row.provisional == 1,
                 })
             })
             .collect()
@@ -356,6 +361,15 @@ impl ResponseStore for D1Store {
             .first(None)
             .await?;
         Ok(row.is_some_and(|r| r.found == 1))
+    }
+
+    async fn confirm(&self, id: &str) -> StoreResult<()> {
+        self.db
+            .prepare("UPDATE responses SET provisional = 0 WHERE id = ?1")
+            .bind(&[text(id)])?
+            .run()
+            .await?;
+        Ok(())
     }
 
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {

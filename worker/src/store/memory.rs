@@ -130,6 +130,17 @@ impl ResponseStore for Memory {
                 && except_key.is_none_or(|k| r.idempotency_key.as_deref() != Some(k))
         }))
     }
+    async fn confirm(&self, id: &str) -> StoreResult<()> {
+        for r in self
+            .responses
+            .borrow_mut()
+            .iter_mut()
+            .filter(|r| r.view.id == id)
+        {
+            r.view.provisional = false;
+        }
+        Ok(())
+    }
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
         for r in self
             .responses

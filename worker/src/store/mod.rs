@@ -199,6 +199,8 @@ pub trait ResponseStore {
         since: &str,
         except_key: Option<&str>,
     ) -> StoreResult<bool>;
+    /// A person acted on the page: the answer is no longer provisional.
+    async fn confirm(&self, id: &str) -> StoreResult<()>;
     /// Marks an answer as a likely scanner visit (keeps the first reason).
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
     async fn set_comment(

@@ -1,0 +1,219 @@
+//! All network I/O of the dashboard: the same-origin admin API, typed with the wire
+//! types of `nps-shared`, every call carrying `Authorization: Bearer <token>`.
+//!
+//! Failures come back as an [`ApiError`] with the problem+json's title and detail (and
+//! field errors), so views can show them inline; nothing here touches the DOM or the
+//! session — a view decides what a 401 means.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use nps_shared::api::{DeliveryView, Page, ResponseView, SurveyView, WebhookView};
+use nps_shared::case::{CasePatch, CaseStatus, CaseView};
+use nps_shared::report::Report;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::format::{ReportControls, encode_component, report_path};
+
+/// The `X-Actor` this page writes into case timelines.
+const ACTOR: &str = "dashboard";
+
+/// Why a call did not give what was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status, or 0 when there was no usable response.
+    pub status: u16,
+    /// The problem's title, or what went wrong locally.
+    pub title: String,
+    /// The problem's detail and field errors, if any.
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    fn local(title: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 0,
+            title: title.into(),
+            detail: None,
+        }
+    }
+
+    /// The admin token was missing, wrong or revoked.
+    pub fn is_auth(&self) -> bool {
+        matches!(self.status, 401 | 403)
+    }
+
+    /// One line for an inline error message.
+    pub fn message(&self) -> String {
+        match &self.detail {
+            Some(detail) if !detail.is_empty() => format!("{}: {detail}", self.title),
+            _ => self.title.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FieldError {
+    field: String,
+    message: String,
+}
+
+/// The parts of an RFC 9457 body worth showing.
+#[derive(Deserialize)]
+struct Problem {
+    title: String,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    errors: Vec<FieldError>,
+}
+
+/// The admin API as one token sees it.
+#[derive(Clone, Debug)]
+pub struct Api {
+    token: String,
+}
+
+impl Api {
+    pub fn new(token: &str) -> Api {
+        Api {
+            token: token.to_owned(),
+        }
+    }
+
+    fn authorized(&self, request: RequestBuilder) -> RequestBuilder {
+        request.header("Authorization", &format!("Bearer {}", self.token))
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let request = self
+            .authorized(Request::get(path))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        decode(request.send().await).await
+    }
+
+    pub async fn surveys(&self) -> Result<Vec<SurveyView>, ApiError> {
+        self.get("/v1/surveys").await
+    }
+
+    pub async fn report(
+        &self,
+        survey_id: &str,
+        controls: &ReportControls,
+    ) -> Result<Report, ApiError> {
+        self.get(&report_path(survey_id, controls)).await
+    }
+
+    pub async fn cases(
+        &self,
+        survey_id: &str,
+        status: CaseStatus,
+    ) -> Result<Page<CaseView>, ApiError> {
+        self.get(&format!(
+            "/v1/cases?survey_id={}&status={}&limit=200",
+            encode_component(survey_id),
+            status.as_str()
+        ))
+        .await
+    }
+
+    pub async fn case(&self, case_id: &str) -> Result<CaseView, ApiError> {
+        self.get(&format!("/v1/cases/{}", encode_component(case_id)))
+            .await
+    }
+
+    /// The newest detractor answers, to show the comment that opened each case.
+    pub async fn detractor_answers(&self, survey_id: &str) -> Result<Page<ResponseView>, ApiError> {
+        self.get(&format!(
+            "/v1/surveys/{}/responses?category=detractor&limit=200",
+            encode_component(survey_id)
+        ))
+        .await
+    }
+
+    pub async fn patch_case(&self, case_id: &str, patch: &CasePatch) -> Result<CaseView, ApiError> {
+        let body = serde_json::to_string(patch).map_err(|e| ApiError::local(e.to_string()))?;
+        let request = self
+            .authorized(Request::patch(&format!(
+                "/v1/cases/{}",
+                encode_component(case_id)
+            )))
+            .header("X-Actor", ACTOR)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        decode(request.send().await).await
+    }
+
+    pub async fn webhooks(&self) -> Result<Vec<WebhookView>, ApiError> {
+        self.get("/v1/webhooks").await
+    }
+
+    pub async fn deliveries(&self, webhook_id: &str) -> Result<Page<DeliveryView>, ApiError> {
+        self.get(&format!(
+            "/v1/webhooks/{}/deliveries?limit=20",
+            encode_component(webhook_id)
+        ))
+        .await
+    }
+
+    pub async fn replay(
+        &self,
+        webhook_id: &str,
+        delivery_id: &str,
+    ) -> Result<DeliveryView, ApiError> {
+        let request = self
+            .authorized(Request::post(&format!(
+                "/v1/webhooks/{}/deliveries/{}/replay",
+                encode_component(webhook_id),
+                encode_component(delivery_id)
+            )))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        decode(request.send().await).await
+    }
+}
+
+/// A 2xx body as `T`, anything else as the problem it describes.
+async fn decode<T: DeserializeOwned>(
+    sent: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let response = sent.map_err(|e| ApiError::local(format!("The API did not answer ({e})")))?;
+    let status = response.status();
+    let text = response
+        .text()
+        .await
+        .map_err(|e| ApiError::local(e.to_string()))?;
+    if response.ok() {
+        return serde_json::from_str(&text).map_err(|e| ApiError {
+            status: 0,
+            title: "The API's answer was not understood".into(),
+            detail: Some(e.to_string()),
+        });
+    }
+    Err(match serde_json::from_str::<Problem>(&text) {
+        Ok(problem) => {
+            let fields: Vec<String> = problem
+                .errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            let detail = match (problem.detail, fields.is_empty()) {
+                (Some(detail), true) => Some(detail),
+                (Some(detail), false) => Some(format!("{detail} ({})", fields.join("; "))),
+                (None, false) => Some(fields.join("; ")),
+                (None, true) => None,
+            };
+            ApiError {
+                status,
+                title: problem.title,
+                detail,
+            }
+        }
+        Err(_) => ApiError {
+            status,
+            title: format!("HTTP {status}"),
+            detail: None,
+        },
+    })
+}

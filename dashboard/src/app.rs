@@ -1,0 +1,242 @@
+//! The page's frame: the admin session (token in `sessionStorage`), the sign-in gate,
+//! the top bar with the survey picker, and the section navigation (Overview · Cases ·
+//! Webhooks · Embed). Sections live in `views`; network calls in `api`.
+
+use leptos::prelude::*;
+use nps_shared::api::SurveyView;
+use wasm_bindgen::JsCast;
+
+use crate::api::{Api, ApiError};
+use crate::views::{
+    cases::Cases, embed::Embed, overview::Overview, signin::SignIn, webhooks::Webhooks,
+};
+
+/// Where the token is kept: per tab, gone when the tab closes.
+const TOKEN_KEY: &str = "nps-admin-token";
+
+/// Who is signed in, shared by every view through the context.
+#[derive(Clone, Copy, Debug)]
+pub struct Session {
+    pub token: RwSignal<Option<String>>,
+    /// Why the sign-in form is showing again (an expired or refused token).
+    pub notice: RwSignal<Option<String>>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+impl Session {
+    fn restore() -> Session {
+        let token = storage()
+            .and_then(|s| s.get_item(TOKEN_KEY).ok().flatten())
+            .filter(|t| !t.is_empty());
+        Session {
+            token: RwSignal::new(token),
+            notice: RwSignal::new(None),
+        }
+    }
+
+    pub fn sign_in(&self, token: String) {
+        if let Some(storage) = storage() {
+            // A full or disabled storage only means signing in again after a reload.
+            let _ = storage.set_item(TOKEN_KEY, &token);
+        }
+        self.notice.set(None);
+        self.token.set(Some(token));
+    }
+
+    pub fn sign_out(&self, notice: Option<String>) {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(TOKEN_KEY);
+        }
+        self.notice.set(notice);
+        self.token.set(None);
+    }
+
+    /// The API with the current token (read without subscribing).
+    pub fn api(&self) -> Result<Api, ApiError> {
+        self.token
+            .get_untracked()
+            .map(|token| Api::new(&token))
+            .ok_or(ApiError {
+                status: 401,
+                title: "Not signed in".into(),
+                detail: None,
+            })
+    }
+
+    /// Passes a result through; a refused token sends the page back to sign-in.
+    pub fn check<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
+        if let Err(error) = &result
+            && error.is_auth()
+            && self.token.get_untracked().is_some()
+        {
+            self.sign_out(Some(format!(
+                "Signed out: the API refused the token ({}).",
+                error.title
+            )));
+        }
+        result
+    }
+}
+
+/// The sections of the dashboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Section {
+    Overview,
+    Cases,
+    Webhooks,
+    Embed,
+}
+
+impl Section {
+    const ALL: [Section; 4] = [
+        Section::Overview,
+        Section::Cases,
+        Section::Webhooks,
+        Section::Embed,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Section::Overview => "Overview",
+            Section::Cases => "Cases",
+            Section::Webhooks => "Webhooks",
+            Section::Embed => "Embed",
+        }
+    }
+}
+
+/// Mounts the app into `#app`, or the body when the page has no such element.
+pub fn mount() {
+    let host = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    match host {
+        Some(host) => {
+            host.set_inner_html("");
+            leptos::mount::mount_to(host, App).forget();
+        }
+        None => leptos::mount::mount_to_body(App),
+    }
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let session = Session::restore();
+    provide_context(session);
+    move || match session.token.get() {
+        Some(_) => view! { <Shell /> }.into_any(),
+        None => view! { <SignIn /> }.into_any(),
+    }
+}
+
+/// Signed in: top bar, navigation and the chosen section of the chosen survey.
+#[component]
+fn Shell() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let surveys = LocalResource::new(move || async move {
+        let api = session.api()?;
+        session.check(api.surveys().await)
+    });
+    let chosen = RwSignal::new(None::<String>);
+    let section = RwSignal::new(Section::Overview);
+    let survey = Memo::new(move |_| -> Option<SurveyView> {
+        let list = surveys.get()?.ok()?;
+        let id = chosen.get();
+        list.iter()
+            .find(|s| Some(&s.id) == id.as_ref())
+            .or(list.first())
+            .cloned()
+    });
+
+    let picker = move || match surveys.get() {
+        Some(Ok(list)) => {
+            let current = survey.get().map(|s| s.id);
+            let options = list
+                .into_iter()
+                .map(|s| {
+                    let is_current = current.as_deref() == Some(s.id.as_str());
+                    view! {
+                        <option value=s.id.clone() selected=is_current>
+                            {format!("{} ({})", s.definition.name, s.id)}
+                        </option>
+                    }
+                })
+                .collect_view();
+            view! {
+                <label class="picker">
+                    <span>"Survey"</span>
+                    <select on:change=move |ev| chosen.set(Some(event_target_value(&ev)))>
+                        {options}
+                    </select>
+                </label>
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
+    };
+
+    let nav = Section::ALL
+        .into_iter()
+        .map(|s| {
+            view! {
+                <button
+                    type="button"
+                    class="nav-item"
+                    aria-current=move || (section.get() == s).then_some("page")
+                    on:click=move |_| section.set(s)
+                >
+                    {s.title()}
+                </button>
+            }
+        })
+        .collect_view();
+
+    let body = move || {
+        let current = section.get();
+        match (surveys.get(), survey.get()) {
+            (None, _) => view! { <p class="muted loading">"Loading surveys…"</p> }.into_any(),
+            (Some(Err(e)), _) => {
+                view! { <p class="error" role="alert">{e.message()}</p> }.into_any()
+            }
+            (Some(Ok(_)), None) => view! {
+                <div class="card empty">
+                    <h2>"No surveys yet"</h2>
+                    <p>"Create one with POST /v1/surveys; it will show here."</p>
+                </div>
+            }
+            .into_any(),
+            (Some(Ok(_)), Some(s)) => match current {
+                Section::Overview => view! { <Overview survey_id=s.id /> }.into_any(),
+                Section::Cases => view! { <Cases survey_id=s.id /> }.into_any(),
+                Section::Webhooks => view! { <Webhooks /> }.into_any(),
+                Section::Embed => view! { <Embed survey=s /> }.into_any(),
+            },
+        }
+    };
+
+    view! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="logo" aria-hidden="true">"N"</span>
+                <span class="brand-name">"NPS Loop"</span>
+            </div>
+            {picker}
+            <button type="button" class="button ghost" on:click=move |_| session.sign_out(None)>
+                "Sign out"
+            </button>
+        </header>
+        <div class="layout">
+            <nav class="sidenav" aria-label="Sections">
+                {nav}
+            </nav>
+            <main class="content" id="main">
+                <h1 class="section-title">{move || section.get().title()}</h1>
+                {body}
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,299 @@
+//! How the dashboard writes numbers, times, queries and case steps for people: NPS
+//! rounded to whole points, shares in percent, RFC 3339 instants as short UTC times,
+//! the report's query string, the embed snippet, and which status buttons a case gets.
+//!
+//! Pure: no Leptos, no DOM, no clock (callers pass what they know), so it is tested
+//! natively.
+
+use nps_shared::case::{CaseStatus, TimelineEvent, transition};
+use nps_shared::time::{days_from_civil, rfc3339};
+
+/// NPS for display: whole points, halves away from zero, never "-0".
+pub fn round_nps(nps: f64) -> i64 {
+    nps.round() as i64
+}
+
+/// "NPS 12 ± 9", "NPS 12" (one answer, no margin) or "No answers yet".
+pub fn nps_headline(nps: Option<f64>, margin: Option<f64>) -> String {
+    match (nps, margin) {
+        (Some(n), Some(m)) => format!("NPS {} ± {}", round_nps(n), m.round() as i64),
+        (Some(n), None) => format!("NPS {}", round_nps(n)),
+        (None, _) => "No answers yet".to_owned(),
+    }
+}
+
+/// "12 ± 9" for a table cell; "—" without answers.
+pub fn nps_cell(nps: Option<f64>, margin: Option<f64>) -> String {
+    match (nps, margin) {
+        (Some(n), Some(m)) => format!("{} ± {}", round_nps(n), m.round() as i64),
+        (Some(n), None) => round_nps(n).to_string(),
+        (None, _) => "—".to_owned(),
+    }
+}
+
+/// `part` of `total` in whole percent: "45%"; "0%" of nothing.
+pub fn percent(part: u64, total: u64) -> String {
+    if total == 0 {
+        return "0%".to_owned();
+    }
+    format!("{}%", (part as f64 * 100.0 / total as f64).round() as u64)
+}
+
+/// An amount with thousands separators and cents: "12,345.60".
+pub fn money(amount: f64) -> String {
+    let cents = (amount * 100.0).round() as i64;
+    let (sign, cents) = if cents < 0 {
+        ("-", -cents)
+    } else {
+        ("", cents)
+    };
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}{grouped}.{:02}", cents % 100)
+}
+
+/// "2026-10-03 14:05 UTC" from "2026-10-03T14:05:22.000Z"; anything else as it came.
+pub fn short_time(rfc3339_utc: &str) -> String {
+    match (rfc3339_utc.get(..10), rfc3339_utc.get(11..16)) {
+        (Some(date), Some(time)) if rfc3339_utc.as_bytes().get(10) == Some(&b'T') => {
+            format!("{date} {time} UTC")
+        }
+        _ => rfc3339_utc.to_owned(),
+    }
+}
+
+/// The UTC instant of local midnight on `date` (`YYYY-MM-DD`, as an `<input
+/// type="date">` gives it) at `utc_offset_minutes`; `None` if it is not such a date.
+pub fn local_midnight(date: &str, utc_offset_minutes: i32) -> Option<String> {
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(rfc3339(
+        days * 86_400_000 - i64::from(utc_offset_minutes) * 60_000,
+    ))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// What the overview asks the report for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportControls {
+    /// `day`, `week` or `month`.
+    pub interval: String,
+    /// A property name (`store`) or `rfm`.
+    pub group_by: String,
+    /// `YYYY-MM-DD` or empty for "since the first answer".
+    pub from: String,
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for ReportControls {
+    fn default() -> Self {
+        ReportControls {
+            interval: "week".into(),
+            group_by: "store".into(),
+            from: String::new(),
+            utc_offset_minutes: 0,
+        }
+    }
+}
+
+/// `/v1/surveys/{id}/report?…` for these controls.
+pub fn report_path(survey_id: &str, controls: &ReportControls) -> String {
+    let mut path = format!(
+        "/v1/surveys/{}/report?interval={}&group_by={}&utc_offset_minutes={}",
+        encode_component(survey_id),
+        encode_component(&controls.interval),
+        encode_component(&controls.group_by),
+        controls.utc_offset_minutes
+    );
+    if let Some(from) = local_midnight(&controls.from, controls.utc_offset_minutes) {
+        path.push_str("&from=");
+        path.push_str(&encode_component(&from));
+    }
+    path
+}
+
+/// The tag a marketer pastes into their site.
+pub fn embed_snippet(origin: &str, survey_id: &str) -> String {
+    let origin = origin.trim_end_matches('/');
+    format!(r#"<script async src="{origin}/widget/nps.js" data-survey="{survey_id}"></script>"#)
+}
+
+/// The statuses a case in `from` may move to, in the order their buttons appear.
+pub fn next_statuses(from: CaseStatus) -> Vec<CaseStatus> {
+    CaseStatus::ALL
+        .into_iter()
+        .filter(|to| transition(from, *to).is_ok())
+        .collect()
+}
+
+/// The button that moves a case to `to`.
+pub fn status_action(to: CaseStatus) -> &'static str {
+    match to {
+        CaseStatus::Open => "Reopen",
+        CaseStatus::Contacted => "Mark contacted",
+        CaseStatus::Resolved => "Resolve",
+    }
+}
+
+/// One timeline entry in words.
+pub fn timeline_text(event: &TimelineEvent) -> String {
+    match event {
+        TimelineEvent::Opened { score } => format!("Opened by a score of {}", score.value()),
+        TimelineEvent::StatusChanged { from, to } => {
+            format!("Status {} → {}", from.as_str(), to.as_str())
+        }
+        TimelineEvent::OwnerChanged { to: Some(to), .. } => format!("Assigned to {to}"),
+        TimelineEvent::OwnerChanged { to: None, .. } => "Unassigned".to_owned(),
+        TimelineEvent::Note { note } => format!("Note: {note}"),
+        TimelineEvent::Reasked => "Customer asked again".to_owned(),
+        TimelineEvent::AnsweredAgain { score } => {
+            format!("Customer answered again: {}", score.value())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nps_shared::Score;
+
+    #[test]
+    fn nps_rounds_halves_away_from_zero_and_never_shows_minus_zero() {
+        assert_eq!(round_nps(12.5), 13);
+        assert_eq!(round_nps(-12.5), -13);
+        assert_eq!(round_nps(-0.4), 0);
+        assert_eq!(nps_headline(Some(-0.4), Some(3.2)), "NPS 0 ± 3");
+    }
+
+    #[test]
+    fn the_headline_says_what_is_known() {
+        assert_eq!(nps_headline(Some(12.3), Some(9.4)), "NPS 12 ± 9");
+        assert_eq!(nps_headline(Some(100.0), None), "NPS 100");
+        assert_eq!(nps_headline(None, None), "No answers yet");
+        assert_eq!(nps_cell(None, None), "—");
+        assert_eq!(nps_cell(Some(-33.3), Some(40.0)), "-33 ± 40");
+    }
+
+    #[test]
+    fn percentages_are_whole_and_safe_on_nothing() {
+        assert_eq!(percent(1, 3), "33%");
+        assert_eq!(percent(2, 3), "67%");
+        assert_eq!(percent(0, 0), "0%");
+    }
+
+    #[test]
+    fn money_groups_thousands() {
+        assert_eq!(money(12345.6), "12,345.60");
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(money(999.999), "1,000.00");
+        assert_eq!(money(-1234.5), "-1,234.50");
+    }
+
+    #[test]
+    fn short_times_are_minutes_in_utc() {
+        assert_eq!(
+            short_time("2026-10-03T14:05:22.000Z"),
+            "2026-10-03 14:05 UTC"
+        );
+        assert_eq!(short_time("yesterday"), "yesterday");
+    }
+
+    #[test]
+    fn local_midnight_moves_by_the_offset() {
+        assert_eq!(
+            local_midnight("2025-03-01", 60).as_deref(),
+            Some("2025-02-28T23:00:00.000Z")
+        );
+        assert_eq!(
+            local_midnight("2025-03-01", 0).as_deref(),
+            Some("2025-03-01T00:00:00.000Z")
+        );
+        assert_eq!(local_midnight("", 0), None);
+        assert_eq!(local_midnight("2025-13-01", 0), None);
+    }
+
+    #[test]
+    fn the_report_path_carries_every_control() {
+        let controls = ReportControls {
+            interval: "month".into(),
+            group_by: "rfm".into(),
+            from: "2025-03-01".into(),
+            utc_offset_minutes: 60,
+        };
+        assert_eq!(
+            report_path("s_demo", &controls),
+            "/v1/surveys/s_demo/report?interval=month&group_by=rfm&utc_offset_minutes=60&from=2025-02-28T23%3A00%3A00.000Z"
+        );
+        let path = report_path("s demo", &ReportControls::default());
+        assert!(path.starts_with("/v1/surveys/s%20demo/report?interval=week&group_by=store"));
+        assert!(!path.contains("from="));
+    }
+
+    #[test]
+    fn the_snippet_points_at_the_widget_of_this_origin() {
+        assert_eq!(
+            embed_snippet("https://nps.example/", "s_demo"),
+            r#"<script async src="https://nps.example/widget/nps.js" data-survey="s_demo"></script>"#
+        );
+    }
+
+    #[test]
+    fn a_case_offers_exactly_its_allowed_transitions() {
+        assert_eq!(
+            next_statuses(CaseStatus::Open),
+            vec![CaseStatus::Contacted, CaseStatus::Resolved]
+        );
+        assert_eq!(
+            next_statuses(CaseStatus::Contacted),
+            vec![CaseStatus::Resolved]
+        );
+        assert_eq!(next_statuses(CaseStatus::Resolved), vec![CaseStatus::Open]);
+    }
+
+    #[test]
+    fn timeline_entries_read_as_sentences() {
+        let score = Score::try_from(3u8).expect("3 is a score");
+        assert_eq!(
+            timeline_text(&TimelineEvent::Opened { score }),
+            "Opened by a score of 3"
+        );
+        assert_eq!(
+            timeline_text(&TimelineEvent::StatusChanged {
+                from: CaseStatus::Open,
+                to: CaseStatus::Contacted
+            }),
+            "Status open → contacted"
+        );
+        assert_eq!(
+            timeline_text(&TimelineEvent::Note {
+                note: "Called".into()
+            }),
+            "Note: Called"
+        );
+    }
+}

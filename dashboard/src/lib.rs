@@ -1,0 +1,23 @@
+//! nps-dashboard: the marketer's page at `/dashboard` — the survey's NPS with its
+//! margin of error, trend, distribution, segments and comment themes; the detractor
+//! cases to work; the webhook endpoints and their deliveries; the embed snippet.
+//!
+//! `charts` and `format` are pure and build natively; the rest needs a browser and
+//! talks to the same-origin admin API only through `api`.
+
+pub mod charts;
+pub mod format;
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod views;
+
+/// Mounts the dashboard into `#app` (or the body) as soon as the module is loaded.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    app::mount();
+}

@@ -1,0 +1,9 @@
+//! The dashboard's sections, one module each. Each reads the [`crate::app::Session`]
+//! from the context, calls `crate::api`, and renders comments and other text that came
+//! from customers as text nodes only.
+
+pub mod cases;
+pub mod embed;
+pub mod overview;
+pub mod signin;
+pub mod webhooks;

@@ -1,0 +1,360 @@
+//! The cases inbox: detractor cases of the survey by status (`GET /v1/cases`), each
+//! with its score, owner, due time and the comment that opened it (matched through
+//! `response_id` to the survey's detractor answers); a selected case shows its
+//! timeline and is worked with `PATCH /v1/cases/{id}` (status, owner, note). Refusals
+//! (409, 422) are shown next to the buttons that caused them.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use nps_shared::case::{CasePatch, CaseStatus, CaseView, Note, Owner};
+
+use crate::app::Session;
+use crate::format;
+
+#[component]
+pub fn Cases(survey_id: String) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let status = RwSignal::new(CaseStatus::Open);
+    let selected = RwSignal::new(None::<String>);
+    // Bumped after a change so the list shows where the case went.
+    let reload = RwSignal::new(0u32);
+
+    let list_survey = survey_id.clone();
+    let list = LocalResource::new(move || {
+        let id = list_survey.clone();
+        let status = status.get();
+        reload.track();
+        async move {
+            let api = session.api()?;
+            session.check(api.cases(&id, status).await)
+        }
+    });
+    // The opening comments: best effort, the inbox works without them.
+    let comments = LocalResource::new(move || {
+        let id = survey_id.clone();
+        async move {
+            let Ok(api) = session.api() else {
+                return BTreeMap::new();
+            };
+            match api.detractor_answers(&id).await {
+                Ok(page) => page
+                    .items
+                    .into_iter()
+                    .filter_map(|r| r.comment.map(|c| (r.id, c)))
+                    .collect::<BTreeMap<String, String>>(),
+                Err(_) => BTreeMap::new(),
+            }
+        }
+    });
+    let comment_of = move |response_id: &str| -> Option<String> {
+        comments.get().and_then(|map| map.get(response_id).cloned())
+    };
+
+    let tabs = CaseStatus::ALL
+        .into_iter()
+        .map(|s| {
+            let label = match s {
+                CaseStatus::Open => "Open",
+                CaseStatus::Contacted => "Contacted",
+                CaseStatus::Resolved => "Resolved",
+            };
+            view! {
+                <button
+                    type="button"
+                    role="tab"
+                    class="tab"
+                    aria-selected=move || (status.get() == s).to_string()
+                    on:click=move |_| {
+                        status.set(s);
+                        selected.set(None);
+                    }
+                >
+                    {label}
+                </button>
+            }
+        })
+        .collect_view();
+
+    let rows = move || {
+        match list.get() {
+        None => view! { <p class="muted loading">"Loading cases…"</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+        Some(Ok(page)) if page.items.is_empty() => view! {
+            <p class="muted empty">
+                {format!("No {} cases. Nice.", status.get_untracked().as_str())}
+            </p>
+        }
+        .into_any(),
+        Some(Ok(page)) => page
+            .items
+            .into_iter()
+            .map(|c| {
+                let id = c.id.clone();
+                let is_selected = {
+                    let id = id.clone();
+                    move || selected.get().as_deref() == Some(id.as_str())
+                };
+                let comment = comment_of(&c.response_id);
+                view! {
+                    <li>
+                        <button
+                            type="button"
+                            class="case-row"
+                            data-testid="case-row"
+                            data-case-id=c.id.clone()
+                            aria-pressed=move || is_selected().to_string()
+                            on:click=move |_| selected.set(Some(id.clone()))
+                        >
+                            <span class="score-badge detractor">{c.score.value()}</span>
+                            <span class="case-main">
+                                <span class="case-owner">
+                                    {c.owner.clone().unwrap_or_else(|| "Unassigned".into())}
+                                </span>
+                                <span class="case-comment">
+                                    {comment.unwrap_or_else(|| "No comment".into())}
+                                </span>
+                            </span>
+                            <span class="case-due">
+                                {c.overdue.then(|| view! { <span class="badge overdue">"Overdue"</span> })}
+                                <span class="muted small">
+                                    {format!("due {}", format::short_time(&c.due_at))}
+                                </span>
+                            </span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view()
+            .into_any(),
+    }
+    };
+
+    let detail = move || match selected.get() {
+        None => view! {
+            <div class="card empty">
+                <p class="muted">"Select a case to see its timeline and work it."</p>
+            </div>
+        }
+        .into_any(),
+        Some(id) => view! { <CaseDetail case_id=id reload comment_of /> }.into_any(),
+    };
+
+    view! {
+        <div class="tabs" role="tablist" aria-label="Case status">
+            {tabs}
+        </div>
+        <div class="split-view">
+            <ul class="case-list" aria-label="Cases">
+                {rows}
+            </ul>
+            <section class="case-detail" aria-label="Selected case">
+                {detail}
+            </section>
+        </div>
+    }
+}
+
+/// One case: what happened so far, and the actions it allows.
+#[component]
+fn CaseDetail(
+    case_id: String,
+    reload: RwSignal<u32>,
+    comment_of: impl Fn(&str) -> Option<String> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let case = RwSignal::new(None::<Result<CaseView, String>>);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let owner = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+
+    {
+        let case_id = case_id.clone();
+        spawn_local(async move {
+            let loaded = match session.api() {
+                Ok(api) => session.check(api.case(&case_id).await),
+                Err(e) => Err(e),
+            };
+            if let Ok(c) = &loaded {
+                owner.set(c.owner.clone().unwrap_or_default());
+            }
+            case.set(Some(loaded.map_err(|e| e.message())));
+        });
+    }
+
+    let send = move |patch: CasePatch| {
+        let Some(Ok(current)) = case.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = match session.api() {
+                Ok(api) => session.check(api.patch_case(&current.id, &patch).await),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(updated) => {
+                    if patch.note.is_some() {
+                        note.set(String::new());
+                    }
+                    owner.set(updated.owner.clone().unwrap_or_default());
+                    case.set(Some(Ok(updated)));
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            busy.set(false);
+        });
+    };
+    // A typed note goes with a status change, so "called her, refund sent" lands in the
+    // timeline next to the change it explains.
+    let pending_note = move || -> Result<Option<Note>, String> {
+        let text = note.get_untracked();
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            Note::parse(&text)
+                .map(Some)
+                .map_err(|e| format!("The note {e}."))
+        }
+    };
+
+    let change_status = move |to: CaseStatus| match pending_note() {
+        Ok(note) => send(CasePatch {
+            status: Some(to),
+            note,
+            ..CasePatch::default()
+        }),
+        Err(e) => error.set(Some(e)),
+    };
+    let add_note = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match pending_note() {
+            Ok(Some(note)) => send(CasePatch {
+                note: Some(note),
+                ..CasePatch::default()
+            }),
+            Ok(None) => error.set(Some("Write a note first.".into())),
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    let set_owner = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = owner.get_untracked();
+        let parsed = if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            Owner::parse(text.trim()).map(Some)
+        };
+        match parsed {
+            Ok(o) => send(CasePatch {
+                owner: Some(o),
+                ..CasePatch::default()
+            }),
+            Err(e) => error.set(Some(format!("The owner {e}."))),
+        }
+    };
+
+    move || match case.get() {
+        None => view! { <div class="card"><p class="muted loading">"Loading the case…"</p></div> }
+            .into_any(),
+        Some(Err(e)) => {
+            view! { <div class="card"><p class="error" role="alert">{e}</p></div> }.into_any()
+        }
+        Some(Ok(c)) => {
+            let comment = comment_of(&c.response_id);
+            let buttons = format::next_statuses(c.status)
+                .into_iter()
+                .map(|to| {
+                    view! {
+                        <button
+                            type="button"
+                            class=if to == CaseStatus::Open { "button ghost" } else { "button primary" }
+                            disabled=move || busy.get()
+                            on:click=move |_| change_status(to)
+                        >
+                            {format::status_action(to)}
+                        </button>
+                    }
+                })
+                .collect_view();
+            let timeline = c
+                .timeline
+                .iter()
+                .map(|entry| {
+                    view! {
+                        <li>
+                            <span class="when muted small">{format::short_time(&entry.at)}</span>
+                            <span class="what">{format::timeline_text(&entry.event)}</span>
+                            <span class="who muted small">
+                                {entry.actor.clone().unwrap_or_else(|| "system".into())}
+                            </span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="card" data-testid="case-detail">
+                    <div class="case-head">
+                        <span class="score-badge detractor large">{c.score.value()}</span>
+                        <div>
+                            <h2>{format!("Case {}", c.id)}</h2>
+                            <p class="muted small">
+                                <span class=format!("pill {}", c.status.as_str()) data-testid="case-status">
+                                    {c.status.as_str()}
+                                </span>
+                                {c.overdue.then(|| view! { " " <span class="badge overdue">"Overdue"</span> })}
+                                {format!(
+                                    " · opened {} · due {}",
+                                    format::short_time(&c.created_at),
+                                    format::short_time(&c.due_at),
+                                )}
+                            </p>
+                        </div>
+                    </div>
+                    {comment.map(|text| view! { <blockquote class="opening">{text}</blockquote> })}
+                    {c.win_back.map(|w| view! { <p class="muted small">{format!("Win-back: {w:?}")}</p> })}
+                    <h3>"Timeline"</h3>
+                    <ol class="timeline" data-testid="timeline">{timeline}</ol>
+                    <form class="stacked" on:submit=add_note>
+                        <label class="field">
+                            <span>"Note"</span>
+                            <textarea
+                                rows="3"
+                                placeholder="What was done, what was promised"
+                                prop:value=move || note.get()
+                                on:input=move |ev| note.set(event_target_value(&ev))
+                            ></textarea>
+                        </label>
+                        <p class="muted small">"A note is sent with a status change, or on its own."</p>
+                        <div class="actions">
+                            {buttons}
+                            <button type="submit" class="button ghost" disabled=move || busy.get()>
+                                "Add note"
+                            </button>
+                        </div>
+                    </form>
+                    <form class="owner-form" on:submit=set_owner>
+                        <label class="field inline grow">
+                            <span>"Owner"</span>
+                            <input
+                                type="text"
+                                placeholder="Unassigned"
+                                prop:value=move || owner.get()
+                                on:input=move |ev| owner.set(event_target_value(&ev))
+                            />
+                        </label>
+                        <button type="submit" class="button ghost" disabled=move || busy.get()>
+                            "Set owner"
+                        </button>
+                    </form>
+                    {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="case-error">{e}</p> })}
+                </div>
+            }
+            .into_any()
+        }
+    }
+}

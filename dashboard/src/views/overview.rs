@@ -1,0 +1,412 @@
+//! The overview of one survey from `GET /v1/surveys/{id}/report`: the NPS headline with
+//! its margin of error and the three categories, the trend (line and margin band), the
+//! 0–10 distribution, the segments table and the comment themes. Geometry comes from
+//! `crate::charts`; this module only turns it into SVG elements.
+
+use leptos::prelude::*;
+use nps_shared::Category;
+use nps_shared::report::{Group, GroupKind, Report};
+use nps_shared::themes::CommentTheme;
+
+use crate::app::Session;
+use crate::charts::{self, Frame, TrendChart, TrendPoint};
+use crate::format::{self, ReportControls};
+
+const TREND_FRAME: Frame = Frame {
+    width: 720.0,
+    height: 280.0,
+    left: 44.0,
+    right: 16.0,
+    top: 16.0,
+    bottom: 36.0,
+};
+
+const DISTRIBUTION_FRAME: Frame = Frame {
+    width: 320.0,
+    height: 200.0,
+    left: 8.0,
+    right: 8.0,
+    top: 24.0,
+    bottom: 36.0,
+};
+
+/// SVG numbers with one decimal: enough for a screen, short in the DOM.
+fn n(value: f64) -> String {
+    format!("{value:.1}")
+}
+
+fn category_class(category: Category) -> &'static str {
+    match category {
+        Category::Promoter => "promoter",
+        Category::Passive => "passive",
+        Category::Detractor => "detractor",
+    }
+}
+
+/// The browser's current offset from UTC, in minutes east.
+fn local_offset_minutes() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+#[component]
+pub fn Overview(survey_id: String) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let controls = RwSignal::new(ReportControls {
+        utc_offset_minutes: local_offset_minutes(),
+        ..ReportControls::default()
+    });
+    let report = LocalResource::new(move || {
+        let id = survey_id.clone();
+        let query = controls.get();
+        async move {
+            let api = session.api()?;
+            session.check(api.report(&id, &query).await)
+        }
+    });
+
+    let set = move |apply: fn(&mut ReportControls, String)| {
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            controls.update(|c| apply(c, value));
+        }
+    };
+
+    view! {
+        <form class="controls" aria-label="Report settings" on:submit=|ev| ev.prevent_default()>
+            <label class="field inline">
+                <span>"Interval"</span>
+                <select on:change=set(|c, v| c.interval = v)>
+                    <option value="day">"Day"</option>
+                    <option value="week" selected>"Week"</option>
+                    <option value="month">"Month"</option>
+                </select>
+            </label>
+            <label class="field inline">
+                <span>"Segments"</span>
+                <select on:change=set(|c, v| c.group_by = v)>
+                    <option value="store" selected>"Store"</option>
+                    <option value="rfm">"RFM segment"</option>
+                </select>
+            </label>
+            <label class="field inline">
+                <span>"From"</span>
+                <input type="date" on:change=set(|c, v| c.from = v) />
+            </label>
+        </form>
+        {move || match report.get() {
+            None => view! { <p class="muted loading">"Loading the report…"</p> }.into_any(),
+            Some(Err(e)) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
+            Some(Ok(r)) => report_view(r).into_any(),
+        }}
+    }
+}
+
+fn report_view(report: Report) -> impl IntoView {
+    let interval = report.interval.as_str();
+    let o = report.overall;
+    let total = o.responses;
+    let nps_value = o
+        .nps
+        .map(|v| format::round_nps(v).to_string())
+        .unwrap_or_else(|| "—".into());
+    let margin = o
+        .margin_of_error
+        .map(|m| format!(" ± {}", m.round() as i64))
+        .unwrap_or_default();
+    let share = |count: u64| format::percent(count, total);
+    let flagged = (report.flagged_excluded > 0).then(|| {
+        format!(
+            "{} answers flagged as mail-scanner visits are left out.",
+            report.flagged_excluded
+        )
+    });
+    let group_title = match report.group_by.as_ref().map(|g| g.as_str().to_owned()) {
+        Some(g) if g == "rfm" => "RFM segments".to_owned(),
+        Some(g) => format!("By {g}"),
+        None => "Segments".to_owned(),
+    };
+
+    view! {
+        <div class="grid">
+            <section class="card headline" aria-labelledby="nps-title">
+                <h2 id="nps-title">"Net Promoter Score"</h2>
+                <p class="nps-headline" data-testid="nps-headline">
+                    <span class="nps-label">"NPS "</span>
+                    <span class="nps-value">{nps_value}</span>
+                    <span class="nps-margin">{margin}</span>
+                </p>
+                <p class="muted">
+                    {format!("{total} answers · 95% margin of error")}
+                </p>
+                <div class="stack" aria-hidden="true">
+                    <span class="promoter" style=format!("flex-grow:{}", o.promoters)></span>
+                    <span class="passive" style=format!("flex-grow:{}", o.passives)></span>
+                    <span class="detractor" style=format!("flex-grow:{}", o.detractors)></span>
+                </div>
+                <ul class="split">
+                    <li>
+                        <span class="dot promoter"></span>
+                        "Promoters "
+                        <strong>{o.promoters}</strong>
+                        <span class="muted">{format!(" ({})", share(o.promoters))}</span>
+                    </li>
+                    <li>
+                        <span class="dot passive"></span>
+                        "Passives "
+                        <strong>{o.passives}</strong>
+                        <span class="muted">{format!(" ({})", share(o.passives))}</span>
+                    </li>
+                    <li>
+                        <span class="dot detractor"></span>
+                        "Detractors "
+                        <strong>{o.detractors}</strong>
+                        <span class="muted">{format!(" ({})", share(o.detractors))}</span>
+                    </li>
+                </ul>
+                {flagged.map(|f| view! { <p class="muted small">{f}</p> })}
+            </section>
+            <section class="card wide" aria-labelledby="trend-title">
+                <h2 id="trend-title">{format!("NPS by {interval}")}</h2>
+                {trend_chart(&report)}
+            </section>
+            <section class="card" aria-labelledby="dist-title">
+                <h2 id="dist-title">"Scores 0–10"</h2>
+                {distribution_chart(&report.distribution.0)}
+            </section>
+            <section class="card wide" aria-labelledby="groups-title">
+                <h2 id="groups-title">{group_title}</h2>
+                {segments_table(report.groups)}
+            </section>
+            <section class="card full" aria-labelledby="themes-title">
+                <h2 id="themes-title">"What comments talk about"</h2>
+                <div class="themes">
+                    {theme_list(
+                        "Detractors mention",
+                        "detractor",
+                        report.themes.detractor,
+                        report.themes.detractor_comments,
+                    )}
+                    {theme_list(
+                        "Promoters mention",
+                        "promoter",
+                        report.themes.promoter,
+                        report.themes.promoter_comments,
+                    )}
+                </div>
+            </section>
+        </div>
+    }
+}
+
+fn trend_chart(report: &Report) -> impl IntoView + use<> {
+    let points: Vec<TrendPoint> = report
+        .trend
+        .iter()
+        .map(|b| TrendPoint {
+            label: b.label.clone(),
+            nps: b.summary.nps,
+            margin: b.summary.margin_of_error,
+        })
+        .collect();
+    let summary = charts::trend_summary(report.interval.as_str(), &points);
+    let chart = TrendChart::new(&points, TREND_FRAME, 7);
+    let f = chart.frame;
+    let gridlines = chart
+        .gridlines
+        .iter()
+        .map(|g| {
+            view! {
+                <line
+                    class=if g.value == 0.0 { "grid zero" } else { "grid" }
+                    x1=n(f.left)
+                    x2=n(f.width - f.right)
+                    y1=n(g.y)
+                    y2=n(g.y)
+                ></line>
+                <text class="tick" x=n(f.left - 8.0) y=n(g.y + 4.0) text-anchor="end">
+                    {format!("{}", g.value as i64)}
+                </text>
+            }
+        })
+        .collect_view();
+    let buckets = chart
+        .buckets
+        .iter()
+        .map(|b| {
+            let point = b.y.map(|y| {
+                view! { <circle class="point" cx=n(b.x) cy=n(y) r="4"></circle> }
+            });
+            let label = b.show_label.then(|| {
+                view! {
+                    <text class="xlabel" x=n(b.x) y=n(f.height - 12.0) text-anchor="middle">
+                        {b.label.clone()}
+                    </text>
+                }
+            });
+            view! {
+                <g class="bucket" data-bucket=b.label.clone()>
+                    {point}
+                    {label}
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg
+            class="chart"
+            data-testid="trend-chart"
+            viewBox=format!("0 0 {} {}", f.width, f.height)
+            role="img"
+            aria-label=summary
+        >
+            {gridlines}
+            <line class="axis" x1=n(f.left) x2=n(f.width - f.right) y1=n(f.baseline()) y2=n(f.baseline())></line>
+            <path class="band" d=chart.band></path>
+            <path class="line" d=chart.line></path>
+            {buckets}
+        </svg>
+        <p class="muted small legend">
+            <span class="swatch band"></span>
+            "Shaded: 95% margin of error. Gaps: no answers."
+        </p>
+    }
+}
+
+fn distribution_chart(counts: &[u64; 11]) -> impl IntoView + use<> {
+    let f = DISTRIBUTION_FRAME;
+    let bars = charts::distribution_bars(counts, &f)
+        .into_iter()
+        .map(|bar| {
+            let centre = bar.x + bar.width / 2.0;
+            view! {
+                <g class=format!("bar {}", category_class(bar.category))>
+                    <rect
+                        x=n(bar.x)
+                        y=n(bar.y)
+                        width=n(bar.width)
+                        height=n(bar.height.max(1.0))
+                        rx="3"
+                    ></rect>
+                    <text class="count" x=n(centre) y=n(bar.y - 6.0) text-anchor="middle">
+                        {bar.count.to_string()}
+                    </text>
+                    <text class="xlabel" x=n(centre) y=n(f.height - 14.0) text-anchor="middle">
+                        {bar.score.to_string()}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg
+            class="chart"
+            data-testid="distribution-chart"
+            viewBox=format!("0 0 {} {}", f.width, f.height)
+            role="img"
+            aria-label=charts::distribution_summary(counts)
+        >
+            <line class="axis" x1=n(f.left) x2=n(f.width - f.right) y1=n(f.baseline()) y2=n(f.baseline())></line>
+            {bars}
+        </svg>
+        <p class="muted small legend">
+            <span class="legend-item"><span class="dot detractor"></span>"Detractors 0–6"</span>
+            <span class="legend-item"><span class="dot passive"></span>"Passives 7–8"</span>
+            <span class="legend-item"><span class="dot promoter"></span>"Promoters 9–10"</span>
+        </p>
+    }
+}
+
+fn segments_table(groups: Vec<Group>) -> impl IntoView {
+    if groups.is_empty() {
+        return view! { <p class="muted">"No answers to group."</p> }.into_any();
+    }
+    let with_revenue = groups.iter().any(|g| g.revenue.is_some());
+    let rows = groups
+        .into_iter()
+        .map(|g| {
+            let total = g.summary.responses;
+            let name = match (g.kind, g.merged_values) {
+                (GroupKind::Other, merged) if merged > 0 => {
+                    format!("{} ({merged} small values)", g.value)
+                }
+                _ => g.value.clone(),
+            };
+            let revenue = with_revenue.then(|| {
+                view! { <td class="num">{g.revenue.map(format::money).unwrap_or_else(|| "—".into())}</td> }
+            });
+            view! {
+                <tr class:dim=total == 0>
+                    <th scope="row">{name}</th>
+                    <td class="num">{total}</td>
+                    <td class="num strong">{format::nps_cell(g.summary.nps, g.summary.margin_of_error)}</td>
+                    <td class="num">{format::percent(g.summary.promoters, total)}</td>
+                    <td class="num">{format::percent(g.summary.detractors, total)}</td>
+                    {revenue}
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table data-testid="segments">
+                <thead>
+                    <tr>
+                        <th scope="col">"Segment"</th>
+                        <th scope="col" class="num">"Answers"</th>
+                        <th scope="col" class="num">"NPS"</th>
+                        <th scope="col" class="num">"Promoters"</th>
+                        <th scope="col" class="num">"Detractors"</th>
+                        {with_revenue.then(|| view! { <th scope="col" class="num">"Revenue"</th> })}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn theme_list(
+    title: &'static str,
+    kind: &'static str,
+    themes: Vec<CommentTheme>,
+    comments: u64,
+) -> impl IntoView {
+    let body = if themes.is_empty() {
+        view! { <p class="muted">"Not enough comments yet to find themes."</p> }.into_any()
+    } else {
+        themes
+            .into_iter()
+            .map(|t| {
+                let examples = t
+                    .examples
+                    .into_iter()
+                    .take(3)
+                    // Customers wrote these: text nodes only, never HTML.
+                    .map(|e| view! { <li><q>{e}</q></li> })
+                    .collect_view();
+                view! {
+                    <li class="theme">
+                        <div class="theme-head">
+                            <span class=format!("term {kind}")>{t.term}</span>
+                            <span class="muted small">
+                                {format!("{} detractors · {} promoters", t.detractors, t.promoters)}
+                            </span>
+                        </div>
+                        <ul class="examples">{examples}</ul>
+                    </li>
+                }
+            })
+            .collect_view()
+            .into_any()
+    };
+    view! {
+        <div class="theme-column" data-testid=format!("{kind}-themes")>
+            <h3>
+                {title}
+                <span class="muted small">{format!(" · {comments} comments")}</span>
+            </h3>
+            <ul class="theme-list">{body}</ul>
+        </div>
+    }
+}

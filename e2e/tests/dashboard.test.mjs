@@ -1,0 +1,171 @@
+// The marketer's dashboard at /dashboard, in Chromium against the real worker and the
+// seeded demo data: signing in, the overview agreeing with the report API, working a
+// detractor case from the inbox, the webhooks tab, and a refused token.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { launch } from '../lib/browser.mjs';
+import { admin, call, BASE_URL } from '../lib/server.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+
+const TOKEN = process.env.NPS_ADMIN_TOKEN;
+
+/** The dashboard seen through its roles, labels and test ids. */
+class DashboardPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async open() {
+    await this.page.goto(`${BASE_URL}/dashboard`);
+    await this.tokenField().waitFor({ state: 'visible', timeout: 20_000 });
+    return this;
+  }
+
+  tokenField() { return this.page.getByLabel('Admin token'); }
+  signInButton() { return this.page.getByRole('button', { name: 'Sign in' }); }
+  signInError() { return this.page.getByTestId('signin-error'); }
+  section(name) { return this.page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }); }
+  headline() { return this.page.getByTestId('nps-headline'); }
+  trend() { return this.page.getByTestId('trend-chart'); }
+  detractorThemes() { return this.page.getByTestId('detractor-themes'); }
+  caseRows() { return this.page.getByTestId('case-row'); }
+  caseDetail() { return this.page.getByTestId('case-detail'); }
+  webhook(id) { return this.page.locator(`[data-testid="webhook"][data-webhook-id="${id}"]`); }
+
+  /** Signs in and waits for the report the overview asked for; returns its JSON. */
+  async signIn(token = TOKEN) {
+    const report = this.page.waitForResponse((r) => r.url().includes('/report?') && r.status() === 200);
+    await this.tokenField().fill(token);
+    await this.signInButton().click();
+    return (await report).json();
+  }
+
+  async screenshot(name) {
+    mkdirSync('e2e/artifacts', { recursive: true });
+    await this.page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
+  }
+}
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function dashboard(t) {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  t.after(() => context.close());
+  return new DashboardPage(await context.newPage()).open();
+}
+
+/** NPS as the dashboard rounds it: halves away from zero (Rust's f64::round). */
+const rounded = (nps) => Math.sign(nps) * Math.round(Math.abs(nps)) || 0;
+
+test('the overview shows the report: NPS headline, one trend point per bucket, themes', async (t) => {
+  const page = await dashboard(t);
+  const shown = await page.signIn();
+  await page.headline().waitFor();
+
+  const api = await admin('/v1/surveys/s_demo/report?interval=week&group_by=store');
+  assert.equal(api.status, 200);
+  assert.equal(shown.overall.nps, api.body.overall.nps, 'the page asked for the same report');
+  const headline = (await page.headline().textContent()).replace(/\s+/g, ' ').trim();
+  const margin = Math.round(api.body.overall.margin_of_error);
+  assert.equal(headline, `NPS ${rounded(api.body.overall.nps)} ± ${margin}`);
+
+  const trend = page.trend();
+  assert.equal(await trend.getAttribute('role'), 'img');
+  assert.match(await trend.getAttribute('aria-label'), /^NPS by week/);
+  assert.equal(await trend.locator('g.bucket').count(), shown.trend.length);
+  assert.equal(await trend.locator('circle.point').count(), shown.trend.filter((b) => b.nps !== null).length);
+  assert.ok(shown.trend.length >= 4, 'a month of answers spans several weeks');
+
+  const terms = page.detractorThemes().locator('.term');
+  assert.ok(await terms.count() >= 1, 'at least one detractor theme');
+  assert.equal(await terms.first().textContent(), api.body.themes.detractor[0].term);
+
+  const stores = await page.page.getByTestId('segments').locator('tbody th').allTextContents();
+  for (const store of ['berlin', 'hamburg', 'munich']) assert.ok(stores.includes(store), `segments: ${stores}`);
+
+  await page.screenshot('dashboard');
+});
+
+test('a case from the inbox is marked contacted with a note, and the API agrees', async (t) => {
+  const page = await dashboard(t);
+  await page.signIn();
+  await page.section('Cases').click();
+
+  const open = await admin('/v1/cases?survey_id=s_demo&status=open&limit=200');
+  assert.ok(open.body.items.length >= 1, 'the demo data has open cases');
+  await page.caseRows().first().waitFor();
+  assert.equal(await page.caseRows().count(), open.body.items.length);
+
+  const row = page.caseRows().first();
+  const caseId = await row.getAttribute('data-case-id');
+  await row.click();
+  const detail = page.caseDetail();
+  await detail.getByTestId('timeline').waitFor();
+  assert.equal(await detail.getByTestId('case-status').textContent(), 'open');
+
+  const note = `Called the customer, refund sent (${Date.now()})`;
+  await detail.getByLabel('Note').fill(note);
+  await detail.getByRole('button', { name: 'Mark contacted' }).click();
+  await detail.getByTestId('timeline').getByText(`Note: ${note}`).waitFor();
+  assert.equal(await detail.getByTestId('case-status').textContent(), 'contacted');
+  await detail.getByTestId('timeline').getByText('Status open → contacted').waitFor();
+  await page.screenshot('dashboard-cases');
+
+  const stored = await admin(`/v1/cases/${caseId}`);
+  assert.equal(stored.body.status, 'contacted');
+  const last = stored.body.timeline.slice(-2).map((e) => [e.kind, e.actor]);
+  assert.deepEqual(last, [['status_changed', 'dashboard'], ['note', 'dashboard']]);
+
+  // The case has left the open tab; a second "Mark contacted" is not offered.
+  await page.page.locator(`[data-testid="case-row"][data-case-id="${caseId}"]`).waitFor({ state: 'detached' });
+  assert.equal(await detail.getByRole('button', { name: 'Mark contacted' }).count(), 0);
+});
+
+test('the webhooks tab lists an endpoint created through the API, with its deliveries', async (t) => {
+  const receiver = await startReceiver();
+  const hook = await admin('/v1/webhooks', {
+    method: 'POST',
+    body: { url: receiver.url, events: ['response.created'], filter: { survey_ids: ['s_demo'] }, description: 'Dashboard e2e' },
+  });
+  assert.equal(hook.status, 201);
+  t.after(async () => {
+    await admin(`/v1/webhooks/${hook.body.id}`, { method: 'DELETE' });
+    await receiver.close();
+  });
+  const answered = await call('/v1/responses', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ survey_id: 's_demo', score: 9, channel: 'api', properties: { store: 'berlin' } }),
+  });
+  assert.equal(answered.status, 201);
+  await receiver.waitFor((b) => b.type === 'response.created' && b.data.id === answered.body.id);
+
+  const page = await dashboard(t);
+  await page.signIn();
+  await page.section('Webhooks').click();
+  const card = page.webhook(hook.body.id);
+  await card.waitFor();
+  assert.ok((await card.textContent()).includes(receiver.url));
+  // The delivery is settled shortly after the receiver answered; refresh until it shows.
+  const delivered = card.locator('[data-testid="delivery"]', { hasText: 'delivered' });
+  for (let i = 0; i < 20 && (await delivered.count()) === 0; i += 1) {
+    await card.getByRole('button', { name: 'Refresh' }).click();
+    await page.page.waitForTimeout(500);
+  }
+  assert.equal(await delivered.count(), 1);
+  assert.match(await delivered.textContent(), /#1 · 204 · \d+ ms/);
+
+  await delivered.getByRole('button', { name: 'Replay' }).click();
+  await receiver.waitFor((b) => b.type === 'response.created' && b.data.id === answered.body.id, 2);
+});
+
+test('a wrong token is refused on the sign-in form', async (t) => {
+  const page = await dashboard(t);
+  await page.tokenField().fill('not-the-token');
+  await page.signInButton().click();
+  await page.signInError().waitFor();
+  assert.match(await page.signInError().textContent(), /not accepted/);
+  assert.equal(await page.section('Overview').count(), 0, 'still signed out');
+});
