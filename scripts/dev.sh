@@ -32,8 +32,12 @@ cat <<INFO
 
   Demo shop page:   http://localhost:$port/demo
   Survey config:    http://localhost:$port/v1/surveys/s_demo/config
+  Dashboard:        http://localhost:$port/dashboard
   Admin token:      $token
+  Run the cron:     curl "http://localhost:$port/__scheduled?cron=*+*+*+*+*"
   Try:              curl -H "Authorization: Bearer $token" http://localhost:$port/v1/surveys/s_demo/responses
 
 INFO
-exec wrangler dev --port "$port" --ip 127.0.0.1 --show-interactive-dev-session=false
+# --test-scheduled: locally the every-minute cron (lost deliveries, due invitations)
+# runs when /__scheduled is requested.
+exec wrangler dev --port "$port" --ip 127.0.0.1 --test-scheduled --show-interactive-dev-session=false
