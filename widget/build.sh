@@ -27,30 +27,14 @@ if [[ $# -ne 1 ]]; then
 fi
 
 widget_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$widget_dir/.." && pwd)"
+source "$widget_dir/../scripts/wasm.sh"
 mkdir -p "$1"
 out="$(cd "$1" && pwd)"
-target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-wasm_bindgen="${WASM_BINDGEN:-wasm-bindgen}"
-wasm_opt="${WASM_OPT:-$repo/node_modules/.bin/wasm-opt}"
-esbuild="${ESBUILD:-$repo/node_modules/.bin/esbuild}"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-(cd "$repo" && CARGO_TARGET_DIR="$target_dir" cargo build --release \
-  --target wasm32-unknown-unknown -p nps-widget)
-
-"$wasm_bindgen" --target web --no-typescript --out-dir "$work" \
-  "$target_dir/wasm32-unknown-unknown/release/nps_widget.wasm"
-
-# Current rustc emits bulk-memory, non-trapping float-to-int, sign-ext, mutable-globals,
-# multivalue and reference-types (all baseline in browsers since 2021/2022).
-"$wasm_opt" -Oz \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-multivalue --enable-reference-types \
-  --strip-debug --strip-producers \
-  -o "$work/nps_widget_opt.wasm" "$work/nps_widget_bg.wasm"
+build_wasm nps-widget nps_widget "$work"
 
 "$esbuild" "$widget_dir/loader/nps.js" --bundle --minify --format=iife --target=es2021 \
   --legal-comments=none --log-level=warning --outfile="$out/nps.js"
@@ -58,11 +42,4 @@ trap 'rm -rf "$work"' EXIT
   --legal-comments=none --log-level=warning --outfile="$out/nps-app.js"
 cp "$work/nps_widget_opt.wasm" "$out/nps_widget_bg.wasm"
 
-total_raw=0 total_gz=0
-for file in "$out/nps.js" "$out/nps-app.js" "$out/nps_widget_bg.wasm"; do
-  raw=$(wc -c <"$file")
-  gz=$(gzip -9 -n -c "$file" | wc -c)
-  total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz))
-  printf '%-22s %7d bytes  %7d gzip\n' "$(basename "$file")" "$raw" "$gz"
-done
-printf '%-22s %7d bytes  %7d gzip\n' "shown, all three" "$total_raw" "$total_gz"
+print_sizes "$out/nps.js" "$out/nps-app.js" "$out/nps_widget_bg.wasm"
