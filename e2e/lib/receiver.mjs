@@ -25,7 +25,7 @@ export async function startReceiver({ statuses = [], bodies = [] } = {}) {
     url: `http://127.0.0.1:${port}/hooks/nps`,
     requests,
     /** Requests whose JSON body passes `match`, once there are at least `count`. */
-    async waitFor(match, count = 1, timeoutMs = 20_000) {
+    async waitFor(match, count = 1, timeoutMs = 45_000) {
       return eventually(() => {
         const hits = requests.filter((r) => match(JSON.parse(r.body)));
         return hits.length >= count ? hits : null;

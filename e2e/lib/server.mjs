@@ -28,7 +28,7 @@ export async function call(path, { method = 'POST', headers = {}, body } = {}) {
 }
 
 /** Polls `check` until it returns something truthy or `timeoutMs` passes. */
-export async function eventually(check, { timeoutMs = 20_000, everyMs = 200, what = 'condition' } = {}) {
+export async function eventually(check, { timeoutMs = 45_000, everyMs = 200, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -54,7 +54,7 @@ test('a receiver that is down, then up, gets the alert with one webhook-id, and 
   const detractor = await answer(surveyId, 1);
   assert.equal(detractor.status, 201);
 
-  const attempts = await receiver.waitFor(about(detractor.body.id), 3, 30_000);
+  const attempts = await receiver.waitFor(about(detractor.body.id), 3, 60_000);
   assert.equal(new Set(attempts.map((a) => a.headers['webhook-id'])).size, 1, 'one webhook-id for every attempt');
   const webhook = new Webhook(hook.secret);
   for (const a of attempts) webhook.verify(a.body, a.headers);
@@ -85,7 +85,7 @@ test('a receiver that always fails ends in the dead letter, and replay sends it 
   const failed = await eventually(async () => {
     const [d] = await deliveriesOf(hook.id);
     return d?.status === 'failed' ? d : null;
-  }, { timeoutMs: 40_000, what: 'the delivery to fail for good' });
+  }, { timeoutMs: 90_000, what: "the delivery to fail for good" });
   assert.deepEqual(failed.attempts.map((a) => a.status_code), [500, 500, 500, 500, 502]);
   assert.ok(failed.attempts.every((a) => Number.isInteger(a.latency_ms)));
   assert.ok(failed.attempts[0].response_body.length <= 1024, 'the logged body is truncated');
@@ -94,7 +94,7 @@ test('a receiver that always fails ends in the dead letter, and replay sends it 
 
   const replay = await admin(`/v1/webhooks/${hook.id}/deliveries/${failed.id}/replay`, { method: 'POST' });
   assert.equal(replay.status, 202);
-  const [again] = await receiver.waitFor(about(detractor.body.id), 6, 20_000).then((hits) => hits.slice(5));
+  const [again] = await receiver.waitFor(about(detractor.body.id), 6, 60_000).then((hits) => hits.slice(5));
   assert.equal(again.headers['webhook-id'], failed.id, 'a replay keeps the webhook-id');
   new Webhook(hook.secret).verify(again.body, again.headers);
   await eventually(async () => (await deliveriesOf(hook.id))[0].status === 'delivered',
