@@ -52,12 +52,14 @@ VALUES ('s_demo', json('{
 ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at;
 
 -- 120 answers over the last 30 days from three stores. The scores follow a fixed
--- pattern, so every run seeds the same data. Ids start with 00 so they sort before
+-- pattern of 20 (55 % promoters, 25 % passives, 20 % detractors: NPS +35, as a decent
+-- shop might have), so every run seeds the same data. Ids start with 00 so they sort before
 -- (are older than) every real, time-ordered id, newest seed last.
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120),
 seed AS (
   SELECT i,
-         (i * 7 + i / 5) % 11 AS score,
+         json_extract('[10,9,8,10,9,7,3,10,9,8,6,10,9,10,7,2,9,10,8,5]',
+                      '$[' || ((i * 7) % 20) || ']') AS score,
          CASE i % 3 WHEN 0 THEN 'berlin' WHEN 1 THEN 'hamburg' ELSE 'munich' END AS store,
          strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d hours', i * 6)) AS at
   FROM n

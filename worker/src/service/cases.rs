@@ -504,6 +504,43 @@ mod tests {
     }
 
     #[test]
+    fn the_comment_event_names_the_case_the_answer_opened() {
+        let m = memory();
+        let hook: CreateWebhook = serde_json::from_value(
+            json!({"url": "https://h.example/x", "events": ["response.updated"]}),
+        )
+        .unwrap();
+        block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
+        let body = json!({"survey_id": "s_demo", "score": 1, "respondent": {"id": "c9"}});
+        let created = block_on(responses::submit(
+            &stores(&m),
+            &body,
+            None,
+            None,
+            None,
+            None,
+            NOW,
+        ))
+        .unwrap()
+        .created;
+        let patch = json!({"edit_token": created.edit_token, "comment": "Still waiting"});
+        block_on(responses::add_comment(
+            &stores(&m),
+            &created.id,
+            &patch,
+            None,
+            NOW + 1,
+        ))
+        .unwrap();
+        let case_id = m.cases.borrow()[0].view.id.clone();
+        let event: serde_json::Value =
+            serde_json::from_str(&m.deliveries.borrow()[0].payload).unwrap();
+        assert_eq!(event["type"], "response.updated");
+        assert_eq!(event["data"]["case_id"], case_id.as_str());
+        assert_eq!(event["data"]["comment"], "Still waiting");
+    }
+
+    #[test]
     fn support_works_a_case_through_its_statuses_and_every_step_is_on_the_timeline() {
         let m = memory();
         answer(&m, 4, "berlin", "cust-1", NOW);

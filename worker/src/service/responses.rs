@@ -3,7 +3,7 @@
 //! score shows on their cases, and all of it is announced to the webhook queue. A
 //! comment may follow with the edit token the first call returned.
 
-use super::webhooks::{dispatch, dispatch_response_event, response_announcement};
+use super::webhooks::{dispatch, response_announcement};
 use super::{ServiceError, Stores, cases, check_origin, invitations, new_id, random};
 use crate::store::{
     CaseStore, DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError, StoredResponse,
@@ -318,14 +318,17 @@ pub async fn add_comment<
         .await?;
     response.view.comment = comment;
     response.view.updated_at = now;
-    let dispatched = dispatch_response_event(
-        stores.webhooks,
-        stores.queue,
-        EventType::ResponseUpdated,
-        &survey,
-        &response.view,
-        now_ms,
-    )
+    let dispatched = async {
+        let case_id = stores.cases.case_for_response(id).await?.map(|c| c.view.id);
+        let updated = response_announcement(
+            EventType::ResponseUpdated,
+            &survey,
+            &response.view,
+            case_id,
+            now_ms,
+        )?;
+        dispatch(stores.webhooks, stores.queue, &updated, now_ms).await
+    }
     .await;
     Ok(CommentAdded {
         id: response.view.id,

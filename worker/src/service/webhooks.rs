@@ -243,7 +243,8 @@ pub async fn dispatch(
     Ok(tasks.len())
 }
 
-/// [`dispatch`] of a response event.
+/// [`dispatch`] of a response event without a case (a shorthand for the tests).
+#[cfg(test)]
 pub async fn dispatch_response_event(
     store: &(impl WebhookStore + DeliveryStore),
     queue: &impl DeliveryQueue,

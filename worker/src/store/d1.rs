@@ -792,6 +792,18 @@ impl CaseStore for D1Store {
         row.map(StoredCase::try_from).transpose()
     }
 
+    async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>> {
+        let row: Option<CaseRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE response_id = ?1"
+            ))
+            .bind(&[text(response_id)])?
+            .first(None)
+            .await?;
+        row.map(StoredCase::try_from).transpose()
+    }
+
     async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
         let v = &case.view;
         let result = self

@@ -320,6 +320,14 @@ impl CaseStore for Memory {
             .find(|c| c.view.id == id)
             .cloned())
     }
+    async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>> {
+        Ok(self
+            .cases
+            .borrow()
+            .iter()
+            .find(|c| c.view.response_id == response_id)
+            .cloned())
+    }
     async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
         let mut cases = self.cases.borrow_mut();
         match cases.iter_mut().find(|c| c.view.id == case.view.id) {

@@ -137,6 +137,8 @@ pub struct CaseFilter {
 pub trait CaseStore {
     async fn insert_case(&self, case: &StoredCase) -> StoreResult<()>;
     async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>>;
+    /// The case an answer opened, if it opened one.
+    async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>>;
     /// Saves the case unless someone else saved it since `expected_updated_at`
     /// (optimistic locking); `false` then, and nothing is written.
     async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool>;
