@@ -200,12 +200,16 @@ where
     dispatch(stores.webhooks, stores.queue, &announcement, now_ms).await
 }
 
-pub async fn get(cases: &impl CaseStore, id: &str, now_ms: i64) -> Result<CaseView, ServiceError> {
-    let stored = cases
+/// The stored case, or the 404 that says there is none.
+async fn load(cases: &impl CaseStore, id: &str) -> Result<StoredCase, ServiceError> {
+    cases
         .get_case(id)
         .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))?;
-    Ok(current(stored, now_ms))
+        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))
+}
+
+pub async fn get(cases: &impl CaseStore, id: &str, now_ms: i64) -> Result<CaseView, ServiceError> {
+    Ok(current(load(cases, id).await?, now_ms))
 }
 
 /// `GET /v1/cases?status=&owner=&survey_id=&cursor=&limit=`: newest first.
@@ -263,11 +267,7 @@ where
     Q: DeliveryQueue,
     C: CaseStore,
 {
-    let stored = stores
-        .cases
-        .get_case(id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))?;
+    let stored = load(stores.cases, id).await?;
     let unchanged = current(stored.clone(), now_ms);
     let saved = save_with_retry(stores.cases, stored, now_ms, |c| {
         let state = CaseState {
@@ -326,11 +326,7 @@ where
     Q: DeliveryQueue,
     C: CaseStore,
 {
-    let stored = stores
-        .cases
-        .get_case(id)
-        .await?
-        .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))?;
+    let stored = load(stores.cases, id).await?;
     if stored.view.status != CaseStatus::Resolved {
         return Err(ServiceError::Conflict(format!(
             "case {id} is {}; resolve it before asking the customer again",

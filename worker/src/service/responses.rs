@@ -471,6 +471,21 @@ mod tests {
         m
     }
 
+    /// An invitation to the demo survey for `order`.
+    fn invite(m: &Memory, order: &str) -> nps_shared::api::Invitation {
+        let request: nps_shared::api::CreateInvitation =
+            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": order})).unwrap();
+        block_on(crate::service::invitations::create(
+            m,
+            m,
+            request,
+            SECRET,
+            "https://x",
+            NOW,
+        ))
+        .unwrap()
+    }
+
     fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
         Stores {
             cases: m,
@@ -644,17 +659,7 @@ mod tests {
     #[test]
     fn invitation_answers_that_look_like_a_mail_scanner_are_kept_but_flagged() {
         let m = memory();
-        let request: nps_shared::api::CreateInvitation =
-            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": "1001"})).unwrap();
-        let inv = block_on(crate::service::invitations::create(
-            &m,
-            &m,
-            request,
-            SECRET,
-            "https://x",
-            NOW,
-        ))
-        .unwrap();
+        let inv = invite(&m, "1001");
         let answer = |score: u8, agent: &str, at: i64| {
             let body = json!({"survey_id": "s_demo", "score": score, "channel": "email", "token": inv.token});
             block_on(submit(
@@ -682,17 +687,7 @@ mod tests {
             Some("several scores for one order within seconds")
         );
 
-        let request: nps_shared::api::CreateInvitation =
-            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": "1002"})).unwrap();
-        let inv = block_on(crate::service::invitations::create(
-            &m,
-            &m,
-            request,
-            SECRET,
-            "https://x",
-            NOW,
-        ))
-        .unwrap();
+        let inv = invite(&m, "1002");
         let body =
             json!({"survey_id": "s_demo", "score": 9, "channel": "email", "token": inv.token});
         block_on(submit(
@@ -718,17 +713,7 @@ mod tests {
     #[test]
     fn an_email_answer_stays_provisional_until_a_person_acts_on_the_page() {
         let m = memory();
-        let request: nps_shared::api::CreateInvitation =
-            serde_json::from_value(json!({"survey_id": "s_demo", "order_id": "77"})).unwrap();
-        let inv = block_on(crate::service::invitations::create(
-            &m,
-            &m,
-            request,
-            SECRET,
-            "https://x",
-            NOW,
-        ))
-        .unwrap();
+        let inv = invite(&m, "77");
         let body =
             json!({"survey_id": "s_demo", "score": 4, "channel": "email", "token": inv.token});
         let agent = "Mozilla/5.0 Chrome/131.0";
