@@ -13,6 +13,7 @@
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
+//! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
 //! - [`themes`]: the words that set detractors' comments apart from promoters'.
 //!
 //! With the `server` feature (the worker's):
@@ -32,6 +33,7 @@ pub mod ids;
 pub mod locale;
 pub mod nps;
 pub mod report;
+pub mod rollup;
 pub mod score;
 pub mod themes;
 pub mod time;

@@ -208,11 +208,24 @@ impl Distribution {
     pub fn tally(&self) -> Tally {
         let mut tally = Tally::default();
         for score in Score::all() {
-            for _ in 0..self.count(score) {
-                tally.add(score);
+            let n = self.count(score);
+            match score.category() {
+                crate::Category::Promoter => tally.promoters += n,
+                crate::Category::Passive => tally.passives += n,
+                crate::Category::Detractor => tally.detractors += n,
             }
         }
         tally
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    pub fn merge(&mut self, other: &Distribution) {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine += theirs;
+        }
     }
 }
 
@@ -359,15 +372,33 @@ pub fn trend(
     interval: Interval,
     offset: UtcOffset,
 ) -> Result<Vec<TrendBucket>, ReportError> {
+    trend_of_tallies(
+        answers.into_iter().map(|(created_at, score)| {
+            let mut tally = Tally::default();
+            tally.add(score);
+            (created_at, tally)
+        }),
+        interval,
+        offset,
+    )
+}
+
+/// [`trend`] of counts already summed: each tally is put in the bucket of its instant
+/// (Unix ms), so a rollup of a quarter-hour can stand for all its answers.
+pub fn trend_of_tallies(
+    counts: impl IntoIterator<Item = (i64, Tally)>,
+    interval: Interval,
+    offset: UtcOffset,
+) -> Result<Vec<TrendBucket>, ReportError> {
     let mut tallies: BTreeMap<i64, Tally> = BTreeMap::new();
-    for (created_at, score) in answers {
+    for (created_at, tally) in counts {
         let local_day = created_at
             .saturating_add(offset.millis())
             .div_euclid(MS_PER_DAY);
         tallies
             .entry(interval.start_of(local_day))
             .or_default()
-            .add(score);
+            .merge(&tally);
     }
     let (Some((&first, _)), Some((&last, _))) =
         (tallies.first_key_value(), tallies.last_key_value())
@@ -477,6 +508,15 @@ pub fn groups_by_property(answers: &[&AnswerRecord], key: &str, min_group_size: 
             None => none.add(answer.score),
         }
     }
+    groups_of_tallies(by_value, none, min_group_size)
+}
+
+/// [`groups_by_property`] of counts already summed per value, and of those without it.
+pub fn groups_of_tallies(
+    by_value: BTreeMap<&str, Tally>,
+    none: Tally,
+    min_group_size: u64,
+) -> Vec<Group> {
     let mut values: Vec<(&str, Tally)> = by_value.into_iter().collect();
     // Stable sort: equal counts stay in value order.
     values.sort_by_key(|v| std::cmp::Reverse(v.1.total()));
@@ -915,6 +955,11 @@ pub struct Report {
     pub groups: Vec<Group>,
     pub revenue_bands: Vec<RevenueBand>,
     pub themes: Themes,
+    /// Present when the parts that read answers (RFM groups, revenue bands, themes, and
+    /// groups by a property that is not rolled up) saw only the most recent answers of
+    /// the range: see [`crate::rollup`]. Absent when they saw all of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<crate::rollup::Sample>,
 }
 
 impl Report {
@@ -965,6 +1010,7 @@ impl Report {
             groups,
             revenue_bands: revenue_bands(&counted, &query.rfm.revenue),
             themes: themes::themes(comments, &query.themes),
+            sample: None,
         })
     }
 }
