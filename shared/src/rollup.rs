@@ -20,8 +20,8 @@
 //!   every offset but 0. A report with an offset that is not a multiple of 15 minutes
 //!   (which the API still accepts) is built from the answers themselves.
 //! - each **property value on its UTC day** ([`Cell::Property`]): every property
-//!   except the four RFM ones ([`NOT_ROLLED_UP`], near-unique numbers that would make
-//!   a counter per answer), value trimmed, blank values left out. A survey's answers
+//!   except the four RFM inputs and `order_id` ([`NOT_ROLLED_UP`], near-unique values
+//!   that would make a counter per answer), value trimmed, blank values left out. A survey's answers
 //!   carry at most 20 properties of at most 200 characters (`validate`), so an answer
 //!   touches at most 21 counters. `(none)` is the day's total minus its values. Grouping
 //!   by a property that is not rolled up reads the sample (below).
@@ -61,8 +61,15 @@ pub const DAY_MS: i64 = 86_400_000;
 pub const QUARTERS_PER_DAY: i64 = DAY_MS / QUARTER_MS;
 /// The most answers the sampled sections read.
 pub const SAMPLE_LIMIT: usize = 5_000;
-/// Properties without counters: the RFM inputs, near-unique numbers.
-pub const NOT_ROLLED_UP: [&str; 4] = ["recency_days", "last_order_at", "order_count", "revenue"];
+/// Properties without counters: the RFM inputs and the order id, near-unique values
+/// that would make a counter per answer.
+pub const NOT_ROLLED_UP: [&str; 5] = [
+    "recency_days",
+    "last_order_at",
+    "order_count",
+    "revenue",
+    "order_id",
+];
 
 /// Whether answers are counted per value of this property.
 pub fn is_rolled_up(key: &str) -> bool {

@@ -121,3 +121,21 @@ SELECT 'c_' || substr(id, 3), survey_id, id, score, status, owner,
 FROM steps
 WHERE true
 ON CONFLICT DO NOTHING;
+
+-- The demo answers' rollups (shared/src/rollup.rs), rebuilt so that running this
+-- again leaves them equal to the answers.
+DELETE FROM rollup_time WHERE survey_id = 's_demo';
+DELETE FROM rollup_property WHERE survey_id = 's_demo';
+INSERT INTO rollup_time (survey_id, quarter, flagged, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10)
+SELECT survey_id, CAST(strftime('%s', created_at) AS INTEGER) / 900,
+       (flagged IS NOT NULL OR provisional = 1), SUM(score = 0), SUM(score = 1), SUM(score = 2), SUM(score = 3), SUM(score = 4), SUM(score = 5), SUM(score = 6), SUM(score = 7), SUM(score = 8), SUM(score = 9), SUM(score = 10)
+  FROM responses WHERE survey_id = 's_demo'
+ GROUP BY 1, 2, 3;
+INSERT INTO rollup_property (survey_id, key, day, value, flagged, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10)
+SELECT r.survey_id, j.key, CAST(strftime('%s', r.created_at) AS INTEGER) / 86400,
+       trim(j.value, char(32, 9, 10, 11, 12, 13)),
+       (r.flagged IS NOT NULL OR r.provisional = 1), SUM(r.score = 0), SUM(r.score = 1), SUM(r.score = 2), SUM(r.score = 3), SUM(r.score = 4), SUM(r.score = 5), SUM(r.score = 6), SUM(r.score = 7), SUM(r.score = 8), SUM(r.score = 9), SUM(r.score = 10)
+  FROM responses r, json_each(r.properties) j
+ WHERE j.key NOT IN ('recency_days', 'last_order_at', 'order_count', 'revenue', 'order_id')
+   AND trim(j.value, char(32, 9, 10, 11, 12, 13)) <> '' AND r.survey_id = 's_demo'
+ GROUP BY 1, 2, 3, 4, 5;

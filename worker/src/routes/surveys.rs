@@ -52,9 +52,11 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
 }
 
 pub async fn report(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
-    let query = crate::service::reports::parse_query(&http::query(req)?)?;
+    let params = http::query(req)?;
+    let query = crate::service::reports::parse_query(&params)?;
+    let source = crate::service::reports::parse_source(&params)?;
     http::json(
         200,
-        &crate::service::reports::report(&app.surveys, &app.db, id, &query).await?,
+        &crate::service::reports::report(&app.surveys, &app.db, id, &query, source).await?,
     )
 }

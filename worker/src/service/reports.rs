@@ -1,16 +1,40 @@
 //! `GET /v1/surveys/{id}/report`: the outer loop's numbers — NPS with its 95% margin,
 //! distribution, trend, groups or RFM segments, NPS by revenue band and comment
-//! themes — computed by `nps_shared::report` from the survey's answers in range.
+//! themes.
 //!
-//! It reads the answers themselves; rollups kept on write (so a million answers cost
-//! what a thousand do) are the next step (issue 5).
+//! By default it reads the rollups kept on write (`nps_shared::rollup`): counters for
+//! the whole days of the range, the answers of its ragged edges, and the most recent
+//! answers for the sections no counter gives (RFM, revenue bands, themes), so its cost
+//! does not grow with the number of answers. `?source=scan` builds the same report
+//! from every answer in range, the way it was made before rollups: the benchmark's
+//! reference, and the fallback for UTC offsets that are not a multiple of 15 minutes.
 
 use super::ServiceError;
 use crate::store::{ResponseStore, SurveyStore};
 use nps_shared::report::{GroupBy, Interval, Report, ReportError, ReportQuery, UtcOffset};
+use nps_shared::rollup::{self, RangeCounts};
 use nps_shared::time::{parse_rfc3339, rfc3339};
 use nps_shared::validate::FieldError;
 use std::collections::HashMap;
+
+/// Where a report's numbers come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// Rollups, edges and a bounded sample: cost independent of the answer count.
+    #[default]
+    Rollups,
+    /// Every answer in range (`?source=scan`): the reference the rollups must equal.
+    Scan,
+}
+
+/// Reads `source` (`rollups`, the default, or `scan`).
+pub fn parse_source(query: &HashMap<String, String>) -> Result<Source, ServiceError> {
+    match query.get("source").map(String::as_str) {
+        None | Some("") | Some("rollups") => Ok(Source::Rollups),
+        Some("scan") => Ok(Source::Scan),
+        Some(_) => Err(ServiceError::invalid("source", "must be rollups or scan")),
+    }
+}
 
 /// Reads the query string into a [`ReportQuery`], naming every bad parameter.
 pub fn parse_query(query: &HashMap<String, String>) -> Result<ReportQuery, ServiceError> {
@@ -93,16 +117,30 @@ pub async fn report(
     responses: &impl ResponseStore,
     survey_id: &str,
     query: &ReportQuery,
+    source: Source,
 ) -> Result<Report, ServiceError> {
     if surveys.get_survey(survey_id).await?.is_none() {
         return Err(ServiceError::NotFound(format!("survey {survey_id}")));
     }
-    let from = query.from.map(rfc3339);
-    let to = query.to.map(rfc3339);
-    let answers = responses
-        .report_answers(survey_id, from.as_deref(), to.as_deref())
-        .await?;
-    Report::build(&answers, query).map_err(|e| match e {
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from >= to
+    {
+        return Err(ServiceError::invalid(
+            "to",
+            &ReportError::EmptyRange.to_string(),
+        ));
+    }
+    let built = if source == Source::Scan || !rollup::offset_supported(query.utc_offset) {
+        let from = query.from.map(rfc3339);
+        let to = query.to.map(rfc3339);
+        let answers = responses
+            .report_answers(survey_id, from.as_deref(), to.as_deref())
+            .await?;
+        Report::build(&answers, query)
+    } else {
+        from_rollups(responses, survey_id, query).await?
+    };
+    built.map_err(|e| match e {
         ReportError::EmptyRange => ServiceError::invalid("to", &e.to_string()),
         ReportError::OffsetOutOfRange => {
             ServiceError::invalid("utc_offset_minutes", &e.to_string())
@@ -110,6 +148,48 @@ pub async fn report(
         ReportError::TooManyBuckets { .. } => ServiceError::invalid("interval", &e.to_string()),
         ReportError::BadTimestamp => ServiceError::Store(crate::store::StoreError(e.to_string())),
     })
+}
+
+/// Counters for the whole days, the answers of the edges, the most recent answers for
+/// the sampled sections.
+async fn from_rollups(
+    responses: &impl ResponseStore,
+    survey_id: &str,
+    query: &ReportQuery,
+) -> Result<Result<Report, ReportError>, ServiceError> {
+    let group_key = match &query.group_by {
+        Some(GroupBy::Property(key)) => Some(key.as_str()),
+        _ => None,
+    };
+    let split = rollup::split(query.from, query.to);
+    let mut counts = match split.days {
+        Some((first, end)) => {
+            responses
+                .report_counts(survey_id, first, end, query.utc_offset, group_key)
+                .await?
+        }
+        None => RangeCounts::default(),
+    };
+    for (from, to) in split.edges {
+        let (from, to) = (from.map(rfc3339), to.map(rfc3339));
+        for answer in responses
+            .report_answers(survey_id, from.as_deref(), to.as_deref())
+            .await?
+        {
+            counts.add_answer(&answer, group_key);
+        }
+    }
+    let (from, to) = (query.from.map(rfc3339), query.to.map(rfc3339));
+    let sample = responses
+        .report_sample(
+            survey_id,
+            from.as_deref(),
+            to.as_deref(),
+            query.include_flagged,
+            rollup::SAMPLE_LIMIT as u32,
+        )
+        .await?;
+    Ok(Report::from_counts(&counts, &sample, query))
 }
 
 #[cfg(test)]
@@ -174,7 +254,7 @@ mod tests {
             ("min_group_size", "1"),
         ]))
         .unwrap();
-        let r = block_on(report(&m, &m, "s_demo", &q)).unwrap();
+        let r = block_on(report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
         assert_eq!(r.overall.responses, 5);
         // 2 promoters, 1 passive, 2 detractors of 5: NPS 0.
         assert_eq!(r.overall.nps, Some(0.0));
@@ -200,7 +280,7 @@ mod tests {
         let from = rfc3339(NOW + DAY);
         let q = parse_query(&query(&[("from", &from)])).unwrap();
         assert_eq!(
-            block_on(report(&m, &m, "s_demo", &q))
+            block_on(report(&m, &m, "s_demo", &q, Source::Rollups))
                 .unwrap()
                 .overall
                 .responses,
@@ -224,7 +304,13 @@ mod tests {
         assert_eq!(errors.len(), 5);
         let m = seeded();
         assert!(matches!(
-            block_on(report(&m, &m, "s_nope", &ReportQuery::default())),
+            block_on(report(
+                &m,
+                &m,
+                "s_nope",
+                &ReportQuery::default(),
+                Source::Rollups
+            )),
             Err(ServiceError::NotFound(_))
         ));
     }

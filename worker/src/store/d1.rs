@@ -11,6 +11,8 @@ use nps_shared::api::{
     ResponseView, SurveyView, WebhookFormat, WebhookView,
 };
 use nps_shared::case::{CaseStatus, CaseView, win_back};
+use nps_shared::report::{AnswerRecord, Distribution, UtcOffset};
+use nps_shared::rollup::{self, RangeCounts};
 use nps_shared::{Category, Score};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -214,10 +216,194 @@ fn changes(result: &worker::D1Result) -> StoreResult<usize> {
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
+/// The SQL condition under which a rollup change applies, checked inside the same
+/// batch as the write: `?G` is the answer's id, `?S` its flagged state (0 or 1).
+#[derive(Clone, Copy)]
+enum Guard {
+    /// The answer is stored (after its insert).
+    Stored,
+    /// The answer is stored and its flagged state is `?S` (before the write).
+    InState(bool),
+    /// The answer is counted and not flagged (before a flag).
+    Counted,
+    /// The answer is provisional and not flagged (before a confirm).
+    ProvisionalOnly,
+}
+
+impl Guard {
+    fn sql(self, g: usize) -> String {
+        let state = "(flagged IS NOT NULL OR provisional = 1)";
+        match self {
+            Guard::Stored => format!("EXISTS (SELECT 1 FROM responses WHERE id = ?{g})"),
+            Guard::InState(_) => {
+                format!(
+                    "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND {state} = ?{})",
+                    g + 1
+                )
+            }
+            Guard::Counted => format!(
+                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 0)"
+            ),
+            Guard::ProvisionalOnly => format!(
+                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 1)"
+            ),
+        }
+    }
+
+    fn binds(self, id: &str) -> Vec<JsValue> {
+        match self {
+            Guard::InState(flagged) => vec![text(id), JsValue::from(u8::from(flagged))],
+            _ => vec![text(id)],
+        }
+    }
+}
+
+fn number(n: i64) -> JsValue {
+    // Days and quarter-hours since 1970 are far inside a double's exact integers.
+    JsValue::from_f64(n as f64)
+}
+
+impl D1Store {
+    /// One statement per counter change, each applied only under `guard` (see
+    /// [`Guard`]), to go into the same batch as the answer's write.
+    fn rollup_statements(
+        &self,
+        survey_id: &str,
+        id: &str,
+        changes: &[rollup::Change],
+        guard: Guard,
+    ) -> StoreResult<Vec<worker::D1PreparedStatement>> {
+        changes
+            .iter()
+            .map(|c| {
+                let s = format!("s{}", c.score.value());
+                let (sql, mut binds) = match &c.cell {
+                    rollup::Cell::Time { quarter } => (
+                        format!(
+                            "INSERT INTO rollup_time (survey_id, quarter, flagged, {s})                              SELECT ?1, ?2, ?3, ?4 WHERE {}                              ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {s} = {s} + excluded.{s}",
+                            guard.sql(5)
+                        ),
+                        vec![
+                            text(survey_id),
+                            number(*quarter),
+                            JsValue::from(u8::from(c.flagged)),
+                            number(c.delta),
+                        ],
+                    ),
+                    rollup::Cell::Property { key, value, day } => (
+                        format!(
+                            "INSERT INTO rollup_property (survey_id, key, day, value, flagged, {s})                              SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE {}                              ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {s} = {s} + excluded.{s}",
+                            guard.sql(7)
+                        ),
+                        vec![
+                            text(survey_id),
+                            text(key),
+                            number(*day),
+                            text(value),
+                            JsValue::from(u8::from(c.flagged)),
+                            number(c.delta),
+                        ],
+                    ),
+                };
+                binds.extend(guard.binds(id));
+                Ok(self.db.prepare(sql).bind(&binds)?)
+            })
+            .collect()
+    }
+
+    /// An answer moving between counted and flagged: its counters move under
+    /// `guard`, then `update` runs, all in one batch.
+    async fn restate(
+        &self,
+        id: &str,
+        flagged_now: bool,
+        guard: Guard,
+        update: worker::D1PreparedStatement,
+    ) -> StoreResult<()> {
+        let mut statements = Vec::new();
+        if let Some(stored) = self.get_response(id).await? {
+            let mut answer = AnswerRecord::try_from(&stored.view)
+                .map_err(|e| StoreError(format!("answer {id}: {e}")))?;
+            // The change assumes the state the guard checks, not the one just read:
+            // a concurrent write may have moved it since.
+            answer.flagged = !flagged_now;
+            statements = self.rollup_statements(
+                &stored.view.survey_id,
+                id,
+                &rollup::reflag(&answer, flagged_now),
+                guard,
+            )?;
+        }
+        statements.push(update);
+        for result in self.db.batch(statements).await? {
+            if let Some(error) = result.error() {
+                return Err(StoreError(error));
+            }
+        }
+        Ok(())
+    }
+}
+
+const SUMS: &str = "SUM(s0) AS s0, SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, \
+     SUM(s5) AS s5, SUM(s6) AS s6, SUM(s7) AS s7, SUM(s8) AS s8, SUM(s9) AS s9, SUM(s10) AS s10";
+
+/// A row of summed counters: a local day's (`quarter`) or a value's. Fields are
+/// spelt out: `serde(flatten)` would buffer D1's numbers as floats.
+#[derive(Deserialize)]
+struct Sums {
+    #[serde(default)]
+    quarter: Option<i64>,
+    #[serde(default)]
+    value: Option<String>,
+    flagged: u8,
+    s0: u64,
+    s1: u64,
+    s2: u64,
+    s3: u64,
+    s4: u64,
+    s5: u64,
+    s6: u64,
+    s7: u64,
+    s8: u64,
+    s9: u64,
+    s10: u64,
+}
+
+impl From<&Sums> for Distribution {
+    fn from(s: &Sums) -> Self {
+        Distribution([
+            s.s0, s.s1, s.s2, s.s3, s.s4, s.s5, s.s6, s.s7, s.s8, s.s9, s.s10,
+        ])
+    }
+}
+
+fn answer_record(row: AnswerRow) -> StoreResult<AnswerRecord> {
+    Ok(AnswerRecord {
+        score: Score::try_from(row.score).map_err(|e| StoreError(e.to_string()))?,
+        created_at: nps_shared::time::parse_rfc3339(&row.created_at)
+            .ok_or_else(|| StoreError(format!("bad created_at {}", row.created_at)))?,
+        comment: row.comment,
+        properties: serde_json::from_str(&row.properties)?,
+        flagged: row.flagged.is_some() || row.provisional == 1,
+    })
+}
+
+#[derive(Deserialize)]
+struct AnswerRow {
+    score: u8,
+    created_at: String,
+    comment: Option<String>,
+    properties: String,
+    flagged: Option<String>,
+    provisional: u8,
+}
+
 impl ResponseStore for D1Store {
     async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted> {
         let v = &response.view;
-        let result = self
+        let record =
+            AnswerRecord::try_from(v).map_err(|e| StoreError(format!("answer {}: {e}", v.id)))?;
+        let insert = self
             .db
             .prepare(format!(
                 "INSERT INTO responses ({RESPONSE_COLUMNS}, category) \
@@ -246,10 +432,21 @@ impl ResponseStore for D1Store {
                 nullable(response.person_key.as_deref()),
                 JsValue::from(u8::from(v.provisional)),
                 text(v.category.as_str()),
-            ])?
-            .run()
-            .await?;
-        if changes(&result)? == 1 {
+            ])?;
+        let mut statements = vec![insert];
+        // Counted only if the insert above stored this id: a replay or a taken order
+        // stores nothing and counts nothing.
+        statements.extend(self.rollup_statements(
+            &v.survey_id,
+            &v.id,
+            &rollup::changes(&record, 1),
+            Guard::Stored,
+        )?);
+        let results = self.db.batch(statements).await?;
+        let result = results
+            .first()
+            .ok_or_else(|| StoreError("the insert batch returned nothing".into()))?;
+        if changes(result)? == 1 {
             return Ok(Inserted::New);
         }
         // Nothing was inserted: which unique rule held it back? The same
@@ -306,38 +503,116 @@ impl ResponseStore for D1Store {
         survey_id: &str,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>> {
-        #[derive(Deserialize)]
-        struct Row {
-            score: u8,
-            created_at: String,
-            comment: Option<String>,
-            properties: String,
-            flagged: Option<String>,
-            provisional: u8,
-        }
-        let rows: Vec<Row> = self
+    ) -> StoreResult<Vec<AnswerRecord>> {
+        let rows: Vec<AnswerRow> = self
             .db
             .prepare(
                 "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
-                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at",
+                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at, id",
             )
             .bind(&[text(survey_id), nullable(from), nullable(to)])?
             .all()
             .await?
             .results()?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(nps_shared::report::AnswerRecord {
-                    score: Score::try_from(row.score).map_err(|e| StoreError(e.to_string()))?,
-                    created_at: nps_shared::time::parse_rfc3339(&row.created_at)
-                        .ok_or_else(|| StoreError(format!("bad created_at {}", row.created_at)))?,
-                    comment: row.comment,
-                    properties: serde_json::from_str(&row.properties)?,
-                    flagged: row.flagged.is_some() || row.provisional == 1,
-                })
-            })
-            .collect()
+        rows.into_iter().map(answer_record).collect()
+    }
+
+    async fn report_counts(
+        &self,
+        survey_id: &str,
+        first_day: Option<i64>,
+        end_day: Option<i64>,
+        offset: UtcOffset,
+        group_key: Option<&str>,
+    ) -> StoreResult<RangeCounts> {
+        let days = [
+            first_day.map_or(JsValue::NULL, number),
+            end_day.map_or(JsValue::NULL, number),
+        ];
+        // Merged per local day in SQL (the +10 days keep the dividend positive, so
+        // SQLite's truncating division floors): one row per day, not per quarter-hour.
+        let times: Vec<Sums> = self
+            .db
+            .prepare(format!(
+                "SELECT MIN(quarter) AS quarter, flagged, {SUMS} FROM rollup_time WHERE survey_id = ?1 \
+                 AND (?2 IS NULL OR quarter >= ?2 * 96) AND (?3 IS NULL OR quarter < ?3 * 96) \
+                 GROUP BY (quarter * 900 + CAST(?4 AS INTEGER) + 864000) / 86400, flagged"
+            ))
+            .bind(&[
+                text(survey_id),
+                days[0].clone(),
+                days[1].clone(),
+                number(i64::from(offset.minutes()) * 60),
+            ])?
+            .all()
+            .await?
+            .results()?;
+        let mut counts = RangeCounts::default();
+        for row in &times {
+            let quarter = row
+                .quarter
+                .ok_or_else(|| StoreError("a day of rollups without its quarter".into()))?;
+            counts
+                .times
+                .entry((quarter * rollup::QUARTER_MS, row.flagged == 1))
+                .or_default()
+                .merge(&Distribution::from(row));
+        }
+        if let Some(key) = group_key.filter(|k| rollup::is_rolled_up(k)) {
+            let values: Vec<Sums> = self
+                .db
+                .prepare(format!(
+                    "SELECT value, flagged, {SUMS} FROM rollup_property WHERE survey_id = ?1 AND key = ?2 \
+                     AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4) GROUP BY value, flagged"
+                ))
+                .bind(&[text(survey_id), text(key), days[0].clone(), days[1].clone()])?
+                .all()
+                .await?
+                .results()?;
+            for row in &values {
+                let value = row.value.clone().unwrap_or_default();
+                counts
+                    .values
+                    .entry((value, row.flagged == 1))
+                    .or_default()
+                    .merge(&Distribution::from(row));
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn report_sample(
+        &self,
+        survey_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        include_flagged: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<AnswerRecord>> {
+        let rows: Vec<AnswerRow> = self
+            .db
+            .prepare(
+                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
+                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
+                 AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?5",
+            )
+            .bind(&[
+                text(survey_id),
+                nullable(from),
+                nullable(to),
+                JsValue::from(u8::from(include_flagged)),
+                JsValue::from(limit),
+            ])?
+            .all()
+            .await?
+            .results()?;
+        let mut answers = rows
+            .into_iter()
+            .map(answer_record)
+            .collect::<StoreResult<Vec<_>>>()?;
+        answers.reverse();
+        Ok(answers)
     }
 
     async fn answered_since(
@@ -364,21 +639,20 @@ impl ResponseStore for D1Store {
     }
 
     async fn confirm(&self, id: &str) -> StoreResult<()> {
-        self.db
+        let update = self
+            .db
             .prepare("UPDATE responses SET provisional = 0 WHERE id = ?1")
-            .bind(&[text(id)])?
-            .run()
-            .await?;
-        Ok(())
+            .bind(&[text(id)])?;
+        self.restate(id, false, Guard::ProvisionalOnly, update)
+            .await
     }
 
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
-        self.db
+        let update = self
+            .db
             .prepare("UPDATE responses SET flagged = ?2 WHERE id = ?1 AND flagged IS NULL")
-            .bind(&[text(id), text(reason)])?
-            .run()
-            .await?;
-        Ok(())
+            .bind(&[text(id), text(reason)])?;
+        self.restate(id, true, Guard::Counted, update).await
     }
 
     async fn set_comment(

@@ -2,7 +2,37 @@
 //! semantics that matter: one answer per (survey, idempotency key), newest-first lists.
 
 use super::*;
+use nps_shared::report::{AnswerRecord, UtcOffset};
+use nps_shared::rollup::{self, Counters, RangeCounts};
 use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+fn record(view: &ResponseView) -> StoreResult<AnswerRecord> {
+    AnswerRecord::try_from(view).map_err(|e| StoreError(e.to_string()))
+}
+
+impl Memory {
+    fn count(&self, survey_id: &str, changes: &[rollup::Change]) {
+        let mut rollups = self.rollups.borrow_mut();
+        let counters = rollups.entry(survey_id.to_owned()).or_default();
+        for change in changes {
+            counters.apply(change);
+        }
+    }
+
+    /// Moves an answer's counts when `update` changes whether it is flagged.
+    fn restate(&self, id: &str, update: impl Fn(&mut ResponseView)) -> StoreResult<()> {
+        let mut responses = self.responses.borrow_mut();
+        let Some(r) = responses.iter_mut().find(|r| r.view.id == id) else {
+            return Ok(());
+        };
+        let before = record(&r.view)?;
+        update(&mut r.view);
+        let after = record(&r.view)?;
+        self.count(&r.view.survey_id, &rollup::reflag(&before, after.flagged));
+        Ok(())
+    }
+}
 
 #[derive(Default)]
 pub struct Memory {
@@ -15,6 +45,8 @@ pub struct Memory {
     pub attempts: RefCell<Vec<(String, AttemptView)>>,
     pub cases: RefCell<Vec<StoredCase>>,
     pub invitations: RefCell<Vec<(Invitation, Option<String>)>>,
+    /// The rollups per survey, kept by the writes as D1 keeps its tables.
+    pub rollups: RefCell<BTreeMap<String, Counters>>,
     /// When set, every queue send fails (to test that answers survive it).
     pub queue_down: std::cell::Cell<bool>,
 }
@@ -68,6 +100,10 @@ impl ResponseStore for Memory {
                 return Ok(Inserted::OrderTaken);
             }
         }
+        self.count(
+            &response.view.survey_id,
+            &rollup::changes(&record(&response.view)?, 1),
+        );
         responses.push(response.clone());
         Ok(Inserted::New)
     }
@@ -108,7 +144,7 @@ impl ResponseStore for Memory {
                     && to.is_none_or(|t| v.created_at.as_str() < t)
             })
             .collect();
-        views.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        views.sort_by(|a, b| (&a.created_at, &a.id).cmp(&(&b.created_at, &b.id)));
         views
             .iter()
             .map(|v| {
@@ -131,26 +167,45 @@ impl ResponseStore for Memory {
         }))
     }
     async fn confirm(&self, id: &str) -> StoreResult<()> {
-        for r in self
-            .responses
-            .borrow_mut()
-            .iter_mut()
-            .filter(|r| r.view.id == id)
-        {
-            r.view.provisional = false;
-        }
-        Ok(())
+        self.restate(id, |view| view.provisional = false)
     }
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
-        for r in self
-            .responses
-            .borrow_mut()
-            .iter_mut()
-            .filter(|r| r.view.id == id && r.view.flagged.is_none())
-        {
-            r.view.flagged = Some(reason.to_string());
-        }
-        Ok(())
+        self.restate(id, |view| {
+            view.flagged.get_or_insert_with(|| reason.to_string());
+        })
+    }
+    async fn report_counts(
+        &self,
+        survey_id: &str,
+        first_day: Option<i64>,
+        end_day: Option<i64>,
+        offset: UtcOffset,
+        group_key: Option<&str>,
+    ) -> StoreResult<RangeCounts> {
+        Ok(self
+            .rollups
+            .borrow()
+            .get(survey_id)
+            .map(|c| c.range(first_day, end_day, offset, group_key))
+            .unwrap_or_default())
+    }
+    async fn report_sample(
+        &self,
+        survey_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        include_flagged: bool,
+        limit: u32,
+    ) -> StoreResult<Vec<AnswerRecord>> {
+        let mut answers: Vec<AnswerRecord> = self
+            .report_answers(survey_id, from, to)
+            .await?
+            .into_iter()
+            .filter(|a| include_flagged || !a.flagged)
+            .collect();
+        let cut = answers.len().saturating_sub(limit as usize);
+        answers.drain(..cut);
+        Ok(answers)
     }
     async fn set_comment(
         &self,

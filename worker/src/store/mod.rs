@@ -177,7 +177,7 @@ pub trait SurveyStore {
 
 pub trait ResponseStore {
     /// Stores the answer exactly once per (survey, idempotency key), and at most one
-    /// per (survey, order).
+    /// per (survey, order), and counts it in the rollups in the same atomic write.
     async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted>;
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
     async fn answer_for_order(
@@ -185,12 +185,34 @@ pub trait ResponseStore {
         survey_id: &str,
         order_id: &str,
     ) -> StoreResult<Option<StoredResponse>>;
-    /// What a report needs of each answer in `[from, to)` (RFC 3339), oldest first.
+    /// What a report needs of each answer in `[from, to)` (RFC 3339), oldest first
+    /// (ties by id).
     async fn report_answers(
         &self,
         survey_id: &str,
         from: Option<&str>,
         to: Option<&str>,
+    ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
+    /// The rollup counters of the whole UTC days `[first_day, end_day)` (`None` =
+    /// unbounded): time counters merged per local day at `offset`, and the values of
+    /// `group_key` (see `nps_shared::rollup`).
+    async fn report_counts(
+        &self,
+        survey_id: &str,
+        first_day: Option<i64>,
+        end_day: Option<i64>,
+        offset: nps_shared::report::UtcOffset,
+        group_key: Option<&str>,
+    ) -> StoreResult<nps_shared::rollup::RangeCounts>;
+    /// The most recent `limit` answers in `[from, to)` that a report counts (flagged
+    /// ones only with `include_flagged`), oldest first.
+    async fn report_sample(
+        &self,
+        survey_id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        include_flagged: bool,
+        limit: u32,
     ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
     /// Whether this person answered the survey after `since` (RFC 3339), not
     /// counting an answer stored under `except_key` (an Idempotency-Key replay).
@@ -201,9 +223,11 @@ pub trait ResponseStore {
         since: &str,
         except_key: Option<&str>,
     ) -> StoreResult<bool>;
-    /// A person acted on the page: the answer is no longer provisional.
+    /// A person acted on the page: the answer is no longer provisional. Rollups move
+    /// with it when that makes it counted.
     async fn confirm(&self, id: &str) -> StoreResult<()>;
-    /// Marks an answer as a likely scanner visit (keeps the first reason).
+    /// Marks an answer as a likely scanner visit (keeps the first reason). Rollups move
+    /// with it when that makes it flagged.
     async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
     async fn set_comment(
         &self,
