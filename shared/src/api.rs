@@ -738,3 +738,32 @@ mod tests {
         assert_eq!(def.allowed_origins, vec!["https://a.example".to_string()]);
     }
 }
+
+/// `GET /v1/respondents/{id}`: everything stored about one respondent (GDPR export).
+/// `{id}` is the shop's respondent id, or an e-mail address (matched without regard
+/// to case); a respondent known by both is found by each separately.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RespondentExport {
+    /// The `{id}` as matched (an e-mail address lower-cased).
+    pub respondent: String,
+    /// `id` or `email`: which stored field `respondent` was matched against.
+    pub matched_by: String,
+    /// Their answers, with comments and properties, oldest first.
+    pub answers: Vec<ResponseView>,
+    /// The detractor cases about them or their answers, with notes and timeline.
+    pub cases: Vec<crate::case::CaseView>,
+    /// Invitations issued for them (e-mail links, order pages, case re-asks).
+    pub invitations: Vec<Invitation>,
+    /// Webhook deliveries whose payload carried their data, with the exact payload.
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// `DELETE /v1/respondents/{id}`: how many records were erased (0s when none were
+/// left). Answers leave the report rollups in the same atomic write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RespondentErased {
+    pub answers: u64,
+    pub cases: u64,
+    pub invitations: u64,
+    pub deliveries: u64,
+}

@@ -51,7 +51,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 
 async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<Response, ApiError> {
     use Method::{Delete, Get, Patch, Post};
-    use routes::{cases, invitations, responses, surveys, webhooks};
+    use routes::{cases, invitations, respondents, responses, surveys, webhooks};
     let method = req.method();
     let admin = |req: &Request| http::require_admin(req, app.admin_token.as_deref());
     match (method, segments) {
@@ -130,6 +130,14 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             admin(req)?;
             webhooks::replay(app, id, delivery_id).await
         }
+        (Get, ["v1", "respondents", id]) => {
+            admin(req)?;
+            respondents::export(app, id).await
+        }
+        (Delete, ["v1", "respondents", id]) => {
+            admin(req)?;
+            respondents::erase(app, id).await
+        }
         (
             _,
             ["v1", "responses"]
@@ -137,7 +145,8 @@ async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<R
             | ["v1", "surveys", ..]
             | ["v1", "webhooks", ..]
             | ["v1", "cases", ..]
-            | ["v1", "invitations"],
+            | ["v1", "invitations"]
+            | ["v1", "respondents", _],
         ) => Err(ApiError::new(
             ProblemKind::MethodNotAllowed,
             format!("{:?} is not supported here", req.method()),

@@ -22,7 +22,7 @@ use nps_shared::time::{parse_rfc3339, rfc3339};
 const WRITE_ATTEMPTS: usize = 3;
 
 /// The case as of `now_ms`: `overdue` is never stored, always computed.
-fn current(mut stored: StoredCase, now_ms: i64) -> CaseView {
+pub(crate) fn current(mut stored: StoredCase, now_ms: i64) -> CaseView {
     let due = parse_rfc3339(&stored.view.due_at).unwrap_or(i64::MAX);
     stored.view.overdue = case::is_overdue(stored.view.status, due, now_ms);
     stored.view

@@ -127,7 +127,7 @@ pub async fn create(
         invitation_id: new_id("inv_", now_ms)?,
         survey_id: survey.id.clone(),
         order_id: request.order_id.map(|o| o.trim().to_string()),
-        respondent,
+        respondent: respondent.clone(),
         properties,
         case_id: None,
         expires_at: now_ms / 1000 + i64::from(days) * DAY_SECONDS,
@@ -135,7 +135,7 @@ pub async fn create(
     let mut invitation = issue(&survey, claims, request.locale.as_deref(), secret, base_url)?;
     invitation.send_after = send_after;
     store
-        .insert_invitation(&invitation, &rfc3339(now_ms))
+        .insert_invitation(&invitation, &respondent, &rfc3339(now_ms))
         .await?;
     Ok(invitation)
 }

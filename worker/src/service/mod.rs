@@ -10,11 +10,13 @@
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
 //! - `invitations`: signed invitation tokens, their links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
+//! - `respondents`: GDPR export and erase of one respondent's data.
 
 pub mod cases;
 pub mod deliveries;
 pub mod invitations;
 pub mod reports;
+pub mod respondents;
 pub mod responses;
 pub mod surveys;
 pub mod webhooks;

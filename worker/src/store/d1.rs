@@ -4,7 +4,8 @@
 
 use super::{
     CaseFilter, CaseStore, Delivery, DeliveryStore, Endpoint, Inserted, InvitationStore,
-    ResponseStore, StoreError, StoreResult, StoredCase, StoredResponse, SurveyStore, WebhookStore,
+    RespondentRecords, RespondentStore, ResponseStore, StoreError, StoreResult, StoredCase,
+    StoredResponse, SurveyStore, WebhookStore, Who,
 };
 use nps_shared::api::{
     AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Invitation, Respondent,
@@ -335,6 +336,12 @@ impl D1Store {
             )?;
         }
         statements.push(update);
+        self.run_batch(statements).await
+    }
+}
+
+impl D1Store {
+    async fn run_batch(&self, statements: Vec<worker::D1PreparedStatement>) -> StoreResult<()> {
         for result in self.db.batch(statements).await? {
             if let Some(error) = result.error() {
                 return Err(StoreError(error));
@@ -1149,11 +1156,16 @@ impl CaseStore for D1Store {
 }
 
 impl InvitationStore for D1Store {
-    async fn insert_invitation(&self, inv: &Invitation, created_at: &str) -> StoreResult<()> {
+    async fn insert_invitation(
+        &self,
+        inv: &Invitation,
+        respondent: &Respondent,
+        created_at: &str,
+    ) -> StoreResult<()> {
         self.db
             .prepare(
                 "INSERT INTO invitations (id, survey_id, order_id, case_id, invitation, send_after, released_at, \
-                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7)",
+                 created_at, respondent_id, respondent_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9)",
             )
             .bind(&[
                 text(&inv.id),
@@ -1163,6 +1175,8 @@ impl InvitationStore for D1Store {
                 text(&serde_json::to_string(inv)?),
                 nullable(inv.send_after.as_deref()),
                 text(created_at),
+                nullable(respondent.id.as_deref()),
+                nullable(respondent.email.as_deref()),
             ])?
             .run()
             .await?;
@@ -1199,5 +1213,154 @@ impl InvitationStore for D1Store {
             .run()
             .await?;
         Ok(changes(&result)? == 1)
+    }
+}
+
+/// D1 binds at most 100 parameters per statement: delivery payloads are searched for
+/// this many needles at a time.
+const NEEDLES_PER_QUERY: usize = 50;
+
+impl RespondentStore for D1Store {
+    async fn respondent_records(&self, who: &Who) -> StoreResult<RespondentRecords> {
+        #[derive(Deserialize)]
+        struct InvitationRow {
+            invitation: String,
+        }
+        let (column, needle) = match who {
+            Who::Id(id) => ("respondent_id", id.as_str()),
+            Who::Email(email) => ("lower(respondent_email)", email.as_str()),
+        };
+        let answers: Vec<ResponseRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE {column} = ?1 ORDER BY id"
+            ))
+            .bind(&[text(needle)])?
+            .all()
+            .await?
+            .results()?;
+        let answers = answers
+            .into_iter()
+            .map(StoredResponse::try_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let cases: Vec<CaseRow> = self
+            .db
+            .prepare(format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ?1 \
+                 OR response_id IN (SELECT id FROM responses WHERE {column} = ?1) ORDER BY id"
+            ))
+            .bind(&[text(needle)])?
+            .all()
+            .await?
+            .results()?;
+        let cases = cases
+            .into_iter()
+            .map(StoredCase::try_from)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let invitations: Vec<InvitationRow> = self
+            .db
+            .prepare(format!(
+                "SELECT invitation FROM invitations WHERE {column} = ?1 ORDER BY id"
+            ))
+            .bind(&[text(needle)])?
+            .all()
+            .await?
+            .results()?;
+        let invitations = invitations
+            .into_iter()
+            .map(|r| Ok(serde_json::from_str(&r.invitation)?))
+            .collect::<StoreResult<Vec<Invitation>>>()?;
+        let mut records = RespondentRecords {
+            answers,
+            cases,
+            invitations,
+            deliveries: Vec::new(),
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for chunk in records.needles(who).chunks(NEEDLES_PER_QUERY) {
+            let condition = (1..=chunk.len())
+                .map(|i| format!("instr(payload, ?{i}) > 0"))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let rows: Vec<DeliveryRow> = self
+                .db
+                .prepare(format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE {condition} ORDER BY id"
+                ))
+                .bind(&chunk.iter().map(|n| text(n)).collect::<Vec<_>>())?
+                .all()
+                .await?
+                .results()?;
+            for row in rows {
+                let delivery = Delivery::try_from(row)?;
+                if seen.insert(delivery.id.clone()) {
+                    records.deliveries.push(delivery);
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    async fn erase_records(&self, records: &RespondentRecords) -> StoreResult<()> {
+        let mut statements = Vec::new();
+        for d in &records.deliveries {
+            statements.push(
+                self.db
+                    .prepare("DELETE FROM delivery_attempts WHERE delivery_id = ?1")
+                    .bind(&[text(&d.id)])?,
+            );
+            statements.push(
+                self.db
+                    .prepare("DELETE FROM deliveries WHERE id = ?1")
+                    .bind(&[text(&d.id)])?,
+            );
+        }
+        for i in &records.invitations {
+            statements.push(
+                self.db
+                    .prepare("DELETE FROM invitations WHERE id = ?1")
+                    .bind(&[text(&i.id)])?,
+            );
+        }
+        // Before the answers they point at.
+        for c in &records.cases {
+            statements.push(
+                self.db
+                    .prepare("DELETE FROM cases WHERE id = ?1")
+                    .bind(&[text(&c.view.id)])?,
+            );
+        }
+        if !statements.is_empty() {
+            self.run_batch(statements).await?;
+        }
+        // One batch per answer: its rollups and its row go together or not at all.
+        for answer in &records.answers {
+            let v = &answer.view;
+            let mut record = AnswerRecord::try_from(v)
+                .map_err(|e| StoreError(format!("answer {}: {e}", v.id)))?;
+            let mut statements = Vec::new();
+            // Whatever its flagged state is by now, exactly one of these applies.
+            for flagged in [false, true] {
+                record.flagged = flagged;
+                statements.extend(self.rollup_statements(
+                    &v.survey_id,
+                    &v.id,
+                    &rollup::changes(&record, -1),
+                    Guard::InState(flagged),
+                )?);
+            }
+            statements.push(
+                self.db
+                    .prepare("DELETE FROM cases WHERE response_id = ?1")
+                    .bind(&[text(&v.id)])?,
+            );
+            statements.push(
+                self.db
+                    .prepare("DELETE FROM responses WHERE id = ?1")
+                    .bind(&[text(&v.id)])?,
+            );
+            self.run_batch(statements).await?;
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,17 @@ use nps_shared::rollup::{self, Counters, RangeCounts};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+/// Whether a stored respondent is the one a GDPR request names (as D1 matches).
+fn matches(who: &Who, respondent: &Respondent) -> bool {
+    match who {
+        Who::Id(id) => respondent.id.as_deref() == Some(id),
+        Who::Email(email) => respondent
+            .email
+            .as_deref()
+            .is_some_and(|e| e.to_lowercase() == *email),
+    }
+}
+
 fn record(view: &ResponseView) -> StoreResult<AnswerRecord> {
     AnswerRecord::try_from(view).map_err(|e| StoreError(e.to_string()))
 }
@@ -45,6 +56,8 @@ pub struct Memory {
     pub attempts: RefCell<Vec<(String, AttemptView)>>,
     pub cases: RefCell<Vec<StoredCase>>,
     pub invitations: RefCell<Vec<(Invitation, Option<String>)>>,
+    /// Who each invitation (by id) was for.
+    pub invited: RefCell<Vec<(String, Respondent)>>,
     /// The rollups per survey, kept by the writes as D1 keeps its tables.
     pub rollups: RefCell<BTreeMap<String, Counters>>,
     /// When set, every queue send fails (to test that answers survive it).
@@ -441,8 +454,12 @@ impl InvitationStore for Memory {
     async fn insert_invitation(
         &self,
         invitation: &Invitation,
+        respondent: &Respondent,
         _created_at: &str,
     ) -> StoreResult<()> {
+        self.invited
+            .borrow_mut()
+            .push((invitation.id.clone(), respondent.clone()));
         self.invitations
             .borrow_mut()
             .push((invitation.clone(), None));
@@ -472,5 +489,86 @@ impl InvitationStore for Memory {
             }
             None => Ok(false),
         }
+    }
+}
+
+impl RespondentStore for Memory {
+    async fn respondent_records(&self, who: &Who) -> StoreResult<RespondentRecords> {
+        let mut answers: Vec<StoredResponse> = self
+            .responses
+            .borrow()
+            .iter()
+            .filter(|r| matches(who, &r.view.respondent))
+            .cloned()
+            .collect();
+        answers.sort_by(|a, b| a.view.id.cmp(&b.view.id));
+        let cases = self
+            .cases
+            .borrow()
+            .iter()
+            .filter(|c| {
+                matches(who, &c.respondent)
+                    || answers.iter().any(|a| a.view.id == c.view.response_id)
+            })
+            .cloned()
+            .collect();
+        let invited = self.invited.borrow();
+        let invitations = self
+            .invitations
+            .borrow()
+            .iter()
+            .map(|(i, _)| i)
+            .filter(|i| invited.iter().any(|(id, r)| *id == i.id && matches(who, r)))
+            .cloned()
+            .collect();
+        let mut records = RespondentRecords {
+            answers,
+            cases,
+            invitations,
+            deliveries: Vec::new(),
+        };
+        let needles = records.needles(who);
+        records.deliveries = self
+            .deliveries
+            .borrow()
+            .iter()
+            .filter(|d| needles.iter().any(|n| d.payload.contains(n.as_str())))
+            .cloned()
+            .collect();
+        Ok(records)
+    }
+
+    async fn erase_records(&self, records: &RespondentRecords) -> StoreResult<()> {
+        let gone = |id: &str, list: &[String]| list.iter().any(|x| x == id);
+        let deliveries: Vec<String> = records.deliveries.iter().map(|d| d.id.clone()).collect();
+        self.deliveries
+            .borrow_mut()
+            .retain(|d| !gone(&d.id, &deliveries));
+        self.attempts
+            .borrow_mut()
+            .retain(|(id, _)| !gone(id, &deliveries));
+        let invitations: Vec<String> = records.invitations.iter().map(|i| i.id.clone()).collect();
+        self.invitations
+            .borrow_mut()
+            .retain(|(i, _)| !gone(&i.id, &invitations));
+        self.invited
+            .borrow_mut()
+            .retain(|(id, _)| !gone(id, &invitations));
+        let cases: Vec<String> = records.cases.iter().map(|c| c.view.id.clone()).collect();
+        self.cases
+            .borrow_mut()
+            .retain(|c| !gone(&c.view.id, &cases));
+        for answer in &records.answers {
+            let mut responses = self.responses.borrow_mut();
+            // As stored now, not as read: its flagged state may have moved since.
+            if let Some(at) = responses.iter().position(|r| r.view.id == answer.view.id) {
+                let stored = responses.remove(at);
+                self.count(
+                    &stored.view.survey_id,
+                    &rollup::changes(&record(&stored.view)?, -1),
+                );
+            }
+        }
+        Ok(())
     }
 }

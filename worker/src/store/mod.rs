@@ -159,8 +159,13 @@ pub trait CaseStore {
 
 /// Invitations as kept: those with `send_after` wait for the cron to announce them.
 pub trait InvitationStore {
-    async fn insert_invitation(&self, invitation: &Invitation, created_at: &str)
-    -> StoreResult<()>;
+    /// Keeps who it is for (`respondent`), for GDPR export and erase.
+    async fn insert_invitation(
+        &self,
+        invitation: &Invitation,
+        respondent: &Respondent,
+        created_at: &str,
+    ) -> StoreResult<()>;
     /// Held-back invitations whose `send_after` has passed and were not announced yet.
     async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>>;
     /// Marks one announced; `false` if another run did it first.
@@ -276,4 +281,57 @@ pub trait DeliveryQueue {
     async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()>;
     /// Parks a delivery that failed for good on the dead-letter queue.
     async fn dead_letter(&self, task: &DeliveryTask) -> StoreResult<()>;
+}
+
+/// Who a GDPR request is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// The respondent id the shop gave (`respondent.id`), exactly.
+    Id(String),
+    /// An e-mail address, lower-cased; matched without regard to case.
+    Email(String),
+}
+
+impl Who {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Who::Id(id) | Who::Email(id) => id,
+        }
+    }
+}
+
+/// Everything stored about one respondent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RespondentRecords {
+    pub answers: Vec<StoredResponse>,
+    /// Cases about them, or opened by one of their answers.
+    pub cases: Vec<StoredCase>,
+    pub invitations: Vec<Invitation>,
+    /// Deliveries whose payload names one of their answers, cases or invitations, or
+    /// the respondent themselves.
+    pub deliveries: Vec<Delivery>,
+}
+
+impl RespondentRecords {
+    /// What a delivery payload that carried their data contains: one of these.
+    pub fn needles(&self, who: &Who) -> Vec<String> {
+        let mut needles: Vec<String> = self
+            .answers
+            .iter()
+            .map(|a| a.view.id.clone())
+            .chain(self.cases.iter().map(|c| c.view.id.clone()))
+            .chain(self.invitations.iter().map(|i| i.id.clone()))
+            .collect();
+        // As a JSON string, so `cust-4` does not find `cust-42`.
+        needles.push(serde_json::Value::from(who.as_str()).to_string());
+        needles
+    }
+}
+
+/// GDPR: finding and erasing a respondent's records.
+pub trait RespondentStore {
+    async fn respondent_records(&self, who: &Who) -> StoreResult<RespondentRecords>;
+    /// Deletes exactly these records (answers leave the rollups in the same atomic
+    /// write, under the state they are in then).
+    async fn erase_records(&self, records: &RespondentRecords) -> StoreResult<()>;
 }

@@ -1,0 +1,399 @@
+//! GDPR: `GET /v1/respondents/{id}` exports everything stored about one respondent,
+//! `DELETE /v1/respondents/{id}` erases it everywhere.
+//!
+//! `{id}` is the respondent id the shop sent (`respondent.id`, matched exactly), or,
+//! when it holds an `@`, an e-mail address (matched without regard to case). A
+//! respondent the shop identified by both is found by each: erase by id and by
+//! e-mail to be sure. What belongs to them: their answers (comments and properties
+//! with them), the cases about them or opened by their answers (with notes), the
+//! invitations issued for them, and every webhook delivery whose payload names one of
+//! those or them (the exact payload). The per-person throttle key is a column of the
+//! answer and goes with it; so do the answer's counts in the report rollups, in the
+//! same atomic write.
+
+use super::{ServiceError, cases};
+use crate::store::{RespondentRecords, RespondentStore, Who};
+use nps_shared::api::{RespondentErased, RespondentExport};
+
+/// Longest `{id}` taken: an e-mail address may have 254 characters.
+const MAX_ID_CHARS: usize = 254;
+
+/// Reads `{id}` (already percent-decoded).
+pub fn parse_who(raw: &str) -> Result<Who, ServiceError> {
+    let id = raw.trim();
+    if id.is_empty() || id.chars().count() > MAX_ID_CHARS || id.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(
+            "id",
+            "must be a respondent id or an e-mail address of 1 to 254 characters",
+        ));
+    }
+    Ok(if id.contains('@') {
+        Who::Email(id.to_lowercase())
+    } else {
+        Who::Id(id.to_owned())
+    })
+}
+
+fn matched_by(who: &Who) -> &'static str {
+    match who {
+        Who::Id(_) => "id",
+        Who::Email(_) => "email",
+    }
+}
+
+/// `GET /v1/respondents/{id}`; empty lists when nothing is stored about them.
+pub async fn export(
+    store: &impl RespondentStore,
+    raw_id: &str,
+    now_ms: i64,
+) -> Result<RespondentExport, ServiceError> {
+    let who = parse_who(raw_id)?;
+    let RespondentRecords {
+        answers,
+        cases: stored_cases,
+        invitations,
+        deliveries,
+    } = store.respondent_records(&who).await?;
+    Ok(RespondentExport {
+        respondent: who.as_str().to_owned(),
+        matched_by: matched_by(&who).to_owned(),
+        answers: answers.into_iter().map(|a| a.view).collect(),
+        cases: stored_cases
+            .into_iter()
+            .map(|c| cases::current(c, now_ms))
+            .collect(),
+        invitations,
+        deliveries: deliveries.iter().map(|d| d.view(Vec::new())).collect(),
+    })
+}
+
+/// `DELETE /v1/respondents/{id}`: erases what [`export`] shows and says how much.
+/// Erasing again finds nothing and returns zeros.
+pub async fn erase(
+    store: &impl RespondentStore,
+    raw_id: &str,
+) -> Result<RespondentErased, ServiceError> {
+    let who = parse_who(raw_id)?;
+    let records = store.respondent_records(&who).await?;
+    store.erase_records(&records).await?;
+    Ok(RespondentErased {
+        answers: records.answers.len() as u64,
+        cases: records.cases.len() as u64,
+        invitations: records.invitations.len() as u64,
+        deliveries: records.deliveries.len() as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::demo_survey;
+    use crate::service::reports::{self, Source};
+    use crate::service::{Stores, responses, webhooks};
+    use crate::store::memory::Memory;
+    use crate::store::{ResponseStore, StoredResponse};
+    use nps_shared::Score;
+    use nps_shared::api::{
+        Channel, CreateWebhook, EventType, Respondent, ResponseView, WebhookFormat,
+    };
+    use nps_shared::report::{AnswerRecord, GroupBy, Interval, ReportQuery, UtcOffset};
+    use nps_shared::rollup::Counters;
+    use nps_shared::time::rfc3339;
+    use pollster::block_on;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_764_000_000_000;
+    const DAY: i64 = 86_400_000;
+
+    fn memory() -> Memory {
+        let m = Memory::default();
+        let mut survey = demo_survey();
+        survey.definition.throttle.days = 0;
+        m.surveys.borrow_mut().push(survey);
+        m
+    }
+
+    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
+        Stores {
+            surveys: m,
+            responses: m,
+            webhooks: m,
+            queue: m,
+            cases: m,
+        }
+    }
+
+    fn submit(m: &Memory, score: u8, respondent: serde_json::Value, at: i64) -> String {
+        let body = json!({"survey_id": "s_demo", "score": score, "respondent": respondent,
+                          "properties": {"store": "berlin"}, "comment": "late delivery, cold food"});
+        block_on(responses::submit(
+            &stores(m),
+            &body,
+            None,
+            None,
+            None,
+            None,
+            at,
+        ))
+        .unwrap()
+        .created
+        .id
+    }
+
+    /// The rollups as a fresh count of the answers left would make them.
+    fn recounted(m: &Memory) -> Counters {
+        let mut counters = Counters::default();
+        for r in m.responses.borrow().iter() {
+            counters.add(&AnswerRecord::try_from(&r.view).unwrap());
+        }
+        counters
+    }
+
+    fn rollups(m: &Memory) -> Counters {
+        m.rollups
+            .borrow()
+            .get("s_demo")
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn ids_and_addresses_are_told_apart_and_nonsense_is_refused() {
+        assert_eq!(parse_who(" cust-42 ").unwrap(), Who::Id("cust-42".into()));
+        assert_eq!(
+            parse_who("Kim@Example.com").unwrap(),
+            Who::Email("kim@example.com".into())
+        );
+        for bad in ["", "   ", "a\nb", &"x".repeat(255)] {
+            assert!(
+                matches!(parse_who(bad), Err(ServiceError::Invalid(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_erased_respondent_is_gone_from_answers_cases_deliveries_and_the_report() {
+        let m = memory();
+        block_on(webhooks::create(
+            &m,
+            CreateWebhook {
+                url: "https://hooks.example/nps".into(),
+                format: WebhookFormat::Standard,
+                events: vec![EventType::ResponseCreated, EventType::CaseOpened],
+                filter: Default::default(),
+                description: None,
+            },
+            false,
+            NOW,
+        ))
+        .unwrap();
+        let kim = submit(
+            &m,
+            2,
+            json!({"id": "cust-42", "email": "Kim@Example.com"}),
+            NOW,
+        );
+        let other = submit(&m, 9, json!({"id": "cust-7"}), NOW + 1);
+        let data = block_on(export(&m, "kim@example.COM", NOW)).unwrap();
+        assert_eq!(data.matched_by, "email");
+        assert_eq!(data.answers.len(), 1);
+        assert_eq!(data.answers[0].id, kim);
+        assert_eq!(
+            data.answers[0].comment.as_deref(),
+            Some("late delivery, cold food")
+        );
+        assert_eq!(data.cases.len(), 1, "a 2 opens a case");
+        assert!(!data.deliveries.is_empty());
+        assert!(data.deliveries.iter().all(|d| !d.payload.contains(&other)));
+
+        let report = |m: &Memory| {
+            block_on(reports::report(
+                m,
+                m,
+                "s_demo",
+                &ReportQuery::default(),
+                Source::Rollups,
+            ))
+            .unwrap()
+        };
+        assert_eq!(report(&m).overall.responses, 2);
+        let erased = block_on(erase(&m, "cust-42")).unwrap();
+        assert_eq!(erased.answers, 1);
+        assert_eq!(erased.cases, 1);
+        assert_eq!(erased.deliveries, data.deliveries.len() as u64);
+        assert_eq!(report(&m).overall.responses, 1);
+        assert_eq!(rollups(&m), recounted(&m));
+        assert!(
+            m.deliveries
+                .borrow()
+                .iter()
+                .all(|d| !d.payload.contains(&kim))
+        );
+        assert!(
+            m.deliveries
+                .borrow()
+                .iter()
+                .any(|d| d.payload.contains(&other))
+        );
+        let after = block_on(export(&m, "kim@example.com", NOW)).unwrap();
+        assert!(after.answers.is_empty() && after.cases.is_empty() && after.deliveries.is_empty());
+        assert_eq!(
+            block_on(erase(&m, "cust-42")).unwrap(),
+            RespondentErased::default()
+        );
+    }
+
+    // --- Rollups stay equal to the answers ----------------------------------------
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert {
+            score: u8,
+            minutes: i64,
+            store: Option<u8>,
+            who: u8,
+            provisional: bool,
+        },
+        Comment {
+            pick: usize,
+            text: Option<&'static str>,
+            confirm: bool,
+        },
+        Flag {
+            pick: usize,
+        },
+        Erase {
+            who: u8,
+        },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u8..=10, 0i64..60 * 24 * 60, proptest::option::of(0u8..3), 0u8..4, any::<bool>())
+                .prop_map(|(score, minutes, store, who, provisional)| Op::Insert { score, minutes, store, who, provisional }),
+            2 => (any::<usize>(), proptest::option::of(prop_oneof![Just("late delivery"), Just("freundliches Team")]), any::<bool>())
+                .prop_map(|(pick, text, confirm)| Op::Comment { pick, text, confirm }),
+            1 => any::<usize>().prop_map(|pick| Op::Flag { pick }),
+            1 => (0u8..4).prop_map(|who| Op::Erase { who }),
+        ]
+    }
+
+    fn stored(
+        n: usize,
+        score: u8,
+        at: i64,
+        store: Option<u8>,
+        who: u8,
+        provisional: bool,
+    ) -> StoredResponse {
+        let score = Score::try_from(score).unwrap();
+        let mut properties = std::collections::BTreeMap::new();
+        if let Some(s) = store {
+            properties.insert(
+                "store".to_owned(),
+                ["berlin", "hamburg", " "][usize::from(s)].to_owned(),
+            );
+        }
+        properties.insert("revenue".to_owned(), format!("{}.5", n % 7));
+        properties.insert("order_count".to_owned(), format!("{}", n % 4));
+        properties.insert("recency_days".to_owned(), format!("{}", n % 30));
+        StoredResponse {
+            view: ResponseView {
+                id: format!("r_{n:04}"),
+                survey_id: "s_demo".into(),
+                score,
+                category: score.category(),
+                comment: None,
+                channel: Channel::Web,
+                locale: None,
+                page_url: None,
+                respondent: Respondent {
+                    id: Some(format!("who-{who}")),
+                    email: None,
+                },
+                properties,
+                created_at: rfc3339(at),
+                updated_at: rfc3339(at),
+                order_id: None,
+                flagged: None,
+                provisional,
+            },
+            edit_token: "t".into(),
+            idempotency_key: None,
+            fingerprint: None,
+            invitation_id: None,
+            person_key: None,
+        }
+    }
+
+    fn queries() -> Vec<ReportQuery> {
+        let ragged_from = NOW + 3 * DAY + 7_777_777;
+        vec![
+            ReportQuery::default(),
+            ReportQuery {
+                interval: Interval::Day,
+                utc_offset: UtcOffset::try_from(330).unwrap(),
+                group_by: Some(GroupBy::Property("store".into())),
+                min_group_size: 1,
+                include_flagged: true,
+                ..ReportQuery::default()
+            },
+            ReportQuery {
+                from: Some(ragged_from),
+                to: Some(ragged_from + 20 * DAY + 1_234_567),
+                interval: Interval::Month,
+                utc_offset: UtcOffset::try_from(-210).unwrap(),
+                group_by: Some(GroupBy::Rfm),
+                ..ReportQuery::default()
+            },
+            ReportQuery {
+                from: Some(NOW + 10 * DAY),
+                group_by: Some(GroupBy::Property("store".into())),
+                min_group_size: 2,
+                ..ReportQuery::default()
+            },
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn after_inserts_comment_edits_confirms_flags_and_erasures_the_rollups_equal_the_scan(
+            ops in proptest::collection::vec(op(), 1..40)
+        ) {
+            let m = memory();
+            let mut ids: Vec<String> = Vec::new();
+            for (n, op) in ops.into_iter().enumerate() {
+                match op {
+                    Op::Insert { score, minutes, store, who, provisional } => {
+                        let r = stored(n, score, NOW + minutes * 60_000 + 7, store, who, provisional);
+                        ids.push(r.view.id.clone());
+                        block_on(m.insert_response(&r)).unwrap();
+                    }
+                    Op::Comment { pick, text, confirm } if !ids.is_empty() => {
+                        let id = &ids[pick % ids.len()];
+                        if confirm {
+                            block_on(m.confirm(id)).unwrap();
+                        }
+                        block_on(m.set_comment(id, text, &rfc3339(NOW))).unwrap();
+                    }
+                    Op::Flag { pick } if !ids.is_empty() => {
+                        block_on(m.flag(&ids[pick % ids.len()], "scanner")).unwrap();
+                    }
+                    Op::Erase { who } => {
+                        block_on(erase(&m, &format!("who-{who}"))).unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            prop_assert_eq!(rollups(&m), recounted(&m));
+            for q in queries() {
+                let from_rollups = block_on(reports::report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
+                let scanned = block_on(reports::report(&m, &m, "s_demo", &q, Source::Scan)).unwrap();
+                prop_assert_eq!(from_rollups, scanned);
+            }
+        }
+    }
+}
