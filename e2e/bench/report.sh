@@ -75,10 +75,10 @@ for n in $counts; do
   state="$work/state-$n"
   mkdir -p "$state"
   wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
-  db="$(find "$state" -name '*.sqlite' -path '*d1*' | head -n 1)"
+  db="$(find "$state" -path '*D1DatabaseObject*' -name '*.sqlite' ! -name metadata.sqlite | head -n 1)"
   [ -n "$db" ] || { echo "no local D1 file under $state" >&2; exit 1; }
   load_start=$(date +%s.%N)
-  "$seed_bin" --answers "$n" --seed 42 --survey "$survey" | sqlite3 "$db"
+  "$seed_bin" --answers "$n" --seed 42 --survey "$survey" | sqlite3 -bail "$db"
   load_s=$(awk -v a="$load_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   stored=$(sqlite3 "$db" "SELECT count(*) FROM responses WHERE survey_id = '$survey'")
   say "$n answers: seeded and loaded in ${load_s}s ($(du -h "$db" | cut -f1) on disk, $stored rows)"

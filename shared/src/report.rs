@@ -88,6 +88,13 @@
 //! `distribution[i]` is the number of answers scoring `i`. NPS and margins are
 //! unrounded; round for display. `groups` is empty without `group_by`;
 //! `revenue_bands` is empty when no answer has a revenue.
+//!
+//! The worker builds this report from rollups ([`crate::rollup`],
+//! [`Report::from_counts`]); [`Report::build`] here is the reference scan over every
+//! answer. They agree exactly, except that past [`crate::rollup::SAMPLE_LIMIT`]
+//! answers the RFM groups, revenue bands and themes of the rollup report see only the
+//! most recent answers, and it then carries
+//! `"sample": {"answers": 5000, "of": 1000000, "sections": ["revenue_bands", "themes"]}`.
 
 use crate::api::ResponseView;
 use crate::nps::Tally;
