@@ -28,13 +28,13 @@ pub(crate) fn current(mut stored: StoredCase, now_ms: i64) -> CaseView {
     stored.view
 }
 
-/// Opens a case for `response` if its score is at or under the survey's threshold.
-pub async fn open_for(
-    cases: &impl CaseStore,
+/// The case `response` opens if its score is at or under the survey's threshold, not
+/// yet stored: it is stored together with the answer (`ResponseStore::insert_response`).
+pub fn new_case(
     survey: &SurveyView,
     response: &ResponseView,
     now_ms: i64,
-) -> Result<Option<CaseView>, StoreError> {
+) -> Result<Option<StoredCase>, StoreError> {
     let settings = &survey.definition.cases;
     if !case::opens_case(settings, response.score) {
         return Ok(None);
@@ -64,8 +64,7 @@ pub async fn open_for(
         },
         respondent: response.respondent.clone(),
     };
-    cases.insert_case(&stored).await?;
-    Ok(Some(current(stored, now_ms)))
+    Ok(Some(stored))
 }
 
 /// A later answer from a customer who has cases in this survey shows on each of them.

@@ -3,11 +3,13 @@
 //! score shows on their cases, and all of it is announced to the webhook queue. A
 //! comment may follow with the edit token the first call returned.
 
-use super::webhooks::{dispatch, response_announcement};
+use super::webhooks::{
+    case_announcement, deliveries_for, dispatch, enqueue, response_announcement,
+};
 use super::{ServiceError, Stores, cases, check_origin, invitations, new_id, random};
 use crate::store::{
-    CaseStore, DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError, StoredResponse,
-    SurveyStore, WebhookStore,
+    CaseStore, Companions, DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError,
+    StoredResponse, SurveyStore, WebhookStore,
 };
 use nps_shared::Category;
 use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView, SurveyView};
@@ -137,7 +139,42 @@ pub async fn submit<
             "this person already answered this survey in the last {days} days"
         )));
     }
-    match stores.responses.insert_response(&stored).await? {
+    // The case a low score opens and the webhook deliveries announcing the answer
+    // (and the case) are written in the answer's own atomic batch, so a crash cannot
+    // keep the answer and lose them; the queue is told afterwards.
+    let opened = cases::new_case(&survey, &stored.view, now_ms)?;
+    let mut deliveries = deliveries_for(
+        stores.webhooks,
+        &response_announcement(
+            EventType::ResponseCreated,
+            &survey,
+            &stored.view,
+            opened.as_ref().map(|c| c.view.id.clone()),
+            now_ms,
+        )?,
+        now_ms,
+    )
+    .await?;
+    if let Some(case) = &opened {
+        let view = cases::current(case.clone(), now_ms);
+        deliveries.extend(
+            deliveries_for(
+                stores.webhooks,
+                &case_announcement(EventType::CaseOpened, &survey, &view, &stored.view, now_ms)?,
+                now_ms,
+            )
+            .await?,
+        );
+    }
+    let companions = Companions {
+        case: opened,
+        deliveries,
+    };
+    match stores
+        .responses
+        .insert_response(&stored, &companions)
+        .await?
+    {
         Inserted::Existing(previous) => {
             if previous.fingerprint != stored.fingerprint {
                 return Err(ServiceError::Conflict(
@@ -175,20 +212,29 @@ pub async fn submit<
             Ok(Submitted {
                 created: created(&stored),
                 replayed: false,
-                side_effect_errors: follow_up(stores, &survey, &stored.view, linked_case, now_ms)
-                    .await,
+                side_effect_errors: follow_up(
+                    stores,
+                    &survey,
+                    &stored.view,
+                    &companions,
+                    linked_case,
+                    now_ms,
+                )
+                .await,
             })
         }
     }
 }
 
-/// What a new answer sets off: it shows on the customer's earlier cases, may open a
-/// case of its own, and is announced (`response.created`, `case.opened`,
-/// `case.updated`). Failures are collected, not raised: the answer is stored.
+/// What a new answer sets off once stored: its deliveries (stored with it) are
+/// queued, and it shows on the customer's earlier cases (`case.updated`). Failures are
+/// collected, not raised: the answer is stored, and the sweeper queues deliveries
+/// whose message was not sent.
 async fn follow_up<S, R, W, Q, C>(
     stores: &Stores<'_, S, R, W, Q, C>,
     survey: &SurveyView,
     response: &ResponseView,
+    companions: &Companions,
     linked_case: Option<&str>,
     now_ms: i64,
 ) -> Vec<StoreError>
@@ -200,46 +246,21 @@ where
     C: CaseStore,
 {
     let mut errors = Vec::new();
+    if let Err(e) = enqueue(stores.queue, &companions.deliveries).await {
+        errors.push(e);
+    }
     let reanswered = cases::record_reanswer(stores.cases, response, linked_case, now_ms)
         .await
         .unwrap_or_else(|e| {
             errors.push(e);
             Vec::new()
         });
-    let opened = cases::open_for(stores.cases, survey, response, now_ms)
-        .await
-        .unwrap_or_else(|e| {
+    for case in &reanswered {
+        if let Err(e) =
+            cases::announce(stores, EventType::CaseUpdated, survey, case, None, now_ms).await
+        {
             errors.push(e);
-            None
-        });
-    let case_id = opened.as_ref().map(|c| c.id.clone());
-    let announced = async {
-        let created = response_announcement(
-            EventType::ResponseCreated,
-            survey,
-            response,
-            case_id,
-            now_ms,
-        )?;
-        dispatch(stores.webhooks, stores.queue, &created, now_ms).await?;
-        if let Some(case) = &opened {
-            cases::announce(
-                stores,
-                EventType::CaseOpened,
-                survey,
-                case,
-                Some(response),
-                now_ms,
-            )
-            .await?;
         }
-        for case in &reanswered {
-            cases::announce(stores, EventType::CaseUpdated, survey, case, None, now_ms).await?;
-        }
-        Ok::<(), StoreError>(())
-    };
-    if let Err(e) = announced.await {
-        errors.push(e);
     }
     errors
 }
@@ -535,6 +556,40 @@ mod tests {
         assert!(again.replayed);
         assert_eq!(first.created, again.created);
         assert_eq!(m.responses.borrow().len(), 1);
+    }
+
+    #[test]
+    fn a_low_score_is_stored_with_its_case_and_deliveries_once_even_when_replayed() {
+        let m = memory();
+        webhooks::create_for_test(
+            &m,
+            CreateWebhook {
+                url: "https://hooks.example/nps".into(),
+                format: nps_shared::api::WebhookFormat::Standard,
+                events: vec![EventType::ResponseCreated, EventType::CaseOpened],
+                filter: Default::default(),
+                description: None,
+            },
+        );
+        m.queue_down.set(true);
+        let body = json!({"survey_id": "s_demo", "score": 2, "comment": "late"});
+        let first = submit_json(&m, body.clone(), Some("key-low")).unwrap();
+        assert_eq!(first.side_effect_errors.len(), 1, "the queue was down");
+        m.queue_down.set(false);
+        let again = submit_json(&m, body, Some("key-low")).unwrap();
+        assert!(again.replayed);
+        assert_eq!(m.responses.borrow().len(), 1);
+        assert_eq!(m.cases.borrow().len(), 1);
+        let kinds: Vec<EventType> = m.deliveries.borrow().iter().map(|d| d.event_type).collect();
+        assert_eq!(kinds, [EventType::ResponseCreated, EventType::CaseOpened]);
+        let case_id = m.cases.borrow()[0].view.id.clone();
+        assert!(
+            m.deliveries
+                .borrow()
+                .iter()
+                .all(|d| d.payload.contains(&case_id))
+        );
+        assert!(m.queued.borrow().is_empty(), "stored, left for the sweeper");
     }
 
     #[test]

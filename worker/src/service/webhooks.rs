@@ -190,30 +190,23 @@ pub fn invitation_announcement<'a>(
     })
 }
 
-/// Stores and queues the announcement for every endpoint that wants it, in the
-/// endpoint's format; returns how many deliveries were made. The deliveries are
-/// stored before they are queued: if queuing fails, the cron sweeper finds them.
-pub async fn dispatch(
-    store: &(impl WebhookStore + DeliveryStore),
-    queue: &impl DeliveryQueue,
+/// One pending delivery per endpoint that wants this announcement, not yet stored:
+/// the caller stores them (with the write they announce, when it can) and then
+/// queues them with [`enqueue`].
+pub async fn deliveries_for(
+    store: &impl WebhookStore,
     announcement: &Announcement<'_>,
     now_ms: i64,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<Delivery>, StoreError> {
     let a = announcement;
-    let endpoints: Vec<Endpoint> = store
+    let now = rfc3339(now_ms);
+    store
         .list_endpoints()
         .await?
         .into_iter()
         .filter(|e| {
             e.view.events.contains(&a.event_type) && e.view.filter.admits(&a.survey.id, a.score)
         })
-        .collect();
-    if endpoints.is_empty() {
-        return Ok(0);
-    }
-    let now = rfc3339(now_ms);
-    let deliveries = endpoints
-        .iter()
         .map(|e| {
             Ok(Delivery {
                 id: new_id("dl_", now_ms)?,
@@ -231,8 +224,18 @@ pub async fn dispatch(
                 updated_at: now.clone(),
             })
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    store.insert_deliveries(&deliveries).await?;
+        .collect()
+}
+
+/// Queues stored deliveries for their first attempt. If this fails the rows stay
+/// pending and due, and the cron sweeper queues them.
+pub async fn enqueue(
+    queue: &impl DeliveryQueue,
+    deliveries: &[Delivery],
+) -> Result<usize, StoreError> {
+    if deliveries.is_empty() {
+        return Ok(0);
+    }
     let tasks: Vec<DeliveryTask> = deliveries
         .iter()
         .map(|d| DeliveryTask {
@@ -241,6 +244,23 @@ pub async fn dispatch(
         .collect();
     queue.enqueue(&tasks, 0).await?;
     Ok(tasks.len())
+}
+
+/// Stores and queues the announcement for every endpoint that wants it, in the
+/// endpoint's format; returns how many deliveries were made. The deliveries are
+/// stored before they are queued: if queuing fails, the cron sweeper finds them.
+pub async fn dispatch(
+    store: &(impl WebhookStore + DeliveryStore),
+    queue: &impl DeliveryQueue,
+    announcement: &Announcement<'_>,
+    now_ms: i64,
+) -> Result<usize, StoreError> {
+    let deliveries = deliveries_for(store, announcement, now_ms).await?;
+    if deliveries.is_empty() {
+        return Ok(0);
+    }
+    store.insert_deliveries(&deliveries).await?;
+    enqueue(queue, &deliveries).await
 }
 
 /// [`dispatch`] of a response event without a case (a shorthand for the tests).

@@ -3,9 +3,9 @@
 //! numbers, so only small integers (scores, limits) are bound.
 
 use super::{
-    CaseFilter, CaseStore, Delivery, DeliveryStore, Endpoint, Inserted, InvitationStore,
-    RespondentRecords, RespondentStore, ResponseStore, StoreError, StoreResult, StoredCase,
-    StoredResponse, SurveyStore, WebhookStore, Who,
+    CaseFilter, CaseStore, Companions, Delivery, DeliveryStore, Endpoint, Inserted,
+    InvitationStore, RespondentRecords, RespondentStore, ResponseStore, StoreError, StoreResult,
+    StoredCase, StoredResponse, SurveyStore, WebhookStore, Who,
 };
 use nps_shared::api::{
     AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Invitation, Respondent,
@@ -406,7 +406,11 @@ struct AnswerRow {
 }
 
 impl ResponseStore for D1Store {
-    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted> {
+    async fn insert_response(
+        &self,
+        response: &StoredResponse,
+        with: &Companions,
+    ) -> StoreResult<Inserted> {
         let v = &response.view;
         let record =
             AnswerRecord::try_from(v).map_err(|e| StoreError(format!("answer {}: {e}", v.id)))?;
@@ -449,6 +453,12 @@ impl ResponseStore for D1Store {
             &rollup::changes(&record, 1),
             Guard::Stored,
         )?);
+        if let Some(case) = &with.case {
+            statements.push(self.case_insert(case)?);
+        }
+        for d in &with.deliveries {
+            statements.push(self.delivery_insert_if_stored(d, &v.id)?);
+        }
         let results = self.db.batch(statements).await?;
         let result = results
             .first()
@@ -1036,33 +1046,56 @@ impl TryFrom<CaseRow> for StoredCase {
 const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, due_at, respondent_id, \
      respondent_email, reasked_score, timeline, created_at, updated_at";
 
-impl CaseStore for D1Store {
-    async fn insert_case(&self, case: &StoredCase) -> StoreResult<()> {
+impl D1Store {
+    /// The insert of the case an answer opens, only if that answer is stored (in the
+    /// answer's own batch).
+    fn case_insert(&self, case: &StoredCase) -> StoreResult<worker::D1PreparedStatement> {
         let v = &case.view;
-        self.db
+        let mut binds = vec![
+            text(&v.id),
+            text(&v.survey_id),
+            text(&v.response_id),
+            JsValue::from(v.score.value()),
+            text(v.status.as_str()),
+            nullable(v.owner.as_deref()),
+            text(&v.due_at),
+            nullable(case.respondent.id.as_deref()),
+            nullable(case.respondent.email.as_deref()),
+            v.reasked_score
+                .map_or(JsValue::NULL, |s| JsValue::from(s.value())),
+            text(&serde_json::to_string(&v.timeline)?),
+            text(&v.created_at),
+            text(&v.updated_at),
+        ];
+        binds.push(text(&v.response_id));
+        Ok(self
+            .db
             .prepare(format!(
-                "INSERT INTO cases ({CASE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                "INSERT INTO cases ({CASE_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 \
+                 WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?14)"
             ))
-            .bind(&[
-                text(&v.id),
-                text(&v.survey_id),
-                text(&v.response_id),
-                JsValue::from(v.score.value()),
-                text(v.status.as_str()),
-                nullable(v.owner.as_deref()),
-                text(&v.due_at),
-                nullable(case.respondent.id.as_deref()),
-                nullable(case.respondent.email.as_deref()),
-                v.reasked_score.map_or(JsValue::NULL, |s| JsValue::from(s.value())),
-                text(&serde_json::to_string(&v.timeline)?),
-                text(&v.created_at),
-                text(&v.updated_at),
-            ])?
-            .run()
-            .await?;
-        Ok(())
+            .bind(&binds)?)
     }
 
+    /// The insert of a delivery, only if the answer it announces is stored.
+    fn delivery_insert_if_stored(
+        &self,
+        d: &Delivery,
+        response_id: &str,
+    ) -> StoreResult<worker::D1PreparedStatement> {
+        let mut binds = delivery_values(d);
+        binds.push(text(response_id));
+        Ok(self
+            .db
+            .prepare(format!(
+                "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+                 WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?11)"
+            ))
+            .bind(&binds)?)
+    }
+}
+
+impl CaseStore for D1Store {
     async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
         let row: Option<CaseRow> = self
             .db

@@ -93,7 +93,11 @@ impl SurveyStore for Memory {
 }
 
 impl ResponseStore for Memory {
-    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted> {
+    async fn insert_response(
+        &self,
+        response: &StoredResponse,
+        with: &Companions,
+    ) -> StoreResult<Inserted> {
         let mut responses = self.responses.borrow_mut();
         if let Some(key) = &response.idempotency_key {
             let same = |r: &&StoredResponse| {
@@ -118,6 +122,10 @@ impl ResponseStore for Memory {
             &rollup::changes(&record(&response.view)?, 1),
         );
         responses.push(response.clone());
+        self.cases.borrow_mut().extend(with.case.clone());
+        self.deliveries
+            .borrow_mut()
+            .extend(with.deliveries.iter().cloned());
         Ok(Inserted::New)
     }
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>> {
@@ -376,10 +384,6 @@ impl DeliveryStore for Memory {
 }
 
 impl CaseStore for Memory {
-    async fn insert_case(&self, case: &StoredCase) -> StoreResult<()> {
-        self.cases.borrow_mut().push(case.clone());
-        Ok(())
-    }
     async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
         Ok(self
             .cases

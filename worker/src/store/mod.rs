@@ -134,8 +134,8 @@ pub struct CaseFilter {
     pub survey_id: Option<String>,
 }
 
+/// Cases are inserted with the answer that opens them ([`Companions`]).
 pub trait CaseStore {
-    async fn insert_case(&self, case: &StoredCase) -> StoreResult<()>;
     async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>>;
     /// The case an answer opened, if it opened one.
     async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>>;
@@ -180,10 +180,25 @@ pub trait SurveyStore {
     async fn update_survey(&self, survey: &SurveyView) -> StoreResult<()>;
 }
 
+/// What is stored with a new answer, in the same atomic write, and only if the answer
+/// itself is: so a crash can lose neither the case it opens nor the webhook
+/// deliveries announcing it (their queue messages are sent after; the cron sweeper
+/// queues any whose message was lost).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Companions {
+    pub case: Option<StoredCase>,
+    pub deliveries: Vec<Delivery>,
+}
+
 pub trait ResponseStore {
     /// Stores the answer exactly once per (survey, idempotency key), and at most one
-    /// per (survey, order), and counts it in the rollups in the same atomic write.
-    async fn insert_response(&self, response: &StoredResponse) -> StoreResult<Inserted>;
+    /// per (survey, order), with its [`Companions`] and its counts in the rollups, in
+    /// one atomic write.
+    async fn insert_response(
+        &self,
+        response: &StoredResponse,
+        with: &Companions,
+    ) -> StoreResult<Inserted>;
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
     async fn answer_for_order(
         &self,
