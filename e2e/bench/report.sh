@@ -78,7 +78,10 @@ for n in $counts; do
   db="$(find "$state" -path '*D1DatabaseObject*' -name '*.sqlite' ! -name metadata.sqlite | head -n 1)"
   [ -n "$db" ] || { echo "no local D1 file under $state" >&2; exit 1; }
   load_start=$(date +%s.%N)
-  "$seed_bin" --answers "$n" --seed 42 --survey "$survey" | sqlite3 -bail "$db"
+  # Rollback journal instead of the WAL wrangler left, no fsync: a bulk load into a
+  # throwaway state, about twice as fast; workerd reopens it as usual.
+  { printf 'PRAGMA journal_mode=DELETE;\nPRAGMA synchronous=OFF;\n'
+    "$seed_bin" --answers "$n" --seed 42 --survey "$survey"; } | sqlite3 -bail "$db" >/dev/null
   load_s=$(awk -v a="$load_start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
   stored=$(sqlite3 "$db" "SELECT count(*) FROM responses WHERE survey_id = '$survey'")
   say "$n answers: seeded and loaded in ${load_s}s ($(du -h "$db" | cut -f1) on disk, $stored rows)"

@@ -325,10 +325,10 @@ pub fn write_sql(plan: &Plan, out: &mut impl Write) -> io::Result<Counters> {
     let mut in_statement = 0;
     for seeded in answers(plan) {
         if in_statement == 0 {
-            write!(
+            writeln!(
                 out,
                 "INSERT INTO responses (id, survey_id, score, category, comment, channel, locale, page_url, \
-                 respondent_id, properties, edit_token, created_at, updated_at, flagged, provisional) VALUES\n"
+                 respondent_id, properties, edit_token, created_at, updated_at, flagged, provisional) VALUES"
             )?;
         } else {
             writeln!(out, ",")?;
