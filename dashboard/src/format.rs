@@ -1,12 +1,13 @@
 //! How the dashboard writes numbers, times, queries and case steps for people: NPS
-//! rounded to whole points, shares in percent, RFC 3339 instants as short UTC times,
-//! the report's query string, the embed snippet, and which status buttons a case gets.
+//! rounded to whole points, shares in percent, RFC 3339 instants as short local times
+//! (at an offset the caller gets from the browser), the report's query string, the
+//! embed snippet, and which status buttons a case gets.
 //!
 //! Pure: no Leptos, no DOM, no clock (callers pass what they know), so it is tested
 //! natively.
 
 use nps_shared::case::{CaseStatus, TimelineEvent, transition};
-use nps_shared::time::{days_from_civil, rfc3339};
+use nps_shared::time::{days_from_civil, parse_rfc3339, rfc3339};
 
 /// NPS for display: whole points, halves away from zero, never "-0".
 pub fn round_nps(nps: f64) -> i64 {
@@ -65,6 +66,35 @@ pub fn short_time(rfc3339_utc: &str) -> String {
             format!("{date} {time} UTC")
         }
         _ => rfc3339_utc.to_owned(),
+    }
+}
+
+/// "2026-10-03 16:05" for "2026-10-03T14:05:22.000Z" at `utc_offset_minutes` = 120
+/// (minutes east of UTC, as the browser's clock has it at that instant); anything that
+/// is not such a timestamp as it came.
+pub fn local_time(rfc3339_utc: &str, utc_offset_minutes: i32) -> String {
+    match parse_rfc3339(rfc3339_utc) {
+        Some(ms) => {
+            let local = rfc3339(ms + i64::from(utc_offset_minutes) * 60_000);
+            match (local.get(..10), local.get(11..16)) {
+                (Some(date), Some(time)) => format!("{date} {time}"),
+                _ => rfc3339_utc.to_owned(),
+            }
+        }
+        None => rfc3339_utc.to_owned(),
+    }
+}
+
+/// "UTC+1", "UTC−3:30", "UTC": the offset a page's times are shown in.
+pub fn offset_name(utc_offset_minutes: i32) -> String {
+    if utc_offset_minutes == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if utc_offset_minutes < 0 { '−' } else { '+' };
+    let minutes = utc_offset_minutes.unsigned_abs();
+    match minutes % 60 {
+        0 => format!("UTC{sign}{}", minutes / 60),
+        m => format!("UTC{sign}{}:{m:02}", minutes / 60),
     }
 }
 
@@ -221,6 +251,23 @@ mod tests {
             "2026-10-03 14:05 UTC"
         );
         assert_eq!(short_time("yesterday"), "yesterday");
+    }
+
+    #[test]
+    fn local_times_move_by_the_offset_across_midnight() {
+        assert_eq!(local_time("2026-10-03T14:05:22.000Z", 120), "2026-10-03 16:05");
+        assert_eq!(local_time("2026-10-03T23:30:00Z", 60), "2026-10-04 00:30");
+        assert_eq!(local_time("2026-01-01T02:00:00.000Z", -300), "2025-12-31 21:00");
+        assert_eq!(local_time("2026-10-03T14:05:22.000Z", 0), "2026-10-03 14:05");
+        assert_eq!(local_time("soon", 60), "soon");
+    }
+
+    #[test]
+    fn offsets_are_named_like_clocks() {
+        assert_eq!(offset_name(0), "UTC");
+        assert_eq!(offset_name(60), "UTC+1");
+        assert_eq!(offset_name(-210), "UTC−3:30");
+        assert_eq!(offset_name(345), "UTC+5:45");
     }
 
     #[test]

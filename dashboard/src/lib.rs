@@ -6,6 +6,7 @@
 //! talks to the same-origin admin API only through `api`.
 
 pub mod charts;
+pub mod editor;
 pub mod format;
 
 #[cfg(target_arch = "wasm32")]
