@@ -1,6 +1,6 @@
 //! The page's frame: the admin session (token in `sessionStorage`), the sign-in gate,
 //! the top bar with the survey picker, and the section navigation (Overview · Cases ·
-//! Webhooks · Embed). Sections live in `views`; network calls in `api`.
+//! Webhooks · Survey · Embed). Sections live in `views`; network calls in `api`.
 
 use leptos::prelude::*;
 use nps_shared::api::SurveyView;
@@ -8,7 +8,8 @@ use wasm_bindgen::JsCast;
 
 use crate::api::{Api, ApiError};
 use crate::views::{
-    cases::Cases, embed::Embed, overview::Overview, signin::SignIn, webhooks::Webhooks,
+    cases::Cases, editor::Editor, embed::Embed, overview::Overview, signin::SignIn,
+    webhooks::Webhooks,
 };
 
 /// Where the token is kept: per tab, gone when the tab closes.
@@ -63,6 +64,7 @@ impl Session {
                 status: 401,
                 title: "Not signed in".into(),
                 detail: None,
+                fields: Vec::new(),
             })
     }
 
@@ -81,20 +83,45 @@ impl Session {
     }
 }
 
+/// The surveys the token can see and the one chosen in the picker, shared so that the
+/// editor can add a survey it created or rename one it saved.
+#[derive(Clone, Copy, Debug)]
+pub struct Surveys {
+    /// `None` while loading; the error if the list could not be read.
+    pub list: RwSignal<Option<Result<Vec<SurveyView>, ApiError>>>,
+    pub chosen: RwSignal<Option<String>>,
+}
+
+impl Surveys {
+    /// Puts a created or saved survey into the list (replacing its older self).
+    pub fn upsert(&self, survey: SurveyView) {
+        self.list.update(|list| {
+            if let Some(Ok(list)) = list {
+                match list.iter_mut().find(|s| s.id == survey.id) {
+                    Some(existing) => *existing = survey,
+                    None => list.push(survey),
+                }
+            }
+        });
+    }
+}
+
 /// The sections of the dashboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Section {
     Overview,
     Cases,
     Webhooks,
+    Survey,
     Embed,
 }
 
 impl Section {
-    const ALL: [Section; 4] = [
+    const ALL: [Section; 5] = [
         Section::Overview,
         Section::Cases,
         Section::Webhooks,
+        Section::Survey,
         Section::Embed,
     ];
 
@@ -103,9 +130,19 @@ impl Section {
             Section::Overview => "Overview",
             Section::Cases => "Cases",
             Section::Webhooks => "Webhooks",
+            Section::Survey => "Survey",
             Section::Embed => "Embed",
         }
     }
+}
+
+/// Whether the surveys are there yet, apart from what they hold, so that editing a
+/// survey does not redraw the section showing it.
+#[derive(Clone, Debug, PartialEq)]
+enum ListState {
+    Loading,
+    Failed(String),
+    Ready,
 }
 
 /// Mounts the app into `#app`, or the body when the page has no such element.
@@ -137,24 +174,42 @@ fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     let session = expect_context::<Session>();
-    let surveys = LocalResource::new(move || async move {
-        let api = session.api()?;
-        session.check(api.surveys().await)
+    let surveys = Surveys {
+        list: RwSignal::new(None),
+        chosen: RwSignal::new(None),
+    };
+    provide_context(surveys);
+    leptos::task::spawn_local(async move {
+        let loaded = match session.api() {
+            Ok(api) => session.check(api.surveys().await),
+            Err(e) => Err(e),
+        };
+        surveys.list.set(Some(loaded));
     });
-    let chosen = RwSignal::new(None::<String>);
+    let chosen = surveys.chosen;
     let section = RwSignal::new(Section::Overview);
     let survey = Memo::new(move |_| -> Option<SurveyView> {
-        let list = surveys.get()?.ok()?;
-        let id = chosen.get();
-        list.iter()
-            .find(|s| Some(&s.id) == id.as_ref())
-            .or(list.first())
-            .cloned()
+        surveys.list.with(|list| {
+            let list = list.as_ref()?.as_ref().ok()?;
+            let id = chosen.get();
+            list.iter()
+                .find(|s| Some(&s.id) == id.as_ref())
+                .or(list.first())
+                .cloned()
+        })
+    });
+    let survey_id = Memo::new(move |_| survey.with(|s| s.as_ref().map(|s| s.id.clone())));
+    let state = Memo::new(move |_| {
+        surveys.list.with(|list| match list {
+            None => ListState::Loading,
+            Some(Err(e)) => ListState::Failed(e.message()),
+            Some(Ok(_)) => ListState::Ready,
+        })
     });
 
-    let picker = move || match surveys.get() {
+    let picker = move || match surveys.list.get() {
         Some(Ok(list)) => {
-            let current = survey.get().map(|s| s.id);
+            let current = survey_id.get();
             let options = list
                 .into_iter()
                 .map(|s| {
@@ -197,23 +252,35 @@ fn Shell() -> impl IntoView {
 
     let body = move || {
         let current = section.get();
-        match (surveys.get(), survey.get()) {
-            (None, _) => view! { <p class="muted loading">"Loading surveys…"</p> }.into_any(),
-            (Some(Err(e)), _) => {
-                view! { <p class="error" role="alert">{e.message()}</p> }.into_any()
+        match (state.get(), survey_id.get()) {
+            (ListState::Loading, _) => {
+                view! { <p class="muted loading">"Loading surveys…"</p> }.into_any()
             }
-            (Some(Ok(_)), None) => view! {
+            (ListState::Failed(e), _) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            (ListState::Ready, None) if current == Section::Survey => {
+                view! { <Editor survey=None /> }.into_any()
+            }
+            (ListState::Ready, None) => view! {
                 <div class="card empty">
                     <h2>"No surveys yet"</h2>
-                    <p>"Create one with POST /v1/surveys; it will show here."</p>
+                    <p>"Create your first survey: its questions, look and where it shows."</p>
+                    <button type="button" class="button primary" on:click=move |_| section.set(Section::Survey)>
+                        "Create a survey"
+                    </button>
                 </div>
             }
             .into_any(),
-            (Some(Ok(_)), Some(s)) => match current {
-                Section::Overview => view! { <Overview survey_id=s.id /> }.into_any(),
-                Section::Cases => view! { <Cases survey_id=s.id /> }.into_any(),
+            (ListState::Ready, Some(id)) => match current {
+                Section::Overview => view! { <Overview survey_id=id /> }.into_any(),
+                Section::Cases => view! { <Cases survey_id=id /> }.into_any(),
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),
-                Section::Embed => view! { <Embed survey=s /> }.into_any(),
+                Section::Survey => {
+                    view! { <Editor survey=survey.get_untracked() /> }.into_any()
+                }
+                Section::Embed => match survey.get_untracked() {
+                    Some(s) => view! { <Embed survey=s /> }.into_any(),
+                    None => ().into_any(),
+                },
             },
         }
     };

@@ -59,13 +59,24 @@ pub fn money(amount: f64) -> String {
     format!("{sign}{grouped}.{:02}", cents % 100)
 }
 
-/// "2026-10-03 14:05 UTC" from "2026-10-03T14:05:22.000Z"; anything else as it came.
-pub fn short_time(rfc3339_utc: &str) -> String {
-    match (rfc3339_utc.get(..10), rfc3339_utc.get(11..16)) {
-        (Some(date), Some(time)) if rfc3339_utc.as_bytes().get(10) == Some(&b'T') => {
-            format!("{date} {time} UTC")
+/// A compact amount for chart labels: "950", "1.2k", "15k", "2.5M".
+pub fn money_short(amount: f64) -> String {
+    let abs = amount.abs();
+    let sign = if amount < 0.0 { "-" } else { "" };
+    let scaled = |value: f64, unit: &str| {
+        if value < 10.0 {
+            let text = format!("{value:.1}");
+            format!("{sign}{}{unit}", text.trim_end_matches(".0"))
+        } else {
+            format!("{sign}{}{unit}", value.round() as i64)
         }
-        _ => rfc3339_utc.to_owned(),
+    };
+    if abs >= 999_500.0 {
+        scaled(abs / 1_000_000.0, "M")
+    } else if abs >= 999.5 {
+        scaled(abs / 1000.0, "k")
+    } else {
+        format!("{sign}{}", abs.round() as i64)
     }
 }
 
@@ -245,12 +256,14 @@ mod tests {
     }
 
     #[test]
-    fn short_times_are_minutes_in_utc() {
-        assert_eq!(
-            short_time("2026-10-03T14:05:22.000Z"),
-            "2026-10-03 14:05 UTC"
-        );
-        assert_eq!(short_time("yesterday"), "yesterday");
+    fn chart_amounts_are_short() {
+        assert_eq!(money_short(950.4), "950");
+        assert_eq!(money_short(1234.0), "1.2k");
+        assert_eq!(money_short(2000.0), "2k");
+        assert_eq!(money_short(15_400.0), "15k");
+        assert_eq!(money_short(2_500_000.0), "2.5M");
+        assert_eq!(money_short(0.0), "0");
+        assert_eq!(money_short(-1500.0), "-1.5k");
     }
 
     #[test]

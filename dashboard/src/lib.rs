@@ -14,6 +14,8 @@ mod api;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod clock;
+#[cfg(target_arch = "wasm32")]
 mod views;
 
 /// Mounts the dashboard into `#app` (or the body) as soon as the module is loaded.

@@ -76,7 +76,11 @@ SELECT printf('r_00%024d', 100000 - i), 's_demo', score,
        CASE WHEN i % 2 = 0 THEN 'de' ELSE 'en' END,
        'https://shop.example/thanks',
        printf('cust-%d', 1000 + i % 40), NULL,
-       json_object('store', store, 'order_id', printf('%d', 5000 + i)),
+       json_object('store', store, 'order_id', printf('%d', 5000 + i),
+                   -- RFM and revenue bands: happier customers tend to order more.
+                   'revenue', printf('%.2f', 20 + (i * 37) % 90 + score * score * 6.5),
+                   'order_count', printf('%d', 1 + (i * 5) % 4 + score / 3),
+                   'recency_days', printf('%d', (i * 11) % 60 + (10 - score) * 4)),
        printf('seed-edit-token-%d', i), printf('seed-%d', i), NULL, at, at
 FROM seed
 WHERE true
