@@ -438,10 +438,9 @@ impl RevenueChart {
                     bar_y,
                     bar_height,
                     whisker: match (p.nps, p.margin) {
-                        (Some(n), Some(m)) => Some((
-                            y.at((n + m).min(NPS_MAX)),
-                            y.at((n - m).max(NPS_MIN)),
-                        )),
+                        (Some(n), Some(m)) => {
+                            Some((y.at((n + m).min(NPS_MAX)), y.at((n - m).max(NPS_MIN))))
+                        }
                         _ => None,
                     },
                     value_y,
@@ -696,7 +695,10 @@ mod tests {
     #[test]
     fn revenue_bars_grow_from_zero_up_or_down() {
         let chart = RevenueChart::new(
-            &[band("low", Some(-20.0), Some(10.0)), band("high", Some(40.0), Some(10.0))],
+            &[
+                band("low", Some(-20.0), Some(10.0)),
+                band("high", Some(40.0), Some(10.0)),
+            ],
             FRAME,
         );
         let [low, high] = chart.bands.as_slice() else {

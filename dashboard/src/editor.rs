@@ -332,10 +332,7 @@ impl FieldErrors {
 
     /// Every problem, in field order, for the summary at the top of the form.
     pub fn all(&self) -> Vec<(String, String)> {
-        self.0
-            .iter()
-            .map(|(f, m)| (f.clone(), m.clone()))
-            .collect()
+        self.0.iter().map(|(f, m)| (f.clone(), m.clone())).collect()
     }
 }
 
@@ -494,12 +491,7 @@ pub fn preview(form: &SurveyForm, locale: &str, step: PreviewStep) -> Option<Pre
         locale: locale.clone(),
         rtl: is_rtl(locale),
         accent: safe_accent(&form.accent).to_owned(),
-        follow_up: selected.map(|s| {
-            texts
-                .follow_up
-                .for_category(Category::from(s))
-                .to_owned()
-        }),
+        follow_up: selected.map(|s| texts.follow_up.for_category(Category::from(s)).to_owned()),
         texts: texts.clone(),
         selected,
         thanks: step == PreviewStep::Thanks,
@@ -511,7 +503,8 @@ pub fn preview(form: &SurveyForm, locale: &str, step: PreviewStep) -> Option<Pre
 /// lang>`), and `data-position="inline"` with a target for an inline survey.
 pub fn editor_snippet(origin: &str, survey_id: &str, locale: Option<&str>, inline: bool) -> String {
     let origin = origin.trim_end_matches('/');
-    let mut tag = format!(r#"<script async src="{origin}/widget/nps.js" data-survey="{survey_id}""#);
+    let mut tag =
+        format!(r#"<script async src="{origin}/widget/nps.js" data-survey="{survey_id}""#);
     if let Some(locale) = locale {
         tag.push_str(&format!(r#" data-locale="{locale}""#));
     }
@@ -542,7 +535,11 @@ pub fn parse_url_match(text: &str) -> UrlMatch {
         .unwrap_or(UrlMatch::Contains)
 }
 
-pub const POSITIONS: [Position; 3] = [Position::BottomRight, Position::BottomLeft, Position::Inline];
+pub const POSITIONS: [Position; 3] = [
+    Position::BottomRight,
+    Position::BottomLeft,
+    Position::Inline,
+];
 
 pub fn position_name(position: Position) -> &'static str {
     match position {
@@ -596,7 +593,10 @@ mod tests {
     fn a_stored_survey_survives_the_form_unchanged() {
         let d = demo();
         let form = SurveyForm::from_definition("s_demo", &d);
-        assert_eq!(form.allowed_origins, "http://localhost:*\nhttps://shop.example");
+        assert_eq!(
+            form.allowed_origins,
+            "http://localhost:*\nhttps://shop.example"
+        );
         assert_eq!(form.events, "checkout, signup");
         assert_eq!(form.to_definition(), Ok(d.clone()));
         assert!(is_empty_patch(&survey_patch(&d, &d)));
@@ -616,7 +616,10 @@ mod tests {
         let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
         assert_eq!(keys, ["texts", "theme"]);
         assert_eq!(json["theme"]["accent"], "#ff5500");
-        assert_eq!(json["texts"]["de"]["question"], "Würden Sie uns weiterempfehlen?");
+        assert_eq!(
+            json["texts"]["de"]["question"],
+            "Würden Sie uns weiterempfehlen?"
+        );
         assert_eq!(json["texts"]["en"]["question"], saved.texts["en"].question);
     }
 
@@ -626,7 +629,10 @@ mod tests {
         form.allowed_origins = " https://a.example \n\n https://*.b.example\n".into();
         form.events = "checkout,signup  paid\n".into();
         let d = form.to_definition().expect("readable");
-        assert_eq!(d.allowed_origins, ["https://a.example", "https://*.b.example"]);
+        assert_eq!(
+            d.allowed_origins,
+            ["https://a.example", "https://*.b.example"]
+        );
         assert_eq!(d.triggers.events, ["checkout", "signup", "paid"]);
     }
 
@@ -641,7 +647,12 @@ mod tests {
         let fields: Vec<String> = errors.all().into_iter().map(|(f, _)| f).collect();
         assert_eq!(
             fields,
-            ["cases.sla_hours", "cases.threshold", "throttle.days", "triggers.sample_percent"]
+            [
+                "cases.sla_hours",
+                "cases.threshold",
+                "throttle.days",
+                "triggers.sample_percent"
+            ]
         );
         assert_eq!(
             errors.get("throttle.days").as_deref(),
@@ -653,7 +664,10 @@ mod tests {
     fn a_blank_default_owner_means_unassigned() {
         let mut form = SurveyForm::from_definition("s", &demo());
         form.default_owner = "   ".into();
-        assert_eq!(form.to_definition().expect("readable").cases.default_owner, None);
+        assert_eq!(
+            form.to_definition().expect("readable").cases.default_owner,
+            None
+        );
     }
 
     #[test]
@@ -666,7 +680,10 @@ mod tests {
         assert_eq!(body.definition.default_locale, "en");
         assert!(nps_shared::validate::check_survey(&body.definition).is_ok());
         form.id = " s_checkout ".into();
-        assert_eq!(form.create_body().expect("readable").id.as_deref(), Some("s_checkout"));
+        assert_eq!(
+            form.create_body().expect("readable").id.as_deref(),
+            Some("s_checkout")
+        );
     }
 
     #[test]
@@ -684,10 +701,22 @@ mod tests {
     #[test]
     fn field_errors_are_found_by_path_prefix_and_index() {
         let errors = FieldErrors::from_pairs([
-            ("texts.de.question".to_owned(), "must be 1 to 300 characters".to_owned()),
-            ("allowed_origins[1]".to_owned(), "must be an origin".to_owned()),
-            ("cases.owner_rules[0].owner".to_owned(), "must be an e-mail".to_owned()),
-            ("theme.accent".to_owned(), "must be a colour like #2563eb".to_owned()),
+            (
+                "texts.de.question".to_owned(),
+                "must be 1 to 300 characters".to_owned(),
+            ),
+            (
+                "allowed_origins[1]".to_owned(),
+                "must be an origin".to_owned(),
+            ),
+            (
+                "cases.owner_rules[0].owner".to_owned(),
+                "must be an e-mail".to_owned(),
+            ),
+            (
+                "theme.accent".to_owned(),
+                "must be a colour like #2563eb".to_owned(),
+            ),
             ("theme.accent".to_owned(), "is too dark".to_owned()),
         ]);
         assert_eq!(errors.len(), 4);
@@ -695,7 +724,10 @@ mod tests {
         assert!(!errors.any_under("texts.d"));
         assert!(!errors.any_under("texts.en"));
         assert!(errors.any_under("allowed_origins"));
-        assert_eq!(errors.indexed("allowed_origins", ""), [(1, "must be an origin".to_owned())]);
+        assert_eq!(
+            errors.indexed("allowed_origins", ""),
+            [(1, "must be an origin".to_owned())]
+        );
         assert_eq!(
             errors.indexed("cases.owner_rules", "owner"),
             [(0, "must be an e-mail".to_owned())]
@@ -710,9 +742,15 @@ mod tests {
     #[test]
     fn field_paths_read_as_labels() {
         assert_eq!(field_label("texts.de.question"), "German · Question");
-        assert_eq!(field_label("texts.pt-BR.thanks"), "Portuguese (pt-BR) · Thank-you message");
+        assert_eq!(
+            field_label("texts.pt-BR.thanks"),
+            "Portuguese (pt-BR) · Thank-you message"
+        );
         assert_eq!(field_label("allowed_origins[1]"), "Allowed origins, line 2");
-        assert_eq!(field_label("cases.owner_rules[0].owner"), "Owner rules, row 1");
+        assert_eq!(
+            field_label("cases.owner_rules[0].owner"),
+            "Owner rules, row 1"
+        );
         assert_eq!(field_label("theme.accent"), "Brand colour");
         assert_eq!(field_label("something.new"), "something.new");
     }
@@ -739,11 +777,17 @@ mod tests {
         let form = SurveyForm::from_definition("s", &demo());
         let p = preview(&form, "de", PreviewStep::FollowUp(score(3))).expect("texts");
         assert_eq!(p.locale, "de");
-        assert_eq!(p.follow_up.as_deref(), Some("Das tut uns leid. Was ist schiefgelaufen?"));
+        assert_eq!(
+            p.follow_up.as_deref(),
+            Some("Das tut uns leid. Was ist schiefgelaufen?")
+        );
         assert_eq!(p.selected, Some(score(3)));
         assert_eq!(p.accent, "#0f766e");
         let p = preview(&form, "en", PreviewStep::FollowUp(score(9))).expect("texts");
-        assert_eq!(p.follow_up.as_deref(), Some("Great! What did you like most?"));
+        assert_eq!(
+            p.follow_up.as_deref(),
+            Some("Great! What did you like most?")
+        );
         let p = preview(&form, "en", PreviewStep::Thanks).expect("texts");
         assert!(p.thanks && p.selected.is_none());
     }

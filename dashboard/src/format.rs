@@ -268,10 +268,19 @@ mod tests {
 
     #[test]
     fn local_times_move_by_the_offset_across_midnight() {
-        assert_eq!(local_time("2026-10-03T14:05:22.000Z", 120), "2026-10-03 16:05");
+        assert_eq!(
+            local_time("2026-10-03T14:05:22.000Z", 120),
+            "2026-10-03 16:05"
+        );
         assert_eq!(local_time("2026-10-03T23:30:00Z", 60), "2026-10-04 00:30");
-        assert_eq!(local_time("2026-01-01T02:00:00.000Z", -300), "2025-12-31 21:00");
-        assert_eq!(local_time("2026-10-03T14:05:22.000Z", 0), "2026-10-03 14:05");
+        assert_eq!(
+            local_time("2026-01-01T02:00:00.000Z", -300),
+            "2025-12-31 21:00"
+        );
+        assert_eq!(
+            local_time("2026-10-03T14:05:22.000Z", 0),
+            "2026-10-03 14:05"
+        );
         assert_eq!(local_time("soon", 60), "soon");
     }
 

@@ -68,7 +68,7 @@ test('the German question and the brand colour show in the preview as typed, and
   assert.equal(config.body.locale, 'de');
   assert.equal(config.body.texts.question, question);
   assert.equal(config.body.theme.accent, '#d9480f');
-  await page.screenshot('dashboard-editor', { fullPage: false });
+  await page.screenshot('survey-editor-saved', { fullPage: false });
 });
 
 test('fields the server refuses are named at the field, and nothing is stored', async (t) => {
@@ -127,6 +127,14 @@ test('a new survey with an Arabic translation is created from the editor, mirror
   await page.localeField('Question').fill(arabic);
   assert.equal(await page.previewQuestion().textContent(), arabic);
   assert.equal(await page.previewCard().getAttribute('dir'), 'rtl');
+  // What is typed is shown as text, never run as HTML.
+  const markup = '<img src=x onerror="window.pwned=1"><b>شكرا</b>';
+  await page.localeField('Thank-you message').fill(markup);
+  await page.preview().getByRole('tab', { name: 'Thanks' }).click();
+  assert.equal(await page.page.getByTestId('preview-thanks').textContent(), markup);
+  assert.equal(await page.previewCard().locator('img, b').count(), 0);
+  assert.equal(await page.page.evaluate(() => window.pwned), undefined);
+  await page.preview().getByRole('tab', { name: 'Question' }).click();
   // Mirrored: the scale starts at the right.
   const [zero, ten] = await Promise.all(['0', '10'].map((n) =>
     page.previewCard().getByRole('radio', { name: n, exact: true }).evaluate((b) => b.getBoundingClientRect().x)));
@@ -146,6 +154,7 @@ test('a new survey with an Arabic translation is created from the editor, mirror
   assert.equal(stored.body.name, 'Checkout survey');
   assert.deepEqual(Object.keys(stored.body.texts).sort(), ['ar', 'en']);
   assert.equal(stored.body.texts.ar.question, arabic);
+  assert.equal(stored.body.texts.ar.thanks, markup);
 });
 
 test('the case inbox and a delivery log load their next page', async (t) => {

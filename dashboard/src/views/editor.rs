@@ -135,7 +135,11 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
                         format!(
                             "Not saved: {} {} to be fixed.",
                             fields.len(),
-                            if fields.len() == 1 { "field needs" } else { "fields need" }
+                            if fields.len() == 1 {
+                                "field needs"
+                            } else {
+                                "fields need"
+                            }
                         )
                     })));
                     errors.set(fields);
@@ -428,21 +432,37 @@ fn Basics(
     }
 }
 
-/// One text of the language being edited.
-fn locale_text(
-    label: &'static str,
+/// What every text field of the language being edited is bound to.
+#[derive(Clone, Copy)]
+struct TextsBinding {
     form: RwSignal<SurveyForm>,
     errors: RwSignal<FieldErrors>,
     locale: RwSignal<String>,
+}
+
+/// One text of the language being edited.
+fn locale_text(
+    binding: TextsBinding,
+    label: &'static str,
     part: &'static str,
     get: fn(&SurveyTexts) -> &String,
     set: fn(&mut SurveyTexts) -> &mut String,
     multiline: bool,
 ) -> impl IntoView {
+    let TextsBinding {
+        form,
+        errors,
+        locale,
+    } = binding;
     let path = move || format!("texts.{}.{part}", locale.get());
     let value = move || {
         let tag = locale.get();
-        form.with(|f| f.texts.get(&tag).map(|t| get(t).clone()).unwrap_or_default())
+        form.with(|f| {
+            f.texts
+                .get(&tag)
+                .map(|t| get(t).clone())
+                .unwrap_or_default()
+        })
     };
     let write = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
@@ -572,6 +592,11 @@ fn Questions(
         let tag = locale.get_untracked();
         form.update(|f| f.default_locale = tag);
     };
+    let texts = TextsBinding {
+        form,
+        errors,
+        locale,
+    };
     let preview_follow_up = move |score: u8| {
         if let Ok(score) = Score::try_from(score) {
             step.set(PreviewStep::FollowUp(score));
@@ -625,32 +650,32 @@ fn Questions(
             {field_error(errors, || "default_locale".to_owned())}
             <div class="locale-fields" data-testid="locale-fields" lang=move || locale.get()
                 dir=move || if editor::is_rtl(&locale.get()) { "rtl" } else { "ltr" }>
-                {locale_text("Question", form, errors, locale, "question", |t| &t.question, |t| &mut t.question, true)}
+                {locale_text(texts, "Question", "question", |t| &t.question, |t| &mut t.question, true)}
                 <div class="field-row">
-                    {locale_text("Label under 0", form, errors, locale, "low_label", |t| &t.low_label, |t| &mut t.low_label, false)}
-                    {locale_text("Label under 10", form, errors, locale, "high_label", |t| &t.high_label, |t| &mut t.high_label, false)}
+                    {locale_text(texts, "Label under 0", "low_label", |t| &t.low_label, |t| &mut t.low_label, false)}
+                    {locale_text(texts, "Label under 10", "high_label", |t| &t.high_label, |t| &mut t.high_label, false)}
                 </div>
                 <fieldset class="follow-ups">
                     <legend>"Follow-up question, by what the score said"</legend>
                     <div on:focusin=move |_| preview_follow_up(3)>
-                        {locale_text("Detractors (0–6)", form, errors, locale, "follow_up.detractor", |t| &t.follow_up.detractor, |t| &mut t.follow_up.detractor, false)}
+                        {locale_text(texts, "Detractors (0–6)", "follow_up.detractor", |t| &t.follow_up.detractor, |t| &mut t.follow_up.detractor, false)}
                     </div>
                     <div on:focusin=move |_| preview_follow_up(7)>
-                        {locale_text("Passives (7–8)", form, errors, locale, "follow_up.passive", |t| &t.follow_up.passive, |t| &mut t.follow_up.passive, false)}
+                        {locale_text(texts, "Passives (7–8)", "follow_up.passive", |t| &t.follow_up.passive, |t| &mut t.follow_up.passive, false)}
                     </div>
                     <div on:focusin=move |_| preview_follow_up(9)>
-                        {locale_text("Promoters (9–10)", form, errors, locale, "follow_up.promoter", |t| &t.follow_up.promoter, |t| &mut t.follow_up.promoter, false)}
+                        {locale_text(texts, "Promoters (9–10)", "follow_up.promoter", |t| &t.follow_up.promoter, |t| &mut t.follow_up.promoter, false)}
                     </div>
                 </fieldset>
                 <div class="field-row">
                     <div on:focusin=move |_| preview_follow_up(9) class="grow">
-                        {locale_text("Comment placeholder", form, errors, locale, "comment_placeholder", |t| &t.comment_placeholder, |t| &mut t.comment_placeholder, false)}
+                        {locale_text(texts, "Comment placeholder", "comment_placeholder", |t| &t.comment_placeholder, |t| &mut t.comment_placeholder, false)}
                     </div>
-                    {locale_text("Send button", form, errors, locale, "submit", |t| &t.submit, |t| &mut t.submit, false)}
-                    {locale_text("Close button", form, errors, locale, "dismiss", |t| &t.dismiss, |t| &mut t.dismiss, false)}
+                    {locale_text(texts, "Send button", "submit", |t| &t.submit, |t| &mut t.submit, false)}
+                    {locale_text(texts, "Close button", "dismiss", |t| &t.dismiss, |t| &mut t.dismiss, false)}
                 </div>
                 <div on:focusin=move |_| step.set(PreviewStep::Thanks)>
-                    {locale_text("Thank-you message", form, errors, locale, "thanks", |t| &t.thanks, |t| &mut t.thanks, false)}
+                    {locale_text(texts, "Thank-you message", "thanks", |t| &t.thanks, |t| &mut t.thanks, false)}
                 </div>
             </div>
         </section>
@@ -849,7 +874,10 @@ fn WhenToAsk(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl 
 #[component]
 fn CaseRules(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl IntoView {
     let rule_count = Memo::new(move |_| form.with(|f| f.owner_rules.len()));
-    let rule_input = move |i: usize, part: &'static str, label: &'static str, placeholder: &'static str| {
+    let rule_input = move |i: usize,
+                           part: &'static str,
+                           label: &'static str,
+                           placeholder: &'static str| {
         let path = move || format!("cases.owner_rules[{i}].{part}");
         let pick = move |r: &OwnerRule| -> String {
             match part {

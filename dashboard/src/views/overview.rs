@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use nps_shared::Category;
-use nps_shared::report::{Group, GroupKind, RevenueBand, Report};
+use nps_shared::report::{Group, GroupKind, Report, RevenueBand};
 use nps_shared::themes::CommentTheme;
 
 use crate::app::Session;
@@ -186,7 +186,7 @@ fn report_view(report: Report) -> impl IntoView {
                 <h2 id="revenue-title">"NPS by customer revenue"</h2>
                 {revenue_chart(&report.revenue_bands)}
             </section>
-            <section class="card full" aria-labelledby="themes-title">
+            <section class="card wide" aria-labelledby="themes-title">
                 <h2 id="themes-title">"What comments talk about"</h2>
                 <div class="themes">
                     {theme_list(

@@ -25,7 +25,10 @@ pub fn Preview(
 
     let steps = [
         ("Question", PreviewStep::Question),
-        ("Follow-up", PreviewStep::FollowUp(Score::all().nth(3).unwrap_or(Score::MIN))),
+        (
+            "Follow-up",
+            PreviewStep::FollowUp(Score::all().nth(3).unwrap_or(Score::MIN)),
+        ),
         ("Thanks", PreviewStep::Thanks),
     ]
     .into_iter()
