@@ -419,7 +419,7 @@ fn Basics(
 ) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="basics-title">
-            <h3 id="basics-title">"Survey"</h3>
+            <h3 id="basics-title">"Basics"</h3>
             <div class="field-row">
                 {text_input("Name", form, errors, "name", |f| &f.name, |f| &mut f.name,
                     Some("Only you see it: in this dashboard and in webhook payloads."))}
