@@ -2,11 +2,14 @@
 //! the top bar with the survey picker, and the section navigation (Overview · Cases ·
 //! Webhooks · Survey · Embed). Sections live in `views`; network calls in `api`.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use nps_shared::api::SurveyView;
 use wasm_bindgen::JsCast;
 
 use crate::api::{Api, ApiError};
+use crate::editor::SurveyForm;
 use crate::views::{
     cases::Cases, editor::Editor, embed::Embed, overview::Overview, signin::SignIn,
     webhooks::Webhooks,
@@ -106,6 +109,12 @@ impl Surveys {
     }
 }
 
+/// Edited, unsaved survey forms by survey id (`""` for a survey not created yet): the
+/// editor leaves its work here, so that looking at another section or survey and
+/// coming back loses nothing, and leaving the page asks first.
+#[derive(Clone, Copy, Debug)]
+pub struct Drafts(pub RwSignal<BTreeMap<String, SurveyForm>>);
+
 /// The sections of the dashboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Section {
@@ -164,6 +173,16 @@ pub fn mount() {
 fn App() -> impl IntoView {
     let session = Session::restore();
     provide_context(session);
+    let drafts = Drafts(RwSignal::new(BTreeMap::new()));
+    provide_context(drafts);
+    // Closing or reloading the tab with unsaved survey edits: the browser asks first.
+    // (The listener lives as long as the page, like the app.)
+    let _ = leptos::leptos_dom::helpers::window_event_listener_untyped("beforeunload", move |ev| {
+        if drafts.0.with_untracked(|d| !d.is_empty()) {
+            ev.prevent_default();
+            let _ = js_sys::Reflect::set(&ev, &"returnValue".into(), &"".into());
+        }
+    });
     move || match session.token.get() {
         Some(_) => view! { <Shell /> }.into_any(),
         None => view! { <SignIn /> }.into_any(),
@@ -234,9 +253,17 @@ fn Shell() -> impl IntoView {
         _ => ().into_any(),
     };
 
+    let drafts = expect_context::<Drafts>();
     let nav = Section::ALL
         .into_iter()
         .map(|s| {
+            let unsaved = move || {
+                (s == Section::Survey && drafts.0.with(|d| !d.is_empty())).then(|| {
+                    view! {
+                        <span class="nav-dot" title="Unsaved changes" aria-hidden="true"></span>
+                    }
+                })
+            };
             view! {
                 <button
                     type="button"
@@ -245,6 +272,7 @@ fn Shell() -> impl IntoView {
                     on:click=move |_| section.set(s)
                 >
                     {s.title()}
+                    {unsaved}
                 </button>
             }
         })
@@ -292,7 +320,10 @@ fn Shell() -> impl IntoView {
                 <span class="brand-name">"NPS Loop"</span>
             </div>
             {picker}
-            <button type="button" class="button ghost" on:click=move |_| session.sign_out(None)>
+            <button type="button" class="button ghost" on:click=move |_| {
+                drafts.0.set(BTreeMap::new());
+                session.sign_out(None);
+            }>
                 "Sign out"
             </button>
         </header>

@@ -102,11 +102,20 @@ test('fields the server refuses are named at the field, and nothing is stored', 
   assert.deepEqual(stored.allowed_origins, before.allowed_origins);
   assert.equal(stored.throttle.days, before.throttle.days);
 
+  // Another section and back: the unsaved edits are still there.
+  await page.section('Embed').click();
+  await page.page.getByTestId('embed-snippet').waitFor();
+  assert.equal(await page.page.locator('.nav-dot').count(), 1, 'the Survey section is marked unsaved');
+  await page.section('Survey').click();
+  assert.equal(await page.accentField().inputValue(), 'brand blue');
+  await page.unsaved().waitFor();
+
   // Discard puts the stored values back.
   await page.editor().getByRole('button', { name: 'Discard' }).click();
   assert.equal(await page.accentField().inputValue(), before.theme.accent);
   assert.equal(await page.fieldError('theme.accent').count(), 0);
   await page.unsaved().waitFor({ state: 'detached' });
+  assert.equal(await page.page.locator('.nav-dot').count(), 0);
 });
 
 test('a new survey with an Arabic translation is created from the editor, mirrored in the preview', async (t) => {

@@ -15,7 +15,7 @@ use nps_shared::Score;
 use nps_shared::api::{SurveyTexts, SurveyView, UrlRule};
 use nps_shared::case::OwnerRule;
 
-use crate::app::{Session, Surveys};
+use crate::app::{Drafts, Session, Surveys};
 use crate::editor::{self, FieldErrors, PreviewStep, SurveyForm};
 use crate::views::embed::copy_to_clipboard;
 use crate::views::preview::Preview;
@@ -53,12 +53,34 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
             None => new_form(),
         })
     };
-    let form = RwSignal::new(baseline.get_untracked());
+    // Unsaved work left here earlier comes back.
+    let drafts = expect_context::<Drafts>();
+    let key =
+        Memo::new(move |_| saved.with(|s| s.as_ref().map(|s| s.id.clone()).unwrap_or_default()));
+    let form = RwSignal::new(
+        drafts
+            .0
+            .with_untracked(|d| d.get(&key.get_untracked()).cloned())
+            .unwrap_or_else(|| baseline.get_untracked()),
+    );
     let errors = RwSignal::new(FieldErrors::default());
     let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
     let dirty = Memo::new(move |_| form.with(|f| baseline.with(|b| f != b)));
     let creating = Memo::new(move |_| saved.with(Option::is_none));
+    Effect::new(move |_| {
+        let key = key.get();
+        if dirty.get() {
+            let edited = form.get();
+            drafts.0.update(|d| {
+                d.insert(key, edited);
+            });
+        } else if drafts.0.with_untracked(|d| d.contains_key(&key)) {
+            drafts.0.update(|d| {
+                d.remove(&key);
+            });
+        }
+    });
 
     // The language whose texts the fields show; the preview shows the same.
     let locale = RwSignal::new(form.with_untracked(|f| f.default_locale.clone()));
@@ -124,6 +146,10 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
                     saved.set(Some(view.clone()));
                     surveys.upsert(view.clone());
                     if was_new {
+                        // The draft of the new survey has become this survey.
+                        drafts.0.update(|d| {
+                            d.remove("");
+                        });
                         surveys.chosen.set(Some(view.id));
                     }
                 }
@@ -161,7 +187,11 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
         let new_form = new_form.clone();
         move |_| {
             saved.set(None);
-            let blank = new_form();
+            // A new survey begun earlier and not created yet is taken up again.
+            let blank = drafts
+                .0
+                .with_untracked(|d| d.get("").cloned())
+                .unwrap_or_else(&new_form);
             locale.set(blank.default_locale.clone());
             form.set(blank);
             errors.set(FieldErrors::default());
