@@ -114,6 +114,8 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
         if let Some(patch) = &patch
             && editor::is_empty_patch(patch)
         {
+            // Only spacing or list separators differ: show the stored spelling.
+            form.set(baseline.get_untracked());
             errors.set(FieldErrors::default());
             outcome.set(Some(Outcome::Saved("Nothing changed.".into())));
             return;
@@ -762,7 +764,7 @@ fn Look(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl IntoV
                                 nps_shared::api::Position::Inline => "Inline, where the tag is",
                             };
                             view! {
-                                <option value=name selected=move || form.with(|f| f.position == p)>{label}</option>
+                                <option value=name prop:selected=move || form.with(|f| f.position == p)>{label}</option>
                             }
                         }).collect_view()}
                     </select>
@@ -812,7 +814,7 @@ fn WhenToAsk(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl 
                             {editor::URL_MATCHES.into_iter().map(|k| {
                                 let name = editor::url_match_name(k);
                                 view! {
-                                    <option value=name selected=move || form.with(|f| f.url_rules.get(i).is_some_and(|r| r.kind == k))>
+                                    <option value=name prop:selected=move || form.with(|f| f.url_rules.get(i).is_some_and(|r| r.kind == k))>
                                         {format!("URL {name}")}
                                     </option>
                                 }
