@@ -396,6 +396,35 @@ pub fn field_label(field: &str) -> String {
     field.to_owned()
 }
 
+/// Where the form shows `field`: the language tab to open first (for a text) and the
+/// id of the input to focus, so each line of the error summary can lead to its field.
+pub fn field_target(field: &str) -> Option<(Option<String>, String)> {
+    if let Some(rest) = field.strip_prefix("texts.") {
+        let (tag, part) = rest.split_once('.')?;
+        return Some((Some(tag.to_owned()), format!("f-texts.{part}")));
+    }
+    let base = field.split('[').next().unwrap_or(field);
+    let id = match base {
+        "theme.accent" => "accent-text".to_owned(),
+        "default_locale" => "f-new-locale".to_owned(),
+        "name"
+        | "id"
+        | "allowed_origins"
+        | "throttle.days"
+        | "throttle.dismissed_days"
+        | "triggers.delay_seconds"
+        | "triggers.scroll_percent"
+        | "triggers.sample_percent"
+        | "triggers.events"
+        | "cases.threshold"
+        | "cases.sla_hours"
+        | "cases.default_owner"
+        | "theme.position" => format!("f-{base}"),
+        _ => return None,
+    };
+    Some((None, id))
+}
+
 /// A language's name in English for the tags a shop most often has; the tag itself
 /// otherwise.
 pub fn language_name(tag: &str) -> String {
@@ -753,6 +782,27 @@ mod tests {
         );
         assert_eq!(field_label("theme.accent"), "Brand colour");
         assert_eq!(field_label("something.new"), "something.new");
+    }
+
+    #[test]
+    fn summary_lines_lead_to_their_inputs() {
+        assert_eq!(
+            field_target("texts.de.follow_up.detractor"),
+            Some((
+                Some("de".to_owned()),
+                "f-texts.follow_up.detractor".to_owned()
+            ))
+        );
+        assert_eq!(
+            field_target("allowed_origins[3]"),
+            Some((None, "f-allowed_origins".to_owned()))
+        );
+        assert_eq!(
+            field_target("theme.accent"),
+            Some((None, "accent-text".to_owned()))
+        );
+        assert_eq!(field_target("cases.owner_rules[0].owner"), None);
+        assert_eq!(field_target("texts.de"), None);
     }
 
     #[test]

@@ -91,6 +91,11 @@ test('fields the server refuses are named at the field, and nothing is stored', 
   assert.match(await page.editorStatus().textContent(), /Not saved: 2 fields need to be fixed/);
   await page.unsaved().waitFor();
 
+  // The summary at the top leads to each field.
+  await page.page.getByTestId('error-summary').getByRole('button', { name: 'Brand colour' }).click();
+  await page.page.waitForFunction(() => document.activeElement?.id === 'accent-text');
+  await page.screenshot('survey-editor-errors', { fullPage: true });
+
   // A number that is not one is caught before anything is sent.
   const throttle = page.editor().locator('input[data-field="throttle.days"]');
   await throttle.fill('ninety');

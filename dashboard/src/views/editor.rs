@@ -14,6 +14,7 @@ use leptos::task::spawn_local;
 use nps_shared::Score;
 use nps_shared::api::{SurveyTexts, SurveyView, UrlRule};
 use nps_shared::case::OwnerRule;
+use wasm_bindgen::JsCast;
 
 use crate::app::{Drafts, Session, Surveys};
 use crate::editor::{self, FieldErrors, PreviewStep, SurveyForm};
@@ -25,6 +26,21 @@ fn page_origin() -> String {
     web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default()
+}
+
+/// Focuses the element `id` once the view has caught up (a language tab may have
+/// just been switched to show it).
+fn focus_later(id: String) {
+    spawn_local(async move {
+        leptos::task::tick().await;
+        let element = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(element) = element {
+            let _ = element.focus();
+        }
+    });
 }
 
 /// What the banner over the form says after a save.
@@ -218,7 +234,22 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
             let items = all
                 .into_iter()
                 .map(|(field, message)| {
-                    view! { <li><strong>{editor::field_label(&field)}</strong>" " {message}</li> }
+                    let label = editor::field_label(&field);
+                    let name = match editor::field_target(&field) {
+                        Some((tab, id)) => view! {
+                            <button type="button" class="link" on:click=move |_| {
+                                if let Some(tab) = tab.clone() {
+                                    locale.set(tab);
+                                }
+                                focus_later(id.clone());
+                            }>
+                                {label}
+                            </button>
+                        }
+                        .into_any(),
+                        None => view! { <strong>{label}</strong> }.into_any(),
+                    };
+                    view! { <li>{name}" " {message}</li> }
                 })
                 .collect_view();
             view! { <ul class="error-summary" data-testid="error-summary">{items}</ul> }
