@@ -169,6 +169,13 @@ test('a new survey with an Arabic translation is created from the editor, mirror
   assert.deepEqual(Object.keys(stored.body.texts).sort(), ['ar', 'en']);
   assert.equal(stored.body.texts.ar.question, arabic);
   assert.equal(stored.body.texts.ar.thanks, markup);
+
+  // Its overview is empty, and says so rather than drawing empty charts.
+  await page.section('Overview').click();
+  await page.revenueChart().or(page.page.getByTestId('revenue-empty')).waitFor();
+  assert.equal(await page.revenueChart().count(), 0);
+  assert.match(await page.page.getByTestId('revenue-empty').textContent(), /No answers carry a revenue property yet/);
+  assert.equal((await page.headline().textContent()).replace(/\s+/g, ' ').trim(), 'NPS —');
 });
 
 test('the case inbox and a delivery log load their next page', async (t) => {
