@@ -6,16 +6,21 @@
 //! session — a view decides what a 401 means.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use nps_shared::api::{DeliveryView, Page, ResponseView, SurveyView, WebhookView};
+use nps_shared::api::{
+    CreateSurvey, DeliveryView, Page, ResponseView, SurveyPatch, SurveyView, WebhookView,
+};
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
 use nps_shared::report::Report;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::format::{ReportControls, encode_component, report_path};
 
 /// The `X-Actor` this page writes into case timelines.
 const ACTOR: &str = "dashboard";
+
+/// How many cases or deliveries one page (one "Load more") brings.
+pub const PAGE_SIZE: u32 = 20;
 
 /// Why a call did not give what was expected.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +31,8 @@ pub struct ApiError {
     pub title: String,
     /// The problem's detail and field errors, if any.
     pub detail: Option<String>,
+    /// The problem's `errors[]` as `(field, message)`, for showing at each field.
+    pub fields: Vec<(String, String)>,
 }
 
 impl ApiError {
@@ -34,6 +41,7 @@ impl ApiError {
             status: 0,
             title: title.into(),
             detail: None,
+            fields: Vec::new(),
         }
     }
 
@@ -104,15 +112,49 @@ impl Api {
         self.get(&report_path(survey_id, controls)).await
     }
 
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        let body = serde_json::to_string(body).map_err(|e| ApiError::local(e.to_string()))?;
+        let request = self
+            .authorized(request)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        decode(request.send().await).await
+    }
+
+    pub async fn create_survey(&self, body: &CreateSurvey) -> Result<SurveyView, ApiError> {
+        self.send(Request::post("/v1/surveys"), body).await
+    }
+
+    pub async fn patch_survey(
+        &self,
+        survey_id: &str,
+        patch: &SurveyPatch,
+    ) -> Result<SurveyView, ApiError> {
+        self.send(
+            Request::patch(&format!("/v1/surveys/{}", encode_component(survey_id))),
+            patch,
+        )
+        .await
+    }
+
+    /// One page of the survey's cases in `status`, newest first; `cursor` is the
+    /// previous page's `next_cursor`.
     pub async fn cases(
         &self,
         survey_id: &str,
         status: CaseStatus,
+        cursor: Option<&str>,
     ) -> Result<Page<CaseView>, ApiError> {
         self.get(&format!(
-            "/v1/cases?survey_id={}&status={}&limit=200",
+            "/v1/cases?survey_id={}&status={}&limit={PAGE_SIZE}{}",
             encode_component(survey_id),
-            status.as_str()
+            status.as_str(),
+            cursor_param(cursor),
         ))
         .await
     }
@@ -149,10 +191,16 @@ impl Api {
         self.get("/v1/webhooks").await
     }
 
-    pub async fn deliveries(&self, webhook_id: &str) -> Result<Page<DeliveryView>, ApiError> {
+    /// One page of an endpoint's deliveries, newest first.
+    pub async fn deliveries(
+        &self,
+        webhook_id: &str,
+        cursor: Option<&str>,
+    ) -> Result<Page<DeliveryView>, ApiError> {
         self.get(&format!(
-            "/v1/webhooks/{}/deliveries?limit=20",
-            encode_component(webhook_id)
+            "/v1/webhooks/{}/deliveries?limit={PAGE_SIZE}{}",
+            encode_component(webhook_id),
+            cursor_param(cursor),
         ))
         .await
     }
@@ -174,6 +222,12 @@ impl Api {
     }
 }
 
+fn cursor_param(cursor: Option<&str>) -> String {
+    cursor
+        .map(|c| format!("&cursor={}", encode_component(c)))
+        .unwrap_or_default()
+}
+
 /// A 2xx body as `T`, anything else as the problem it describes.
 async fn decode<T: DeserializeOwned>(
     sent: Result<Response, gloo_net::Error>,
@@ -189,6 +243,7 @@ async fn decode<T: DeserializeOwned>(
             status: 0,
             title: "The API's answer was not understood".into(),
             detail: Some(e.to_string()),
+            fields: Vec::new(),
         });
     }
     Err(match serde_json::from_str::<Problem>(&text) {
@@ -208,12 +263,18 @@ async fn decode<T: DeserializeOwned>(
                 status,
                 title: problem.title,
                 detail,
+                fields: problem
+                    .errors
+                    .into_iter()
+                    .map(|e| (e.field, e.message))
+                    .collect(),
             }
         }
         Err(_) => ApiError {
             status,
             title: format!("HTTP {status}"),
             detail: None,
+            fields: Vec::new(),
         },
     })
 }

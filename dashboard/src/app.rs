@@ -1,14 +1,18 @@
 //! The page's frame: the admin session (token in `sessionStorage`), the sign-in gate,
 //! the top bar with the survey picker, and the section navigation (Overview · Cases ·
-//! Webhooks · Embed). Sections live in `views`; network calls in `api`.
+//! Webhooks · Survey · Embed). Sections live in `views`; network calls in `api`.
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use nps_shared::api::SurveyView;
 use wasm_bindgen::JsCast;
 
 use crate::api::{Api, ApiError};
+use crate::editor::SurveyForm;
 use crate::views::{
-    cases::Cases, embed::Embed, overview::Overview, signin::SignIn, webhooks::Webhooks,
+    cases::Cases, editor::Editor, embed::Embed, overview::Overview, signin::SignIn,
+    webhooks::Webhooks,
 };
 
 /// Where the token is kept: per tab, gone when the tab closes.
@@ -63,6 +67,7 @@ impl Session {
                 status: 401,
                 title: "Not signed in".into(),
                 detail: None,
+                fields: Vec::new(),
             })
     }
 
@@ -81,20 +86,51 @@ impl Session {
     }
 }
 
+/// The surveys the token can see and the one chosen in the picker, shared so that the
+/// editor can add a survey it created or rename one it saved.
+#[derive(Clone, Copy, Debug)]
+pub struct Surveys {
+    /// `None` while loading; the error if the list could not be read.
+    pub list: RwSignal<Option<Result<Vec<SurveyView>, ApiError>>>,
+    pub chosen: RwSignal<Option<String>>,
+}
+
+impl Surveys {
+    /// Puts a created or saved survey into the list (replacing its older self).
+    pub fn upsert(&self, survey: SurveyView) {
+        self.list.update(|list| {
+            if let Some(Ok(list)) = list {
+                match list.iter_mut().find(|s| s.id == survey.id) {
+                    Some(existing) => *existing = survey,
+                    None => list.push(survey),
+                }
+            }
+        });
+    }
+}
+
+/// Edited, unsaved survey forms by survey id (`""` for a survey not created yet): the
+/// editor leaves its work here, so that looking at another section or survey and
+/// coming back loses nothing, and leaving the page asks first.
+#[derive(Clone, Copy, Debug)]
+pub struct Drafts(pub RwSignal<BTreeMap<String, SurveyForm>>);
+
 /// The sections of the dashboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Section {
     Overview,
     Cases,
     Webhooks,
+    Survey,
     Embed,
 }
 
 impl Section {
-    const ALL: [Section; 4] = [
+    const ALL: [Section; 5] = [
         Section::Overview,
         Section::Cases,
         Section::Webhooks,
+        Section::Survey,
         Section::Embed,
     ];
 
@@ -103,9 +139,19 @@ impl Section {
             Section::Overview => "Overview",
             Section::Cases => "Cases",
             Section::Webhooks => "Webhooks",
+            Section::Survey => "Survey",
             Section::Embed => "Embed",
         }
     }
+}
+
+/// Whether the surveys are there yet, apart from what they hold, so that editing a
+/// survey does not redraw the section showing it.
+#[derive(Clone, Debug, PartialEq)]
+enum ListState {
+    Loading,
+    Failed(String),
+    Ready,
 }
 
 /// Mounts the app into `#app`, or the body when the page has no such element.
@@ -127,6 +173,16 @@ pub fn mount() {
 fn App() -> impl IntoView {
     let session = Session::restore();
     provide_context(session);
+    let drafts = Drafts(RwSignal::new(BTreeMap::new()));
+    provide_context(drafts);
+    // Closing or reloading the tab with unsaved survey edits: the browser asks first.
+    // (The listener lives as long as the page, like the app.)
+    let _ = leptos::leptos_dom::helpers::window_event_listener_untyped("beforeunload", move |ev| {
+        if drafts.0.with_untracked(|d| !d.is_empty()) {
+            ev.prevent_default();
+            let _ = js_sys::Reflect::set(&ev, &"returnValue".into(), &"".into());
+        }
+    });
     move || match session.token.get() {
         Some(_) => view! { <Shell /> }.into_any(),
         None => view! { <SignIn /> }.into_any(),
@@ -137,24 +193,42 @@ fn App() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     let session = expect_context::<Session>();
-    let surveys = LocalResource::new(move || async move {
-        let api = session.api()?;
-        session.check(api.surveys().await)
+    let surveys = Surveys {
+        list: RwSignal::new(None),
+        chosen: RwSignal::new(None),
+    };
+    provide_context(surveys);
+    leptos::task::spawn_local(async move {
+        let loaded = match session.api() {
+            Ok(api) => session.check(api.surveys().await),
+            Err(e) => Err(e),
+        };
+        surveys.list.set(Some(loaded));
     });
-    let chosen = RwSignal::new(None::<String>);
+    let chosen = surveys.chosen;
     let section = RwSignal::new(Section::Overview);
     let survey = Memo::new(move |_| -> Option<SurveyView> {
-        let list = surveys.get()?.ok()?;
-        let id = chosen.get();
-        list.iter()
-            .find(|s| Some(&s.id) == id.as_ref())
-            .or(list.first())
-            .cloned()
+        surveys.list.with(|list| {
+            let list = list.as_ref()?.as_ref().ok()?;
+            let id = chosen.get();
+            list.iter()
+                .find(|s| Some(&s.id) == id.as_ref())
+                .or(list.first())
+                .cloned()
+        })
+    });
+    let survey_id = Memo::new(move |_| survey.with(|s| s.as_ref().map(|s| s.id.clone())));
+    let state = Memo::new(move |_| {
+        surveys.list.with(|list| match list {
+            None => ListState::Loading,
+            Some(Err(e)) => ListState::Failed(e.message()),
+            Some(Ok(_)) => ListState::Ready,
+        })
     });
 
-    let picker = move || match surveys.get() {
+    let picker = move || match surveys.list.get() {
         Some(Ok(list)) => {
-            let current = survey.get().map(|s| s.id);
+            let current = survey_id.get();
             let options = list
                 .into_iter()
                 .map(|s| {
@@ -179,9 +253,17 @@ fn Shell() -> impl IntoView {
         _ => ().into_any(),
     };
 
+    let drafts = expect_context::<Drafts>();
     let nav = Section::ALL
         .into_iter()
         .map(|s| {
+            let unsaved = move || {
+                (s == Section::Survey && drafts.0.with(|d| !d.is_empty())).then(|| {
+                    view! {
+                        <span class="nav-dot" title="Unsaved changes" aria-hidden="true"></span>
+                    }
+                })
+            };
             view! {
                 <button
                     type="button"
@@ -190,6 +272,7 @@ fn Shell() -> impl IntoView {
                     on:click=move |_| section.set(s)
                 >
                     {s.title()}
+                    {unsaved}
                 </button>
             }
         })
@@ -197,23 +280,35 @@ fn Shell() -> impl IntoView {
 
     let body = move || {
         let current = section.get();
-        match (surveys.get(), survey.get()) {
-            (None, _) => view! { <p class="muted loading">"Loading surveys…"</p> }.into_any(),
-            (Some(Err(e)), _) => {
-                view! { <p class="error" role="alert">{e.message()}</p> }.into_any()
+        match (state.get(), survey_id.get()) {
+            (ListState::Loading, _) => {
+                view! { <p class="muted loading">"Loading surveys…"</p> }.into_any()
             }
-            (Some(Ok(_)), None) => view! {
+            (ListState::Failed(e), _) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+            (ListState::Ready, None) if current == Section::Survey => {
+                view! { <Editor survey=None /> }.into_any()
+            }
+            (ListState::Ready, None) => view! {
                 <div class="card empty">
                     <h2>"No surveys yet"</h2>
-                    <p>"Create one with POST /v1/surveys; it will show here."</p>
+                    <p>"Create your first survey: its questions, look and where it shows."</p>
+                    <button type="button" class="button primary" on:click=move |_| section.set(Section::Survey)>
+                        "Create a survey"
+                    </button>
                 </div>
             }
             .into_any(),
-            (Some(Ok(_)), Some(s)) => match current {
-                Section::Overview => view! { <Overview survey_id=s.id /> }.into_any(),
-                Section::Cases => view! { <Cases survey_id=s.id /> }.into_any(),
+            (ListState::Ready, Some(id)) => match current {
+                Section::Overview => view! { <Overview survey_id=id /> }.into_any(),
+                Section::Cases => view! { <Cases survey_id=id /> }.into_any(),
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),
-                Section::Embed => view! { <Embed survey=s /> }.into_any(),
+                Section::Survey => {
+                    view! { <Editor survey=survey.get_untracked() /> }.into_any()
+                }
+                Section::Embed => match survey.get_untracked() {
+                    Some(s) => view! { <Embed survey=s /> }.into_any(),
+                    None => ().into_any(),
+                },
             },
         }
     };
@@ -225,7 +320,10 @@ fn Shell() -> impl IntoView {
                 <span class="brand-name">"NPS Loop"</span>
             </div>
             {picker}
-            <button type="button" class="button ghost" on:click=move |_| session.sign_out(None)>
+            <button type="button" class="button ghost" on:click=move |_| {
+                drafts.0.set(BTreeMap::new());
+                session.sign_out(None);
+            }>
                 "Sign out"
             </button>
         </header>

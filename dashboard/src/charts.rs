@@ -1,6 +1,7 @@
 //! Geometry of the dashboard's charts: scales, "nice" gridline ticks, SVG path data for
-//! the NPS trend (a line with its margin of error as a band) and the 0–10 distribution
-//! bars, and the one-sentence summaries screen readers get instead of the picture.
+//! the NPS trend (a line with its margin of error as a band), the 0–10 distribution
+//! bars, NPS per revenue band (bars from zero with the margin as an error bar), and the
+//! one-sentence summaries screen readers get instead of the picture.
 //!
 //! Pure arithmetic over numbers the report already holds: no Leptos, no DOM, no I/O,
 //! so every figure on screen can be checked with a native `cargo test`. Coordinates
@@ -359,6 +360,126 @@ pub fn distribution_summary(counts: &[u64; 11]) -> String {
     format!("Scores 0 to 10 of {total} answers; most often {score} ({count} answers)")
 }
 
+/// One revenue band as the chart needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BandPoint {
+    /// "12.00–48.50": the revenue range of the band.
+    pub label: String,
+    pub responses: u64,
+    pub nps: Option<f64>,
+    pub margin: Option<f64>,
+}
+
+/// One band placed on the revenue chart: a bar from the zero line to its NPS and an
+/// error bar over its margin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlottedBand {
+    pub label: String,
+    pub responses: u64,
+    pub nps: Option<f64>,
+    /// The middle of the band's slot.
+    pub x: f64,
+    pub bar_width: f64,
+    /// Top and height of the bar (from zero to the NPS, whichever is higher).
+    pub bar_y: f64,
+    pub bar_height: f64,
+    /// The error bar's ends (NPS ± margin, clamped to −100..100).
+    pub whisker: Option<(f64, f64)>,
+    /// The y of the NPS itself, where its value is written.
+    pub value_y: Option<f64>,
+}
+
+/// Everything needed to draw NPS per revenue band.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RevenueChart {
+    pub frame: Frame,
+    pub bands: Vec<PlottedBand>,
+    pub gridlines: Vec<Gridline>,
+    /// The y of NPS 0, where the bars start.
+    pub zero_y: f64,
+}
+
+impl RevenueChart {
+    pub fn new(points: &[BandPoint], frame: Frame) -> RevenueChart {
+        let as_trend: Vec<TrendPoint> = points
+            .iter()
+            .map(|p| TrendPoint {
+                label: p.label.clone(),
+                nps: p.nps,
+                margin: p.margin,
+            })
+            .collect();
+        let (mut low, mut high) = nps_domain(&as_trend);
+        // Bars start at zero, so zero is always on the chart.
+        low = low.min(0.0);
+        high = high.max(0.0);
+        let y = LinearScale {
+            domain: (low, high),
+            range: (frame.baseline(), frame.top),
+        };
+        let zero_y = y.at(0.0);
+        let count = points.len();
+        let bar_width = (frame.plot_width() / count.max(1) as f64 * 0.5).min(56.0);
+        let bands = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let value_y = p.nps.map(|v| y.at(v));
+                let (bar_y, bar_height) = match value_y {
+                    Some(v) => (v.min(zero_y), (v - zero_y).abs()),
+                    None => (zero_y, 0.0),
+                };
+                PlottedBand {
+                    label: p.label.clone(),
+                    responses: p.responses,
+                    nps: p.nps,
+                    x: slot_center(&frame, i, count),
+                    bar_width,
+                    bar_y,
+                    bar_height,
+                    whisker: match (p.nps, p.margin) {
+                        (Some(n), Some(m)) => {
+                            Some((y.at((n + m).min(NPS_MAX)), y.at((n - m).max(NPS_MIN))))
+                        }
+                        _ => None,
+                    },
+                    value_y,
+                }
+            })
+            .collect();
+        RevenueChart {
+            frame,
+            bands,
+            gridlines: ticks(low, high, 5)
+                .into_iter()
+                .map(|value| Gridline {
+                    value,
+                    y: y.at(value),
+                })
+                .collect(),
+            zero_y,
+        }
+    }
+}
+
+/// What the revenue chart says: "NPS by revenue band, lowest to highest: 12, 30, 41".
+pub fn revenue_summary(points: &[BandPoint]) -> String {
+    if points.is_empty() {
+        return "NPS by revenue band: no answers with a revenue".to_owned();
+    }
+    let values: Vec<String> = points
+        .iter()
+        .map(|p| match p.nps {
+            Some(n) => crate::format::round_nps(n).to_string(),
+            None => "none".to_owned(),
+        })
+        .collect();
+    format!(
+        "NPS by revenue band, lowest to highest revenue: {}",
+        values.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,6 +680,66 @@ mod tests {
         assert_eq!(
             distribution_summary(&[0; 11]),
             "Scores 0 to 10: no answers in this range"
+        );
+    }
+
+    fn band(label: &str, nps: Option<f64>, margin: Option<f64>) -> BandPoint {
+        BandPoint {
+            label: label.into(),
+            responses: 10,
+            nps,
+            margin,
+        }
+    }
+
+    #[test]
+    fn revenue_bars_grow_from_zero_up_or_down() {
+        let chart = RevenueChart::new(
+            &[
+                band("low", Some(-20.0), Some(10.0)),
+                band("high", Some(40.0), Some(10.0)),
+            ],
+            FRAME,
+        );
+        let [low, high] = chart.bands.as_slice() else {
+            panic!("two bands");
+        };
+        // Below zero: the bar hangs from the zero line.
+        assert_eq!(low.bar_y, chart.zero_y);
+        assert!(low.bar_height > 0.0);
+        // Above zero: the bar ends at the zero line.
+        assert!((high.bar_y + high.bar_height - chart.zero_y).abs() < 1e-9);
+        assert!(high.x > low.x);
+        assert!(chart.gridlines.iter().any(|g| g.value == 0.0));
+    }
+
+    #[test]
+    fn the_error_bar_spans_the_margin_and_stays_on_the_scale() {
+        let chart = RevenueChart::new(&[band("a", Some(95.0), Some(20.0))], FRAME);
+        let b = &chart.bands[0];
+        let (top, bottom) = b.whisker.expect("a margin");
+        assert_eq!(top, FRAME.top, "clamped at 100");
+        assert!(bottom > b.value_y.expect("an NPS"));
+        assert!(top < b.value_y.expect("an NPS"));
+    }
+
+    #[test]
+    fn a_band_without_answers_has_no_bar_and_no_whisker() {
+        let chart = RevenueChart::new(&[band("a", None, None), band("b", Some(10.0), None)], FRAME);
+        assert_eq!(chart.bands[0].bar_height, 0.0);
+        assert_eq!(chart.bands[0].whisker, None);
+        assert_eq!(chart.bands[1].whisker, None);
+    }
+
+    #[test]
+    fn the_revenue_summary_reads_lowest_to_highest() {
+        assert_eq!(
+            revenue_summary(&[band("a", Some(9.6), None), band("b", None, None)]),
+            "NPS by revenue band, lowest to highest revenue: 10, none"
+        );
+        assert_eq!(
+            revenue_summary(&[]),
+            "NPS by revenue band: no answers with a revenue"
         );
     }
 }

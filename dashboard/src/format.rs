@@ -1,12 +1,13 @@
 //! How the dashboard writes numbers, times, queries and case steps for people: NPS
-//! rounded to whole points, shares in percent, RFC 3339 instants as short UTC times,
-//! the report's query string, the embed snippet, and which status buttons a case gets.
+//! rounded to whole points, shares in percent, RFC 3339 instants as short local times
+//! (at an offset the caller gets from the browser), the report's query string, the
+//! embed snippet, and which status buttons a case gets.
 //!
 //! Pure: no Leptos, no DOM, no clock (callers pass what they know), so it is tested
 //! natively.
 
 use nps_shared::case::{CaseStatus, TimelineEvent, transition};
-use nps_shared::time::{days_from_civil, rfc3339};
+use nps_shared::time::{days_from_civil, parse_rfc3339, rfc3339};
 
 /// NPS for display: whole points, halves away from zero, never "-0".
 pub fn round_nps(nps: f64) -> i64 {
@@ -58,13 +59,53 @@ pub fn money(amount: f64) -> String {
     format!("{sign}{grouped}.{:02}", cents % 100)
 }
 
-/// "2026-10-03 14:05 UTC" from "2026-10-03T14:05:22.000Z"; anything else as it came.
-pub fn short_time(rfc3339_utc: &str) -> String {
-    match (rfc3339_utc.get(..10), rfc3339_utc.get(11..16)) {
-        (Some(date), Some(time)) if rfc3339_utc.as_bytes().get(10) == Some(&b'T') => {
-            format!("{date} {time} UTC")
+/// A compact amount for chart labels: "950", "1.2k", "15k", "2.5M".
+pub fn money_short(amount: f64) -> String {
+    let abs = amount.abs();
+    let sign = if amount < 0.0 { "-" } else { "" };
+    let scaled = |value: f64, unit: &str| {
+        if value < 10.0 {
+            let text = format!("{value:.1}");
+            format!("{sign}{}{unit}", text.trim_end_matches(".0"))
+        } else {
+            format!("{sign}{}{unit}", value.round() as i64)
         }
-        _ => rfc3339_utc.to_owned(),
+    };
+    if abs >= 999_500.0 {
+        scaled(abs / 1_000_000.0, "M")
+    } else if abs >= 999.5 {
+        scaled(abs / 1000.0, "k")
+    } else {
+        format!("{sign}{}", abs.round() as i64)
+    }
+}
+
+/// "2026-10-03 16:05" for "2026-10-03T14:05:22.000Z" at `utc_offset_minutes` = 120
+/// (minutes east of UTC, as the browser's clock has it at that instant); anything that
+/// is not such a timestamp as it came.
+pub fn local_time(rfc3339_utc: &str, utc_offset_minutes: i32) -> String {
+    match parse_rfc3339(rfc3339_utc) {
+        Some(ms) => {
+            let local = rfc3339(ms + i64::from(utc_offset_minutes) * 60_000);
+            match (local.get(..10), local.get(11..16)) {
+                (Some(date), Some(time)) => format!("{date} {time}"),
+                _ => rfc3339_utc.to_owned(),
+            }
+        }
+        None => rfc3339_utc.to_owned(),
+    }
+}
+
+/// "UTC+1", "UTC−3:30", "UTC": the offset a page's times are shown in.
+pub fn offset_name(utc_offset_minutes: i32) -> String {
+    if utc_offset_minutes == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if utc_offset_minutes < 0 { '−' } else { '+' };
+    let minutes = utc_offset_minutes.unsigned_abs();
+    match minutes % 60 {
+        0 => format!("UTC{sign}{}", minutes / 60),
+        m => format!("UTC{sign}{}:{m:02}", minutes / 60),
     }
 }
 
@@ -215,12 +256,40 @@ mod tests {
     }
 
     #[test]
-    fn short_times_are_minutes_in_utc() {
+    fn chart_amounts_are_short() {
+        assert_eq!(money_short(950.4), "950");
+        assert_eq!(money_short(1234.0), "1.2k");
+        assert_eq!(money_short(2000.0), "2k");
+        assert_eq!(money_short(15_400.0), "15k");
+        assert_eq!(money_short(2_500_000.0), "2.5M");
+        assert_eq!(money_short(0.0), "0");
+        assert_eq!(money_short(-1500.0), "-1.5k");
+    }
+
+    #[test]
+    fn local_times_move_by_the_offset_across_midnight() {
         assert_eq!(
-            short_time("2026-10-03T14:05:22.000Z"),
-            "2026-10-03 14:05 UTC"
+            local_time("2026-10-03T14:05:22.000Z", 120),
+            "2026-10-03 16:05"
         );
-        assert_eq!(short_time("yesterday"), "yesterday");
+        assert_eq!(local_time("2026-10-03T23:30:00Z", 60), "2026-10-04 00:30");
+        assert_eq!(
+            local_time("2026-01-01T02:00:00.000Z", -300),
+            "2025-12-31 21:00"
+        );
+        assert_eq!(
+            local_time("2026-10-03T14:05:22.000Z", 0),
+            "2026-10-03 14:05"
+        );
+        assert_eq!(local_time("soon", 60), "soon");
+    }
+
+    #[test]
+    fn offsets_are_named_like_clocks() {
+        assert_eq!(offset_name(0), "UTC");
+        assert_eq!(offset_name(60), "UTC+1");
+        assert_eq!(offset_name(-210), "UTC−3:30");
+        assert_eq!(offset_name(345), "UTC+5:45");
     }
 
     #[test]

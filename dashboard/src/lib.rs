@@ -6,12 +6,15 @@
 //! talks to the same-origin admin API only through `api`.
 
 pub mod charts;
+pub mod editor;
 pub mod format;
 
 #[cfg(target_arch = "wasm32")]
 mod api;
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+mod clock;
 #[cfg(target_arch = "wasm32")]
 mod views;
 

@@ -3,7 +3,9 @@
 //! from customers as text nodes only.
 
 pub mod cases;
+pub mod editor;
 pub mod embed;
 pub mod overview;
+pub mod preview;
 pub mod signin;
 pub mod webhooks;

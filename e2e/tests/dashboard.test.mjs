@@ -3,49 +3,10 @@
 // detractor case from the inbox, the webhooks tab, and a refused token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { launch } from '../lib/browser.mjs';
-import { admin, call, BASE_URL } from '../lib/server.mjs';
+import { admin, call } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
-
-const TOKEN = process.env.NPS_ADMIN_TOKEN;
-
-/** The dashboard seen through its roles, labels and test ids. */
-class DashboardPage {
-  constructor(page) {
-    this.page = page;
-  }
-
-  async open() {
-    await this.page.goto(`${BASE_URL}/dashboard`);
-    await this.tokenField().waitFor({ state: 'visible', timeout: 20_000 });
-    return this;
-  }
-
-  tokenField() { return this.page.getByLabel('Admin token'); }
-  signInButton() { return this.page.getByRole('button', { name: 'Sign in' }); }
-  signInError() { return this.page.getByTestId('signin-error'); }
-  section(name) { return this.page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true }); }
-  headline() { return this.page.getByTestId('nps-headline'); }
-  trend() { return this.page.getByTestId('trend-chart'); }
-  detractorThemes() { return this.page.getByTestId('detractor-themes'); }
-  caseRows() { return this.page.getByTestId('case-row'); }
-  caseDetail() { return this.page.getByTestId('case-detail'); }
-  webhook(id) { return this.page.locator(`[data-testid="webhook"][data-webhook-id="${id}"]`); }
-
-  /** Signs in and waits for the report the overview asked for; returns its JSON. */
-  async signIn(token = TOKEN) {
-    const report = this.page.waitForResponse((r) => r.url().includes('/report?') && r.status() === 200);
-    await this.tokenField().fill(token);
-    await this.signInButton().click();
-    return (await report).json();
-  }
-
-  async screenshot(name) {
-    mkdirSync('e2e/artifacts', { recursive: true });
-    await this.page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
-  }
-}
+import { DashboardPage } from '../lib/dashboard.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -94,10 +55,14 @@ test('a case from the inbox is marked contacted with a note, and the API agrees'
   await page.signIn();
   await page.section('Cases').click();
 
-  const open = await admin('/v1/cases?survey_id=s_demo&status=open&limit=200');
+  // The first page of open cases, newest first, as the inbox shows it.
+  const open = await admin('/v1/cases?survey_id=s_demo&status=open&limit=20');
   assert.ok(open.body.items.length >= 1, 'the demo data has open cases');
   await page.caseRows().first().waitFor();
-  assert.equal(await page.caseRows().count(), open.body.items.length);
+  assert.deepEqual(
+    await page.caseRows().evaluateAll((rows) => rows.map((r) => r.dataset.caseId)),
+    open.body.items.map((c) => c.id),
+  );
 
   const row = page.caseRows().first();
   const caseId = await row.getAttribute('data-case-id');

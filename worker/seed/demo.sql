@@ -51,16 +51,17 @@ VALUES ('s_demo', json('{
 }'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_at = excluded.updated_at;
 
--- 120 answers over the last 30 days from three stores. The scores follow a fixed
--- pattern of 20 (55 % promoters, 25 % passives, 20 % detractors: NPS +35, as a decent
--- shop might have), so every run seeds the same data. Ids start with 00 so they sort before
+-- 120 answers over the last 30 days from three stores (Berlin happiest, Munich least),
+-- each with the revenue, order count and recency the RFM and revenue reports read. The
+-- scores follow a fixed pattern of 20 (55 % promoters, 25 % passives, 20 % detractors:
+-- NPS +35, as a decent shop might have), so every run seeds the same data. Ids start with 00 so they sort before
 -- (are older than) every real, time-ordered id, newest seed last.
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120),
 seed AS (
   SELECT i,
          json_extract('[10,9,8,10,9,7,3,10,9,8,6,10,9,10,7,2,9,10,8,5]',
                       '$[' || ((i * 7) % 20) || ']') AS score,
-         CASE i % 3 WHEN 0 THEN 'berlin' WHEN 1 THEN 'hamburg' ELSE 'munich' END AS store,
+         CASE (i + i / 7) % 3 WHEN 0 THEN 'berlin' WHEN 1 THEN 'hamburg' ELSE 'munich' END AS store,
          strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d hours', i * 6)) AS at
   FROM n
 )
@@ -76,7 +77,11 @@ SELECT printf('r_00%024d', 100000 - i), 's_demo', score,
        CASE WHEN i % 2 = 0 THEN 'de' ELSE 'en' END,
        'https://shop.example/thanks',
        printf('cust-%d', 1000 + i % 40), NULL,
-       json_object('store', store, 'order_id', printf('%d', 5000 + i)),
+       json_object('store', store, 'order_id', printf('%d', 5000 + i),
+                   -- RFM and revenue bands: happier customers tend to order more.
+                   'revenue', printf('%.2f', 15 + (i * 29) % 89 * 7 + score * score * 3.5),
+                   'order_count', printf('%d', 1 + (i * 5) % 4 + score / 3),
+                   'recency_days', printf('%d', (i * 11) % 60 + (10 - score) * 4)),
        printf('seed-edit-token-%d', i), printf('seed-%d', i), NULL, at, at
 FROM seed
 WHERE true

@@ -1,8 +1,9 @@
-//! The cases inbox: detractor cases of the survey by status (`GET /v1/cases`), each
-//! with its score, owner, due time and the comment that opened it (matched through
-//! `response_id` to the survey's detractor answers); a selected case shows its
-//! timeline and is worked with `PATCH /v1/cases/{id}` (status, owner, note). Refusals
-//! (409, 422) are shown next to the buttons that caused them.
+//! The cases inbox: detractor cases of the survey by status (`GET /v1/cases`), a page
+//! at a time ("Load more" follows `next_cursor`), each with its score, owner, due time
+//! and the comment that opened it (matched through `response_id` to the survey's
+//! detractor answers); a selected case shows its timeline and is worked with
+//! `PATCH /v1/cases/{id}` (status, owner, note). Refusals (409, 422) are shown next to
+//! the buttons that caused them.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use leptos::task::spawn_local;
 use nps_shared::case::{CasePatch, CaseStatus, CaseView, Note, Owner};
 
 use crate::app::Session;
+use crate::clock;
 use crate::format;
 
 #[component]
@@ -28,9 +30,45 @@ pub fn Cases(survey_id: String) -> impl IntoView {
         reload.track();
         async move {
             let api = session.api()?;
-            session.check(api.cases(&id, status).await)
+            session.check(api.cases(&id, status, None).await)
         }
     });
+    // Pages after the first, fetched by "Load more"; a new first page starts over.
+    let more = RwSignal::new(Vec::<CaseView>::new());
+    let next = RwSignal::new(None::<String>);
+    let more_busy = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = list.get() {
+            more.set(Vec::new());
+            more_error.set(None);
+            next.set(page.next_cursor.clone());
+        }
+    });
+    let more_survey = survey_id.clone();
+    let load_more = move |_| {
+        let Some(cursor) = next.get_untracked() else {
+            return;
+        };
+        let id = more_survey.clone();
+        let status = status.get_untracked();
+        more_busy.set(true);
+        more_error.set(None);
+        spawn_local(async move {
+            let result = match session.api() {
+                Ok(api) => session.check(api.cases(&id, status, Some(&cursor)).await),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(page) => {
+                    more.update(|items| items.extend(page.items));
+                    next.set(page.next_cursor);
+                }
+                Err(e) => more_error.set(Some(e.message())),
+            }
+            more_busy.set(false);
+        });
+    };
     // The opening comments: best effort, the inbox works without them.
     let comments = LocalResource::new(move || {
         let id = survey_id.clone();
@@ -90,6 +128,7 @@ pub fn Cases(survey_id: String) -> impl IntoView {
         Some(Ok(page)) => page
             .items
             .into_iter()
+            .chain(more.get())
             .map(|c| {
                 let id = c.id.clone();
                 let is_selected = {
@@ -119,7 +158,7 @@ pub fn Cases(survey_id: String) -> impl IntoView {
                             <span class="case-due">
                                 {c.overdue.then(|| view! { <span class="badge overdue">"Overdue"</span> })}
                                 <span class="muted small">
-                                    {format!("due {}", format::short_time(&c.due_at))}
+                                    {format!("due {}", clock::local_time(&c.due_at))}
                                 </span>
                             </span>
                         </button>
@@ -146,9 +185,23 @@ pub fn Cases(survey_id: String) -> impl IntoView {
             {tabs}
         </div>
         <div class="split-view">
-            <ul class="case-list" aria-label="Cases">
-                {rows}
-            </ul>
+            <div class="case-column">
+                <ul class="case-list" aria-label="Cases">
+                    {rows}
+                </ul>
+                {move || next.get().map(|_| view! {
+                    <button
+                        type="button"
+                        class="button ghost load-more"
+                        data-testid="cases-load-more"
+                        disabled=move || more_busy.get()
+                        on:click=load_more.clone()
+                    >
+                        {move || if more_busy.get() { "Loading…" } else { "Load more" }}
+                    </button>
+                })}
+                {move || more_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </div>
             <section class="case-detail" aria-label="Selected case">
                 {detail}
             </section>
@@ -287,7 +340,7 @@ fn CaseDetail(
                 .map(|entry| {
                     view! {
                         <li>
-                            <span class="when muted small">{format::short_time(&entry.at)}</span>
+                            <span class="when muted small">{clock::local_time(&entry.at)}</span>
                             <span class="what">{format::timeline_text(&entry.event)}</span>
                             <span class="who muted small">
                                 {entry.actor.clone().unwrap_or_else(|| "system".into())}
@@ -309,8 +362,8 @@ fn CaseDetail(
                                 {c.overdue.then(|| view! { " " <span class="badge overdue">"Overdue"</span> })}
                                 {format!(
                                     " · opened {} · due {}",
-                                    format::short_time(&c.created_at),
-                                    format::short_time(&c.due_at),
+                                    clock::local_time(&c.created_at),
+                                    clock::local_time(&c.due_at),
                                 )}
                             </p>
                         </div>

@@ -10,7 +10,7 @@ use crate::format;
 
 /// `navigator.clipboard.writeText(text)`, through `Reflect` so no unstable web-sys API
 /// is needed.
-async fn copy_to_clipboard(text: &str) -> Result<(), JsValue> {
+pub(crate) async fn copy_to_clipboard(text: &str) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     let navigator = js_sys::Reflect::get(&window, &"navigator".into())?;
     let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())?;

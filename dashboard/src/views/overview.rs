@@ -1,15 +1,16 @@
 //! The overview of one survey from `GET /v1/surveys/{id}/report`: the NPS headline with
 //! its margin of error and the three categories, the trend (line and margin band), the
-//! 0–10 distribution, the segments table and the comment themes. Geometry comes from
+//! 0–10 distribution, the segments table, NPS per revenue band (with each band's margin
+//! as an error bar and its count) and the comment themes. Geometry comes from
 //! `crate::charts`; this module only turns it into SVG elements.
 
 use leptos::prelude::*;
 use nps_shared::Category;
-use nps_shared::report::{Group, GroupKind, Report};
+use nps_shared::report::{Group, GroupKind, Report, RevenueBand};
 use nps_shared::themes::CommentTheme;
 
 use crate::app::Session;
-use crate::charts::{self, Frame, TrendChart, TrendPoint};
+use crate::charts::{self, BandPoint, Frame, RevenueChart, TrendChart, TrendPoint};
 use crate::format::{self, ReportControls};
 
 const TREND_FRAME: Frame = Frame {
@@ -30,6 +31,15 @@ const DISTRIBUTION_FRAME: Frame = Frame {
     bottom: 36.0,
 };
 
+const REVENUE_FRAME: Frame = Frame {
+    width: 340.0,
+    height: 240.0,
+    left: 36.0,
+    right: 8.0,
+    top: 16.0,
+    bottom: 52.0,
+};
+
 /// SVG numbers with one decimal: enough for a screen, short in the DOM.
 fn n(value: f64) -> String {
     format!("{value:.1}")
@@ -43,16 +53,11 @@ fn category_class(category: Category) -> &'static str {
     }
 }
 
-/// The browser's current offset from UTC, in minutes east.
-fn local_offset_minutes() -> i32 {
-    -(js_sys::Date::new_0().get_timezone_offset() as i32)
-}
-
 #[component]
 pub fn Overview(survey_id: String) -> impl IntoView {
     let session = expect_context::<Session>();
     let controls = RwSignal::new(ReportControls {
-        utc_offset_minutes: local_offset_minutes(),
+        utc_offset_minutes: crate::clock::offset_now(),
         ..ReportControls::default()
     });
     let report = LocalResource::new(move || {
@@ -177,7 +182,11 @@ fn report_view(report: Report) -> impl IntoView {
                 <h2 id="groups-title">{group_title}</h2>
                 {segments_table(report.groups)}
             </section>
-            <section class="card full" aria-labelledby="themes-title">
+            <section class="card" aria-labelledby="revenue-title">
+                <h2 id="revenue-title">"NPS by customer revenue"</h2>
+                {revenue_chart(&report.revenue_bands)}
+            </section>
+            <section class="card wide" aria-labelledby="themes-title">
                 <h2 id="themes-title">"What comments talk about"</h2>
                 <div class="themes">
                     {theme_list(
@@ -314,6 +323,108 @@ fn distribution_chart(counts: &[u64; 11]) -> impl IntoView + use<> {
             <span class="legend-item"><span class="dot promoter"></span>"Promoters 9–10"</span>
         </p>
     }
+}
+
+fn revenue_chart(bands: &[RevenueBand]) -> impl IntoView + use<> {
+    if bands.is_empty() {
+        return view! {
+            <p class="muted" data-testid="revenue-empty">
+                "No answers carry a " <code>"revenue"</code>
+                " property yet. Send it with each answer (" <code>"data-prop-revenue"</code>
+                ") to see whether your best customers are your happiest."
+            </p>
+        }
+        .into_any();
+    }
+    let points: Vec<BandPoint> = bands
+        .iter()
+        .map(|b| BandPoint {
+            label: format!(
+                "{}–{}",
+                format::money_short(b.min_revenue),
+                format::money_short(b.max_revenue)
+            ),
+            responses: b.summary.responses,
+            nps: b.summary.nps,
+            margin: b.summary.margin_of_error,
+        })
+        .collect();
+    let chart = RevenueChart::new(&points, REVENUE_FRAME);
+    let f = chart.frame;
+    let gridlines = chart
+        .gridlines
+        .iter()
+        .map(|g| {
+            view! {
+                <line
+                    class=if g.value == 0.0 { "grid zero" } else { "grid" }
+                    x1=n(f.left)
+                    x2=n(f.width - f.right)
+                    y1=n(g.y)
+                    y2=n(g.y)
+                ></line>
+                <text class="tick" x=n(f.left - 6.0) y=n(g.y + 4.0) text-anchor="end">
+                    {format!("{}", g.value as i64)}
+                </text>
+            }
+        })
+        .collect_view();
+    let plotted = chart
+        .bands
+        .iter()
+        .map(|b| {
+            let sign = match b.nps {
+                Some(v) if v < 0.0 => "negative",
+                _ => "positive",
+            };
+            let half = b.bar_width / 2.0;
+            let whisker = b.whisker.map(|(top, bottom)| {
+                view! {
+                    <g class="whisker">
+                        <line x1=n(b.x) x2=n(b.x) y1=n(top) y2=n(bottom)></line>
+                        <line x1=n(b.x - 6.0) x2=n(b.x + 6.0) y1=n(top) y2=n(top)></line>
+                        <line x1=n(b.x - 6.0) x2=n(b.x + 6.0) y1=n(bottom) y2=n(bottom)></line>
+                    </g>
+                }
+            });
+            let value = b.nps.zip(b.value_y).map(|(nps, y)| {
+                view! {
+                    <text class="count" x=n(b.x + half + 4.0) y=n(y + 4.0) text-anchor="start">
+                        {format::round_nps(nps).to_string()}
+                    </text>
+                }
+            });
+            view! {
+                <g class=format!("rev-band {sign}") data-testid="revenue-band">
+                    <rect x=n(b.x - half) y=n(b.bar_y) width=n(b.bar_width) height=n(b.bar_height.max(1.0)) rx="3"></rect>
+                    {whisker}
+                    {value}
+                    <text class="xlabel" x=n(b.x) y=n(f.height - 30.0) text-anchor="middle">
+                        {b.label.clone()}
+                    </text>
+                    <text class="xlabel small" x=n(b.x) y=n(f.height - 14.0) text-anchor="middle">
+                        {format!("n = {}", b.responses)}
+                    </text>
+                </g>
+            }
+        })
+        .collect_view();
+    view! {
+        <svg
+            class="chart"
+            data-testid="revenue-chart"
+            viewBox=format!("0 0 {} {}", f.width, f.height)
+            role="img"
+            aria-label=charts::revenue_summary(&points)
+        >
+            {gridlines}
+            {plotted}
+        </svg>
+        <p class="muted small legend">
+            "Customers in five revenue bands, lowest left. Whiskers: 95% margin of error; n: answers."
+        </p>
+    }
+    .into_any()
 }
 
 fn segments_table(groups: Vec<Group>) -> impl IntoView {

@@ -1,13 +1,14 @@
 //! Webhook endpoints (`GET /v1/webhooks`), each with its recent deliveries and every
-//! attempt's status code and latency (`GET /v1/webhooks/{id}/deliveries`), and a
-//! Replay button for a delivered or failed delivery (`POST …/replay`).
+//! attempt's status code and latency (`GET /v1/webhooks/{id}/deliveries`, older ones
+//! a page at a time with "Load more"), and a Replay button for a delivered or failed
+//! delivery (`POST …/replay`).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::api::{DeliveryStatus, DeliveryView, WebhookView};
 
 use crate::app::Session;
-use crate::format;
+use crate::clock;
 
 #[component]
 pub fn Webhooks() -> impl IntoView {
@@ -49,9 +50,42 @@ fn Endpoint(endpoint: WebhookView) -> impl IntoView {
         reload.track();
         async move {
             let api = session.api()?;
-            session.check(api.deliveries(&id).await)
+            session.check(api.deliveries(&id, None).await)
         }
     });
+    // Older pages, fetched by "Load more"; a refresh starts over from the newest.
+    let more = RwSignal::new(Vec::<DeliveryView>::new());
+    let next = RwSignal::new(None::<String>);
+    let more_busy = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = deliveries.get() {
+            more.set(Vec::new());
+            next.set(page.next_cursor.clone());
+        }
+    });
+    let more_id = endpoint.id.clone();
+    let load_more = move |_| {
+        let Some(cursor) = next.get_untracked() else {
+            return;
+        };
+        let id = more_id.clone();
+        more_busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = match session.api() {
+                Ok(api) => session.check(api.deliveries(&id, Some(&cursor)).await),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(page) => {
+                    more.update(|items| items.extend(page.items));
+                    next.set(page.next_cursor);
+                }
+                Err(e) => error.set(Some(e.message())),
+            }
+            more_busy.set(false);
+        });
+    };
     let events = endpoint
         .events
         .iter()
@@ -107,7 +141,7 @@ fn Endpoint(endpoint: WebhookView) -> impl IntoView {
                             " {} · filter: {} · since {}",
                             endpoint.format.as_str(),
                             filter,
-                            format::short_time(&endpoint.created_at),
+                            clock::local_time(&endpoint.created_at),
                         )}
                     </p>
                 </div>
@@ -123,8 +157,22 @@ fn Endpoint(endpoint: WebhookView) -> impl IntoView {
                 Some(Ok(page)) if page.items.is_empty() => {
                     view! { <p class="muted">"No deliveries yet."</p> }.into_any()
                 }
-                Some(Ok(page)) => deliveries_table(page.items, replay.clone()).into_any(),
+                Some(Ok(page)) => {
+                    let items = page.items.into_iter().chain(more.get()).collect();
+                    deliveries_table(items, replay.clone()).into_any()
+                }
             }}
+            {move || next.get().map(|_| view! {
+                <button
+                    type="button"
+                    class="button ghost load-more"
+                    data-testid="deliveries-load-more"
+                    disabled=move || more_busy.get()
+                    on:click=load_more.clone()
+                >
+                    {move || if more_busy.get() { "Loading…" } else { "Load more deliveries" }}
+                </button>
+            })}
         </article>
     }
 }
@@ -162,7 +210,7 @@ fn deliveries_table(
                     <td>
                         <span class=format!("pill {}", d.status.as_str())>{d.status.as_str()}</span>
                     </td>
-                    <td class="muted small">{format::short_time(&d.created_at)}</td>
+                    <td class="muted small">{clock::time_view(&d.created_at)}</td>
                     <td>
                         <ul class="attempts">{attempts}</ul>
                     </td>

@@ -1,0 +1,37 @@
+//! Times as the person at the screen reads them: RFC 3339 instants from the API shown
+//! in the browser's time zone, at the offset that zone had at that instant (so a time
+//! from before a daylight-saving change is not off by an hour). The arithmetic is in
+//! `format::local_time`; this only asks the browser for the offset.
+
+use leptos::prelude::*;
+
+use crate::format;
+
+/// Minutes east of UTC in the browser's zone at `rfc3339_utc` (now, if unreadable).
+pub fn offset_at(rfc3339_utc: &str) -> i32 {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339_utc));
+    let offset = date.get_timezone_offset();
+    if offset.is_finite() {
+        -(offset as i32)
+    } else {
+        offset_now()
+    }
+}
+
+/// Minutes east of UTC in the browser's zone now.
+pub fn offset_now() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
+}
+
+/// "2026-10-03 16:05" in the browser's zone.
+pub fn local_time(rfc3339_utc: &str) -> String {
+    format::local_time(rfc3339_utc, offset_at(rfc3339_utc))
+}
+
+/// A `<time>` showing the local time, with the UTC instant as its machine value and
+/// tooltip.
+pub fn time_view(rfc3339_utc: &str) -> impl IntoView + use<> {
+    let shown = local_time(rfc3339_utc);
+    let utc = format!("{} UTC", format::local_time(rfc3339_utc, 0));
+    view! { <time datetime=rfc3339_utc.to_owned() title=utc>{shown}</time> }
+}
