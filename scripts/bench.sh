@@ -26,6 +26,9 @@ if [ ! -f worker/build/index.js ] || [ ! -f worker/build/worker/shim.mjs ] \
   bash "$ROOT/scripts/build.sh"
 fi
 
+# Other load on the machine moves every figure: the table says how much there was.
+BENCH_LOAD_START="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
+export BENCH_LOAD_START
 work="$(mktemp -d -t nps-bench-all-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 : >"$work/results.tsv"

@@ -53,6 +53,7 @@ const machine = `${sh('nproc', [])} CPUs (nproc), ${cpuModel}, ${memGiB} GiB RAM
 const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const commit = sh('git', ['rev-parse', '--short', 'HEAD']);
 const versions = `Node ${process.version}, wrangler ${sh('wrangler', ['--version']).split('\n').pop()}`;
+const load = `load average ${process.env.BENCH_LOAD_START ?? '?'} at the start, ${os.loadavg()[0].toFixed(2)} at the end`;
 
 const header = ['benchmark', 'metric', 'value', 'unit', 'reference', 'ratio', 'reference is'];
 const table = rows.map((r) => [r.bench, r.metric, fmt(r.value), r.unit, fmt(r.reference), ratio(r.ratio), r.label]);
@@ -61,7 +62,7 @@ const statuses = lines(statusFile);
 // Text, for the terminal.
 const widths = header.map((h, k) => Math.max(h.length, ...table.map((row) => String(row[k]).length)));
 const textRow = (row) => row.map((c, k) => String(c).padEnd(widths[k])).join('  ').trimEnd();
-console.log(`\nBenchmarks, ${date}, ${machine}`);
+console.log(`\nBenchmarks, ${date}, ${machine}, ${load}`);
 console.log(`${versions}, commit ${commit}\n`);
 console.log(textRow(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -74,7 +75,7 @@ for (const p of problems) console.log(`problem: ${p}`);
 
 // Markdown, for the README.
 const md = [];
-md.push(`Measured ${date} on ${machine}; ${versions}; commit \`${commit}\`; by \`scripts/bench.sh\`.`);
+md.push(`Measured ${date} on ${machine} (${load}); ${versions}; commit \`${commit}\`; by \`scripts/bench.sh\`.`);
 md.push('');
 md.push(`| ${header.join(' | ')} |`);
 md.push(`|${header.map((_, k) => (k >= 2 && k <= 5 ? '---:' : '---')).join('|')}|`);
