@@ -1,5 +1,5 @@
 // Turns the RESULT lines of the benchmarks into one table (scripts/bench.sh).
-//   node e2e/bench/table.mjs <results.tsv> <status.tsv> <markdown out>
+//   node e2e/bench/table.mjs <results.tsv> <status.tsv> <markdown out, or - for none>
 // results.tsv: "<benchmark>\t<RESULT json>" per line; status.tsv: "<benchmark>\t<status>\t<detail>".
 // Each RESULT is {"metric", "value", "unit", "reference", "reference_label", "note"?};
 // the ratio is value / reference, measured in the same run. Prints the table as text
@@ -92,6 +92,10 @@ if (notRun.length) {
   md.push('');
   for (const [bench, status, detail] of notRun) md.push(`- ${bench}: ${status}${detail ? ` (${detail})` : ''}`);
 }
-writeFileSync(markdownFile, `${md.join('\n')}\n`);
-console.log(`\nwritten to ${markdownFile}`);
+if (markdownFile === '-') {
+  console.log('\n(a partial run: e2e/bench/results.md is left as it was)');
+} else {
+  writeFileSync(markdownFile, `${md.join('\n')}\n`);
+  console.log(`\nwritten to ${markdownFile}`);
+}
 if (rows.length === 0) process.exitCode = 1;
