@@ -42,7 +42,8 @@ benches=(
   "widget size|scripts/sizes.sh|bash scripts/sizes.sh"
   "widget speed|e2e/bench/widget-speed.sh|bash e2e/bench/widget-speed.sh"
   "report|e2e/bench/report.sh|bash e2e/bench/report.sh"
-  "alert latency|e2e/bench/run.sh|bash e2e/bench/run.sh --count 200"
+  "alert latency|e2e/bench/run.sh|bash e2e/bench/run.sh --count 100 --rate 5"
+  "alert latency under load|e2e/bench/run.sh|bash e2e/bench/run.sh --count 200"
 )
 # The widget speed benchmark may come as a Node script only: give it a worker.
 if [ ! -f e2e/bench/widget-speed.sh ] && [ -f e2e/bench/widget-speed.mjs ]; then

@@ -283,8 +283,9 @@ async function main() {
     metric, value, unit: 'ms', reference, reference_label: label,
     note: `detractor POST -> signed webhook received; ${COUNT} answers, concurrency ${CONCURRENCY}, ${RATE ? `${RATE}/s` : 'unpaced'}`,
   })}`);
-  line('alert latency p50', e2eStats.p50, postStats.p50, 'POST /v1/responses p50, same run');
-  line('alert latency p95', e2eStats.p95, postStats.p95, 'POST /v1/responses p95, same run');
+  const mode = RATE ? `${RATE} answers/s` : `unpaced, ${CONCURRENCY} in flight`;
+  line(`alert latency p50 (${mode})`, e2eStats.p50, postStats.p50, 'POST /v1/responses p50, same run');
+  line(`alert latency p95 (${mode})`, e2eStats.p95, postStats.p95, 'POST /v1/responses p95, same run');
 
   const broken = [];
   if (got.length < MIN_RECEIVED_SHARE * COUNT) {
