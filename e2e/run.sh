@@ -39,8 +39,9 @@ curl -sf "http://localhost:$port/healthz" >/dev/null || { cat "$log"; echo "wran
 
 cd "$ROOT"
 status=0
+# NPS_STATE_DIR: the local D1/KV state, for tests that make storage fail for real.
 NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
-  node --test --test-concurrency=1 "${@:-e2e/tests/*.test.mjs}" || status=$?
+  NPS_STATE_DIR="$state" node --test --test-concurrency=1 "${@:-e2e/tests/*.test.mjs}" || status=$?
 if [ "$status" != 0 ]; then
   mkdir -p "$ROOT/e2e/artifacts" && cp "$log" "$ROOT/e2e/artifacts/wrangler.log"
   echo "--- wrangler dev log (last 80 lines; all of it in e2e/artifacts/wrangler.log) ---"

@@ -14,6 +14,10 @@ say "building the worker"
 (cd "$ROOT/worker" && worker-build --release)
 wasm="$ROOT/worker/build/index_bg.wasm"
 # worker-build keeps the name section (158 KB of function names); drop it and
-# other debug sections from what is deployed.
-wasm-opt --strip-debug --strip-producers --all-features "$wasm" -o "$wasm"
+# other debug sections from what is deployed. The features are worker-build's own:
+# --all-features would rewrite the imports in the compact-import encoding (a proposal
+# that Node's V8 cannot read) and declare every feature in target_features.
+wasm-opt --strip-debug --strip-producers --enable-mutable-globals --enable-sign-ext \
+  --enable-nontrapping-float-to-int --enable-bulk-memory --enable-multivalue \
+  --enable-reference-types --enable-exception-handling "$wasm" -o "$wasm"
 printf 'worker wasm: %s bytes, %s bytes gzip\n' "$(stat -c %s "$wasm")" "$(gzip -9c "$wasm" | wc -c)"

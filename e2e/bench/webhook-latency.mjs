@@ -10,7 +10,8 @@
 //
 // Latency of one submission = time the webhook's body was fully received by the local
 // receiver − time just before its `POST /v1/responses` was sent (one monotonic clock,
-// performance.now(), in this process). Prints a table and one `RESULT {json}` line.
+// performance.now(), in this process). Prints a table, one `SUMMARY {json}` line with
+// everything, and `RESULT {json}` lines for scripts/bench.sh.
 // Exit 0 whatever the latencies; exit 1 only when the run was broken (set-up failed,
 // under 90% of the webhooks arrived within the grace period, or a signature failed).
 import http from 'node:http';
@@ -275,7 +276,16 @@ async function main() {
   console.log(`\nWebhook latency: detractor POST -> signed webhook at a loopback receiver (${BASE_URL})`);
   console.log(`count ${COUNT}, concurrency ${CONCURRENCY}, rate ${RATE ? `${RATE}/s` : 'unpaced'}, warm-up ${WARMUP}\n`);
   for (const [k, v] of rows) console.log(k ? `${k.padEnd(width)}  ${v}` : '');
-  console.log(`\nRESULT ${JSON.stringify(result)}`);
+  console.log(`\nSUMMARY ${JSON.stringify(result)}`);
+  // The lines scripts/bench.sh collects. The reference is the answer's own round trip
+  // in the same run: how many POSTs long the wait for an alert is.
+  const line = (metric, value, reference, label) => console.log(`RESULT ${JSON.stringify({
+    metric, value, unit: 'ms', reference, reference_label: label,
+    note: `detractor POST -> signed webhook received; ${COUNT} answers, concurrency ${CONCURRENCY}, ${RATE ? `${RATE}/s` : 'unpaced'}`,
+  })}`);
+  const mode = RATE ? `${RATE} answers/s` : `unpaced, ${CONCURRENCY} in flight`;
+  line(`alert latency p50 (${mode})`, e2eStats.p50, postStats.p50, 'POST /v1/responses p50, same run');
+  line(`alert latency p95 (${mode})`, e2eStats.p95, postStats.p95, 'POST /v1/responses p95, same run');
 
   const broken = [];
   if (got.length < MIN_RECEIVED_SHARE * COUNT) {

@@ -1,0 +1,226 @@
+// Benchmark (not a test): `POST /v1/responses` under `wrangler dev`, ours against a bare
+// JavaScript worker (e2e/bench/baseline/) that does only the same D1 INSERT under the
+// same wrangler/workerd. Started by e2e/bench/ingest.sh, which runs both workers and
+// passes NPS_BASE_URL, NPS_ADMIN_TOKEN, BARE_URL, OURS_PGID, BARE_PGID.
+//
+//   node e2e/bench/ingest.mjs [--duration 10] [--connections 16] [--threads 2]
+//                             [--rounds 3] [--warmup 3]
+//
+// Load: wrk on loopback, a fixed number of connections (each a closed loop: the next
+// request when the last answer came), each request a new Idempotency-Key and scores
+// 0..10 in turn (so 7 in 11 are detractors, which open a case in ours). The two
+// workers take turns, round by round, so that other load on the machine hits both.
+// CPU time per request: utime+stime of the workerd process that runs the worker
+// (read from /proc before and after each measured run) divided by the requests of
+// the run. Prints a table and `RESULT {json}` lines. Exit 0 whatever the numbers;
+// 1 only when the run was broken (set-up failed, wrk failed, or over 1% non-2xx).
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const OURS = process.env.NPS_BASE_URL;
+const BARE = process.env.BARE_URL;
+const TOKEN = process.env.NPS_ADMIN_TOKEN;
+const LUA = fileURLToPath(new URL('./ingest.lua', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '3' },
+  },
+});
+const intArg = (name, min, max) => {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be an integer from ${min} to ${max}`);
+    process.exit(2);
+  }
+  return n;
+};
+const DURATION = intArg('duration', 1, 120);
+const CONNECTIONS = intArg('connections', 1, 256);
+const THREADS = Math.min(intArg('threads', 1, 16), CONNECTIONS);
+const ROUNDS = intArg('rounds', 1, 10);
+const WARMUP = intArg('warmup', 0, 60);
+const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** The processes of a process group: [{ pid, comm, ticks, cmdline }]. */
+function processes(pgid) {
+  const found = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    let cmdline;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) !== pgid) continue;
+    found.push({ pid: Number(entry), comm, ticks: Number(fields[11]) + Number(fields[12]), cmdline });
+  }
+  return found;
+}
+
+/**
+ * wrangler dev runs two workerd processes: a proxy that owns the public port and the
+ * runtime that runs the worker (and its local D1). CPU of the runtime, in ticks.
+ */
+function runtimeTicks(pgid, publicPort) {
+  const group = processes(pgid);
+  const all = group.filter((p) => p.comm === 'workerd');
+  const runtime = all.filter((p) => !p.cmdline.includes(`entry=127.0.0.1:${publicPort} `)
+    && !p.cmdline.endsWith(`entry=127.0.0.1:${publicPort}`));
+  const chosen = runtime.length ? runtime : all;
+  if (!chosen.length) throw new Error(`no workerd process in process group ${pgid}`);
+  return {
+    runtime: chosen.reduce((s, p) => s + p.ticks, 0),
+    all: all.reduce((s, p) => s + p.ticks, 0),
+    group: group.reduce((s, p) => s + p.ticks, 0),
+  };
+}
+
+function wrk(url, seconds, survey, prefix) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${seconds}s`,
+      '--timeout', '10s', '-s', LUA, url, '--', survey, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { err += c; });
+    const killer = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      const line = out.split('\n').find((l) => l.startsWith('WRK '));
+      if (code !== 0 || !line) return reject(new Error(`wrk exited ${code}: ${err || out}`));
+      resolve(JSON.parse(line.slice(4)));
+    });
+  });
+}
+
+async function adminJson(path, init = {}) {
+  const r = await fetch(OURS + path, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+const round1 = (x) => Math.round(x * 10) / 10;
+const round2 = (x) => Math.round(x * 100) / 100;
+const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+async function main() {
+  if (!OURS || !BARE || !TOKEN) throw new Error('run through e2e/bench/ingest.sh (NPS_BASE_URL, BARE_URL, NPS_ADMIN_TOKEN)');
+  const pgid = { ours: Number(process.env.OURS_PGID), bare: Number(process.env.BARE_PGID) };
+  const port = { ours: new URL(OURS).port, bare: new URL(BARE).port };
+
+  // Our survey: a copy of the demo, with any per-survey rate limit lifted.
+  const demo = await adminJson('/v1/surveys/s_demo');
+  if (demo.status !== 200) throw new Error(`GET /v1/surveys/s_demo: ${demo.status}`);
+  const survey = { ...demo.body, id: `s_ingest-${Date.now()}`, name: 'Ingest benchmark' };
+  if ('rate_limit_per_minute' in demo.body) survey.rate_limit_per_minute = 1_000_000;
+  const created = await adminJson('/v1/surveys', { method: 'POST', body: JSON.stringify(survey) });
+  if (created.status !== 201) throw new Error(`POST /v1/surveys: ${created.status} ${JSON.stringify(created.body)}`);
+  // The bare worker has the same seed (s_demo), and does not look the survey up.
+  const surveyOf = { ours: survey.id, bare: 's_demo' };
+  const urlOf = { ours: OURS, bare: BARE };
+
+  const runs = { ours: [], bare: [] };
+  const stamp = Date.now();
+  for (const who of ['ours', 'bare']) {
+    if (WARMUP > 0) await wrk(urlOf[who], WARMUP, surveyOf[who], `warm-${stamp}`);
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const who of round % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours']) {
+      const before = runtimeTicks(pgid[who], port[who]);
+      const result = await wrk(urlOf[who], DURATION, surveyOf[who], `run${round}-${stamp}`);
+      const after = runtimeTicks(pgid[who], port[who]);
+      runs[who].push({
+        ...result,
+        cpu_runtime_ms: ((after.runtime - before.runtime) * 1000) / TICKS,
+        cpu_all_ms: ((after.all - before.all) * 1000) / TICKS,
+        cpu_group_ms: ((after.group - before.group) * 1000) / TICKS,
+      });
+    }
+  }
+
+  const summary = {};
+  for (const who of ['ours', 'bare']) {
+    const rs = runs[who];
+    const requests = rs.reduce((s, r) => s + r.requests, 0);
+    summary[who] = {
+      requests,
+      non_2xx: rs.reduce((s, r) => s + r.non_2xx, 0),
+      socket_errors: rs.reduce((s, r) => s + r.connect_errors + r.read_errors + r.write_errors + r.timeouts, 0),
+      rps: requests / (rs.reduce((s, r) => s + r.duration_us, 0) / 1e6),
+      p50_ms: mean(rs.map((r) => r.p50_us)) / 1000,
+      p99_ms: mean(rs.map((r) => r.p99_us)) / 1000,
+      cpu_ms_per_request: rs.reduce((s, r) => s + r.cpu_runtime_ms, 0) / Math.max(requests, 1),
+      cpu_all_ms_per_request: rs.reduce((s, r) => s + r.cpu_all_ms, 0) / Math.max(requests, 1),
+      cpu_group_ms_per_request: rs.reduce((s, r) => s + r.cpu_group_ms, 0) / Math.max(requests, 1),
+      rounds_rps: rs.map((r) => round1(r.requests / (r.duration_us / 1e6))),
+    };
+  }
+  const o = summary.ours;
+  const b = summary.bare;
+  const load = `wrk ${CONNECTIONS} connections, ${THREADS} threads, ${ROUNDS}x${DURATION} s`;
+  const rows = [
+    ['', 'ours', 'bare JS worker', 'ours / bare'],
+    ['requests (2xx / non-2xx / socket errors)', `${o.requests - o.non_2xx} / ${o.non_2xx} / ${o.socket_errors}`,
+      `${b.requests - b.non_2xx} / ${b.non_2xx} / ${b.socket_errors}`, ''],
+    ['requests/s', round1(o.rps), round1(b.rps), round2(o.rps / b.rps)],
+    ['requests/s per round', o.rounds_rps.join(', '), b.rounds_rps.join(', '), ''],
+    ['latency p50 (ms)', round2(o.p50_ms), round2(b.p50_ms), round2(o.p50_ms / b.p50_ms)],
+    ['latency p99 (ms)', round2(o.p99_ms), round2(b.p99_ms), round2(o.p99_ms / b.p99_ms)],
+    ['CPU ms/request, worker runtime', round2(o.cpu_ms_per_request), round2(b.cpu_ms_per_request),
+      round2(o.cpu_ms_per_request / b.cpu_ms_per_request)],
+    ['CPU ms/request, both workerd', round2(o.cpu_all_ms_per_request), round2(b.cpu_all_ms_per_request),
+      round2(o.cpu_all_ms_per_request / b.cpu_all_ms_per_request)],
+    ['CPU ms/request, all of wrangler dev', round2(o.cpu_group_ms_per_request), round2(b.cpu_group_ms_per_request),
+      round2(o.cpu_group_ms_per_request / b.cpu_group_ms_per_request)],
+  ];
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => String(r[k]).length)));
+  console.log(`\nIngest: POST /v1/responses under wrangler dev (${load}, loopback)\n`);
+  for (const r of rows) console.log(r.map((c, k) => String(c).padEnd(widths[k])).join('  '));
+  console.log('\nCPU: utime+stime of the workerd that runs the worker and its local D1 (SQLite), '
+    + 'over the measured runs, divided by their requests; "both workerd" adds the wrangler dev proxy; '
+    + '"all of wrangler dev" adds wrangler\'s Node process too.\n');
+
+  const bareLabel = 'bare JS worker, same D1 INSERT, same workerd, same run';
+  const result = (metric, value, unit, reference, note) => console.log(`RESULT ${JSON.stringify({
+    metric, value, unit, reference, reference_label: bareLabel, note,
+  })}`);
+  result('ingest throughput', round1(o.rps), 'requests/s', round1(b.rps), `${load}; higher is better`);
+  result('ingest latency p50', round2(o.p50_ms), 'ms', round2(b.p50_ms), load);
+  result('ingest latency p99', round2(o.p99_ms), 'ms', round2(b.p99_ms), load);
+  result('worker CPU per request', round2(o.cpu_ms_per_request), 'ms', round2(b.cpu_ms_per_request),
+    'workerd runtime process (worker + local D1), utime+stime / requests');
+
+  const broken = [];
+  for (const [who, s] of Object.entries(summary)) {
+    if (s.requests === 0) broken.push(`${who}: no requests completed`);
+    else if (s.non_2xx + s.socket_errors > 0.01 * s.requests) {
+      broken.push(`${who}: ${s.non_2xx} non-2xx and ${s.socket_errors} socket errors of ${s.requests}`);
+    }
+  }
+  if (broken.length) console.error(`\nBROKEN RUN: ${broken.join('; ')}`);
+  return broken.length ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  console.error(`benchmark failed: ${e.stack ?? e}`);
+}
+process.exit(code);

@@ -1,0 +1,40 @@
+// Makes the worker's storage really unavailable: takes SQLite's write lock on the local
+// D1 database file that workerd writes to (in the state directory e2e/run.sh passes as
+// NPS_STATE_DIR). While the lock is held, every D1 write of the worker fails with
+// "database is locked", as a real storage outage would; reads still work (WAL mode).
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/** The path of the local D1 database file (the one with a `responses` table). */
+export function d1File() {
+  const state = process.env.NPS_STATE_DIR;
+  if (!state) throw new Error('NPS_STATE_DIR is not set (run the tests through e2e/run.sh)');
+  const dir = join(state, 'v3', 'd1', 'miniflare-D1DatabaseObject');
+  const candidates = readdirSync(dir)
+    .filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite')
+    .map((f) => join(dir, f))
+    .filter((file) => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'responses'").get() !== undefined;
+      } finally {
+        db.close();
+      }
+    });
+  if (candidates.length !== 1) throw new Error(`expected one D1 database file in ${dir}, found ${candidates.length}`);
+  return candidates[0];
+}
+
+/** Holds an exclusive transaction on the D1 file until the returned function is called. */
+export function lockStorage() {
+  const db = new DatabaseSync(d1File());
+  db.exec('BEGIN EXCLUSIVE');
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    db.exec('ROLLBACK');
+    db.close();
+  };
+}

@@ -1,0 +1,108 @@
+// Storage unavailable, for real: the test holds SQLite's write lock on the D1 file that
+// workerd writes to (e2e/lib/storage.mjs), so the worker's INSERT fails as it would in
+// an outage. The answer must then be a 503 problem+json that invites a retry, and the
+// retry with the same Idempotency-Key, once storage is back, stores the answer once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { admin, call } from '../lib/server.mjs';
+import { lockStorage } from '../lib/storage.mjs';
+import { launch } from '../lib/browser.mjs';
+import { BASE_URL } from '../lib/server.mjs';
+
+async function freshSurvey(name) {
+  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const id = `s_${name}-${Date.now()}`;
+  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, name } });
+  assert.equal(created.status, 201);
+  return id;
+}
+
+async function storedAnswers(surveyId) {
+  const list = await admin(`/v1/surveys/${surveyId}/responses?limit=100`);
+  assert.equal(list.status, 200);
+  return list.body.items;
+}
+
+function post(surveyId, key, score = 4) {
+  return call('/v1/responses', {
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ survey_id: surveyId, score, channel: 'api', properties: { store: 'berlin' } }),
+  });
+}
+
+test('storage down: POST /v1/responses is a 503 problem+json; the same key afterwards stores the answer once', async (t) => {
+  const surveyId = await freshSurvey('storage-down');
+  const key = `outage-${Date.now()}`;
+
+  const release = lockStorage();
+  t.after(release);
+  for (let i = 0; i < 3; i++) {
+    const r = await post(surveyId, key);
+    assert.equal(r.status, 503, `attempt ${i + 1} while storage is down: ${JSON.stringify(r.body)}`);
+    assert.match(r.headers.get('content-type'), /^application\/problem\+json/);
+    assert.equal(r.body.status, 503);
+    assert.equal(typeof r.body.title, 'string');
+    assert.match(r.body.detail, /safe to retry/);
+    assert.doesNotMatch(JSON.stringify(r.body), /locked|sqlite|SQLITE/i, 'internal causes stay in the log');
+  }
+  // A different answer, also refused: nothing of an outage is half-stored.
+  assert.equal((await post(surveyId, `${key}-other`, 9)).status, 503);
+  release();
+  assert.deepEqual(await storedAnswers(surveyId), [], 'nothing stored while storage was down');
+
+  const first = await post(surveyId, key);
+  assert.equal(first.status, 201);
+  const again = await post(surveyId, key);
+  assert.equal(again.status, 200, 'a second retry is a replay');
+  assert.deepEqual(again.body, first.body);
+
+  const stored = await storedAnswers(surveyId);
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0].id, first.body.id);
+  assert.equal(stored[0].score, 4);
+});
+
+test("the widget's retry after a 503 reuses its key, and the answer is stored exactly once", async (t) => {
+  const surveyId = await freshSurvey('storage-widget');
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const posts = []; // { key, status } of every POST /v1/responses the widget made
+  page.on('response', async (response) => {
+    const request = response.request();
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/v1/responses') {
+      posts.push({ key: await request.headerValue('idempotency-key'), status: response.status() });
+    }
+  });
+  await page.goto(`${BASE_URL}/s/${surveyId}?locale=en`);
+  const error = page.getByTestId('nps-error');
+  const retry = error.getByRole('button');
+  const waitForPosts = async (n) => {
+    const deadline = Date.now() + 20_000;
+    while (posts.length < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} POSTs, saw ${JSON.stringify(posts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  const release = lockStorage();
+  t.after(release);
+  await page.getByRole('radio', { name: '4', exact: true }).click();
+  await error.waitFor({ timeout: 20_000 });
+  await retry.click(); // still down: a second 503, the error stays
+  await waitForPosts(2);
+  await error.waitFor({ timeout: 20_000 });
+  release();
+  await retry.click();
+  await page.getByRole('textbox').waitFor({ timeout: 20_000 }); // the follow-up question
+  await waitForPosts(3);
+
+  assert.deepEqual(posts.map((p) => p.status), [503, 503, 201]);
+  assert.ok(posts[0].key, 'the widget sends an Idempotency-Key');
+  assert.ok(posts.every((p) => p.key === posts[0].key), `one key for every attempt: ${JSON.stringify(posts)}`);
+
+  const stored = await storedAnswers(surveyId);
+  assert.equal(stored.length, 1, 'stored exactly once');
+  assert.equal(stored[0].score, 4);
+  assert.equal(stored[0].channel, 'link');
+});
