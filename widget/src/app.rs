@@ -575,3 +575,343 @@ fn confirm_on_first_touch(widget: Rc<Widget>) {
         });
     }
 }
+
+/// Browser tests: the whole widget in a real shadow root, in headless Chromium, with a
+/// fake `fetch`. How to run them: see the top of `build.sh`.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{self as t, all, field, one, posts, shows, told, until};
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn radios(root: &ShadowRoot) -> Vec<HtmlElement> {
+        all(root, "[role=radio]")
+    }
+
+    async fn shown(data: &str) -> (HtmlElement, ShadowRoot) {
+        let (host, root) = t::host();
+        mount(root.clone(), t::options(data));
+        until("the scale shows", || shows(&root, "[role=radio]")).await;
+        (host, root)
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_answer_is_kept_in_the_outbox_retried_with_the_same_key_then_commented() {
+        let _fetch = t::fake_fetch(&[503, 0, 201]);
+        let (host, root) = shown("").await;
+        assert!(t::calls().is_empty(), "the config came with the options");
+        assert_eq!(told(), ["shown - -"]);
+
+        radios(&root)[3].click();
+        until("the queued line shows", || shows(&root, "[data-testid=nps-queued]")).await;
+        assert_eq!(
+            t::text(&one(&root, "[data-testid=nps-queued]")),
+            [crate::i18n::built_in("en").expect("en").queued, "Try again"].concat()
+        );
+        assert_eq!(t::outbox_keys().len(), 1, "kept while unsent");
+        // A second click while the answer waits does not send another one.
+        radios(&root)[9].click();
+        let retry = || one(&root, "[data-testid=nps-queued] button").click();
+        retry();
+        until("the second failure", || {
+            posts().len() == 2 && shows(&root, "[data-testid=nps-queued]")
+        })
+        .await;
+        retry();
+        until("the follow-up shows", || shows(&root, "textarea")).await;
+
+        let posts = posts();
+        assert_eq!(posts.len(), 3, "one POST and two retries");
+        let key = field(&posts[0], "key");
+        assert_eq!(key.len(), 36);
+        assert_eq!(t::outbox_keys(), Vec::<String>::new(), "gone once stored");
+        for post in &posts {
+            assert_eq!(field(post, "url"), "https://api.example/v1/responses");
+            assert_eq!(field(post, "type"), "application/json");
+            assert_eq!(field(post, "keepalive"), "true");
+            assert_eq!(field(post, "key"), key, "every retry reuses the key");
+            assert_eq!(field(post, "body"), field(&posts[0], "body"));
+        }
+        let body = field(&posts[0], "body");
+        assert!(
+            body.starts_with(r#"{"survey_id":"s_test","score":3,"channel":"web","locale":"en","page_url":"http"#),
+            "{body}"
+        );
+        assert!(
+            body.ends_with(r#","respondent":{"id":"u_7"},"properties":{"store":"berlin"}}"#),
+            "{body}"
+        );
+        assert_eq!(told(), ["shown - -", "queued 3 -", "submitted 3 detractor"]);
+        assert_eq!(
+            t::text(&one(&root, "[data-testid=nps-follow-up]")),
+            "What went wrong?"
+        );
+        let area: HtmlTextAreaElement = one(&root, "textarea").unchecked_into();
+        area.set_value("  Too \"slow\"  ");
+        one(&root, "button[type=submit]").click();
+        until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        let patch = t::calls().into_iter().last().expect("a call");
+        assert_eq!(field(&patch, "method"), "PATCH");
+        assert_eq!(field(&patch, "url"), "https://api.example/v1/responses/r_1");
+        assert_eq!(
+            field(&patch, "body"),
+            r#"{"edit_token":"tok_1","comment":"Too \"slow\""}"#
+        );
+        // Announced: the thanks is written into a live region that was there before.
+        let thanks = one(&root, "[data-testid=nps-thanks]");
+        let live = thanks.parent_element().expect("the live region");
+        assert_eq!(live.get_attribute("role").as_deref(), Some("status"));
+        assert_eq!(t::document().adopted_style_sheets().length(), 0);
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_answer_the_server_refuses_is_not_kept() {
+        let _fetch = t::fake_fetch(&[422]);
+        let (host, root) = shown("").await;
+        radios(&root)[10].click();
+        until("the error shows", || shows(&root, "[data-testid=nps-error]")).await;
+        assert!(!shows(&root, "[data-testid=nps-queued]"));
+        assert!(t::outbox_keys().is_empty());
+        assert_eq!(told(), ["shown - -"]);
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_outbox_is_flushed_with_each_answers_own_key() {
+        let _fetch = t::fake_fetch(&[503, 201]);
+        for key in ["k-1", "k-2"] {
+            Submission::new("https://api.example", key.into(), ["{\"k\":\"", key, "\"}"].concat());
+        }
+        crate::flush();
+        until("both were tried", || posts().len() == 2).await;
+        t::sleep(50).await;
+        assert_eq!(t::outbox_keys().len(), 1, "the 503 stays for later");
+        let mut keys: Vec<String> = posts().iter().map(|p| field(p, "key")).collect();
+        keys.sort();
+        assert_eq!(keys, ["k-1", "k-2"]);
+        for post in posts() {
+            assert_eq!(
+                field(&post, "body"),
+                ["{\"k\":\"", &field(&post, "key"), "\"}"].concat()
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_scale_is_a_radio_group_with_one_tab_stop_and_labelled_ends() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = shown("").await;
+        let group = one(&root, "[role=radiogroup]");
+        assert_eq!(group.get_attribute("aria-labelledby").as_deref(), Some("nps-q"));
+        let radios = radios(&root);
+        assert_eq!(radios.len(), 11);
+        assert_eq!(
+            radios[0].get_attribute("aria-label").as_deref(),
+            Some("0 – Not likely")
+        );
+        assert_eq!(
+            radios[10].get_attribute("aria-label").as_deref(),
+            Some("10 – Very likely")
+        );
+        assert_eq!(radios[5].get_attribute("aria-label"), None, "5 is named 5");
+        radios[0].focus().expect("focus");
+        for (key, expected) in [
+            ("ArrowRight", "1"),
+            ("ArrowDown", "2"),
+            ("ArrowLeft", "1"),
+            ("End", "10"),
+            ("ArrowRight", "0"),
+            ("ArrowUp", "10"),
+            ("Home", "0"),
+        ] {
+            let from: HtmlElement = root
+                .active_element()
+                .expect("focus in the widget")
+                .unchecked_into();
+            t::press(&from, key);
+            assert_eq!(t::focused(&root), expected, "after {key}");
+            let stops: Vec<String> = all(&root, "[role=radio][tabindex='0']")
+                .iter()
+                .map(t::text)
+                .collect();
+            assert_eq!(stops, [expected]);
+        }
+        assert!(posts().is_empty(), "moving focus does not choose");
+        t::press(&radios[0], "Enter");
+        until("the answer is sent", || posts().len() == 1).await;
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn arabic_is_built_in_right_to_left_and_its_arrows_mirror() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = shown(r#","locale":"ar""#).await;
+        let card = one(&root, "[data-testid=nps-widget]");
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("rtl"));
+        assert_eq!(card.get_attribute("lang").as_deref(), Some("ar"));
+        let arabic = crate::i18n::built_in("ar").expect("ar");
+        assert_eq!(t::text(&one(&root, "#nps-q")), arabic.question);
+        assert_eq!(
+            one(&root, "[data-testid=nps-dismiss]")
+                .get_attribute("aria-label")
+                .as_deref(),
+            Some(arabic.close)
+        );
+        // 0 is at the right.
+        let radios = radios(&root);
+        let (zero, ten) = (
+            radios[0].get_bounding_client_rect(),
+            radios[10].get_bounding_client_rect(),
+        );
+        assert!(zero.left() > ten.left(), "{} {}", zero.left(), ten.left());
+        radios[0].focus().expect("focus");
+        t::press(&radios[0], "ArrowLeft");
+        assert_eq!(t::focused(&root), "1", "left is onwards");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_surveys_own_texts_win_in_its_language_and_built_ins_fill_the_rest() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = shown(r#","locale":"en-GB""#).await;
+        assert_eq!(
+            t::text(&one(&root, "#nps-q")),
+            "How likely are you to recommend us to a friend?"
+        );
+        host.remove();
+        let (host, root) = shown(r#","locale":"de""#).await;
+        assert_eq!(
+            t::text(&one(&root, "#nps-q")),
+            crate::i18n::built_in("de").expect("de").question,
+            "an English survey is not shown to a German visitor in English"
+        );
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_preset_score_is_posted_at_once_with_its_token_and_key() {
+        let _fetch = t::fake_fetch(&[201]);
+        js_sys::Reflect::set(
+            &dom::window().expect("window"),
+            &"npsPostDelay".into(),
+            &JsValue::from(150),
+        )
+        .expect("set the delay");
+        let (host, root) = t::host();
+        mount(
+            root.clone(),
+            t::options(r#","token":"inv.abc","channel":"email","score":"3","position":"inline""#),
+        );
+        until("the preset score is sent", || posts().len() == 1).await;
+        let checked: Vec<String> = all(&root, "[aria-checked=true]").iter().map(t::text).collect();
+        assert_eq!(checked, ["3"]);
+        assert_eq!(
+            radios(&root)[7].get_attribute("aria-disabled").as_deref(),
+            Some("true")
+        );
+        until("the follow-up shows", || shows(&root, "textarea")).await;
+        let post = &posts()[0];
+        let score = Score::try_from(3u8).expect("a score");
+        assert_eq!(field(post, "key"), embed::token_key("inv.abc", score));
+        let body = field(post, "body");
+        assert!(body.contains(r#""channel":"email""#), "{body}");
+        assert!(body.ends_with(r#","token":"inv.abc"}"#), "{body}");
+        // Inline: in the page flow, no close button, and the thanks stays.
+        assert_eq!(one(&root, "[data-testid=nps-widget]").class_name(), "card inline");
+        assert!(!shows(&root, "[data-testid=nps-dismiss]"));
+        one(&root, "button[type=submit]").click();
+        until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        t::sleep(i32::try_from(THANKS_FOR_MS).expect("ms") + 200).await;
+        assert!(shows(&root, "[data-testid=nps-thanks]"), "inline thanks stays");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_409_says_already_answered_and_a_403_to_a_token_says_the_link_expired() {
+        let _fetch = t::fake_fetch(&[409]);
+        let (host, root) = shown("").await;
+        radios(&root)[8].click();
+        until("the line shows", || shows(&root, "[data-testid=nps-already]")).await;
+        assert_eq!(
+            t::text(&one(&root, "[data-testid=nps-already]")),
+            "You have already answered this survey — thank you!"
+        );
+        assert_eq!(told(), ["shown - -", "already 8 -"]);
+        until("the card is gone", || !shows(&root, "[data-testid=nps-widget]")).await;
+        host.remove();
+
+        let _fetch = t::fake_fetch(&[403]);
+        let (host, root) = t::host();
+        mount(root.clone(), t::options(r#","token":"inv.old","score":"9","position":"inline""#));
+        until("the line shows", || shows(&root, "[data-testid=nps-invalid-link]")).await;
+        assert!(all(&root, "button").is_empty(), "no retry, no close");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn closing_tells_the_loader_and_gives_focus_back() {
+        let _fetch = t::fake_fetch(&[201]);
+        let document = t::document();
+        let button: HtmlElement = document
+            .create_element("button")
+            .expect("button")
+            .unchecked_into();
+        document.body().expect("body").append_child(&button).expect("append");
+        button.focus().expect("focus");
+        let (host, root) = shown("").await;
+        radios(&root)[2].click();
+        until("the follow-up shows", || shows(&root, "textarea")).await;
+        t::press(&one(&root, "textarea"), "Escape");
+        until("the card is gone", || !shows(&root, "[data-testid=nps-widget]")).await;
+        assert_eq!(
+            told(),
+            ["shown - -", "submitted 2 detractor", "dismissed 2 detractor"]
+        );
+        assert_eq!(
+            document.active_element().as_ref(),
+            Some(button.as_ref()),
+            "focus is back where it was"
+        );
+        button.remove();
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_page_custom_property_themes_the_widget() {
+        // A 422 keeps the score checked, and unlike a 503 leaves no retries running.
+        let _fetch = t::fake_fetch(&[422]);
+        let (host, root) = shown("").await;
+        let window = dom::window().expect("window");
+        let background = |e: &HtmlElement| {
+            window
+                .get_computed_style(e)
+                .expect("style")
+                .expect("style")
+                .get_property_value("background-color")
+                .expect("colour")
+        };
+        radios(&root)[4].click();
+        until("the error shows", || shows(&root, "[data-testid=nps-error]")).await;
+        let checked = radios(&root)[4].clone();
+        assert_eq!(background(&checked), "rgb(22, 163, 74)", "the survey's accent");
+        host.style().set_property("--nps-brand", "#7c3aed").expect("set");
+        t::sleep(300).await; // the radios' colour transition
+        assert_eq!(background(&checked), "rgb(124, 58, 237)", "the page's brand");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn options_without_a_config_show_nothing() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = t::host();
+        let options = js_sys::JSON::parse(r#"{"api":"https://api.example","data":{"survey":"s_x"}}"#)
+            .expect("json");
+        mount(root.clone(), options);
+        t::sleep(50).await;
+        assert_eq!(root.child_element_count(), 0);
+        host.remove();
+    }
+}
