@@ -84,8 +84,15 @@ function start() {
   const config = fetch(`${api}/v1/surveys/${encodeURIComponent(survey)}/config?locale=${encodeURIComponent(locale)}`)
     .then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
 
-  const app = () =>
-    (state.app ||= import(url('nps-app.js')).then((m) => m.default({ module_or_path: url('nps_widget_bg.wasm') }).then(() => m)));
+  // The glue and the wasm are fetched side by side (one round trip, not two); the
+  // wasm compiles while it streams in.
+  const app = () => {
+    if (!state.app) {
+      const wasm = fetch(url('nps_widget_bg.wasm'));
+      state.app = import(url('nps-app.js')).then((m) => m.default({ module_or_path: wasm }).then(() => m));
+    }
+    return state.app;
+  };
 
   // Fired by the wasm: shown, submitted {score, category}, dismissed {score?, category?},
   // and already (a 409: answered before) and queued (kept in the outbox, sent later),
