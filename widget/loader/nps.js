@@ -86,13 +86,11 @@ function start() {
 
   // The glue and the wasm are fetched side by side (one round trip, not two); the
   // wasm compiles while it streams in.
-  const app = () => {
-    if (!state.app) {
-      const wasm = fetch(url('nps_widget_bg.wasm'));
-      state.app = import(url('nps-app.js')).then((m) => m.default({ module_or_path: wasm }).then(() => m));
-    }
-    return state.app;
-  };
+  const app = (wasm) =>
+    (state.app ||= (
+      (wasm = fetch(url('nps_widget_bg.wasm'))),
+      import(url('nps-app.js')).then((m) => m.default({ module_or_path: wasm }).then(() => m))
+    ));
 
   // Fired by the wasm: shown, submitted {score, category}, dismissed {score?, category?},
   // and already (a 409: answered before) and queued (kept in the outbox, sent later),

@@ -107,7 +107,13 @@ impl Api {
             .string("edit_token", &created.edit_token)
             .boolean("confirm", true)
             .finish();
-        request("PATCH", &self.response_url(created), None, &body, Box::new(drop));
+        request(
+            "PATCH",
+            &self.response_url(created),
+            None,
+            &body,
+            Box::new(drop),
+        );
     }
 
     /// `PATCH /v1/responses/{id}` with the follow-up comment, then `done`.

@@ -51,7 +51,9 @@ impl Options {
         let (data, preset) = (get(options, "data"), get(options, "preset"));
         let preset_score = get(&preset, "score");
         let score = match preset_score.as_f64() {
-            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => Score::try_from(n as u8).ok(),
+            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => {
+                Score::try_from(n as u8).ok()
+            }
             _ => string(&preset, "score")
                 .or_else(|| string(&data, "score"))
                 .and_then(|s| embed::preset_score(&s)),
@@ -63,7 +65,11 @@ impl Options {
             locales.extend(string(&get(&document, "documentElement"), "lang"));
             let languages = get(&get(&window, "navigator"), "languages");
             if js_sys::Array::is_array(&languages) {
-                locales.extend(js_sys::Array::from(&languages).iter().filter_map(|l| l.as_string()));
+                locales.extend(
+                    js_sys::Array::from(&languages)
+                        .iter()
+                        .filter_map(|l| l.as_string()),
+                );
             }
         }
         Some(Options {
@@ -396,7 +402,10 @@ impl Widget {
                     *self.radios.borrow_mut() = Some(radios);
                 }
                 Screen::FollowUp(category) => {
-                    let _ = self.card.card.set_attribute("data-category", category.as_str());
+                    let _ = self
+                        .card
+                        .card
+                        .set_attribute("data-category", category.as_str());
                     let (area, send) = view::follow_up(
                         body,
                         &self.texts,
@@ -550,7 +559,12 @@ impl Widget {
 
     fn dismiss(self: &Rc<Self>) {
         if self.advance(Event::Dismissed) {
-            let category = self.created.borrow().as_ref().and(self.score.get()).map(Category::from);
+            let category = self
+                .created
+                .borrow()
+                .as_ref()
+                .and(self.score.get())
+                .map(Category::from);
             self.options.notify("dismissed", self.score.get(), category);
         }
     }
@@ -605,7 +619,10 @@ mod tests {
         assert_eq!(told(), ["shown - -"]);
 
         radios(&root)[3].click();
-        until("the queued line shows", || shows(&root, "[data-testid=nps-queued]")).await;
+        until("the queued line shows", || {
+            shows(&root, "[data-testid=nps-queued]")
+        })
+        .await;
         assert_eq!(
             t::text(&one(&root, "[data-testid=nps-queued]")),
             [crate::i18n::built_in("en").expect("en").queued, "Try again"].concat()
@@ -636,7 +653,9 @@ mod tests {
         }
         let body = field(&posts[0], "body");
         assert!(
-            body.starts_with(r#"{"survey_id":"s_test","score":3,"channel":"web","locale":"en","page_url":"http"#),
+            body.starts_with(
+                r#"{"survey_id":"s_test","score":3,"channel":"web","locale":"en","page_url":"http"#
+            ),
             "{body}"
         );
         assert!(
@@ -672,7 +691,10 @@ mod tests {
         let _fetch = t::fake_fetch(&[422]);
         let (host, root) = shown("").await;
         radios(&root)[10].click();
-        until("the error shows", || shows(&root, "[data-testid=nps-error]")).await;
+        until("the error shows", || {
+            shows(&root, "[data-testid=nps-error]")
+        })
+        .await;
         assert!(!shows(&root, "[data-testid=nps-queued]"));
         assert!(t::outbox_keys().is_empty());
         assert_eq!(told(), ["shown - -"]);
@@ -683,7 +705,11 @@ mod tests {
     async fn the_outbox_is_flushed_with_each_answers_own_key() {
         let _fetch = t::fake_fetch(&[503, 201]);
         for key in ["k-1", "k-2"] {
-            Submission::new("https://api.example", key.into(), ["{\"k\":\"", key, "\"}"].concat());
+            Submission::new(
+                "https://api.example",
+                key.into(),
+                ["{\"k\":\"", key, "\"}"].concat(),
+            );
         }
         crate::flush();
         until("both were tried", || posts().len() == 2).await;
@@ -705,7 +731,10 @@ mod tests {
         let _fetch = t::fake_fetch(&[]);
         let (host, root) = shown("").await;
         let group = one(&root, "[role=radiogroup]");
-        assert_eq!(group.get_attribute("aria-labelledby").as_deref(), Some("nps-q"));
+        assert_eq!(
+            group.get_attribute("aria-labelledby").as_deref(),
+            Some("nps-q")
+        );
         let radios = radios(&root);
         assert_eq!(radios.len(), 11);
         assert_eq!(
@@ -806,7 +835,10 @@ mod tests {
             t::options(r#","token":"inv.abc","channel":"email","score":"3","position":"inline""#),
         );
         until("the preset score is sent", || posts().len() == 1).await;
-        let checked: Vec<String> = all(&root, "[aria-checked=true]").iter().map(t::text).collect();
+        let checked: Vec<String> = all(&root, "[aria-checked=true]")
+            .iter()
+            .map(t::text)
+            .collect();
         assert_eq!(checked, ["3"]);
         assert_eq!(
             radios(&root)[7].get_attribute("aria-disabled").as_deref(),
@@ -820,12 +852,18 @@ mod tests {
         assert!(body.contains(r#""channel":"email""#), "{body}");
         assert!(body.ends_with(r#","token":"inv.abc"}"#), "{body}");
         // Inline: in the page flow, no close button, and the thanks stays.
-        assert_eq!(one(&root, "[data-testid=nps-widget]").class_name(), "card inline");
+        assert_eq!(
+            one(&root, "[data-testid=nps-widget]").class_name(),
+            "card inline"
+        );
         assert!(!shows(&root, "[data-testid=nps-dismiss]"));
         one(&root, "button[type=submit]").click();
         until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
         t::sleep(i32::try_from(THANKS_FOR_MS).expect("ms") + 200).await;
-        assert!(shows(&root, "[data-testid=nps-thanks]"), "inline thanks stays");
+        assert!(
+            shows(&root, "[data-testid=nps-thanks]"),
+            "inline thanks stays"
+        );
         host.remove();
     }
 
@@ -834,19 +872,31 @@ mod tests {
         let _fetch = t::fake_fetch(&[409]);
         let (host, root) = shown("").await;
         radios(&root)[8].click();
-        until("the line shows", || shows(&root, "[data-testid=nps-already]")).await;
+        until("the line shows", || {
+            shows(&root, "[data-testid=nps-already]")
+        })
+        .await;
         assert_eq!(
             t::text(&one(&root, "[data-testid=nps-already]")),
             "You have already answered this survey — thank you!"
         );
         assert_eq!(told(), ["shown - -", "already 8 -"]);
-        until("the card is gone", || !shows(&root, "[data-testid=nps-widget]")).await;
+        until("the card is gone", || {
+            !shows(&root, "[data-testid=nps-widget]")
+        })
+        .await;
         host.remove();
 
         let _fetch = t::fake_fetch(&[403]);
         let (host, root) = t::host();
-        mount(root.clone(), t::options(r#","token":"inv.old","score":"9","position":"inline""#));
-        until("the line shows", || shows(&root, "[data-testid=nps-invalid-link]")).await;
+        mount(
+            root.clone(),
+            t::options(r#","token":"inv.old","score":"9","position":"inline""#),
+        );
+        until("the line shows", || {
+            shows(&root, "[data-testid=nps-invalid-link]")
+        })
+        .await;
         assert!(all(&root, "button").is_empty(), "no retry, no close");
         host.remove();
     }
@@ -859,16 +909,27 @@ mod tests {
             .create_element("button")
             .expect("button")
             .unchecked_into();
-        document.body().expect("body").append_child(&button).expect("append");
+        document
+            .body()
+            .expect("body")
+            .append_child(&button)
+            .expect("append");
         button.focus().expect("focus");
         let (host, root) = shown("").await;
         radios(&root)[2].click();
         until("the follow-up shows", || shows(&root, "textarea")).await;
         t::press(&one(&root, "textarea"), "Escape");
-        until("the card is gone", || !shows(&root, "[data-testid=nps-widget]")).await;
+        until("the card is gone", || {
+            !shows(&root, "[data-testid=nps-widget]")
+        })
+        .await;
         assert_eq!(
             told(),
-            ["shown - -", "submitted 2 detractor", "dismissed 2 detractor"]
+            [
+                "shown - -",
+                "submitted 2 detractor",
+                "dismissed 2 detractor"
+            ]
         );
         assert_eq!(
             document.active_element().as_ref(),
@@ -894,12 +955,25 @@ mod tests {
                 .expect("colour")
         };
         radios(&root)[4].click();
-        until("the error shows", || shows(&root, "[data-testid=nps-error]")).await;
+        until("the error shows", || {
+            shows(&root, "[data-testid=nps-error]")
+        })
+        .await;
         let checked = radios(&root)[4].clone();
-        assert_eq!(background(&checked), "rgb(22, 163, 74)", "the survey's accent");
-        host.style().set_property("--nps-brand", "#7c3aed").expect("set");
+        assert_eq!(
+            background(&checked),
+            "rgb(22, 163, 74)",
+            "the survey's accent"
+        );
+        host.style()
+            .set_property("--nps-brand", "#7c3aed")
+            .expect("set");
         t::sleep(300).await; // the radios' colour transition
-        assert_eq!(background(&checked), "rgb(124, 58, 237)", "the page's brand");
+        assert_eq!(
+            background(&checked),
+            "rgb(124, 58, 237)",
+            "the page's brand"
+        );
         host.remove();
     }
 
@@ -907,8 +981,9 @@ mod tests {
     async fn options_without_a_config_show_nothing() {
         let _fetch = t::fake_fetch(&[]);
         let (host, root) = t::host();
-        let options = js_sys::JSON::parse(r#"{"api":"https://api.example","data":{"survey":"s_x"}}"#)
-            .expect("json");
+        let options =
+            js_sys::JSON::parse(r#"{"api":"https://api.example","data":{"survey":"s_x"}}"#)
+                .expect("json");
         mount(root.clone(), options);
         t::sleep(50).await;
         assert_eq!(root.child_element_count(), 0);

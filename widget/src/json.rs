@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn small_numbers_have_no_leading_zeros() {
         for (n, text) in [(0, "0"), (9, "9"), (10, "10"), (100, "100"), (255, "255")] {
-            assert_eq!(Object::new().small("n", n).finish(), [r#"{"n":"#, text, "}"].concat());
+            assert_eq!(
+                Object::new().small("n", n).finish(),
+                [r#"{"n":"#, text, "}"].concat()
+            );
         }
     }
 
@@ -140,10 +143,7 @@ mod tests {
         let json = Object::new()
             .string("c", "a \"quote\", a \\ and\na line\t\u{1}é😀")
             .finish();
-        assert_eq!(
-            json,
-            r#"{"c":"a \"quote\", a \\ and\na line\t\u0001é😀"}"#
-        );
+        assert_eq!(json, r#"{"c":"a \"quote\", a \\ and\na line\t\u0001é😀"}"#);
         assert_eq!(Object::new().string("k\"", "").finish(), r#"{"k\"":""}"#);
     }
 

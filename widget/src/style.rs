@@ -159,8 +159,18 @@ mod tests {
     #[test]
     fn font_lists_pass_and_anything_else_falls_back() {
         assert_eq!(font_or_default("Georgia, serif"), "Georgia, serif");
-        assert_eq!(font_or_default(" 'Open Sans', sans-serif "), "'Open Sans', sans-serif");
-        for bad in ["", "x);}*{color:red", "'Open Sans", "\"Inter\"", "a;b", "a\nb"] {
+        assert_eq!(
+            font_or_default(" 'Open Sans', sans-serif "),
+            "'Open Sans', sans-serif"
+        );
+        for bad in [
+            "",
+            "x);}*{color:red",
+            "'Open Sans",
+            "\"Inter\"",
+            "a;b",
+            "a\nb",
+        ] {
             assert_eq!(font_or_default(bad), DEFAULT_FONT, "{bad:?}");
         }
         assert_eq!(font_or_default(&"a".repeat(121)), DEFAULT_FONT);
@@ -172,7 +182,10 @@ mod tests {
         assert!(css.starts_with(":host{all:initial;"));
         assert!(css.contains("--nps-b:var(--nps-brand,#ff0000);"), "{css}");
         assert!(css.contains("--nps-r:var(--nps-radius,6px);"), "{css}");
-        assert!(css.contains("--nps-f:var(--nps-font,Georgia, serif)}"), "{css}");
+        assert!(
+            css.contains("--nps-f:var(--nps-font,Georgia, serif)}"),
+            "{css}"
+        );
     }
 
     #[test]

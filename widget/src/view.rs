@@ -194,7 +194,12 @@ pub fn error_line(texts: &Texts, queued: bool, handlers: &Handlers) -> Result<Ht
     } else {
         ("err", texts.error, "nps-error")
     };
-    let line = el("p", class, &[("role", "alert"), ("data-testid", test_id)], text)?;
+    let line = el(
+        "p",
+        class,
+        &[("role", "alert"), ("data-testid", test_id)],
+        text,
+    )?;
     let retry = el("button", "retry", &[("type", "button")], texts.retry)?;
     let again = Rc::clone(&handlers.retry);
     on(&retry, "click", move |_| again());
