@@ -55,7 +55,7 @@ if [[ $peers == 1 ]]; then
   pack() {
     local package="$1" into="$tmp/$2" file
     mkdir -p "$into"
-    file=$(cd "$into" && timeout 120 npm pack "$package" --silent 2>/dev/null | tail -n 1) || return 1
+    file=$(cd "$into" && timeout 120 npm pack "$package" --silent --fetch-retries=1 --fetch-timeout=30000 2>/dev/null | tail -n 1) || return 1
     [[ -n "$file" && -f "$into/$file" ]] || return 1
     tar xzf "$into/$file" -C "$into" && echo "${file%.tgz}" | sed 's/.*-\([0-9][^-]*\)$/\1/'
   }
