@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Benchmarks detractor-to-webhook latency: a fresh local D1/KV/Queue state, the real
 # worker under `wrangler dev` on its own port, then e2e/bench/webhook-latency.mjs.
-# Arguments go to the benchmark (e.g. `--count 300 --concurrency 4`). Expects
+# Arguments go to the benchmark (e.g. `--count 300 --concurrency 4`). With
+# `widget-speed` as the first argument it runs e2e/bench/widget-speed.mjs instead
+# (`bash e2e/bench/run.sh widget-speed --runs 30`). Expects
 # scripts/build.sh to have run; builds nothing itself. A benchmark, not a test: it
 # exits 1 only when the run was broken (see e2e/bench/README.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
 cd "$ROOT/worker"
+
+bench=webhook-latency
+if [ "${1:-}" = widget-speed ]; then bench=widget-speed; shift; fi
 
 if [ ! -f build/index.js ] || [ ! -f build/worker/shim.mjs ]; then
   echo "worker/build is missing: run scripts/build.sh first" >&2
@@ -56,7 +61,7 @@ curl -sf --max-time 2 "http://localhost:$port/healthz" >/dev/null \
 cd "$ROOT"
 status=0
 NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" \
-  node e2e/bench/webhook-latency.mjs "$@" || status=$?
+  node "e2e/bench/$bench.mjs" "$@" || status=$?
 if [ "$status" != 0 ]; then
   echo "--- wrangler dev log (last 80 lines) ---"
   tail -n 80 "$log"

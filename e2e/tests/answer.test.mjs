@@ -72,18 +72,31 @@ test('a keyboard-only person can answer, and a promoter is asked what they liked
   const demo = await demoPage(t);
   const radios = demo.page.getByRole('radio');
   assert.equal(await radios.count(), 11);
+  // The ends carry their labels in their accessible names.
+  assert.equal(await demo.page.getByRole('radio', { name: '0 – Not at all likely', exact: true }).count(), 1);
+  assert.equal(await demo.page.getByRole('radio', { name: '10 – Extremely likely', exact: true }).count(), 1);
 
-  // One stop in the tab order; arrows move within the scale.
-  await demo.score(0).focus();
+  // From the page, Tab reaches the scale: one stop in the tab order (the first radio).
+  await demo.page.locator('#host-button').focus();
+  let name = '';
+  for (let i = 0; i < 6 && name !== '0'; i += 1) {
+    await demo.page.keyboard.press('Tab');
+    name = await focusedText(demo);
+  }
+  assert.equal(name, '0', 'Tab lands on the scale');
+  await demo.page.keyboard.press('Tab');
+  assert.notEqual(await focusedRole(demo), 'radio', 'the scale is a single tab stop');
+  await demo.page.keyboard.press('Shift+Tab');
   for (let i = 0; i < 9; i += 1) await demo.page.keyboard.press('ArrowRight');
   await assertFocused(demo, '9');
   await demo.page.keyboard.press('Enter');
 
   await demo.page.getByText('Great! What did you like most?').waitFor({ timeout: 10_000 });
-  await assert.doesNotReject(demo.comment().waitFor());
+  assert.equal(await focusedRole(demo), 'textbox', 'focus moves on to the comment');
   const marker = `kbd-${Date.now()}`;
-  await demo.comment().fill(marker);
-  await demo.submit().click();
+  await demo.page.keyboard.type(marker);
+  await demo.page.keyboard.press('Tab');
+  await demo.page.keyboard.press('Enter');
   await demo.thanks().waitFor({ timeout: 10_000 });
   const stored = await storedAnswer((r) => r.comment === marker, 'the keyboard answer');
   assert.equal(stored.score, 9);
@@ -114,11 +127,17 @@ test('the host page keeps its own styles and the widget keeps out of them', asyn
   assert.equal(strays, 1, 'exactly one host element is added to the page');
 });
 
-async function assertFocused(demo, name) {
-  const focused = await demo.page.evaluate(() => {
+function deepFocus(demo) {
+  return demo.page.evaluate(() => {
     let el = document.activeElement;
     while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    return el?.textContent?.trim();
+    return { text: el?.textContent?.trim(), role: el?.getAttribute('role') ?? (el?.tagName === 'TEXTAREA' ? 'textbox' : el?.tagName) };
   });
-  assert.equal(focused, name);
+}
+
+const focusedText = async (demo) => (await deepFocus(demo)).text;
+const focusedRole = async (demo) => (await deepFocus(demo)).role;
+
+async function assertFocused(demo, name) {
+  assert.equal(await focusedText(demo), name);
 }

@@ -37,3 +37,23 @@ test('under a strict CSP and hostile CSS the survey loads, keeps its looks and s
   }, { what: 'the answer from the strict page' });
   assert.equal(answered.category, 'passive');
 });
+
+test('the widget adds no global but window.nps, and nothing to the document outside its host', async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  await page.addInitScript(() => {
+    window.__before = new Set(Object.getOwnPropertyNames(window));
+  });
+  await page.goto(`${BASE_URL}/demo/strict`);
+  await page.getByRole('radio', { name: '7', exact: true }).waitFor({ timeout: 20_000 });
+  const added = await page.evaluate(() =>
+    Object.getOwnPropertyNames(window).filter((k) => !window.__before.has(k) && k !== '__before'));
+  assert.deepEqual(added, ['nps']);
+  const outside = await page.evaluate(() => ({
+    styles: document.querySelectorAll('style').length,
+    sheets: document.adoptedStyleSheets.length,
+    hosts: document.querySelectorAll('nps-widget').length,
+  }));
+  assert.deepEqual(outside, { styles: 0, sheets: 0, hosts: 1 });
+});

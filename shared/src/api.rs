@@ -160,9 +160,18 @@ impl FollowUp {
 /// How the widget looks on the host page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Theme {
-    /// CSS colour of the selected score and the buttons, `#rrggbb`.
+    /// CSS colour of the selected score and the buttons, `#rrggbb` (the widget's
+    /// `--nps-brand` unless the page sets it).
     pub accent: String,
     pub position: Position,
+    /// Corner radius of the card in px, 0–32 (`--nps-radius`); the widget's 14 when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius: Option<u8>,
+    /// CSS font-family list (`--nps-font`), e.g. `Georgia, serif`: names of letters,
+    /// digits, spaces, hyphens and paired single quotes; the system font when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
 }
 
 impl Default for Theme {
@@ -170,6 +179,8 @@ impl Default for Theme {
         Theme {
             accent: "#2563eb".into(),
             position: Position::BottomRight,
+            radius: None,
+            font: None,
         }
     }
 }

@@ -342,6 +342,22 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
             "must be a colour like #2563eb",
         ));
     }
+    if definition.theme.radius.is_some_and(|r| r > 32) {
+        errors.push(FieldError::new("theme.radius", "must be 0 to 32 (px)"));
+    }
+    if let Some(font) = &definition.theme.font {
+        let font = font.trim();
+        let names = font
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" ,-'".contains(&b));
+        let quotes = font.bytes().filter(|b| *b == b'\'').count();
+        if font.is_empty() || font.len() > 120 || !names || quotes % 2 != 0 {
+            errors.push(FieldError::new(
+                "theme.font",
+                "must be a font-family list like 'Open Sans', sans-serif",
+            ));
+        }
+    }
     if definition.allowed_origins.len() > 50 {
         errors.push(FieldError::new(
             "allowed_origins",
@@ -712,6 +728,30 @@ mod tests {
     #[test]
     fn a_complete_survey_passes_its_check() {
         assert_eq!(check_survey(&demo_definition()), Ok(()));
+    }
+
+    #[test]
+    fn a_theme_may_set_a_radius_and_a_font_list_but_nothing_that_escapes_css() {
+        let mut d = demo_definition();
+        d.theme.radius = Some(32);
+        d.theme.font = Some("'Open Sans', Georgia, serif".into());
+        assert_eq!(check_survey(&d), Ok(()));
+        for (radius, font) in [
+            (Some(33), None),
+            (None, Some("x);}*{color:red")),
+            (None, Some("'Open Sans")),
+            (None, Some("")),
+        ] {
+            d.theme.radius = radius;
+            d.theme.font = font.map(String::from);
+            let fields: Vec<String> = check_survey(&d)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(fields.len(), 1, "{radius:?} {font:?}");
+            assert!(fields[0].starts_with("theme."), "{fields:?}");
+        }
     }
 
     #[test]

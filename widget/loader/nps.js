@@ -17,7 +17,13 @@
  * that load later; an object argument with `survey` limits it to that survey's tags.
  * It dispatches nps:shown, nps:submitted and nps:dismissed on document. Data attributes:
  * see widget/README.md. Failures are console.warn, never page errors.
+ *
+ * Answers that could not be sent (offline) wait in localStorage under nps:o:<key>; a
+ * page load that finds one loads the wasm to send them (flush), whether or not a survey
+ * shows. Performance marks nps:start (this script runs) and nps:interactive (the
+ * scale takes input) measure the widget's start (e2e/bench/widget-speed.mjs).
  */
+performance.mark('nps:start');
 import {
   deviceSample, gatesPass, isExitIntent, presetScore, recordText,
   scrolledPercent, throttled,
@@ -27,7 +33,7 @@ import {
 const script = document.currentScript;
 const win = window;
 const doc = document;
-const warn = (...args) => console.warn('nps-widget:', ...args);
+const warn = (what) => console.warn('nps-widget', what);
 
 // localStorage without its exceptions (blocked storage, quota): get with one argument,
 // set with two. A browser that cannot remember is asked as if it never was.
@@ -58,9 +64,11 @@ function start() {
   // No currentScript (an ES module, or run later by a tag manager) throws here.
   const data = script.dataset;
   const survey = data.survey;
-  if (!survey) return warn('no data-survey');
+  if (!survey) return warn('data-survey?');
   const url = (name) => new URL(name, script.src);
   const api = (data.api || url('/').href).replace(/\/$/, '');
+  // The config is asked for in this language; the widget speaks the first of
+  // data-locale, <html lang> and navigator.languages that it can (widget/src/i18n.rs).
   const locale = data.locale || doc.documentElement.lang || navigator.language || 'en';
   const key = 'nps:' + survey;
   const tracked = new Set();
@@ -76,22 +84,28 @@ function start() {
   const config = fetch(`${api}/v1/surveys/${encodeURIComponent(survey)}/config?locale=${encodeURIComponent(locale)}`)
     .then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
 
-  const app = () =>
-    (state.app ||= import(url('nps-app.js')).then((m) => m.default({ module_or_path: url('nps_widget_bg.wasm') }).then(() => m)));
+  // The glue and the wasm are fetched side by side (one round trip, not two); the
+  // wasm compiles while it streams in.
+  const app = (wasm) =>
+    (state.app ||= (
+      (wasm = fetch(url('nps_widget_bg.wasm'))),
+      import(url('nps-app.js')).then((m) => m.default({ module_or_path: wasm }).then(() => m))
+    ));
 
   // Fired by the wasm: shown, submitted {score, category}, dismissed {score?, category?},
-  // and already (a 409: answered before), which only sets the throttle.
+  // and already (a 409: answered before) and queued (kept in the outbox, sent later),
+  // which only set the throttle.
   const on = (kind, detail) => {
-    if (kind === 'submitted' || kind === 'already') {
-      answered = 1;
-      storage(key, recordText(Date.now()));
-    }
     if (kind === 'dismissed') {
       // Closed after answering: the answer's longer wait stands.
       if (!answered) storage(key, recordText(Date.now(), 1));
       hide();
+    } else if (kind !== 'shown') {
+      answered = 1;
+      storage(key, recordText(Date.now()));
     }
-    if (kind !== 'already') {
+    // shown, submitted, dismissed (not already, queued)
+    if (/^[sd]/.test(kind)) {
       doc.dispatchEvent(new CustomEvent('nps:' + kind, { bubbles: true, detail: { survey, ...detail } }));
     }
   };
@@ -107,14 +121,10 @@ function start() {
     const root = el.attachShadow({ mode: 'open' });
     place(el);
     Promise.all([config, app()])
-      .then(([cfg, m]) => host === el && m.mount(root, {
-        survey, api, locale, config: cfg, position: data.position, channel: data.channel,
-        token: preset?.token || data.token,
-        score: preset?.score == null ? data.score : '' + preset.score,
-        who: () => who,
-        on,
-      }))
-      .catch((e) => warn('could not start', e));
+      // The tag's data-* (survey, locale, position, channel, token, score) as they are;
+      // preset: nps('show', {token?, score?}).
+      .then(([cfg, m]) => host === el && m.mount(root, { data, preset, api, config: cfg, who: () => who, on }))
+      .catch(warn);
   };
 
   const place = (el) => {
@@ -127,7 +137,7 @@ function start() {
         // not a valid selector: as if it matched nothing
       }
       if (into) return into.appendChild(el);
-      if (selector) warn('no data-target', selector);
+      if (selector) warn(selector);
       // Where the tag stands (for inline surveys), unless it is in <head>.
       if (doc.body.contains(script)) script.after(el);
       else doc.body.appendChild(el);
@@ -191,7 +201,14 @@ function start() {
       }
     };
     check();
-  }, (e) => warn('no config', e));
+  }, warn);
+
+  // Answers an earlier page could not send.
+  try {
+    if (/nps:o:/.test(Object.keys(localStorage))) app().then((m) => m.flush(), warn);
+  } catch {
+    // no storage: no outbox either
+  }
 
   state.tags.push(run);
   state.log.forEach(run);
@@ -200,5 +217,5 @@ function start() {
 try {
   start();
 } catch (error) {
-  warn('could not start', error);
+  warn(error);
 }

@@ -1,98 +1,92 @@
 //! The controller: from `mount()` to the first paint, and from the visitor's acts to
-//! requests. It wires `api.rs` (network) to `state.rs` (transitions) and renders
-//! `view.rs` into the shadow root the loader made. Nothing outside that shadow root
-//! is touched: whether to show the survey at all (throttle, triggers) and what the
-//! page hears about it (DOM events, the throttle's `localStorage` entry) are the
-//! loader's, told through the `on` callback.
+//! requests. It reads the loader's options, wires `api.rs` (network) to `state.rs`
+//! (transitions), and renders `view.rs` into the shadow root the loader made. Nothing
+//! outside that shadow root is touched: whether to show the survey at all (throttle,
+//! triggers) and what the page hears about it (DOM events, the throttle's
+//! `localStorage` entry) are the loader's, told through the `on` callback. The only
+//! other thing it does to the page is to give focus back to where it was when the
+//! card closes.
 
-use crate::api::{Api, Submission};
-use crate::state::{Event, Refusal, Stage};
-use crate::view::{Card, Handlers};
-use crate::{embed, style};
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-use nps_shared::api::{Position, Respondent, ResponseCreated, SubmitResponse, SurveyConfig};
+use crate::api::{self, Api, Created, Submission};
+use crate::dom::{self, get, string, text};
+use crate::i18n::{self, SurveyTexts, Texts};
+use crate::retry::{self, MAX_RETRIES};
+use crate::state::{Event, Refusal, Screen, Stage};
+use crate::style::{self, Theme};
+use crate::view::{self, Handlers};
+use crate::{embed, json};
+use nps_shared::api::Position;
 use nps_shared::{Category, Score};
-use serde::Deserialize;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
-use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{HtmlElement, HtmlTextAreaElement, ShadowRoot};
 
 /// How long the last line (thanks, refusal) stays before a floating widget goes away.
 /// (Short in the tests, which wait for it.)
-const THANKS_FOR: Duration = Duration::from_millis(if cfg!(test) { 300 } else { 5000 });
+const THANKS_FOR_MS: u32 = if cfg!(test) { 300 } else { 5000 };
 
-/// The second argument of `mount`, as the loader builds it.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Options {
-    pub survey: String,
-    pub api: String,
-    pub locale: String,
-    /// The survey config the loader fetched (`GET /v1/surveys/{id}/config`) to decide
-    /// whether to show the survey; the wasm does not fetch it again.
-    pub config: SurveyConfig,
-    /// `() => ({ id?, email?, properties? })`: who is answering (the respondent),
-    /// asked when the answer is sent, so an `nps('identify', …)` after the survey
-    /// appeared still counts. Without it: nobody, no properties.
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub who: JsValue,
-    /// `(kind, detail) => void`, told `shown`, `submitted` `{score, category}`,
-    /// `dismissed` `{score?, category?}` and `already` `{score}` (a 409).
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on: JsValue,
-    /// `data-token`: the invitation token of the hosted survey page.
-    #[serde(default)]
-    pub token: Option<String>,
-    /// `data-channel`: `web`, `email` or `link`.
-    #[serde(default)]
-    pub channel: Option<String>,
-    /// `data-score`: the score chosen before the page loaded, as the tag says it.
-    #[serde(default)]
-    pub score: Option<String>,
-    /// `data-position`: overrides the theme's.
-    #[serde(default)]
-    pub position: Option<String>,
-}
-
-/// What `options.who()` returns: the shape of `nps('identify', …)`.
-#[derive(Clone, Debug, Default, Deserialize)]
-struct Who {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    properties: BTreeMap<String, String>,
+/// The second argument of `mount`, as the loader builds it (see `lib.rs`).
+struct Options {
+    survey: String,
+    api: Api,
+    /// `data-locale`, the page's `lang`, then `navigator.languages`.
+    locales: Vec<String>,
+    config: JsValue,
+    who: JsValue,
+    on: JsValue,
+    token: Option<String>,
+    channel: String,
+    score: Option<Score>,
+    position: Option<Position>,
 }
 
 impl Options {
-    fn token(&self) -> Option<&str> {
-        self.token.as_deref().filter(|t| !t.is_empty())
-    }
-
-    /// The preset score, if the tag has a valid one.
-    fn preset_score(&self) -> Option<Score> {
-        self.score.as_deref().and_then(embed::preset_score)
-    }
-
-    /// Who answers, as the page says it now; a bad answer of `who` is nobody.
-    fn who(&self) -> Who {
-        let Some(who) = self.who.dyn_ref::<js_sys::Function>() else {
-            return Who::default();
+    fn read(options: &JsValue) -> Option<Options> {
+        let config = get(options, "config");
+        if !config.is_object() {
+            return None;
+        }
+        // The tag's data-* as the loader found them, and nps('show', {token?, score?}).
+        let (data, preset) = (get(options, "data"), get(options, "preset"));
+        let preset_score = get(&preset, "score");
+        let score = match preset_score.as_f64() {
+            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => {
+                Score::try_from(n as u8).ok()
+            }
+            _ => string(&preset, "score")
+                .or_else(|| string(&data, "score"))
+                .and_then(|s| embed::preset_score(&s)),
         };
-        match who
-            .call0(&JsValue::NULL)
-            .map(serde_wasm_bindgen::from_value)
-        {
-            Ok(Ok(who)) => who,
-            _ => {
-                web_sys::console::warn_1(&"nps-widget: who() gave no respondent".into());
-                Who::default()
+        // data-locale, <html lang>, navigator.languages (read through Reflect: no glue).
+        let mut locales: Vec<String> = string(&data, "locale").into_iter().collect();
+        if let Ok(window) = dom::window() {
+            let document = get(&window, "document");
+            locales.extend(string(&get(&document, "documentElement"), "lang"));
+            let languages = get(&get(&window, "navigator"), "languages");
+            if js_sys::Array::is_array(&languages) {
+                locales.extend(
+                    js_sys::Array::from(&languages)
+                        .iter()
+                        .filter_map(|l| l.as_string()),
+                );
             }
         }
+        Some(Options {
+            survey: string(&data, "survey")?,
+            api: Api::new(&string(options, "api")?),
+            locales,
+            config,
+            who: get(options, "who"),
+            on: get(options, "on"),
+            token: string(&preset, "token")
+                .filter(|t| !t.is_empty())
+                .or_else(|| string(&data, "token"))
+                .filter(|t| !t.is_empty()),
+            channel: text(&data, "channel"),
+            score,
+            position: string(&data, "position").and_then(|p| embed::position(&p)),
+        })
     }
 
     /// Tells the loader what happened; a failing callback is the loader's business.
@@ -109,442 +103,558 @@ impl Options {
         }
         let _ = on.call2(&JsValue::NULL, &kind.into(), &detail);
     }
+
+    /// The answer's JSON. Who answers is asked now (`who()`), so an
+    /// `nps('identify', …)` after the survey appeared still counts; a `who` whose
+    /// answer is not `{ id?, email?, properties? }` of strings is nobody.
+    fn answer(&self, score: Score, language: &str) -> String {
+        let page_url = dom::window()
+            .ok()
+            .and_then(|w| w.location().href().ok())
+            .filter(|href| href.starts_with("http"));
+        let body = json::Object::new()
+            .string("survey_id", &self.survey)
+            .small("score", score.value())
+            .string("channel", embed::channel(&self.channel).as_str())
+            .string("locale", language)
+            .optional("page_url", page_url.as_deref());
+        let who = self
+            .who
+            .dyn_ref::<js_sys::Function>()
+            .and_then(|f| f.call0(&JsValue::NULL).ok())
+            .unwrap_or(JsValue::UNDEFINED);
+        let body = match respondent(&who) {
+            Some((id, email, properties)) => {
+                let respondent = [("id", id.as_deref()), ("email", email.as_deref())];
+                body.strings(
+                    "respondent",
+                    respondent.iter().filter_map(|(k, v)| Some((*k, (*v)?))),
+                )
+                .strings(
+                    "properties",
+                    properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                )
+            }
+            None => {
+                if !who.is_undefined() {
+                    dom::warn("who() gave no respondent", &who);
+                }
+                body
+            }
+        };
+        body.optional("token", self.token.as_deref()).finish()
+    }
+}
+
+type Who = (Option<String>, Option<String>, Vec<(String, String)>);
+
+/// `{ id?, email?, properties? }` with string values only.
+fn respondent(who: &JsValue) -> Option<Who> {
+    if !who.is_object() {
+        return None;
+    }
+    let field = |name: &str| {
+        let value = get(who, name);
+        if value.is_undefined() || value.is_null() {
+            Ok(None)
+        } else {
+            value.as_string().map(Some).ok_or(())
+        }
+    };
+    let (id, email) = (field("id").ok()?, field("email").ok()?);
+    let mut properties = Vec::new();
+    let props = get(who, "properties");
+    if props.is_object() {
+        for entry in js_sys::Object::entries(props.unchecked_ref()).iter() {
+            let pair = js_sys::Array::from(&entry);
+            properties.push((pair.get(0).as_string()?, pair.get(1).as_string()?));
+        }
+    }
+    Some((id, email, properties))
+}
+
+/// The config's texts (`GET /v1/surveys/{id}/config` `texts`) and its language.
+fn survey_texts(config: &JsValue) -> (SurveyTexts, String) {
+    let texts = get(config, "texts");
+    let follow_up = get(&texts, "follow_up");
+    let survey = SurveyTexts {
+        question: text(&texts, "question"),
+        low: text(&texts, "low_label"),
+        high: text(&texts, "high_label"),
+        detractor: text(&follow_up, "detractor"),
+        passive: text(&follow_up, "passive"),
+        promoter: text(&follow_up, "promoter"),
+        placeholder: text(&texts, "comment_placeholder"),
+        send: text(&texts, "submit"),
+        close: text(&texts, "dismiss"),
+        thanks: text(&texts, "thanks"),
+    };
+    let language = i18n::language(&text(config, "locale")).unwrap_or_default();
+    (survey, language)
 }
 
 /// Renders the survey into `root` (an open shadow root) from the config in the
 /// options. Bad options are a `console.warn` and an empty shadow root.
-pub fn mount(root: web_sys::ShadowRoot, options: JsValue) {
-    let options: Options = match serde_wasm_bindgen::from_value(options) {
-        Ok(options) => options,
-        Err(e) => {
-            web_sys::console::warn_2(&"nps-widget: bad mount options".into(), &e.into());
-            return;
-        }
+pub fn mount(root: ShadowRoot, options: JsValue) {
+    let Some(options) = Options::read(&options) else {
+        dom::warn("bad mount options", &options);
+        return;
     };
-    let api = Api::new(&options.api);
-    if let Err(e) = render(&root, options, api) {
-        web_sys::console::warn_2(&"nps-widget: cannot render".into(), &e);
+    if let Err(e) = Widget::start(root, options) {
+        dom::warn("cannot render", &e);
     }
 }
 
-fn render(root: &web_sys::ShadowRoot, options: Options, api: Api) -> Result<(), JsValue> {
-    let config = options.config.clone();
-    style::install(root, &config.theme.accent);
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or("no document")?;
-    let container: web_sys::HtmlElement = document.create_element("div")?.unchecked_into();
-    root.append_child(&container)?;
-    let on = options.clone();
-    leptos::mount::mount_to(container, move || survey(config, options, api)).forget();
-    on.notify("shown", None, None);
-    Ok(())
-}
-
-/// What one mounted survey knows besides its stage.
-struct Survey {
-    api: Api,
+/// One mounted survey: its elements, its stage and what it knows besides.
+struct Widget {
+    root: ShadowRoot,
     options: Options,
+    texts: Texts,
+    floating: bool,
+    stage: Cell<Stage>,
+    card: view::Card,
+    handlers: RefCell<Option<Handlers>>,
+    radios: RefCell<Option<Rc<[HtmlElement]>>>,
+    error: RefCell<Option<HtmlElement>>,
+    comment: RefCell<Option<(HtmlTextAreaElement, HtmlElement)>>,
     /// The answer being sent; kept so a retry re-sends it with the same key.
     pending: RefCell<Option<Submission>>,
     /// The stored answer, whose edit token lets the comment be added.
-    created: RefCell<Option<ResponseCreated>>,
+    created: RefCell<Option<Created>>,
     /// The score the visitor chose (or the tag preset), once chosen.
     score: Cell<Option<Score>>,
+    /// Automatic retries so far of the pending answer.
+    retries: Cell<u32>,
+    queued_told: Cell<bool>,
+    /// Where focus was when the card opened: it goes back there when the card closes.
+    return_focus: Option<HtmlElement>,
 }
 
-/// Moves the stage on; `false` when the event did not apply (and nothing should happen).
-fn advance(stage: RwSignal<Stage>, event: Event) -> bool {
-    let before = stage.get_untracked();
-    let after = before.on(event);
-    if after != before {
-        stage.set(after);
-    }
-    after != before
-}
+impl Widget {
+    fn start(root: ShadowRoot, options: Options) -> dom::Result<()> {
+        let config = &options.config;
+        let theme_config = get(config, "theme");
+        let theme = Theme {
+            brand: text(&theme_config, "accent"),
+            radius: get(&theme_config, "radius")
+                .as_f64()
+                .filter(|r| (0.0..=255.0).contains(r))
+                .map(|r| r as u8),
+            font: text(&theme_config, "font"),
+        };
+        let position = options
+            .position
+            .or_else(|| embed::position(&text(&theme_config, "position")))
+            .unwrap_or_default();
+        let (survey, survey_language) = survey_texts(config);
+        let language = i18n::resolve(options.locales.iter().map(String::as_str), &survey_language);
+        let texts = Texts::new(language, &survey, &survey_language);
+        style::install(&root, &theme)?;
 
-fn survey(config: SurveyConfig, options: Options, api: Api) -> impl IntoView {
-    let stage = RwSignal::new(Stage::Loading);
-    advance(stage, Event::ConfigLoaded);
-    let position = placement(&options, &config);
-    let locale = config.locale.clone();
-    let survey = Rc::new(Survey {
-        api,
-        options,
-        pending: RefCell::new(None),
-        created: RefCell::new(None),
-        score: Cell::new(None),
-    });
-
-    let send = {
-        let survey = Rc::clone(&survey);
-        move || {
-            let Some(submission) = survey.pending.borrow().clone() else {
-                return;
-            };
-            let survey = Rc::clone(&survey);
-            spawn_local(async move {
-                match survey.api.submit(&submission).await {
-                    Ok(created) => {
-                        let category = created.category;
-                        *survey.created.borrow_mut() = Some(created);
-                        if survey.options.token().is_some() {
-                            confirm_on_first_touch(Rc::clone(&survey));
-                        }
-                        // Stored even if the visitor closed the card meanwhile: the
-                        // loader must know it was answered.
-                        let score = survey.score.get();
-                        survey.options.notify("submitted", score, Some(category));
-                        advance(stage, Event::Stored(category));
-                    }
-                    Err(e) => {
-                        e.warn("sending the answer");
-                        let with_token = survey.options.token().is_some();
-                        match Refusal::of_status(e.status, with_token) {
-                            Some(why) => {
-                                if why == Refusal::AlreadyAnswered {
-                                    // Answered before: not to be asked again either.
-                                    let score = survey.score.get();
-                                    survey.options.notify("already", score, None);
-                                }
-                                advance(stage, Event::Refused(why));
-                            }
-                            None => _ = advance(stage, Event::SendFailed),
-                        }
-                    }
-                }
-            });
+        let floating = position != Position::Inline;
+        let class = match position {
+            Position::BottomRight => "card br",
+            Position::BottomLeft => "card bl",
+            Position::Inline => "card inline",
+        };
+        let document = dom::document()?;
+        let return_focus = document
+            .active_element()
+            .filter(|e| Some(e) != document.body().as_ref().map(AsRef::as_ref))
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+        let card = view::card(&texts, class, floating)?;
+        let widget = Rc::new(Widget {
+            root,
+            options,
+            texts,
+            floating,
+            stage: Cell::new(Stage::Loading),
+            card,
+            handlers: RefCell::new(None),
+            radios: RefCell::new(None),
+            error: RefCell::new(None),
+            comment: RefCell::new(None),
+            pending: RefCell::new(None),
+            created: RefCell::new(None),
+            score: Cell::new(None),
+            retries: Cell::new(0),
+            queued_told: Cell::new(false),
+            return_focus,
+        });
+        widget.wire()?;
+        widget.root.append_child(&widget.card.card)?;
+        widget.advance(Event::ConfigLoaded);
+        // The scale takes input from here on (e2e/bench/widget-speed.mjs measures it).
+        if let Ok(window) = dom::window() {
+            let performance = get(&window, "performance");
+            if let Ok(mark) = get(&performance, "mark").dyn_into::<js_sys::Function>() {
+                let _ = mark.call1(&performance, &"nps:interactive".into());
+            }
         }
-    };
-
-    let choose = {
-        let (survey, send) = (Rc::clone(&survey), send.clone());
-        UnsyncCallback::new(move |score| {
-            if !advance(stage, Event::Chose(score)) {
-                return;
-            }
-            survey.score.set(Some(score));
-            match Submission::new(&answer(&survey.options, score)) {
-                Ok(submission) => {
-                    *survey.pending.borrow_mut() = Some(submission);
-                    send();
-                }
-                Err(e) => {
-                    e.warn("preparing the answer");
-                    advance(stage, Event::SendFailed);
-                }
-            }
-        })
-    };
-
-    let retry = UnsyncCallback::new(move |()| {
-        if advance(stage, Event::Retried) {
-            send();
+        widget.options.notify("shown", None, None);
+        // The score chosen in the e-mail is sent at once; the scale shows it, locked.
+        if let Some(score) = widget.options.score {
+            widget.choose(score);
         }
-    });
-
-    let comment = {
-        let survey = Rc::clone(&survey);
-        UnsyncCallback::new(move |text: String| {
-            let text = text.trim();
-            if !advance(
-                stage,
-                Event::CommentSubmitted {
-                    empty: text.is_empty(),
-                },
-            ) || text.is_empty()
-            {
-                return;
-            }
-            let (survey, text) = (Rc::clone(&survey), text.to_owned());
-            spawn_local(async move {
-                let created = survey.created.borrow().clone();
-                if let Some(created) = created
-                    && let Err(e) = survey.api.add_comment(&created, text).await
-                {
-                    // The score is stored; a lost comment is not worth an error screen.
-                    e.warn("sending the comment");
-                }
-                advance(stage, Event::CommentDone);
-            });
-        })
-    };
-
-    let dismiss = {
-        let survey = Rc::clone(&survey);
-        UnsyncCallback::new(move |()| {
-            if advance(stage, Event::Dismissed) {
-                let category = survey.created.borrow().as_ref().map(|c| c.category);
-                survey
-                    .options
-                    .notify("dismissed", survey.score.get(), category);
-            }
-        })
-    };
-
-    // The score chosen in the e-mail is sent at once; the scale shows it, locked.
-    if let Some(score) = survey.options.preset_score() {
-        choose.run(score);
-    }
-
-    // An inline survey (the hosted page) keeps its last line: the page would be empty.
-    if position != Position::Inline {
-        Effect::new(move |_| {
-            if stage.get().is_last_line() {
-                set_timeout(move || _ = advance(stage, Event::ThanksElapsed), THANKS_FOR);
+        let online = Rc::clone(&widget);
+        let window: web_sys::EventTarget = dom::window()?.into();
+        dom::on(&window, "online", move |_| {
+            if online.stage.get().is_queued() {
+                online.retry();
             }
         });
+        Ok(())
     }
 
-    view! {
-        <Card
-            texts=config.texts
-            position=position
-            locale=locale
-            stage=stage
-            on=Handlers { choose, retry, comment, dismiss }
-        />
+    /// Builds the handlers over a weak-free `Rc` (the widget lives as long as the page)
+    /// and the close button's and Escape's listeners.
+    fn wire(self: &Rc<Self>) -> dom::Result<()> {
+        let (a, b, c, d) = (
+            Rc::clone(self),
+            Rc::clone(self),
+            Rc::clone(self),
+            Rc::clone(self),
+        );
+        let handlers = Handlers {
+            choose: Rc::new(move |score| a.choose(score)),
+            retry: Rc::new(move || b.retry()),
+            comment: Rc::new(move |text| c.comment(&text)),
+            dismiss: Rc::new(move || d.dismiss()),
+        };
+        if let Some(close) = &self.card.close {
+            let dismiss = Rc::clone(&handlers.dismiss);
+            dom::on(close, "click", move |_| dismiss());
+        }
+        if self.floating {
+            let dismiss = Rc::clone(&handlers.dismiss);
+            dom::on(&self.card.card, "keydown", move |event| {
+                if let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>()
+                    && key.key() == "Escape"
+                {
+                    dismiss();
+                }
+            });
+        }
+        *self.handlers.borrow_mut() = Some(handlers);
+        Ok(())
+    }
+
+    fn handlers(&self) -> Option<Handlers> {
+        self.handlers.borrow().clone()
+    }
+
+    /// Moves the stage on and redraws; `false` when the event did not apply (and
+    /// nothing should happen).
+    fn advance(self: &Rc<Self>, event: Event) -> bool {
+        let before = self.stage.get();
+        let after = before.on(event);
+        if after == before {
+            return false;
+        }
+        self.stage.set(after);
+        if let Err(e) = self.draw(before, after) {
+            dom::warn("cannot draw", &e);
+        }
+        if after.is_last_line() && self.floating {
+            let widget = Rc::clone(self);
+            dom::after(THANKS_FOR_MS, move || {
+                widget.advance(Event::ThanksElapsed);
+            });
+        }
+        true
+    }
+
+    fn focus_inside(&self) -> bool {
+        self.root.active_element().is_some()
+    }
+
+    fn draw(self: &Rc<Self>, before: Stage, after: Stage) -> dom::Result<()> {
+        let Some(handlers) = self.handlers() else {
+            return Ok(());
+        };
+        let (body, live) = (&self.card.body, &self.card.live);
+        if before.screen() != after.screen() {
+            let had_focus = self.focus_inside();
+            body.set_text_content(None);
+            *self.radios.borrow_mut() = None;
+            *self.error.borrow_mut() = None;
+            *self.comment.borrow_mut() = None;
+            match after.screen() {
+                Screen::Nothing => {
+                    self.card.card.remove();
+                    // Focus was in the card, now gone: back to where it came from.
+                    let lost = had_focus
+                        || dom::document()?.active_element().is_none_or(|e| {
+                            dom::document()
+                                .ok()
+                                .and_then(|d| d.body())
+                                .is_some_and(|b| AsRef::<web_sys::Element>::as_ref(&b) == &e)
+                        });
+                    if lost
+                        && let Some(element) = &self.return_focus
+                        && element.is_connected()
+                    {
+                        let _ = element.focus();
+                    }
+                }
+                Screen::Question => {
+                    let radios = view::question(body, &self.texts, &handlers)?;
+                    *self.radios.borrow_mut() = Some(radios);
+                }
+                Screen::FollowUp(category) => {
+                    let _ = self
+                        .card
+                        .card
+                        .set_attribute("data-category", category.as_str());
+                    let (area, send) = view::follow_up(
+                        body,
+                        &self.texts,
+                        self.texts.follow_up(category),
+                        &handlers,
+                    )?;
+                    // The radio that had focus is gone: keep keyboard users in the card.
+                    let _ = area.focus();
+                    *self.comment.borrow_mut() = Some((area, send));
+                }
+                Screen::Thanks | Screen::Refused(_) => {
+                    let (line, test_id) = match after.screen() {
+                        Screen::Refused(Refusal::AlreadyAnswered) => {
+                            (self.texts.already, "nps-already")
+                        }
+                        Screen::Refused(Refusal::LinkInvalid) => {
+                            (self.texts.invalid_link, "nps-invalid-link")
+                        }
+                        _ => (self.texts.thanks.as_str(), "nps-thanks"),
+                    };
+                    let line: web_sys::Node = view::last_line(line, test_id)?.into();
+                    live.append_child(&line)?;
+                    if had_focus && let Some(close) = &self.card.close {
+                        let _ = close.focus();
+                    }
+                }
+            }
+        }
+        // Within a screen: the scale's marks, the failure line, the send button.
+        if let Some(radios) = self.radios.borrow().as_ref() {
+            view::mark_scale(radios, after.chosen(), after.scale_locked());
+        }
+        if before.is_error() != after.is_error() || before.is_queued() != after.is_queued() {
+            if let Some(old) = self.error.borrow_mut().take() {
+                old.remove();
+            }
+            if after.is_error() {
+                let line = view::error_line(&self.texts, after.is_queued(), &handlers)?;
+                body.append_child(&line)?;
+                *self.error.borrow_mut() = Some(line);
+            }
+        }
+        if let Some((_, send)) = self.comment.borrow().as_ref() {
+            let _ = if after.is_saving() {
+                send.set_attribute("disabled", "")
+            } else {
+                send.remove_attribute("disabled")
+            };
+        }
+        Ok(())
+    }
+
+    fn choose(self: &Rc<Self>, score: Score) {
+        if !self.advance(Event::Chose(score)) {
+            return;
+        }
+        self.score.set(Some(score));
+        let key = match &self.options.token {
+            Some(token) => embed::token_key(token, score),
+            None => api::new_idempotency_key(),
+        };
+        let body = self.options.answer(score, &self.texts.language);
+        *self.pending.borrow_mut() = Some(Submission::new(&self.options.api.origin, key, body));
+        self.send();
+    }
+
+    fn send(self: &Rc<Self>) {
+        let Some(submission) = self.pending.borrow().clone() else {
+            return;
+        };
+        let widget = Rc::clone(self);
+        submission.send(Box::new(move |result| widget.sent(result)));
+    }
+
+    fn sent(self: &Rc<Self>, result: Result<Created, u16>) {
+        let score = self.score.get();
+        match result {
+            Ok(created) => {
+                let category = score.map_or(Category::Passive, Category::from);
+                *self.created.borrow_mut() = Some(created);
+                if self.options.token.is_some() {
+                    confirm_on_first_touch(Rc::clone(self));
+                }
+                // Stored even if the visitor closed the card meanwhile: the loader must
+                // know it was answered.
+                self.options.notify("submitted", score, Some(category));
+                self.advance(Event::Stored(category));
+            }
+            Err(status) => {
+                if let Some(why) = Refusal::of_status(status, self.options.token.is_some()) {
+                    if why == Refusal::AlreadyAnswered {
+                        // Answered before: not to be asked again either.
+                        self.options.notify("already", score, None);
+                    }
+                    self.advance(Event::Refused(why));
+                    return;
+                }
+                let queued = retry::is_retryable(status);
+                self.advance(Event::SendFailed { queued });
+                if queued {
+                    if !self.queued_told.replace(true) {
+                        // Kept in the outbox: as good as answered for the throttle.
+                        self.options.notify("queued", score, None);
+                    }
+                    self.schedule_retry();
+                }
+            }
+        }
+    }
+
+    fn schedule_retry(self: &Rc<Self>) {
+        let attempt = self.retries.get();
+        if attempt >= MAX_RETRIES {
+            return;
+        }
+        self.retries.set(attempt + 1);
+        let widget = Rc::clone(self);
+        dom::after(
+            retry::backoff_ms(attempt, js_sys::Math::random()),
+            move || {
+                if widget.stage.get().is_queued() {
+                    widget.retry();
+                }
+            },
+        );
+    }
+
+    fn retry(self: &Rc<Self>) {
+        if self.advance(Event::Retried) {
+            self.send();
+        }
+    }
+
+    fn comment(self: &Rc<Self>, text: &str) {
+        let text = text.trim().to_owned();
+        if !self.advance(Event::CommentSubmitted {
+            empty: text.is_empty(),
+        }) || text.is_empty()
+        {
+            return;
+        }
+        let created = self.created.borrow().clone();
+        let widget = Rc::clone(self);
+        let done = Box::new(move || _ = widget.advance(Event::CommentDone));
+        match created {
+            // The score is stored; a lost comment is not worth an error screen.
+            Some(created) => self.options.api.add_comment(&created, &text, done),
+            None => done(),
+        }
+    }
+
+    fn dismiss(self: &Rc<Self>) {
+        if self.advance(Event::Dismissed) {
+            let category = self
+                .created
+                .borrow()
+                .as_ref()
+                .and(self.score.get())
+                .map(Category::from);
+            self.options.notify("dismissed", self.score.get(), category);
+        }
     }
 }
 
 /// An answer from an e-mail link stays provisional on the server (a mail scanner may
 /// have opened the link) until a person acts on the page: the first tap, click or key
 /// press confirms it, once.
-fn confirm_on_first_touch(survey: Rc<Survey>) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+fn confirm_on_first_touch(widget: Rc<Widget>) {
+    let Ok(document) = dom::document() else {
         return;
     };
     let fired = Rc::new(Cell::new(false));
     for kind in ["pointerdown", "keydown"] {
-        let (survey, fired) = (Rc::clone(&survey), Rc::clone(&fired));
-        let handler = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-            let created = survey.created.borrow().clone();
+        let (widget, fired) = (Rc::clone(&widget), Rc::clone(&fired));
+        dom::on(&document, kind, move |_| {
+            let created = widget.created.borrow().clone();
             let Some(created) = created.filter(|_| !fired.replace(true)) else {
                 return;
             };
-            let survey = Rc::clone(&survey);
-            spawn_local(async move {
-                if let Err(e) = survey.api.confirm(&created).await {
-                    e.warn("confirming the answer");
-                }
-            });
+            widget.options.api.confirm(&created);
         });
-        let options = web_sys::AddEventListenerOptions::new();
-        options.set_once(true);
-        options.set_capture(true);
-        let listener = handler.as_ref().unchecked_ref();
-        _ = document.add_event_listener_with_callback_and_add_event_listener_options(
-            kind, listener, &options,
-        );
-        // Lives as long as the page: it runs at most once.
-        handler.forget();
     }
 }
 
-/// The theme's position unless the tag says otherwise.
-fn placement(options: &Options, config: &SurveyConfig) -> Position {
-    options
-        .position
-        .as_deref()
-        .and_then(embed::position)
-        .unwrap_or(config.theme.position)
-}
-
-/// The POST body for `score`.
-fn answer(options: &Options, score: Score) -> SubmitResponse {
-    let who = options.who();
-    SubmitResponse {
-        survey_id: options.survey.clone(),
-        score,
-        comment: None,
-        channel: embed::channel(options.channel.as_deref().unwrap_or("")),
-        locale: Some(options.locale.clone()).filter(|l| !l.is_empty()),
-        page_url: web_sys::window().and_then(|w| w.location().href().ok()),
-        respondent: Respondent {
-            id: who.id.filter(|s| !s.is_empty()),
-            email: who.email.filter(|s| !s.is_empty()),
-        },
-        properties: who.properties,
-        token: options.token().map(str::to_owned),
-    }
-}
-
-/// Browser tests of the whole widget against a fake `fetch` (no network): what is
-/// sent, when, with which idempotency key, and what the loader is told. How to run
-/// them: see `build.sh`.
+/// Browser tests: the whole widget in a real shadow root, in headless Chromium, with a
+/// fake `fetch`. How to run them: see the top of `build.sh`.
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{self as t};
-    use wasm_bindgen_test::wasm_bindgen_test;
-    use web_sys::HtmlElement;
+    use crate::test_support::{self as t, all, field, one, posts, shows, told, until};
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-    /// Replaces `window.fetch` with a scripted server that logs every request into
-    /// `globalThis.npsCalls` as `{method, url, key, body}`. `post_statuses` are the
-    /// statuses of successive POSTs, answered after `globalThis.npsPostDelay` ms.
-    fn fake_fetch(post_statuses: &[u16]) -> FetchGuard {
-        let statuses = js_sys::Array::new();
-        for s in post_statuses {
-            statuses.push(&JsValue::from(*s));
-        }
-        let window = web_sys::window().expect("window");
-        let original = t::get(&window, "fetch");
-        let install = js_sys::Function::new_with_args(
-            "statuses",
-            r#"
-            globalThis.npsCalls = [];
-            globalThis.fetch = async (request) => {
-                const call = { method: request.method, url: request.url,
-                               key: request.headers.get('Idempotency-Key'),
-                               type: request.headers.get('Content-Type'),
-                               body: request.method === 'GET' ? null : await request.text() };
-                globalThis.npsCalls.push(call);
-                const json = (status, body) => new Response(JSON.stringify(body),
-                    { status, headers: { 'Content-Type': 'application/json' } });
-                if (call.method === 'POST') {
-                    await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
-                    const status = statuses.shift() ?? 201;
-                    if (status === 0) throw new TypeError('Failed to fetch');
-                    return status >= 300 ? json(status, { title: 'Unavailable', status })
-                        : json(status, { id: 'r_1', category: 'detractor', edit_token: 'tok_1' });
-                }
-                return json(200, { id: 'r_1' });
-            };"#,
-        );
-        install
-            .call1(&JsValue::NULL, &statuses)
-            .expect("install the fake fetch");
-        FetchGuard { original }
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn radios(root: &ShadowRoot) -> Vec<HtmlElement> {
+        all(root, "[role=radio]")
     }
 
-    struct FetchGuard {
-        original: JsValue,
-    }
-
-    impl Drop for FetchGuard {
-        fn drop(&mut self) {
-            let window = web_sys::window().expect("window");
-            let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.original);
-            let _ = js_sys::Reflect::delete_property(&window, &"npsPostDelay".into());
-        }
-    }
-
-    fn calls() -> Vec<JsValue> {
-        let window = web_sys::window().expect("window");
-        js_sys::Array::from(&t::get(&window, "npsCalls")).to_vec()
-    }
-
-    fn field(call: &JsValue, name: &str) -> String {
-        t::get(call, name).as_string().unwrap_or_default()
-    }
-
-    /// What `on` was told so far, as `kind score category` lines.
-    fn told() -> Vec<String> {
-        let window = web_sys::window().expect("window");
-        js_sys::Array::from(&t::get(&window, "npsTold"))
-            .iter()
-            .filter_map(|v| v.as_string())
-            .collect()
-    }
-
-    fn options() -> JsValue {
-        options_with("")
-    }
-
-    /// Mount options as the loader builds them, with `more` (JSON members) added:
-    /// the test config, `who` answering from `globalThis.npsWho`, and `on` logging into
-    /// `globalThis.npsTold` (both reset here).
-    fn options_with(more: &str) -> JsValue {
-        let json = [
-            r#"{"survey":"s_test","api":"https://api.example/","locale":"de","config":"#,
-            t::CONFIG_JSON,
-            more,
-            "}",
-        ]
-        .concat();
-        let build = js_sys::Function::new_with_args(
-            "json",
-            r#"
-            globalThis.npsTold = [];
-            globalThis.npsWho = { id: 'u_7', properties: { store: 'berlin' } };
-            const options = JSON.parse(json);
-            options.who = () => globalThis.npsWho;
-            options.on = (kind, detail) => globalThis.npsTold.push(
-                [kind, detail.score ?? '-', detail.category ?? '-'].join(' '));
-            return options;"#,
-        );
-        build
-            .call1(&JsValue::NULL, &JsValue::from_str(&json))
-            .expect("the options")
-    }
-
-    fn posts() -> Vec<JsValue> {
-        calls()
-            .into_iter()
-            .filter(|c| field(c, "method") == "POST")
-            .collect()
-    }
-
-    fn shows(root: &web_sys::ShadowRoot, selector: &str) -> bool {
-        !t::all(root, selector).is_empty()
-    }
-
-    fn body_children() -> u32 {
-        t::document().body().expect("body").child_element_count()
+    async fn shown(data: &str) -> (HtmlElement, ShadowRoot) {
+        let (host, root) = t::host();
+        mount(root.clone(), t::options(data));
+        until("the scale shows", || shows(&root, "[role=radio]")).await;
+        (host, root)
     }
 
     #[wasm_bindgen_test]
-    async fn an_answer_is_posted_once_retried_with_the_same_key_then_commented() {
-        let _fetch = fake_fetch(&[503, 0, 201]);
-        let head_before = t::document().head().expect("head").inner_html();
-        let body_before = body_children();
-
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the scale shows", || {
-            !t::all(&root, "[role=radio]").is_empty()
-        })
-        .await;
-        assert!(calls().is_empty(), "the config came with the options");
+    async fn an_answer_is_kept_in_the_outbox_retried_with_the_same_key_then_commented() {
+        let _fetch = t::fake_fetch(&[503, 0, 201]);
+        let (host, root) = shown("").await;
+        assert!(t::calls().is_empty(), "the config came with the options");
         assert_eq!(told(), ["shown - -"]);
 
-        t::all(&root, "[role=radio]")[3].click();
-        t::until("the error shows", || {
-            !t::all(&root, "[data-testid=nps-error]").is_empty()
+        radios(&root)[3].click();
+        until("the queued line shows", || {
+            shows(&root, "[data-testid=nps-queued]")
         })
         .await;
-        // A second click while the answer failed does not send another one.
-        t::all(&root, "[role=radio]")[9].click();
-        let retry = || t::all(&root, "[data-testid=nps-error] button")[0].click();
+        assert_eq!(
+            t::text(&one(&root, "[data-testid=nps-queued]")),
+            [crate::i18n::built_in("en").expect("en").queued, "Try again"].concat()
+        );
+        assert_eq!(t::outbox_keys().len(), 1, "kept while unsent");
+        // A second click while the answer waits does not send another one.
+        radios(&root)[9].click();
+        let retry = || one(&root, "[data-testid=nps-queued] button").click();
         retry();
-        t::until("the second error shows", || {
-            posts().len() == 2 && !t::all(&root, "[data-testid=nps-error]").is_empty()
+        until("the second failure", || {
+            posts().len() == 2 && shows(&root, "[data-testid=nps-queued]")
         })
         .await;
         retry();
-        t::until("the follow-up shows", || {
-            !t::all(&root, "textarea").is_empty()
-        })
-        .await;
+        until("the follow-up shows", || shows(&root, "textarea")).await;
 
         let posts = posts();
         assert_eq!(posts.len(), 3, "one POST and two retries");
         let key = field(&posts[0], "key");
         assert_eq!(key.len(), 36);
+        assert_eq!(t::outbox_keys(), Vec::<String>::new(), "gone once stored");
         for post in &posts {
             assert_eq!(field(post, "url"), "https://api.example/v1/responses");
             assert_eq!(field(post, "type"), "application/json");
-            assert_eq!(
-                field(post, "key"),
-                key,
-                "every retry reuses the idempotency key"
-            );
+            assert_eq!(field(post, "keepalive"), "true");
+            assert_eq!(field(post, "key"), key, "every retry reuses the key");
             assert_eq!(field(post, "body"), field(&posts[0], "body"));
         }
         let body = field(&posts[0], "body");
         assert!(
             body.starts_with(
-                r#"{"survey_id":"s_test","score":3,"channel":"web","locale":"de","page_url":"http"#
+                r#"{"survey_id":"s_test","score":3,"channel":"web","locale":"en","page_url":"http"#
             ),
             "{body}"
         );
@@ -552,122 +662,169 @@ mod tests {
             body.ends_with(r#","respondent":{"id":"u_7"},"properties":{"store":"berlin"}}"#),
             "{body}"
         );
-        assert_eq!(told(), ["shown - -", "submitted 3 detractor"]);
-
+        assert_eq!(told(), ["shown - -", "queued 3 -", "submitted 3 detractor"]);
         assert_eq!(
-            t::text(&t::all(&root, "[data-testid=nps-follow-up]")[0]),
+            t::text(&one(&root, "[data-testid=nps-follow-up]")),
             "What went wrong?"
         );
-        let area: web_sys::HtmlTextAreaElement =
-            t::all(&root, "textarea")[0].clone().unchecked_into();
-        area.set_value("  Too slow  ");
-        t::all(&root, "button[type=submit]")[0].click();
-        t::until("thanks shows", || {
-            !t::all(&root, "[data-testid=nps-thanks]").is_empty()
-        })
-        .await;
-        let patch = calls().into_iter().last().expect("a call");
+        let area: HtmlTextAreaElement = one(&root, "textarea").unchecked_into();
+        area.set_value("  Too \"slow\"  ");
+        one(&root, "button[type=submit]").click();
+        until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        let patch = t::calls().into_iter().last().expect("a call");
         assert_eq!(field(&patch, "method"), "PATCH");
         assert_eq!(field(&patch, "url"), "https://api.example/v1/responses/r_1");
         assert_eq!(
             field(&patch, "body"),
-            r#"{"edit_token":"tok_1","comment":"Too slow"}"#
+            r#"{"edit_token":"tok_1","comment":"Too \"slow\""}"#
         );
-
-        // Only the host element was added to the page, and nothing was stored: the
-        // throttle is the loader's.
-        assert_eq!(
-            t::document().head().expect("head").inner_html(),
-            head_before
-        );
-        assert_eq!(body_children(), body_before + 1);
+        // Announced: the thanks is written into a live region that was there before.
+        let thanks = one(&root, "[data-testid=nps-thanks]");
+        let live = thanks.parent_element().expect("the live region");
+        assert_eq!(live.get_attribute("role").as_deref(), Some("status"));
         assert_eq!(t::document().adopted_style_sheets().length(), 0);
-        let storage = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .expect("localStorage");
-        assert_eq!(storage.get_item("nps:s_test").ok().flatten(), None);
         host.remove();
     }
 
     #[wasm_bindgen_test]
-    async fn who_answers_is_asked_when_the_answer_is_sent() {
-        let _fetch = fake_fetch(&[201]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
-        // The page identifies the visitor after the survey appeared.
-        js_sys::eval(
-            "globalThis.npsWho = { id: 'u_9', email: 'kim@example.com', \
-             properties: { plan: 'pro' } }",
-        )
-        .expect("identify");
-        t::all(&root, "[role=radio]")[10].click();
-        t::until("the answer is sent", || posts().len() == 1).await;
-        let body = field(&posts()[0], "body");
-        assert!(
-            body.ends_with(
-                r#","respondent":{"id":"u_9","email":"kim@example.com"},"properties":{"plan":"pro"}}"#
-            ),
-            "{body}"
+    async fn an_answer_the_server_refuses_is_not_kept() {
+        let _fetch = t::fake_fetch(&[422]);
+        let (host, root) = shown("").await;
+        radios(&root)[10].click();
+        until("the error shows", || {
+            shows(&root, "[data-testid=nps-error]")
+        })
+        .await;
+        assert!(!shows(&root, "[data-testid=nps-queued]"));
+        assert!(t::outbox_keys().is_empty());
+        assert_eq!(told(), ["shown - -"]);
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_outbox_is_flushed_with_each_answers_own_key() {
+        let _fetch = t::fake_fetch(&[503, 201]);
+        for key in ["k-1", "k-2"] {
+            Submission::new(
+                "https://api.example",
+                key.into(),
+                ["{\"k\":\"", key, "\"}"].concat(),
+            );
+        }
+        crate::flush();
+        until("both were tried", || posts().len() == 2).await;
+        t::sleep(50).await;
+        assert_eq!(t::outbox_keys().len(), 1, "the 503 stays for later");
+        let mut keys: Vec<String> = posts().iter().map(|p| field(p, "key")).collect();
+        keys.sort();
+        assert_eq!(keys, ["k-1", "k-2"]);
+        for post in posts() {
+            assert_eq!(
+                field(&post, "body"),
+                ["{\"k\":\"", &field(&post, "key"), "\"}"].concat()
+            );
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_scale_is_a_radio_group_with_one_tab_stop_and_labelled_ends() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = shown("").await;
+        let group = one(&root, "[role=radiogroup]");
+        assert_eq!(
+            group.get_attribute("aria-labelledby").as_deref(),
+            Some("nps-q")
+        );
+        let radios = radios(&root);
+        assert_eq!(radios.len(), 11);
+        assert_eq!(
+            radios[0].get_attribute("aria-label").as_deref(),
+            Some("0 – Not likely")
+        );
+        assert_eq!(
+            radios[10].get_attribute("aria-label").as_deref(),
+            Some("10 – Very likely")
+        );
+        assert_eq!(radios[5].get_attribute("aria-label"), None, "5 is named 5");
+        radios[0].focus().expect("focus");
+        for (key, expected) in [
+            ("ArrowRight", "1"),
+            ("ArrowDown", "2"),
+            ("ArrowLeft", "1"),
+            ("End", "10"),
+            ("ArrowRight", "0"),
+            ("ArrowUp", "10"),
+            ("Home", "0"),
+        ] {
+            let from: HtmlElement = root
+                .active_element()
+                .expect("focus in the widget")
+                .unchecked_into();
+            t::press(&from, key);
+            assert_eq!(t::focused(&root), expected, "after {key}");
+            let stops: Vec<String> = all(&root, "[role=radio][tabindex='0']")
+                .iter()
+                .map(t::text)
+                .collect();
+            assert_eq!(stops, [expected]);
+        }
+        assert!(posts().is_empty(), "moving focus does not choose");
+        t::press(&radios[0], "Enter");
+        until("the answer is sent", || posts().len() == 1).await;
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn arabic_is_built_in_right_to_left_and_its_arrows_mirror() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = shown(r#","locale":"ar""#).await;
+        let card = one(&root, "[data-testid=nps-widget]");
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("rtl"));
+        assert_eq!(card.get_attribute("lang").as_deref(), Some("ar"));
+        let arabic = crate::i18n::built_in("ar").expect("ar");
+        assert_eq!(t::text(&one(&root, "#nps-q")), arabic.question);
+        assert_eq!(
+            one(&root, "[data-testid=nps-dismiss]")
+                .get_attribute("aria-label")
+                .as_deref(),
+            Some(arabic.close)
+        );
+        // 0 is at the right.
+        let radios = radios(&root);
+        let (zero, ten) = (
+            radios[0].get_bounding_client_rect(),
+            radios[10].get_bounding_client_rect(),
+        );
+        assert!(zero.left() > ten.left(), "{} {}", zero.left(), ten.left());
+        radios[0].focus().expect("focus");
+        t::press(&radios[0], "ArrowLeft");
+        assert_eq!(t::focused(&root), "1", "left is onwards");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_surveys_own_texts_win_in_its_language_and_built_ins_fill_the_rest() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = shown(r#","locale":"en-GB""#).await;
+        assert_eq!(
+            t::text(&one(&root, "#nps-q")),
+            "How likely are you to recommend us to a friend?"
         );
         host.remove();
-
-        // A `who` that gives nonsense is nobody, not a lost answer.
-        let _fetch = fake_fetch(&[201]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        js_sys::eval("globalThis.npsWho = { properties: { plan: 7 } }").expect("identify");
-        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
-        t::all(&root, "[role=radio]")[10].click();
-        t::until("the answer is sent", || posts().len() == 1).await;
-        let body = field(&posts()[0], "body");
-        assert!(!body.contains("respondent"), "{body}");
-        assert!(!body.contains("properties"), "{body}");
+        let (host, root) = shown(r#","locale":"de""#).await;
+        assert_eq!(
+            t::text(&one(&root, "#nps-q")),
+            crate::i18n::built_in("de").expect("de").question,
+            "an English survey is not shown to a German visitor in English"
+        );
         host.remove();
     }
 
     #[wasm_bindgen_test]
-    async fn an_empty_comment_is_not_sent() {
-        let _fetch = fake_fetch(&[201]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the scale shows", || {
-            !t::all(&root, "[role=radio]").is_empty()
-        })
-        .await;
-        t::all(&root, "[role=radio]")[10].click();
-        t::until("the follow-up shows", || {
-            !t::all(&root, "textarea").is_empty()
-        })
-        .await;
-        t::all(&root, "button[type=submit]")[0].click();
-        t::until("thanks shows", || {
-            !t::all(&root, "[data-testid=nps-thanks]").is_empty()
-        })
-        .await;
-        assert!(calls().iter().all(|c| field(c, "method") != "PATCH"));
-        host.remove();
-    }
-
-    #[wasm_bindgen_test]
-    async fn options_without_a_config_show_nothing() {
-        let _fetch = fake_fetch(&[]);
-        let (host, root) = t::host();
-        let options =
-            js_sys::JSON::parse(r#"{"survey":"s_x","api":"https://api.example","locale":"en"}"#)
-                .expect("json");
-        mount(root.clone(), options);
-        t::sleep(50).await;
-        assert_eq!(root.child_element_count(), 0, "no config: nothing rendered");
-        assert!(calls().is_empty());
-        host.remove();
-    }
-
-    #[wasm_bindgen_test]
-    async fn a_preset_score_is_posted_at_once_with_its_token_and_the_follow_up_shows() {
-        let _fetch = fake_fetch(&[201]);
+    async fn a_preset_score_is_posted_at_once_with_its_token_and_key() {
+        let _fetch = t::fake_fetch(&[201]);
         js_sys::Reflect::set(
-            &web_sys::window().expect("window"),
+            &dom::window().expect("window"),
             &"npsPostDelay".into(),
             &JsValue::from(150),
         )
@@ -675,46 +832,34 @@ mod tests {
         let (host, root) = t::host();
         mount(
             root.clone(),
-            options_with(r#","token":"inv.abc","channel":"email","score":"3","position":"inline""#),
+            t::options(r#","token":"inv.abc","channel":"email","score":"3","position":"inline""#),
         );
-        t::until("the preset score is sent", || posts().len() == 1).await;
-        // While it is on its way, the scale shows it checked and locked.
-        let checked: Vec<String> = t::all(&root, "[aria-checked=true]")
+        until("the preset score is sent", || posts().len() == 1).await;
+        let checked: Vec<String> = all(&root, "[aria-checked=true]")
             .iter()
             .map(t::text)
             .collect();
         assert_eq!(checked, ["3"]);
         assert_eq!(
-            t::all(&root, "[role=radio]")[7]
-                .get_attribute("aria-disabled")
-                .as_deref(),
+            radios(&root)[7].get_attribute("aria-disabled").as_deref(),
             Some("true")
         );
-        t::until("the follow-up shows", || shows(&root, "textarea")).await;
-        assert_eq!(
-            t::text(&t::all(&root, "[data-testid=nps-follow-up]")[0]),
-            "What went wrong?"
-        );
-
+        until("the follow-up shows", || shows(&root, "textarea")).await;
         let post = &posts()[0];
         let score = Score::try_from(3u8).expect("a score");
         assert_eq!(field(post, "key"), embed::token_key("inv.abc", score));
         let body = field(post, "body");
-        assert!(
-            body.starts_with(r#"{"survey_id":"s_test","score":3,"channel":"email","#),
-            "{body}"
-        );
+        assert!(body.contains(r#""channel":"email""#), "{body}");
         assert!(body.ends_with(r#","token":"inv.abc"}"#), "{body}");
-        assert_eq!(told(), ["shown - -", "submitted 3 detractor"]);
-
-        // `data-position="inline"` beats the theme's bottom-right: in the page flow, no
-        // close button, and the thanks stays.
-        let card = &t::all(&root, "[data-testid=nps-widget]")[0];
-        assert_eq!(card.class_name(), "card inline");
+        // Inline: in the page flow, no close button, and the thanks stays.
+        assert_eq!(
+            one(&root, "[data-testid=nps-widget]").class_name(),
+            "card inline"
+        );
         assert!(!shows(&root, "[data-testid=nps-dismiss]"));
-        t::all(&root, "button[type=submit]")[0].click();
-        t::until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
-        t::sleep(i32::try_from(THANKS_FOR.as_millis()).expect("ms") + 200).await;
+        one(&root, "button[type=submit]").click();
+        until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        t::sleep(i32::try_from(THANKS_FOR_MS).expect("ms") + 200).await;
         assert!(
             shows(&root, "[data-testid=nps-thanks]"),
             "inline thanks stays"
@@ -723,122 +868,58 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn an_invalid_preset_score_asks_as_usual() {
-        let _fetch = fake_fetch(&[]);
-        let (host, root) = t::host();
-        mount(root.clone(), options_with(r#","score":"11""#));
-        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
-        t::sleep(50).await;
-        assert!(posts().is_empty());
-        assert!(t::all(&root, "[aria-checked=true]").is_empty());
-        // The theme's position, with its close button.
-        assert_eq!(
-            t::all(&root, "[data-testid=nps-widget]")[0].class_name(),
-            "card br"
-        );
-        assert!(shows(&root, "[data-testid=nps-dismiss]"));
-        host.remove();
-    }
-
-    #[wasm_bindgen_test]
-    async fn a_409_says_the_survey_was_already_answered_without_a_retry() {
-        let _fetch = fake_fetch(&[409]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
-        t::all(&root, "[role=radio]")[8].click();
-        t::until("the line shows", || {
+    async fn a_409_says_already_answered_and_a_403_to_a_token_says_the_link_expired() {
+        let _fetch = t::fake_fetch(&[409]);
+        let (host, root) = shown("").await;
+        radios(&root)[8].click();
+        until("the line shows", || {
             shows(&root, "[data-testid=nps-already]")
         })
         .await;
-        let line = &t::all(&root, "[data-testid=nps-already]")[0];
-        // In the config's language (the test config is English).
         assert_eq!(
-            t::text(line),
+            t::text(&one(&root, "[data-testid=nps-already]")),
             "You have already answered this survey — thank you!"
         );
-        assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
-        assert!(!shows(&root, "[data-testid=nps-error]"));
-        assert!(!shows(&root, "[role=radio]"));
-        assert!(
-            t::all(&root, "button")
-                .iter()
-                .all(|b| b.class_name() == "x")
-        );
-        // The loader is told, so that this browser is not asked again either.
         assert_eq!(told(), ["shown - -", "already 8 -"]);
-        // A floating widget goes away after its last line, as after thanks.
-        t::until("the card is gone", || {
+        until("the card is gone", || {
             !shows(&root, "[data-testid=nps-widget]")
         })
         .await;
-        assert_eq!(posts().len(), 1);
         host.remove();
-    }
 
-    #[wasm_bindgen_test]
-    async fn a_403_to_an_invitation_says_the_link_is_no_longer_valid() {
-        let _fetch = fake_fetch(&[403]);
+        let _fetch = t::fake_fetch(&[403]);
         let (host, root) = t::host();
         mount(
             root.clone(),
-            options_with(r#","token":"inv.old","score":"9","position":"inline""#),
+            t::options(r#","token":"inv.old","score":"9","position":"inline""#),
         );
-        t::until("the line shows", || {
+        until("the line shows", || {
             shows(&root, "[data-testid=nps-invalid-link]")
         })
         .await;
-        let line = &t::all(&root, "[data-testid=nps-invalid-link]")[0];
-        assert_eq!(t::text(line), "This survey link is no longer valid.");
-        assert_eq!(line.get_attribute("role").as_deref(), Some("status"));
-        assert!(t::all(&root, "button").is_empty(), "no retry, no close");
-        assert_eq!(told(), ["shown - -"]);
-        host.remove();
-
-        // Without a token a 403 is the page's origin: a plain failure with a retry.
-        let _fetch = fake_fetch(&[403]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
-        t::all(&root, "[role=radio]")[9].click();
-        t::until("the error shows", || {
-            shows(&root, "[data-testid=nps-error] button")
-        })
-        .await;
-        assert!(!shows(&root, "[data-testid=nps-invalid-link]"));
+        assert!(all(&root, "button").is_empty(), "no retry, no close");
         host.remove();
     }
 
     #[wasm_bindgen_test]
-    async fn dismissing_hides_the_widget_and_tells_the_loader() {
-        let _fetch = fake_fetch(&[]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the card shows", || {
-            !t::all(&root, "[data-testid=nps-dismiss]").is_empty()
-        })
-        .await;
-        let dismiss: HtmlElement = t::all(&root, "[data-testid=nps-dismiss]")[0].clone();
-        dismiss.click();
-        t::until("the card is gone", || {
-            t::all(&root, "[data-testid=nps-widget]").is_empty()
-        })
-        .await;
-        assert_eq!(told(), ["shown - -", "dismissed - -"]);
-        assert!(calls().is_empty(), "a dismissal sends nothing");
-        host.remove();
-    }
-
-    #[wasm_bindgen_test]
-    async fn closing_after_answering_says_what_was_answered() {
-        let _fetch = fake_fetch(&[201]);
-        let (host, root) = t::host();
-        mount(root.clone(), options());
-        t::until("the scale shows", || shows(&root, "[role=radio]")).await;
-        t::all(&root, "[role=radio]")[2].click();
-        t::until("the follow-up shows", || shows(&root, "textarea")).await;
-        t::all(&root, "[data-testid=nps-dismiss]")[0].click();
-        t::until("the card is gone", || {
+    async fn closing_tells_the_loader_and_gives_focus_back() {
+        let _fetch = t::fake_fetch(&[201]);
+        let document = t::document();
+        let button: HtmlElement = document
+            .create_element("button")
+            .expect("button")
+            .unchecked_into();
+        document
+            .body()
+            .expect("body")
+            .append_child(&button)
+            .expect("append");
+        button.focus().expect("focus");
+        let (host, root) = shown("").await;
+        radios(&root)[2].click();
+        until("the follow-up shows", || shows(&root, "textarea")).await;
+        t::press(&one(&root, "textarea"), "Escape");
+        until("the card is gone", || {
             !shows(&root, "[data-testid=nps-widget]")
         })
         .await;
@@ -850,6 +931,62 @@ mod tests {
                 "dismissed 2 detractor"
             ]
         );
+        assert_eq!(
+            document.active_element().as_ref(),
+            Some(button.as_ref()),
+            "focus is back where it was"
+        );
+        button.remove();
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_page_custom_property_themes_the_widget() {
+        // A 422 keeps the score checked, and unlike a 503 leaves no retries running.
+        let _fetch = t::fake_fetch(&[422]);
+        let (host, root) = shown("").await;
+        let window = dom::window().expect("window");
+        let background = |e: &HtmlElement| {
+            window
+                .get_computed_style(e)
+                .expect("style")
+                .expect("style")
+                .get_property_value("background-color")
+                .expect("colour")
+        };
+        radios(&root)[4].click();
+        until("the error shows", || {
+            shows(&root, "[data-testid=nps-error]")
+        })
+        .await;
+        let checked = radios(&root)[4].clone();
+        assert_eq!(
+            background(&checked),
+            "rgb(22, 163, 74)",
+            "the survey's accent"
+        );
+        host.style()
+            .set_property("--nps-brand", "#7c3aed")
+            .expect("set");
+        t::sleep(300).await; // the radios' colour transition
+        assert_eq!(
+            background(&checked),
+            "rgb(124, 58, 237)",
+            "the page's brand"
+        );
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn options_without_a_config_show_nothing() {
+        let _fetch = t::fake_fetch(&[]);
+        let (host, root) = t::host();
+        let options =
+            js_sys::JSON::parse(r#"{"api":"https://api.example","data":{"survey":"s_x"}}"#)
+                .expect("json");
+        mount(root.clone(), options);
+        t::sleep(50).await;
+        assert_eq!(root.child_element_count(), 0);
         host.remove();
     }
 }

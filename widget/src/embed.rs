@@ -1,6 +1,6 @@
 //! What an embed may preset besides the survey, as the hosted survey page and e-mail
 //! invitations use it: a score chosen before the page loaded (`data-score`), the
-//! channel, the position, and the idempotency key of an invitation's answer.
+//! channel, the position, and the idempotency keys of answers.
 //!
 //! Pure (no DOM, no clock), so it is tested natively. Unknown values are no preset:
 //! the widget then behaves as a plain embed would.
@@ -54,6 +54,22 @@ pub fn token_key(token: &str, score: Score) -> String {
     key
 }
 
+/// A UUID v4 from 16 random bytes (version and variant bits set), lower-case hex.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut key = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            key.push('-');
+        }
+        key.push(char::from(HEX[usize::from(b >> 4)]));
+        key.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    key
+}
+
 fn fnv1a64(bytes: impl Iterator<Item = u8>) -> u64 {
     bytes.fold(0xcbf2_9ce4_8422_2325, |hash, b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
@@ -100,6 +116,12 @@ mod tests {
         assert_eq!(position("bottom-left"), Some(Position::BottomLeft));
         assert_eq!(position("bottom-right"), Some(Position::BottomRight));
         assert_eq!(position("top"), None);
+    }
+
+    #[test]
+    fn a_uuid_has_its_version_and_variant() {
+        assert_eq!(uuid_v4([0xff; 16]), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
     }
 
     #[test]

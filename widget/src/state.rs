@@ -1,7 +1,8 @@
 //! The widget's state machine: what is on screen and which events move it on.
 //!
 //! `Loading → Asking → FollowUp{category} → Thanks → Hidden`, with `Error` (a failed
-//! POST, left only by retrying it), `Refused` (the server will never take this answer:
+//! POST, left only by retrying it; `queued` when the answer waits in the outbox for the
+//! connection to come back, and is retried by itself), `Refused` (the server will never take this answer:
 //! a last line instead of thanks) and `Hidden` (dismissed, throttled, config failed).
 //! Pure: no DOM, no network, no clock, so it is tested natively. Side effects live in
 //! `app.rs`, which performs one only when [`Stage::on`] actually moved the stage: that
@@ -18,8 +19,9 @@ pub enum Stage {
     Asking { sending: Option<Score> },
     /// The POST of `score` failed. Only a retry (same idempotency key) leaves this
     /// stage: choosing another score could store a second answer if the first one did
-    /// reach the server.
-    Error { score: Score },
+    /// reach the server. `queued`: it failed for want of a connection (or a server
+    /// that is down), so it is kept in the outbox and retried with backoff.
+    Error { score: Score, queued: bool },
     /// The score is stored; the follow-up question for its category is shown.
     /// `saving` is true while the comment is being sent.
     FollowUp { category: Category, saving: bool },
@@ -63,7 +65,10 @@ pub enum Event {
     Chose(Score),
     /// The POST succeeded; the server says what the score means.
     Stored(Category),
-    SendFailed,
+    /// The POST failed; `queued` as in [`Stage::Error`].
+    SendFailed {
+        queued: bool,
+    },
     /// The POST was refused for good.
     Refused(Refusal),
     Retried,
@@ -109,10 +114,10 @@ impl Stage {
                 S::Asking {
                     sending: Some(score),
                 },
-                E::SendFailed,
-            ) => S::Error { score },
+                E::SendFailed { queued },
+            ) => S::Error { score, queued },
             (S::Asking { sending: Some(_) }, E::Refused(why)) => S::Refused(why),
-            (S::Error { score }, E::Retried) => S::Asking {
+            (S::Error { score, .. }, E::Retried) => S::Asking {
                 sending: Some(score),
             },
             (S::FollowUp { saving: false, .. }, E::CommentSubmitted { empty: true }) => S::Thanks,
@@ -155,7 +160,7 @@ impl Stage {
     pub fn chosen(self) -> Option<Score> {
         match self {
             Stage::Asking { sending } => sending,
-            Stage::Error { score } => Some(score),
+            Stage::Error { score, .. } => Some(score),
             _ => None,
         }
     }
@@ -167,6 +172,11 @@ impl Stage {
 
     pub fn is_error(self) -> bool {
         matches!(self, Stage::Error { .. })
+    }
+
+    /// Whether the failed answer waits in the outbox (and says so).
+    pub fn is_queued(self) -> bool {
+        matches!(self, Stage::Error { queued: true, .. })
     }
 
     pub fn is_saving(self) -> bool {
@@ -234,10 +244,16 @@ mod tests {
         let failed = run(&[
             Event::ConfigLoaded,
             Event::Chose(score(6)),
-            Event::SendFailed,
+            Event::SendFailed { queued: false },
         ]);
-        assert_eq!(failed, Stage::Error { score: score(6) });
-        assert!(failed.is_error() && failed.scale_locked());
+        assert_eq!(
+            failed,
+            Stage::Error {
+                score: score(6),
+                queued: false
+            }
+        );
+        assert!(failed.is_error() && failed.scale_locked() && !failed.is_queued());
         assert_eq!(failed.on(Event::Chose(score(10))), failed);
         assert_eq!(
             failed.on(Event::Retried),
@@ -250,6 +266,23 @@ mod tests {
             Stage::Asking {
                 sending: Some(score(6))
             }
+        );
+    }
+
+    #[test]
+    fn an_answer_without_a_connection_is_queued_and_retried_like_any_failure() {
+        let queued = run(&[
+            Event::ConfigLoaded,
+            Event::Chose(score(9)),
+            Event::SendFailed { queued: true },
+        ]);
+        assert!(queued.is_queued() && queued.is_error());
+        assert_eq!(queued.chosen(), Some(score(9)));
+        assert_eq!(queued.on(Event::Chose(score(1))), queued);
+        let retried = queued.on(Event::Retried);
+        assert_eq!(
+            retried.on(Event::Stored(Category::Promoter)).screen(),
+            Screen::FollowUp(Category::Promoter)
         );
     }
 
@@ -302,7 +335,10 @@ mod tests {
     fn dismissing_hides_from_every_visible_stage() {
         for stage in [
             Stage::Asking { sending: None },
-            Stage::Error { score: score(0) },
+            Stage::Error {
+                score: score(0),
+                queued: true,
+            },
             Stage::FollowUp {
                 category: Category::Passive,
                 saving: false,
@@ -322,7 +358,7 @@ mod tests {
             Event::Dismissed,
         ]);
         assert_eq!(stage.on(Event::Stored(Category::Passive)), Stage::Hidden);
-        assert_eq!(stage.on(Event::SendFailed), Stage::Hidden);
+        assert_eq!(stage.on(Event::SendFailed { queued: true }), Stage::Hidden);
     }
 
     #[test]
@@ -330,6 +366,13 @@ mod tests {
         let asking = Stage::Asking { sending: None };
         assert_eq!(asking.screen(), Screen::Question);
         assert_eq!(asking.on(Event::Chose(score(5))).screen(), Screen::Question);
-        assert_eq!(Stage::Error { score: score(5) }.screen(), Screen::Question);
+        assert_eq!(
+            Stage::Error {
+                score: score(5),
+                queued: true
+            }
+            .screen(),
+            Screen::Question
+        );
     }
 }

@@ -1,13 +1,11 @@
 //! Helpers for the browser tests: a host element with an open shadow root (as the
-//! loader makes it), DOM queries into it, key presses, and waiting.
+//! loader makes it), mount options as the loader builds them, a fake `fetch` that
+//! records requests, DOM queries into the shadow root, key presses, and waiting.
 
-use leptos::prelude::*;
-use nps_shared::api::{SurveyConfig, SurveyTexts};
-use std::any::Any;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlElement, ShadowRoot};
 
-/// A survey config as the worker sends it (`GET /v1/surveys/{id}/config`).
+/// A survey config as the worker sends it (`GET /v1/surveys/{id}/config`), in English.
 pub const CONFIG_JSON: &str = r##"{"survey_id":"s_test","locale":"en","texts":{
     "question":"How likely are you to recommend us to a friend?",
     "follow_up":{"detractor":"What went wrong?","passive":"What would make it a 10?",
@@ -15,14 +13,6 @@ pub const CONFIG_JSON: &str = r##"{"survey_id":"s_test","locale":"en","texts":{
     "thanks":"Thank you!","low_label":"Not likely","high_label":"Very likely",
     "comment_placeholder":"Your comment","submit":"Send","dismiss":"Close"},
     "theme":{"accent":"#16a34a","position":"bottom-right"},"throttle":{"days":90}}"##;
-
-pub fn config() -> SurveyConfig {
-    crate::api::from_json(CONFIG_JSON).expect("the test config decodes")
-}
-
-pub fn texts() -> SurveyTexts {
-    config().texts
-}
 
 pub fn document() -> web_sys::Document {
     web_sys::window()
@@ -48,61 +38,135 @@ pub fn host() -> (HtmlElement, ShadowRoot) {
     (host, root)
 }
 
-/// A view mounted in a shadow root with the widget's styles; removed on drop.
-pub struct Fixture {
-    pub host: HtmlElement,
-    pub root: ShadowRoot,
-    handle: Option<Box<dyn Any>>,
+/// Mount options as the loader builds them: `data` (the tag's dataset) from `data`
+/// (JSON members added to `{"survey":"s_test"}`), the test config, `who` answering
+/// from `globalThis.npsWho`, and `on` logging into `globalThis.npsTold` (both reset).
+pub fn options(data: &str) -> JsValue {
+    let json = [
+        r#"{"api":"https://api.example/","data":{"survey":"s_test""#,
+        data,
+        r#"},"config":"#,
+        CONFIG_JSON,
+        "}",
+    ]
+    .concat();
+    let build = js_sys::Function::new_with_args(
+        "json",
+        r#"
+        // Each widget tells its own list: a widget of an earlier test that is still
+        // retrying must not write into this one's.
+        const told = globalThis.npsTold = [];
+        globalThis.npsWho = { id: 'u_7', properties: { store: 'berlin' } };
+        const options = JSON.parse(json);
+        options.who = () => globalThis.npsWho;
+        options.on = (kind, detail) => told.push(
+            [kind, detail.score ?? '-', detail.category ?? '-'].join(' '));
+        return options;"#,
+    );
+    build
+        .call1(&JsValue::NULL, &JsValue::from_str(&json))
+        .expect("the options")
 }
 
-impl Drop for Fixture {
+/// Replaces `fetch`: every call is recorded in `globalThis.npsCalls` as `{ method,
+/// url, key, keepalive, body }`; POSTs answer with `statuses` in turn (0: a network
+/// failure; then 201), PATCHes with 200. Restored on drop.
+pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
+    let window = web_sys::window().expect("window");
+    let original = get(&window, "fetch");
+    let queue = js_sys::Array::new();
+    for status in statuses {
+        queue.push(&JsValue::from(*status));
+    }
+    let install = js_sys::Function::new_with_args(
+        "statuses",
+        r#"
+        globalThis.npsCalls = [];
+        globalThis.fetch = async (url, init) => {
+            const headers = init.headers || {};
+            const call = { method: init.method, url, key: headers['Idempotency-Key'] ?? null,
+                           type: headers['Content-Type'], keepalive: init.keepalive === true,
+                           body: init.body };
+            globalThis.npsCalls.push(call);
+            const json = (status, body) => new Response(JSON.stringify(body),
+                { status, headers: { 'Content-Type': 'application/json' } });
+            if (call.method === 'POST') {
+                await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
+                const status = statuses.shift() ?? 201;
+                if (status === 0) throw new TypeError('Failed to fetch');
+                return status >= 300 ? json(status, { title: 'No', status })
+                    : json(status, { id: 'r_1', category: 'detractor', edit_token: 'tok_1' });
+            }
+            return json(200, { id: 'r_1' });
+        };"#,
+    );
+    install
+        .call1(&JsValue::NULL, &queue)
+        .expect("install the fake fetch");
+    FetchGuard { original }
+}
+
+pub struct FetchGuard {
+    original: JsValue,
+}
+
+impl Drop for FetchGuard {
     fn drop(&mut self) {
-        drop(self.handle.take());
-        self.host.remove();
+        let window = web_sys::window().expect("window");
+        let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.original);
+        let _ = js_sys::Reflect::delete_property(&window, &"npsPostDelay".into());
+        clear_outbox();
     }
 }
 
-pub fn mount<F, N>(f: F) -> Fixture
-where
-    F: FnOnce() -> N + 'static,
-    N: IntoView + 'static,
-{
-    let (host, root) = host();
-    crate::style::install(&root, "#16a34a");
-    let container: HtmlElement = document()
-        .create_element("div")
-        .expect("div")
-        .unchecked_into();
-    root.append_child(&container).expect("append");
-    let handle = leptos::mount::mount_to(container, f);
-    Fixture {
-        host,
-        root,
-        handle: Some(Box::new(handle)),
+/// Removes every outbox entry (`nps:o:…`) of the test page.
+pub fn clear_outbox() {
+    let storage = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    for key in outbox_keys() {
+        let _ = storage.remove_item(&["nps:o:", &key].concat());
     }
 }
 
-impl Fixture {
-    pub fn all(&self, selector: &str) -> Vec<HtmlElement> {
-        all(&self.root, selector)
-    }
+/// The idempotency keys in the outbox.
+pub fn outbox_keys() -> Vec<String> {
+    let storage = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .expect("localStorage");
+    (0..storage.length().expect("length"))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter_map(|k| k.strip_prefix("nps:o:").map(String::from))
+        .collect()
+}
 
-    pub fn one(&self, selector: &str) -> HtmlElement {
-        self.find(selector)
-            .unwrap_or_else(|| panic!("no {selector} in the shadow root"))
-    }
+pub fn calls() -> Vec<JsValue> {
+    let window = web_sys::window().expect("window");
+    js_sys::Array::from(&get(&window, "npsCalls")).to_vec()
+}
 
-    pub fn find(&self, selector: &str) -> Option<HtmlElement> {
-        self.root
-            .query_selector(selector)
-            .ok()
-            .flatten()
-            .map(JsCast::unchecked_into)
-    }
+pub fn posts() -> Vec<JsValue> {
+    calls()
+        .into_iter()
+        .filter(|c| field(c, "method") == "POST")
+        .collect()
+}
 
-    pub fn focused(&self) -> Option<HtmlElement> {
-        self.root.active_element().map(JsCast::unchecked_into)
-    }
+pub fn field(call: &JsValue, name: &str) -> String {
+    let value = get(call, name);
+    value
+        .as_string()
+        .or_else(|| value.as_bool().map(|b| b.to_string()))
+        .unwrap_or_default()
+}
+
+/// What `on` was told so far, as `kind score category` lines.
+pub fn told() -> Vec<String> {
+    let window = web_sys::window().expect("window");
+    js_sys::Array::from(&get(&window, "npsTold"))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect()
 }
 
 pub fn all(root: &ShadowRoot, selector: &str) -> Vec<HtmlElement> {
@@ -113,8 +177,26 @@ pub fn all(root: &ShadowRoot, selector: &str) -> Vec<HtmlElement> {
         .collect()
 }
 
+pub fn one(root: &ShadowRoot, selector: &str) -> HtmlElement {
+    all(root, selector)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no {selector} in the shadow root"))
+}
+
+pub fn shows(root: &ShadowRoot, selector: &str) -> bool {
+    !all(root, selector).is_empty()
+}
+
 pub fn text(element: &HtmlElement) -> String {
     element.text_content().unwrap_or_default()
+}
+
+/// The text of the element that has focus inside `root`.
+pub fn focused(root: &ShadowRoot) -> String {
+    root.active_element()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
 }
 
 /// Dispatches a bubbling, cancelable keydown of `key` on `target`.
@@ -128,7 +210,7 @@ pub fn press(target: &HtmlElement, key: &str) {
     target.dispatch_event(&event).expect("dispatch");
 }
 
-/// Lets timers, fetches and Leptos effects run for `ms` milliseconds.
+/// Lets timers and fetches run for `ms` milliseconds.
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let window = web_sys::window().expect("window");
@@ -141,9 +223,9 @@ pub async fn sleep(ms: i32) {
         .expect("timer");
 }
 
-/// Waits (up to two seconds) until `done` holds.
+/// Waits (up to three seconds) until `done` holds.
 pub async fn until(what: &str, done: impl Fn() -> bool) {
-    for _ in 0..200 {
+    for _ in 0..300 {
         if done() {
             return;
         }

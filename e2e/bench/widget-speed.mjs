@@ -1,0 +1,155 @@
+// Benchmark: how fast the widget is ready on a shop page, and what it costs the page.
+//
+// For each of N fresh page loads of /demo (a new browser context each time: empty
+// cache, empty localStorage, so every file is fetched as on a first visit) in headless
+// Chromium against the worker under `wrangler dev` on loopback, it reads the loader's
+// Performance marks: `nps:start` (the first line of nps.js runs) and `nps:interactive`
+// (the scale takes input: its listeners are attached). It also reads when nps.js was
+// requested (Resource Timing), the page's load event, and the cumulative layout shift
+// (PerformanceObserver 'layout-shift', without recent input) up to a second after the
+// widget is interactive. The same page with the script tag removed gives the load event
+// without the widget, so "the host's load event is not delayed" is a measured
+// difference, not a claim. Each first visit is followed by a reload in the same context:
+// a repeat visit, with the loader, glue and wasm from the HTTP cache.
+//
+//   NPS_BASE_URL=http://localhost:8891 node e2e/bench/widget-speed.mjs [--runs 30] [--warmup 3]
+//
+// Prints a table and RESULT lines (JSON) for the benchmark table. A benchmark, not a
+// test: it exits 1 only when a run was broken (the widget never became interactive).
+import { loadavg } from 'node:os';
+import { launch } from '../lib/browser.mjs';
+
+const BASE_URL = process.env.NPS_BASE_URL ?? 'http://localhost:8891';
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const RUNS = option('runs', 30);
+const WARMUP = option('warmup', 3);
+const GOAL_MS = 100;
+
+const observeShifts = () => {
+  window.__shift = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+  }).observe({ type: 'layout-shift', buffered: true });
+};
+
+/** One fresh load of /demo; `withWidget` false serves it without the script tag. */
+async function load(browser, withWidget) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(observeShifts);
+    if (!withWidget) {
+      await page.route('**/demo', async (route) => {
+        const response = await route.fetch();
+        const html = (await response.text()).replace(/<script async src="\/widget\/nps\.js"[^>]*><\/script>/, '');
+        await route.fulfill({ response, body: html });
+      });
+    }
+    const measure = async () => {
+      if (withWidget) {
+        await page.waitForFunction(() => performance.getEntriesByName('nps:interactive').length > 0, null, { timeout: 20_000 });
+        await page.waitForTimeout(1000); // layout shifts after the widget appeared count too
+      } else {
+        await page.waitForTimeout(300);
+      }
+      return page.evaluate(() => {
+        const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+        const nav = performance.getEntriesByType('navigation')[0];
+        const loader = performance.getEntriesByType('resource').find((r) => r.name.endsWith('/widget/nps.js'));
+        return {
+          start: mark('nps:start'),
+          interactive: mark('nps:interactive'),
+          loaderRequested: loader?.startTime ?? null,
+          load: nav.loadEventEnd,
+          shift: window.__shift,
+        };
+      });
+    };
+    await page.goto(`${BASE_URL}/demo`, { waitUntil: 'load' });
+    const first = await measure();
+    if (!withWidget) return first;
+    // A repeat visit: the same page again, the widget's files from the HTTP cache
+    // (Cache-Control max-age=300); the config is asked for again.
+    await page.reload({ waitUntil: 'load' });
+    return { ...first, repeat: await measure() };
+  } finally {
+    await context.close();
+  }
+}
+
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+};
+const round = (n) => Math.round(n * 10) / 10;
+const median = (values) => percentile(values, 50);
+
+const loadBefore = loadavg()[0];
+const browser = await launch();
+let broken = false;
+const withWidget = [];
+const without = [];
+try {
+  for (let i = 0; i < WARMUP; i += 1) await load(browser, true);
+  // Interleaved, so that a busy moment of the machine hits both alike.
+  for (let i = 0; i < RUNS; i += 1) {
+    try {
+      const pair = [await load(browser, true), await load(browser, false)];
+      withWidget.push(pair[0]);
+      without.push(pair[1]);
+    } catch (error) {
+      broken = true;
+      console.error(`run ${i}: ${error.message}`);
+    }
+  }
+} finally {
+  await browser.close();
+}
+
+const ok = withWidget.filter((r) => r.start != null && r.interactive != null);
+const startToInteractive = ok.map((r) => r.interactive - r.start);
+const repeatToInteractive = ok.filter((r) => r.repeat?.interactive != null).map((r) => r.repeat.interactive - r.repeat.start);
+const requestToInteractive = ok.filter((r) => r.loaderRequested != null).map((r) => r.interactive - r.loaderRequested);
+const loadWith = ok.map((r) => r.load);
+const loadWithout = without.map((r) => r.load);
+// Each load with the widget was made right before one without: the median of those
+// pairs' differences is steadier than the difference of the two medians.
+const paired = withWidget.map((r, i) => r.load - without[i].load);
+const loadDelay = median(paired);
+const afterLoad = ok.filter((r) => r.interactive > r.load).length;
+const cls = ok.flatMap((r) => [r.shift, r.repeat?.shift ?? 0]);
+
+const rows = [
+  ['nps:start → nps:interactive (ms), first visit', startToInteractive],
+  ['nps:start → nps:interactive (ms), repeat visit (files cached)', repeatToInteractive],
+  ['nps.js requested → nps:interactive (ms)', requestToInteractive],
+  ['load event, with the widget (ms)', loadWith],
+  ['load event, without the script tag (ms)', loadWithout],
+  ['cumulative layout shift', cls],
+];
+console.log(`widget speed on ${BASE_URL}/demo: ${ok.length} of ${RUNS} fresh loads (after ${WARMUP} warm-up), headless Chromium, ${new Date().toISOString()}, load average ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+console.log('| measure | median | p95 | min | max |');
+console.log('|---|---:|---:|---:|---:|');
+for (const [name, values] of rows) {
+  if (!values.length) continue;
+  console.log(`| ${name} | ${round(median(values))} | ${round(percentile(values, 95))} | ${round(Math.min(...values))} | ${round(Math.max(...values))} |`);
+}
+console.log(`widget interactive after the page's load event in ${afterLoad} of ${ok.length} loads`);
+console.log(`load event, with − without the widget, median of ${paired.length} back-to-back pairs: ${round(loadDelay)} ms`);
+
+const result = (metric, value, unit, reference, label) => console.log(`RESULT ${JSON.stringify({
+  metric, value: round(value), unit, reference, reference_label: label,
+})}`);
+if (ok.length) {
+  result('widget_start_to_interactive_p50', median(startToInteractive), 'ms', GOAL_MS, 'goal: median <= 100 ms');
+  result('widget_start_to_interactive_p95', percentile(startToInteractive, 95), 'ms', GOAL_MS, 'goal for the median (100 ms)');
+  result('widget_start_to_interactive_repeat_visit_p50', median(repeatToInteractive), 'ms', GOAL_MS, 'goal: median <= 100 ms (glue and wasm from the HTTP cache)');
+  result('widget_request_to_interactive_p50', median(requestToInteractive), 'ms', GOAL_MS, 'goal: median <= 100 ms (from the script tag request)');
+  result('host_load_event_delay_p50', loadDelay, 'ms', 0, 'load event with minus without the widget, median of pairs (0 = not delayed)');
+  result('widget_cumulative_layout_shift_max', Math.max(...cls), 'score', 0, 'no layout shift (0)');
+}
+if (broken || ok.length < RUNS) process.exit(1);
