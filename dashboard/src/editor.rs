@@ -33,6 +33,10 @@ pub struct SurveyForm {
     pub default_locale: String,
     pub texts: BTreeMap<String, SurveyTexts>,
     pub accent: String,
+    /// Corner radius in px (blank: the widget's own).
+    pub radius: String,
+    /// CSS font-family list (blank: the system font).
+    pub font: String,
     pub position: Position,
     /// One origin per line.
     pub allowed_origins: String,
@@ -79,6 +83,8 @@ impl SurveyForm {
             default_locale: d.default_locale.clone(),
             texts: d.texts.clone(),
             accent: d.theme.accent.clone(),
+            radius: d.theme.radius.map(|r| r.to_string()).unwrap_or_default(),
+            font: d.theme.font.clone().unwrap_or_default(),
             position: d.theme.position,
             allowed_origins: d.allowed_origins.join("\n"),
             throttle_days: d.throttle.days.to_string(),
@@ -186,6 +192,8 @@ impl SurveyForm {
         let scroll_percent = number("triggers.scroll_percent", &self.scroll_percent, 100) as u8;
         let sample_percent = number("triggers.sample_percent", &self.sample_percent, 100) as u8;
         let sla_hours = number("cases.sla_hours", &self.sla_hours, 100_000);
+        let radius = (!self.radius.trim().is_empty())
+            .then(|| number("theme.radius", &self.radius, 32) as u8);
         let threshold = self
             .case_threshold
             .trim()
@@ -206,6 +214,10 @@ impl SurveyForm {
             theme: Theme {
                 accent: self.accent.trim().to_owned(),
                 position: self.position,
+                radius,
+                font: Some(self.font.trim())
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned),
             },
             allowed_origins: self.origin_list(),
             throttle: Throttle {
@@ -349,6 +361,8 @@ pub fn field_label(field: &str) -> String {
         "name" => Some("Name"),
         "default_locale" => Some("Default language"),
         "theme.accent" => Some("Brand colour"),
+        "theme.radius" => Some("Corner radius"),
+        "theme.font" => Some("Font"),
         "theme.position" => Some("Position"),
         "theme" => Some("Look"),
         "allowed_origins" => Some("Allowed origins"),
@@ -419,6 +433,8 @@ pub fn field_target(field: &str) -> Option<(Option<String>, String)> {
         | "cases.threshold"
         | "cases.sla_hours"
         | "cases.default_owner"
+        | "theme.radius"
+        | "theme.font"
         | "theme.position" => format!("f-{base}"),
         _ => return None,
     };
@@ -471,6 +487,18 @@ pub fn is_rtl(tag: &str) -> bool {
     )
 }
 
+/// The font list as the widget would take it (the rule of `check_survey`: letters,
+/// digits, spaces, commas, hyphens and paired single quotes), else `None`. It goes into
+/// a style attribute, so nothing else may pass.
+pub fn safe_font(font: &str) -> Option<&str> {
+    let font = font.trim();
+    let names = font
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" ,-'".contains(&b));
+    let quotes = font.bytes().filter(|b| *b == b'\'').count();
+    (!font.is_empty() && font.len() <= 120 && names && quotes % 2 == 0).then_some(font)
+}
+
 /// The accent as the widget would use it: a hex colour, else the default. It goes into
 /// a style attribute, so nothing else may pass.
 pub fn safe_accent(accent: &str) -> &str {
@@ -496,6 +524,10 @@ pub struct Preview {
     pub locale: String,
     pub rtl: bool,
     pub accent: String,
+    /// Corner radius in px, when the form holds a valid one.
+    pub radius: Option<u8>,
+    /// Font-family list, when the form holds one the server would take.
+    pub font: Option<String>,
     pub texts: SurveyTexts,
     /// The selected score, if the step has one.
     pub selected: Option<Score>,
@@ -520,6 +552,8 @@ pub fn preview(form: &SurveyForm, locale: &str, step: PreviewStep) -> Option<Pre
         locale: locale.clone(),
         rtl: is_rtl(locale),
         accent: safe_accent(&form.accent).to_owned(),
+        radius: form.radius.trim().parse::<u8>().ok().filter(|r| *r <= 32),
+        font: safe_font(&form.font).map(str::to_owned),
         follow_up: selected.map(|s| texts.follow_up.for_category(Category::from(s)).to_owned()),
         texts: texts.clone(),
         selected,
@@ -600,6 +634,8 @@ mod tests {
             theme: Theme {
                 accent: "#0f766e".into(),
                 position: Position::BottomRight,
+                radius: Some(6),
+                font: None,
             },
             allowed_origins: vec!["http://localhost:*".into(), "https://shop.example".into()],
             throttle: Throttle::default(),
@@ -820,6 +856,38 @@ mod tests {
         assert_eq!(safe_accent(" #abc "), "#abc");
         assert_eq!(safe_accent("red;background:url(x)"), DEFAULT_ACCENT);
         assert_eq!(safe_accent("#12345g"), DEFAULT_ACCENT);
+    }
+
+    #[test]
+    fn only_a_font_list_the_server_takes_reaches_the_preview() {
+        assert_eq!(
+            safe_font(" 'Open Sans', sans-serif "),
+            Some("'Open Sans', sans-serif")
+        );
+        assert_eq!(safe_font("Georgia;color:red"), None);
+        assert_eq!(safe_font("'Open Sans, serif"), None);
+        assert_eq!(safe_font("  "), None);
+    }
+
+    #[test]
+    fn radius_and_font_round_trip_and_a_blank_is_the_widget_default() {
+        let mut form = SurveyForm::from_definition("s", &demo());
+        assert_eq!(form.radius, "6");
+        assert_eq!(form.font, "");
+        form.font = "Georgia, serif".into();
+        let edited = form.to_definition().expect("valid");
+        assert_eq!(edited.theme.radius, Some(6));
+        assert_eq!(edited.theme.font.as_deref(), Some("Georgia, serif"));
+        let p = preview(&form, "en", PreviewStep::Question).expect("texts");
+        assert_eq!(
+            (p.radius, p.font.as_deref()),
+            (Some(6), Some("Georgia, serif"))
+        );
+        form.radius = " ".into();
+        assert_eq!(form.to_definition().expect("valid").theme.radius, None);
+        form.radius = "40".into();
+        let errors = form.to_definition().expect_err("over 32");
+        assert!(errors.get("theme.radius").is_some());
     }
 
     #[test]

@@ -781,6 +781,8 @@ fn Look(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl IntoV
                     <span class="hint">"Selected score, buttons and focus rings."</span>
                     {field_error(errors, accent_path)}
                 </div>
+                {number_input("Corner radius (px)", form, errors, "theme.radius", |f| &f.radius, |f| &mut f.radius)}
+                {text_input("Font", form, errors, "theme.font", |f| &f.font, |f| &mut f.font, Some("A CSS font-family list, e.g. 'Open Sans', sans-serif; blank for the system font."))}
                 <div class="field">
                     <label for="f-theme.position">"Position"</label>
                     <select id="f-theme.position" on:change=move |ev| {

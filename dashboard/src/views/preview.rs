@@ -108,7 +108,7 @@ pub fn Preview(
                 data-testid="preview-card"
                 lang=p.locale.clone()
                 dir=if p.rtl { "rtl" } else { "ltr" }
-                style=format!("--nps-accent:{}", p.accent)
+                style=preview_style(&p)
             >
                 <span class="pv-x" role="presentation" title=p.texts.dismiss.clone()>"×"</span>
                 {body}
@@ -145,4 +145,16 @@ pub fn Preview(
             <p class="muted small">"Click a score in the preview to see its follow-up question."</p>
         </section>
     }
+}
+
+/// The card's custom properties: only values `editor::preview` has already checked.
+fn preview_style(p: &editor::Preview) -> String {
+    let mut style = format!("--nps-accent:{}", p.accent);
+    if let Some(radius) = p.radius {
+        style.push_str(&format!(";--nps-radius:{radius}px"));
+    }
+    if let Some(font) = &p.font {
+        style.push_str(&format!(";--nps-font:{font}"));
+    }
+    style
 }
