@@ -20,6 +20,26 @@ pub fn is_valid_pattern(pattern: &str) -> bool {
     pattern == "*" || Origin::parse(pattern).is_some()
 }
 
+/// The CSP `frame-ancestors` sources of a page that may be framed by the sites a
+/// survey allows: its own origin always, each valid pattern as a source expression
+/// (the pattern syntax is CSP's: `https://*.shop.example`, `http://localhost:*`), and
+/// `*` as any http(s) site. Patterns are checked again so that nothing stored can
+/// end the directive.
+pub fn frame_ancestors(patterns: &[String]) -> String {
+    let mut sources = vec!["'self'".to_string()];
+    for pattern in patterns.iter().filter(|p| is_valid_pattern(p)) {
+        let source = if pattern == "*" {
+            "https: http:".to_string()
+        } else {
+            pattern.strip_suffix('/').unwrap_or(pattern).to_ascii_lowercase()
+        };
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    format!("frame-ancestors {}", sources.join(" "))
+}
+
 /// Compares an admin token without leaking through timing how much of it matched.
 pub fn tokens_match(expected: &str, given: &str) -> bool {
     !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
@@ -154,6 +174,29 @@ mod tests {
         ] {
             assert!(!is_valid_pattern(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn frame_ancestors_lists_the_allowed_origins_and_drops_anything_else() {
+        let patterns: Vec<String> = [
+            "https://shop.example/",
+            "http://localhost:*",
+            "https://*.Shop.example",
+            "https://x.example; script-src *",
+            "'unsafe-inline'",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        assert_eq!(
+            frame_ancestors(&patterns),
+            "frame-ancestors 'self' https://shop.example http://localhost:* https://*.shop.example"
+        );
+        assert_eq!(frame_ancestors(&[]), "frame-ancestors 'self'");
+        assert_eq!(
+            frame_ancestors(&["*".to_string()]),
+            "frame-ancestors 'self' https: http:"
+        );
     }
 
     #[test]

@@ -359,6 +359,15 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     if definition.throttle.days > 3650 {
         errors.push(FieldError::new("throttle.days", "must be at most 3650"));
     }
+    if definition
+        .rate_limit_per_minute
+        .is_some_and(|n| !(1..=crate::rate_limit::MAX_PER_MINUTE).contains(&n))
+    {
+        errors.push(FieldError::new(
+            "rate_limit_per_minute",
+            "must be a whole number from 1 to 100000000",
+        ));
+    }
     if definition.throttle.dismissed_days > 3650 {
         errors.push(FieldError::new(
             "throttle.dismissed_days",
@@ -712,6 +721,18 @@ mod tests {
     #[test]
     fn a_complete_survey_passes_its_check() {
         assert_eq!(check_survey(&demo_definition()), Ok(()));
+    }
+
+    #[test]
+    fn a_survey_rate_limit_must_be_at_least_one() {
+        let mut d = demo_definition();
+        d.rate_limit_per_minute = Some(0);
+        let errors = check_survey(&d).unwrap_err();
+        assert_eq!(errors[0].field, "rate_limit_per_minute");
+        d.rate_limit_per_minute = Some(1_000_000);
+        assert_eq!(check_survey(&d), Ok(()));
+        d.rate_limit_per_minute = None;
+        assert_eq!(check_survey(&d), Ok(()));
     }
 
     #[test]

@@ -126,7 +126,7 @@ pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiErr
         .map(str::trim)
         .filter(|t| !t.is_empty())
     else {
-        return Err(ApiError::new(
+        return Err(ApiError::auth_failure(
             ProblemKind::Unauthorized,
             "send Authorization: Bearer <admin token>",
         ));
@@ -137,7 +137,7 @@ pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiErr
     if nps_shared::origin::tokens_match(expected, given) {
         Ok(())
     } else {
-        Err(ApiError::new(
+        Err(ApiError::auth_failure(
             ProblemKind::Forbidden,
             "the admin token is not valid",
         ))
@@ -154,4 +154,9 @@ pub fn param<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a s
         .get(name)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
+}
+
+/// The client a request counts against for rate limits: `CF-Connecting-IP`.
+pub fn client(req: &Request) -> String {
+    nps_shared::rate_limit::client(req.headers().get("CF-Connecting-IP").ok().flatten().as_deref())
 }

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod invitations;
+pub mod limits;
 pub mod responses;
 pub mod surveys;
 pub mod webhooks;

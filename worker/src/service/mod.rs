@@ -10,10 +10,12 @@
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
 //! - `invitations`: signed invitation tokens, their links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
+//! - `limits`: rate limits per client and survey, and on failed admin authentication.
 
 pub mod cases;
 pub mod deliveries;
 pub mod invitations;
+pub mod limits;
 pub mod reports;
 pub mod responses;
 pub mod surveys;
@@ -46,6 +48,11 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_seconds: u32,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
