@@ -461,6 +461,12 @@ pub fn fingerprint(body: &[u8]) -> String {
         .collect()
 }
 
+/// NUL and the other control characters have no place in an id or a property: they
+/// break logs, CSV cells and the systems webhooks feed.
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 fn check<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
 }
@@ -504,11 +510,13 @@ pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> 
     }
     let mut nested = Vec::new();
     let id = optional_string(object, "id", &mut nested).filter(|id| {
-        let ok = !id.trim().is_empty() && id.chars().count() <= MAX_RESPONDENT_ID_CHARS;
+        let ok = !id.trim().is_empty()
+            && id.chars().count() <= MAX_RESPONDENT_ID_CHARS
+            && !has_control(id);
         if !ok {
             nested.push(FieldError::new(
                 "id",
-                format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters"),
+                format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters, no control characters"),
             ));
         }
         ok
@@ -576,10 +584,10 @@ pub fn parse_properties(
                 continue;
             }
         };
-        if text.chars().count() > MAX_PROPERTY_VALUE_CHARS {
+        if text.chars().count() > MAX_PROPERTY_VALUE_CHARS || has_control(&text) {
             errors.push(FieldError::new(
                 field,
-                format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters"),
+                format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters, no control characters"),
             ));
             continue;
         }
@@ -716,6 +724,17 @@ mod tests {
             "allowed_origins": ["http://localhost:*"]
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_refused_in_ids_and_properties() {
+        // Regression: these were stored as sent (found by e2e/tests/hostile.test.mjs).
+        let body = json!({"survey_id": "s_demo", "score": 3,
+            "respondent": {"id": "cust\u{0}42"}, "properties": {"store": "ber\u{0}lin", "x": "a\u{1b}[31m"}});
+        assert_eq!(
+            fields(body),
+            ["respondent.id", "properties.store", "properties.x"]
+        );
     }
 
     #[test]
