@@ -51,6 +51,16 @@ impl ApiError {
         self.auth_failure
     }
 
+    #[cfg(test)]
+    pub fn status(&self) -> u16 {
+        self.problem.status
+    }
+
+    #[cfg(test)]
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
+    }
+
     pub fn validation(errors: Vec<FieldError>) -> Self {
         ApiError {
             problem: Box::new(Problem::validation(errors)),
@@ -119,5 +129,30 @@ impl From<ServiceError> for ApiError {
 impl From<worker::Error> for ApiError {
     fn from(error: worker::Error) -> Self {
         ApiError::unavailable(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn storage_failures_are_503_with_retry_after_and_no_internals() {
+        let error = ApiError::from(ServiceError::Store(StoreError("D1_ERROR: disk I/O".into())));
+        assert_eq!(error.status(), 503);
+        assert_eq!(error.retry_after(), Some(UNAVAILABLE_RETRY_AFTER_SECONDS));
+        let body = serde_json::to_string(&error.problem).unwrap();
+        assert!(!body.contains("D1_ERROR"), "{body}");
+    }
+
+    #[test]
+    fn rate_limits_are_429_with_their_retry_after() {
+        let error = ApiError::from(ServiceError::TooManyRequests {
+            detail: "slow down".into(),
+            retry_after_seconds: 17,
+        });
+        assert_eq!(error.status(), 429);
+        assert_eq!(error.retry_after(), Some(17));
     }
 }
