@@ -14,7 +14,8 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if data.len() >= 18 {
-        let ms = u64::from_le_bytes(data[..8].try_into().unwrap_or_default()) >> 14;
+        // Ids hold 48 bits of milliseconds (until the year 10889).
+        let ms = u64::from_le_bytes(data[..8].try_into().unwrap_or_default()) >> 16;
         let random: [u8; 10] = data[8..18].try_into().unwrap_or_default();
         let id = ids::new_id("r_", ms, random);
         assert!(ids::is_id("r_", &id));

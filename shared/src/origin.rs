@@ -31,7 +31,10 @@ pub fn frame_ancestors(patterns: &[String]) -> String {
         let source = if pattern == "*" {
             "https: http:".to_string()
         } else {
-            pattern.strip_suffix('/').unwrap_or(pattern).to_ascii_lowercase()
+            pattern
+                .strip_suffix('/')
+                .unwrap_or(pattern)
+                .to_ascii_lowercase()
         };
         if !sources.contains(&source) {
             sources.push(source);

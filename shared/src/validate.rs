@@ -587,7 +587,9 @@ pub fn parse_properties(
         if text.chars().count() > MAX_PROPERTY_VALUE_CHARS || has_control(&text) {
             errors.push(FieldError::new(
                 field,
-                format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters, no control characters"),
+                format!(
+                    "must be at most {MAX_PROPERTY_VALUE_CHARS} characters, no control characters"
+                ),
             ));
             continue;
         }

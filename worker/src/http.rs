@@ -164,7 +164,13 @@ pub fn param<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a s
 
 /// The client a request counts against for rate limits: `CF-Connecting-IP`.
 pub fn client(req: &Request) -> String {
-    nps_shared::rate_limit::client(req.headers().get("CF-Connecting-IP").ok().flatten().as_deref())
+    nps_shared::rate_limit::client(
+        req.headers()
+            .get("CF-Connecting-IP")
+            .ok()
+            .flatten()
+            .as_deref(),
+    )
 }
 
 #[cfg(test)]

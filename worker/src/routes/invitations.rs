@@ -95,12 +95,7 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
     html(200, &survey.definition.name, &body, &frame_ancestors)
 }
 
-fn html(
-    status: u16,
-    title: &str,
-    body: &str,
-    frame_ancestors: &str,
-) -> Result<Response, ApiError> {
+fn html(status: u16, title: &str, body: &str, frame_ancestors: &str) -> Result<Response, ApiError> {
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

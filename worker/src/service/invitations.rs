@@ -70,15 +70,11 @@ pub async fn create(
             "must be a survey id like \"s_demo\"",
         ));
     }
-    if request
-        .order_id
-        .as_ref()
-        .is_some_and(|o| {
-            o.trim().is_empty()
-                || o.chars().count() > MAX_ORDER_ID_CHARS
-                || o.chars().any(char::is_control)
-        })
-    {
+    if request.order_id.as_ref().is_some_and(|o| {
+        o.trim().is_empty()
+            || o.chars().count() > MAX_ORDER_ID_CHARS
+            || o.chars().any(char::is_control)
+    }) {
         errors.push(FieldError::new(
             "order_id",
             "must be 1 to 128 characters, no control characters",

@@ -46,7 +46,9 @@ pub async fn check_admin_failures(
         Decision::Limited {
             retry_after_seconds,
         } => Err(ServiceError::TooManyRequests {
-            detail: format!("too many failed admin authentications (at most {per_minute} a minute)"),
+            detail: format!(
+                "too many failed admin authentications (at most {per_minute} a minute)"
+            ),
             retry_after_seconds,
         }),
     }
@@ -110,26 +112,46 @@ mod tests {
     #[test]
     fn clients_and_surveys_have_their_own_counters() {
         let m = Memory::default();
-        assert_eq!(limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))), None);
+        assert_eq!(
+            limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))),
+            None
+        );
         assert!(limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))).is_some());
-        assert_eq!(limited(block_on(admit_public(&m, "5.6.7.8", "s_a", 1, T0))), None);
-        assert_eq!(limited(block_on(admit_public(&m, "1.2.3.4", "s_b", 1, T0))), None);
+        assert_eq!(
+            limited(block_on(admit_public(&m, "5.6.7.8", "s_a", 1, T0))),
+            None
+        );
+        assert_eq!(
+            limited(block_on(admit_public(&m, "1.2.3.4", "s_b", 1, T0))),
+            None
+        );
     }
 
     #[test]
     fn failed_admin_authentications_lock_the_client_out_for_the_minute() {
         let m = Memory::default();
         for _ in 0..2 {
-            assert_eq!(limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0))), None);
+            assert_eq!(
+                limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0))),
+                None
+            );
             block_on(record_admin_failure(&m, "9.9.9.9", T0)).unwrap();
         }
         assert_eq!(
             limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0 + 1_000))),
             Some(59)
         );
-        assert_eq!(limited(block_on(check_admin_failures(&m, "8.8.8.8", 2, T0))), None);
         assert_eq!(
-            limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0 + MINUTE))),
+            limited(block_on(check_admin_failures(&m, "8.8.8.8", 2, T0))),
+            None
+        );
+        assert_eq!(
+            limited(block_on(check_admin_failures(
+                &m,
+                "9.9.9.9",
+                2,
+                T0 + MINUTE
+            ))),
             None
         );
     }

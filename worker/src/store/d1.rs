@@ -4,7 +4,8 @@
 
 use super::{
     CaseFilter, CaseStore, Delivery, DeliveryStore, Endpoint, Inserted, InvitationStore,
-    RateLimitStore, ResponseStore, StoreError, StoreResult, StoredCase, StoredResponse, SurveyStore, WebhookStore,
+    RateLimitStore, ResponseStore, StoreError, StoreResult, StoredCase, StoredResponse,
+    SurveyStore, WebhookStore,
 };
 use nps_shared::api::{
     AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Invitation, Respondent,
