@@ -15,7 +15,12 @@ fuzz_target!(|data: &[u8]| {
     {
         let csp = nps_shared::origin::frame_ancestors(&survey.definition.allowed_origins);
         assert!(!csp.contains(';'));
-        assert!(survey.definition.rate_limit_per_minute.is_none_or(|n| n >= 1));
+        assert!(
+            survey
+                .definition
+                .rate_limit_per_minute
+                .is_none_or(|n| n >= 1)
+        );
     }
     let _ = serde_json::from_value::<SurveyPatch>(value.clone());
     if let Ok(webhook) = serde_json::from_value::<CreateWebhook>(value.clone()) {

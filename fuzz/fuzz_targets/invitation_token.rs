@@ -26,12 +26,19 @@ fuzz_target!(|data: &[u8]| {
     };
     let verified = invitation::verify(SECRET, &token, NOW);
     if token.len() <= 1024 {
-        assert_eq!(verified.ok().and_then(|c| c.order_id).as_deref(), Some(text));
+        assert_eq!(
+            verified.ok().and_then(|c| c.order_id).as_deref(),
+            Some(text)
+        );
     }
     if !token.is_empty() {
         let position = data.len() % token.len();
         let mut tampered = token.clone().into_bytes();
-        tampered[position] = if tampered[position] == b'A' { b'B' } else { b'A' };
+        tampered[position] = if tampered[position] == b'A' {
+            b'B'
+        } else {
+            b'A'
+        };
         if let Ok(tampered) = String::from_utf8(tampered)
             && tampered != token
         {

@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = origin::is_allowed(&patterns, candidate);
     let _ = origin::is_valid_pattern(candidate);
     let csp = origin::frame_ancestors(&patterns);
-    assert!(!csp.contains([';', ',', '\n', '\r', '\'']) || csp.starts_with("frame-ancestors 'self'"));
+    assert!(
+        !csp.contains([';', ',', '\n', '\r', '\'']) || csp.starts_with("frame-ancestors 'self'")
+    );
     assert_eq!(csp.matches(';').count(), 0, "{csp}");
     assert_eq!(csp.matches('\'').count(), 2, "{csp}");
     assert!(!origin::tokens_match("", candidate));
