@@ -16,7 +16,7 @@ shift || true
 cargo_fuzz_version="0.13.1"
 if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$cargo_fuzz_version" ]; then
   say "installing cargo-fuzz $cargo_fuzz_version"
-  cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked --force
+  cargo install cargo-fuzz --version "$cargo_fuzz_version" --force
 fi
 
 export RUSTC_BOOTSTRAP=1

@@ -17,7 +17,8 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const answer = (over = {}) => ({ survey_id: SURVEY, score: 3, channel: 'api', ...over });
 
 const nested = (depth) => '['.repeat(depth) + ']'.repeat(depth);
-const manyProperties = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p${i}`, 'x']));
+// A thousand properties (within the 16 KiB body limit, so that their count is what is refused).
+const manyProperties = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, 'x']));
 const injections = [
   "s_demo' OR '1'='1",
   's_demo"; DROP TABLE responses; --',
@@ -67,7 +68,7 @@ const badAnswers = [
   ['respondent email invalid', answer({ respondent: { email: 'kim@' } }), 422],
   ['respondent id with NUL', answer({ respondent: { id: 'cust\u000042' } }), 422],
   ['properties an array', answer({ properties: ['a'] }), 422],
-  ['thousands of properties', answer({ properties: manyProperties }), [413, 422]],
+  ['a thousand properties', answer({ properties: manyProperties }), 422],
   ['a property value nested', answer({ properties: { store: { a: 1 } } }), 422],
   ['a property value with NUL', answer({ properties: { store: 'ber\u0000lin' } }), 422],
   ['a property name with script', answer({ properties: { '<script>': 'x' } }), 422],
