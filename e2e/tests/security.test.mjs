@@ -54,7 +54,10 @@ test('a survey with a low limit answers 429 with Retry-After, and recovers after
   assert.ok(allowed >= 3, `${allowed} allowed before the 429`);
   const seconds = await assert429(response);
   // The config of the same survey counts against the same client and survey.
-  const config = await fetch(`${BASE_URL}/v1/surveys/${id}/config`);
+  // A page on an allowed origin can read the 429 and its Retry-After.
+  const config = await fetch(`${BASE_URL}/v1/surveys/${id}/config`, { headers: { origin: 'http://localhost:3000' } });
+  assert.equal(config.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  assert.match(config.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
   await assert429(config);
   // Nothing of the refused requests was stored.
   const stored = await admin(`/v1/surveys/${id}/responses?limit=100`);

@@ -113,6 +113,10 @@ pub fn allow_origin(mut response: Response, origin: Option<&str>) -> worker::Res
         response
             .headers_mut()
             .set("Access-Control-Allow-Origin", origin)?;
+        // So that the widget can read how long to wait after a 429 or 503.
+        response
+            .headers_mut()
+            .set("Access-Control-Expose-Headers", "Retry-After")?;
     }
     response.headers_mut().set("Vary", "Origin")?;
     Ok(response)
