@@ -155,6 +155,7 @@ function corpus() {
   for (const q of ['status=deleted', 'cursor=%ff%fe']) {
     add(`GET cases ?${q}`, 'GET', `/v1/cases?${q}`, auth, undefined, 422);
   }
+  add('GET a survey with an empty id (trailing slash)', 'GET', '/v1/surveys/', auth, undefined, 404);
   add('GET export ?category=nope', 'GET', `/v1/surveys/${SURVEY}/export.csv?category=nope`, auth, undefined, 422);
   add('GET config of an injected id', 'GET', `/v1/surveys/${encodeURIComponent(injections[1])}/config`, {}, undefined, 404);
   add('GET config of a script id', 'GET', `/v1/surveys/${encodeURIComponent(injections[2])}/config`, {}, undefined, 404);

@@ -27,7 +27,7 @@ use worker::{
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = req.path();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = segments(&path);
     let public = matches!(
         segments.as_slice(),
         ["v1", "responses", ..] | ["v1", "surveys", _, "config"]
@@ -47,6 +47,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     } else {
         Ok(response)
     }
+}
+
+/// The path's segments. A trailing slash leaves an empty last segment, so that
+/// `/v1/surveys/` is the survey with the empty id (404), not the list of surveys.
+fn segments(path: &str) -> Vec<&str> {
+    path.strip_prefix('/').unwrap_or(path).split('/').collect()
 }
 
 /// Routes the request, except for a client locked out of the admin endpoints after
@@ -249,6 +255,15 @@ mod tests {
         }
         operations.remove(&("GET".to_string(), "/healthz".to_string()));
         operations
+    }
+
+    #[test]
+    fn a_trailing_slash_is_an_empty_segment_not_another_route() {
+        // Regression (schemathesis): GET /v1/surveys/ answered the list of surveys.
+        assert_eq!(super::segments("/v1/surveys/"), ["v1", "surveys", ""]);
+        assert_eq!(super::segments("/s/"), ["s", ""]);
+        assert_eq!(super::segments("/v1/surveys"), ["v1", "surveys"]);
+        assert_eq!(super::segments("/"), [""]);
     }
 
     #[test]
