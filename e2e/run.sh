@@ -39,9 +39,23 @@ curl -sf "http://localhost:$port/healthz" >/dev/null || { cat "$log"; echo "wran
 
 cd "$ROOT"
 status=0
+# No arguments: every test file, then schemathesis. Or name test files and/or
+# `schemathesis`.
+tests=()
+run_schemathesis=0
+[ $# -gt 0 ] || { tests=(e2e/tests/*.test.mjs); run_schemathesis=1; }
+for arg in "$@"; do
+  if [ "$arg" = schemathesis ]; then run_schemathesis=1; else tests+=("$arg"); fi
+done
 # NPS_STATE_DIR: the local D1/KV state, for tests that make storage fail for real.
-NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
-  NPS_STATE_DIR="$state" node --test --test-concurrency=1 "${@:-e2e/tests/*.test.mjs}" || status=$?
+export NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
+  NPS_STATE_DIR="$state"
+if [ ${#tests[@]} -gt 0 ]; then
+  node --test --test-concurrency=1 "${tests[@]}" || status=$?
+fi
+if [ "$run_schemathesis" = 1 ] && [ "$status" = 0 ]; then
+  bash "$ROOT/e2e/schemathesis.sh" || status=$?
+fi
 if [ "$status" != 0 ]; then
   mkdir -p "$ROOT/e2e/artifacts" && cp "$log" "$ROOT/e2e/artifacts/wrangler.log"
   echo "--- wrangler dev log (last 80 lines; all of it in e2e/artifacts/wrangler.log) ---"

@@ -2,7 +2,8 @@
 # Installs what the project needs on a fresh machine, and nothing when it is there:
 # Debian's Chromium + ChromeDriver (e2e and wasm tests), the wasm32 target, the
 # wasm-bindgen CLI matching Cargo.toml's pin, worker-build, and the npm tools of
-# package-lock.json (Node 22, wrangler/workerd, esbuild, binaryen, playwright-core).
+# package-lock.json (Node 22, wrangler/workerd, esbuild, binaryen, playwright-core),
+# and schemathesis (PyPI) in a venv for the API fuzzing of e2e/schemathesis.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -42,4 +43,12 @@ if [ "$(cat node_modules/.nps-lock-hash 2>/dev/null)" != "$lock_hash" ] || [ ! -
   say "installing npm tools from package-lock.json"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.nps-lock-hash
+fi
+
+schemathesis_version="4.32.5"
+venv="$HOME/.cache/nps-loop/venv"
+if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$schemathesis_version" ]; then
+  say "installing schemathesis $schemathesis_version (PyPI) into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi

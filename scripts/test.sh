@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every check and test —
-# formatting, clippy (host and wasm32), native unit and property tests, the widget's
-# wasm tests in headless Chromium, a release build, and the end-to-end tests that drive
-# Chromium against the real worker under `wrangler dev`.
+# formatting, clippy (host and wasm32), native unit and property tests, a short
+# cargo fuzz run of shared/'s parsers, the widget's wasm tests in headless Chromium, a
+# release build, and the end-to-end tests that drive Chromium against the real worker
+# under `wrangler dev` (then schemathesis against its OpenAPI document).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bash "$ROOT/scripts/setup.sh"
@@ -17,6 +18,9 @@ cargo clippy -p nps-worker -p nps-widget -p nps-dashboard --target wasm32-unknow
 
 say "native tests"
 cargo test --workspace
+
+say "fuzzing the parsers of shared/ (cargo fuzz, 15 s per target; long runs: scripts/fuzz.sh 3600)"
+bash "$ROOT/scripts/fuzz.sh" 15
 
 say "loader tests (Node): triggers, throttle, sampling"
 node --test widget/loader/triggers.test.mjs

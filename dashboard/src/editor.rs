@@ -41,6 +41,8 @@ pub struct SurveyForm {
     /// One origin per line.
     pub allowed_origins: String,
     pub throttle_days: String,
+    /// Answers per visitor (IP address) and minute; blank: the worker's default.
+    pub rate_limit: String,
     pub dismissed_days: String,
     pub delay_seconds: String,
     pub scroll_percent: String,
@@ -88,6 +90,10 @@ impl SurveyForm {
             position: d.theme.position,
             allowed_origins: d.allowed_origins.join("\n"),
             throttle_days: d.throttle.days.to_string(),
+            rate_limit: d
+                .rate_limit_per_minute
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             dismissed_days: d.throttle.dismissed_days.to_string(),
             delay_seconds: d.triggers.delay_seconds.to_string(),
             scroll_percent: d.triggers.scroll_percent.to_string(),
@@ -119,6 +125,7 @@ impl SurveyForm {
             throttle: Throttle::default(),
             triggers: Triggers::default(),
             cases: CaseSettings::default(),
+            rate_limit_per_minute: None,
         };
         SurveyForm::from_definition("", &definition)
     }
@@ -192,6 +199,8 @@ impl SurveyForm {
         let scroll_percent = number("triggers.scroll_percent", &self.scroll_percent, 100) as u8;
         let sample_percent = number("triggers.sample_percent", &self.sample_percent, 100) as u8;
         let sla_hours = number("cases.sla_hours", &self.sla_hours, 100_000);
+        let rate_limit_per_minute = (!self.rate_limit.trim().is_empty())
+            .then(|| number("rate_limit_per_minute", &self.rate_limit, 10_000_000));
         let radius = (!self.radius.trim().is_empty())
             .then(|| number("theme.radius", &self.radius, 32) as u8);
         let threshold = self
@@ -239,6 +248,7 @@ impl SurveyForm {
                 default_owner: (!default_owner.is_empty()).then(|| default_owner.to_owned()),
                 owner_rules: self.owner_rules.clone(),
             },
+            rate_limit_per_minute,
         })
     }
 
@@ -267,6 +277,9 @@ pub fn survey_patch(saved: &SurveyDefinition, edited: &SurveyDefinition) -> Surv
         throttle: changed(&saved.throttle, &edited.throttle),
         triggers: changed(&saved.triggers, &edited.triggers),
         cases: changed(&saved.cases, &edited.cases),
+        // The API can set a limit but not unset one: a cleared field sends nothing.
+        rate_limit_per_minute: changed(&saved.rate_limit_per_minute, &edited.rate_limit_per_minute)
+            .flatten(),
     }
 }
 
@@ -362,6 +375,7 @@ pub fn field_label(field: &str) -> String {
         "default_locale" => Some("Default language"),
         "theme.accent" => Some("Brand colour"),
         "theme.radius" => Some("Corner radius"),
+        "rate_limit_per_minute" => Some("Answers per visitor and minute"),
         "theme.font" => Some("Font"),
         "theme.position" => Some("Position"),
         "theme" => Some("Look"),
@@ -434,6 +448,7 @@ pub fn field_target(field: &str) -> Option<(Option<String>, String)> {
         | "cases.sla_hours"
         | "cases.default_owner"
         | "theme.radius"
+        | "rate_limit_per_minute"
         | "theme.font"
         | "theme.position" => format!("f-{base}"),
         _ => return None,
@@ -647,7 +662,23 @@ mod tests {
                 default_owner: Some("support@shop.example".into()),
                 ..CaseSettings::default()
             },
+            rate_limit_per_minute: None,
         }
+    }
+
+    #[test]
+    fn a_rate_limit_is_sent_when_set_and_a_blank_keeps_the_default() {
+        let saved = demo();
+        let mut form = SurveyForm::from_definition("s", &saved);
+        assert_eq!(form.rate_limit, "");
+        form.rate_limit = "1200".into();
+        let edited = form.to_definition().expect("valid");
+        assert_eq!(edited.rate_limit_per_minute, Some(1200));
+        let patch = serde_json::to_value(survey_patch(&saved, &edited)).expect("json");
+        assert_eq!(patch["rate_limit_per_minute"], 1200);
+        form.rate_limit = "many".into();
+        let errors = form.to_definition().expect_err("not a number");
+        assert!(errors.get("rate_limit_per_minute").is_some());
     }
 
     fn score(n: u8) -> Score {

@@ -145,7 +145,7 @@ async function main() {
   if (demo.status !== 200) throw new Error(`GET /v1/surveys/s_demo: ${demo.status}`);
   const surveyId = `s_bench-${Date.now()}`;
   const created = await request('/v1/surveys', {
-    method: 'POST', auth: true, body: { ...demo.body, id: surveyId, name: 'Webhook latency benchmark' },
+    method: 'POST', auth: true, body: { ...demo.body, id: surveyId, name: 'Webhook latency benchmark', rate_limit_per_minute: 1000000 },
   });
   if (created.status !== 201) throw new Error(`POST /v1/surveys: ${created.status} ${JSON.stringify(created.body)}`);
   const hook = await request('/v1/webhooks', {

@@ -302,6 +302,10 @@ pub struct SurveyDefinition {
     /// When a low answer opens a detractor case, who owns it, and its SLA.
     #[serde(default)]
     pub cases: crate::case::CaseSettings,
+    /// Public requests one client (IP address) may make for this survey per minute;
+    /// absent: the worker's `RATE_LIMIT_PER_MINUTE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 /// `POST /v1/surveys`: a definition and, optionally, a chosen id (`s_…`).
@@ -332,6 +336,8 @@ pub struct SurveyPatch {
     pub triggers: Option<Triggers>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cases: Option<crate::case::CaseSettings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_per_minute: Option<u32>,
 }
 
 impl SurveyPatch {
@@ -359,6 +365,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.cases {
             definition.cases = v;
+        }
+        if let Some(v) = self.rate_limit_per_minute {
+            definition.rate_limit_per_minute = Some(v);
         }
     }
 }

@@ -26,6 +26,7 @@
 //! - [`email`]: the 0–10 row of links as e-mail HTML.
 //! - [`csv`]: answers as RFC 4180 CSV, safe from spreadsheet formulas.
 //! - [`scanner`]: telling e-mail security scanners' link visits from people.
+//! - [`rate_limit`]: fixed-window rate limits per client and survey.
 
 pub mod api;
 pub mod case;
@@ -48,6 +49,8 @@ pub mod invitation;
 pub mod origin;
 #[cfg(feature = "server")]
 pub mod problem;
+#[cfg(feature = "server")]
+pub mod rate_limit;
 #[cfg(feature = "server")]
 pub mod scanner;
 #[cfg(feature = "server")]

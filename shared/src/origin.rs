@@ -20,9 +20,37 @@ pub fn is_valid_pattern(pattern: &str) -> bool {
     pattern == "*" || Origin::parse(pattern).is_some()
 }
 
-/// Compares an admin token without leaking through timing how much of it matched.
+/// The CSP `frame-ancestors` sources of a page that may be framed by the sites a
+/// survey allows: its own origin always, each valid pattern as a source expression
+/// (the pattern syntax is CSP's: `https://*.shop.example`, `http://localhost:*`), and
+/// `*` as any http(s) site. Patterns are checked again so that nothing stored can
+/// end the directive.
+pub fn frame_ancestors(patterns: &[String]) -> String {
+    let mut sources = vec!["'self'".to_string()];
+    for pattern in patterns.iter().filter(|p| is_valid_pattern(p)) {
+        let source = if pattern == "*" {
+            "https: http:".to_string()
+        } else {
+            pattern
+                .strip_suffix('/')
+                .unwrap_or(pattern)
+                .to_ascii_lowercase()
+        };
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    format!("frame-ancestors {}", sources.join(" "))
+}
+
+/// Compares an admin token without leaking through timing how much of it matched,
+/// nor its length: both sides are hashed to 32 bytes first, then compared in
+/// constant time.
 pub fn tokens_match(expected: &str, given: &str) -> bool {
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+    use sha2::{Digest, Sha256};
+    let expected_hash = Sha256::digest(expected.as_bytes());
+    let given_hash = Sha256::digest(given.as_bytes());
+    !expected.is_empty() && bool::from(expected_hash.as_slice().ct_eq(given_hash.as_slice()))
 }
 
 struct Origin<'a> {
@@ -157,9 +185,34 @@ mod tests {
     }
 
     #[test]
+    fn frame_ancestors_lists_the_allowed_origins_and_drops_anything_else() {
+        let patterns: Vec<String> = [
+            "https://shop.example/",
+            "http://localhost:*",
+            "https://*.Shop.example",
+            "https://x.example; script-src *",
+            "'unsafe-inline'",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        assert_eq!(
+            frame_ancestors(&patterns),
+            "frame-ancestors 'self' https://shop.example http://localhost:* https://*.shop.example"
+        );
+        assert_eq!(frame_ancestors(&[]), "frame-ancestors 'self'");
+        assert_eq!(
+            frame_ancestors(&["*".to_string()]),
+            "frame-ancestors 'self' https: http:"
+        );
+    }
+
+    #[test]
     fn tokens_compare_whole() {
         assert!(tokens_match("secret", "secret"));
         assert!(!tokens_match("secret", "secre"));
         assert!(!tokens_match("", ""));
+        assert!(!tokens_match("secret", "secret\u{0}"));
+        assert!(!tokens_match("secret", &"secret".repeat(1000)));
     }
 }

@@ -375,6 +375,15 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     if definition.throttle.days > 3650 {
         errors.push(FieldError::new("throttle.days", "must be at most 3650"));
     }
+    if definition
+        .rate_limit_per_minute
+        .is_some_and(|n| !(1..=crate::rate_limit::MAX_PER_MINUTE).contains(&n))
+    {
+        errors.push(FieldError::new(
+            "rate_limit_per_minute",
+            "must be a whole number from 1 to 100000000",
+        ));
+    }
     if definition.throttle.dismissed_days > 3650 {
         errors.push(FieldError::new(
             "throttle.dismissed_days",
@@ -468,6 +477,12 @@ pub fn fingerprint(body: &[u8]) -> String {
         .collect()
 }
 
+/// NUL and the other control characters have no place in an id or a property: they
+/// break logs, CSV cells and the systems webhooks feed.
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 fn check<T>(result: Result<T, FieldError>, errors: &mut Vec<FieldError>) -> Option<T> {
     result.map_err(|e| errors.push(e)).ok()
 }
@@ -511,11 +526,13 @@ pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> 
     }
     let mut nested = Vec::new();
     let id = optional_string(object, "id", &mut nested).filter(|id| {
-        let ok = !id.trim().is_empty() && id.chars().count() <= MAX_RESPONDENT_ID_CHARS;
+        let ok = !id.trim().is_empty()
+            && id.chars().count() <= MAX_RESPONDENT_ID_CHARS
+            && !has_control(id);
         if !ok {
             nested.push(FieldError::new(
                 "id",
-                format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters"),
+                format!("must be 1 to {MAX_RESPONDENT_ID_CHARS} characters, no control characters"),
             ));
         }
         ok
@@ -583,10 +600,12 @@ pub fn parse_properties(
                 continue;
             }
         };
-        if text.chars().count() > MAX_PROPERTY_VALUE_CHARS {
+        if text.chars().count() > MAX_PROPERTY_VALUE_CHARS || has_control(&text) {
             errors.push(FieldError::new(
                 field,
-                format!("must be at most {MAX_PROPERTY_VALUE_CHARS} characters"),
+                format!(
+                    "must be at most {MAX_PROPERTY_VALUE_CHARS} characters, no control characters"
+                ),
             ));
             continue;
         }
@@ -726,6 +745,17 @@ mod tests {
     }
 
     #[test]
+    fn nul_and_control_characters_are_refused_in_ids_and_properties() {
+        // Regression: these were stored as sent (found by e2e/tests/hostile.test.mjs).
+        let body = json!({"survey_id": "s_demo", "score": 3,
+            "respondent": {"id": "cust\u{0}42"}, "properties": {"store": "ber\u{0}lin", "x": "a\u{1b}[31m"}});
+        assert_eq!(
+            fields(body),
+            ["respondent.id", "properties.store", "properties.x"]
+        );
+    }
+
+    #[test]
     fn a_complete_survey_passes_its_check() {
         assert_eq!(check_survey(&demo_definition()), Ok(()));
     }
@@ -752,6 +782,18 @@ mod tests {
             assert_eq!(fields.len(), 1, "{radius:?} {font:?}");
             assert!(fields[0].starts_with("theme."), "{fields:?}");
         }
+    }
+
+    #[test]
+    fn a_survey_rate_limit_must_be_at_least_one() {
+        let mut d = demo_definition();
+        d.rate_limit_per_minute = Some(0);
+        let errors = check_survey(&d).unwrap_err();
+        assert_eq!(errors[0].field, "rate_limit_per_minute");
+        d.rate_limit_per_minute = Some(1_000_000);
+        assert_eq!(check_survey(&d), Ok(()));
+        d.rate_limit_per_minute = None;
+        assert_eq!(check_survey(&d), Ok(()));
     }
 
     #[test]

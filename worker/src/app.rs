@@ -7,6 +7,11 @@ use crate::store::queue::QueueSender;
 use nps_shared::webhook::RetrySchedule;
 use worker::Env;
 
+/// Used when `RATE_LIMIT_PER_MINUTE` is not set (or not a number from 1 up).
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 300;
+/// Used when `ADMIN_AUTH_FAILURES_PER_MINUTE` is not set.
+pub const DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE: u32 = 30;
+
 pub struct App {
     pub db: D1Store,
     pub surveys: CachedSurveys<D1Store>,
@@ -17,6 +22,12 @@ pub struct App {
     pub allow_private_targets: bool,
     /// Signs and checks invitation tokens (`INVITATION_SECRET`).
     pub invitation_secret: Option<String>,
+    /// Public requests per client, survey and minute, unless the survey sets its own
+    /// `rate_limit_per_minute` (`RATE_LIMIT_PER_MINUTE`).
+    pub rate_limit_per_minute: u32,
+    /// Failed admin authentications per client and minute before it is locked out for
+    /// the rest of the minute (`ADMIN_AUTH_FAILURES_PER_MINUTE`).
+    pub admin_auth_failures_per_minute: u32,
     /// For what must own its bindings, such as a streamed export.
     pub env: Env,
 }
@@ -34,6 +45,12 @@ impl App {
             allow_private_targets: setting(env, "ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v == "true"),
             invitation_secret: setting(env, "INVITATION_SECRET"),
+            rate_limit_per_minute: setting(env, "RATE_LIMIT_PER_MINUTE")
+                .and_then(|v| nps_shared::rate_limit::parse_limit(&v))
+                .unwrap_or(DEFAULT_RATE_LIMIT_PER_MINUTE),
+            admin_auth_failures_per_minute: setting(env, "ADMIN_AUTH_FAILURES_PER_MINUTE")
+                .and_then(|v| nps_shared::rate_limit::parse_limit(&v))
+                .unwrap_or(DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE),
             env: env.clone(),
         })
     }

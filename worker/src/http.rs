@@ -113,6 +113,10 @@ pub fn allow_origin(mut response: Response, origin: Option<&str>) -> worker::Res
         response
             .headers_mut()
             .set("Access-Control-Allow-Origin", origin)?;
+        // So that the widget can read how long to wait after a 429 or 503.
+        response
+            .headers_mut()
+            .set("Access-Control-Expose-Headers", "Retry-After")?;
     }
     response.headers_mut().set("Vary", "Origin")?;
     Ok(response)
@@ -121,12 +125,18 @@ pub fn allow_origin(mut response: Response, origin: Option<&str>) -> worker::Res
 /// Admin endpoints: 401 without a bearer token, 403 with a wrong one.
 pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiError> {
     let header = req.headers().get("Authorization")?.unwrap_or_default();
+    check_bearer(&header, expected)
+}
+
+/// The decision of [`require_admin`] on the `Authorization` header's value. The token
+/// is compared in constant time and never copied into the answer or a log line.
+pub fn check_bearer(header: &str, expected: Option<&str>) -> Result<(), ApiError> {
     let Some(given) = header
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
     else {
-        return Err(ApiError::new(
+        return Err(ApiError::auth_failure(
             ProblemKind::Unauthorized,
             "send Authorization: Bearer <admin token>",
         ));
@@ -137,7 +147,7 @@ pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiErr
     if nps_shared::origin::tokens_match(expected, given) {
         Ok(())
     } else {
-        Err(ApiError::new(
+        Err(ApiError::auth_failure(
             ProblemKind::Forbidden,
             "the admin token is not valid",
         ))
@@ -154,4 +164,46 @@ pub fn param<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a s
         .get(name)
         .map(String::as_str)
         .filter(|v| !v.is_empty())
+}
+
+/// The client a request counts against for rate limits: `CF-Connecting-IP`.
+pub fn client(req: &Request) -> String {
+    nps_shared::rate_limit::client(
+        req.headers()
+            .get("CF-Connecting-IP")
+            .ok()
+            .flatten()
+            .as_deref(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_token_is_checked_and_never_echoed() {
+        assert!(check_bearer("Bearer s3cret-token", Some("s3cret-token")).is_ok());
+        for (header, status) in [
+            ("", 401),
+            ("Basic czNjcmV0", 401),
+            ("Bearer ", 401),
+            ("bearer s3cret-token", 401),
+            ("Bearer s3cret-tokeX", 403),
+            ("Bearer s3cret-token-and-more", 403),
+        ] {
+            let error = check_bearer(header, Some("s3cret-token")).unwrap_err();
+            assert_eq!(error.status(), status, "{header:?}");
+            assert!(error.is_auth_failure());
+            let shown = format!("{error:?}");
+            assert!(!shown.contains("s3cret"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn without_a_configured_token_admin_is_unavailable_not_open() {
+        let error = check_bearer("Bearer anything", None).unwrap_err();
+        assert_eq!(error.status(), 503);
+        assert!(!error.is_auth_failure());
+    }
 }

@@ -27,7 +27,7 @@ use worker::{
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = req.path();
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments = segments(&path);
     let public = matches!(
         segments.as_slice(),
         ["v1", "responses", ..] | ["v1", "surveys", _, "config"]
@@ -37,7 +37,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         http::preflight(origin.as_deref())
     } else {
         match app::App::from_env(&env) {
-            Ok(app) => route(&mut req, &app, &segments).await,
+            Ok(app) => admitted(&mut req, &app, &segments, public).await,
             Err(e) => Err(ApiError::unavailable(e)),
         }
     };
@@ -47,6 +47,33 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     } else {
         Ok(response)
     }
+}
+
+/// The path's segments. A trailing slash leaves an empty last segment, so that
+/// `/v1/surveys/` is the survey with the empty id (404), not the list of surveys.
+fn segments(path: &str) -> Vec<&str> {
+    path.strip_prefix('/').unwrap_or(path).split('/').collect()
+}
+
+/// Routes the request, except for a client locked out of the admin endpoints after
+/// too many failed authentications; counts each failed one (token guessing).
+async fn admitted(
+    req: &mut Request,
+    app: &app::App,
+    segments: &[&str],
+    public: bool,
+) -> Result<Response, ApiError> {
+    let admin = !public && segments.first() == Some(&"v1");
+    if admin {
+        routes::limits::admin_lockout(req, app).await?;
+    }
+    let result = route(req, app, segments).await;
+    if let Err(e) = &result
+        && e.is_auth_failure()
+    {
+        routes::limits::admin_failed(req, app).await;
+    }
+    result
 }
 
 async fn route(req: &mut Request, app: &app::App, segments: &[&str]) -> Result<Response, ApiError> {
@@ -179,6 +206,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue deliveries"),
         Err(e) => worker::console_error!("sweeper failed: {e}"),
     }
+    match service::limits::forget_old(&app.db, now).await {
+        Ok(_) => {}
+        Err(e) => worker::console_error!("cron: forgetting old rate limit counters failed: {e}"),
+    }
     match service::invitations::release_due(&app.db, &app.surveys, &app.queue, now).await {
         Ok(0) => {}
         Ok(n) => worker::console_log!("cron: {n} invitations due"),
@@ -233,6 +264,15 @@ mod tests {
         }
         operations.remove(&("GET".to_string(), "/healthz".to_string()));
         operations
+    }
+
+    #[test]
+    fn a_trailing_slash_is_an_empty_segment_not_another_route() {
+        // Regression (schemathesis): GET /v1/surveys/ answered the list of surveys.
+        assert_eq!(super::segments("/v1/surveys/"), ["v1", "surveys", ""]);
+        assert_eq!(super::segments("/s/"), ["s", ""]);
+        assert_eq!(super::segments("/v1/surveys"), ["v1", "surveys"]);
+        assert_eq!(super::segments("/"), [""]);
     }
 
     #[test]

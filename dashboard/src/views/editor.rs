@@ -913,6 +913,7 @@ fn WhenToAsk(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl 
             <div class="field-row">
                 {number_input("Ask again after (days)", form, errors, "throttle.days", |f| &f.throttle_days, |f| &mut f.throttle_days)}
                 {number_input("After a dismissal (days)", form, errors, "throttle.dismissed_days", |f| &f.dismissed_days, |f| &mut f.dismissed_days)}
+                {number_input("Answers per visitor and minute (blank: default)", form, errors, "rate_limit_per_minute", |f| &f.rate_limit, |f| &mut f.rate_limit)}
             </div>
             <div class="field">
                 <label for="f-allowed_origins">"Allowed origins, one per line"</label>

@@ -32,6 +32,7 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
                 404,
                 "Survey not found",
                 "<p>This survey does not exist (any more).</p>",
+                "frame-ancestors 'none'",
             );
         }
         Err(e) => return Err(e.into()),
@@ -89,10 +90,12 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
          <noscript><p>This survey needs JavaScript.</p></noscript></main>{tag}",
         escape(&survey.definition.name)
     );
-    html(200, &survey.definition.name, &body)
+    // The page may be framed only by the sites that may show the survey.
+    let frame_ancestors = nps_shared::origin::frame_ancestors(&survey.definition.allowed_origins);
+    html(200, &survey.definition.name, &body, &frame_ancestors)
 }
 
-fn html(status: u16, title: &str, body: &str) -> Result<Response, ApiError> {
+fn html(status: u16, title: &str, body: &str, frame_ancestors: &str) -> Result<Response, ApiError> {
     let page = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -112,9 +115,11 @@ fn html(status: u16, title: &str, body: &str) -> Result<Response, ApiError> {
     headers.set("Cache-Control", "no-store")?;
     headers.set(
         "Content-Security-Policy",
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
-         frame-ancestors 'none'",
+        &format!(
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; \
+             form-action 'none'; {frame_ancestors}"
+        ),
     )?;
     headers.set("X-Content-Type-Options", "nosniff")?;
     Ok(response)

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod invitations;
+pub mod limits;
 pub mod respondents;
 pub mod responses;
 pub mod surveys;

@@ -12,6 +12,9 @@ use worker::{Request, Response, console_warn};
 
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
     let body = http::read_json(req).await?;
+    if let Some(survey_id) = body.get("survey_id").and_then(|v| v.as_str()) {
+        super::limits::public(req, app, survey_id).await?;
+    }
     let key = req.headers().get("Idempotency-Key")?;
     let origin = http::origin(req);
     let user_agent = req.headers().get("User-Agent")?;
@@ -39,6 +42,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let body = http::read_json(req).await?;
+    super::limits::public_for_response(req, app, id).await?;
     let origin = http::origin(req);
     let added =
         responses::add_comment(&app.stores(), id, &body, origin.as_deref(), now_ms()).await?;

@@ -8,6 +8,7 @@ use nps_shared::api::{CreateSurvey, SurveyPatch};
 use worker::{Request, Response};
 
 pub async fn config(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    super::limits::public(req, app, id).await?;
     let query = http::query(req)?;
     let origin = http::origin(req);
     let config = surveys::config(

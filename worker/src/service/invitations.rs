@@ -70,12 +70,15 @@ pub async fn create(
             "must be a survey id like \"s_demo\"",
         ));
     }
-    if request
-        .order_id
-        .as_ref()
-        .is_some_and(|o| o.trim().is_empty() || o.chars().count() > MAX_ORDER_ID_CHARS)
-    {
-        errors.push(FieldError::new("order_id", "must be 1 to 128 characters"));
+    if request.order_id.as_ref().is_some_and(|o| {
+        o.trim().is_empty()
+            || o.chars().count() > MAX_ORDER_ID_CHARS
+            || o.chars().any(char::is_control)
+    }) {
+        errors.push(FieldError::new(
+            "order_id",
+            "must be 1 to 128 characters, no control characters",
+        ));
     }
     let respondent = serde_json::to_value(&request.respondent)
         .map_err(|e| ServiceError::invalid("respondent", &e.to_string()))?;
@@ -342,6 +345,12 @@ mod tests {
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["order_id", "respondent.email", "expires_in_days"]);
+        // Regression (e2e/tests/hostile.test.mjs): a NUL in the order id was stored.
+        let err = block_on(create(&m, &m, request("10\u{0}01"), SECRET, "x", NOW)).unwrap_err();
+        assert!(
+            matches!(&err, ServiceError::Invalid(e) if e[0].field == "order_id"),
+            "{err:?}"
+        );
         let mut unknown = request("1");
         unknown.survey_id = "s_nope".into();
         assert!(matches!(

@@ -11,10 +11,12 @@
 //! - `invitations`: signed invitation tokens, their links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 //! - `respondents`: GDPR export and erase of one respondent's data.
+//! - `limits`: rate limits per client and survey, and on failed admin authentication.
 
 pub mod cases;
 pub mod deliveries;
 pub mod invitations;
+pub mod limits;
 pub mod reports;
 pub mod respondents;
 pub mod responses;
@@ -48,6 +50,11 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_seconds: u32,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

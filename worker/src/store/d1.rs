@@ -4,8 +4,8 @@
 
 use super::{
     CaseFilter, CaseStore, Companions, Delivery, DeliveryStore, Endpoint, Inserted,
-    InvitationStore, RespondentRecords, RespondentStore, ResponseStore, StoreError, StoreResult,
-    StoredCase, StoredResponse, SurveyStore, WebhookStore, Who,
+    InvitationStore, RateLimitStore, RespondentRecords, RespondentStore, ResponseStore, StoreError,
+    StoreResult, StoredCase, StoredResponse, SurveyStore, WebhookStore, Who,
 };
 use nps_shared::api::{
     AttemptView, Channel, DeliveryStatus, DeliveryView, EventType, Invitation, Respondent,
@@ -1395,5 +1395,51 @@ impl RespondentStore for D1Store {
             self.run_batch(statements).await?;
         }
         Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    count: f64,
+}
+
+/// A D1 count (a JS number) as a `u32`, saturating.
+fn count_of(row: Option<CountRow>) -> u32 {
+    row.map_or(0, |r| r.count.clamp(0.0, f64::from(u32::MAX)) as u32)
+}
+
+impl RateLimitStore for D1Store {
+    async fn hit(&self, key: &str, window: i64) -> StoreResult<u32> {
+        // One statement: concurrent requests serialise on the row, none is lost.
+        let row: Option<CountRow> = self
+            .db
+            .prepare(
+                "INSERT INTO rate_limits (key, window, count) VALUES (?1, ?2, 1) \
+                 ON CONFLICT (key, window) DO UPDATE SET count = count + 1 RETURNING count",
+            )
+            .bind(&[text(key), JsValue::from_f64(window as f64)])?
+            .first(None)
+            .await?;
+        Ok(count_of(row).max(1))
+    }
+
+    async fn count(&self, key: &str, window: i64) -> StoreResult<u32> {
+        let row: Option<CountRow> = self
+            .db
+            .prepare("SELECT count FROM rate_limits WHERE key = ?1 AND window = ?2")
+            .bind(&[text(key), JsValue::from_f64(window as f64)])?
+            .first(None)
+            .await?;
+        Ok(count_of(row))
+    }
+
+    async fn forget_before(&self, window: i64) -> StoreResult<u32> {
+        let result = self
+            .db
+            .prepare("DELETE FROM rate_limits WHERE window < ?1")
+            .bind(&[JsValue::from_f64(window as f64)])?
+            .run()
+            .await?;
+        Ok(u32::try_from(changes(&result)?).unwrap_or(u32::MAX))
     }
 }

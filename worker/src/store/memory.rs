@@ -62,6 +62,7 @@ pub struct Memory {
     pub rollups: RefCell<BTreeMap<String, Counters>>,
     /// When set, every queue send fails (to test that answers survive it).
     pub queue_down: std::cell::Cell<bool>,
+    pub rate_limits: RefCell<std::collections::BTreeMap<(String, i64), u32>>,
 }
 
 impl SurveyStore for Memory {
@@ -574,5 +575,28 @@ impl RespondentStore for Memory {
             }
         }
         Ok(())
+    }
+}
+
+impl RateLimitStore for Memory {
+    async fn hit(&self, key: &str, window: i64) -> StoreResult<u32> {
+        let mut counters = self.rate_limits.borrow_mut();
+        let count = counters.entry((key.to_string(), window)).or_insert(0);
+        *count += 1;
+        Ok(*count)
+    }
+    async fn count(&self, key: &str, window: i64) -> StoreResult<u32> {
+        Ok(self
+            .rate_limits
+            .borrow()
+            .get(&(key.to_string(), window))
+            .copied()
+            .unwrap_or(0))
+    }
+    async fn forget_before(&self, window: i64) -> StoreResult<u32> {
+        let mut counters = self.rate_limits.borrow_mut();
+        let before = counters.len();
+        counters.retain(|(_, w), _| *w >= window);
+        Ok(u32::try_from(before - counters.len()).unwrap_or(u32::MAX))
     }
 }

@@ -291,6 +291,17 @@ pub trait DeliveryStore {
     async fn overdue_deliveries(&self, due_before: &str, limit: u32) -> StoreResult<Vec<String>>;
 }
 
+/// Fixed-window counters for rate limits (`nps_shared::rate_limit`).
+pub trait RateLimitStore {
+    /// Counts one more request for `key` in `window` and returns the window's count,
+    /// this request included. Concurrent calls never lose a count.
+    async fn hit(&self, key: &str, window: i64) -> StoreResult<u32>;
+    /// The window's count so far, without counting.
+    async fn count(&self, key: &str, window: i64) -> StoreResult<u32>;
+    /// Deletes the counters of windows before `window`; returns how many.
+    async fn forget_before(&self, window: i64) -> StoreResult<u32>;
+}
+
 /// Where deliveries go to be sent (and re-sent) in the background.
 pub trait DeliveryQueue {
     async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()>;

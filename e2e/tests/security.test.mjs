@@ -1,0 +1,145 @@
+// Rate limits (429 + Retry-After, per client and survey, recovering after the
+// window; the admin lock-out after failed authentications) and the security headers
+// of every page the worker serves as HTML.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE_URL, admin } from '../lib/server.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function copyOfDemo(id, over = {}) {
+  const demo = await admin('/v1/surveys/s_demo');
+  assert.equal(demo.status, 200);
+  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo.body, id, ...over } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body;
+}
+
+function answer(surveyId, ip) {
+  return fetch(`${BASE_URL}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(ip ? { 'cf-connecting-ip': ip } : {}) },
+    body: JSON.stringify({ survey_id: surveyId, score: 8, channel: 'api' }),
+  });
+}
+
+async function assert429(response) {
+  assert.equal(response.status, 429);
+  assert.match(response.headers.get('content-type'), /^application\/problem\+json/);
+  const seconds = Number(response.headers.get('retry-after'));
+  assert.ok(Number.isInteger(seconds) && seconds >= 1 && seconds <= 60, `Retry-After ${seconds}`);
+  const body = await response.json();
+  assert.equal(body.status, 429);
+  assert.equal(body.type, '/problems/too-many-requests');
+  return seconds;
+}
+
+/** Sends until the first 429 (a window may roll over once on the way). */
+async function untilLimited(send, limit) {
+  let allowed = 0;
+  for (let i = 0; i < 2 * limit + 2; i += 1) {
+    const response = await send();
+    if (response.status === 429) return { response, allowed };
+    assert.equal(response.status, 201, `request ${i + 1}`);
+    allowed += 1;
+  }
+  throw new Error(`no 429 after ${2 * limit + 2} requests with a limit of ${limit}`);
+}
+
+test('a survey with a low limit answers 429 with Retry-After, and recovers after the window', async () => {
+  const id = `s_limited-${Date.now()}`;
+  const survey = await copyOfDemo(id, { rate_limit_per_minute: 3 });
+  assert.equal(survey.rate_limit_per_minute, 3);
+  const { response, allowed } = await untilLimited(() => answer(id), 3);
+  assert.ok(allowed >= 3, `${allowed} allowed before the 429`);
+  const seconds = await assert429(response);
+  // The config of the same survey counts against the same client and survey.
+  // A page on an allowed origin can read the 429 and its Retry-After.
+  const config = await fetch(`${BASE_URL}/v1/surveys/${id}/config`, { headers: { origin: 'http://localhost:3000' } });
+  assert.equal(config.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  assert.match(config.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+  await assert429(config);
+  // Nothing of the refused requests was stored.
+  const stored = await admin(`/v1/surveys/${id}/responses?limit=100`);
+  assert.equal(stored.body.items.length, allowed);
+  // Another survey is not affected.
+  assert.equal((await fetch(`${BASE_URL}/v1/surveys/s_demo/config`)).status, 200);
+  await sleep((seconds + 1) * 1000);
+  assert.equal((await answer(id)).status, 201, 'allowed again after Retry-After');
+});
+
+test('a survey limit can be raised with PATCH and shows in the survey', async () => {
+  const id = `s_raised-${Date.now()}`;
+  await copyOfDemo(id, { rate_limit_per_minute: 1 });
+  const patched = await admin(`/v1/surveys/${id}`, { method: 'PATCH', body: { rate_limit_per_minute: 1000000 } });
+  assert.equal(patched.status, 200);
+  assert.equal(patched.body.rate_limit_per_minute, 1000000);
+  for (let i = 0; i < 5; i += 1) assert.equal((await answer(id)).status, 201);
+  const invalid = await admin(`/v1/surveys/${id}`, { method: 'PATCH', body: { rate_limit_per_minute: 0 } });
+  assert.equal(invalid.status, 422);
+});
+
+test('clients are told apart by CF-Connecting-IP; failed admin authentications lock a client out', async (t) => {
+  const id = `s_clients-${Date.now()}`;
+  await copyOfDemo(id, { rate_limit_per_minute: 1 });
+  const first = await untilLimited(() => answer(id, '198.51.100.1'), 1);
+  await assert429(first.response);
+  const other = await answer(id, '198.51.100.2');
+  if (other.status === 429) {
+    // The local proxy replaced the header; on Cloudflare it is the client's address.
+    t.skip('wrangler dev does not pass CF-Connecting-IP through');
+    return;
+  }
+  assert.equal(other.status, 201);
+
+  const guesser = { 'cf-connecting-ip': '198.51.100.66' };
+  const limit = Number(process.env.NPS_ADMIN_AUTH_FAILURES_PER_MINUTE ?? 30);
+  let locked = null;
+  for (let i = 0; i < 2 * limit + 2 && !locked; i += 1) {
+    const r = await fetch(`${BASE_URL}/v1/surveys`, { headers: { ...guesser, authorization: `Bearer guess-${i}` } });
+    if (r.status === 429) locked = r;
+    else assert.equal(r.status, 403);
+  }
+  assert.ok(locked, 'the guesser was locked out');
+  await assert429(locked);
+  // Locked out even with the right token: a right guess is not confirmed.
+  const right = await fetch(`${BASE_URL}/v1/surveys`, {
+    headers: { ...guesser, authorization: `Bearer ${process.env.NPS_ADMIN_TOKEN}` },
+  });
+  assert.equal(right.status, 429);
+  // Everyone else goes on.
+  assert.equal((await admin('/v1/surveys')).status, 200);
+});
+
+test('the hosted page: CSP with frame-ancestors from the survey, nosniff, no referrer', async () => {
+  const id = `s_framed-${Date.now()}`;
+  await copyOfDemo(id, { allowed_origins: ['https://shop.example', 'https://*.shop.example'] });
+  const response = await fetch(`${BASE_URL}/s/${id}`);
+  assert.equal(response.status, 200);
+  const csp = response.headers.get('content-security-policy');
+  assert.match(csp, /frame-ancestors 'self' https:\/\/shop\.example https:\/\/\*\.shop\.example(;|$)/);
+  assert.match(csp, /default-src 'none'/);
+  assert.doesNotMatch(csp, /script-src[^;]*'unsafe-inline'/);
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(response.headers.get('referrer-policy'), 'no-referrer');
+  const missing = await fetch(`${BASE_URL}/s/s_nope-nope`);
+  assert.equal(missing.status, 404);
+  assert.match(missing.headers.get('content-security-policy'), /frame-ancestors 'none'/);
+});
+
+test('the dashboard and the demo pages carry security headers', async () => {
+  const dashboard = await fetch(`${BASE_URL}/dashboard`);
+  assert.equal(dashboard.status, 200);
+  const csp = dashboard.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/, 'no inline script on the dashboard');
+  assert.equal(dashboard.headers.get('x-content-type-options'), 'nosniff');
+  assert.ok(!(await dashboard.text()).match(/<script(?![^>]*\bsrc=)[^>]*>/), 'the dashboard has no inline script');
+  for (const path of ['/demo', '/demo/strict', '/demo/triggers']) {
+    const page = await fetch(BASE_URL + path);
+    assert.equal(page.status, 200, path);
+    assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'self'/, path);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.ok(page.headers.get('referrer-policy'), path);
+  }
+});

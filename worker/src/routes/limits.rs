@@ -1,0 +1,61 @@
+//! Rate limits at the edge: which client and survey a request counts against, and the
+//! limit that applies (the survey's `rate_limit_per_minute`, else the worker's
+//! default). The counting is `service::limits`.
+
+use crate::app::{App, now_ms};
+use crate::error::ApiError;
+use crate::http;
+use crate::service::{ServiceError, limits, surveys};
+use crate::store::ResponseStore;
+use nps_shared::validate::is_survey_id;
+use worker::Request;
+
+/// Counts a public request for `survey_id`. A survey that does not exist is not
+/// counted: the handler answers 404 without storing anything.
+pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), ApiError> {
+    if !is_survey_id(survey_id) {
+        return Ok(());
+    }
+    let per_minute = match surveys::get(&app.surveys, survey_id).await {
+        Ok(survey) => survey
+            .definition
+            .rate_limit_per_minute
+            .unwrap_or(app.rate_limit_per_minute),
+        Err(ServiceError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    limits::admit_public(&app.db, &http::client(req), survey_id, per_minute, now_ms()).await?;
+    Ok(())
+}
+
+/// Counts a public request about the answer `response_id` against its survey.
+pub async fn public_for_response(
+    req: &Request,
+    app: &App,
+    response_id: &str,
+) -> Result<(), ApiError> {
+    match app.db.get_response(response_id).await {
+        Ok(Some(response)) => public(req, app, &response.view.survey_id).await,
+        Ok(None) => Ok(()),
+        Err(e) => Err(ServiceError::from(e).into()),
+    }
+}
+
+/// 429 for a client that failed admin authentication too often this minute.
+pub async fn admin_lockout(req: &Request, app: &App) -> Result<(), ApiError> {
+    limits::check_admin_failures(
+        &app.db,
+        &http::client(req),
+        app.admin_auth_failures_per_minute,
+        now_ms(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Counts a failed admin authentication; a storage failure here only loses a count.
+pub async fn admin_failed(req: &Request, app: &App) {
+    if let Err(e) = limits::record_admin_failure(&app.db, &http::client(req), now_ms()).await {
+        worker::console_warn!("a failed admin authentication was not counted: {e}");
+    }
+}

@@ -1,0 +1,168 @@
+//! Rate limits: public requests per client and survey, and failed admin
+//! authentications per client (token guessing). The arithmetic is in
+//! `nps_shared::rate_limit`; the counters are a `RateLimitStore` (D1 in the worker).
+
+use super::ServiceError;
+use crate::store::RateLimitStore;
+use nps_shared::rate_limit::{self, Decision, Scope};
+
+/// Counts a public request of `client` for `survey_id`; 429 once the survey's limit
+/// for this minute is used up.
+pub async fn admit_public(
+    store: &impl RateLimitStore,
+    client: &str,
+    survey_id: &str,
+    per_minute: u32,
+    now_ms: i64,
+) -> Result<(), ServiceError> {
+    let key = rate_limit::key(Scope::Survey, client, survey_id);
+    let count = store.hit(&key, rate_limit::window(now_ms)).await?;
+    match rate_limit::decide(count, per_minute, now_ms) {
+        Decision::Allowed => Ok(()),
+        Decision::Limited {
+            retry_after_seconds,
+        } => Err(ServiceError::TooManyRequests {
+            detail: format!(
+                "at most {per_minute} requests a minute for survey {survey_id} from one client"
+            ),
+            retry_after_seconds,
+        }),
+    }
+}
+
+/// 429 while `client` has used up its failed admin authentications this minute, so a
+/// right guess made during the lock-out is not confirmed either.
+pub async fn check_admin_failures(
+    store: &impl RateLimitStore,
+    client: &str,
+    per_minute: u32,
+    now_ms: i64,
+) -> Result<(), ServiceError> {
+    let key = rate_limit::key(Scope::AdminAuth, client, "");
+    let count = store.count(&key, rate_limit::window(now_ms)).await?;
+    // `count` failures so far: the next request would be failure count + 1 at most.
+    match rate_limit::decide(count.saturating_add(1), per_minute, now_ms) {
+        Decision::Allowed => Ok(()),
+        Decision::Limited {
+            retry_after_seconds,
+        } => Err(ServiceError::TooManyRequests {
+            detail: format!(
+                "too many failed admin authentications (at most {per_minute} a minute)"
+            ),
+            retry_after_seconds,
+        }),
+    }
+}
+
+/// Counts one failed admin authentication of `client`.
+pub async fn record_admin_failure(
+    store: &impl RateLimitStore,
+    client: &str,
+    now_ms: i64,
+) -> Result<(), ServiceError> {
+    let key = rate_limit::key(Scope::AdminAuth, client, "");
+    store.hit(&key, rate_limit::window(now_ms)).await?;
+    Ok(())
+}
+
+/// The cron's clean-up: counters of windows before the previous one are no longer read.
+pub async fn forget_old(store: &impl RateLimitStore, now_ms: i64) -> Result<u32, ServiceError> {
+    Ok(store.forget_before(rate_limit::window(now_ms) - 1).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::Memory;
+    use pollster::block_on;
+
+    const MINUTE: i64 = 60_000;
+    const T0: i64 = 1_764_000_000_000; // a whole minute
+
+    fn limited(result: Result<(), ServiceError>) -> Option<u32> {
+        match result {
+            Err(ServiceError::TooManyRequests {
+                retry_after_seconds,
+                ..
+            }) => Some(retry_after_seconds),
+            Err(other) => panic!("unexpected {other:?}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn a_client_gets_its_limit_then_429_until_the_next_minute() {
+        let m = Memory::default();
+        for i in 0..3 {
+            assert_eq!(
+                limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 3, T0 + i))),
+                None
+            );
+        }
+        assert_eq!(
+            limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 3, T0 + 15_000))),
+            Some(45)
+        );
+        assert_eq!(
+            limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 3, T0 + MINUTE))),
+            None
+        );
+    }
+
+    #[test]
+    fn clients_and_surveys_have_their_own_counters() {
+        let m = Memory::default();
+        assert_eq!(
+            limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))),
+            None
+        );
+        assert!(limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))).is_some());
+        assert_eq!(
+            limited(block_on(admit_public(&m, "5.6.7.8", "s_a", 1, T0))),
+            None
+        );
+        assert_eq!(
+            limited(block_on(admit_public(&m, "1.2.3.4", "s_b", 1, T0))),
+            None
+        );
+    }
+
+    #[test]
+    fn failed_admin_authentications_lock_the_client_out_for_the_minute() {
+        let m = Memory::default();
+        for _ in 0..2 {
+            assert_eq!(
+                limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0))),
+                None
+            );
+            block_on(record_admin_failure(&m, "9.9.9.9", T0)).unwrap();
+        }
+        assert_eq!(
+            limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0 + 1_000))),
+            Some(59)
+        );
+        assert_eq!(
+            limited(block_on(check_admin_failures(&m, "8.8.8.8", 2, T0))),
+            None
+        );
+        assert_eq!(
+            limited(block_on(check_admin_failures(
+                &m,
+                "9.9.9.9",
+                2,
+                T0 + MINUTE
+            ))),
+            None
+        );
+    }
+
+    #[test]
+    fn the_cleanup_keeps_the_current_and_previous_window() {
+        let m = Memory::default();
+        block_on(admit_public(&m, "1.2.3.4", "s_a", 9, T0 - 2 * MINUTE)).unwrap();
+        block_on(admit_public(&m, "1.2.3.4", "s_a", 9, T0 - MINUTE)).unwrap();
+        block_on(admit_public(&m, "1.2.3.4", "s_a", 9, T0)).unwrap();
+        assert_eq!(block_on(forget_old(&m, T0)).unwrap(), 1);
+        assert_eq!(m.rate_limits.borrow().len(), 2);
+    }
+}
