@@ -11,6 +11,7 @@ cd "$ROOT"
 apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
+command -v sqlite3 >/dev/null || apt_missing+=(sqlite3)  # the report benchmark loads its data with it
 if ((${#apt_missing[@]})); then
   say "installing ${apt_missing[*]} (Debian)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -128,7 +128,7 @@ async function main() {
   const demo = await adminJson('/v1/surveys/s_demo');
   if (demo.status !== 200) throw new Error(`GET /v1/surveys/s_demo: ${demo.status}`);
   const survey = { ...demo.body, id: `s_ingest-${Date.now()}`, name: 'Ingest benchmark' };
-  if ('rate_limit_per_minute' in demo.body) survey.rate_limit_per_minute = 1_000_000;
+  survey.rate_limit_per_minute = 1_000_000;
   const created = await adminJson('/v1/surveys', { method: 'POST', body: JSON.stringify(survey) });
   if (created.status !== 201) throw new Error(`POST /v1/surveys: ${created.status} ${JSON.stringify(created.body)}`);
   // The bare worker has the same seed (s_demo), and does not look the survey up.
