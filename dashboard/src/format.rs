@@ -40,6 +40,47 @@ pub fn percent(part: u64, total: u64) -> String {
     format!("{}%", (part as f64 * 100.0 / total as f64).round() as u64)
 }
 
+/// A count with thousands separators: "991,993".
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// What a report computed from its most recent answers only (see `shared/src/rollup.rs`):
+/// "Segments, revenue bands and themes: the latest 5,000 of 991,993 answers."
+pub fn sample_note(sample: &nps_shared::rollup::Sample) -> String {
+    let names: Vec<&str> = sample
+        .sections
+        .iter()
+        .map(|s| match s.as_str() {
+            "groups" => "segments",
+            "revenue_bands" => "revenue bands",
+            other => other,
+        })
+        .collect();
+    let list = match names.as_slice() {
+        [] => "Some sections".to_owned(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    let mut list = list;
+    if let Some(first) = list.get(..1) {
+        list = first.to_uppercase() + &list[1..];
+    }
+    format!(
+        "{list}: the latest {} of {} answers.",
+        count(sample.answers),
+        count(sample.of)
+    )
+}
+
 /// An amount with thousands separators and cents: "12,345.60".
 pub fn money(amount: f64) -> String {
     let cents = (amount * 100.0).round() as i64;
@@ -238,6 +279,21 @@ mod tests {
         assert_eq!(nps_headline(None, None), "No answers yet");
         assert_eq!(nps_cell(None, None), "—");
         assert_eq!(nps_cell(Some(-33.3), Some(40.0)), "-33 ± 40");
+    }
+
+    #[test]
+    fn a_sampled_report_says_which_sections_and_how_many_answers() {
+        let sample = nps_shared::rollup::Sample {
+            answers: 5000,
+            of: 991_993,
+            sections: vec!["groups".into(), "revenue_bands".into(), "themes".into()],
+        };
+        assert_eq!(
+            sample_note(&sample),
+            "Segments, revenue bands and themes: the latest 5,000 of 991,993 answers."
+        );
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1000), "1,000");
     }
 
     #[test]

@@ -178,6 +178,11 @@ fn report_view(report: Report) -> impl IntoView {
                 <h2 id="dist-title">"Scores 0–10"</h2>
                 {distribution_chart(&report.distribution.0)}
             </section>
+            {report.sample.as_ref().map(|sample| view! {
+                <p class="muted small wide" data-testid="sample-note">
+                    {format::sample_note(sample)}
+                </p>
+            })}
             <section class="card wide" aria-labelledby="groups-title">
                 <h2 id="groups-title">{group_title}</h2>
                 {segments_table(report.groups)}
