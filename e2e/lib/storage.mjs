@@ -29,6 +29,9 @@ export function d1File() {
 /** Holds an exclusive transaction on the D1 file until the returned function is called. */
 export function lockStorage() {
   const db = new DatabaseSync(d1File());
+  // The worker may be writing at this moment (a rate-limit counter, an answer): wait for
+  // its transaction to end rather than fail.
+  db.exec('PRAGMA busy_timeout = 10000');
   db.exec('BEGIN EXCLUSIVE');
   let held = true;
   return () => {

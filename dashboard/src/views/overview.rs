@@ -10,7 +10,7 @@ use nps_shared::report::{Group, GroupKind, Report, RevenueBand};
 use nps_shared::themes::CommentTheme;
 
 use crate::app::Session;
-use crate::charts::{self, BandPoint, Frame, RevenueChart, TrendChart, TrendPoint};
+use crate::charts::{self, BandPoint, Frame, Gridline, RevenueChart, TrendChart, TrendPoint};
 use crate::format::{self, ReportControls};
 
 const TREND_FRAME: Frame = Frame {
@@ -41,6 +41,28 @@ const REVENUE_FRAME: Frame = Frame {
 };
 
 /// SVG numbers with one decimal: enough for a screen, short in the DOM.
+/// The horizontal gridlines of a chart with their NPS ticks, `tick_gap` px left of
+/// the plot.
+fn gridline_views(gridlines: &[Gridline], f: Frame, tick_gap: f64) -> impl IntoView + use<> {
+    gridlines
+        .iter()
+        .map(|g| {
+            view! {
+                <line
+                    class=if g.value == 0.0 { "grid zero" } else { "grid" }
+                    x1=n(f.left)
+                    x2=n(f.width - f.right)
+                    y1=n(g.y)
+                    y2=n(g.y)
+                ></line>
+                <text class="tick" x=n(f.left - tick_gap) y=n(g.y + 4.0) text-anchor="end">
+                    {format!("{}", g.value as i64)}
+                </text>
+            }
+        })
+        .collect_view()
+}
+
 fn n(value: f64) -> String {
     format!("{value:.1}")
 }
@@ -225,24 +247,7 @@ fn trend_chart(report: &Report) -> impl IntoView + use<> {
     let summary = charts::trend_summary(report.interval.as_str(), &points);
     let chart = TrendChart::new(&points, TREND_FRAME, 7);
     let f = chart.frame;
-    let gridlines = chart
-        .gridlines
-        .iter()
-        .map(|g| {
-            view! {
-                <line
-                    class=if g.value == 0.0 { "grid zero" } else { "grid" }
-                    x1=n(f.left)
-                    x2=n(f.width - f.right)
-                    y1=n(g.y)
-                    y2=n(g.y)
-                ></line>
-                <text class="tick" x=n(f.left - 8.0) y=n(g.y + 4.0) text-anchor="end">
-                    {format!("{}", g.value as i64)}
-                </text>
-            }
-        })
-        .collect_view();
+    let gridlines = gridline_views(&chart.gridlines, f, 8.0);
     let buckets = chart
         .buckets
         .iter()
@@ -356,24 +361,7 @@ fn revenue_chart(bands: &[RevenueBand]) -> impl IntoView + use<> {
         .collect();
     let chart = RevenueChart::new(&points, REVENUE_FRAME);
     let f = chart.frame;
-    let gridlines = chart
-        .gridlines
-        .iter()
-        .map(|g| {
-            view! {
-                <line
-                    class=if g.value == 0.0 { "grid zero" } else { "grid" }
-                    x1=n(f.left)
-                    x2=n(f.width - f.right)
-                    y1=n(g.y)
-                    y2=n(g.y)
-                ></line>
-                <text class="tick" x=n(f.left - 6.0) y=n(g.y + 4.0) text-anchor="end">
-                    {format!("{}", g.value as i64)}
-                </text>
-            }
-        })
-        .collect_view();
+    let gridlines = gridline_views(&chart.gridlines, f, 6.0);
     let plotted = chart
         .bands
         .iter()
