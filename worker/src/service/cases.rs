@@ -417,13 +417,7 @@ mod tests {
     }
 
     fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
-        Stores {
-            surveys: m,
-            responses: m,
-            webhooks: m,
-            queue: m,
-            cases: m,
-        }
+        m.stores()
     }
 
     fn answer(m: &Memory, score: u8, store: &str, customer: &str, at: i64) -> String {

@@ -115,13 +115,7 @@ mod tests {
     }
 
     fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
-        Stores {
-            surveys: m,
-            responses: m,
-            webhooks: m,
-            queue: m,
-            cases: m,
-        }
+        m.stores()
     }
 
     fn submit(m: &Memory, score: u8, respondent: serde_json::Value, at: i64) -> String {

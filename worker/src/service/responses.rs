@@ -508,13 +508,7 @@ mod tests {
     }
 
     fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
-        Stores {
-            cases: m,
-            surveys: m,
-            responses: m,
-            webhooks: m,
-            queue: m,
-        }
+        m.stores()
     }
 
     fn submit_json(

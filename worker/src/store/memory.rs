@@ -23,6 +23,17 @@ fn record(view: &ResponseView) -> StoreResult<AnswerRecord> {
 }
 
 impl Memory {
+    /// Every store a service takes, all of them this one.
+    pub fn stores(&self) -> crate::service::Stores<'_, Memory, Memory, Memory, Memory, Memory> {
+        crate::service::Stores {
+            surveys: self,
+            responses: self,
+            webhooks: self,
+            queue: self,
+            cases: self,
+        }
+    }
+
     fn count(&self, survey_id: &str, changes: &[rollup::Change]) {
         let mut rollups = self.rollups.borrow_mut();
         let counters = rollups.entry(survey_id.to_owned()).or_default();
