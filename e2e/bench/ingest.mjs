@@ -18,6 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { intArg as intArgOf } from './args.mjs';
 
 const OURS = process.env.NPS_BASE_URL;
 const BARE = process.env.BARE_URL;
@@ -33,14 +34,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
   },
 });
-const intArg = (name, min, max) => {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return n;
-};
+const intArg = (name, min, max) => intArgOf(args, name, min, max);
 const DURATION = intArg('duration', 1, 120);
 const CONNECTIONS = intArg('connections', 1, 256);
 const THREADS = Math.min(intArg('threads', 1, 16), CONNECTIONS);

@@ -19,6 +19,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
+import { intArg as intArgOf } from './args.mjs';
 
 const BASE_URL = process.env.NPS_BASE_URL ?? 'http://localhost:8795';
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
@@ -33,14 +34,7 @@ const { values: args } = parseArgs({
     'max-seconds': { type: 'string', default: '300' },
   },
 });
-const intArg = (name, min, max) => {
-  const n = Number(args[name]);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    console.error(`--${name} must be an integer from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return n;
-};
+const intArg = (name, min, max) => intArgOf(args, name, min, max);
 const COUNT = intArg('count', 1, 100_000);
 const CONCURRENCY = intArg('concurrency', 1, 256);
 const RATE = intArg('rate', 0, 10_000);
