@@ -3,23 +3,23 @@
 //! needs it to decide whether to show the survey.)
 //!
 //! Never lose an answer: before its first POST an answer is written to the outbox
-//! (`localStorage["nps:o:<Idempotency-Key>"]` = `<url>\n<body>`), and it leaves the
-//! outbox only when the server has it (2xx) or will never take it (another 4xx). Every
-//! POST of it — retries, the `online` event, a flush on the next page load, another
-//! tab — carries the same Idempotency-Key, so the server stores it once. Requests are
-//! sent with `keepalive`, so one in flight survives the page being closed.
+//! (`localStorage["nps:o:<Idempotency-Key>"]` = `<url>\n<body>`, see `outbox.rs`), and
+//! it leaves the outbox only when the server has it (2xx) or will never take it
+//! (another 4xx). Every POST of it — retries, the `online` event, a flush on the next
+//! page load, another tab — carries the same Idempotency-Key, so the server stores it
+//! once. The follow-up comment goes the same way as a PATCH entry (the server sets the
+//! comment, so a second arrival stores nothing new). Requests are sent with
+//! `keepalive`, so one in flight survives the page being closed.
 //!
 //! Request bodies are written by `json.rs`; responses are read with the browser's
 //! `Response.json()`. Nothing here touches the DOM.
 
 use crate::dom::{self, get, string};
 use crate::json;
+use crate::outbox::{self, PREFIX as OUTBOX};
 use crate::retry::is_retryable;
 use std::cell::Cell;
 use wasm_bindgen::{JsCast, JsValue};
-
-/// The outbox's `localStorage` key prefix; the loader looks for it on every page.
-pub const OUTBOX: &str = "nps:o:";
 
 /// What the server said about a stored answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,10 +28,10 @@ pub struct Created {
     pub edit_token: String,
 }
 
-/// One answer, ready to be POSTed as many times as it takes: the idempotency key is
-/// drawn once, here, so every retry of this answer carries the same key. An
-/// invitation's answer has a key derived from its token and score instead, which holds
-/// across reloads and tabs too.
+/// One answer (or its comment), ready to be sent as many times as it takes: the
+/// idempotency key is drawn once, here, so every retry of this answer carries the same
+/// key. An invitation's answer has a key derived from its token and score instead,
+/// which holds across reloads and tabs too.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
     pub key: String,
@@ -40,45 +40,44 @@ pub struct Submission {
 }
 
 impl Submission {
-    /// The answer `body` for the API at `origin`, kept in the outbox from now on.
-    pub fn new(origin: &str, key: String, body: String) -> Submission {
-        let submission = Submission {
-            key,
-            url: [origin, "/v1/responses"].concat(),
-            body,
-        };
+    /// `body` for `url` (`outbox::method` tells how it is sent), kept in the outbox
+    /// from now on.
+    pub fn new(url: String, key: String, body: String) -> Submission {
         if let Some(storage) = storage() {
-            let entry = [submission.url.as_str(), "\n", &submission.body].concat();
-            let _ = storage.set_item(&[OUTBOX, &submission.key].concat(), &entry);
+            let _ = storage.set_item(&[OUTBOX, &key].concat(), &outbox::entry(&url, &body));
         }
-        submission
+        Submission { key, url, body }
     }
 
-    /// `POST /v1/responses`, then `done` with what the server said; a 200 (idempotent
-    /// replay) is as good as a 201. The error is the HTTP status, 0 without a
-    /// response. The outbox entry goes when the outcome is final.
-    pub fn send(&self, done: Box<dyn FnOnce(Result<Created, u16>)>) {
+    /// `POST /v1/responses` (with the Idempotency-Key) or the comment's `PATCH`, then
+    /// `done` with the parsed reply; a 200 (idempotent replay) is as good as a 201. The
+    /// error is the HTTP status, 0 without a response. The outbox entry goes when the
+    /// outcome is final.
+    pub fn send(&self, done: Reply) {
         let key = [OUTBOX, &self.key].concat();
+        let method = outbox::method(&self.url);
         request(
-            "POST",
+            method,
             &self.url,
-            Some(&self.key),
+            Some(self.key.as_str()).filter(|_| method == "POST"),
             &self.body,
             Box::new(move |result| {
-                let status = result.as_ref().map_or_else(|s| *s, |_| 200);
-                if !is_retryable(status)
+                if !result.as_ref().is_err_and(|s| is_retryable(*s))
                     && let Some(storage) = storage()
                 {
                     let _ = storage.remove_item(&key);
                 }
-                done(result.and_then(|reply| {
-                    match (string(&reply, "id"), string(&reply, "edit_token")) {
-                        (Some(id), Some(edit_token)) => Ok(Created { id, edit_token }),
-                        _ => Err(0),
-                    }
-                }));
+                done(result);
             }),
         );
+    }
+}
+
+/// What the server said about a stored answer (`POST /v1/responses`).
+pub fn created(reply: &JsValue) -> Result<Created, u16> {
+    match (string(reply, "id"), string(reply, "edit_token")) {
+        (Some(id), Some(edit_token)) => Ok(Created { id, edit_token }),
+        _ => Err(0),
     }
 }
 
@@ -116,23 +115,22 @@ impl Api {
         );
     }
 
-    /// `PATCH /v1/responses/{id}` with the follow-up comment, then `done`.
-    pub fn add_comment(&self, created: &Created, comment: &str, done: Box<dyn FnOnce()>) {
+    /// The follow-up comment of the answer sent with `key`, as a `PATCH
+    /// /v1/responses/{id}` kept in the outbox (under its own key) until it is stored.
+    pub fn comment(&self, key: &str, created: &Created, comment: &str) -> Submission {
         let body = json::Object::new()
             .string("edit_token", &created.edit_token)
             .string("comment", comment)
             .finish();
-        request(
-            "PATCH",
-            &self.response_url(created),
-            None,
-            &body,
-            Box::new(move |_| done()),
-        );
+        Submission::new(
+            self.response_url(created),
+            [key, outbox::COMMENT].concat(),
+            body,
+        )
     }
 }
 
-type Reply = Box<dyn FnOnce(Result<JsValue, u16>)>;
+pub type Reply = Box<dyn FnOnce(Result<JsValue, u16>)>;
 
 /// Sends a JSON request with `keepalive`, then `done` with the parsed body of a 2xx
 /// response (`undefined` if it had none) or the status (0 for no response).
@@ -182,7 +180,7 @@ fn storage() -> Option<web_sys::Storage> {
     dom::window().ok()?.local_storage().ok().flatten()
 }
 
-/// The outbox's answers, oldest key order aside: `(key, url, body)`.
+/// The outbox's answers and comments, in no particular order.
 pub fn outbox() -> Vec<Submission> {
     let Some(storage) = storage() else {
         return Vec::new();
@@ -193,7 +191,7 @@ pub fn outbox() -> Vec<Submission> {
         .filter_map(|name| {
             let key = name.strip_prefix(OUTBOX)?.to_owned();
             let entry = storage.get_item(&name).ok().flatten()?;
-            let (url, body) = entry.split_once('\n')?;
+            let (url, body) = outbox::read(&entry)?;
             Some(Submission {
                 key,
                 url: url.to_owned(),
@@ -207,7 +205,7 @@ thread_local! {
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Sends every answer in the outbox once (one at a time); what cannot be sent yet is
+/// Sends every answer and comment in the outbox once (one at a time); what cannot be sent yet is
 /// tried again on the next `online` event or page load. One flush at a time per page.
 pub fn flush() {
     if !FLUSHING.with(|f| f.replace(true)) {

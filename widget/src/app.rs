@@ -217,13 +217,14 @@ struct Widget {
     radios: RefCell<Option<Rc<[HtmlElement]>>>,
     error: RefCell<Option<HtmlElement>>,
     comment: RefCell<Option<(HtmlTextAreaElement, HtmlElement)>>,
-    /// The answer being sent; kept so a retry re-sends it with the same key.
+    /// The answer (then its comment) being sent; kept so a retry re-sends it with the
+    /// same key.
     pending: RefCell<Option<Submission>>,
     /// The stored answer, whose edit token lets the comment be added.
     created: RefCell<Option<Created>>,
     /// The score the visitor chose (or the tag preset), once chosen.
     score: Cell<Option<Score>>,
-    /// Automatic retries so far of the pending answer.
+    /// Automatic retries so far of the pending answer (or comment).
     retries: Cell<u32>,
     queued_told: Cell<bool>,
     /// Where focus was when the card opened: it goes back there when the card closes.
@@ -468,7 +469,8 @@ impl Widget {
             None => api::new_idempotency_key(),
         };
         let body = self.options.answer(score, &self.texts.language);
-        *self.pending.borrow_mut() = Some(Submission::new(&self.options.api.origin, key, body));
+        let url = [self.options.api.origin.as_str(), "/v1/responses"].concat();
+        *self.pending.borrow_mut() = Some(Submission::new(url, key, body));
         self.send();
     }
 
@@ -480,9 +482,20 @@ impl Widget {
         submission.send(Box::new(move |result| widget.sent(result)));
     }
 
-    fn sent(self: &Rc<Self>, result: Result<Created, u16>) {
+    /// The answer's outcome, or, once the answer is stored, the comment's.
+    fn sent(self: &Rc<Self>, result: Result<JsValue, u16>) {
+        if self.created.borrow().is_some() {
+            return match result {
+                Err(status) if retry::is_retryable(status) => {
+                    self.advance(Event::SendFailed { queued: true });
+                    self.schedule_retry();
+                }
+                // Stored, or refused for good (the score is stored either way).
+                _ => _ = self.advance(Event::CommentDone),
+            };
+        }
         let score = self.score.get();
-        match result {
+        match result.and_then(|reply| api::created(&reply)) {
             Ok(created) => {
                 let category = score.map_or(Category::Passive, Category::from);
                 *self.created.borrow_mut() = Some(created);
@@ -547,14 +560,18 @@ impl Widget {
         {
             return;
         }
-        let created = self.created.borrow().clone();
-        let widget = Rc::clone(self);
-        let done = Box::new(move || _ = widget.advance(Event::CommentDone));
-        match created {
-            // The score is stored; a lost comment is not worth an error screen.
-            Some(created) => self.options.api.add_comment(&created, &text, done),
-            None => done(),
-        }
+        // The follow-up shows only once the score is stored, so `created` is there.
+        let (Some(created), Some(answer)) =
+            (self.created.borrow().clone(), self.pending.borrow().clone())
+        else {
+            self.advance(Event::CommentDone);
+            return;
+        };
+        // Queued, retried and flushed like the answer: the comment is what it sends now.
+        let comment = self.options.api.comment(&answer.key, &created, &text);
+        *self.pending.borrow_mut() = Some(comment);
+        self.retries.set(0);
+        self.send();
     }
 
     fn dismiss(self: &Rc<Self>) {
@@ -706,7 +723,7 @@ mod tests {
         let _fetch = t::fake_fetch(&[503, 201]);
         for key in ["k-1", "k-2"] {
             Submission::new(
-                "https://api.example",
+                "https://api.example/v1/responses".into(),
                 key.into(),
                 ["{\"k\":\"", key, "\"}"].concat(),
             );

@@ -8,8 +8,8 @@
 //!
 //! No framework and no serde in the wasm (the budget is 40 KB gzip for glue + wasm):
 //! `dom.rs` builds elements with web-sys, `view.rs` are the components, `app.rs` the
-//! controller, `api.rs` all network I/O. `embed`, `i18n`, `json`, `retry`, `state` and
-//! `style` are pure and tested natively; the rest needs a browser.
+//! controller, `api.rs` all network I/O. `embed`, `i18n`, `json`, `outbox`, `retry`,
+//! `state` and `style` are pure and tested natively; the rest needs a browser.
 
 // std's dlmalloc is about 7 KB of wasm; a free-list allocator does for a widget that
 // allocates little (and frees what it drops, unlike a leaking one).
@@ -21,6 +21,7 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
 pub mod embed;
 pub mod i18n;
 pub mod json;
+pub mod outbox;
 pub mod retry;
 pub mod state;
 pub mod style;
@@ -50,8 +51,8 @@ pub fn mount(root: web_sys::ShadowRoot, options: wasm_bindgen::JsValue) {
     app::mount(root, options);
 }
 
-/// Sends the answers left in the outbox by earlier pages (offline, closed too soon),
-/// each with its own Idempotency-Key, so none is stored twice.
+/// Sends the answers and comments left in the outbox by earlier pages (offline, closed
+/// too soon), each answer with its own Idempotency-Key, so none is stored twice.
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn flush() {

@@ -2,7 +2,8 @@
 //!
 //! `Loading → Asking → FollowUp{category} → Thanks → Hidden`, with `Error` (a failed
 //! POST, left only by retrying it; `queued` when the answer waits in the outbox for the
-//! connection to come back, and is retried by itself), `Refused` (the server will never take this answer:
+//! connection to come back, and is retried by itself), `CommentQueued` (the same for
+//! the comment's PATCH, on the follow-up screen), `Refused` (the server will never take this answer:
 //! a last line instead of thanks) and `Hidden` (dismissed, throttled, config failed).
 //! Pure: no DOM, no network, no clock, so it is tested natively. Side effects live in
 //! `app.rs`, which performs one only when [`Stage::on`] actually moved the stage: that
@@ -25,6 +26,10 @@ pub enum Stage {
     /// The score is stored; the follow-up question for its category is shown.
     /// `saving` is true while the comment is being sent.
     FollowUp { category: Category, saving: bool },
+    /// The comment's PATCH failed for want of a connection (or a server that is down):
+    /// it waits in the outbox and is retried like a queued score; the follow-up screen
+    /// stays, its send button disabled.
+    CommentQueued { category: Category },
     /// The thank-you line.
     Thanks,
     /// The POST was refused for good; a last line says why, with no retry.
@@ -65,7 +70,7 @@ pub enum Event {
     Chose(Score),
     /// The POST succeeded; the server says what the score means.
     Stored(Category),
-    /// The POST failed; `queued` as in [`Stage::Error`].
+    /// The POST (or the comment's PATCH) failed; `queued` as in [`Stage::Error`].
     SendFailed {
         queued: bool,
     },
@@ -132,9 +137,25 @@ impl Stage {
                 saving: true,
             },
             (S::FollowUp { saving: true, .. }, E::CommentDone) => S::Thanks,
+            (
+                S::FollowUp {
+                    category,
+                    saving: true,
+                },
+                E::SendFailed { queued: true },
+            ) => S::CommentQueued { category },
+            (S::CommentQueued { category }, E::Retried) => S::FollowUp {
+                category,
+                saving: true,
+            },
             (S::Thanks | S::Refused(_), E::ThanksElapsed) => S::Hidden,
             (
-                S::Asking { .. } | S::Error { .. } | S::FollowUp { .. } | S::Thanks | S::Refused(_),
+                S::Asking { .. }
+                | S::Error { .. }
+                | S::FollowUp { .. }
+                | S::CommentQueued { .. }
+                | S::Thanks
+                | S::Refused(_),
                 E::Dismissed,
             ) => S::Hidden,
             (stage, _) => stage,
@@ -145,7 +166,9 @@ impl Stage {
         match self {
             Stage::Loading | Stage::Hidden => Screen::Nothing,
             Stage::Asking { .. } | Stage::Error { .. } => Screen::Question,
-            Stage::FollowUp { category, .. } => Screen::FollowUp(category),
+            Stage::FollowUp { category, .. } | Stage::CommentQueued { category } => {
+                Screen::FollowUp(category)
+            }
             Stage::Thanks => Screen::Thanks,
             Stage::Refused(why) => Screen::Refused(why),
         }
@@ -171,16 +194,23 @@ impl Stage {
     }
 
     pub fn is_error(self) -> bool {
-        matches!(self, Stage::Error { .. })
+        matches!(self, Stage::Error { .. } | Stage::CommentQueued { .. })
     }
 
-    /// Whether the failed answer waits in the outbox (and says so).
+    /// Whether the failed answer (or comment) waits in the outbox (and says so).
     pub fn is_queued(self) -> bool {
-        matches!(self, Stage::Error { queued: true, .. })
+        matches!(
+            self,
+            Stage::Error { queued: true, .. } | Stage::CommentQueued { .. }
+        )
     }
 
+    /// Whether the comment is on its way (or waits in the outbox): not sent again.
     pub fn is_saving(self) -> bool {
-        matches!(self, Stage::FollowUp { saving: true, .. })
+        matches!(
+            self,
+            Stage::FollowUp { saving: true, .. } | Stage::CommentQueued { .. }
+        )
     }
 }
 
@@ -283,6 +313,46 @@ mod tests {
         assert_eq!(
             retried.on(Event::Stored(Category::Promoter)).screen(),
             Screen::FollowUp(Category::Promoter)
+        );
+    }
+
+    #[test]
+    fn a_comment_without_a_connection_is_queued_on_the_follow_up_and_retried() {
+        let saving = run(&[
+            Event::ConfigLoaded,
+            Event::Chose(score(2)),
+            Event::Stored(Category::Detractor),
+            Event::CommentSubmitted { empty: false },
+        ]);
+        let queued = saving.on(Event::SendFailed { queued: true });
+        assert_eq!(
+            queued,
+            Stage::CommentQueued {
+                category: Category::Detractor
+            }
+        );
+        assert!(queued.is_queued() && queued.is_error() && queued.is_saving());
+        assert_eq!(queued.screen(), saving.screen(), "the form stays");
+        assert_eq!(queued.chosen(), None);
+        assert_eq!(
+            queued.on(Event::CommentSubmitted { empty: false }),
+            queued,
+            "no second comment while one waits"
+        );
+        assert_eq!(queued.on(Event::CommentDone), queued);
+        let retried = queued.on(Event::Retried);
+        assert_eq!(retried, saving);
+        assert_eq!(retried.on(Event::CommentDone), Stage::Thanks);
+        assert_eq!(queued.on(Event::Dismissed), Stage::Hidden);
+        // A comment not yet sent, or already done, cannot be queued.
+        let follow_up = Stage::FollowUp {
+            category: Category::Detractor,
+            saving: false,
+        };
+        assert_eq!(follow_up.on(Event::SendFailed { queued: true }), follow_up);
+        assert_eq!(
+            Stage::Thanks.on(Event::SendFailed { queued: true }),
+            Stage::Thanks
         );
     }
 
