@@ -704,6 +704,105 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn a_comment_without_a_connection_is_kept_in_the_outbox_and_sent_when_back() {
+        // The answer goes through; its comment meets no connection, then a 503.
+        let _fetch = t::fake_fetch(&[201, 0, 503]);
+        let (host, root) = shown("").await;
+        radios(&root)[6].click();
+        until("the follow-up shows", || shows(&root, "textarea")).await;
+        let answer_key = field(&posts()[0], "key");
+        assert!(t::outbox_keys().is_empty(), "the answer is stored");
+        let area: HtmlTextAreaElement = one(&root, "textarea").unchecked_into();
+        area.set_value("Slow\ncheckout ");
+        one(&root, "button[type=submit]").click();
+        until("the queued line shows", || {
+            shows(&root, "[data-testid=nps-queued]")
+        })
+        .await;
+        assert_eq!(
+            t::text(&one(&root, "[data-testid=nps-queued]")),
+            [crate::i18n::built_in("en").expect("en").queued, "Try again"].concat()
+        );
+        assert!(shows(&root, "textarea"), "the follow-up stays");
+        assert!(
+            one(&root, "button[type=submit]").has_attribute("disabled"),
+            "no second comment while this one waits"
+        );
+        let comment_key = [answer_key.as_str(), crate::outbox::COMMENT].concat();
+        assert_eq!(t::outbox_keys(), [comment_key.clone()]);
+        let body = r#"{"edit_token":"tok_1","comment":"Slow\ncheckout"}"#;
+        assert_eq!(
+            t::outbox_entry(&comment_key),
+            ["https://api.example/v1/responses/r_1\n", body].concat()
+        );
+        one(&root, "[data-testid=nps-queued] button").click();
+        until("the second failure", || {
+            t::calls().len() == 3 && shows(&root, "[data-testid=nps-queued]")
+        })
+        .await;
+        assert_eq!(t::outbox_keys(), [comment_key], "a 503 keeps it");
+        // The connection is back.
+        let window: web_sys::EventTarget = dom::window().expect("window").into();
+        window
+            .dispatch_event(&web_sys::Event::new("online").expect("event"))
+            .expect("dispatch");
+        until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        assert!(t::outbox_keys().is_empty(), "gone once stored");
+        let patches: Vec<JsValue> = t::calls()
+            .into_iter()
+            .filter(|c| field(c, "method") == "PATCH")
+            .collect();
+        // One PATCH, the retry, and the one on `online` (a flush of an earlier test,
+        // waiting for `online` too, may send it once more: harmless, it sets the same).
+        assert!(patches.len() >= 3, "{}", patches.len());
+        for patch in &patches {
+            assert_eq!(field(patch, "url"), "https://api.example/v1/responses/r_1");
+            assert_eq!(field(patch, "body"), body);
+            assert_eq!(field(patch, "keepalive"), "true");
+            assert_eq!(field(patch, "key"), "", "a PATCH needs no Idempotency-Key");
+        }
+        assert_eq!(told(), ["shown - -", "submitted 6 detractor"]);
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_comment_refused_for_good_is_not_kept() {
+        let _fetch = t::fake_fetch(&[201, 409]);
+        let (host, root) = shown("").await;
+        radios(&root)[9].click();
+        until("the follow-up shows", || shows(&root, "textarea")).await;
+        let area: HtmlTextAreaElement = one(&root, "textarea").unchecked_into();
+        area.set_value("Late");
+        one(&root, "button[type=submit]").click();
+        until("thanks shows", || shows(&root, "[data-testid=nps-thanks]")).await;
+        assert!(t::outbox_keys().is_empty());
+        assert_eq!(t::calls().len(), 2, "not retried");
+        host.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_comment_left_in_the_outbox_is_patched_by_the_flush() {
+        let _fetch = t::fake_fetch(&[]);
+        let body = r#"{"edit_token":"tok_9","comment":"Later"}"#;
+        Submission::new(
+            "https://api.example/v1/responses/r_9".into(),
+            "k-9.c".into(),
+            body.into(),
+        );
+        crate::flush();
+        until("the outbox is empty", || t::outbox_keys().is_empty()).await;
+        let calls = t::calls();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(field(&calls[0], "method"), "PATCH");
+        assert_eq!(
+            field(&calls[0], "url"),
+            "https://api.example/v1/responses/r_9"
+        );
+        assert_eq!(field(&calls[0], "body"), body);
+        assert_eq!(field(&calls[0], "key"), "");
+    }
+
+    #[wasm_bindgen_test]
     async fn an_answer_the_server_refuses_is_not_kept() {
         let _fetch = t::fake_fetch(&[422]);
         let (host, root) = shown("").await;

@@ -69,8 +69,9 @@ pub fn options(data: &str) -> JsValue {
 }
 
 /// Replaces `fetch`: every call is recorded in `globalThis.npsCalls` as `{ method,
-/// url, key, keepalive, body }`; POSTs answer with `statuses` in turn (0: a network
-/// failure; then 201), PATCHes with 200. Restored on drop.
+/// url, key, keepalive, body }`; requests (POSTs and PATCHes alike, in the order they
+/// are made) answer with `statuses` in turn (0: a network failure), then POSTs with
+/// 201 and PATCHes with 200. Restored on drop.
 pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
     let window = web_sys::window().expect("window");
     let original = get(&window, "fetch");
@@ -90,14 +91,13 @@ pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
             globalThis.npsCalls.push(call);
             const json = (status, body) => new Response(JSON.stringify(body),
                 { status, headers: { 'Content-Type': 'application/json' } });
-            if (call.method === 'POST') {
-                await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
-                const status = statuses.shift() ?? 201;
-                if (status === 0) throw new TypeError('Failed to fetch');
-                return status >= 300 ? json(status, { title: 'No', status })
-                    : json(status, { id: 'r_1', category: 'detractor', edit_token: 'tok_1' });
-            }
-            return json(200, { id: 'r_1' });
+            const post = call.method === 'POST';
+            if (post) await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
+            const status = statuses.shift() ?? (post ? 201 : 200);
+            if (status === 0) throw new TypeError('Failed to fetch');
+            return status >= 300 ? json(status, { title: 'No', status })
+                : post ? json(status, { id: 'r_1', category: 'detractor', edit_token: 'tok_1' })
+                : json(status, { id: 'r_1', category: 'detractor', comment: 'c' });
         };"#,
     );
     install
@@ -138,6 +138,14 @@ pub fn outbox_keys() -> Vec<String> {
         .filter_map(|i| storage.key(i).ok().flatten())
         .filter_map(|k| k.strip_prefix("nps:o:").map(String::from))
         .collect()
+}
+
+/// The text of the outbox entry of `key`, empty when there is none.
+pub fn outbox_entry(key: &str) -> String {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(&["nps:o:", key].concat()).ok().flatten())
+        .unwrap_or_default()
 }
 
 pub fn calls() -> Vec<JsValue> {
