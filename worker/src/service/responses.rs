@@ -706,6 +706,21 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_sent_again_is_set_again_not_added() {
+        // The widget's outbox retries a PATCH whose reply was lost: it must not matter.
+        let m = memory();
+        let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 9}), None).unwrap();
+        let body = json!({"edit_token": s.created.edit_token, "comment": "Fast"});
+        for at in [NOW + 1000, NOW + 2000] {
+            let done = block_on(add_comment(&stores(&m), &s.created.id, &body, None, at)).unwrap();
+            assert_eq!(done.comment.as_deref(), Some("Fast"));
+        }
+        let responses = m.responses.borrow();
+        assert_eq!(responses.len(), 1);
+        assert_eq!(responses[0].view.comment.as_deref(), Some("Fast"));
+    }
+
+    #[test]
     fn invitation_answers_that_look_like_a_mail_scanner_are_kept_but_flagged() {
         let m = memory();
         let inv = invite(&m, "1001");
