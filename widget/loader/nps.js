@@ -18,8 +18,8 @@
  * It dispatches nps:shown, nps:submitted and nps:dismissed on document. Data attributes:
  * see widget/README.md. Failures are console.warn, never page errors.
  *
- * Answers that could not be sent (offline) wait in localStorage under nps:o:<key>; a
- * page load that finds one loads the wasm to send them (flush), whether or not a survey
+ * Answers and comments that could not be sent (offline) wait in localStorage under
+ * nps:o:<key>; a page load that finds one loads the wasm to send them (flush), whether or not a survey
  * shows. Performance marks nps:start (this script runs) and nps:interactive (the
  * scale takes input) measure the widget's start (e2e/bench/widget-speed.mjs).
  */
