@@ -324,7 +324,10 @@ pub async fn add_comment<
         stores.responses.confirm(id).await?;
         response.view.provisional = false;
     }
-    let Some(comment) = comment else {
+    // Nothing to change — a confirmation only, or the same comment again (the widget
+    // retries a comment whose reply it did not get): no write, and no second
+    // `response.updated` for the receivers.
+    let Some(comment) = comment.filter(|c| *c != response.view.comment) else {
         return Ok(CommentAdded {
             id: response.view.id,
             category: response.view.category,
@@ -706,18 +709,44 @@ mod tests {
     }
 
     #[test]
-    fn a_comment_sent_again_is_set_again_not_added() {
-        // The widget's outbox retries a PATCH whose reply was lost: it must not matter.
+    fn a_comment_sent_again_is_stored_and_announced_once() {
+        // The widget's outbox retries a PATCH whose reply was lost: it must not matter,
+        // neither to the answer nor to the webhook receivers.
         let m = memory();
+        webhooks::create_for_test(
+            &m,
+            CreateWebhook {
+                url: "https://hooks.example/nps".into(),
+                format: nps_shared::api::WebhookFormat::Standard,
+                events: vec![EventType::ResponseUpdated],
+                filter: Default::default(),
+                description: None,
+            },
+        );
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 9}), None).unwrap();
         let body = json!({"edit_token": s.created.edit_token, "comment": "Fast"});
         for at in [NOW + 1000, NOW + 2000] {
             let done = block_on(add_comment(&stores(&m), &s.created.id, &body, None, at)).unwrap();
             assert_eq!(done.comment.as_deref(), Some("Fast"));
         }
-        let responses = m.responses.borrow();
-        assert_eq!(responses.len(), 1);
-        assert_eq!(responses[0].view.comment.as_deref(), Some("Fast"));
+        {
+            let responses = m.responses.borrow();
+            assert_eq!(responses.len(), 1);
+            assert_eq!(responses[0].view.comment.as_deref(), Some("Fast"));
+            assert_eq!(responses[0].view.updated_at, rfc3339(NOW + 1000));
+        }
+        assert_eq!(m.deliveries.borrow().len(), 1, "one response.updated");
+        // A different comment is a change again.
+        let body = json!({"edit_token": s.created.edit_token, "comment": "Fast, friendly"});
+        block_on(add_comment(
+            &stores(&m),
+            &s.created.id,
+            &body,
+            None,
+            NOW + 3000,
+        ))
+        .unwrap();
+        assert_eq!(m.deliveries.borrow().len(), 2);
     }
 
     #[test]
