@@ -556,7 +556,10 @@ mod tests {
         .created;
         let id = m.cases.borrow()[0].view.id.clone();
         let before = block_on(get(&m, &id, NOW)).unwrap();
-        assert_eq!(before.comment, None, "the score came first, without a comment");
+        assert_eq!(
+            before.comment, None,
+            "the score came first, without a comment"
+        );
         assert_eq!(before.respondent.id.as_deref(), Some("cust-7"));
         assert_eq!(before.respondent.email.as_deref(), Some("kim@example.com"));
 
@@ -600,7 +603,10 @@ mod tests {
         assert_eq!(events[1]["type"], "case.updated");
         assert_eq!(events[1]["data"]["comment"], "Still <b>waiting</b>");
         assert_eq!(events[1]["data"]["respondent"]["email"], "kim@example.com");
-        assert_eq!(events[1]["data"]["response"]["comment"], "Still <b>waiting</b>");
+        assert_eq!(
+            events[1]["data"]["response"]["comment"],
+            "Still <b>waiting</b>"
+        );
     }
 
     #[test]
@@ -647,7 +653,10 @@ mod tests {
         let full = serde_json::to_value(block_on(get(&m, &id, NOW)).unwrap()).unwrap();
         let documented = schema["properties"].as_object().unwrap();
         for key in full.as_object().unwrap().keys() {
-            assert!(documented.contains_key(key), "{key} is not in the Case schema");
+            assert!(
+                documented.contains_key(key),
+                "{key} is not in the Case schema"
+            );
         }
         let required: Vec<&str> = schema["required"]
             .as_array()
