@@ -6,9 +6,7 @@
 //! session — a view decides what a 401 means.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use nps_shared::api::{
-    CreateSurvey, DeliveryView, Page, ResponseView, SurveyPatch, SurveyView, WebhookView,
-};
+use nps_shared::api::{CreateSurvey, DeliveryView, Page, SurveyPatch, SurveyView, WebhookView};
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
 use nps_shared::report::Report;
 use serde::de::DeserializeOwned;
@@ -162,15 +160,6 @@ impl Api {
     pub async fn case(&self, case_id: &str) -> Result<CaseView, ApiError> {
         self.get(&format!("/v1/cases/{}", encode_component(case_id)))
             .await
-    }
-
-    /// The newest detractor answers, to show the comment that opened each case.
-    pub async fn detractor_answers(&self, survey_id: &str) -> Result<Page<ResponseView>, ApiError> {
-        self.get(&format!(
-            "/v1/surveys/{}/responses?category=detractor&limit=200",
-            encode_component(survey_id)
-        ))
-        .await
     }
 
     pub async fn patch_case(&self, case_id: &str, patch: &CasePatch) -> Result<CaseView, ApiError> {

@@ -1,11 +1,12 @@
 //! How the dashboard writes numbers, times, queries and case steps for people: NPS
 //! rounded to whole points, shares in percent, RFC 3339 instants as short local times
 //! (at an offset the caller gets from the browser), the report's query string, the
-//! embed snippet, and which status buttons a case gets.
+//! embed snippet, which status buttons a case gets, and whom a case is about.
 //!
 //! Pure: no Leptos, no DOM, no clock (callers pass what they know), so it is tested
 //! natively.
 
+use nps_shared::api::Respondent;
 use nps_shared::case::{CaseStatus, TimelineEvent, transition};
 use nps_shared::time::{days_from_civil, parse_rfc3339, rfc3339};
 
@@ -242,6 +243,18 @@ pub fn status_action(to: CaseStatus) -> &'static str {
     }
 }
 
+/// Whom a case is about, for support to reach: the e-mail address first (what they
+/// write to), then the shop's customer id; "Anonymous customer" when the answer named
+/// nobody.
+pub fn customer(respondent: &Respondent) -> String {
+    match (&respondent.email, &respondent.id) {
+        (Some(email), Some(id)) => format!("{email} ({id})"),
+        (Some(email), None) => email.clone(),
+        (None, Some(id)) => id.clone(),
+        (None, None) => "Anonymous customer".to_owned(),
+    }
+}
+
 /// One timeline entry in words.
 pub fn timeline_text(event: &TimelineEvent) -> String {
     match event {
@@ -263,6 +276,24 @@ pub fn timeline_text(event: &TimelineEvent) -> String {
 mod tests {
     use super::*;
     use nps_shared::Score;
+
+    #[test]
+    fn a_customer_is_named_by_e_mail_then_id_or_as_anonymous() {
+        let who = |id: Option<&str>, email: Option<&str>| Respondent {
+            id: id.map(str::to_owned),
+            email: email.map(str::to_owned),
+        };
+        assert_eq!(
+            customer(&who(Some("cust-42"), Some("kim@example.com"))),
+            "kim@example.com (cust-42)"
+        );
+        assert_eq!(
+            customer(&who(None, Some("kim@example.com"))),
+            "kim@example.com"
+        );
+        assert_eq!(customer(&who(Some("cust-42"), None)), "cust-42");
+        assert_eq!(customer(&who(None, None)), "Anonymous customer");
+    }
 
     #[test]
     fn nps_rounds_halves_away_from_zero_and_never_shows_minus_zero() {

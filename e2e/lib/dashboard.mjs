@@ -25,6 +25,9 @@ export class DashboardPage {
   detractorThemes() { return this.page.getByTestId('detractor-themes'); }
   caseRows() { return this.page.getByTestId('case-row'); }
   caseDetail() { return this.page.getByTestId('case-detail'); }
+  caseRow(id) { return this.page.locator(`[data-testid="case-row"][data-case-id="${id}"]`); }
+  loadMoreCases() { return this.page.getByTestId('cases-load-more'); }
+  surveyPicker() { return this.page.locator('.topbar select'); }
   webhook(id) { return this.page.locator(`[data-testid="webhook"][data-webhook-id="${id}"]`); }
 
   // The survey editor and its preview.

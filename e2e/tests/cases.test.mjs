@@ -48,11 +48,15 @@ test('a detractor opens a case that support works to resolved, re-asks, and the 
   const sla = Date.parse(opened.due_at) - Date.parse(opened.created_at);
   assert.equal(sla, 48 * 3600 * 1000);
   assert.equal(opened.overdue, false);
+  assert.equal(opened.comment, 'Box arrived broken', 'the case carries the comment it opened with');
+  assert.deepEqual(opened.respondent, { id: customer });
 
   const [openedHook] = await receiver.waitFor((b) => b.type === 'case.opened' && b.data.id === opened.id);
   const openedEvent = verify(openedHook);
   assert.equal(openedEvent.data.response.comment, 'Box arrived broken');
   assert.equal(openedEvent.data.owner, 'anna@shop.example');
+  assert.equal(openedEvent.data.comment, 'Box arrived broken');
+  assert.deepEqual(openedEvent.data.respondent, { id: customer });
 
   const patch = (body) => fetch(`${process.env.NPS_BASE_URL}/v1/cases/${opened.id}`, {
     method: 'PATCH',
@@ -113,4 +117,39 @@ test('the seeded demo has cases in every status, with their timelines', async ()
       assert.equal(c.timeline.at(-1).kind === 'opened' ? 'open' : c.timeline.at(-1).to, status);
     }
   }
+});
+
+test('a case shows who answered, and the comment they added after the score', async () => {
+  const email = `kim-${Date.now()}@example.com`;
+  const answered = await call('/v1/responses', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ survey_id: 's_demo', score: 1, channel: 'email', respondent: { email },
+      properties: { store: 'munich' } }),
+  });
+  assert.equal(answered.status, 201);
+  const caseOf = async () => {
+    const page = await admin('/v1/cases?survey_id=s_demo&status=open&limit=100');
+    assert.equal(page.status, 200);
+    return page.body.items.find((c) => c.response_id === answered.body.id);
+  };
+  const before = await caseOf();
+  assert.ok(before, 'the answer opened a case');
+  assert.deepEqual(before.respondent, { email });
+  assert.equal('comment' in before, false, 'no comment yet: the field is left out');
+
+  // The comment comes later, as the e-mail landing page sends it.
+  const comment = 'The <b>parcel</b> was opened & resealed';
+  const added = await call(`/v1/responses/${answered.body.id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ edit_token: answered.body.edit_token, comment }),
+  });
+  assert.equal(added.status, 200);
+
+  const one = await admin(`/v1/cases/${before.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.comment, comment);
+  assert.deepEqual(one.body.respondent, { email });
+  const listed = await caseOf();
+  assert.equal(listed.comment, comment, 'the list reads it with the case too');
 });

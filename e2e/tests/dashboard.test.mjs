@@ -1,6 +1,7 @@
 // The marketer's dashboard at /dashboard, in Chromium against the real worker and the
 // seeded demo data: signing in, the overview agreeing with the report API, working a
-// detractor case from the inbox, the webhooks tab, and a refused token.
+// detractor case from the inbox, a case beyond the first page showing its own comment
+// and customer, the webhooks tab, and a refused token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from '../lib/browser.mjs';
@@ -87,6 +88,78 @@ test('a case from the inbox is marked contacted with a note, and the API agrees'
   // The case has left the open tab; a second "Mark contacted" is not offered.
   await page.page.locator(`[data-testid="case-row"][data-case-id="${caseId}"]`).waitFor({ state: 'detached' });
   assert.equal(await detail.getByRole('button', { name: 'Mark contacted' }).count(), 0);
+});
+
+test('a case reached with "Load more" shows its own comment and customer', async (t) => {
+  // A survey whose oldest case lies beyond the first page of cases and beyond the
+  // newest 200 detractor answers: scores 4–6 are detractors but open no case here.
+  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const surveyId = `s_inbox-${Date.now()}`;
+  const created = await admin('/v1/surveys', { method: 'POST', body: {
+    ...demo, id: surveyId, name: `Inbox ${surveyId}`, throttle: { days: 0, dismissed_days: 0 },
+    rate_limit_per_minute: 10_000, cases: { threshold: 3, sla_hours: 24, owner_rules: [] },
+  } });
+  assert.equal(created.status, 201);
+  const answer = async (score, extra = {}) => {
+    const r = await call('/v1/responses', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ survey_id: surveyId, score, channel: 'api', ...extra }),
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body;
+  };
+  const inBatches = async (count, score) => {
+    for (let i = 0; i < count; i += 10) {
+      await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => answer(score)));
+    }
+  };
+
+  const oldest = await answer(2, { respondent: { id: 'cust-old', email: 'old@example.com' } });
+  // Its comment comes after the case opened, as from the e-mail landing page.
+  const comment = 'Parcel <i>lost</i>, nobody answered the phone';
+  const added = await call(`/v1/responses/${oldest.id}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ edit_token: oldest.edit_token, comment }),
+  });
+  assert.equal(added.status, 200);
+  await inBatches(200, 5);
+  await inBatches(20, 1);
+
+  const newest200 = await admin(`/v1/surveys/${surveyId}/responses?category=detractor&limit=200`);
+  assert.equal(newest200.body.items.some((r) => r.id === oldest.id), false,
+    'the answer is not among the newest 200 detractor answers');
+  const firstPage = await admin(`/v1/cases?survey_id=${surveyId}&status=open&limit=20`);
+  assert.equal(firstPage.body.items.length, 20);
+  assert.equal(firstPage.body.items.some((c) => c.response_id === oldest.id), false, 'nor on the first page');
+  const secondPage = await admin(`/v1/cases?survey_id=${surveyId}&status=open&limit=20&cursor=${firstPage.body.next_cursor}`);
+  const theCase = secondPage.body.items.find((c) => c.response_id === oldest.id);
+  assert.ok(theCase, 'the case is on the second page');
+
+  const page = await dashboard(t);
+  await page.signIn();
+  await page.surveyPicker().selectOption(surveyId);
+  await page.section('Cases').click();
+  await page.caseRow(firstPage.body.items[0].id).waitFor();
+  assert.equal(await page.caseRows().count(), 20);
+  assert.equal(await page.caseRow(theCase.id).count(), 0);
+  const anyNewer = page.caseRow(firstPage.body.items[0].id);
+  assert.equal(await anyNewer.getByTestId('case-comment').textContent(), 'No comment');
+  assert.equal(await anyNewer.getByTestId('case-customer').textContent(), 'Anonymous customer');
+
+  await page.loadMoreCases().click();
+  const row = page.caseRow(theCase.id);
+  await row.waitFor();
+  assert.equal(await row.getByTestId('case-comment').textContent(), comment);
+  assert.equal(await row.getByTestId('case-customer').textContent(), 'old@example.com (cust-old)');
+  assert.equal(await row.locator('i').count(), 0, 'the comment is text, not markup');
+
+  await row.click();
+  const detail = page.caseDetail();
+  await detail.getByTestId('timeline').waitFor();
+  assert.equal(await detail.getByTestId('case-comment').textContent(), comment);
+  assert.equal(await detail.getByTestId('case-comment').locator('i').count(), 0);
+  assert.match(await detail.getByTestId('case-customer').textContent(), /old@example\.com \(cust-old\)/);
 });
 
 test('the webhooks tab lists an endpoint created through the API, with its deliveries', async (t) => {

@@ -656,7 +656,10 @@ pub struct ResponseEventData {
     pub case_id: Option<String>,
 }
 
-/// `data` of `case.opened` and `case.updated`.
+/// `data` of `case.opened` and `case.updated`: the case as `GET /v1/cases/{id}` shows
+/// it (with its `comment` and `respondent` when there are any), its survey, and the
+/// answer that opened it. `case.opened` goes out with the answer itself, so a comment
+/// added later first shows on the next `case.updated` (and on `response.updated`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseEventData {
     #[serde(flatten)]

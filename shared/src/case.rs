@@ -15,6 +15,7 @@
 //! hold a bad value. What was stored (settings, timeline) is plain text, so that a
 //! tightened limit never makes an existing survey or case undecodable.
 
+use crate::api::Respondent;
 use crate::score::{Category, Score};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -602,6 +603,15 @@ pub struct CaseView {
     pub reasked_score: Option<Score>,
     /// `win_back(score, reasked_score)` when there is a later answer.
     pub win_back: Option<WinBack>,
+    /// The comment of the answer that opened the case, as that answer has it now: also
+    /// one added after the case opened (`PATCH /v1/responses/{id}`). Absent when the
+    /// answer has none, so older readers see the contract they knew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Who gave the answer that opened the case (the shop's id and/or e-mail address),
+    /// so support knows whom to call; absent when the answer was anonymous.
+    #[serde(default, skip_serializing_if = "Respondent::is_empty")]
+    pub respondent: Respondent,
 }
 
 #[cfg(test)]
@@ -1248,11 +1258,35 @@ mod tests {
             )],
             reasked_score: Some(score(9)),
             win_back: Some(WinBack::WonBack),
+            comment: Some("Box arrived <b>broken</b>".into()),
+            respondent: Respondent {
+                id: Some("cust-42".into()),
+                email: Some("kim@example.com".into()),
+            },
         };
         let value = serde_json::to_value(&view).unwrap();
         assert_eq!(value["status"], "open");
         assert_eq!(value["win_back"], "won_back");
+        assert_eq!(value["comment"], "Box arrived <b>broken</b>");
+        assert_eq!(
+            value["respondent"],
+            serde_json::json!({"id": "cust-42", "email": "kim@example.com"})
+        );
         assert_eq!(serde_json::from_value::<CaseView>(value).unwrap(), view);
+    }
+
+    #[test]
+    fn a_case_without_comment_or_respondent_leaves_them_out_and_older_json_decodes() {
+        let older = serde_json::json!({
+            "id": "c_1", "survey_id": "s_demo", "response_id": "r_1", "score": 2,
+            "status": "open", "owner": null, "due_at": NOW, "overdue": false,
+            "created_at": NOW, "updated_at": NOW, "timeline": [],
+            "reasked_score": null, "win_back": null
+        });
+        let view: CaseView = serde_json::from_value(older.clone()).unwrap();
+        assert_eq!(view.comment, None);
+        assert!(view.respondent.is_empty());
+        assert_eq!(serde_json::to_value(&view).unwrap(), older);
     }
 
     // --- properties ---

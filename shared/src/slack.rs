@@ -240,6 +240,8 @@ mod tests {
             )],
             reasked_score: None,
             win_back: None,
+            comment: response.comment.clone(),
+            respondent: response.respondent.clone(),
         };
         let d = CaseEventData {
             case,

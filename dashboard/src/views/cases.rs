@@ -1,11 +1,10 @@
 //! The cases inbox: detractor cases of the survey by status (`GET /v1/cases`), a page
-//! at a time ("Load more" follows `next_cursor`), each with its score, owner, due time
-//! and the comment that opened it (matched through `response_id` to the survey's
-//! detractor answers); a selected case shows its timeline and is worked with
+//! at a time ("Load more" follows `next_cursor`), each with its score, owner, customer,
+//! due time and the comment that opened it — all from the case itself, so a case on
+//! any page shows them; a selected case shows its timeline and is worked with
 //! `PATCH /v1/cases/{id}` (status, owner, note). Refusals (409, 422) are shown next to
-//! the buttons that caused them.
-
-use std::collections::BTreeMap;
+//! the buttons that caused them. Comments and names are customers' text: they are
+//! only ever set as text nodes, never as HTML.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -69,27 +68,6 @@ pub fn Cases(survey_id: String) -> impl IntoView {
             more_busy.set(false);
         });
     };
-    // The opening comments: best effort, the inbox works without them.
-    let comments = LocalResource::new(move || {
-        let id = survey_id.clone();
-        async move {
-            let Ok(api) = session.api() else {
-                return BTreeMap::new();
-            };
-            match api.detractor_answers(&id).await {
-                Ok(page) => page
-                    .items
-                    .into_iter()
-                    .filter_map(|r| r.comment.map(|c| (r.id, c)))
-                    .collect::<BTreeMap<String, String>>(),
-                Err(_) => BTreeMap::new(),
-            }
-        }
-    });
-    let comment_of = move |response_id: &str| -> Option<String> {
-        comments.get().and_then(|map| map.get(response_id).cloned())
-    };
-
     let tabs = CaseStatus::ALL
         .into_iter()
         .map(|s| {
@@ -135,7 +113,9 @@ pub fn Cases(survey_id: String) -> impl IntoView {
                     let id = id.clone();
                     move || selected.get().as_deref() == Some(id.as_str())
                 };
-                let comment = comment_of(&c.response_id);
+                let customer = format::customer(&c.respondent);
+                let comment_class = if c.comment.is_some() { "case-comment" } else { "case-comment none" };
+                let comment = c.comment.clone().unwrap_or_else(|| "No comment".into());
                 view! {
                     <li>
                         <button
@@ -151,8 +131,11 @@ pub fn Cases(survey_id: String) -> impl IntoView {
                                 <span class="case-owner">
                                     {c.owner.clone().unwrap_or_else(|| "Unassigned".into())}
                                 </span>
-                                <span class="case-comment">
-                                    {comment.unwrap_or_else(|| "No comment".into())}
+                                <span class="case-customer" data-testid="case-customer">
+                                    {customer}
+                                </span>
+                                <span class=comment_class data-testid="case-comment">
+                                    {comment}
                                 </span>
                             </span>
                             <span class="case-due">
@@ -177,7 +160,7 @@ pub fn Cases(survey_id: String) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some(id) => view! { <CaseDetail case_id=id reload comment_of /> }.into_any(),
+        Some(id) => view! { <CaseDetail case_id=id reload /> }.into_any(),
     };
 
     view! {
@@ -211,11 +194,7 @@ pub fn Cases(survey_id: String) -> impl IntoView {
 
 /// One case: what happened so far, and the actions it allows.
 #[component]
-fn CaseDetail(
-    case_id: String,
-    reload: RwSignal<u32>,
-    comment_of: impl Fn(&str) -> Option<String> + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
     let session = expect_context::<Session>();
     let case = RwSignal::new(None::<Result<CaseView, String>>);
     let error = RwSignal::new(None::<String>);
@@ -318,7 +297,7 @@ fn CaseDetail(
             view! { <div class="card"><p class="error" role="alert">{e}</p></div> }.into_any()
         }
         Some(Ok(c)) => {
-            let comment = comment_of(&c.response_id);
+            let customer = format::customer(&c.respondent);
             let buttons = format::next_statuses(c.status)
                 .into_iter()
                 .map(|to| {
@@ -368,7 +347,20 @@ fn CaseDetail(
                             </p>
                         </div>
                     </div>
-                    {comment.map(|text| view! { <blockquote class="opening">{text}</blockquote> })}
+                    <p class="customer" data-testid="case-customer">
+                        <span class="muted small">"Customer "</span>
+                        {customer}
+                    </p>
+                    {match c.comment.clone() {
+                        Some(text) => view! {
+                            <blockquote class="opening" data-testid="case-comment">{text}</blockquote>
+                        }
+                        .into_any(),
+                        None => view! {
+                            <p class="muted small" data-testid="case-comment">"No comment"</p>
+                        }
+                        .into_any(),
+                    }}
                     {c.win_back.map(|w| view! { <p class="muted small">{format!("Win-back: {w:?}")}</p> })}
                     <h3>"Timeline"</h3>
                     <ol class="timeline" data-testid="timeline">{timeline}</ol>

@@ -61,6 +61,10 @@ pub fn new_case(
             )],
             reasked_score: None,
             win_back: None,
+            // As the answer has them now; storage reads them from the answer from then
+            // on, so a comment added later shows too.
+            comment: response.comment.clone(),
+            respondent: response.respondent.clone(),
         },
         respondent: response.respondent.clone(),
     };
@@ -527,6 +531,144 @@ mod tests {
         assert_eq!(event["type"], "response.updated");
         assert_eq!(event["data"]["case_id"], case_id.as_str());
         assert_eq!(event["data"]["comment"], "Still waiting");
+    }
+
+    #[test]
+    fn a_case_shows_its_customer_and_the_comment_added_after_it_opened() {
+        let m = memory();
+        let hook: CreateWebhook = serde_json::from_value(
+            json!({"url": "https://h.example/x", "events": ["case.opened", "case.updated"]}),
+        )
+        .unwrap();
+        block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
+        let body = json!({"survey_id": "s_demo", "score": 2,
+                          "respondent": {"id": "cust-7", "email": "kim@example.com"}});
+        let created = block_on(responses::submit(
+            &stores(&m),
+            &body,
+            None,
+            None,
+            None,
+            None,
+            NOW,
+        ))
+        .unwrap()
+        .created;
+        let id = m.cases.borrow()[0].view.id.clone();
+        let before = block_on(get(&m, &id, NOW)).unwrap();
+        assert_eq!(
+            before.comment, None,
+            "the score came first, without a comment"
+        );
+        assert_eq!(before.respondent.id.as_deref(), Some("cust-7"));
+        assert_eq!(before.respondent.email.as_deref(), Some("kim@example.com"));
+
+        let comment = json!({"edit_token": created.edit_token, "comment": "Still <b>waiting</b>"});
+        block_on(responses::add_comment(
+            &stores(&m),
+            &created.id,
+            &comment,
+            None,
+            NOW + 1,
+        ))
+        .unwrap();
+        let after = block_on(get(&m, &id, NOW + 2)).unwrap();
+        assert_eq!(after.comment.as_deref(), Some("Still <b>waiting</b>"));
+        assert_eq!(after.respondent, before.respondent);
+        let listed = block_on(list(&m, None, None, Some("s_demo"), None, None, NOW + 2)).unwrap();
+        assert_eq!(listed.items, vec![after.clone()], "the list reads the same");
+
+        let (worked, _) = block_on(update(
+            &stores(&m),
+            &id,
+            patch(json!({"status": "contacted"})),
+            Some("anna"),
+            NOW + 3,
+        ))
+        .unwrap();
+        assert_eq!(worked.comment.as_deref(), Some("Still <b>waiting</b>"));
+        let events: Vec<serde_json::Value> = m
+            .deliveries
+            .borrow()
+            .iter()
+            .map(|d| serde_json::from_str(&d.payload).unwrap())
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0]["type"], "case.opened");
+        assert!(
+            events[0]["data"].get("comment").is_none(),
+            "case.opened went out with the answer, before its comment"
+        );
+        assert_eq!(events[0]["data"]["respondent"]["id"], "cust-7");
+        assert_eq!(events[1]["type"], "case.updated");
+        assert_eq!(events[1]["data"]["comment"], "Still <b>waiting</b>");
+        assert_eq!(events[1]["data"]["respondent"]["email"], "kim@example.com");
+        assert_eq!(
+            events[1]["data"]["response"]["comment"],
+            "Still <b>waiting</b>"
+        );
+    }
+
+    #[test]
+    fn an_anonymous_answer_with_its_comment_opens_a_case_that_carries_both() {
+        let m = memory();
+        let body = json!({"survey_id": "s_demo", "score": 0, "comment": "Never again"});
+        block_on(responses::submit(
+            &stores(&m),
+            &body,
+            None,
+            None,
+            None,
+            None,
+            NOW,
+        ))
+        .unwrap();
+        let id = m.cases.borrow()[0].view.id.clone();
+        let c = block_on(get(&m, &id, NOW)).unwrap();
+        assert_eq!(c.comment.as_deref(), Some("Never again"));
+        assert!(c.respondent.is_empty());
+        let wire = serde_json::to_value(&c).unwrap();
+        assert!(wire.get("respondent").is_none(), "nobody to name: left out");
+    }
+
+    #[test]
+    fn the_openapi_case_schema_names_every_field_a_case_has_and_requires_only_the_old_ones() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"]["Case"];
+        let m = memory();
+        let body = json!({"survey_id": "s_demo", "score": 1, "comment": "Late",
+                          "respondent": {"id": "cust-1", "email": "kim@example.com"}});
+        block_on(responses::submit(
+            &stores(&m),
+            &body,
+            None,
+            None,
+            None,
+            None,
+            NOW,
+        ))
+        .unwrap();
+        let id = m.cases.borrow()[0].view.id.clone();
+        let full = serde_json::to_value(block_on(get(&m, &id, NOW)).unwrap()).unwrap();
+        let documented = schema["properties"].as_object().unwrap();
+        for key in full.as_object().unwrap().keys() {
+            assert!(
+                documented.contains_key(key),
+                "{key} is not in the Case schema"
+            );
+        }
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap())
+            .collect();
+        assert!(!required.contains(&"comment") && !required.contains(&"respondent"));
+        assert_eq!(
+            documented["respondent"]["$ref"],
+            "#/components/schemas/Respondent"
+        );
     }
 
     #[test]

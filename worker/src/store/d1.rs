@@ -1007,6 +1007,12 @@ struct CaseRow {
     timeline: String,
     created_at: String,
     updated_at: String,
+    /// From the answer that opened the case (`LEFT JOIN responses`): `None` only if
+    /// that answer is gone.
+    answer_id: Option<String>,
+    comment: Option<String>,
+    answer_respondent_id: Option<String>,
+    answer_respondent_email: Option<String>,
 }
 
 impl TryFrom<CaseRow> for StoredCase {
@@ -1019,6 +1025,20 @@ impl TryFrom<CaseRow> for StoredCase {
             .map(Score::try_from)
             .transpose()
             .map_err(|_| bad("reasked score"))?;
+        let kept = Respondent {
+            id: row.respondent_id,
+            email: row.respondent_email,
+        };
+        // Who the answer names; the case's own copy (taken from the same answer when
+        // it opened) if the answer were ever gone.
+        let answered_by = if row.answer_id.is_some() {
+            Respondent {
+                id: row.answer_respondent_id,
+                email: row.answer_respondent_email,
+            }
+        } else {
+            kept.clone()
+        };
         Ok(StoredCase {
             view: CaseView {
                 status: CaseStatus::parse(&row.status).ok_or_else(|| bad("status"))?,
@@ -1034,17 +1054,27 @@ impl TryFrom<CaseRow> for StoredCase {
                 updated_at: row.updated_at,
                 reasked_score,
                 win_back: reasked_score.map(|after| win_back(score, after)),
+                comment: row.comment,
+                respondent: answered_by,
             },
-            respondent: Respondent {
-                id: row.respondent_id,
-                email: row.respondent_email,
-            },
+            respondent: kept,
         })
     }
 }
 
 const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, due_at, respondent_id, \
      respondent_email, reasked_score, timeline, created_at, updated_at";
+
+/// Reads cases (`c`) with the comment and respondent of the answer that opened each
+/// (`r`), in one query: the comment as it is now, also when it was added after the
+/// case opened. Conditions after it name the case's columns as `c.…`.
+const CASE_SELECT: &str = "SELECT c.id AS id, c.survey_id AS survey_id, c.response_id AS response_id, \
+     c.score AS score, c.status AS status, c.owner AS owner, c.due_at AS due_at, \
+     c.respondent_id AS respondent_id, c.respondent_email AS respondent_email, \
+     c.reasked_score AS reasked_score, c.timeline AS timeline, c.created_at AS created_at, \
+     c.updated_at AS updated_at, r.id AS answer_id, r.comment AS comment, \
+     r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email \
+     FROM cases c LEFT JOIN responses r ON r.id = c.response_id";
 
 impl D1Store {
     /// The insert of the case an answer opens, only if that answer is stored (in the
@@ -1099,7 +1129,7 @@ impl CaseStore for D1Store {
     async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
         let row: Option<CaseRow> = self
             .db
-            .prepare(format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"))
+            .prepare(format!("{CASE_SELECT} WHERE c.id = ?1"))
             .bind(&[text(id)])?
             .first(None)
             .await?;
@@ -1109,9 +1139,7 @@ impl CaseStore for D1Store {
     async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>> {
         let row: Option<CaseRow> = self
             .db
-            .prepare(format!(
-                "SELECT {CASE_COLUMNS} FROM cases WHERE response_id = ?1"
-            ))
+            .prepare(format!("{CASE_SELECT} WHERE c.response_id = ?1"))
             .bind(&[text(response_id)])?
             .first(None)
             .await?;
@@ -1149,8 +1177,8 @@ impl CaseStore for D1Store {
         let rows: Vec<CaseRow> = self
             .db
             .prepare(format!(
-                "SELECT {CASE_COLUMNS} FROM cases WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR owner = ?2) \
-                 AND (?3 IS NULL OR survey_id = ?3) AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
+                "{CASE_SELECT} WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.owner = ?2) \
+                 AND (?3 IS NULL OR c.survey_id = ?3) AND (?4 IS NULL OR c.id < ?4) ORDER BY c.id DESC LIMIT ?5"
             ))
             .bind(&[
                 nullable(filter.status.map(CaseStatus::as_str)),
@@ -1176,9 +1204,9 @@ impl CaseStore for D1Store {
         let rows: Vec<CaseRow> = self
             .db
             .prepare(format!(
-                "SELECT {CASE_COLUMNS} FROM cases WHERE survey_id = ?1 AND \
-                 ((?2 IS NOT NULL AND respondent_id = ?2) OR (?3 IS NOT NULL AND respondent_email = ?3)) \
-                 ORDER BY id"
+                "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
+                 ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email = ?3)) \
+                 ORDER BY c.id"
             ))
             .bind(&[text(survey_id), nullable(respondent.id.as_deref()), nullable(respondent.email.as_deref())])?
             .all()
@@ -1259,9 +1287,14 @@ impl RespondentStore for D1Store {
         struct InvitationRow {
             invitation: String,
         }
-        let (column, needle) = match who {
-            Who::Id(id) => ("respondent_id", id.as_str()),
-            Who::Email(email) => ("lower(respondent_email)", email.as_str()),
+        // The same column of `responses`, and of `cases` as `CASE_SELECT` names it.
+        let (column, case_column, needle) = match who {
+            Who::Id(id) => ("respondent_id", "c.respondent_id", id.as_str()),
+            Who::Email(email) => (
+                "lower(respondent_email)",
+                "lower(c.respondent_email)",
+                email.as_str(),
+            ),
         };
         let answers: Vec<ResponseRow> = self
             .db
@@ -1279,8 +1312,8 @@ impl RespondentStore for D1Store {
         let cases: Vec<CaseRow> = self
             .db
             .prepare(format!(
-                "SELECT {CASE_COLUMNS} FROM cases WHERE {column} = ?1 \
-                 OR response_id IN (SELECT id FROM responses WHERE {column} = ?1) ORDER BY id"
+                "{CASE_SELECT} WHERE {case_column} = ?1 \
+                 OR c.response_id IN (SELECT id FROM responses WHERE {column} = ?1) ORDER BY c.id"
             ))
             .bind(&[text(needle)])?
             .all()

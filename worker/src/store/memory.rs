@@ -42,6 +42,27 @@ impl Memory {
         }
     }
 
+    /// The case with the comment and respondent of the answer that opened it, as D1's
+    /// `LEFT JOIN responses` reads them: the answer's as they are now, or the case's
+    /// own copy of the respondent (and no comment) if the answer is gone.
+    fn with_answer(&self, mut case: StoredCase) -> StoredCase {
+        let responses = self.responses.borrow();
+        match responses
+            .iter()
+            .find(|r| r.view.id == case.view.response_id)
+        {
+            Some(answer) => {
+                case.view.comment = answer.view.comment.clone();
+                case.view.respondent = answer.view.respondent.clone();
+            }
+            None => {
+                case.view.comment = None;
+                case.view.respondent = case.respondent.clone();
+            }
+        }
+        case
+    }
+
     /// Moves an answer's counts when `update` changes whether it is flagged.
     fn restate(&self, id: &str, update: impl Fn(&mut ResponseView)) -> StoreResult<()> {
         let mut responses = self.responses.borrow_mut();
@@ -402,7 +423,8 @@ impl CaseStore for Memory {
             .borrow()
             .iter()
             .find(|c| c.view.id == id)
-            .cloned())
+            .cloned()
+            .map(|c| self.with_answer(c)))
     }
     async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>> {
         Ok(self
@@ -410,7 +432,8 @@ impl CaseStore for Memory {
             .borrow()
             .iter()
             .find(|c| c.view.response_id == response_id)
-            .cloned())
+            .cloned()
+            .map(|c| self.with_answer(c)))
     }
     async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
         let mut cases = self.cases.borrow_mut();
@@ -447,6 +470,7 @@ impl CaseStore for Memory {
             })
             .filter(|c| before.is_none_or(|b| c.view.id.as_str() < b))
             .cloned()
+            .map(|c| self.with_answer(c))
             .collect();
         found.sort_by(|a, b| b.view.id.cmp(&a.view.id));
         found.truncate(limit as usize);
@@ -462,7 +486,14 @@ impl CaseStore for Memory {
                 && ((respondent.id.is_some() && c.respondent.id == respondent.id)
                     || (respondent.email.is_some() && c.respondent.email == respondent.email))
         };
-        Ok(self.cases.borrow().iter().filter(same).cloned().collect())
+        Ok(self
+            .cases
+            .borrow()
+            .iter()
+            .filter(same)
+            .cloned()
+            .map(|c| self.with_answer(c))
+            .collect())
     }
 }
 
@@ -527,6 +558,7 @@ impl RespondentStore for Memory {
                     || answers.iter().any(|a| a.view.id == c.view.response_id)
             })
             .cloned()
+            .map(|c| self.with_answer(c))
             .collect();
         let invited = self.invited.borrow();
         let invitations = self

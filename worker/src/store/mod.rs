@@ -119,7 +119,9 @@ impl Delivery {
 }
 
 /// A detractor case with what only the server keeps: who the customer is, so that
-/// their next answer shows on the case. `view.overdue` is recomputed on every read.
+/// their next answer shows on the case. `view.overdue` is recomputed on every read;
+/// `view.comment` and `view.respondent` are not kept with the case but read with it
+/// from the answer that opened it, so a comment added later shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredCase {
     pub view: CaseView,
