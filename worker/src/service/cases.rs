@@ -395,8 +395,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::fixtures::demo_survey;
-    use crate::service::{responses, webhooks};
+    use crate::service::fixtures::{self, demo_survey};
+    use crate::service::webhooks;
     use crate::store::memory::Memory;
     use nps_shared::api::CreateWebhook;
     use nps_shared::case::{Note, Owner, WinBack};
@@ -427,18 +427,7 @@ mod tests {
     fn answer(m: &Memory, score: u8, store: &str, customer: &str, at: i64) -> String {
         let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
                           "respondent": {"id": customer}});
-        block_on(responses::submit(
-            &stores(m),
-            &body,
-            None,
-            None,
-            None,
-            None,
-            at,
-        ))
-        .unwrap()
-        .created
-        .id
+        fixtures::answer(m, &body, at).id
     }
 
     fn patch(value: serde_json::Value) -> CasePatch {
@@ -505,26 +494,8 @@ mod tests {
         .unwrap();
         block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
         let body = json!({"survey_id": "s_demo", "score": 1, "respondent": {"id": "c9"}});
-        let created = block_on(responses::submit(
-            &stores(&m),
-            &body,
-            None,
-            None,
-            None,
-            None,
-            NOW,
-        ))
-        .unwrap()
-        .created;
-        let patch = json!({"edit_token": created.edit_token, "comment": "Still waiting"});
-        block_on(responses::add_comment(
-            &stores(&m),
-            &created.id,
-            &patch,
-            None,
-            NOW + 1,
-        ))
-        .unwrap();
+        let created = fixtures::answer(&m, &body, NOW);
+        fixtures::comment(&m, &created, "Still waiting", NOW + 1);
         let case_id = m.cases.borrow()[0].view.id.clone();
         let event: serde_json::Value =
             serde_json::from_str(&m.deliveries.borrow()[0].payload).unwrap();
@@ -543,17 +514,7 @@ mod tests {
         block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
         let body = json!({"survey_id": "s_demo", "score": 2,
                           "respondent": {"id": "cust-7", "email": "kim@example.com"}});
-        let created = block_on(responses::submit(
-            &stores(&m),
-            &body,
-            None,
-            None,
-            None,
-            None,
-            NOW,
-        ))
-        .unwrap()
-        .created;
+        let created = fixtures::answer(&m, &body, NOW);
         let id = m.cases.borrow()[0].view.id.clone();
         let before = block_on(get(&m, &id, NOW)).unwrap();
         assert_eq!(
@@ -563,15 +524,7 @@ mod tests {
         assert_eq!(before.respondent.id.as_deref(), Some("cust-7"));
         assert_eq!(before.respondent.email.as_deref(), Some("kim@example.com"));
 
-        let comment = json!({"edit_token": created.edit_token, "comment": "Still <b>waiting</b>"});
-        block_on(responses::add_comment(
-            &stores(&m),
-            &created.id,
-            &comment,
-            None,
-            NOW + 1,
-        ))
-        .unwrap();
+        fixtures::comment(&m, &created, "Still <b>waiting</b>", NOW + 1);
         let after = block_on(get(&m, &id, NOW + 2)).unwrap();
         assert_eq!(after.comment.as_deref(), Some("Still <b>waiting</b>"));
         assert_eq!(after.respondent, before.respondent);
@@ -613,16 +566,7 @@ mod tests {
     fn an_anonymous_answer_with_its_comment_opens_a_case_that_carries_both() {
         let m = memory();
         let body = json!({"survey_id": "s_demo", "score": 0, "comment": "Never again"});
-        block_on(responses::submit(
-            &stores(&m),
-            &body,
-            None,
-            None,
-            None,
-            None,
-            NOW,
-        ))
-        .unwrap();
+        fixtures::answer(&m, &body, NOW);
         let id = m.cases.borrow()[0].view.id.clone();
         let c = block_on(get(&m, &id, NOW)).unwrap();
         assert_eq!(c.comment.as_deref(), Some("Never again"));
@@ -639,16 +583,7 @@ mod tests {
         let m = memory();
         let body = json!({"survey_id": "s_demo", "score": 1, "comment": "Late",
                           "respondent": {"id": "cust-1", "email": "kim@example.com"}});
-        block_on(responses::submit(
-            &stores(&m),
-            &body,
-            None,
-            None,
-            None,
-            None,
-            NOW,
-        ))
-        .unwrap();
+        fixtures::answer(&m, &body, NOW);
         let id = m.cases.borrow()[0].view.id.clone();
         let full = serde_json::to_value(block_on(get(&m, &id, NOW)).unwrap()).unwrap();
         let documented = schema["properties"].as_object().unwrap();

@@ -99,8 +99,39 @@ pub fn check_origin(survey: &SurveyView, origin: Option<&str>) -> Result<(), Ser
 
 #[cfg(test)]
 pub(crate) mod fixtures {
-    //! A demo survey like the seeded one, for the services' tests.
-    use nps_shared::api::{SurveyDefinition, SurveyView};
+    //! A demo survey like the seeded one, and an answer stored the way the widget stores
+    //! it, for the services' tests.
+    use crate::store::memory::Memory;
+    use nps_shared::api::{ResponseCreated, SurveyDefinition, SurveyView};
+
+    /// `body` stored through `responses::submit` at `now_ms` (no key, origin, user agent
+    /// or invitation secret), with everything it sets off (case, deliveries).
+    pub fn answer(m: &Memory, body: &serde_json::Value, now_ms: i64) -> ResponseCreated {
+        pollster::block_on(super::responses::submit(
+            &m.stores(),
+            body,
+            None,
+            None,
+            None,
+            None,
+            now_ms,
+        ))
+        .expect("a valid test answer")
+        .created
+    }
+
+    /// `comment` added to the answer `created` through `responses::add_comment`.
+    pub fn comment(m: &Memory, created: &ResponseCreated, comment: &str, now_ms: i64) {
+        let body = serde_json::json!({"edit_token": created.edit_token, "comment": comment});
+        pollster::block_on(super::responses::add_comment(
+            &m.stores(),
+            &created.id,
+            &body,
+            None,
+            now_ms,
+        ))
+        .expect("a valid test comment");
+    }
 
     pub fn demo_survey() -> SurveyView {
         let definition: SurveyDefinition = serde_json::from_value(serde_json::json!({

@@ -87,9 +87,9 @@ pub async fn erase(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::fixtures::demo_survey;
+    use crate::service::fixtures::{self, demo_survey};
     use crate::service::reports::{self, Source};
-    use crate::service::{Stores, responses, webhooks};
+    use crate::service::webhooks;
     use crate::store::memory::Memory;
     use crate::store::{ResponseStore, StoredResponse};
     use nps_shared::Score;
@@ -114,25 +114,10 @@ mod tests {
         m
     }
 
-    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
-        m.stores()
-    }
-
     fn submit(m: &Memory, score: u8, respondent: serde_json::Value, at: i64) -> String {
         let body = json!({"survey_id": "s_demo", "score": score, "respondent": respondent,
                           "properties": {"store": "berlin"}, "comment": "late delivery, cold food"});
-        block_on(responses::submit(
-            &stores(m),
-            &body,
-            None,
-            None,
-            None,
-            None,
-            at,
-        ))
-        .unwrap()
-        .created
-        .id
+        fixtures::answer(m, &body, at).id
     }
 
     /// The rollups as a fresh count of the answers left would make them.
