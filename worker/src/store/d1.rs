@@ -38,6 +38,21 @@ fn nullable(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
+/// Every row `statement` returns, each turned into a `T` by `convert` (the row types'
+/// checks): how lists are read from D1.
+async fn all_rows<Row: serde::de::DeserializeOwned, T>(
+    statement: worker::D1PreparedStatement,
+    convert: impl Fn(Row) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    statement
+        .all()
+        .await?
+        .results::<Row>()?
+        .into_iter()
+        .map(convert)
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct SurveyRow {
     id: String,
@@ -169,13 +184,12 @@ impl SurveyStore for D1Store {
     }
 
     async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>> {
-        let rows: Vec<SurveyRow> = self
-            .db
-            .prepare("SELECT id, definition, created_at, updated_at FROM surveys ORDER BY created_at, id")
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter().map(SurveyView::try_from).collect()
+        all_rows::<SurveyRow, _>(
+            self.db
+                .prepare("SELECT id, definition, created_at, updated_at FROM surveys ORDER BY created_at, id"),
+            SurveyView::try_from,
+        )
+        .await
     }
 
     async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
@@ -521,17 +535,16 @@ impl ResponseStore for D1Store {
         from: Option<&str>,
         to: Option<&str>,
     ) -> StoreResult<Vec<AnswerRecord>> {
-        let rows: Vec<AnswerRow> = self
-            .db
-            .prepare(
-                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
-                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at, id",
-            )
-            .bind(&[text(survey_id), nullable(from), nullable(to)])?
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter().map(answer_record).collect()
+        all_rows::<AnswerRow, _>(
+            self.db
+                .prepare(
+                    "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
+                     AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at, id",
+                )
+                .bind(&[text(survey_id), nullable(from), nullable(to)])?,
+            answer_record,
+        )
+        .await
     }
 
     async fn report_counts(
@@ -606,28 +619,24 @@ impl ResponseStore for D1Store {
         include_flagged: bool,
         limit: u32,
     ) -> StoreResult<Vec<AnswerRecord>> {
-        let rows: Vec<AnswerRow> = self
-            .db
-            .prepare(
-                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
-                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
-                 AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
-                 ORDER BY created_at DESC, id DESC LIMIT ?5",
-            )
-            .bind(&[
-                text(survey_id),
-                nullable(from),
-                nullable(to),
-                JsValue::from(u8::from(include_flagged)),
-                JsValue::from(limit),
-            ])?
-            .all()
-            .await?
-            .results()?;
-        let mut answers = rows
-            .into_iter()
-            .map(answer_record)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut answers = all_rows::<AnswerRow, _>(
+            self.db
+                .prepare(
+                    "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
+                     AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
+                     AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
+                     ORDER BY created_at DESC, id DESC LIMIT ?5",
+                )
+                .bind(&[
+                    text(survey_id),
+                    nullable(from),
+                    nullable(to),
+                    JsValue::from(u8::from(include_flagged)),
+                    JsValue::from(limit),
+                ])?,
+            answer_record,
+        )
+        .await?;
         answers.reverse();
         Ok(answers)
     }
@@ -693,25 +702,22 @@ impl ResponseStore for D1Store {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<ResponseView>> {
-        let rows: Vec<ResponseRow> = self
-            .db
-            .prepare(format!(
-                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 \
-                 AND (?2 IS NULL OR category = ?2) AND (?3 IS NULL OR id < ?3) \
-                 ORDER BY id DESC LIMIT ?4"
-            ))
-            .bind(&[
-                text(survey_id),
-                nullable(category.map(Category::as_str)),
-                nullable(before),
-                JsValue::from(limit),
-            ])?
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter()
-            .map(|row| StoredResponse::try_from(row).map(|r| r.view))
-            .collect()
+        all_rows::<ResponseRow, _>(
+            self.db
+                .prepare(format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 \
+                     AND (?2 IS NULL OR category = ?2) AND (?3 IS NULL OR id < ?3) \
+                     ORDER BY id DESC LIMIT ?4"
+                ))
+                .bind(&[
+                    text(survey_id),
+                    nullable(category.map(Category::as_str)),
+                    nullable(before),
+                    JsValue::from(limit),
+                ])?,
+            |row| StoredResponse::try_from(row).map(|r| r.view),
+        )
+        .await
     }
 }
 
@@ -740,15 +746,13 @@ impl WebhookStore for D1Store {
     }
 
     async fn list_endpoints(&self) -> StoreResult<Vec<Endpoint>> {
-        let rows: Vec<EndpointRow> = self
-            .db
-            .prepare(format!(
+        all_rows::<EndpointRow, _>(
+            self.db.prepare(format!(
                 "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY id"
-            ))
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter().map(Endpoint::try_from).collect()
+            )),
+            Endpoint::try_from,
+        )
+        .await
     }
 
     async fn get_endpoint(&self, id: &str) -> StoreResult<Option<Endpoint>> {
@@ -921,20 +925,16 @@ impl DeliveryStore for D1Store {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryView>> {
-        let rows: Vec<DeliveryRow> = self
-            .db
-            .prepare(format!(
-                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) \
-                 ORDER BY id DESC LIMIT ?3"
-            ))
-            .bind(&[text(endpoint_id), nullable(before), JsValue::from(limit)])?
-            .all()
-            .await?
-            .results()?;
-        let deliveries: Vec<Delivery> = rows
-            .into_iter()
-            .map(Delivery::try_from)
-            .collect::<StoreResult<_>>()?;
+        let deliveries: Vec<Delivery> = all_rows::<DeliveryRow, _>(
+            self.db
+                .prepare(format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) \
+                     ORDER BY id DESC LIMIT ?3"
+                ))
+                .bind(&[text(endpoint_id), nullable(before), JsValue::from(limit)])?,
+            Delivery::try_from,
+        )
+        .await?;
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
@@ -978,17 +978,16 @@ impl DeliveryStore for D1Store {
         struct Id {
             id: String,
         }
-        let rows: Vec<Id> = self
-            .db
-            .prepare(
-                "SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1 \
-                 ORDER BY next_attempt_at LIMIT ?2",
-            )
-            .bind(&[text(due_before), JsValue::from(limit)])?
-            .all()
-            .await?
-            .results()?;
-        Ok(rows.into_iter().map(|r| r.id).collect())
+        all_rows::<Id, _>(
+            self.db
+                .prepare(
+                    "SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1 \
+                     ORDER BY next_attempt_at LIMIT ?2",
+                )
+                .bind(&[text(due_before), JsValue::from(limit)])?,
+            |row| Ok(row.id),
+        )
+        .await
     }
 }
 
@@ -1174,23 +1173,22 @@ impl CaseStore for D1Store {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<StoredCase>> {
-        let rows: Vec<CaseRow> = self
-            .db
-            .prepare(format!(
-                "{CASE_SELECT} WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.owner = ?2) \
-                 AND (?3 IS NULL OR c.survey_id = ?3) AND (?4 IS NULL OR c.id < ?4) ORDER BY c.id DESC LIMIT ?5"
-            ))
-            .bind(&[
-                nullable(filter.status.map(CaseStatus::as_str)),
-                nullable(filter.owner.as_deref()),
-                nullable(filter.survey_id.as_deref()),
-                nullable(before),
-                JsValue::from(limit),
-            ])?
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter().map(StoredCase::try_from).collect()
+        all_rows::<CaseRow, _>(
+            self.db
+                .prepare(format!(
+                    "{CASE_SELECT} WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.owner = ?2) \
+                     AND (?3 IS NULL OR c.survey_id = ?3) AND (?4 IS NULL OR c.id < ?4) ORDER BY c.id DESC LIMIT ?5"
+                ))
+                .bind(&[
+                    nullable(filter.status.map(CaseStatus::as_str)),
+                    nullable(filter.owner.as_deref()),
+                    nullable(filter.survey_id.as_deref()),
+                    nullable(before),
+                    JsValue::from(limit),
+                ])?,
+            StoredCase::try_from,
+        )
+        .await
     }
 
     async fn cases_of_respondent(
@@ -1201,19 +1199,28 @@ impl CaseStore for D1Store {
         if respondent.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<CaseRow> = self
-            .db
-            .prepare(format!(
-                "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
-                 ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email = ?3)) \
-                 ORDER BY c.id"
-            ))
-            .bind(&[text(survey_id), nullable(respondent.id.as_deref()), nullable(respondent.email.as_deref())])?
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter().map(StoredCase::try_from).collect()
+        all_rows::<CaseRow, _>(
+            self.db
+                .prepare(format!(
+                    "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
+                     ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email = ?3)) \
+                     ORDER BY c.id"
+                ))
+                .bind(&[text(survey_id), nullable(respondent.id.as_deref()), nullable(respondent.email.as_deref())])?,
+            StoredCase::try_from,
+        )
+        .await
     }
+}
+
+/// An invitation as stored: its JSON in one column.
+#[derive(Deserialize)]
+struct InvitationRow {
+    invitation: String,
+}
+
+fn invitation_of(row: InvitationRow) -> StoreResult<Invitation> {
+    Ok(serde_json::from_str(&row.invitation)?)
 }
 
 impl InvitationStore for D1Store {
@@ -1245,23 +1252,16 @@ impl InvitationStore for D1Store {
     }
 
     async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>> {
-        #[derive(Deserialize)]
-        struct Row {
-            invitation: String,
-        }
-        let rows: Vec<Row> = self
-            .db
-            .prepare(
-                "SELECT invitation FROM invitations WHERE released_at IS NULL AND send_after IS NOT NULL \
-                 AND send_after <= ?1 ORDER BY send_after LIMIT ?2",
-            )
-            .bind(&[text(now), JsValue::from(limit)])?
-            .all()
-            .await?
-            .results()?;
-        rows.into_iter()
-            .map(|r| Ok(serde_json::from_str(&r.invitation)?))
-            .collect()
+        all_rows(
+            self.db
+                .prepare(
+                    "SELECT invitation FROM invitations WHERE released_at IS NULL AND send_after IS NOT NULL \
+                     AND send_after <= ?1 ORDER BY send_after LIMIT ?2",
+                )
+                .bind(&[text(now), JsValue::from(limit)])?,
+            invitation_of,
+        )
+        .await
     }
 
     async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool> {
@@ -1283,10 +1283,6 @@ const NEEDLES_PER_QUERY: usize = 50;
 
 impl RespondentStore for D1Store {
     async fn respondent_records(&self, who: &Who) -> StoreResult<RespondentRecords> {
-        #[derive(Deserialize)]
-        struct InvitationRow {
-            invitation: String,
-        }
         // The same column of `responses`, and of `cases` as `CASE_SELECT` names it.
         let (column, case_column, needle) = match who {
             Who::Id(id) => ("respondent_id", "c.respondent_id", id.as_str()),
@@ -1296,46 +1292,34 @@ impl RespondentStore for D1Store {
                 email.as_str(),
             ),
         };
-        let answers: Vec<ResponseRow> = self
-            .db
-            .prepare(format!(
-                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE {column} = ?1 ORDER BY id"
-            ))
-            .bind(&[text(needle)])?
-            .all()
-            .await?
-            .results()?;
-        let answers = answers
-            .into_iter()
-            .map(StoredResponse::try_from)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let cases: Vec<CaseRow> = self
-            .db
-            .prepare(format!(
-                "{CASE_SELECT} WHERE {case_column} = ?1 \
-                 OR c.response_id IN (SELECT id FROM responses WHERE {column} = ?1) ORDER BY c.id"
-            ))
-            .bind(&[text(needle)])?
-            .all()
-            .await?
-            .results()?;
-        let cases = cases
-            .into_iter()
-            .map(StoredCase::try_from)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let invitations: Vec<InvitationRow> = self
-            .db
-            .prepare(format!(
-                "SELECT invitation FROM invitations WHERE {column} = ?1 ORDER BY id"
-            ))
-            .bind(&[text(needle)])?
-            .all()
-            .await?
-            .results()?;
-        let invitations = invitations
-            .into_iter()
-            .map(|r| Ok(serde_json::from_str(&r.invitation)?))
-            .collect::<StoreResult<Vec<Invitation>>>()?;
+        let answers = all_rows::<ResponseRow, _>(
+            self.db
+                .prepare(format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE {column} = ?1 ORDER BY id"
+                ))
+                .bind(&[text(needle)])?,
+            StoredResponse::try_from,
+        )
+        .await?;
+        let cases = all_rows::<CaseRow, _>(
+            self.db
+                .prepare(format!(
+                    "{CASE_SELECT} WHERE {case_column} = ?1 \
+                     OR c.response_id IN (SELECT id FROM responses WHERE {column} = ?1) ORDER BY c.id"
+                ))
+                .bind(&[text(needle)])?,
+            StoredCase::try_from,
+        )
+        .await?;
+        let invitations = all_rows(
+            self.db
+                .prepare(format!(
+                    "SELECT invitation FROM invitations WHERE {column} = ?1 ORDER BY id"
+                ))
+                .bind(&[text(needle)])?,
+            invitation_of,
+        )
+        .await?;
         let mut records = RespondentRecords {
             answers,
             cases,
@@ -1348,17 +1332,16 @@ impl RespondentStore for D1Store {
                 .map(|i| format!("instr(payload, ?{i}) > 0"))
                 .collect::<Vec<_>>()
                 .join(" OR ");
-            let rows: Vec<DeliveryRow> = self
-                .db
-                .prepare(format!(
-                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE {condition} ORDER BY id"
-                ))
-                .bind(&chunk.iter().map(|n| text(n)).collect::<Vec<_>>())?
-                .all()
-                .await?
-                .results()?;
-            for row in rows {
-                let delivery = Delivery::try_from(row)?;
+            let deliveries = all_rows::<DeliveryRow, _>(
+                self.db
+                    .prepare(format!(
+                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE {condition} ORDER BY id"
+                    ))
+                    .bind(&chunk.iter().map(|n| text(n)).collect::<Vec<_>>())?,
+                Delivery::try_from,
+            )
+            .await?;
+            for delivery in deliveries {
                 if seen.insert(delivery.id.clone()) {
                     records.deliveries.push(delivery);
                 }
