@@ -171,24 +171,20 @@ fn report_view(report: Report) -> impl IntoView {
                     <span class="detractor" style=format!("flex-grow:{}", o.detractors)></span>
                 </div>
                 <ul class="split">
-                    <li>
-                        <span class="dot promoter"></span>
-                        "Promoters "
-                        <strong>{o.promoters}</strong>
-                        <span class="muted">{format!(" ({})", share(o.promoters))}</span>
-                    </li>
-                    <li>
-                        <span class="dot passive"></span>
-                        "Passives "
-                        <strong>{o.passives}</strong>
-                        <span class="muted">{format!(" ({})", share(o.passives))}</span>
-                    </li>
-                    <li>
-                        <span class="dot detractor"></span>
-                        "Detractors "
-                        <strong>{o.detractors}</strong>
-                        <span class="muted">{format!(" ({})", share(o.detractors))}</span>
-                    </li>
+                    {[
+                        ("promoter", "Promoters ", o.promoters),
+                        ("passive", "Passives ", o.passives),
+                        ("detractor", "Detractors ", o.detractors),
+                    ]
+                        .map(|(class, label, count)| view! {
+                            <li>
+                                <span class=format!("dot {class}")></span>
+                                {label}
+                                <strong>{count}</strong>
+                                <span class="muted">{format!(" ({})", share(count))}</span>
+                            </li>
+                        })
+                        .collect_view()}
                 </ul>
                 {flagged.map(|f| view! { <p class="muted small">{f}</p> })}
             </section>
