@@ -1,9 +1,14 @@
 //! A read-through KV cache in front of the survey store: the widget asks for a
 //! survey's config on every page view, and KV answers that from the edge without a D1
 //! round trip. Writes go to D1 first, then refresh the cache entry.
+//!
+//! A `CachedSurveys` lives for one event (the worker builds its `App` per request), and
+//! keeps the surveys it has read or written for that event: the rate limiter and the
+//! handler both need the survey of a public request, and read it once.
 
 use super::{StoreError, StoreResult, SurveyStore};
 use nps_shared::api::SurveyView;
+use std::cell::RefCell;
 use worker::kv::KvStore;
 
 /// Long enough to absorb page-view bursts, short enough that an edit made elsewhere
@@ -13,11 +18,27 @@ const TTL_SECONDS: u64 = 300;
 pub struct CachedSurveys<S> {
     kv: KvStore,
     inner: S,
+    /// The surveys this event has read or written.
+    seen: RefCell<Vec<SurveyView>>,
 }
 
 impl<S> CachedSurveys<S> {
     pub fn new(kv: KvStore, inner: S) -> Self {
-        CachedSurveys { kv, inner }
+        CachedSurveys {
+            kv,
+            inner,
+            seen: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn seen(&self, id: &str) -> Option<SurveyView> {
+        self.seen.borrow().iter().find(|s| s.id == id).cloned()
+    }
+
+    fn keep(&self, survey: &SurveyView) {
+        let mut seen = self.seen.borrow_mut();
+        seen.retain(|s| s.id != survey.id);
+        seen.push(survey.clone());
     }
 }
 
@@ -27,6 +48,7 @@ fn key(id: &str) -> String {
 
 impl<S: SurveyStore> CachedSurveys<S> {
     async fn remember(&self, survey: &SurveyView) {
+        self.keep(survey);
         let put = async {
             self.kv
                 .put(&key(&survey.id), serde_json::to_string(survey)?)
@@ -45,8 +67,14 @@ impl<S: SurveyStore> CachedSurveys<S> {
 
 impl<S: SurveyStore> SurveyStore for CachedSurveys<S> {
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
+        if let Some(survey) = self.seen(id) {
+            return Ok(Some(survey));
+        }
         match self.kv.get(&key(id)).json::<SurveyView>().await {
-            Ok(Some(survey)) => return Ok(Some(survey)),
+            Ok(Some(survey)) => {
+                self.keep(&survey);
+                return Ok(Some(survey));
+            }
             Ok(None) => {}
             Err(e) => worker::console_warn!("survey cache read failed: {e}"),
         }
