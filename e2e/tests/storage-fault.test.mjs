@@ -47,6 +47,11 @@ test('storage down: POST /v1/responses is a 503 problem+json; the same key after
   }
   // A different answer, also refused: nothing of an outage is half-stored.
   assert.equal((await post(surveyId, `${key}-other`, 9)).status, 503);
+  // The survey itself still shows: its config is in KV, and the rate limiter lets a
+  // request it cannot count through rather than hide the widget from every page.
+  const config = await call(`/v1/surveys/${surveyId}/config?locale=en`, { method: 'GET' });
+  assert.equal(config.status, 200, JSON.stringify(config.body));
+  assert.equal(config.body.survey_id, surveyId);
   release();
   assert.deepEqual(await storedAnswers(surveyId), [], 'nothing stored while storage was down');
 
@@ -74,9 +79,9 @@ test("the widget's retry after a 503 reuses its key, and the answer is stored ex
       posts.push({ key: await request.headerValue('idempotency-key'), status: response.status() });
     }
   });
-  await page.goto(`${BASE_URL}/s/${surveyId}?locale=en`);
-  // A 503 may pass later: the widget keeps the answer, says so, and retries by itself
-  // (backoff from 1 s); its "Try again" sends at once.
+  // The outage begins before the page loads: the survey must still show (its config
+  // is in KV), take the answer, keep it, say so, and retry by itself (backoff from
+  // 1 s); its "Try again" sends at once.
   const queued = page.getByTestId('nps-queued');
   const retry = queued.getByRole('button');
   const waitForPosts = async (n) => {
@@ -89,6 +94,7 @@ test("the widget's retry after a 503 reuses its key, and the answer is stored ex
 
   const release = lockStorage();
   t.after(release);
+  await page.goto(`${BASE_URL}/s/${surveyId}?locale=en`);
   await page.getByRole('radio', { name: '4', exact: true }).click();
   await queued.waitFor({ timeout: 20_000 });
   await waitForPosts(2); // the automatic retry: still down, a second 503

@@ -3,8 +3,20 @@
 //! `nps_shared::rate_limit`; the counters are a `RateLimitStore` (D1 in the worker).
 
 use super::ServiceError;
-use crate::store::RateLimitStore;
+use crate::store::{RateLimitStore, StoreError};
 use nps_shared::rate_limit::{self, Decision, Scope};
+
+/// How a public request was let through.
+#[derive(Debug)]
+pub enum Admission {
+    /// Counted, and within the limit.
+    Counted,
+    /// Let through without counting: the counter could not be written. Storage being
+    /// down must not hide a survey whose config lives in KV (the widget would vanish
+    /// from every page); an answer's own write fails with its 503 anyway and the
+    /// widget keeps it for later. The error is for the log.
+    Uncounted(StoreError),
+}
 
 /// Counts a public request of `client` for `survey_id`; 429 once the survey's limit
 /// for this minute is used up.
@@ -14,11 +26,14 @@ pub async fn admit_public(
     survey_id: &str,
     per_minute: u32,
     now_ms: i64,
-) -> Result<(), ServiceError> {
+) -> Result<Admission, ServiceError> {
     let key = rate_limit::key(Scope::Survey, client, survey_id);
-    let count = store.hit(&key, rate_limit::window(now_ms)).await?;
+    let count = match store.hit(&key, rate_limit::window(now_ms)).await {
+        Ok(count) => count,
+        Err(e) => return Ok(Admission::Uncounted(e)),
+    };
     match rate_limit::decide(count, per_minute, now_ms) {
-        Decision::Allowed => Ok(()),
+        Decision::Allowed => Ok(Admission::Counted),
         Decision::Limited {
             retry_after_seconds,
         } => Err(ServiceError::TooManyRequests {
@@ -79,15 +94,31 @@ mod tests {
     const MINUTE: i64 = 60_000;
     const T0: i64 = 1_764_000_000_000; // a whole minute
 
-    fn limited(result: Result<(), ServiceError>) -> Option<u32> {
+    fn limited<T: std::fmt::Debug>(result: Result<T, ServiceError>) -> Option<u32> {
         match result {
             Err(ServiceError::TooManyRequests {
                 retry_after_seconds,
                 ..
             }) => Some(retry_after_seconds),
             Err(other) => panic!("unexpected {other:?}"),
-            Ok(()) => None,
+            Ok(_) => None,
         }
+    }
+
+    #[test]
+    fn a_counter_that_cannot_be_written_lets_the_request_through_uncounted() {
+        let m = Memory::default();
+        m.rate_limits_down.set(true);
+        for _ in 0..3 {
+            let admitted = block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0)).unwrap();
+            assert!(matches!(admitted, Admission::Uncounted(_)), "{admitted:?}");
+        }
+        m.rate_limits_down.set(false);
+        assert!(matches!(
+            block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0)).unwrap(),
+            Admission::Counted
+        ));
+        assert!(limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))).is_some());
     }
 
     #[test]

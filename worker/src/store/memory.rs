@@ -94,6 +94,8 @@ pub struct Memory {
     pub rollups: RefCell<BTreeMap<String, Counters>>,
     /// When set, every queue send fails (to test that answers survive it).
     pub queue_down: std::cell::Cell<bool>,
+    /// When set, every rate-limit counter write fails (storage down).
+    pub rate_limits_down: std::cell::Cell<bool>,
     pub rate_limits: RefCell<std::collections::BTreeMap<(String, i64), u32>>,
 }
 
@@ -623,6 +625,9 @@ impl RespondentStore for Memory {
 
 impl RateLimitStore for Memory {
     async fn hit(&self, key: &str, window: i64) -> StoreResult<u32> {
+        if self.rate_limits_down.get() {
+            return Err(StoreError("database is locked".into()));
+        }
         let mut counters = self.rate_limits.borrow_mut();
         let count = counters.entry((key.to_string(), window)).or_insert(0);
         *count += 1;
