@@ -188,7 +188,7 @@ test('the webhooks tab lists an endpoint created through the API, with its deliv
   assert.ok((await card.textContent()).includes(receiver.url));
   // The delivery is settled shortly after the receiver answered; refresh until it shows.
   const delivered = card.locator('[data-testid="delivery"]', { hasText: 'delivered' });
-  for (let i = 0; i < 20 && (await delivered.count()) === 0; i += 1) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline && (await delivered.count()) === 0;) {
     await card.getByRole('button', { name: 'Refresh' }).click();
     await page.page.waitForTimeout(500);
   }

@@ -180,7 +180,7 @@ test('an invitation held back with send_after reaches the mail tool as invitatio
     await receiver.close();
   });
   const order = `E-${Date.now()}`;
-  const sendAfter = new Date(Date.now() + 1500).toISOString();
+  const sendAfter = new Date(Date.now() + 6000).toISOString();
   const inv = await invite(order, { send_after: sendAfter });
   assert.equal(inv.send_after, sendAfter);
 
@@ -189,7 +189,7 @@ test('an invitation held back with send_after reaches the mail tool as invitatio
   await cron();
   await new Promise((resolve) => setTimeout(resolve, 500));
   assert.equal(receiver.requests.length, 0, 'not before its time');
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(sendAfter) - Date.now()) + 200));
   await cron();
   const [due] = await receiver.waitFor((b) => b.type === 'invitation.due' && b.data.order_id === order);
   const event = new Webhook(hook.body.secret).verify(due.body, due.headers);

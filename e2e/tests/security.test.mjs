@@ -34,6 +34,16 @@ async function assert429(response) {
   return seconds;
 }
 
+/**
+ * Waits for the next UTC minute when less than 15 s of this one are left: the limits
+ * count per minute (the worker shares this clock), and the request right after a 429
+ * must still fall in the same window to be refused too.
+ */
+async function freshWindow() {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < 15_000) await sleep(left + 250);
+}
+
 /** Sends until the first 429 (a window may roll over once on the way). */
 async function untilLimited(send, limit) {
   let allowed = 0;
@@ -50,6 +60,7 @@ test('a survey with a low limit answers 429 with Retry-After, and recovers after
   const id = `s_limited-${Date.now()}`;
   const survey = await copyOfDemo(id, { rate_limit_per_minute: 3 });
   assert.equal(survey.rate_limit_per_minute, 3);
+  await freshWindow();
   const { response, allowed } = await untilLimited(() => answer(id), 3);
   assert.ok(allowed >= 3, `${allowed} allowed before the 429`);
   const seconds = await assert429(response);
@@ -82,6 +93,7 @@ test('a survey limit can be raised with PATCH and shows in the survey', async ()
 test('clients are told apart by CF-Connecting-IP; failed admin authentications lock a client out', async (t) => {
   const id = `s_clients-${Date.now()}`;
   await copyOfDemo(id, { rate_limit_per_minute: 1 });
+  await freshWindow();
   const first = await untilLimited(() => answer(id, '198.51.100.1'), 1);
   await assert429(first.response);
   const other = await answer(id, '198.51.100.2');
@@ -95,6 +107,7 @@ test('clients are told apart by CF-Connecting-IP; failed admin authentications l
   const guesser = { 'cf-connecting-ip': '198.51.100.66' };
   const limit = Number(process.env.NPS_ADMIN_AUTH_FAILURES_PER_MINUTE ?? 30);
   let locked = null;
+  await freshWindow();
   for (let i = 0; i < 2 * limit + 2 && !locked; i += 1) {
     const r = await fetch(`${BASE_URL}/v1/surveys`, { headers: { ...guesser, authorization: `Bearer guess-${i}` } });
     if (r.status === 429) locked = r;

@@ -45,6 +45,10 @@ async function open(t, surveyId, { query = '', init, viewport } = {}) {
   return { page, context, requests, shown, appRequested, waitShown };
 }
 
+/** Waits until the widget's animations (the slide-in, the fade) have finished. */
+const settled = (page) => page.getByTestId('nps-widget').evaluate((el) =>
+  Promise.all(el.getRootNode().getAnimations().map((a) => a.finished)));
+
 /** Lets the loader run whatever it would run, then checks nothing showed or loaded. */
 async function assertStaysHidden(p, why, ms = 1500) {
   await p.page.waitForTimeout(ms);
@@ -222,7 +226,7 @@ test('floating: a bottom sheet on a small screen, a corner card on a large one',
   const id = await survey({});
   const phone = await open(t, id, { viewport: { width: 375, height: 700 } });
   await phone.waitShown();
-  await phone.page.waitForTimeout(400); // the slide-in
+  await settled(phone.page); // the slide-in
   const sheet = await phone.page.getByTestId('nps-widget').boundingBox();
   assert.equal(sheet.x, 0);
   assert.equal(sheet.width, 375);
@@ -230,7 +234,7 @@ test('floating: a bottom sheet on a small screen, a corner card on a large one',
 
   const desk = await open(t, id, { viewport: { width: 1280, height: 800 } });
   await desk.waitShown();
-  await desk.page.waitForTimeout(400);
+  await settled(desk.page);
   const card = await desk.page.getByTestId('nps-widget').boundingBox();
   assert.equal(Math.round(card.x + card.width), 1280 - 16);
   assert.equal(Math.round(card.y + card.height), 800 - 16);
