@@ -79,6 +79,24 @@ test('a survey with a low limit answers 429 with Retry-After, and recovers after
   assert.equal((await answer(id)).status, 201, 'allowed again after Retry-After');
 });
 
+test("a comment counts against its answer's survey: 429 once the limit is used, and nothing changes", async () => {
+  const id = `s_commented-${Date.now()}`;
+  await copyOfDemo(id, { rate_limit_per_minute: 2 });
+  await freshWindow();
+  const created = await answer(id); // request 1
+  assert.equal(created.status, 201);
+  const { id: responseId, edit_token } = await created.json();
+  const comment = (text) => fetch(`${BASE_URL}/v1/responses/${responseId}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ edit_token, comment: text }),
+  });
+  assert.equal((await comment('Fast')).status, 200); // request 2
+  await assert429(await comment('Fast, friendly')); // request 3: over the limit
+  const stored = await admin(`/v1/surveys/${id}/responses?limit=10`);
+  assert.equal(stored.body.items[0].comment, 'Fast', 'the refused comment changed nothing');
+});
+
 test('a survey limit can be raised with PATCH and shows in the survey', async () => {
   const id = `s_raised-${Date.now()}`;
   await copyOfDemo(id, { rate_limit_per_minute: 1 });

@@ -6,7 +6,7 @@ use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
 use crate::service::{ServiceError, limits, surveys};
-use crate::store::ResponseStore;
+use nps_shared::api::SurveyView;
 use nps_shared::validate::is_survey_id;
 use worker::Request;
 
@@ -16,34 +16,30 @@ pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), Api
     if !is_survey_id(survey_id) {
         return Ok(());
     }
-    let per_minute = match surveys::get(&app.surveys, survey_id).await {
-        Ok(survey) => survey
-            .definition
-            .rate_limit_per_minute
-            .unwrap_or(app.rate_limit_per_minute),
-        Err(ServiceError::NotFound(_)) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let client = http::client(req);
-    if let limits::Admission::Uncounted(e) =
-        limits::admit_public(&app.db, &client, survey_id, per_minute, now_ms()).await?
-    {
-        worker::console_warn!("a request for survey {survey_id} was let through uncounted: {e}");
+    match surveys::get(&app.surveys, survey_id).await {
+        Ok(survey) => Ok(admit(req, app, &survey).await?),
+        Err(ServiceError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e.into()),
     }
-    Ok(())
 }
 
-/// Counts a public request about the answer `response_id` against its survey.
-pub async fn public_for_response(
-    req: &Request,
-    app: &App,
-    response_id: &str,
-) -> Result<(), ApiError> {
-    match app.db.get_response(response_id).await {
-        Ok(Some(response)) => public(req, app, &response.view.survey_id).await,
-        Ok(None) => Ok(()),
-        Err(e) => Err(ServiceError::from(e).into()),
+/// Counts a public request for `survey`, which the handler has already loaded (a
+/// comment's survey is only known once its answer is read).
+pub async fn admit(req: &Request, app: &App, survey: &SurveyView) -> Result<(), ServiceError> {
+    let per_minute = survey
+        .definition
+        .rate_limit_per_minute
+        .unwrap_or(app.rate_limit_per_minute);
+    let client = http::client(req);
+    if let limits::Admission::Uncounted(e) =
+        limits::admit_public(&app.db, &client, &survey.id, per_minute, now_ms()).await?
+    {
+        worker::console_warn!(
+            "a request for survey {} was let through uncounted: {e}",
+            survey.id
+        );
     }
+    Ok(())
 }
 
 /// 429 for a client that failed admin authentication too often this minute.

@@ -42,10 +42,17 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let body = http::read_json(req).await?;
-    super::limits::public_for_response(req, app, id).await?;
     let origin = http::origin(req);
-    let added =
-        responses::add_comment(&app.stores(), id, &body, origin.as_deref(), now_ms()).await?;
+    let req = &*req;
+    let added = responses::add_comment(
+        &app.stores(),
+        id,
+        &body,
+        origin.as_deref(),
+        async |survey| super::limits::admit(req, app, survey).await,
+        now_ms(),
+    )
+    .await?;
     if let Some(e) = &added.dispatch_error {
         console_warn!("comment on {id} stored, webhooks not queued: {e}");
     }

@@ -45,6 +45,12 @@ pub async fn admit_public(
     }
 }
 
+/// An `admit` for the services' tests: counts nothing, refuses nothing.
+#[cfg(test)]
+pub async fn uncounted(_: &nps_shared::api::SurveyView) -> Result<(), ServiceError> {
+    Ok(())
+}
+
 /// 429 while `client` has used up its failed admin authentications this minute, so a
 /// right guess made during the lock-out is not confirmed either.
 pub async fn check_admin_failures(

@@ -128,6 +128,7 @@ pub(crate) mod fixtures {
             &created.id,
             &body,
             None,
+            super::limits::uncounted,
             now_ms,
         ))
         .expect("a valid test comment");

@@ -283,7 +283,9 @@ pub struct CommentAdded {
     pub dispatch_error: Option<StoreError>,
 }
 
-/// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment.
+/// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment. `admit` counts
+/// the request against the answer's survey (the rate limit) once that survey is known,
+/// before anything else is checked or written.
 pub async fn add_comment<
     S: SurveyStore,
     R: ResponseStore,
@@ -295,6 +297,7 @@ pub async fn add_comment<
     id: &str,
     body: &serde_json::Value,
     origin: Option<&str>,
+    admit: impl AsyncFnOnce(&SurveyView) -> Result<(), ServiceError>,
     now_ms: i64,
 ) -> Result<CommentAdded, ServiceError> {
     let (edit_token, comment) = parse_patch_body(body)?;
@@ -308,6 +311,7 @@ pub async fn add_comment<
         .get_survey(&response.view.survey_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", response.view.survey_id)))?;
+    admit(&survey).await?;
     check_origin(&survey, origin)?;
     if !nps_shared::origin::tokens_match(&response.edit_token, &edit_token) {
         return Err(ServiceError::Forbidden(
@@ -480,7 +484,7 @@ pub async fn list(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::service::webhooks;
+    use crate::service::{limits, webhooks};
     use crate::store::memory::Memory;
     use nps_shared::api::CreateWebhook;
     use pollster::block_on;
@@ -689,6 +693,7 @@ mod tests {
                 &id,
                 &json!({"edit_token": token, "comment": " late "}),
                 None,
+                limits::uncounted,
                 at,
             ))
         };
@@ -709,6 +714,47 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_is_counted_against_its_answers_survey_and_a_refusal_changes_nothing() {
+        let m = memory();
+        let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 3}), None).unwrap();
+        let body = json!({"edit_token": s.created.edit_token, "comment": "Slow"});
+        let seen = std::cell::RefCell::new(Vec::new());
+        let refused = block_on(add_comment(
+            &stores(&m),
+            &s.created.id,
+            &body,
+            None,
+            async |survey: &SurveyView| {
+                seen.borrow_mut().push(survey.id.clone());
+                Err(ServiceError::TooManyRequests {
+                    detail: "slow down".into(),
+                    retry_after_seconds: 7,
+                })
+            },
+            NOW + 1000,
+        ));
+        assert!(matches!(
+            refused,
+            Err(ServiceError::TooManyRequests {
+                retry_after_seconds: 7,
+                ..
+            })
+        ));
+        assert_eq!(*seen.borrow(), ["s_demo"]);
+        assert_eq!(m.responses.borrow()[0].view.comment, None);
+        // An unknown answer is a 404 before anything is counted.
+        let unknown = block_on(add_comment(
+            &stores(&m),
+            "r_unknown",
+            &body,
+            None,
+            async |_: &SurveyView| panic!("counted a request for an unknown answer"),
+            NOW + 1000,
+        ));
+        assert!(matches!(unknown, Err(ServiceError::NotFound(_))));
+    }
+
+    #[test]
     fn a_comment_sent_again_is_stored_and_announced_once() {
         // The widget's outbox retries a PATCH whose reply was lost: it must not matter,
         // neither to the answer nor to the webhook receivers.
@@ -726,7 +772,15 @@ mod tests {
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 9}), None).unwrap();
         let body = json!({"edit_token": s.created.edit_token, "comment": "Fast"});
         for at in [NOW + 1000, NOW + 2000] {
-            let done = block_on(add_comment(&stores(&m), &s.created.id, &body, None, at)).unwrap();
+            let done = block_on(add_comment(
+                &stores(&m),
+                &s.created.id,
+                &body,
+                None,
+                limits::uncounted,
+                at,
+            ))
+            .unwrap();
             assert_eq!(done.comment.as_deref(), Some("Fast"));
         }
         {
@@ -743,6 +797,7 @@ mod tests {
             &s.created.id,
             &body,
             None,
+            limits::uncounted,
             NOW + 3000,
         ))
         .unwrap();
@@ -840,6 +895,7 @@ mod tests {
             &created.id,
             &confirm,
             None,
+            limits::uncounted,
             NOW + 61_000,
         ))
         .unwrap();
@@ -853,6 +909,7 @@ mod tests {
                 &created.id,
                 &nothing,
                 None,
+                limits::uncounted,
                 NOW + 62_000
             )),
             Err(ServiceError::Invalid(_))
