@@ -23,6 +23,15 @@ pub fn offset_now() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
+/// The browser's IANA time zone (`Europe/Berlin`), if it says.
+pub fn zone_name() -> Option<String> {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()?
+        .as_string()
+        .filter(|zone| !zone.is_empty())
+}
+
 /// "2026-10-03 16:05" in the browser's zone.
 pub fn local_time(rfc3339_utc: &str) -> String {
     format::local_time(rfc3339_utc, offset_at(rfc3339_utc))

@@ -190,7 +190,10 @@ pub struct ReportControls {
     pub group_by: String,
     /// `YYYY-MM-DD` or empty for "since the first answer".
     pub from: String,
+    /// The browser's offset, for `from`'s midnight (and the trend without a zone).
     pub utc_offset_minutes: i32,
+    /// The browser's IANA time zone: the trend's days follow its daylight saving.
+    pub time_zone: Option<String>,
 }
 
 impl Default for ReportControls {
@@ -200,18 +203,22 @@ impl Default for ReportControls {
             group_by: "store".into(),
             from: String::new(),
             utc_offset_minutes: 0,
+            time_zone: None,
         }
     }
 }
 
 /// `/v1/surveys/{id}/report?…` for these controls.
 pub fn report_path(survey_id: &str, controls: &ReportControls) -> String {
+    let local = match &controls.time_zone {
+        Some(zone) => format!("time_zone={}", encode_component(zone)),
+        None => format!("utc_offset_minutes={}", controls.utc_offset_minutes),
+    };
     let mut path = format!(
-        "/v1/surveys/{}/report?interval={}&group_by={}&utc_offset_minutes={}",
+        "/v1/surveys/{}/report?interval={}&group_by={}&{local}",
         encode_component(survey_id),
         encode_component(&controls.interval),
         encode_component(&controls.group_by),
-        controls.utc_offset_minutes
     );
     if let Some(from) = local_midnight(&controls.from, controls.utc_offset_minutes) {
         path.push_str("&from=");
@@ -400,10 +407,19 @@ mod tests {
             group_by: "rfm".into(),
             from: "2025-03-01".into(),
             utc_offset_minutes: 60,
+            time_zone: None,
         };
         assert_eq!(
             report_path("s_demo", &controls),
             "/v1/surveys/s_demo/report?interval=month&group_by=rfm&utc_offset_minutes=60&from=2025-02-28T23%3A00%3A00.000Z"
+        );
+        let zoned = ReportControls {
+            time_zone: Some("America/Argentina/Buenos_Aires".into()),
+            ..controls
+        };
+        assert_eq!(
+            report_path("s_demo", &zoned),
+            "/v1/surveys/s_demo/report?interval=month&group_by=rfm&time_zone=America%2FArgentina%2FBuenos_Aires&from=2025-02-28T23%3A00%3A00.000Z"
         );
         let path = report_path("s demo", &ReportControls::default());
         assert!(path.starts_with("/v1/surveys/s%20demo/report?interval=week&group_by=store"));

@@ -149,7 +149,7 @@ function corpus() {
   for (const q of ['category=nope', 'cursor=%00', 'limit=-1', 'limit=1.5', 'limit=999999999999', `cursor=${encodeURIComponent(injections[0])}`]) {
     add(`GET responses ?${q}`, 'GET', `/v1/surveys/${SURVEY}/responses?${q}`, auth, undefined, 422);
   }
-  for (const q of ['from=yesterday', 'to=2026-13-45T00:00:00Z', 'interval=hour', 'utc_offset_minutes=99999', 'from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z']) {
+  for (const q of ['from=yesterday', 'to=2026-13-45T00:00:00Z', 'interval=hour', 'utc_offset_minutes=99999', 'time_zone=Europe%2FBerlin%00', 'time_zone=..%2F..%2Fetc', `time_zone=${'A'.repeat(5000)}`, 'time_zone=Nowhere%2FAtAll', 'time_zone=UTC&utc_offset_minutes=0', 'from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z']) {
     add(`GET report ?${q}`, 'GET', `/v1/surveys/${SURVEY}/report?${q}`, auth, undefined, 422);
   }
   for (const q of ['status=deleted', 'cursor=%ff%fe']) {

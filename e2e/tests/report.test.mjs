@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { admin } from '../lib/server.mjs';
+import { seedAnswers } from '../lib/storage.mjs';
 
 async function allAnswers(surveyId) {
   const items = [];
@@ -53,4 +54,57 @@ test('report parameters are checked, and a range narrows the report', async () =
   assert.equal(rfm.status, 200);
   assert.equal(rfm.body.groups.at(-1).value, 'unknown', 'answers without RFM properties are counted as unknown');
   assert.equal((await admin('/v1/surveys/s_nope/report')).status, 404);
+});
+
+test('a time zone puts every answer on its local day across daylight saving; rollups and the scan agree', async () => {
+  // Answers from 2026-10-21 to 2026-11-10, with their rollups: Berlin left summer time
+  // on 2026-10-25 at 01:00 UTC, New York on 2026-11-01 at 06:00 UTC.
+  const surveyId = `s_zones-${Date.now()}`;
+  seedAnswers({ surveyId, answers: 400, days: 20, endMs: Date.parse('2026-11-10T12:00:00Z') });
+  const answers = (await allAnswers(surveyId)).filter((a) => !a.flagged && !a.provisional);
+  assert.ok(answers.length > 300, `${answers.length} answers seeded`);
+
+  for (const [zone, before, after, endOffset] of [
+    ['Europe/Berlin', ['2026-10-24', '2026-10-23T22:00:00.000Z'], ['2026-10-26', '2026-10-25T23:00:00.000Z'], 60],
+    ['America/New_York', ['2026-10-31', '2026-10-31T04:00:00.000Z'], ['2026-11-02', '2026-11-02T05:00:00.000Z'], -300],
+  ]) {
+    const path = `/v1/surveys/${surveyId}/report?interval=day&time_zone=${encodeURIComponent(zone)}`;
+    const rolled = await admin(path);
+    assert.equal(rolled.status, 200, JSON.stringify(rolled.body));
+    const scanned = await admin(`${path}&source=scan`);
+    assert.equal(scanned.status, 200);
+    assert.deepEqual(rolled.body.trend, scanned.body.trend, `${zone}: the rollups (D1) and the scan give the same days`);
+    assert.equal(rolled.body.time_zone, zone);
+    assert.equal(rolled.body.utc_offset_minutes, endOffset, 'the offset at the end of the range');
+
+    // Node's own Intl says which local day each answer and each bucket start is on.
+    const dateIn = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    const timeIn = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const expected = {};
+    for (const a of answers) {
+      const day = dateIn.format(new Date(a.created_at));
+      expected[day] = (expected[day] ?? 0) + 1;
+    }
+    const got = Object.fromEntries(rolled.body.trend.filter((b) => b.responses > 0).map((b) => [b.label, b.responses]));
+    assert.deepEqual(got, expected, zone);
+    for (const bucket of rolled.body.trend) {
+      const start = new Date(bucket.start);
+      assert.equal(dateIn.format(start), bucket.label, `${bucket.start} is on ${bucket.label} in ${zone}`);
+      assert.equal(timeIn.format(start), '00:00', `${bucket.start} is local midnight in ${zone}`);
+    }
+    const starts = Object.fromEntries(rolled.body.trend.map((b) => [b.label, b.start]));
+    assert.equal(starts[before[0]], before[1], `${zone}: summer time before the change`);
+    assert.equal(starts[after[0]], after[1], `${zone}: standard time after it`);
+  }
+  // A fixed offset is what it says: 23:30 UTC at +01:00 is the next day in summer too.
+  const fixed = await admin(`/v1/surveys/${surveyId}/report?interval=day&utc_offset_minutes=60`);
+  assert.equal(fixed.body.time_zone, null);
+  assert.equal(fixed.body.trend.find((b) => b.label === '2026-10-23').start, '2026-10-22T23:00:00.000Z');
+
+  const unknown = await admin(`/v1/surveys/${surveyId}/report?time_zone=Mars%2FOlympus`);
+  assert.equal(unknown.status, 422);
+  assert.deepEqual(unknown.body.errors.map((e) => e.field), ['time_zone']);
+  const both = await admin(`/v1/surveys/${surveyId}/report?time_zone=Europe%2FBerlin&utc_offset_minutes=60`);
+  assert.equal(both.status, 422);
+  assert.deepEqual(both.body.errors.map((e) => e.field), ['time_zone']);
 });

@@ -249,7 +249,7 @@ test('times are shown in the browser\'s zone, and the report is asked for in it'
   const page = await dashboard(t, { timezoneId: 'Asia/Kolkata' });
   const requested = page.page.waitForRequest((r) => r.url().includes('/report?'));
   await page.signIn();
-  assert.match((await requested).url(), /utc_offset_minutes=330/);
+  assert.match((await requested).url(), /time_zone=Asia%2FKolkata/);
 
   await page.section('Cases').click();
   const row = page.caseRows().first();

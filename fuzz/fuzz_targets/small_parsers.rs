@@ -1,6 +1,6 @@
 //! The small parsers of query strings, headers and settings: rate-limit clients and
-//! limits, report intervals and groupings, case statuses, owners and notes,
-//! categories.
+//! limits, report intervals, groupings and time-zone names (and a zone resolved from
+//! offsets the input makes up), case statuses, owners and notes, categories.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,6 +24,23 @@ fuzz_target!(|data: &[u8]| {
     let _ = Owner::parse(text);
     let _ = Note::parse(text);
     let _ = nps_shared::Category::parse(text);
+    if nps_shared::zone::is_zone_name(text) {
+        assert!(text.len() <= nps_shared::zone::MAX_NAME_LEN && !text.contains(['.', '\0', ' ']));
+        // Offsets from the input's bytes, changing wherever they say: the resolved
+        // zone must agree with them at every sampled instant, or refuse.
+        let bytes = text.as_bytes();
+        let offset_at = |at: i64| {
+            let i = usize::try_from(at.rem_euclid(97)).unwrap_or(0) % bytes.len();
+            Some(i32::from(bytes[i]) * 15 - 900)
+        };
+        if let Ok(zone) = nps_shared::zone::Zone::resolve(text, 0, 400 * 86_400_000, offset_at) {
+            for (at, offset) in zone.changes() {
+                assert_eq!(Some(offset.minutes()), offset_at(*at));
+            }
+            let day = zone.local_day(200 * 86_400_000);
+            assert_eq!(zone.local_day(zone.start_of_day(day)), day);
+        }
+    }
     if data.len() >= 8 {
         let now = i64::from_le_bytes(data[..8].try_into().unwrap_or_default());
         let seconds = rate_limit::retry_after_seconds(now);

@@ -401,7 +401,7 @@ pub fn write_rollups(survey_id: &str, counters: &Counters, out: &mut impl Write)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nps_shared::report::{GroupBy, Interval, Report, ReportQuery, UtcOffset};
+    use nps_shared::report::{GroupBy, Interval, Report, ReportQuery, UtcOffset, Zone};
     use nps_shared::rollup::{SAMPLE_LIMIT, report_from_counters};
 
     const END: i64 = 1_764_000_000_000;
@@ -473,7 +473,7 @@ mod tests {
             ReportQuery::default(),
             ReportQuery {
                 interval: Interval::Day,
-                utc_offset: UtcOffset::try_from(330).unwrap(),
+                zone: Zone::fixed(UtcOffset::try_from(330).unwrap()),
                 group_by: Some(GroupBy::Property("store".into())),
                 ..ReportQuery::default()
             },
@@ -481,7 +481,7 @@ mod tests {
                 from: Some(mid),
                 to: Some(mid + 40 * 86_400_000 + 999),
                 interval: Interval::Month,
-                utc_offset: UtcOffset::try_from(60).unwrap(),
+                zone: Zone::fixed(UtcOffset::try_from(60).unwrap()),
                 group_by: Some(GroupBy::Rfm),
                 include_flagged: true,
                 ..ReportQuery::default()

@@ -15,6 +15,7 @@
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
 //! - [`themes`]: the words that set detractors' comments apart from promoters'.
+//! - [`zone`]: local time for the trend: a fixed offset or a time zone's changes.
 //!
 //! With the `server` feature (the worker's):
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
@@ -38,6 +39,7 @@ pub mod rollup;
 pub mod score;
 pub mod themes;
 pub mod time;
+pub mod zone;
 
 #[cfg(feature = "server")]
 pub mod csv;

@@ -62,7 +62,7 @@
 //! ```json
 //! {
 //!   "from": "2025-01-01T00:00:00.000Z", "to": null,
-//!   "interval": "week", "utc_offset_minutes": 60,
+//!   "interval": "week", "utc_offset_minutes": 60, "time_zone": "Europe/Berlin",
 //!   "group_by": "store", "min_group_size": 5,
 //!   "include_flagged": false, "flagged_excluded": 2,
 //!   "overall": {"responses": 4, "promoters": 2, "passives": 1, "detractors": 1,
@@ -101,6 +101,7 @@ use crate::nps::Tally;
 use crate::score::Score;
 use crate::themes::{self, ThemeComment, ThemeOptions, Themes};
 use crate::time::{civil_from_days, days_from_civil, parse_rfc3339, rfc3339};
+pub use crate::zone::Zone;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -137,6 +138,12 @@ pub enum ReportError {
     TooManyBuckets { interval: Interval, max: usize },
     #[error("created_at is not an RFC 3339 UTC timestamp")]
     BadTimestamp,
+    #[error("time_zone must be an IANA time zone name such as Europe/Berlin")]
+    UnknownTimeZone,
+    #[error(
+        "the time zone changes its offset more than {max} times in the range; choose a shorter range"
+    )]
+    TooManyZoneChanges { max: usize },
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,10 +267,6 @@ impl UtcOffset {
     pub fn minutes(self) -> i32 {
         self.0
     }
-
-    fn millis(self) -> i64 {
-        i64::from(self.0) * 60_000
-    }
 }
 
 impl TryFrom<i32> for UtcOffset {
@@ -372,12 +375,12 @@ pub struct TrendBucket {
     pub summary: NpsSummary,
 }
 
-/// Answers (`created_at` in Unix ms, score) bucketed by `interval` in local time at
-/// `offset`, every bucket from the first answer's to the last answer's included.
+/// Answers (`created_at` in Unix ms, score) bucketed by `interval` in the local time
+/// of `zone`, every bucket from the first answer's to the last answer's included.
 pub fn trend(
     answers: impl IntoIterator<Item = (i64, Score)>,
     interval: Interval,
-    offset: UtcOffset,
+    zone: &Zone,
 ) -> Result<Vec<TrendBucket>, ReportError> {
     trend_of_tallies(
         answers.into_iter().map(|(created_at, score)| {
@@ -386,7 +389,7 @@ pub fn trend(
             (created_at, tally)
         }),
         interval,
-        offset,
+        zone,
     )
 }
 
@@ -395,13 +398,11 @@ pub fn trend(
 pub fn trend_of_tallies(
     counts: impl IntoIterator<Item = (i64, Tally)>,
     interval: Interval,
-    offset: UtcOffset,
+    zone: &Zone,
 ) -> Result<Vec<TrendBucket>, ReportError> {
     let mut tallies: BTreeMap<i64, Tally> = BTreeMap::new();
     for (created_at, tally) in counts {
-        let local_day = created_at
-            .saturating_add(offset.millis())
-            .div_euclid(MS_PER_DAY);
+        let local_day = zone.local_day(created_at);
         tallies
             .entry(interval.start_of(local_day))
             .or_default()
@@ -423,7 +424,7 @@ pub fn trend_of_tallies(
         }
         let tally = tallies.get(&start).copied().unwrap_or_default();
         buckets.push(TrendBucket {
-            start: rfc3339((start * MS_PER_DAY).saturating_sub(offset.millis())),
+            start: rfc3339(zone.start_of_day(start)),
             label: interval.label(start),
             summary: tally.into(),
         });
@@ -919,7 +920,8 @@ pub struct ReportQuery {
     /// First instant no longer included, Unix ms.
     pub to: Option<i64>,
     pub interval: Interval,
-    pub utc_offset: UtcOffset,
+    /// Local time for the trend: `utc_offset_minutes` or `time_zone`.
+    pub zone: Zone,
     pub group_by: Option<GroupBy>,
     pub min_group_size: u64,
     /// Count answers flagged as e-mail-scanner clicks too.
@@ -934,7 +936,7 @@ impl Default for ReportQuery {
             from: None,
             to: None,
             interval: Interval::default(),
-            utc_offset: UtcOffset::UTC,
+            zone: Zone::default(),
             group_by: None,
             min_group_size: DEFAULT_MIN_GROUP_SIZE,
             include_flagged: false,
@@ -950,7 +952,13 @@ pub struct Report {
     pub from: Option<String>,
     pub to: Option<String>,
     pub interval: Interval,
+    /// The fixed offset asked for; with `time_zone`, the zone's offset at the end of
+    /// the range.
     pub utc_offset_minutes: UtcOffset,
+    /// The IANA time zone the trend is in, daylight saving included; `null` for a
+    /// fixed `utc_offset_minutes`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     pub group_by: Option<GroupBy>,
     pub min_group_size: u64,
     pub include_flagged: bool,
@@ -1002,7 +1010,8 @@ impl Report {
             from: query.from.map(rfc3339),
             to: query.to.map(rfc3339),
             interval: query.interval,
-            utc_offset_minutes: query.utc_offset,
+            utc_offset_minutes: query.zone.last_offset(),
+            time_zone: query.zone.name().map(str::to_owned),
             group_by: query.group_by.clone(),
             min_group_size: query.min_group_size,
             include_flagged: query.include_flagged,
@@ -1012,7 +1021,7 @@ impl Report {
             trend: trend(
                 counted.iter().map(|a| (a.created_at, a.score)),
                 query.interval,
-                query.utc_offset,
+                &query.zone,
             )?,
             groups,
             revenue_bands: revenue_bands(&counted, &query.rfm.revenue),
@@ -1135,14 +1144,14 @@ mod tests {
     fn half_past_eleven_utc_on_leap_day_is_march_in_cet() {
         let cet = UtcOffset::try_from(60).unwrap();
         let answers = [(FEB_29_2259_UTC, score(10)), (FEB_29_2330_UTC, score(0))];
-        let months = trend(answers, Interval::Month, cet).unwrap();
+        let months = trend(answers, Interval::Month, &Zone::fixed(cet)).unwrap();
         assert_eq!(labels(&months), ["2024-02", "2024-03"]);
         assert_eq!(months[0].start, "2024-01-31T23:00:00.000Z");
         assert_eq!(months[1].start, "2024-02-29T23:00:00.000Z");
         assert_eq!(months[0].summary.nps, Some(100.0));
         assert_eq!(months[1].summary.nps, Some(-100.0));
         // In UTC both are in February.
-        let utc = trend(answers, Interval::Month, UtcOffset::UTC).unwrap();
+        let utc = trend(answers, Interval::Month, &Zone::fixed(UtcOffset::UTC)).unwrap();
         assert_eq!(labels(&utc), ["2024-02"]);
         assert_eq!(utc[0].summary.responses, 2);
     }
@@ -1150,12 +1159,22 @@ mod tests {
     #[test]
     fn days_start_at_local_midnight() {
         let cet = UtcOffset::try_from(60).unwrap();
-        let days = trend([(FEB_29_2330_UTC, score(9))], Interval::Day, cet).unwrap();
+        let days = trend(
+            [(FEB_29_2330_UTC, score(9))],
+            Interval::Day,
+            &Zone::fixed(cet),
+        )
+        .unwrap();
         assert_eq!(labels(&days), ["2024-03-01"]);
         assert_eq!(days[0].start, "2024-02-29T23:00:00.000Z");
         // West of Greenwich the same instant is still the 29th.
         let new_york = UtcOffset::try_from(-300).unwrap();
-        let days = trend([(FEB_29_2330_UTC, score(9))], Interval::Day, new_york).unwrap();
+        let days = trend(
+            [(FEB_29_2330_UTC, score(9))],
+            Interval::Day,
+            &Zone::fixed(new_york),
+        )
+        .unwrap();
         assert_eq!(labels(&days), ["2024-02-29"]);
         assert_eq!(days[0].start, "2024-02-29T05:00:00.000Z");
     }
@@ -1172,7 +1191,7 @@ mod tests {
                 (JAN_20_1200_UTC, score(8)),
             ],
             Interval::Week,
-            cet,
+            &Zone::fixed(cet),
         )
         .unwrap();
         // Then the empty W02 and W03, and Monday 20 January opens W04.
@@ -1193,7 +1212,7 @@ mod tests {
         let weeks = trend(
             [(DEC_29_2330_UTC, score(9)), (JAN_20_1200_UTC, score(8))],
             Interval::Week,
-            UtcOffset::UTC,
+            &Zone::fixed(UtcOffset::UTC),
         )
         .unwrap();
         assert_eq!(
@@ -1215,7 +1234,7 @@ mod tests {
                 (JAN_20_1200_UTC + 45 * MS_PER_DAY, score(8)),
             ],
             Interval::Month,
-            UtcOffset::UTC,
+            &Zone::fixed(UtcOffset::UTC),
         )
         .unwrap();
         assert_eq!(
@@ -1241,7 +1260,7 @@ mod tests {
         let result = trend(
             [(0, score(9)), (40 * 365 * MS_PER_DAY, score(9))],
             Interval::Day,
-            UtcOffset::UTC,
+            &Zone::fixed(UtcOffset::UTC),
         );
         assert_eq!(
             result,
@@ -1574,7 +1593,7 @@ mod tests {
         let query = ReportQuery {
             group_by: Some(GroupBy::Property("store".into())),
             min_group_size: 1,
-            utc_offset: UtcOffset::try_from(60).unwrap(),
+            zone: Zone::fixed(UtcOffset::try_from(60).unwrap()),
             ..ReportQuery::default()
         };
         let report = Report::build(&answers, &query).unwrap();
@@ -1687,7 +1706,7 @@ mod tests {
         ) {
             let offset = UtcOffset::try_from(offset).unwrap();
             let whole: Tally = answers.iter().map(|a| a.score).collect();
-            let buckets = trend(answers.iter().map(|a| (a.created_at, a.score)), interval, offset).unwrap();
+            let buckets = trend(answers.iter().map(|a| (a.created_at, a.score)), interval, &Zone::fixed(offset)).unwrap();
             prop_assert_eq!(sum(buckets.iter().map(|b| b.summary)), whole);
             for pair in buckets.windows(2) {
                 prop_assert!(pair[0].start < pair[1].start);

@@ -17,8 +17,10 @@
 //!   of 15 minutes (`+05:45`, `+09:30`, `-03:30`), so a quarter-hour never straddles a
 //!   local midnight for such an offset: the trend in any of them, by day, week or month,
 //!   is exact. Hours would break India, Nepal and parts of Australia; days would break
-//!   every offset but 0. A report with an offset that is not a multiple of 15 minutes
-//!   (which the API still accepts) is built from the answers themselves.
+//!   every offset but 0. Time zones change their offset on a whole quarter-hour, so the
+//!   same holds across daylight saving ([`crate::zone`]). A report with an offset that
+//!   is not a multiple of 15 minutes (which the API still accepts) is built from the
+//!   answers themselves.
 //! - each **property value on its UTC day** ([`Cell::Property`]): every property
 //!   except the four RFM inputs and `order_id` ([`NOT_ROLLED_UP`], near-unique values
 //!   that would make a counter per answer), value trimmed, blank values left out. A survey's answers
@@ -45,7 +47,7 @@
 use crate::Score;
 use crate::nps::Tally;
 use crate::report::{
-    AnswerRecord, Distribution, GroupBy, Report, ReportError, ReportQuery, UtcOffset,
+    AnswerRecord, Distribution, GroupBy, Report, ReportError, ReportQuery, Zone,
     groups_by_property, groups_of_tallies, revenue_bands, rfm_groups, trend_of_tallies,
 };
 use crate::themes::{self, ThemeComment};
@@ -76,9 +78,14 @@ pub fn is_rolled_up(key: &str) -> bool {
     !NOT_ROLLED_UP.contains(&key)
 }
 
-/// Whether the counters give the trend at this offset (see the module doc).
-pub fn offset_supported(offset: UtcOffset) -> bool {
-    offset.minutes() % 15 == 0
+/// Whether the counters give the trend in this zone's local time: every offset a
+/// multiple of 15 minutes, every change on a quarter-hour (see the module doc).
+pub fn zone_supported(zone: &Zone) -> bool {
+    zone.quarter_hours_only()
+        && zone
+            .changes()
+            .iter()
+            .all(|(at, _)| at.rem_euclid(QUARTER_MS) == 0)
 }
 
 /// The UTC quarter-hour (since 1970) of an instant in Unix ms.
@@ -184,13 +191,13 @@ impl Counters {
     }
 
     /// What a report reads over the whole UTC days `[first_day, end_day)` (open ends
-    /// unbounded): the time counters merged per local day at `offset`, and the values
+    /// unbounded): the time counters merged per local day in `zone`, and the values
     /// of `group_key`. This is what D1 computes in SQL.
     pub fn range(
         &self,
         first_day: Option<i64>,
         end_day: Option<i64>,
-        offset: UtcOffset,
+        zone: &Zone,
         group_key: Option<&str>,
     ) -> RangeCounts {
         let in_days = |day: i64| {
@@ -202,8 +209,7 @@ impl Counters {
         for ((cell, flagged), distribution) in &self.0 {
             match cell {
                 Cell::Time { quarter } if in_days(quarter.div_euclid(QUARTERS_PER_DAY)) => {
-                    let local_day = (quarter * QUARTER_MS + i64::from(offset.minutes()) * 60_000)
-                        .div_euclid(DAY_MS);
+                    let local_day = zone.local_day(quarter * QUARTER_MS);
                     let entry = days
                         .entry((local_day, *flagged))
                         .or_insert((quarter * QUARTER_MS, Distribution::default()));
@@ -377,14 +383,15 @@ impl Report {
             from: query.from.map(rfc3339),
             to: query.to.map(rfc3339),
             interval: query.interval,
-            utc_offset_minutes: query.utc_offset,
+            utc_offset_minutes: query.zone.last_offset(),
+            time_zone: query.zone.name().map(str::to_owned),
             group_by: query.group_by.clone(),
             min_group_size: query.min_group_size,
             include_flagged: query.include_flagged,
             flagged_excluded,
             overall: overall.into(),
             distribution,
-            trend: trend_of_tallies(times, query.interval, query.utc_offset)?,
+            trend: trend_of_tallies(times, query.interval, &query.zone)?,
             groups,
             revenue_bands: revenue_bands(&sample_refs, &query.rfm.revenue),
             themes: themes::themes(comments, &query.themes),
@@ -415,7 +422,7 @@ pub fn report_from_counters(
     };
     let split = split(query.from, query.to);
     let mut counts = match split.days {
-        Some((first, end)) => counters.range(first, end, query.utc_offset, group_key),
+        Some((first, end)) => counters.range(first, end, &query.zone, group_key),
         None => RangeCounts::default(),
     };
     for (from, to) in &split.edges {
@@ -441,6 +448,11 @@ mod tests {
     use proptest::prelude::*;
 
     const DAY: i64 = DAY_MS;
+    const HOUR: i64 = 3_600_000;
+
+    fn offset(minutes: i32) -> crate::report::UtcOffset {
+        crate::report::UtcOffset::try_from(minutes).unwrap()
+    }
     const T0: i64 = 1_760_000_000_000;
 
     fn answer(score: u8, created_at: i64, store: Option<&str>, flagged: bool) -> AnswerRecord {
@@ -595,12 +607,26 @@ mod tests {
                 Just(Interval::Month)
             ],
             prop_oneof![
-                Just(0),
-                Just(60),
-                Just(-210),
-                Just(345),
-                Just(-720),
-                Just(840)
+                Just(Zone::fixed(offset(0))),
+                Just(Zone::fixed(offset(60))),
+                Just(Zone::fixed(offset(-210))),
+                Just(Zone::fixed(offset(345))),
+                Just(Zone::fixed(offset(-720))),
+                Just(Zone::fixed(offset(840))),
+                // Daylight saving within the answers' 40 days, on whole hours.
+                Just(Zone::with_changes(
+                    "Test/Summer",
+                    offset(60),
+                    vec![
+                        (T0 / HOUR * HOUR + 10 * DAY, offset(120)),
+                        (T0 / HOUR * HOUR + 25 * DAY, offset(60))
+                    ]
+                )),
+                Just(Zone::with_changes(
+                    "Test/South",
+                    offset(-180),
+                    vec![(T0 / HOUR * HOUR + 7 * DAY + 3 * HOUR, offset(-120))]
+                )),
             ],
             prop_oneof![
                 Just(None),
@@ -612,7 +638,7 @@ mod tests {
             any::<bool>(),
         )
             .prop_map(
-                |(from, to, interval, offset, group_by, min_group_size, include_flagged)| {
+                |(from, to, interval, zone, group_by, min_group_size, include_flagged)| {
                     let (from, to) = match (from, to) {
                         (Some(f), Some(t)) if f >= t => (Some(T0 + t), Some(T0 + f + 1)),
                         (f, t) => (f.map(|f| T0 + f), t.map(|t| T0 + t)),
@@ -621,7 +647,7 @@ mod tests {
                         from,
                         to,
                         interval,
-                        utc_offset: UtcOffset::try_from(offset).unwrap(),
+                        zone,
                         group_by,
                         min_group_size,
                         include_flagged,

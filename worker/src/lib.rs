@@ -13,6 +13,7 @@ mod app;
 mod delivery;
 mod error;
 mod http;
+mod intl;
 mod routes;
 mod service;
 mod store;

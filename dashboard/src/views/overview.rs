@@ -80,6 +80,7 @@ pub fn Overview(survey_id: String) -> impl IntoView {
     let session = expect_context::<Session>();
     let controls = RwSignal::new(ReportControls {
         utc_offset_minutes: crate::clock::offset_now(),
+        time_zone: crate::clock::zone_name(),
         ..ReportControls::default()
     });
     let report = LocalResource::new(move || {

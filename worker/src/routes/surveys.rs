@@ -53,11 +53,16 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
 }
 
 pub async fn report(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    use crate::service::reports;
     let params = http::query(req)?;
-    let query = crate::service::reports::parse_query(&params)?;
-    let source = crate::service::reports::parse_source(&params)?;
+    let mut query = reports::parse_query(&params)?;
+    let source = reports::parse_source(&params)?;
+    if let Some(name) = reports::time_zone(&params) {
+        let zones = crate::intl::IntlZones::default();
+        reports::resolve_zone(&app.db, id, &mut query, name, &zones, now_ms()).await?;
+    }
     http::json(
         200,
-        &crate::service::reports::report(&app.surveys, &app.db, id, &query, source).await?,
+        &reports::report(&app.surveys, &app.db, id, &query, source).await?,
     )
 }

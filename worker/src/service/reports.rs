@@ -8,13 +8,18 @@
 //! does not grow with the number of answers. `?source=scan` builds the same report
 //! from every answer in range, the way it was made before rollups: the benchmark's
 //! reference, and the fallback for UTC offsets that are not a multiple of 15 minutes.
+//!
+//! The trend is in local time: a fixed `utc_offset_minutes`, or a `time_zone` (IANA
+//! name) whose offsets over the range — daylight saving included — come from
+//! [`ZoneRules`] (the runtime's `Intl` in the worker) through [`resolve_zone`].
 
 use super::ServiceError;
 use crate::store::{ResponseStore, SurveyStore};
-use nps_shared::report::{GroupBy, Interval, Report, ReportError, ReportQuery, UtcOffset};
+use nps_shared::report::{GroupBy, Interval, Report, ReportError, ReportQuery, UtcOffset, Zone};
 use nps_shared::rollup::{self, RangeCounts};
 use nps_shared::time::{parse_rfc3339, rfc3339};
 use nps_shared::validate::FieldError;
+use nps_shared::zone;
 use std::collections::HashMap;
 
 /// Where a report's numbers come from.
@@ -25,6 +30,13 @@ pub enum Source {
     Rollups,
     /// Every answer in range (`?source=scan`): the reference the rollups must equal.
     Scan,
+}
+
+/// Where the offsets of a named time zone come from.
+pub trait ZoneRules {
+    /// The offset from UTC in minutes of `zone` at the instant `at_ms`; `None` when
+    /// there is no such zone.
+    fn offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32>;
 }
 
 /// Reads `source` (`rollups`, the default, or `scan`).
@@ -69,11 +81,24 @@ pub fn parse_query(query: &HashMap<String, String>) -> Result<ReportQuery, Servi
             .ok()
             .and_then(|m| UtcOffset::try_from(m).ok())
         {
-            Some(offset) => q.utc_offset = offset,
+            Some(offset) => q.zone = Zone::fixed(offset),
             None => errors.push(FieldError::new(
                 "utc_offset_minutes",
                 "must be minutes from -1080 to 1080",
             )),
+        }
+    }
+    if let Some(name) = get("time_zone") {
+        if !zone::is_zone_name(name) {
+            errors.push(FieldError::new(
+                "time_zone",
+                ReportError::UnknownTimeZone.to_string(),
+            ));
+        } else if get("utc_offset_minutes").is_some() {
+            errors.push(FieldError::new(
+                "time_zone",
+                "give time_zone or utc_offset_minutes, not both",
+            ));
         }
     }
     if let Some(text) = get("group_by") {
@@ -112,6 +137,40 @@ pub fn parse_query(query: &HashMap<String, String>) -> Result<ReportQuery, Servi
     }
 }
 
+/// The `time_zone` parameter, when given (checked by [`parse_query`]).
+pub fn time_zone(query: &HashMap<String, String>) -> Option<&str> {
+    query
+        .get("time_zone")
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+}
+
+/// Sets `query`'s zone to `name`'s offsets over the part of the report's range that
+/// can hold answers: from the survey's first answer (or `from`, if later) to a day
+/// after `now_ms` (or `to`, if earlier). That bounds the work by the survey's age,
+/// whatever range is asked for.
+pub async fn resolve_zone(
+    responses: &impl ResponseStore,
+    survey_id: &str,
+    query: &mut ReportQuery,
+    name: &str,
+    rules: &impl ZoneRules,
+    now_ms: i64,
+) -> Result<(), ServiceError> {
+    const DAY_MS: i64 = 86_400_000;
+    let to = query
+        .to
+        .map_or(now_ms + DAY_MS, |to| to.min(now_ms + DAY_MS));
+    let first = responses.first_answer_at(survey_id).await?.unwrap_or(to);
+    let from = query.from.map_or(first, |from| from.max(first)).min(to);
+    // A day either side: the local days at the ends reach past the UTC range.
+    query.zone = Zone::resolve(name, from - DAY_MS, to + DAY_MS, |at| {
+        rules.offset_minutes(name, at)
+    })
+    .map_err(|e| ServiceError::invalid("time_zone", &e.to_string()))?;
+    Ok(())
+}
+
 pub async fn report(
     surveys: &impl SurveyStore,
     responses: &impl ResponseStore,
@@ -130,7 +189,7 @@ pub async fn report(
             &ReportError::EmptyRange.to_string(),
         ));
     }
-    let built = if source == Source::Scan || !rollup::offset_supported(query.utc_offset) {
+    let built = if source == Source::Scan || !rollup::zone_supported(&query.zone) {
         let from = query.from.map(rfc3339);
         let to = query.to.map(rfc3339);
         let answers = responses
@@ -146,6 +205,9 @@ pub async fn report(
             ServiceError::invalid("utc_offset_minutes", &e.to_string())
         }
         ReportError::TooManyBuckets { .. } => ServiceError::invalid("interval", &e.to_string()),
+        ReportError::UnknownTimeZone | ReportError::TooManyZoneChanges { .. } => {
+            ServiceError::invalid("time_zone", &e.to_string())
+        }
         ReportError::BadTimestamp => ServiceError::Store(crate::store::StoreError(e.to_string())),
     })
 }
@@ -165,7 +227,7 @@ async fn from_rollups(
     let mut counts = match split.days {
         Some((first, end)) => {
             responses
-                .report_counts(survey_id, first, end, query.utc_offset, group_key)
+                .report_counts(survey_id, first, end, &query.zone, group_key)
                 .await?
         }
         None => RangeCounts::default(),
@@ -285,6 +347,106 @@ mod tests {
                 .overall
                 .responses,
             2
+        );
+    }
+
+    /// A zone at +01:00 that moves to +02:00 at `NOW + 2 days + 1 h` (like Europe in
+    /// March); no other zone exists.
+    struct Summer;
+    const CHANGE: i64 = NOW - NOW % DAY + 2 * DAY + 3_600_000;
+    impl ZoneRules for Summer {
+        fn offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
+            (zone == "Test/Summer").then_some(if at_ms < CHANGE { 60 } else { 120 })
+        }
+    }
+
+    #[test]
+    fn a_time_zone_puts_each_answer_on_its_local_day_across_the_change() {
+        let m = Memory::default();
+        m.surveys.borrow_mut().push(demo_survey());
+        let midnight = NOW - NOW % DAY; // a UTC midnight
+        // 23:30 UTC the day before the change: 00:30 local (+01:00), the next day.
+        // 22:30 UTC the day after the change: 00:30 local (+02:00), the next day.
+        for at in [midnight + DAY - 1_800_000, midnight + 3 * DAY - 5_400_000] {
+            crate::service::fixtures::answer(&m, &json!({"survey_id": "s_demo", "score": 9}), at);
+        }
+        let params = query(&[("interval", "day"), ("time_zone", "Test/Summer")]);
+        let mut q = parse_query(&params).unwrap();
+        assert_eq!(time_zone(&params), Some("Test/Summer"));
+        block_on(resolve_zone(
+            &m,
+            "s_demo",
+            &mut q,
+            "Test/Summer",
+            &Summer,
+            NOW + 10 * DAY,
+        ))
+        .unwrap();
+        assert_eq!(
+            q.zone.changes(),
+            [(CHANGE, UtcOffset::try_from(120).unwrap())]
+        );
+        for source in [Source::Rollups, Source::Scan] {
+            let r = block_on(report(&m, &m, "s_demo", &q, source)).unwrap();
+            assert_eq!(r.time_zone.as_deref(), Some("Test/Summer"));
+            assert_eq!(r.utc_offset_minutes.minutes(), 120);
+            let days: Vec<(&str, u64)> = r
+                .trend
+                .iter()
+                .map(|b| (b.start.as_str(), b.summary.responses))
+                .collect();
+            let start = |ms: i64| rfc3339(ms);
+            assert_eq!(
+                days,
+                [
+                    (start(midnight + DAY - 3_600_000).as_str(), 1),
+                    (start(midnight + 2 * DAY - 3_600_000).as_str(), 0),
+                    (start(midnight + 3 * DAY - 7_200_000).as_str(), 1),
+                ],
+                "{source:?}"
+            );
+        }
+        // The same answers at a fixed +01:00: the second one is still on its UTC day.
+        let fixed =
+            parse_query(&query(&[("interval", "day"), ("utc_offset_minutes", "60")])).unwrap();
+        let r = block_on(report(&m, &m, "s_demo", &fixed, Source::Rollups)).unwrap();
+        assert_eq!(r.time_zone, None);
+        assert_eq!(r.trend.len(), 2);
+    }
+
+    #[test]
+    fn unknown_time_zones_and_both_ways_of_saying_local_time_are_refused() {
+        let m = seeded();
+        let invalid = |result: Result<ReportQuery, ServiceError>| match result {
+            Err(ServiceError::Invalid(errors)) => {
+                errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>()
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            invalid(parse_query(&query(&[("time_zone", "../etc/passwd")]))),
+            ["time_zone"]
+        );
+        assert_eq!(
+            invalid(parse_query(&query(&[
+                ("time_zone", "Test/Summer"),
+                ("utc_offset_minutes", "60")
+            ]))),
+            ["time_zone"]
+        );
+        let mut q = parse_query(&query(&[("time_zone", "Mars/Olympus")])).unwrap();
+        let err = block_on(resolve_zone(
+            &m,
+            "s_demo",
+            &mut q,
+            "Mars/Olympus",
+            &Summer,
+            NOW,
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(err, ServiceError::Invalid(ref e) if e[0].field == "time_zone"),
+            "{err:?}"
         );
     }
 

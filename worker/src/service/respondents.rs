@@ -96,7 +96,7 @@ mod tests {
     use nps_shared::api::{
         Channel, CreateWebhook, EventType, Respondent, ResponseView, WebhookFormat,
     };
-    use nps_shared::report::{AnswerRecord, GroupBy, Interval, ReportQuery, UtcOffset};
+    use nps_shared::report::{AnswerRecord, GroupBy, Interval, ReportQuery, UtcOffset, Zone};
     use nps_shared::rollup::Counters;
     use nps_shared::time::rfc3339;
     use pollster::block_on;
@@ -313,7 +313,7 @@ mod tests {
             ReportQuery::default(),
             ReportQuery {
                 interval: Interval::Day,
-                utc_offset: UtcOffset::try_from(330).unwrap(),
+                zone: Zone::fixed(UtcOffset::try_from(330).unwrap()),
                 group_by: Some(GroupBy::Property("store".into())),
                 min_group_size: 1,
                 include_flagged: true,
@@ -323,7 +323,7 @@ mod tests {
                 from: Some(ragged_from),
                 to: Some(ragged_from + 20 * DAY + 1_234_567),
                 interval: Interval::Month,
-                utc_offset: UtcOffset::try_from(-210).unwrap(),
+                zone: Zone::fixed(UtcOffset::try_from(-210).unwrap()),
                 group_by: Some(GroupBy::Rfm),
                 ..ReportQuery::default()
             },

@@ -12,7 +12,7 @@ use nps_shared::api::{
     ResponseView, SurveyView, WebhookFormat, WebhookView,
 };
 use nps_shared::case::{CaseStatus, CaseView, win_back};
-use nps_shared::report::{AnswerRecord, Distribution, UtcOffset};
+use nps_shared::report::{AnswerRecord, Distribution, Zone};
 use nps_shared::rollup::{self, RangeCounts};
 use nps_shared::{Category, Score};
 use serde::Deserialize;
@@ -552,7 +552,7 @@ impl ResponseStore for D1Store {
         survey_id: &str,
         first_day: Option<i64>,
         end_day: Option<i64>,
-        offset: UtcOffset,
+        zone: &Zone,
         group_key: Option<&str>,
     ) -> StoreResult<RangeCounts> {
         let days = [
@@ -566,14 +566,10 @@ impl ResponseStore for D1Store {
             .prepare(format!(
                 "SELECT MIN(quarter) AS quarter, flagged, {SUMS} FROM rollup_time WHERE survey_id = ?1 \
                  AND (?2 IS NULL OR quarter >= ?2 * 96) AND (?3 IS NULL OR quarter < ?3 * 96) \
-                 GROUP BY (quarter * 900 + CAST(?4 AS INTEGER) + 864000) / 86400, flagged"
+                 GROUP BY (quarter * 900 + {offset} + 864000) / 86400, flagged",
+                offset = offset_seconds_sql(zone),
             ))
-            .bind(&[
-                text(survey_id),
-                days[0].clone(),
-                days[1].clone(),
-                number(i64::from(offset.minutes()) * 60),
-            ])?
+            .bind(&[text(survey_id), days[0].clone(), days[1].clone()])?
             .all()
             .await?
             .results()?;
@@ -611,6 +607,21 @@ impl ResponseStore for D1Store {
         Ok(counts)
     }
 
+    async fn first_answer_at(&self, survey_id: &str) -> StoreResult<Option<i64>> {
+        #[derive(serde::Deserialize)]
+        struct First {
+            quarter: Option<i64>,
+        }
+        let first: Option<First> = self
+            .db
+            .prepare("SELECT MIN(quarter) AS quarter FROM rollup_time WHERE survey_id = ?1")
+            .bind(&[text(survey_id)])?
+            .first(None)
+            .await?;
+        Ok(first
+            .and_then(|f| f.quarter)
+            .map(|quarter| quarter * rollup::QUARTER_MS))
+    }
     async fn report_sample(
         &self,
         survey_id: &str,
@@ -1458,4 +1469,25 @@ impl RateLimitStore for D1Store {
             .await?;
         Ok(u32::try_from(changes(&result)?).unwrap_or(u32::MAX))
     }
+}
+
+/// The zone's offset in seconds as an SQL expression of `quarter` (a UTC quarter-hour):
+/// a constant, or a CASE over the zone's changes. Only integers we computed go in.
+fn offset_seconds_sql(zone: &Zone) -> String {
+    let seconds = |offset: nps_shared::report::UtcOffset| i64::from(offset.minutes()) * 60;
+    if zone.changes().is_empty() {
+        return seconds(zone.base()).to_string();
+    }
+    let mut sql = String::from("CASE");
+    let mut before = zone.base();
+    for (at, offset) in zone.changes() {
+        sql.push_str(&format!(
+            " WHEN quarter < {} THEN {}",
+            at.div_euclid(rollup::QUARTER_MS),
+            seconds(before)
+        ));
+        before = *offset;
+    }
+    sql.push_str(&format!(" ELSE {} END", seconds(before)));
+    sql
 }

@@ -2,7 +2,7 @@
 //! semantics that matter: one answer per (survey, idempotency key), newest-first lists.
 
 use super::*;
-use nps_shared::report::{AnswerRecord, UtcOffset};
+use nps_shared::report::{AnswerRecord, Zone};
 use nps_shared::rollup::{self, Counters, RangeCounts};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -235,15 +235,25 @@ impl ResponseStore for Memory {
         survey_id: &str,
         first_day: Option<i64>,
         end_day: Option<i64>,
-        offset: UtcOffset,
+        zone: &Zone,
         group_key: Option<&str>,
     ) -> StoreResult<RangeCounts> {
         Ok(self
             .rollups
             .borrow()
             .get(survey_id)
-            .map(|c| c.range(first_day, end_day, offset, group_key))
+            .map(|c| c.range(first_day, end_day, zone, group_key))
             .unwrap_or_default())
+    }
+    async fn first_answer_at(&self, survey_id: &str) -> StoreResult<Option<i64>> {
+        Ok(self
+            .responses
+            .borrow()
+            .iter()
+            .filter(|r| r.view.survey_id == survey_id)
+            .filter_map(|r| nps_shared::time::parse_rfc3339(&r.view.created_at))
+            .min()
+            .map(|ms| ms - ms.rem_euclid(nps_shared::rollup::QUARTER_MS)))
     }
     async fn report_sample(
         &self,

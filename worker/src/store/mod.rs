@@ -216,16 +216,18 @@ pub trait ResponseStore {
         to: Option<&str>,
     ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
     /// The rollup counters of the whole UTC days `[first_day, end_day)` (`None` =
-    /// unbounded): time counters merged per local day at `offset`, and the values of
+    /// unbounded): time counters merged per local day in `zone`, and the values of
     /// `group_key` (see `nps_shared::rollup`).
     async fn report_counts(
         &self,
         survey_id: &str,
         first_day: Option<i64>,
         end_day: Option<i64>,
-        offset: nps_shared::report::UtcOffset,
+        zone: &nps_shared::report::Zone,
         group_key: Option<&str>,
     ) -> StoreResult<nps_shared::rollup::RangeCounts>;
+    /// When the survey's first answer was given (Unix ms, to the quarter-hour).
+    async fn first_answer_at(&self, survey_id: &str) -> StoreResult<Option<i64>>;
     /// The most recent `limit` answers in `[from, to)` that a report counts (flagged
     /// ones only with `include_flagged`), oldest first.
     async fn report_sample(

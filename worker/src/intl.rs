@@ -1,0 +1,88 @@
+//! Time-zone offsets from the runtime's `Intl` (workerd carries ICU's zone data), so
+//! the worker ships no time-zone database of its own: `service::reports::ZoneRules`.
+
+use crate::service::reports::ZoneRules;
+use nps_shared::time::days_from_civil;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Intl.DateTimeFormat`, bound here with `catch`: an unknown `timeZone` throws a
+    /// RangeError, which must become a 422, not a trap.
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
+    type DateTimeFormat;
+
+    #[wasm_bindgen(catch, constructor, js_namespace = Intl, js_class = "DateTimeFormat")]
+    fn new(locale: &str, options: &js_sys::Object) -> Result<DateTimeFormat, JsValue>;
+
+    #[wasm_bindgen(method, js_name = formatToParts)]
+    fn format_to_parts(this: &DateTimeFormat, at: f64) -> js_sys::Array;
+}
+
+/// Offsets read through one `Intl.DateTimeFormat` per zone (made once per request).
+#[derive(Default)]
+pub struct IntlZones {
+    formats: RefCell<HashMap<String, Option<DateTimeFormat>>>,
+}
+
+impl IntlZones {
+    fn format(zone: &str) -> Option<DateTimeFormat> {
+        let options = js_sys::Object::new();
+        for (key, value) in [
+            ("timeZone", zone),
+            ("hourCycle", "h23"),
+            ("year", "numeric"),
+            ("month", "numeric"),
+            ("day", "numeric"),
+            ("hour", "numeric"),
+            ("minute", "numeric"),
+            ("second", "numeric"),
+        ] {
+            js_sys::Reflect::set(&options, &key.into(), &value.into()).ok()?;
+        }
+        DateTimeFormat::new("en-US", &options).ok()
+    }
+}
+
+impl ZoneRules for IntlZones {
+    fn offset_minutes(&self, zone: &str, at_ms: i64) -> Option<i32> {
+        let mut formats = self.formats.borrow_mut();
+        let format = formats
+            .entry(zone.to_owned())
+            .or_insert_with(|| IntlZones::format(zone))
+            .as_ref()?;
+        // The wall clock at `at_ms` (whole seconds), read back as if it were UTC.
+        let at_second = at_ms - at_ms.rem_euclid(1000);
+        let (mut year, mut month, mut day, mut hour, mut minute, mut second) = (0, 0, 0, 0, 0, 0);
+        for part in format_to_parts(format, at_second) {
+            let kind = js_sys::Reflect::get(&part, &"type".into())
+                .ok()?
+                .as_string()?;
+            let value = js_sys::Reflect::get(&part, &"value".into())
+                .ok()?
+                .as_string()?;
+            let slot = match kind.as_str() {
+                "year" => &mut year,
+                "month" => &mut month,
+                "day" => &mut day,
+                "hour" => &mut hour,
+                "minute" => &mut minute,
+                "second" => &mut second,
+                _ => continue,
+            };
+            *slot = value.parse::<i64>().ok()?;
+        }
+        let days = days_from_civil(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?);
+        // Some runtimes say 24 for midnight even with h23.
+        let wall = days * 86_400_000 + (hour % 24) * 3_600_000 + minute * 60_000 + second * 1000;
+        i32::try_from((wall - at_second).div_euclid(60_000)).ok()
+    }
+}
+
+fn format_to_parts(format: &DateTimeFormat, at_ms: i64) -> Vec<JsValue> {
+    // Unix ms fit an f64 exactly for any date a report can ask about.
+    #[allow(clippy::cast_precision_loss)]
+    format.format_to_parts(at_ms as f64).to_vec()
+}
