@@ -107,7 +107,11 @@ impl Api {
         survey_id: &str,
         controls: &ReportControls,
     ) -> Result<Report, ApiError> {
-        self.get(&report_path(survey_id, controls)).await
+        let controls = ReportControls {
+            from_utc_offset_minutes: crate::clock::offset_on(&controls.from),
+            ..controls.clone()
+        };
+        self.get(&report_path(survey_id, &controls)).await
     }
 
     async fn send<B: Serialize, T: DeserializeOwned>(

@@ -23,6 +23,20 @@ pub fn offset_now() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
+/// Minutes east of UTC in the browser's zone at local midnight of `date`
+/// (`YYYY-MM-DD`); `None` if it is not such a date.
+pub fn offset_on(date: &str) -> Option<i32> {
+    let mut parts = date.split('-').map(|p| p.parse::<i32>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    if parts.next().is_some() || year < 1 || !(1..=12).contains(&month) || !(1..=31).contains(&day)
+    {
+        return None;
+    }
+    let midnight = js_sys::Date::new_with_year_month_day(year.unsigned_abs(), month - 1, day);
+    let offset = midnight.get_timezone_offset();
+    offset.is_finite().then(|| -(offset as i32))
+}
+
 /// The browser's IANA time zone (`Europe/Berlin`), if it says.
 pub fn zone_name() -> Option<String> {
     let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());

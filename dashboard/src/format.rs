@@ -190,8 +190,11 @@ pub struct ReportControls {
     pub group_by: String,
     /// `YYYY-MM-DD` or empty for "since the first answer".
     pub from: String,
-    /// The browser's offset, for `from`'s midnight (and the trend without a zone).
+    /// The browser's offset now: the trend's, when there is no zone.
     pub utc_offset_minutes: i32,
+    /// The browser's offset at `from`'s midnight (daylight saving may differ from
+    /// now's); `utc_offset_minutes` when not known.
+    pub from_utc_offset_minutes: Option<i32>,
     /// The browser's IANA time zone: the trend's days follow its daylight saving.
     pub time_zone: Option<String>,
 }
@@ -203,6 +206,7 @@ impl Default for ReportControls {
             group_by: "store".into(),
             from: String::new(),
             utc_offset_minutes: 0,
+            from_utc_offset_minutes: None,
             time_zone: None,
         }
     }
@@ -220,7 +224,10 @@ pub fn report_path(survey_id: &str, controls: &ReportControls) -> String {
         encode_component(&controls.interval),
         encode_component(&controls.group_by),
     );
-    if let Some(from) = local_midnight(&controls.from, controls.utc_offset_minutes) {
+    let from_offset = controls
+        .from_utc_offset_minutes
+        .unwrap_or(controls.utc_offset_minutes);
+    if let Some(from) = local_midnight(&controls.from, from_offset) {
         path.push_str("&from=");
         path.push_str(&encode_component(&from));
     }
@@ -407,19 +414,24 @@ mod tests {
             group_by: "rfm".into(),
             from: "2025-03-01".into(),
             utc_offset_minutes: 60,
+            from_utc_offset_minutes: None,
             time_zone: None,
         };
         assert_eq!(
             report_path("s_demo", &controls),
             "/v1/surveys/s_demo/report?interval=month&group_by=rfm&utc_offset_minutes=60&from=2025-02-28T23%3A00%3A00.000Z"
         );
+        // In a zone, `from` is that date's midnight at the offset it had then (summer
+        // time in July while it is winter now).
         let zoned = ReportControls {
-            time_zone: Some("America/Argentina/Buenos_Aires".into()),
+            time_zone: Some("Europe/Berlin".into()),
+            from: "2025-07-01".into(),
+            from_utc_offset_minutes: Some(120),
             ..controls
         };
         assert_eq!(
             report_path("s_demo", &zoned),
-            "/v1/surveys/s_demo/report?interval=month&group_by=rfm&time_zone=America%2FArgentina%2FBuenos_Aires&from=2025-02-28T23%3A00%3A00.000Z"
+            "/v1/surveys/s_demo/report?interval=month&group_by=rfm&time_zone=Europe%2FBerlin&from=2025-06-30T22%3A00%3A00.000Z"
         );
         let path = report_path("s demo", &ReportControls::default());
         assert!(path.starts_with("/v1/surveys/s%20demo/report?interval=week&group_by=store"));

@@ -930,6 +930,15 @@ pub struct ReportQuery {
     pub themes: ThemeOptions,
 }
 
+impl ReportQuery {
+    /// The zone's offset at the end of the range: just before `to`, or at the end of
+    /// what the zone was resolved over (about now).
+    pub fn offset_at_end(&self) -> UtcOffset {
+        self.to
+            .map_or(self.zone.last_offset(), |to| self.zone.offset_at(to - 1))
+    }
+}
+
 impl Default for ReportQuery {
     fn default() -> Self {
         ReportQuery {
@@ -1010,7 +1019,7 @@ impl Report {
             from: query.from.map(rfc3339),
             to: query.to.map(rfc3339),
             interval: query.interval,
-            utc_offset_minutes: query.zone.last_offset(),
+            utc_offset_minutes: query.offset_at_end(),
             time_zone: query.zone.name().map(str::to_owned),
             group_by: query.group_by.clone(),
             min_group_size: query.min_group_size,

@@ -383,7 +383,7 @@ impl Report {
             from: query.from.map(rfc3339),
             to: query.to.map(rfc3339),
             interval: query.interval,
-            utc_offset_minutes: query.zone.last_offset(),
+            utc_offset_minutes: query.offset_at_end(),
             time_zone: query.zone.name().map(str::to_owned),
             group_by: query.group_by.clone(),
             min_group_size: query.min_group_size,

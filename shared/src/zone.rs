@@ -295,8 +295,9 @@ mod tests {
 
     #[test]
     fn a_change_that_skips_midnight_starts_the_day() {
-        // Clocks jump from 00:00 to 01:00 local (at 03:00 UTC, offset −3 → −2).
-        let change = at("2026-09-06T03:00:00Z");
+        // Clocks jump from 23:30 on the 5th to 00:30 on the 6th (at 02:30 UTC, offset
+        // −3 → −2): there is no midnight; the 6th begins with the change.
+        let change = at("2026-09-06T02:30:00Z");
         let zone = Zone::with_changes(
             "America/Somewhere",
             minutes(-180),
@@ -305,6 +306,21 @@ mod tests {
         let sept_6 = crate::time::days_from_civil(2026, 9, 6);
         assert_eq!(zone.start_of_day(sept_6), change);
         assert_eq!(zone.local_day(change - 1), sept_6 - 1);
+        assert_eq!(zone.local_day(change), sept_6);
+    }
+
+    #[test]
+    fn a_midnight_that_happens_twice_starts_the_day_at_the_first() {
+        // Clocks go back from 01:00 to 00:00 on the 2nd (at 04:00 UTC, −3 → −4).
+        let change = at("2026-11-02T04:00:00Z");
+        let zone = Zone::with_changes(
+            "America/Elsewhere",
+            minutes(-180),
+            vec![(change, minutes(-240))],
+        );
+        let nov_2 = crate::time::days_from_civil(2026, 11, 2);
+        assert_eq!(zone.start_of_day(nov_2), at("2026-11-02T03:00:00Z"));
+        assert_eq!(zone.start_of_day(nov_2 + 1), at("2026-11-03T04:00:00Z"));
     }
 
     #[test]
@@ -374,6 +390,7 @@ mod tests {
                 let start = zone.start_of_day(day);
                 proptest::prop_assert!(start <= instant);
                 proptest::prop_assert_eq!(zone.local_day(start), day);
+                proptest::prop_assert!(zone.local_day(start - 1) < day, "the first instant of its day");
             }
         }
     }

@@ -60,9 +60,6 @@ impl ZoneRules for IntlZones {
             let kind = js_sys::Reflect::get(&part, &"type".into())
                 .ok()?
                 .as_string()?;
-            let value = js_sys::Reflect::get(&part, &"value".into())
-                .ok()?
-                .as_string()?;
             let slot = match kind.as_str() {
                 "year" => &mut year,
                 "month" => &mut month,
@@ -72,6 +69,9 @@ impl ZoneRules for IntlZones {
                 "second" => &mut second,
                 _ => continue,
             };
+            let value = js_sys::Reflect::get(&part, &"value".into())
+                .ok()?
+                .as_string()?;
             *slot = value.parse::<i64>().ok()?;
         }
         let days = days_from_civil(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?);

@@ -147,8 +147,8 @@ pub fn time_zone(query: &HashMap<String, String>) -> Option<&str> {
 
 /// Sets `query`'s zone to `name`'s offsets over the part of the report's range that
 /// can hold answers: from the survey's first answer (or `from`, if later) to a day
-/// after `now_ms` (or `to`, if earlier). That bounds the work by the survey's age,
-/// whatever range is asked for.
+/// after `now_ms` (or `to`, if earlier), never before 1970. That bounds the work by the
+/// survey's age, whatever range is asked for.
 pub async fn resolve_zone(
     responses: &impl ResponseStore,
     survey_id: &str,
@@ -160,11 +160,16 @@ pub async fn resolve_zone(
     const DAY_MS: i64 = 86_400_000;
     let to = query
         .to
-        .map_or(now_ms + DAY_MS, |to| to.min(now_ms + DAY_MS));
+        .map_or(now_ms + DAY_MS, |to| to.min(now_ms + DAY_MS))
+        .max(0);
     let first = responses.first_answer_at(survey_id).await?.unwrap_or(to);
-    let from = query.from.map_or(first, |from| from.max(first)).min(to);
-    // A day either side: the local days at the ends reach past the UTC range.
-    query.zone = Zone::resolve(name, from - DAY_MS, to + DAY_MS, |at| {
+    let from = query
+        .from
+        .map_or(first, |from| from.max(first))
+        .clamp(0, to);
+    // The first bucket starts up to a month before the first answer (a month or a
+    // week bucket); the last local day reaches a day past the range.
+    query.zone = Zone::resolve(name, from - 32 * DAY_MS, to + DAY_MS, |at| {
         rules.offset_minutes(name, at)
     })
     .map_err(|e| ServiceError::invalid("time_zone", &e.to_string()))?;
@@ -412,6 +417,65 @@ mod tests {
         let r = block_on(report(&m, &m, "s_demo", &fixed, Source::Rollups)).unwrap();
         assert_eq!(r.time_zone, None);
         assert_eq!(r.trend.len(), 2);
+    }
+
+    #[test]
+    fn a_month_bucket_starts_at_its_local_midnight_even_before_the_first_answer() {
+        // One answer after the change; its month began before it, at +01:00.
+        let m = Memory::default();
+        m.surveys.borrow_mut().push(demo_survey());
+        crate::service::fixtures::answer(
+            &m,
+            &json!({"survey_id": "s_demo", "score": 8}),
+            CHANGE + DAY,
+        );
+        let mut q = parse_query(&query(&[("interval", "month")])).unwrap();
+        block_on(resolve_zone(
+            &m,
+            "s_demo",
+            &mut q,
+            "Test/Summer",
+            &Summer,
+            NOW + 10 * DAY,
+        ))
+        .unwrap();
+        let r = block_on(report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
+        assert_eq!(r.trend.len(), 1);
+        assert_eq!(r.trend[0].label, "2025-11");
+        assert_eq!(r.trend[0].start, "2025-10-31T23:00:00.000Z");
+        // The offset at the end of a range that ends before the change.
+        let mut early = parse_query(&query(&[("to", &rfc3339(CHANGE - 1000))])).unwrap();
+        block_on(resolve_zone(
+            &m,
+            "s_demo",
+            &mut early,
+            "Test/Summer",
+            &Summer,
+            NOW + 10 * DAY,
+        ))
+        .unwrap();
+        let r = block_on(report(&m, &m, "s_demo", &early, Source::Rollups)).unwrap();
+        assert_eq!(r.utc_offset_minutes.minutes(), 60);
+        // A range before 1970 or before every answer resolves without asking about year 0.
+        let mut ancient = parse_query(&query(&[("to", "0001-01-01T00:00:00Z")])).unwrap();
+        let asked = std::cell::Cell::new(i64::MAX);
+        struct Watch<'a>(&'a std::cell::Cell<i64>);
+        impl ZoneRules for Watch<'_> {
+            fn offset_minutes(&self, _: &str, at_ms: i64) -> Option<i32> {
+                self.0.set(self.0.get().min(at_ms));
+                Some(60)
+            }
+        }
+        block_on(resolve_zone(
+            &m,
+            "s_demo",
+            &mut ancient,
+            "Test/Summer",
+            &Watch(&asked),
+            NOW,
+        ))
+        .unwrap();
+        assert!(asked.get() >= -40 * DAY, "asked about {}", asked.get());
     }
 
     #[test]
