@@ -365,6 +365,21 @@ mod tests {
         }
     }
 
+    /// The query `pairs` say, in Test/Summer resolved at `now`.
+    fn in_summer_zone(m: &Memory, pairs: &[(&str, &str)], now: i64) -> ReportQuery {
+        let mut q = parse_query(&query(pairs)).unwrap();
+        block_on(resolve_zone(
+            m,
+            "s_demo",
+            &mut q,
+            "Test/Summer",
+            &Summer,
+            now,
+        ))
+        .unwrap();
+        q
+    }
+
     #[test]
     fn a_time_zone_puts_each_answer_on_its_local_day_across_the_change() {
         let m = Memory::default();
@@ -376,17 +391,8 @@ mod tests {
             crate::service::fixtures::answer(&m, &json!({"survey_id": "s_demo", "score": 9}), at);
         }
         let params = query(&[("interval", "day"), ("time_zone", "Test/Summer")]);
-        let mut q = parse_query(&params).unwrap();
         assert_eq!(time_zone(&params), Some("Test/Summer"));
-        block_on(resolve_zone(
-            &m,
-            "s_demo",
-            &mut q,
-            "Test/Summer",
-            &Summer,
-            NOW + 10 * DAY,
-        ))
-        .unwrap();
+        let q = in_summer_zone(&m, &[("interval", "day")], NOW + 10 * DAY);
         assert_eq!(
             q.zone.changes(),
             [(CHANGE, UtcOffset::try_from(120).unwrap())]
@@ -429,31 +435,13 @@ mod tests {
             &json!({"survey_id": "s_demo", "score": 8}),
             CHANGE + DAY,
         );
-        let mut q = parse_query(&query(&[("interval", "month")])).unwrap();
-        block_on(resolve_zone(
-            &m,
-            "s_demo",
-            &mut q,
-            "Test/Summer",
-            &Summer,
-            NOW + 10 * DAY,
-        ))
-        .unwrap();
+        let q = in_summer_zone(&m, &[("interval", "month")], NOW + 10 * DAY);
         let r = block_on(report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
         assert_eq!(r.trend.len(), 1);
         assert_eq!(r.trend[0].label, "2025-11");
         assert_eq!(r.trend[0].start, "2025-10-31T23:00:00.000Z");
         // The offset at the end of a range that ends before the change.
-        let mut early = parse_query(&query(&[("to", &rfc3339(CHANGE - 1000))])).unwrap();
-        block_on(resolve_zone(
-            &m,
-            "s_demo",
-            &mut early,
-            "Test/Summer",
-            &Summer,
-            NOW + 10 * DAY,
-        ))
-        .unwrap();
+        let early = in_summer_zone(&m, &[("to", &rfc3339(CHANGE - 1000))], NOW + 10 * DAY);
         let r = block_on(report(&m, &m, "s_demo", &early, Source::Rollups)).unwrap();
         assert_eq!(r.utc_offset_minutes.minutes(), 60);
         // A range before 1970 or before every answer resolves without asking about year 0.
