@@ -111,7 +111,22 @@ impl Api {
             from_utc_offset_minutes: crate::clock::offset_on(&controls.from),
             ..controls.clone()
         };
-        self.get(&report_path(survey_id, &controls)).await
+        match self.get(&report_path(survey_id, &controls)).await {
+            // A zone the browser knows and the server's runtime does not (a brand-new
+            // name): the trend at the browser's offset of today is the next best.
+            Err(e)
+                if controls.time_zone.is_some()
+                    && e.status == 422
+                    && e.fields.iter().any(|(field, _)| field == "time_zone") =>
+            {
+                let fixed = ReportControls {
+                    time_zone: None,
+                    ..controls
+                };
+                self.get(&report_path(survey_id, &fixed)).await
+            }
+            other => other,
+        }
     }
 
     async fn send<B: Serialize, T: DeserializeOwned>(

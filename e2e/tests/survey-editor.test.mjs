@@ -245,6 +245,36 @@ test('the revenue chart draws one bar per band of the report, with its count', a
   assert.equal(whiskers, report.revenue_bands.filter((b) => b.margin_of_error !== null).length);
 });
 
+test("a zone the server's runtime does not know: the overview asks again at the browser's offset", async (t) => {
+  const page = await dashboard(t, { timezoneId: 'Asia/Kolkata' });
+  // The server's answer to a zone its ICU lacks, for the first request only (both
+  // runtimes here know every zone, so the refusal is made up at the network edge).
+  const asked = [];
+  await page.page.route('**/v1/surveys/*/report?*', async (route) => {
+    const url = route.request().url();
+    asked.push(url);
+    if (url.includes('time_zone=')) {
+      await route.fulfill({
+        status: 422,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({
+          type: '/problems/validation', title: 'Invalid request', status: 422,
+          errors: [{ field: 'time_zone', message: 'time_zone must be an IANA time zone name such as Europe/Berlin' }],
+        }),
+      });
+    } else {
+      await route.continue();
+    }
+  });
+  await page.signIn();
+  await page.headline().waitFor();
+  assert.match(await page.headline().textContent(), /\d/);
+  assert.equal(asked.length, 2, JSON.stringify(asked));
+  assert.match(asked[0], /time_zone=/);
+  assert.match(asked[1], /utc_offset_minutes=330/);
+  assert.doesNotMatch(asked[1], /time_zone=/);
+});
+
 test('times are shown in the browser\'s zone, and the report is asked for in it', async (t) => {
   const page = await dashboard(t, { timezoneId: 'Asia/Kolkata' });
   const requested = page.page.waitForRequest((r) => r.url().includes('/report?'));
