@@ -467,6 +467,14 @@ impl TryFrom<&ResponseView> for AnswerRecord {
 }
 
 impl AnswerRecord {
+    /// The comment as the themes read it, `None` without one.
+    pub fn theme_comment(&self) -> Option<ThemeComment<'_>> {
+        Some(ThemeComment {
+            category: self.score.category(),
+            text: self.comment.as_deref()?,
+        })
+    }
+
     /// The property's value, `None` when absent or blank.
     pub fn property(&self, key: &str) -> Option<&str> {
         self.properties
@@ -955,9 +963,9 @@ impl Default for ReportQuery {
     }
 }
 
-/// `GET /v1/surveys/{id}/report`; the JSON shape is in the module doc.
+/// What a report was asked for, as it says it back: the first fields of its JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Report {
+pub struct ReportScope {
     pub from: Option<String>,
     pub to: Option<String>,
     pub interval: Interval,
@@ -971,6 +979,28 @@ pub struct Report {
     pub group_by: Option<GroupBy>,
     pub min_group_size: u64,
     pub include_flagged: bool,
+}
+
+impl From<&ReportQuery> for ReportScope {
+    fn from(query: &ReportQuery) -> ReportScope {
+        ReportScope {
+            from: query.from.map(rfc3339),
+            to: query.to.map(rfc3339),
+            interval: query.interval,
+            utc_offset_minutes: query.offset_at_end(),
+            time_zone: query.zone.name().map(str::to_owned),
+            group_by: query.group_by.clone(),
+            min_group_size: query.min_group_size,
+            include_flagged: query.include_flagged,
+        }
+    }
+}
+
+/// `GET /v1/surveys/{id}/report`; the JSON shape is in the module doc.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub scope: ReportScope,
     /// Flagged answers in the range that were left out (0 with `include_flagged`).
     pub flagged_excluded: u64,
     pub overall: NpsSummary,
@@ -1009,21 +1039,9 @@ impl Report {
             Some(GroupBy::Rfm) => rfm_groups(&counted, &query.rfm),
             Some(GroupBy::Property(key)) => groups_by_property(&counted, key, query.min_group_size),
         };
-        let comments = counted.iter().filter_map(|a| {
-            Some(ThemeComment {
-                category: a.score.category(),
-                text: a.comment.as_deref()?,
-            })
-        });
+        let comments = counted.iter().filter_map(|a| a.theme_comment());
         Ok(Report {
-            from: query.from.map(rfc3339),
-            to: query.to.map(rfc3339),
-            interval: query.interval,
-            utc_offset_minutes: query.offset_at_end(),
-            time_zone: query.zone.name().map(str::to_owned),
-            group_by: query.group_by.clone(),
-            min_group_size: query.min_group_size,
-            include_flagged: query.include_flagged,
+            scope: query.into(),
             flagged_excluded: flagged.len() as u64,
             overall: overall.into(),
             distribution: counted.iter().map(|a| a.score).collect(),
@@ -1572,7 +1590,10 @@ mod tests {
         assert_eq!(report.distribution.0[10], 1);
         assert_eq!(report.groups.len(), 2);
         assert_eq!(report.themes.detractor_comments, 1);
-        assert_eq!(report.from.as_deref(), Some("1970-01-01T00:00:01.000Z"));
+        assert_eq!(
+            report.scope.from.as_deref(),
+            Some("1970-01-01T00:00:01.000Z")
+        );
 
         let with_flagged = Report::build(
             &answers,

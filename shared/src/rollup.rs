@@ -50,8 +50,7 @@ use crate::report::{
     AnswerRecord, Distribution, GroupBy, Report, ReportError, ReportQuery, Zone,
     groups_by_property, groups_of_tallies, revenue_bands, rfm_groups, trend_of_tallies,
 };
-use crate::themes::{self, ThemeComment};
-use crate::time::rfc3339;
+use crate::themes;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -76,16 +75,6 @@ pub const NOT_ROLLED_UP: [&str; 5] = [
 /// Whether answers are counted per value of this property.
 pub fn is_rolled_up(key: &str) -> bool {
     !NOT_ROLLED_UP.contains(&key)
-}
-
-/// Whether the counters give the trend in this zone's local time: every offset a
-/// multiple of 15 minutes, every change on a quarter-hour (see the module doc).
-pub fn zone_supported(zone: &Zone) -> bool {
-    zone.quarter_hours_only()
-        && zone
-            .changes()
-            .iter()
-            .all(|(at, _)| at.rem_euclid(QUARTER_MS) == 0)
 }
 
 /// The UTC quarter-hour (since 1970) of an instant in Unix ms.
@@ -372,22 +361,10 @@ impl Report {
                 groups_by_property(&sample_refs, key, query.min_group_size)
             }
         };
-        let comments = sample.iter().filter_map(|a| {
-            Some(ThemeComment {
-                category: a.score.category(),
-                text: a.comment.as_deref()?,
-            })
-        });
+        let comments = sample.iter().filter_map(AnswerRecord::theme_comment);
         let sampled = (sample.len() as u64) < overall.total();
         Ok(Report {
-            from: query.from.map(rfc3339),
-            to: query.to.map(rfc3339),
-            interval: query.interval,
-            utc_offset_minutes: query.offset_at_end(),
-            time_zone: query.zone.name().map(str::to_owned),
-            group_by: query.group_by.clone(),
-            min_group_size: query.min_group_size,
-            include_flagged: query.include_flagged,
+            scope: query.into(),
             flagged_excluded,
             overall: overall.into(),
             distribution,

@@ -152,12 +152,18 @@ impl Zone {
         }
     }
 
-    /// Whether every offset is a whole number of quarter-hours (what the rollups,
-    /// counted per UTC quarter-hour, can be split by).
+    /// Whether every offset is a whole number of quarter-hours and every change falls
+    /// on a UTC quarter-hour: then no quarter-hour straddles a local midnight, which
+    /// is what the rollups, counted per UTC quarter-hour, need.
     pub fn quarter_hours_only(&self) -> bool {
+        const QUARTER_MS: i64 = 15 * MINUTE_MS;
         std::iter::once(self.base)
             .chain(self.changes.iter().map(|(_, offset)| *offset))
             .all(|offset| offset.minutes() % 15 == 0)
+            && self
+                .changes
+                .iter()
+                .all(|(at, _)| at.rem_euclid(QUARTER_MS) == 0)
     }
 
     /// The local day (days since 1970-01-01 in local time) of the instant `ms`.
@@ -291,6 +297,15 @@ mod tests {
         let day = crate::time::days_from_civil(2024, 2, 29);
         assert_eq!(zone.start_of_day(day), at("2024-02-29T05:00:00Z"));
         assert!(!Zone::fixed(minutes(20)).quarter_hours_only());
+        let off_the_quarter = at("2026-03-29T01:05:00Z");
+        assert!(
+            !Zone::with_changes(
+                "Test/Odd",
+                minutes(60),
+                vec![(off_the_quarter, minutes(120))]
+            )
+            .quarter_hours_only()
+        );
     }
 
     #[test]

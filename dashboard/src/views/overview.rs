@@ -130,7 +130,7 @@ pub fn Overview(survey_id: String) -> impl IntoView {
 }
 
 fn report_view(report: Report) -> impl IntoView {
-    let interval = report.interval.as_str();
+    let interval = report.scope.interval.as_str();
     let o = report.overall;
     let total = o.responses;
     let nps_value = o
@@ -148,7 +148,12 @@ fn report_view(report: Report) -> impl IntoView {
             report.flagged_excluded
         )
     });
-    let group_title = match report.group_by.as_ref().map(|g| g.as_str().to_owned()) {
+    let group_title = match report
+        .scope
+        .group_by
+        .as_ref()
+        .map(|g| g.as_str().to_owned())
+    {
         Some(g) if g == "rfm" => "RFM segments".to_owned(),
         Some(g) => format!("By {g}"),
         None => "Segments".to_owned(),
@@ -241,7 +246,7 @@ fn trend_chart(report: &Report) -> impl IntoView + use<> {
             margin: b.summary.margin_of_error,
         })
         .collect();
-    let summary = charts::trend_summary(report.interval.as_str(), &points);
+    let summary = charts::trend_summary(report.scope.interval.as_str(), &points);
     let chart = TrendChart::new(&points, TREND_FRAME, 7);
     let f = chart.frame;
     let gridlines = gridline_views(&chart.gridlines, f, 8.0);

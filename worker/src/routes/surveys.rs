@@ -57,7 +57,7 @@ pub async fn report(req: &Request, app: &App, id: &str) -> Result<Response, ApiE
     let params = http::query(req)?;
     let mut query = reports::parse_query(&params)?;
     let source = reports::parse_source(&params)?;
-    if let Some(name) = reports::time_zone(&params) {
+    if let Some(name) = http::param(&params, "time_zone") {
         let zones = crate::intl::IntlZones;
         reports::resolve_zone(&app.db, id, &mut query, name, &zones, now_ms()).await?;
     }

@@ -137,14 +137,6 @@ pub fn parse_query(query: &HashMap<String, String>) -> Result<ReportQuery, Servi
     }
 }
 
-/// The `time_zone` parameter, when given (checked by [`parse_query`]).
-pub fn time_zone(query: &HashMap<String, String>) -> Option<&str> {
-    query
-        .get("time_zone")
-        .map(String::as_str)
-        .filter(|v| !v.is_empty())
-}
-
 /// Sets `query`'s zone to `name`'s offsets over the part of the report's range that
 /// can hold answers: from the survey's first answer (or `from`, if later) to a day
 /// after `now_ms` (or `to`, if earlier), never before 1970. That bounds the work by the
@@ -194,7 +186,8 @@ pub async fn report(
             &ReportError::EmptyRange.to_string(),
         ));
     }
-    let built = if source == Source::Scan || !rollup::zone_supported(&query.zone) {
+    // The counters give the trend only where no quarter-hour straddles a local midnight.
+    let built = if source == Source::Scan || !query.zone.quarter_hours_only() {
         let from = query.from.map(rfc3339);
         let to = query.to.map(rfc3339);
         let answers = responses
@@ -390,8 +383,8 @@ mod tests {
         for at in [midnight + DAY - 1_800_000, midnight + 3 * DAY - 5_400_000] {
             crate::service::fixtures::answer(&m, &json!({"survey_id": "s_demo", "score": 9}), at);
         }
-        let params = query(&[("interval", "day"), ("time_zone", "Test/Summer")]);
-        assert_eq!(time_zone(&params), Some("Test/Summer"));
+        // The parameter alone is accepted; the route resolves it (`resolve_zone`).
+        parse_query(&query(&[("interval", "day"), ("time_zone", "Test/Summer")])).unwrap();
         let q = in_summer_zone(&m, &[("interval", "day")], NOW + 10 * DAY);
         assert_eq!(
             q.zone.changes(),
@@ -399,8 +392,8 @@ mod tests {
         );
         for source in [Source::Rollups, Source::Scan] {
             let r = block_on(report(&m, &m, "s_demo", &q, source)).unwrap();
-            assert_eq!(r.time_zone.as_deref(), Some("Test/Summer"));
-            assert_eq!(r.utc_offset_minutes.minutes(), 120);
+            assert_eq!(r.scope.time_zone.as_deref(), Some("Test/Summer"));
+            assert_eq!(r.scope.utc_offset_minutes.minutes(), 120);
             let days: Vec<(&str, u64)> = r
                 .trend
                 .iter()
@@ -421,7 +414,7 @@ mod tests {
         let fixed =
             parse_query(&query(&[("interval", "day"), ("utc_offset_minutes", "60")])).unwrap();
         let r = block_on(report(&m, &m, "s_demo", &fixed, Source::Rollups)).unwrap();
-        assert_eq!(r.time_zone, None);
+        assert_eq!(r.scope.time_zone, None);
         assert_eq!(r.trend.len(), 2);
     }
 
@@ -443,7 +436,7 @@ mod tests {
         // The offset at the end of a range that ends before the change.
         let early = in_summer_zone(&m, &[("to", &rfc3339(CHANGE - 1000))], NOW + 10 * DAY);
         let r = block_on(report(&m, &m, "s_demo", &early, Source::Rollups)).unwrap();
-        assert_eq!(r.utc_offset_minutes.minutes(), 60);
+        assert_eq!(r.scope.utc_offset_minutes.minutes(), 60);
         // A range before 1970 or before every answer resolves without asking about year 0.
         let mut ancient = parse_query(&query(&[("to", "0001-01-01T00:00:00Z")])).unwrap();
         let asked = std::cell::Cell::new(i64::MAX);
