@@ -18,6 +18,18 @@ export async function admin(path, { method = 'GET', body } = {}) {
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
+/**
+ * A new survey, a copy of the demo named `name` with the id `s_<name>-<now>`, so that
+ * only the calling test's answers reach it (and its webhooks); returns the id.
+ */
+export async function freshSurvey(name) {
+  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const id = `s_${name}-${Date.now()}`;
+  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, name } });
+  if (created.status !== 201) throw new Error(`creating ${id}: ${created.status} ${JSON.stringify(created.body)}`);
+  return id;
+}
+
 /** Calls the public API as a script on another site would. */
 export async function call(path, { method = 'POST', headers = {}, body } = {}) {
   const response = await fetch(BASE_URL + path, { method, headers, body });

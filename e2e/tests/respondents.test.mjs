@@ -3,16 +3,8 @@
 // responses list no longer count them, and no delivery payload shows them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, call, BASE_URL } from '../lib/server.mjs';
+import { admin, call, BASE_URL, freshSurvey } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
-
-async function freshSurvey(name) {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
-  const id = `s_${name}-${Date.now()}`;
-  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, name } });
-  assert.equal(created.status, 201);
-  return id;
-}
 
 function answer(surveyId, score, respondent, comment) {
   return call('/v1/responses', {

@@ -4,18 +4,10 @@
 // retry with the same Idempotency-Key, once storage is back, stores the answer once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, call } from '../lib/server.mjs';
+import { admin, call, freshSurvey } from '../lib/server.mjs';
 import { lockStorage } from '../lib/storage.mjs';
 import { launch } from '../lib/browser.mjs';
 import { BASE_URL } from '../lib/server.mjs';
-
-async function freshSurvey(name) {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
-  const id = `s_${name}-${Date.now()}`;
-  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, name } });
-  assert.equal(created.status, 201);
-  return id;
-}
 
 async function storedAnswers(surveyId) {
   const list = await admin(`/v1/surveys/${surveyId}/responses?limit=100`);

@@ -4,17 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { admin, call, eventually } from '../lib/server.mjs';
+import { admin, call, eventually, freshSurvey } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
-
-/** A fresh survey (a copy of the demo) so that only this test's answers reach its hooks. */
-async function freshSurvey(name) {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
-  const id = `s_${name}-${Date.now()}`;
-  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, name } });
-  assert.equal(created.status, 201);
-  return id;
-}
 
 async function hookFor(t, surveyId, receiver, extra = {}) {
   const hook = await admin('/v1/webhooks', {
