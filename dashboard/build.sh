@@ -8,7 +8,8 @@
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target), WASM_BINDGEN (default
 # wasm-bindgen, must match the workspace's pinned wasm-bindgen), WASM_OPT and ESBUILD
-# (default <repo>/node_modules/.bin/…). Idempotent; works from any directory.
+# (default <repo>/node_modules/.bin/…). Idempotent; works from any directory; each file
+# is renamed into OUT_DIR when whole (a running `wrangler dev` never reads half of one).
 set -euo pipefail
 
 if [[ $# -ne 1 ]]; then
@@ -27,7 +28,8 @@ trap 'rm -rf "$work"' EXIT
 build_wasm nps-dashboard app "$work"
 
 "$esbuild" "$work/app.js" --minify --format=esm --target=es2020 \
-  --legal-comments=none --log-level=warning --outfile="$out/app.js"
-cp "$work/app_opt.wasm" "$out/app_bg.wasm"
+  --legal-comments=none --log-level=warning --outfile="$work/out/app.js"
+cp "$work/app_opt.wasm" "$work/out/app_bg.wasm"
+publish "$out" "$work/out/app_bg.wasm" "$work/out/app.js"
 
 print_sizes "$out/app.js" "$out/app_bg.wasm"

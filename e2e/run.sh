@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Runs the end-to-end tests: a fresh local D1/KV/Queue state, the real worker under
 # `wrangler dev` on a spare port, then Node's test runner driving Debian's Chromium
-# through playwright-core. Expects scripts/build.sh to have run.
+# through playwright-core. The worker is the one `scripts/build.sh e2e/build` staged
+# (E2E_WORKER_DIR to use another), not worker/: a run command serving worker/ keeps
+# serving while the tests run.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
-cd "$ROOT/worker"
+worker_dir="${E2E_WORKER_DIR:-$ROOT/e2e/build}"
+for built in build/worker/shim.mjs public/widget/nps.js public/dashboard/app.js bin/nps-seed; do
+  if [ ! -e "$worker_dir/$built" ]; then
+    echo "$worker_dir/$built is missing: run scripts/build.sh $worker_dir first" >&2
+    exit 2
+  fi
+done
+cd "$worker_dir"
 
 port="${E2E_PORT:-8790}"
 state="$(mktemp -d -t nps-e2e-XXXXXX)"
@@ -47,9 +56,10 @@ run_schemathesis=0
 for arg in "$@"; do
   if [ "$arg" = schemathesis ]; then run_schemathesis=1; else tests+=("$arg"); fi
 done
-# NPS_STATE_DIR: the local D1/KV state, for tests that make storage fail for real.
+# NPS_STATE_DIR: the local D1/KV state, for tests that make storage fail for real;
+# NPS_SEED_BIN: nps-seed, built with the worker, for tests that need answers from the past.
 export NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
-  NPS_STATE_DIR="$state"
+  NPS_STATE_DIR="$state" NPS_SEED_BIN="$worker_dir/bin/nps-seed"
 if [ ${#tests[@]} -gt 0 ]; then
   node --test --test-concurrency=1 "${tests[@]}" || status=$?
 fi

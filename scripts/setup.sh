@@ -8,6 +8,13 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+# One setup at a time on this machine: the run and the test command started side by side
+# on a fresh machine would otherwise both install the same tools (cargo install, npm ci)
+# into the same places at once. The second waits, then finds everything there.
+mkdir -p "$HOME/.cache/nps-loop"
+exec 9>"$HOME/.cache/nps-loop/setup.lock"
+flock 9
+
 apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)

@@ -33,7 +33,8 @@ say "widget tests in headless Chromium (wasm)"
     cargo test -p nps-widget --target wasm32-unknown-unknown
 )
 
-bash "$ROOT/scripts/build.sh"
+# Into a worker folder of the tests' own: a run command serving worker/ is not disturbed.
+bash "$ROOT/scripts/build.sh" "$ROOT/e2e/build"
 
 say "end-to-end tests (Chromium against wrangler dev)"
 bash "$ROOT/e2e/run.sh"

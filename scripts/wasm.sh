@@ -26,6 +26,19 @@ build_wasm() {
     -o "$work/${name}_opt.wasm" "$work/${name}_bg.wasm"
 }
 
+# publish DIR FILE…: copies each FILE into DIR under its own name, beside it first and then
+# renamed onto it, so that a server reading DIR (a running `wrangler dev`) sees the old
+# file or the new one, never half of one.
+publish() {
+  local dir="$1" file name
+  shift
+  for file in "$@"; do
+    name="$(basename "$file")"
+    cp "$file" "$dir/.$name.next"
+    mv -f "$dir/.$name.next" "$dir/$name"
+  done
+}
+
 # print_sizes FILE…: raw and gzip bytes of each, then of all together.
 print_sizes() {
   local total_raw=0 total_gz=0 raw gz file

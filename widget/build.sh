@@ -10,7 +10,8 @@
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target), WASM_BINDGEN (default
 # wasm-bindgen, must match the workspace's pinned wasm-bindgen), WASM_OPT and ESBUILD
-# (default <repo>/node_modules/.bin/…). Idempotent; works from any directory.
+# (default <repo>/node_modules/.bin/…). Idempotent; works from any directory; each file
+# is renamed into OUT_DIR when whole (a running `wrangler dev` never reads half of one).
 #
 # Tests run in headless Chromium. wasm-bindgen-test-runner reads webdriver.json (which
 # passes --no-sandbox: Chromium runs as root here) from its working directory, and cargo
@@ -37,10 +38,12 @@ trap 'rm -rf "$work"' EXIT
 build_wasm nps-widget nps_widget "$work"
 
 "$esbuild" "$widget_dir/loader/nps.js" --bundle --minify --format=iife --target=es2021 \
-  --legal-comments=none --log-level=warning --outfile="$out/nps.js"
+  --legal-comments=none --log-level=warning --outfile="$work/out/nps.js"
 "$esbuild" "$work/nps_widget.js" --minify --format=esm --target=es2020 \
-  --legal-comments=none --log-level=warning --outfile="$out/nps-app.js"
-cp "$work/nps_widget_opt.wasm" "$out/nps_widget_bg.wasm"
+  --legal-comments=none --log-level=warning --outfile="$work/out/nps-app.js"
+cp "$work/nps_widget_opt.wasm" "$work/out/nps_widget_bg.wasm"
+# The wasm first: a new glue must not meet the old wasm.
+publish "$out" "$work/out/nps_widget_bg.wasm" "$work/out/nps-app.js" "$work/out/nps.js"
 
 # Prints the sizes and fails the build over budget (loader 2 KB, all 40 KB gzip -9).
 bash "$widget_dir/../scripts/sizes.sh" --no-peers "$out"

@@ -1,4 +1,13 @@
 // The worker under test (started by e2e/run.sh) and its admin API.
+import { Agent, setGlobalDispatcher } from 'undici';
+
+// Every request of the tests' own (Node's fetch, here and in the test files) goes on a
+// connection of its own, closed after the answer. A kept-alive connection that the
+// server closed while the test was busy elsewhere would fail the next request sent on
+// it ("fetch failed"); a browser would then resend it, which could repeat a write. The
+// browser under test (Chromium) keeps its own connections as it always does.
+setGlobalDispatcher(new Agent().compose((dispatch) => (options, handler) => dispatch({ ...options, reset: true }, handler)));
+
 export const BASE_URL = process.env.NPS_BASE_URL ?? 'http://localhost:8790';
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
 

@@ -2,10 +2,10 @@
 // D1 database file that workerd writes to (in the state directory e2e/run.sh passes as
 // NPS_STATE_DIR). While the lock is held, every D1 write of the worker fails with
 // "database is locked", as a real storage outage would; reads still work (WAL mode).
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DatabaseSync } from 'node:sqlite';
 
 /** The path of the local D1 database file (the one with a `responses` table). */
@@ -48,13 +48,15 @@ export function lockStorage() {
  * Stores `answers` synthetic answers of survey `surveyId` (and the survey itself), given
  * over the `days` days before `endMs`, with their rollups, as the seeding tool writes
  * them (`nps-seed`, which the bench uses too): answers from the past, which the API
- * cannot make.
+ * cannot make. The tool is the one `scripts/build.sh` built with the worker
+ * (NPS_SEED_BIN, set by e2e/run.sh), run without blocking the event loop.
  */
-export function seedAnswers({ surveyId, answers, days, endMs }) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const sql = execFileSync('cargo', ['run', '--quiet', '-p', 'nps-seed', '--',
-    '--answers', String(answers), '--survey', surveyId, '--days', String(days), '--end-ms', String(endMs)],
-  { cwd: root, maxBuffer: 64 << 20, encoding: 'utf8' });
+export async function seedAnswers({ surveyId, answers, days, endMs }) {
+  const seed = process.env.NPS_SEED_BIN;
+  if (!seed) throw new Error('NPS_SEED_BIN is not set (run the tests through e2e/run.sh)');
+  const { stdout: sql } = await promisify(execFile)(seed,
+    ['--answers', String(answers), '--survey', surveyId, '--days', String(days), '--end-ms', String(endMs)],
+    { maxBuffer: 64 << 20, encoding: 'utf8' });
   const db = new DatabaseSync(d1File());
   try {
     db.exec('PRAGMA busy_timeout = 10000');

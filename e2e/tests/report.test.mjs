@@ -63,7 +63,7 @@ test('a time zone puts every answer on its local day across daylight saving; rol
   // tool then leaves it as it is and adds the answers.
   const surveyId = await freshSurvey('zones');
   const end = '2026-11-10T12:00:00Z';
-  seedAnswers({ surveyId, answers: 400, days: 20, endMs: Date.parse(end) });
+  await seedAnswers({ surveyId, answers: 400, days: 20, endMs: Date.parse(end) });
   const answers = (await allAnswers(surveyId)).filter((a) => !a.flagged && !a.provisional);
   assert.ok(answers.length > 300, `${answers.length} answers seeded`);
 
