@@ -116,6 +116,7 @@ impl Api {
         );
     }
 
+    #[cfg(feature = "app")]
     /// `GET /v1/surveys/{survey}/config?locale=…`, then `done` with the config (the
     /// server picks the first of the survey's languages that `locale` asks for).
     pub fn config(&self, survey: &str, locale: &str, done: Reply) {

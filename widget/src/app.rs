@@ -13,15 +13,13 @@ use crate::i18n::{self, SurveyTexts, Texts};
 use crate::retry::{self, MAX_RETRIES};
 use crate::state::{Event, Refusal, Screen, Stage};
 use crate::style::{self, Theme};
-use crate::view::{Card, Handlers, Signals};
+use crate::view::{self, Card, Handlers, Signals};
 use crate::{embed, json};
-use leptos::callback::{Callable, UnsyncCallback};
 use leptos::prelude::*;
 use nps_shared::api::{Channel, Position};
 use nps_shared::{Category, Score};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlElement, ShadowRoot};
 
@@ -48,6 +46,16 @@ pub struct Told {
     pub category: Option<Category>,
 }
 
+/// What `NpsSurvey`'s `on` runs: `on=|told: Told| …` in `view!`.
+#[derive(Clone)]
+pub struct OnTold(Rc<dyn Fn(Told)>);
+
+impl<F: Fn(Told) + 'static> From<F> for OnTold {
+    fn from(f: F) -> OnTold {
+        OnTold(Rc::new(f))
+    }
+}
+
 /// Who answers and the answer's properties: given as they are, or asked for when the
 /// answer is sent (the loader's `who()`: an `nps('identify', …)` after the survey
 /// appeared still counts).
@@ -68,14 +76,14 @@ pub struct Setup {
     pub score: Option<Score>,
     pub position: Option<Position>,
     pub who: Who,
-    pub on: Option<UnsyncCallback<Told>>,
+    pub on: Option<OnTold>,
 }
 
 impl Setup {
     /// Tells the page what happened.
     fn notify(&self, kind: &'static str, score: Option<Score>, category: Option<Category>) {
-        if let Some(on) = &self.on {
-            on.run(Told {
+        if let Some(OnTold(on)) = &self.on {
+            on(Told {
                 kind,
                 score,
                 category,
@@ -199,6 +207,7 @@ pub fn start_mounted() {
 }
 
 /// Shows the survey in `root` at once: mounts its card there and starts it.
+#[cfg(feature = "app")]
 pub fn show(root: ShadowRoot, setup: Setup, config: &JsValue) {
     let Some(widget) = Widget::new(root.clone(), setup, config) else {
         return;
@@ -219,7 +228,7 @@ pub fn shadow_parent(root: ShadowRoot) -> HtmlElement {
 struct Widget {
     root: ShadowRoot,
     setup: Setup,
-    texts: Arc<Texts>,
+    texts: &'static view::Texts,
     floating: bool,
     /// The card's placement class.
     class: &'static str,
@@ -271,7 +280,7 @@ impl Widget {
         let widget = Rc::new(Widget {
             root,
             setup,
-            texts: Arc::new(texts),
+            texts: view::Texts::new(texts),
             floating: position != Position::Inline,
             class: match position {
                 Position::BottomRight => "card br",
@@ -291,8 +300,8 @@ impl Widget {
         Some(widget)
     }
 
-    /// The card's view, its handlers over a weak-free `Rc` (the widget lives as long
-    /// as the page).
+    /// The card's view. Its events are taken at the shadow root, by handlers over a
+    /// weak-free `Rc` (the widget lives as long as the page).
     fn card(self: &Rc<Self>) -> impl IntoView + use<> {
         let (a, b, c, d) = (
             Rc::clone(self),
@@ -301,20 +310,19 @@ impl Widget {
             Rc::clone(self),
         );
         let handlers = Handlers {
-            choose: Rc::new(move |score| a.choose(score)),
-            retry: Rc::new(move || b.retry()),
-            comment: Rc::new(move |text| c.comment(&text)),
-            dismiss: Rc::new(move || d.dismiss()),
+            choose: Box::new(move |score| a.choose(score)),
+            retry: Box::new(move || b.retry()),
+            comment: Box::new(move |text| c.comment(&text)),
+            dismiss: Box::new(move || d.dismiss()),
         };
-        view! {
-            <Card
-                texts=Arc::clone(&self.texts)
-                class=self.class
-                floating=self.floating
-                signals=self.signals
-                handlers
-            />
-        }
+        view::listen(
+            &self.root,
+            self.texts.rtl,
+            self.floating,
+            self.signals.tab_stop,
+            handlers,
+        );
+        view! { <Card texts=self.texts class=self.class floating=self.floating signals=self.signals /> }
     }
 
     /// Once the card is in the document: the scale takes input, the page is told, a
@@ -361,6 +369,10 @@ impl Widget {
         true
     }
 
+    fn card_element(&self) -> Option<web_sys::Element> {
+        self.root.query_selector("section").ok().flatten()
+    }
+
     fn focus_inside(&self) -> bool {
         self.root.active_element().is_some()
     }
@@ -373,12 +385,18 @@ impl Widget {
             let had_focus = self.focus_inside();
             match after.screen() {
                 Screen::Nothing => {
-                    signals.shown.set(false);
-                    let widget = Rc::clone(self);
-                    dom::after(0, move || widget.give_focus_back(had_focus));
+                    // For good: removed as it is rather than through a signal, which
+                    // would make Leptos carry code to rebuild the whole card.
+                    if let Some(card) = self.card_element() {
+                        card.remove();
+                    }
+                    self.give_focus_back(had_focus);
                 }
                 Screen::FollowUp(category) => {
-                    signals.category.set(Some(category.as_str()));
+                    // Set once and kept (a hook for the page's styles), like the class.
+                    if let Some(card) = self.card_element() {
+                        let _ = card.set_attribute("data-category", category.as_str());
+                    }
                     // The radio that had focus is gone: keep keyboard users in the card.
                     let root = self.root.clone();
                     dom::after(0, move || focus(&root, "textarea"));
@@ -396,7 +414,7 @@ impl Widget {
         if before.chosen() != after.chosen() {
             signals.chosen.set(after.chosen());
             if let Some(score) = after.chosen() {
-                signals.tab_stop.set(usize::from(score.value()));
+                signals.tab_stop.set(Some(score));
             }
         }
         let failure = |stage: Stage| stage.is_error().then_some(stage.is_queued());

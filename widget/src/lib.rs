@@ -28,8 +28,10 @@
 //! a browser and exists on wasm32 only.
 
 // std's dlmalloc is about 7 KB of wasm; a free-list allocator does for a widget that
-// allocates little (and frees what it drops, unlike a leaking one).
-#[cfg(target_arch = "wasm32")]
+// allocates little (and frees what it drops, unlike a leaking one). Not in the crate's
+// own tests, which link the library once more (as their dev-dependency with the `app`
+// feature), allocator and all.
+#[cfg(all(target_arch = "wasm32", not(test)))]
 #[global_allocator]
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
@@ -56,7 +58,7 @@ mod test_support;
 mod view;
 
 #[cfg(target_arch = "wasm32")]
-pub use app::{Respondent, Told};
+pub use app::{OnTold, Respondent, Told};
 pub use nps_shared::Score;
 pub use nps_shared::api::{Channel, Position};
 #[cfg(target_arch = "wasm32")]

@@ -8,16 +8,13 @@
 //! and renders the card straight into that root.
 
 use crate::api::Api;
-use crate::app::{self, Respondent, Setup, Told, Who};
+use crate::app::{self, OnTold, Respondent, Setup, Told, Who};
 use crate::dom::{self, get, string, text};
 use crate::embed;
-use leptos::callback::UnsyncCallback;
 use leptos::either::Either;
 use leptos::prelude::*;
 use nps_shared::Score;
 use nps_shared::api::{Channel, Position};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::ShadowRoot;
 
@@ -89,7 +86,7 @@ pub fn NpsSurvey(
     channel: Channel,
     /// Told what happens ([`Told`]): shown, submitted, dismissed, already, queued.
     #[prop(optional, into)]
-    on: Option<UnsyncCallback<Told>>,
+    on: Option<OnTold>,
     /// Set by [`mount`](crate::mount) only.
     #[prop(optional)]
     loader: Option<Loader>,
@@ -123,7 +120,15 @@ pub fn NpsSurvey(
         setup.who = Who::Asked(who);
         return Either::Left(app::render(root, setup, &config));
     }
-    // An app's page: a host element of its own, its shadow root made as it is built.
+    Either::Right(host(setup))
+}
+
+/// An app's page: a host element of its own, its shadow root made as it is built, and
+/// the card mounted there once the config has arrived.
+#[cfg(feature = "app")]
+fn host(setup: Setup) -> impl IntoView {
+    use std::cell::RefCell;
+    use std::rc::Rc;
     let setup = Rc::new(RefCell::new(Some(setup)));
     let attach = move |host: web_sys::Element| {
         let Some(setup) = setup.borrow_mut().take() else {
@@ -149,7 +154,12 @@ pub fn NpsSurvey(
             }),
         );
     };
-    Either::Right(view! { <nps-widget use:attach></nps-widget> })
+    view! { <nps-widget use:attach></nps-widget> }
+}
+
+#[cfg(not(feature = "app"))]
+fn host(setup: Setup) -> impl IntoView {
+    dom::warn("NpsSurvey needs the `app` feature", &setup.survey.into());
 }
 
 /// `mount`'s options (see `lib.rs`) as the component's props; `None` without a
@@ -179,7 +189,7 @@ pub fn loader_props(root: ShadowRoot, options: &JsValue) -> Option<NpsSurveyProp
             .or_else(|| string(&data, "token")),
         score,
         channel: embed::channel(&text(&data, "channel")),
-        on: Some(UnsyncCallback::new(notifier(get(options, "on")))),
+        on: Some(OnTold::from(notifier(get(options, "on")))),
         loader: Some(Loader {
             root,
             config,
@@ -213,6 +223,7 @@ mod tests {
     use super::*;
     use crate::test_support::{self as t, field, one, posts, shows, until};
     use std::cell::RefCell;
+    use std::rc::Rc;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
     use web_sys::HtmlElement;
@@ -243,7 +254,7 @@ mod tests {
                     respondent=Respondent { id: Some("u_1".into()), email: None }
                     properties=vec![("plan".into(), "pro".into())]
                     position=Position::Inline
-                    on=UnsyncCallback::new(move |told: Told| log.borrow_mut().push(told.kind))
+                    on=move |told: Told| log.borrow_mut().push(told.kind)
                 />
             }
         });

@@ -14,14 +14,12 @@
 //! written into a live region that exists from the start, so screen readers announce
 //! it.
 
-use crate::i18n::Texts;
 use crate::state::{Refusal, Screen};
+use crate::{dom, i18n};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use nps_shared::Score;
-use send_wrapper::SendWrapper;
 use std::rc::Rc;
-use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
@@ -36,118 +34,104 @@ pub const DIGITS: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"
 /// otherwise).
 #[derive(Clone, Copy)]
 pub struct Signals {
-    /// Whether the card is in the shadow root at all.
-    pub shown: RwSignal<bool>,
     pub screen: RwSignal<Screen>,
     /// The score shown checked; the scale ignores choices while there is one.
     pub chosen: RwSignal<Option<Score>>,
     /// The radio that is the scale's one tab stop.
-    pub tab_stop: RwSignal<usize>,
+    /// (The type of `chosen`: each type of signal is code of its own in the wasm.)
+    pub tab_stop: RwSignal<Option<Score>>,
     /// The failure line: `Some(queued)` while there is one.
     pub failure: RwSignal<Option<bool>>,
     /// Whether the comment is on its way (its send button disabled).
     pub saving: RwSignal<bool>,
-    /// The category of the stored answer, on the card as `data-category`.
-    pub category: RwSignal<Option<&'static str>>,
 }
 
 impl Signals {
     pub fn new() -> Signals {
         Signals {
-            shown: RwSignal::new(true),
             screen: RwSignal::new(Screen::Nothing),
             chosen: RwSignal::new(None),
-            tab_stop: RwSignal::new(0),
+            tab_stop: RwSignal::new(Score::all().next()),
             failure: RwSignal::new(None),
             saving: RwSignal::new(false),
-            category: RwSignal::new(None),
         }
     }
 }
 
-/// What the card does when the visitor acts; `app.rs` wires these to the state.
-#[derive(Clone)]
-pub struct Handlers {
-    pub choose: Rc<dyn Fn(Score)>,
-    pub retry: Rc<dyn Fn()>,
-    pub comment: Rc<dyn Fn(String)>,
-    pub dismiss: Rc<dyn Fn()>,
+/// What the card says: a survey's texts for the page's life (a widget is not
+/// unmounted), so that the views take `&'static str`s, without copies, and only one
+/// kind of text node.
+pub struct Texts {
+    pub texts: i18n::Texts,
+    /// The accessible names of the radios at the ends: "0 – Not at all likely".
+    pub low_name: String,
+    pub high_name: String,
 }
 
-/// A view closure must be `Send`; the handlers hold the controller, which lives on the
-/// browser's one thread.
-type Shared = SendWrapper<Handlers>;
+impl std::ops::Deref for Texts {
+    type Target = i18n::Texts;
+
+    fn deref(&self) -> &i18n::Texts {
+        &self.texts
+    }
+}
+
+impl Texts {
+    pub fn new(texts: i18n::Texts) -> &'static Texts {
+        let low_name = ["0 – ", &texts.low].concat();
+        let high_name = ["10 – ", &texts.high].concat();
+        Box::leak(Box::new(Texts {
+            texts,
+            low_name,
+            high_name,
+        }))
+    }
+}
 
 /// The card: a close button (floating cards only), the screen's body with its failure
 /// line, and the `role=status` live region for the last line. `class` is the placement
-/// (`card br`, `card bl`, `card inline`).
+/// (`card br`, `card bl`, `card inline`). Built once: what changes is inside it (the
+/// controller removes the card itself when the survey closes, for good).
 #[component]
 pub fn Card(
-    texts: Arc<Texts>,
+    texts: &'static Texts,
     class: &'static str,
     floating: bool,
     signals: Signals,
-    handlers: Handlers,
 ) -> impl IntoView {
-    let handlers: Shared = SendWrapper::new(handlers);
-    move || {
-        signals.shown.get().then(|| {
-            let dismiss = Rc::clone(&handlers.dismiss);
-            let escape = Rc::clone(&dismiss);
-            let close = floating.then(|| {
-                view! {
-                    <button
-                        class="x"
-                        type="button"
-                        aria-label=texts.close.clone()
-                        data-testid="nps-dismiss"
-                        on:click=move |_| dismiss()
-                    >
-                        "×"
-                    </button>
-                }
-            });
-            view! {
-                <section
-                    class=class
-                    data-testid="nps-widget"
-                    lang=texts.language.clone()
-                    dir=if texts.rtl { "rtl" } else { "ltr" }
-                    data-category=move || signals.category.get()
-                    on:keydown=move |event: KeyboardEvent| {
-                        if floating && event.key() == "Escape" {
-                            escape();
-                        }
-                    }
-                >
-                    {close}
-                    <div>
-                        <Body texts=Arc::clone(&texts) signals handlers=handlers.clone() />
-                        <FailureLine texts=Arc::clone(&texts) signals handlers=handlers.clone() />
-                    </div>
-                    <div role="status">
-                        <LastLine texts=Arc::clone(&texts) screen=signals.screen />
-                    </div>
-                </section>
-            }
-        })
+    let close = floating.then(|| {
+        view! {
+            <button class="x" type="button" aria-label=texts.close.as_str() data-testid="nps-dismiss">
+                "×"
+            </button>
+        }
+    });
+    view! {
+        <section
+            class=class
+            data-testid="nps-widget"
+            lang=texts.language.as_str()
+            dir=if texts.rtl { "rtl" } else { "ltr" }
+        >
+            {close}
+            <div>
+                <Body texts signals />
+                <FailureLine texts failure=signals.failure />
+            </div>
+            <div role="status">
+                <LastLine texts screen=signals.screen />
+            </div>
+        </section>
     }
 }
 
 /// The screen: the question and its scale, or the follow-up form, or nothing.
 #[component]
-fn Body(texts: Arc<Texts>, signals: Signals, handlers: Shared) -> impl IntoView {
+fn Body(texts: &'static Texts, signals: Signals) -> impl IntoView {
     move || match signals.screen.get() {
-        Screen::Question => EitherOf3::A(view! {
-            <Question texts=Arc::clone(&texts) signals choose=Rc::clone(&handlers.choose) />
-        }),
+        Screen::Question => EitherOf3::A(view! { <Question texts signals /> }),
         Screen::FollowUp(category) => EitherOf3::B(view! {
-            <FollowUp
-                texts=Arc::clone(&texts)
-                question=texts.follow_up(category).to_owned()
-                saving=signals.saving
-                comment=Rc::clone(&handlers.comment)
-            />
+            <FollowUp texts question=texts.follow_up(category) saving=signals.saving />
         }),
         Screen::Nothing | Screen::Thanks | Screen::Refused(_) => EitherOf3::C(()),
     }
@@ -155,20 +139,18 @@ fn Body(texts: Arc<Texts>, signals: Signals, handlers: Shared) -> impl IntoView 
 
 /// The question, the scale and its labelled ends.
 #[component]
-fn Question(texts: Arc<Texts>, signals: Signals, choose: Rc<dyn Fn(Score)>) -> impl IntoView {
+fn Question(texts: &'static Texts, signals: Signals) -> impl IntoView {
     let Signals {
         chosen, tab_stop, ..
     } = signals;
-    let rtl = texts.rtl;
     let radios = Score::all()
         .enumerate()
         .map(|(index, score)| {
             let name = match index {
-                0 => Some(["0 – ", &texts.low].concat()),
-                10 => Some(["10 – ", &texts.high].concat()),
+                0 => Some(texts.low_name.as_str()),
+                10 => Some(texts.high_name.as_str()),
                 _ => None,
             };
-            let (click, key) = (Rc::clone(&choose), Rc::clone(&choose));
             view! {
                 <button
                     class="r"
@@ -176,11 +158,8 @@ fn Question(texts: Arc<Texts>, signals: Signals, choose: Rc<dyn Fn(Score)>) -> i
                     role="radio"
                     aria-checked=move || if chosen.get() == Some(score) { "true" } else { "false" }
                     aria-disabled=move || chosen.get().map(|_| "true")
-                    tabindex=move || if tab_stop.get() == index { "0" } else { "-1" }
+                    tabindex=move || if tab_stop.get() == Some(score) { "0" } else { "-1" }
                     aria-label=name
-                    on:click=move |_| click(score)
-                    on:keydown=move |event: KeyboardEvent| keydown(&event, index, rtl, || key(score))
-                    on:focus=move |_| tab_stop.set(index)
                 >
                     {DIGITS[index]}
                 </button>
@@ -189,61 +168,24 @@ fn Question(texts: Arc<Texts>, signals: Signals, choose: Rc<dyn Fn(Score)>) -> i
         .collect_view();
     view! {
         <p class="q" id=QUESTION_ID>
-            {texts.question.clone()}
+            {texts.question.as_str()}
         </p>
         <div class="scale" role="radiogroup" aria-labelledby=QUESTION_ID>
             {radios}
         </div>
         <div class="ends" aria-hidden="true">
-            <span>{texts.low.clone()}</span>
-            <span>{texts.high.clone()}</span>
+            <span>{texts.low.as_str()}</span>
+            <span>{texts.high.as_str()}</span>
         </div>
-    }
-}
-
-/// A key on radio `index`: arrows, Home and End move focus (whose radio then becomes
-/// the tab stop), Enter and Space choose.
-fn keydown(event: &KeyboardEvent, index: usize, rtl: bool, choose: impl FnOnce()) {
-    let (next, previous) = if rtl {
-        ("ArrowLeft", "ArrowRight")
-    } else {
-        ("ArrowRight", "ArrowLeft")
-    };
-    let key = event.key();
-    let target = match key.as_str() {
-        "ArrowDown" => (index + 1) % 11,
-        "ArrowUp" => (index + 10) % 11,
-        k if k == next => (index + 1) % 11,
-        k if k == previous => (index + 10) % 11,
-        "Home" => 0,
-        "End" => 10,
-        "Enter" | " " => {
-            // Also stops the button's own click, which would choose twice.
-            event.prevent_default();
-            choose();
-            return;
-        }
-        _ => return,
-    };
-    event.prevent_default();
-    let radio = event
-        .current_target()
-        .and_then(|radio| radio.dyn_into::<HtmlElement>().ok())
-        .and_then(|radio| radio.parent_element())
-        .and_then(|scale| scale.children().item(target as u32))
-        .and_then(|radio| radio.dyn_into::<HtmlElement>().ok());
-    if let Some(radio) = radio {
-        let _ = radio.focus();
     }
 }
 
 /// The failure line under the screen, an alert: queued (sent by itself later) or not,
 /// with a button to try again now.
 #[component]
-fn FailureLine(texts: Arc<Texts>, signals: Signals, handlers: Shared) -> impl IntoView {
+fn FailureLine(texts: &'static Texts, failure: RwSignal<Option<bool>>) -> impl IntoView {
     move || {
-        signals.failure.get().map(|queued| {
-            let retry = Rc::clone(&handlers.retry);
+        failure.get().map(|queued| {
             let (class, text, test_id) = if queued {
                 ("err queued", texts.queued, "nps-queued")
             } else {
@@ -252,7 +194,7 @@ fn FailureLine(texts: Arc<Texts>, signals: Signals, handlers: Shared) -> impl In
             view! {
                 <p class=class role="alert" data-testid=test_id>
                     {text}
-                    <button class="retry" type="button" on:click=move |_| retry()>
+                    <button class="retry" type="button">
                         {texts.retry}
                     </button>
                 </p>
@@ -264,35 +206,23 @@ fn FailureLine(texts: Arc<Texts>, signals: Signals, handlers: Shared) -> impl In
 /// The follow-up question for the visitor's category and a comment box.
 #[component]
 fn FollowUp(
-    texts: Arc<Texts>,
-    question: String,
+    texts: &'static Texts,
+    question: &'static str,
     saving: RwSignal<bool>,
-    comment: Rc<dyn Fn(String)>,
 ) -> impl IntoView {
-    let submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        let area = event
-            .current_target()
-            .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
-            .and_then(|form| form.query_selector("textarea").ok().flatten())
-            .and_then(|area| area.dyn_into::<HtmlTextAreaElement>().ok());
-        if let Some(area) = area {
-            comment(area.value());
-        }
-    };
     view! {
-        <form on:submit=submit>
+        <form>
             <label class="q" for=COMMENT_ID data-testid="nps-follow-up">
                 {question}
             </label>
             <textarea
                 id=COMMENT_ID
-                placeholder=texts.placeholder.clone()
+                placeholder=texts.placeholder.as_str()
                 maxlength="2000"
                 rows="3"
             ></textarea>
             <button class="send" type="submit" disabled=move || saving.get()>
-                {texts.send.clone()}
+                {texts.send.as_str()}
             </button>
         </form>
     }
@@ -300,14 +230,12 @@ fn FollowUp(
 
 /// The widget's last line (thanks, or why the answer was refused), in the live region.
 #[component]
-fn LastLine(texts: Arc<Texts>, screen: RwSignal<Screen>) -> impl IntoView {
+fn LastLine(texts: &'static Texts, screen: RwSignal<Screen>) -> impl IntoView {
     move || {
         let (line, test_id) = match screen.get() {
-            Screen::Thanks => (texts.thanks.clone(), "nps-thanks"),
-            Screen::Refused(Refusal::AlreadyAnswered) => (texts.already.to_owned(), "nps-already"),
-            Screen::Refused(Refusal::LinkInvalid) => {
-                (texts.invalid_link.to_owned(), "nps-invalid-link")
-            }
+            Screen::Thanks => (texts.thanks.as_str(), "nps-thanks"),
+            Screen::Refused(Refusal::AlreadyAnswered) => (texts.already, "nps-already"),
+            Screen::Refused(Refusal::LinkInvalid) => (texts.invalid_link, "nps-invalid-link"),
             Screen::Nothing | Screen::Question | Screen::FollowUp(_) => {
                 return Either::Right(());
             }
@@ -318,4 +246,117 @@ fn LastLine(texts: Arc<Texts>, screen: RwSignal<Screen>) -> impl IntoView {
             </p>
         })
     }
+}
+
+/// What the card does when the visitor acts; `app.rs` wires these to the state.
+pub struct Handlers {
+    pub choose: Box<dyn Fn(Score)>,
+    pub retry: Box<dyn Fn()>,
+    pub comment: Box<dyn Fn(String)>,
+    pub dismiss: Box<dyn Fn()>,
+}
+
+/// The card's events, taken where they arrive at the shadow `root` (they all bubble
+/// there) rather than by a listener per element: the views stay pure functions of the
+/// signals, and the wasm carries one listener per kind of event instead of one per
+/// handler (with Leptos' thread check on each).
+///
+/// Clicks: a radio chooses, the close button dismisses, the failure line's button
+/// retries. Keys on a radio: arrows, Home and End move focus (mirrored right to left),
+/// Enter and Space choose; Escape closes a floating card. Focus on a radio makes it the
+/// tab stop. Sending the form sends the comment.
+pub fn listen(
+    root: &web_sys::ShadowRoot,
+    rtl: bool,
+    floating: bool,
+    tab_stop: RwSignal<Option<Score>>,
+    handlers: Handlers,
+) {
+    let handlers = Rc::new(handlers);
+    let on = Rc::clone(&handlers);
+    dom::on(root, "click", move |event| {
+        let Some(target) = target(&event) else {
+            return;
+        };
+        if let Some(score) = radio_score(&target) {
+            (on.choose)(score);
+        } else if target.class_name() == "x" {
+            (on.dismiss)();
+        } else if target.class_name() == "retry" {
+            (on.retry)();
+        }
+    });
+    let on = Rc::clone(&handlers);
+    dom::on(root, "keydown", move |event| {
+        let (Some(target), Some(key)) = (target(&event), event.dyn_ref::<KeyboardEvent>()) else {
+            return;
+        };
+        let key = key.key();
+        if floating && key == "Escape" {
+            return (on.dismiss)();
+        }
+        if let Some(score) = radio_score(&target) {
+            let index = usize::from(score.value());
+            if let Some(to) = arrow(&key, index, rtl) {
+                event.prevent_default();
+                let radio = target
+                    .parent_element()
+                    .and_then(|scale| scale.children().item(to as u32))
+                    .and_then(|radio| radio.dyn_into::<HtmlElement>().ok());
+                if let Some(radio) = radio {
+                    let _ = radio.focus();
+                }
+            } else if key == "Enter" || key == " " {
+                // Also stops the button's own click, which would choose twice.
+                event.prevent_default();
+                (on.choose)(score);
+            }
+        }
+    });
+    dom::on(root, "focusin", move |event| {
+        if let Some(score) = target(&event).as_ref().and_then(radio_score) {
+            tab_stop.set(Some(score));
+        }
+    });
+    dom::on(root, "submit", move |event| {
+        event.prevent_default();
+        let area = target(&event)
+            .and_then(|form| form.query_selector("textarea").ok().flatten())
+            .and_then(|area| area.dyn_into::<HtmlTextAreaElement>().ok());
+        if let Some(area) = area {
+            (handlers.comment)(area.value());
+        }
+    });
+}
+
+fn target(event: &web_sys::Event) -> Option<web_sys::Element> {
+    event.target()?.dyn_into().ok()
+}
+
+/// The score of a radio of the scale (its text is the number).
+fn radio_score(element: &web_sys::Element) -> Option<Score> {
+    if element.get_attribute("role").as_deref() != Some("radio") {
+        return None;
+    }
+    let digits = element.text_content()?;
+    let index = DIGITS.iter().position(|d| *d == digits)?;
+    Score::try_from(index as u8).ok()
+}
+
+/// Where an arrow, Home or End key moves focus from radio `index`.
+fn arrow(key: &str, index: usize, rtl: bool) -> Option<usize> {
+    let (next, previous) = if rtl {
+        ("ArrowLeft", "ArrowRight")
+    } else {
+        ("ArrowRight", "ArrowLeft")
+    };
+    Some(match key {
+        "ArrowDown" => (index + 1) % 11,
+        "ArrowUp" => (index + 10) % 11,
+        k if k == next => (index + 1) % 11,
+        k if k == previous => (index + 10) % 11,
+        "Home" => 0,
+        "End" => 10,
+        _ => return None,
+    })
 }
