@@ -1,11 +1,12 @@
 //! The widget's Leptos components: the card, the 0–10 scale, the failure line, the
 //! follow-up form and the last line (thanks or a refusal).
 //!
-//! They read a few narrow signals ([`Signals`]) and call [`Handlers`]; they know
-//! nothing of the state machine or the network: `app.rs` sets the signals from the
-//! stage and wires the handlers. No `Memo`, no `Effect`, and branches as `Either`
-//! rather than `AnyView`: each costs wasm that a widget has to pay for on every page
-//! that shows it.
+//! They are pure functions of a few narrow signals ([`Signals`]) and know nothing of
+//! the state machine or the network: `app.rs` sets the signals from the stage. The
+//! visitor's acts reach the controller's [`Handlers`] through [`listen`], which takes
+//! the card's events where they arrive, at the shadow root. No `Memo`, no `Effect`,
+//! no per-element handlers, and branches as `Either` rather than `AnyView`: each
+//! costs wasm that a widget has to pay for on every page that shows it.
 //!
 //! Accessibility (WCAG 2.2 AA): the scale is a radio group with one tab stop (roving
 //! tabindex; arrows, Home and End move focus, mirrored right to left; Enter, Space or
