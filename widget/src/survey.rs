@@ -49,7 +49,9 @@ pub struct Loader {
 /// Answers are sent with `keepalive` and kept in `localStorage` until the server has
 /// them (an answer made offline is sent when the connection is back, or by
 /// [`flush`](crate::flush) on a later page). The component does not throttle: an app
-/// shows it when it wants to ask.
+/// shows it when it wants to ask. An app needs the crate's `app` feature (without it,
+/// only [`mount`](crate::mount) can show a survey, and the component says so in the
+/// console).
 #[component]
 pub fn NpsSurvey(
     /// The survey's id (`s_…`).
