@@ -378,7 +378,8 @@ impl Widget {
     }
 
     /// Sets each signal whose value changed. The view follows in a microtask; what is
-    /// done to focus waits for it (a timer comes after every microtask).
+    /// done to focus in a new view waits for it (a timer comes after every microtask).
+    /// The card's end is done at once, as the card is removed at once.
     fn draw(self: &Rc<Self>, before: Stage, after: Stage) {
         let signals = self.signals;
         if before.screen() != after.screen() {
