@@ -5,8 +5,10 @@
 #
 # Prints raw and gzip -9 bytes of the loader (nps.js: what every page pays), the
 # wasm-bindgen glue (nps-app.js) and the wasm (both only when a survey shows), and
-# fails (exit 1) when over budget: loader <= 2048 B gzip, loader + glue + wasm <= 40960
-# B gzip. widget/build.sh runs it with --no-peers, so an over-budget build fails.
+# fails (exit 1) when over budget: loader <= 2048 B gzip, glue + wasm (the Leptos
+# component, fetched only when a survey shows) <= 73728 B (72 KB) gzip; the goal for
+# glue + wasm is 64 KB (65536 B). widget/build.sh runs it with --no-peers, so an
+# over-budget build fails.
 #
 # Without --no-peers it also downloads, in the same run and into a temporary
 # directory, the npm packages of two peers and measures the same way (gzip -9):
@@ -26,7 +28,8 @@ if [[ "${1:-}" == "--no-peers" ]]; then
 fi
 dir="${1:-$root/worker/public/widget}"
 LOADER_BUDGET=2048
-TOTAL_BUDGET=40960
+APP_BUDGET=73728
+APP_GOAL=65536
 
 gz() { gzip -9 -n -c "$1" | wc -c; }
 raw() { wc -c <"$1"; }
@@ -38,13 +41,15 @@ done
 loader_raw=$(raw "$dir/nps.js") loader_gz=$(gz "$dir/nps.js")
 glue_raw=$(raw "$dir/nps-app.js") glue_gz=$(gz "$dir/nps-app.js")
 wasm_raw=$(raw "$dir/nps_widget_bg.wasm") wasm_gz=$(gz "$dir/nps_widget_bg.wasm")
-total_raw=$((loader_raw + glue_raw + wasm_raw)) total_gz=$((loader_gz + glue_gz + wasm_gz))
+app_raw=$((glue_raw + wasm_raw)) app_gz=$((glue_gz + wasm_gz))
+total_raw=$((loader_raw + app_raw)) total_gz=$((loader_gz + app_gz))
 
 row "bundle" "raw B" "gzip -9 B"
 row "---" "---:" "---:"
 row "nps-loop loader (nps.js, every page)" "$loader_raw" "$loader_gz"
 row "nps-loop glue (nps-app.js, when a survey shows)" "$glue_raw" "$glue_gz"
 row "nps-loop wasm (nps_widget_bg.wasm, when a survey shows)" "$wasm_raw" "$wasm_gz"
+row "nps-loop component (glue + wasm, when a survey shows)" "$app_raw" "$app_gz"
 row "**nps-loop full widget** (all three)" "$total_raw" "$total_gz"
 
 fb_gz=null ph_gz=null core_gz=null
@@ -82,7 +87,8 @@ result() {
 }
 echo
 result widget_loader_gzip "$loader_gz" "$LOADER_BUDGET" "budget (2 KB gzip -9)"
-result widget_full_gzip "$total_gz" "$TOTAL_BUDGET" "budget (40 KB gzip -9)"
+result widget_component_gzip "$app_gz" "$APP_BUDGET" "budget (72 KB gzip -9; goal 64 KB)"
+result widget_full_gzip "$total_gz" "$((LOADER_BUDGET + APP_BUDGET))" "budget (loader 2 KB + component 72 KB gzip -9)"
 if [[ $peers == 1 ]]; then
   result widget_full_gzip_vs_formbricks "$total_gz" "$fb_gz" "Formbricks @formbricks/surveys dist/index.js gzip -9"
   result widget_full_gzip_vs_posthog "$total_gz" "$ph_gz" "PostHog surveys.js gzip -9 (plus its core array.js)"
@@ -93,8 +99,10 @@ if ((loader_gz > LOADER_BUDGET)); then
   echo "OVER BUDGET: the loader is $loader_gz B gzip, the budget $LOADER_BUDGET B" >&2
   status=1
 fi
-if ((total_gz > TOTAL_BUDGET)); then
-  echo "OVER BUDGET: the full widget is $total_gz B gzip, the budget $TOTAL_BUDGET B" >&2
+if ((app_gz > APP_BUDGET)); then
+  echo "OVER BUDGET: glue + wasm are $app_gz B gzip, the budget $APP_BUDGET B" >&2
   status=1
+elif ((app_gz > APP_GOAL)); then
+  echo "note: glue + wasm are $app_gz B gzip, above the goal of $APP_GOAL B (64 KB)" >&2
 fi
 exit $status

@@ -41,9 +41,15 @@ build_wasm nps-widget nps_widget "$work"
   --legal-comments=none --log-level=warning --outfile="$work/out/nps.js"
 "$esbuild" "$work/nps_widget.js" --minify --format=esm --target=es2020 \
   --legal-comments=none --log-level=warning --outfile="$work/out/nps-app.js"
-cp "$work/nps_widget_opt.wasm" "$work/out/nps_widget_bg.wasm"
+# One more pass for the widget alone (about 0.6 KB gzip): its data starts at 1 MiB
+# (nothing below 1024 is used) and its memory is its own, zeroed at instantiation.
+"$wasm_opt" -Oz --converge --low-memory-unused --zero-filled-memory \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-multivalue --enable-reference-types \
+  --strip-debug --strip-producers \
+  -o "$work/out/nps_widget_bg.wasm" "$work/nps_widget_opt.wasm"
 # The wasm first: a new glue must not meet the old wasm.
 publish "$out" "$work/out/nps_widget_bg.wasm" "$work/out/nps-app.js" "$work/out/nps.js"
 
-# Prints the sizes and fails the build over budget (loader 2 KB, all 40 KB gzip -9).
+# Prints the sizes and fails the build over budget (loader 2 KB, glue + wasm 72 KB gzip -9).
 bash "$widget_dir/../scripts/sizes.sh" --no-peers "$out"

@@ -1,6 +1,7 @@
 //! All network I/O of the widget: the answer, the comment, the confirmation of an
-//! e-mail answer, and the outbox. (The survey config is fetched by the loader, which
-//! needs it to decide whether to show the survey.)
+//! e-mail answer, the outbox, and the survey config when a Leptos app uses the
+//! component without one (the loader fetches the config itself: it needs it to decide
+//! whether to show the survey at all).
 //!
 //! Never lose an answer: before its first POST an answer is written to the outbox
 //! (`localStorage["nps:o:<Idempotency-Key>"]` = `<url>\n<body>`, see `outbox.rs`), and
@@ -60,7 +61,7 @@ impl Submission {
             method,
             &self.url,
             Some(self.key.as_str()).filter(|_| method == "POST"),
-            &self.body,
+            Some(&self.body),
             Box::new(move |result| {
                 if !result.as_ref().is_err_and(|s| is_retryable(*s))
                     && let Some(storage) = storage()
@@ -110,9 +111,24 @@ impl Api {
             "PATCH",
             &self.response_url(created),
             None,
-            &body,
+            Some(&body),
             Box::new(drop),
         );
+    }
+
+    #[cfg(feature = "app")]
+    /// `GET /v1/surveys/{survey}/config?locale=…`, then `done` with the config (the
+    /// server picks the first of the survey's languages that `locale` asks for).
+    pub fn config(&self, survey: &str, locale: &str, done: Reply) {
+        let url = [
+            self.origin.as_str(),
+            "/v1/surveys/",
+            &String::from(js_sys::encode_uri_component(survey)),
+            "/config?locale=",
+            &String::from(js_sys::encode_uri_component(locale)),
+        ]
+        .concat();
+        request("GET", &url, None, None, done);
     }
 
     /// The follow-up comment of the answer sent with `key`, as a `PATCH
@@ -132,23 +148,25 @@ impl Api {
 
 pub type Reply = Box<dyn FnOnce(Result<JsValue, u16>)>;
 
-/// Sends a JSON request with `keepalive`, then `done` with the parsed body of a 2xx
-/// response (`undefined` if it had none) or the status (0 for no response).
-fn request(method: &str, url: &str, key: Option<&str>, body: &str, done: Reply) {
+/// Sends a request (a JSON `body` with `keepalive`), then `done` with the parsed body of
+/// a 2xx response (`undefined` if it had none) or the status (0 for no response).
+fn request(method: &str, url: &str, key: Option<&str>, body: Option<&str>, done: Reply) {
     let Ok(window) = dom::window() else {
         return done(Err(0));
     };
-    let headers = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
-    if let Some(key) = key {
-        let _ = js_sys::Reflect::set(&headers, &"Idempotency-Key".into(), &key.into());
-    }
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(body));
-    // (web-sys has keepalive only behind its unstable APIs.)
-    let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    if let Some(body) = body {
+        let headers = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+        if let Some(key) = key {
+            let _ = js_sys::Reflect::set(&headers, &"Idempotency-Key".into(), &key.into());
+        }
+        init.set_headers(&headers);
+        init.set_body(&JsValue::from_str(body));
+        // (web-sys has keepalive only behind its unstable APIs.)
+        let _ = js_sys::Reflect::set(&init, &"keepalive".into(), &JsValue::TRUE);
+    }
     let fetched = window.fetch_with_str_and_init(url, &init);
     dom::settle(
         &fetched,

@@ -1,112 +1,98 @@
-//! The controller: from `mount()` to the first paint, and from the visitor's acts to
-//! requests. It reads the loader's options, wires `api.rs` (network) to `state.rs`
-//! (transitions), and renders `view.rs` into the shadow root the loader made. Nothing
-//! outside that shadow root is touched: whether to show the survey at all (throttle,
-//! triggers) and what the page hears about it (DOM events, the throttle's
-//! `localStorage` entry) are the loader's, told through the `on` callback. The only
-//! other thing it does to the page is to give focus back to where it was when the
-//! card closes.
+//! The controller: from a survey's config to the first paint, and from the visitor's
+//! acts to requests. It wires `api.rs` (network) to `state.rs` (transitions) and sets
+//! the few signals that `view.rs` reads, in the shadow root the widget lives in (the
+//! loader's, or the one `NpsSurvey` made). Nothing outside that shadow root is
+//! touched: whether to show the survey at all (throttle, triggers) and what the page
+//! hears about it (DOM events, the throttle's `localStorage` entry) are the loader's,
+//! told through the `on` callback. The only other thing it does to the page is to give
+//! focus back to where it was when the card closes.
 
 use crate::api::{self, Api, Created, Submission};
-use crate::dom::{self, get, string, text};
+use crate::dom::{self, get, text};
 use crate::i18n::{self, SurveyTexts, Texts};
 use crate::retry::{self, MAX_RETRIES};
 use crate::state::{Event, Refusal, Screen, Stage};
 use crate::style::{self, Theme};
-use crate::view::{self, Handlers};
+use crate::view::{self, Card, Handlers, Signals};
 use crate::{embed, json};
-use nps_shared::api::Position;
+use leptos::prelude::*;
+use nps_shared::api::{Channel, Position};
 use nps_shared::{Category, Score};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{HtmlElement, HtmlTextAreaElement, ShadowRoot};
+use web_sys::{HtmlElement, ShadowRoot};
 
 /// How long the last line (thanks, refusal) stays before a floating widget goes away.
 /// (Short in the tests, which wait for it.)
 const THANKS_FOR_MS: u32 = if cfg!(test) { 300 } else { 5000 };
 
-/// The second argument of `mount`, as the loader builds it (see `lib.rs`).
-struct Options {
-    survey: String,
-    api: Api,
-    /// `data-locale`, the page's `lang`, then `navigator.languages`.
-    locales: Vec<String>,
-    config: JsValue,
-    who: JsValue,
-    on: JsValue,
-    token: Option<String>,
-    channel: String,
-    score: Option<Score>,
-    position: Option<Position>,
+/// Who answers, as far as the page knows: sent with the answer as its `respondent`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Respondent {
+    /// The page's own id of the person (`u_123`).
+    pub id: Option<String>,
+    pub email: Option<String>,
 }
 
-impl Options {
-    fn read(options: &JsValue) -> Option<Options> {
-        let config = get(options, "config");
-        if !config.is_object() {
-            return None;
+/// What the widget tells its page: `kind` is `shown`, `submitted` (the score is
+/// stored; `category` says what it means), `dismissed` (closed; what was answered, if
+/// anything), `already` (answered before: a 409) or `queued` (kept in the outbox, to be
+/// sent later).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Told {
+    pub kind: &'static str,
+    pub score: Option<Score>,
+    pub category: Option<Category>,
+}
+
+/// What `NpsSurvey`'s `on` runs: `on=|told: Told| …` in `view!`.
+#[derive(Clone)]
+pub struct OnTold(Rc<dyn Fn(Told)>);
+
+impl<F: Fn(Told) + 'static> From<F> for OnTold {
+    fn from(f: F) -> OnTold {
+        OnTold(Rc::new(f))
+    }
+}
+
+/// Who answers and the answer's properties: given as they are, or asked for when the
+/// answer is sent (the loader's `who()`: an `nps('identify', …)` after the survey
+/// appeared still counts).
+pub enum Who {
+    Given(Respondent, Vec<(String, String)>),
+    Asked(JsValue),
+}
+
+/// Everything a survey needs besides its config (from `NpsSurvey`'s props).
+pub struct Setup {
+    pub survey: String,
+    pub api: Api,
+    /// The visitor's languages, best first: the `locale` prop (`data-locale`), the
+    /// page's `lang`, then `navigator.languages`.
+    pub locales: Vec<String>,
+    pub token: Option<String>,
+    pub channel: Channel,
+    pub score: Option<Score>,
+    pub position: Option<Position>,
+    pub who: Who,
+    pub on: Option<OnTold>,
+}
+
+impl Setup {
+    /// Tells the page what happened.
+    fn notify(&self, kind: &'static str, score: Option<Score>, category: Option<Category>) {
+        if let Some(OnTold(on)) = &self.on {
+            on(Told {
+                kind,
+                score,
+                category,
+            });
         }
-        // The tag's data-* as the loader found them, and nps('show', {token?, score?}).
-        let (data, preset) = (get(options, "data"), get(options, "preset"));
-        let preset_score = get(&preset, "score");
-        let score = match preset_score.as_f64() {
-            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => {
-                Score::try_from(n as u8).ok()
-            }
-            _ => string(&preset, "score")
-                .or_else(|| string(&data, "score"))
-                .and_then(|s| embed::preset_score(&s)),
-        };
-        // data-locale, <html lang>, navigator.languages (read through Reflect: no glue).
-        let mut locales: Vec<String> = string(&data, "locale").into_iter().collect();
-        if let Ok(window) = dom::window() {
-            let document = get(&window, "document");
-            locales.extend(string(&get(&document, "documentElement"), "lang"));
-            let languages = get(&get(&window, "navigator"), "languages");
-            if js_sys::Array::is_array(&languages) {
-                locales.extend(
-                    js_sys::Array::from(&languages)
-                        .iter()
-                        .filter_map(|l| l.as_string()),
-                );
-            }
-        }
-        Some(Options {
-            survey: string(&data, "survey")?,
-            api: Api::new(&string(options, "api")?),
-            locales,
-            config,
-            who: get(options, "who"),
-            on: get(options, "on"),
-            token: string(&preset, "token")
-                .filter(|t| !t.is_empty())
-                .or_else(|| string(&data, "token"))
-                .filter(|t| !t.is_empty()),
-            channel: text(&data, "channel"),
-            score,
-            position: string(&data, "position").and_then(|p| embed::position(&p)),
-        })
     }
 
-    /// Tells the loader what happened; a failing callback is the loader's business.
-    fn notify(&self, kind: &str, score: Option<Score>, category: Option<Category>) {
-        let Some(on) = self.on.dyn_ref::<js_sys::Function>() else {
-            return;
-        };
-        let detail = js_sys::Object::new();
-        if let Some(score) = score {
-            let _ = js_sys::Reflect::set(&detail, &"score".into(), &score.value().into());
-        }
-        if let Some(category) = category {
-            let _ = js_sys::Reflect::set(&detail, &"category".into(), &category.as_str().into());
-        }
-        let _ = on.call2(&JsValue::NULL, &kind.into(), &detail);
-    }
-
-    /// The answer's JSON. Who answers is asked now (`who()`), so an
-    /// `nps('identify', …)` after the survey appeared still counts; a `who` whose
-    /// answer is not `{ id?, email?, properties? }` of strings is nobody.
+    /// The answer's JSON. Who answers is asked now when it is asked at all; a `who()`
+    /// whose answer is not `{ id?, email?, properties? }` of strings is nobody.
     fn answer(&self, score: Score, language: &str) -> String {
         let page_url = dom::window()
             .ok()
@@ -115,17 +101,29 @@ impl Options {
         let body = json::Object::new()
             .string("survey_id", &self.survey)
             .small("score", score.value())
-            .string("channel", embed::channel(&self.channel).as_str())
+            .string("channel", self.channel.as_str())
             .string("locale", language)
             .optional("page_url", page_url.as_deref());
-        let who = self
-            .who
-            .dyn_ref::<js_sys::Function>()
-            .and_then(|f| f.call0(&JsValue::NULL).ok())
-            .unwrap_or(JsValue::UNDEFINED);
-        let body = match respondent(&who) {
-            Some((id, email, properties)) => {
-                let respondent = [("id", id.as_deref()), ("email", email.as_deref())];
+        let who = match &self.who {
+            Who::Given(respondent, properties) => Some((respondent.clone(), properties.clone())),
+            Who::Asked(who) => {
+                let who = who
+                    .dyn_ref::<js_sys::Function>()
+                    .and_then(|f| f.call0(&JsValue::NULL).ok())
+                    .unwrap_or(JsValue::UNDEFINED);
+                let read = respondent(&who);
+                if read.is_none() && !who.is_undefined() {
+                    dom::warn("who() gave no respondent", &who);
+                }
+                read
+            }
+        };
+        let body = match who {
+            Some((respondent, properties)) => {
+                let respondent = [
+                    ("id", respondent.id.as_deref()),
+                    ("email", respondent.email.as_deref()),
+                ];
                 body.strings(
                     "respondent",
                     respondent.iter().filter_map(|(k, v)| Some((*k, (*v)?))),
@@ -135,21 +133,14 @@ impl Options {
                     properties.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 )
             }
-            None => {
-                if !who.is_undefined() {
-                    dom::warn("who() gave no respondent", &who);
-                }
-                body
-            }
+            None => body,
         };
         body.optional("token", self.token.as_deref()).finish()
     }
 }
 
-type Who = (Option<String>, Option<String>, Vec<(String, String)>);
-
 /// `{ id?, email?, properties? }` with string values only.
-fn respondent(who: &JsValue) -> Option<Who> {
+fn respondent(who: &JsValue) -> Option<(Respondent, Vec<(String, String)>)> {
     if !who.is_object() {
         return None;
     }
@@ -170,7 +161,7 @@ fn respondent(who: &JsValue) -> Option<Who> {
             properties.push((pair.get(0).as_string()?, pair.get(1).as_string()?));
         }
     }
-    Some((id, email, properties))
+    Some((Respondent { id, email }, properties))
 }
 
 /// The config's texts (`GET /v1/surveys/{id}/config` `texts`) and its language.
@@ -193,36 +184,62 @@ fn survey_texts(config: &JsValue) -> (SurveyTexts, String) {
     (survey, language)
 }
 
-/// Renders the survey into `root` (an open shadow root) from the config in the
-/// options. Bad options are a `console.warn` and an empty shadow root.
-pub fn mount(root: ShadowRoot, options: JsValue) {
-    let Some(options) = Options::read(&options) else {
-        dom::warn("bad mount options", &options);
-        return;
-    };
-    if let Err(e) = Widget::start(root, options) {
-        dom::warn("cannot render", &e);
+thread_local! {
+    /// Widgets rendered by [`render`] and not yet started.
+    static MOUNTING: RefCell<Vec<Rc<Widget>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The card for the survey in `root` (an open shadow root, where the caller mounts
+/// it); [`start_mounted`] starts it once it is mounted. A config it cannot show is a
+/// `console.warn` and nothing.
+pub fn render(root: ShadowRoot, setup: Setup, config: &JsValue) -> Option<impl IntoView + use<>> {
+    let widget = Widget::new(root, setup, config)?;
+    MOUNTING.with(|mounting| mounting.borrow_mut().push(Rc::clone(&widget)));
+    Some(widget.card())
+}
+
+/// Starts what [`render`] rendered, now that it is in the document (still within
+/// `mount`, as the loader expects: `shown` is told before `mount` returns).
+pub fn start_mounted() {
+    for widget in MOUNTING.with(|mounting| mounting.take()) {
+        widget.started();
     }
 }
 
-/// One mounted survey: its elements, its stage and what it knows besides.
+/// Shows the survey in `root` at once: mounts its card there and starts it.
+#[cfg(feature = "app")]
+pub fn show(root: ShadowRoot, setup: Setup, config: &JsValue) {
+    let Some(widget) = Widget::new(root.clone(), setup, config) else {
+        return;
+    };
+    let card = widget.card();
+    leptos::mount::mount_to(shadow_parent(root), move || card).forget();
+    widget.started();
+}
+
+/// A shadow root as the parent Leptos mounts into: it only appends and inserts
+/// children, which a shadow root (a `Node`) does like an element, and the card stays
+/// its direct child (no wrapper element that the tests and styles would see).
+pub fn shadow_parent(root: ShadowRoot) -> HtmlElement {
+    root.unchecked_into()
+}
+
+/// One mounted survey: its signals, its stage and what it knows besides.
 struct Widget {
     root: ShadowRoot,
-    options: Options,
-    texts: Texts,
+    setup: Setup,
+    texts: &'static view::Texts,
     floating: bool,
+    /// The card's placement class.
+    class: &'static str,
+    signals: Signals,
     stage: Cell<Stage>,
-    card: view::Card,
-    handlers: RefCell<Option<Handlers>>,
-    radios: RefCell<Option<Rc<[HtmlElement]>>>,
-    error: RefCell<Option<HtmlElement>>,
-    comment: RefCell<Option<(HtmlTextAreaElement, HtmlElement)>>,
     /// The answer (then its comment) being sent; kept so a retry re-sends it with the
     /// same key.
     pending: RefCell<Option<Submission>>,
     /// The stored answer, whose edit token lets the comment be added.
     created: RefCell<Option<Created>>,
-    /// The score the visitor chose (or the tag preset), once chosen.
+    /// The score the visitor chose (or the preset one), once chosen.
     score: Cell<Option<Score>>,
     /// Automatic retries so far of the pending answer (or comment).
     retries: Cell<u32>,
@@ -232,8 +249,9 @@ struct Widget {
 }
 
 impl Widget {
-    fn start(root: ShadowRoot, options: Options) -> dom::Result<()> {
-        let config = &options.config;
+    /// Reads the config, adopts the themed stylesheet into `root` and moves to the
+    /// question.
+    fn new(root: ShadowRoot, setup: Setup, config: &JsValue) -> Option<Rc<Widget>> {
         let theme_config = get(config, "theme");
         let theme = Theme {
             brand: text(&theme_config, "accent"),
@@ -243,38 +261,34 @@ impl Widget {
                 .map(|r| r as u8),
             font: text(&theme_config, "font"),
         };
-        let position = options
+        let position = setup
             .position
             .or_else(|| embed::position(&text(&theme_config, "position")))
             .unwrap_or_default();
         let (survey, survey_language) = survey_texts(config);
-        let language = i18n::resolve(options.locales.iter().map(String::as_str), &survey_language);
+        let language = i18n::resolve(setup.locales.iter().map(String::as_str), &survey_language);
         let texts = Texts::new(language, &survey, &survey_language);
-        style::install(&root, &theme)?;
-
-        let floating = position != Position::Inline;
-        let class = match position {
-            Position::BottomRight => "card br",
-            Position::BottomLeft => "card bl",
-            Position::Inline => "card inline",
-        };
-        let document = dom::document()?;
+        if let Err(e) = style::install(&root, &theme) {
+            dom::warn("cannot render", &e);
+            return None;
+        }
+        let document = dom::document().ok()?;
         let return_focus = document
             .active_element()
             .filter(|e| Some(e) != document.body().as_ref().map(AsRef::as_ref))
             .and_then(|e| e.dyn_into::<HtmlElement>().ok());
-        let card = view::card(&texts, class, floating)?;
         let widget = Rc::new(Widget {
             root,
-            options,
-            texts,
-            floating,
+            setup,
+            texts: view::Texts::new(texts),
+            floating: position != Position::Inline,
+            class: match position {
+                Position::BottomRight => "card br",
+                Position::BottomLeft => "card bl",
+                Position::Inline => "card inline",
+            },
+            signals: Signals::new(),
             stage: Cell::new(Stage::Loading),
-            card,
-            handlers: RefCell::new(None),
-            radios: RefCell::new(None),
-            error: RefCell::new(None),
-            comment: RefCell::new(None),
             pending: RefCell::new(None),
             created: RefCell::new(None),
             score: Cell::new(None),
@@ -282,34 +296,13 @@ impl Widget {
             queued_told: Cell::new(false),
             return_focus,
         });
-        widget.wire()?;
-        widget.root.append_child(&widget.card.card)?;
         widget.advance(Event::ConfigLoaded);
-        // The scale takes input from here on (e2e/bench/widget-speed.mjs measures it).
-        if let Ok(window) = dom::window() {
-            let performance = get(&window, "performance");
-            if let Ok(mark) = get(&performance, "mark").dyn_into::<js_sys::Function>() {
-                let _ = mark.call1(&performance, &"nps:interactive".into());
-            }
-        }
-        widget.options.notify("shown", None, None);
-        // The score chosen in the e-mail is sent at once; the scale shows it, locked.
-        if let Some(score) = widget.options.score {
-            widget.choose(score);
-        }
-        let online = Rc::clone(&widget);
-        let window: web_sys::EventTarget = dom::window()?.into();
-        dom::on(&window, "online", move |_| {
-            if online.stage.get().is_queued() {
-                online.retry();
-            }
-        });
-        Ok(())
+        Some(widget)
     }
 
-    /// Builds the handlers over a weak-free `Rc` (the widget lives as long as the page)
-    /// and the close button's and Escape's listeners.
-    fn wire(self: &Rc<Self>) -> dom::Result<()> {
+    /// The card's view. Its events are taken at the shadow root, by handlers over a
+    /// weak-free `Rc` (the widget lives as long as the page).
+    fn card(self: &Rc<Self>) -> impl IntoView + use<> {
         let (a, b, c, d) = (
             Rc::clone(self),
             Rc::clone(self),
@@ -317,35 +310,48 @@ impl Widget {
             Rc::clone(self),
         );
         let handlers = Handlers {
-            choose: Rc::new(move |score| a.choose(score)),
-            retry: Rc::new(move || b.retry()),
-            comment: Rc::new(move |text| c.comment(&text)),
-            dismiss: Rc::new(move || d.dismiss()),
+            choose: Box::new(move |score| a.choose(score)),
+            retry: Box::new(move || b.retry()),
+            comment: Box::new(move |text| c.comment(&text)),
+            dismiss: Box::new(move || d.dismiss()),
         };
-        if let Some(close) = &self.card.close {
-            let dismiss = Rc::clone(&handlers.dismiss);
-            dom::on(close, "click", move |_| dismiss());
+        view::listen(
+            &self.root,
+            self.texts.rtl,
+            self.floating,
+            self.signals.tab_stop,
+            handlers,
+        );
+        view! { <Card texts=self.texts class=self.class floating=self.floating signals=self.signals /> }
+    }
+
+    /// Once the card is in the document: the scale takes input, the page is told, a
+    /// preset score is sent, and a queued answer is retried when the connection is back.
+    fn started(self: &Rc<Self>) {
+        // e2e/bench/widget-speed.mjs measures the start up to here.
+        if let Ok(window) = dom::window() {
+            let performance = get(&window, "performance");
+            if let Ok(mark) = get(&performance, "mark").dyn_into::<js_sys::Function>() {
+                let _ = mark.call1(&performance, &"nps:interactive".into());
+            }
         }
-        if self.floating {
-            let dismiss = Rc::clone(&handlers.dismiss);
-            dom::on(&self.card.card, "keydown", move |event| {
-                if let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>()
-                    && key.key() == "Escape"
-                {
-                    dismiss();
+        self.setup.notify("shown", None, None);
+        // The score chosen in the e-mail is sent at once; the scale shows it, locked.
+        if let Some(score) = self.setup.score {
+            self.choose(score);
+        }
+        let online = Rc::clone(self);
+        if let Ok(window) = dom::window() {
+            dom::on(&window, "online", move |_| {
+                if online.stage.get().is_queued() {
+                    online.retry();
                 }
             });
         }
-        *self.handlers.borrow_mut() = Some(handlers);
-        Ok(())
     }
 
-    fn handlers(&self) -> Option<Handlers> {
-        self.handlers.borrow().clone()
-    }
-
-    /// Moves the stage on and redraws; `false` when the event did not apply (and
-    /// nothing should happen).
+    /// Moves the stage on and sets the signals; `false` when the event did not apply
+    /// (and nothing should happen).
     fn advance(self: &Rc<Self>, event: Event) -> bool {
         let before = self.stage.get();
         let after = before.on(event);
@@ -353,9 +359,7 @@ impl Widget {
             return false;
         }
         self.stage.set(after);
-        if let Err(e) = self.draw(before, after) {
-            dom::warn("cannot draw", &e);
-        }
+        self.draw(before, after);
         if after.is_last_line() && self.floating {
             let widget = Rc::clone(self);
             dom::after(THANKS_FOR_MS, move || {
@@ -365,98 +369,82 @@ impl Widget {
         true
     }
 
+    fn card_element(&self) -> Option<web_sys::Element> {
+        self.root.query_selector("section").ok().flatten()
+    }
+
     fn focus_inside(&self) -> bool {
         self.root.active_element().is_some()
     }
 
-    fn draw(self: &Rc<Self>, before: Stage, after: Stage) -> dom::Result<()> {
-        let Some(handlers) = self.handlers() else {
-            return Ok(());
-        };
-        let (body, live) = (&self.card.body, &self.card.live);
+    /// Sets each signal whose value changed. The view follows in a microtask; what is
+    /// done to focus in a new view waits for it (a timer comes after every microtask).
+    /// The card's end is done at once, as the card is removed at once.
+    fn draw(self: &Rc<Self>, before: Stage, after: Stage) {
+        let signals = self.signals;
         if before.screen() != after.screen() {
             let had_focus = self.focus_inside();
-            body.set_text_content(None);
-            *self.radios.borrow_mut() = None;
-            *self.error.borrow_mut() = None;
-            *self.comment.borrow_mut() = None;
             match after.screen() {
                 Screen::Nothing => {
-                    self.card.card.remove();
-                    // Focus was in the card, now gone: back to where it came from.
-                    let lost = had_focus
-                        || dom::document()?.active_element().is_none_or(|e| {
-                            dom::document()
-                                .ok()
-                                .and_then(|d| d.body())
-                                .is_some_and(|b| AsRef::<web_sys::Element>::as_ref(&b) == &e)
-                        });
-                    if lost
-                        && let Some(element) = &self.return_focus
-                        && element.is_connected()
-                    {
-                        let _ = element.focus();
+                    // For good: removed as it is rather than through a signal, which
+                    // would make Leptos carry code to rebuild the whole card.
+                    if let Some(card) = self.card_element() {
+                        card.remove();
                     }
-                }
-                Screen::Question => {
-                    let radios = view::question(body, &self.texts, &handlers)?;
-                    *self.radios.borrow_mut() = Some(radios);
+                    self.give_focus_back(had_focus);
                 }
                 Screen::FollowUp(category) => {
-                    let _ = self
-                        .card
-                        .card
-                        .set_attribute("data-category", category.as_str());
-                    let (area, send) = view::follow_up(
-                        body,
-                        &self.texts,
-                        self.texts.follow_up(category),
-                        &handlers,
-                    )?;
+                    // Set once and kept (a hook for the page's styles), like the class.
+                    if let Some(card) = self.card_element() {
+                        let _ = card.set_attribute("data-category", category.as_str());
+                    }
                     // The radio that had focus is gone: keep keyboard users in the card.
-                    let _ = area.focus();
-                    *self.comment.borrow_mut() = Some((area, send));
+                    let root = self.root.clone();
+                    dom::after(0, move || focus(&root, "textarea"));
                 }
                 Screen::Thanks | Screen::Refused(_) => {
-                    let (line, test_id) = match after.screen() {
-                        Screen::Refused(Refusal::AlreadyAnswered) => {
-                            (self.texts.already, "nps-already")
-                        }
-                        Screen::Refused(Refusal::LinkInvalid) => {
-                            (self.texts.invalid_link, "nps-invalid-link")
-                        }
-                        _ => (self.texts.thanks.as_str(), "nps-thanks"),
-                    };
-                    let line: web_sys::Node = view::last_line(line, test_id)?.into();
-                    live.append_child(&line)?;
-                    if had_focus && let Some(close) = &self.card.close {
-                        let _ = close.focus();
+                    if had_focus && self.floating {
+                        let root = self.root.clone();
+                        dom::after(0, move || focus(&root, ".x"));
                     }
                 }
+                Screen::Question => {}
+            }
+            signals.screen.set(after.screen());
+        }
+        if before.chosen() != after.chosen() {
+            signals.chosen.set(after.chosen());
+            if let Some(score) = after.chosen() {
+                signals.tab_stop.set(Some(score));
             }
         }
-        // Within a screen: the scale's marks, the failure line, the send button.
-        if let Some(radios) = self.radios.borrow().as_ref() {
-            view::mark_scale(radios, after.chosen(), after.scale_locked());
+        let failure = |stage: Stage| stage.is_error().then_some(stage.is_queued());
+        if failure(before) != failure(after) {
+            signals.failure.set(failure(after));
         }
-        if before.is_error() != after.is_error() || before.is_queued() != after.is_queued() {
-            if let Some(old) = self.error.borrow_mut().take() {
-                old.remove();
-            }
-            if after.is_error() {
-                let line = view::error_line(&self.texts, after.is_queued(), &handlers)?;
-                body.append_child(&line)?;
-                *self.error.borrow_mut() = Some(line);
-            }
+        if before.is_saving() != after.is_saving() {
+            signals.saving.set(after.is_saving());
         }
-        if let Some((_, send)) = self.comment.borrow().as_ref() {
-            let _ = if after.is_saving() {
-                send.set_attribute("disabled", "")
-            } else {
-                send.remove_attribute("disabled")
-            };
+    }
+
+    /// The card is gone: if focus was in it (or is nowhere now), back to where it came
+    /// from.
+    fn give_focus_back(&self, had_focus: bool) {
+        let Ok(document) = dom::document() else {
+            return;
+        };
+        let lost = had_focus
+            || document.active_element().is_none_or(|e| {
+                document
+                    .body()
+                    .is_some_and(|b| AsRef::<web_sys::Element>::as_ref(&b) == &e)
+            });
+        if lost
+            && let Some(element) = &self.return_focus
+            && element.is_connected()
+        {
+            let _ = element.focus();
         }
-        Ok(())
     }
 
     fn choose(self: &Rc<Self>, score: Score) {
@@ -464,12 +452,12 @@ impl Widget {
             return;
         }
         self.score.set(Some(score));
-        let key = match &self.options.token {
+        let key = match &self.setup.token {
             Some(token) => embed::token_key(token, score),
             None => api::new_idempotency_key(),
         };
-        let body = self.options.answer(score, &self.texts.language);
-        let url = [self.options.api.origin.as_str(), "/v1/responses"].concat();
+        let body = self.setup.answer(score, &self.texts.language);
+        let url = [self.setup.api.origin.as_str(), "/v1/responses"].concat();
         *self.pending.borrow_mut() = Some(Submission::new(url, key, body));
         self.send();
     }
@@ -499,19 +487,19 @@ impl Widget {
             Ok(created) => {
                 let category = score.map_or(Category::Passive, Category::from);
                 *self.created.borrow_mut() = Some(created);
-                if self.options.token.is_some() {
+                if self.setup.token.is_some() {
                     confirm_on_first_touch(Rc::clone(self));
                 }
                 // Stored even if the visitor closed the card meanwhile: the loader must
                 // know it was answered.
-                self.options.notify("submitted", score, Some(category));
+                self.setup.notify("submitted", score, Some(category));
                 self.advance(Event::Stored(category));
             }
             Err(status) => {
-                if let Some(why) = Refusal::of_status(status, self.options.token.is_some()) {
+                if let Some(why) = Refusal::of_status(status, self.setup.token.is_some()) {
                     if why == Refusal::AlreadyAnswered {
                         // Answered before: not to be asked again either.
-                        self.options.notify("already", score, None);
+                        self.setup.notify("already", score, None);
                     }
                     self.advance(Event::Refused(why));
                     return;
@@ -521,7 +509,7 @@ impl Widget {
                 if queued {
                     if !self.queued_told.replace(true) {
                         // Kept in the outbox: as good as answered for the throttle.
-                        self.options.notify("queued", score, None);
+                        self.setup.notify("queued", score, None);
                     }
                     self.schedule_retry();
                 }
@@ -568,7 +556,7 @@ impl Widget {
             return;
         };
         // Queued, retried and flushed like the answer: the comment is what it sends now.
-        let comment = self.options.api.comment(&answer.key, &created, &text);
+        let comment = self.setup.api.comment(&answer.key, &created, &text);
         *self.pending.borrow_mut() = Some(comment);
         self.retries.set(0);
         self.send();
@@ -582,8 +570,17 @@ impl Widget {
                 .as_ref()
                 .and(self.score.get())
                 .map(Category::from);
-            self.options.notify("dismissed", self.score.get(), category);
+            self.setup.notify("dismissed", self.score.get(), category);
         }
+    }
+}
+
+/// Focuses the first element matching `selector` in `root`, if any.
+fn focus(root: &ShadowRoot, selector: &str) {
+    if let Ok(Some(element)) = root.query_selector(selector)
+        && let Ok(element) = element.dyn_into::<HtmlElement>()
+    {
+        let _ = element.focus();
     }
 }
 
@@ -602,18 +599,18 @@ fn confirm_on_first_touch(widget: Rc<Widget>) {
             let Some(created) = created.filter(|_| !fired.replace(true)) else {
                 return;
             };
-            widget.options.api.confirm(&created);
+            widget.setup.api.confirm(&created);
         });
     }
 }
 
-/// Browser tests: the whole widget in a real shadow root, in headless Chromium, with a
-/// fake `fetch`. How to run them: see the top of `build.sh`.
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mount;
     use crate::test_support::{self as t, all, field, one, posts, shows, told, until};
     use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+    use web_sys::HtmlTextAreaElement;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
@@ -729,7 +726,7 @@ mod tests {
             "no second comment while this one waits"
         );
         let comment_key = [answer_key.as_str(), crate::outbox::COMMENT].concat();
-        assert_eq!(t::outbox_keys(), [comment_key.clone()]);
+        assert_eq!(t::outbox_keys(), std::slice::from_ref(&comment_key));
         let body = r#"{"edit_token":"tok_1","comment":"Slow\ncheckout"}"#;
         assert_eq!(
             t::outbox_entry(&comment_key),
@@ -878,6 +875,7 @@ mod tests {
                 .unchecked_into();
             t::press(&from, key);
             assert_eq!(t::focused(&root), expected, "after {key}");
+            leptos::task::tick().await;
             let stops: Vec<String> = all(&root, "[role=radio][tabindex='0']")
                 .iter()
                 .map(t::text)
@@ -951,6 +949,7 @@ mod tests {
             t::options(r#","token":"inv.abc","channel":"email","score":"3","position":"inline""#),
         );
         until("the preset score is sent", || posts().len() == 1).await;
+        leptos::task::tick().await;
         let checked: Vec<String> = all(&root, "[aria-checked=true]")
             .iter()
             .map(t::text)

@@ -1,14 +1,13 @@
-//! A small DOM builder over web-sys: elements with attributes and text, event
-//! listeners, timers. The widget has one card with a handful of screens, so it is
-//! rebuilt per screen and patched within one; a framework's runtime would cost more
-//! bytes than the whole widget (see TOOLCHAIN.md).
+//! The few browser calls the controller and `api.rs` make outside the view: the
+//! window, event listeners on the page, timers, promise callbacks, and reading the
+//! loader's plain JS objects through `Reflect` (no glue for their shapes). The view
+//! itself is Leptos (`view.rs`).
 //!
-//! Failures of the DOM calls (which do not happen with these fixed tag and attribute
-//! names) travel up as `JsValue` to the controller, which logs them; nothing panics.
+//! Failures of these calls travel up as `JsValue` or are logged; nothing panics.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, EventTarget, HtmlElement};
+use web_sys::{Document, EventTarget};
 
 pub type Result<T> = core::result::Result<T, JsValue>;
 
@@ -22,32 +21,9 @@ pub fn document() -> Result<Document> {
         .ok_or_else(|| JsValue::from_str("no document"))
 }
 
-/// `<tag class=…>` with `attributes` set, and `text` as its content if not empty.
-pub fn el(tag: &str, class: &str, attributes: &[(&str, &str)], text: &str) -> Result<HtmlElement> {
-    let element = document()?.create_element(tag)?;
-    if !class.is_empty() {
-        element.set_attribute("class", class)?;
-    }
-    for (name, value) in attributes {
-        element.set_attribute(name, value)?;
-    }
-    if !text.is_empty() {
-        element.set_text_content(Some(text));
-    }
-    Ok(element.unchecked_into())
-}
-
-/// Appends `children` to `parent` in order.
-pub fn append(parent: &Element, children: &[&Element]) -> Result<()> {
-    for child in children {
-        parent.append_child(child)?;
-    }
-    Ok(())
-}
-
-/// Calls `handler` on every `kind` event of `target`, for the life of the page (the
-/// widget's elements live as long as it does; a few forgotten closures are cheaper
-/// than the bookkeeping to drop them).
+/// Calls `handler` on every `kind` event of `target` (the window or the document), for
+/// the life of the page (a widget lives as long as it does; a few forgotten closures are
+/// cheaper than the bookkeeping to drop them).
 pub fn on(target: &EventTarget, kind: &str, handler: impl FnMut(web_sys::Event) + 'static) {
     let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
     let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());

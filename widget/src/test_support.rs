@@ -69,9 +69,10 @@ pub fn options(data: &str) -> JsValue {
 }
 
 /// Replaces `fetch`: every call is recorded in `globalThis.npsCalls` as `{ method,
-/// url, key, keepalive, body }`; requests (POSTs and PATCHes alike, in the order they
-/// are made) answer with `statuses` in turn (0: a network failure), then POSTs with
-/// 201 and PATCHes with 200. Restored on drop.
+/// url, key, keepalive, body }`; a GET (the config) answers with [`CONFIG_JSON`];
+/// other requests (POSTs and PATCHes alike, in the order they are made) answer with
+/// `statuses` in turn (0: a network failure), then POSTs with 201 and PATCHes with 200.
+/// Restored on drop.
 pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
     let window = web_sys::window().expect("window");
     let original = get(&window, "fetch");
@@ -80,7 +81,7 @@ pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
         queue.push(&JsValue::from(*status));
     }
     let install = js_sys::Function::new_with_args(
-        "statuses",
+        "statuses, config",
         r#"
         globalThis.npsCalls = [];
         globalThis.fetch = async (url, init) => {
@@ -91,6 +92,7 @@ pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
             globalThis.npsCalls.push(call);
             const json = (status, body) => new Response(JSON.stringify(body),
                 { status, headers: { 'Content-Type': 'application/json' } });
+            if (call.method === 'GET') return json(200, JSON.parse(config));
             const post = call.method === 'POST';
             if (post) await new Promise((done) => setTimeout(done, globalThis.npsPostDelay ?? 0));
             const status = statuses.shift() ?? (post ? 201 : 200);
@@ -101,7 +103,7 @@ pub fn fake_fetch(statuses: &[u16]) -> FetchGuard {
         };"#,
     );
     install
-        .call1(&JsValue::NULL, &queue)
+        .call2(&JsValue::NULL, &queue, &JsValue::from_str(CONFIG_JSON))
         .expect("install the fake fetch");
     FetchGuard { original }
 }

@@ -1,8 +1,12 @@
-//! The widget's components: the card, the 0–10 scale, the failure line, the
+//! The widget's Leptos components: the card, the 0–10 scale, the failure line, the
 //! follow-up form and the last line (thanks or a refusal).
 //!
-//! Each builds its elements from texts and handlers and knows nothing of the state or
-//! the network: `app.rs` decides what is on screen and wires the handlers.
+//! They are pure functions of a few narrow signals ([`Signals`]) and know nothing of
+//! the state machine or the network: `app.rs` sets the signals from the stage. The
+//! visitor's acts reach the controller's [`Handlers`] through [`listen`], which takes
+//! the card's events where they arrive, at the shadow root. No `Memo`, no `Effect`,
+//! no per-element handlers, and branches as `Either` rather than `AnyView`: each
+//! costs wasm that a widget has to pay for on every page that shows it.
 //!
 //! Accessibility (WCAG 2.2 AA): the scale is a radio group with one tab stop (roving
 //! tabindex; arrows, Home and End move focus, mirrored right to left; Enter, Space or
@@ -11,12 +15,14 @@
 //! written into a live region that exists from the start, so screen readers announce
 //! it.
 
-use crate::dom::{Result, append, el, on};
-use crate::i18n::Texts;
+use crate::state::{Refusal, Screen};
+use crate::{dom, i18n};
+use leptos::either::{Either, EitherOf3};
+use leptos::prelude::*;
 use nps_shared::Score;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
+use web_sys::{HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 
 /// The id of the question text, which labels the radio group.
 pub const QUESTION_ID: &str = "nps-q";
@@ -24,228 +30,334 @@ const COMMENT_ID: &str = "nps-c";
 /// The radios' text, without number formatting in the wasm.
 pub const DIGITS: [&str; 11] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"];
 
-/// What the card does when the visitor acts; `app.rs` wires these to the state.
-#[derive(Clone)]
-pub struct Handlers {
-    pub choose: Rc<dyn Fn(Score)>,
-    pub retry: Rc<dyn Fn()>,
-    pub comment: Rc<dyn Fn(String)>,
-    pub dismiss: Rc<dyn Fn()>,
+/// What is on screen, as the controller sets it. Each signal changes only when what it
+/// shows changes, so a view is rebuilt only then (and focus stays where it was
+/// otherwise).
+#[derive(Clone, Copy)]
+pub struct Signals {
+    pub screen: RwSignal<Screen>,
+    /// The score shown checked; the scale ignores choices while there is one.
+    pub chosen: RwSignal<Option<Score>>,
+    /// The radio that is the scale's one tab stop.
+    /// (The type of `chosen`: each type of signal is code of its own in the wasm.)
+    pub tab_stop: RwSignal<Option<Score>>,
+    /// The failure line: `Some(queued)` while there is one.
+    pub failure: RwSignal<Option<bool>>,
+    /// Whether the comment is on its way (its send button disabled).
+    pub saving: RwSignal<bool>,
 }
 
-/// The card: a close button (floating cards only), the screen's `body`, and the
-/// `live` region for the last line.
-pub struct Card {
-    pub card: HtmlElement,
-    pub body: HtmlElement,
-    pub live: HtmlElement,
-    pub close: Option<HtmlElement>,
-}
-
-/// `class` is the placement (`card br`, `card bl`, `card inline`); the controller
-/// wires the close button.
-pub fn card(texts: &Texts, class: &str, floating: bool) -> Result<Card> {
-    let dir = if texts.rtl { "rtl" } else { "ltr" };
-    let card = el(
-        "section",
-        class,
-        &[
-            ("data-testid", "nps-widget"),
-            ("lang", &texts.language),
-            ("dir", dir),
-        ],
-        "",
-    )?;
-    let close = if floating {
-        let close = el(
-            "button",
-            "x",
-            &[
-                ("type", "button"),
-                ("aria-label", &texts.close),
-                ("data-testid", "nps-dismiss"),
-            ],
-            "×",
-        )?;
-        card.append_child(&close)?;
-        Some(close)
-    } else {
-        None
-    };
-    let body = el("div", "", &[], "")?;
-    let live = el("div", "", &[("role", "status")], "")?;
-    append(&card, &[&body, &live])?;
-    Ok(Card {
-        card,
-        body,
-        live,
-        close,
-    })
-}
-
-/// The question, the scale and its labelled ends, into `body`; returns the radios.
-pub fn question(body: &Element, texts: &Texts, handlers: &Handlers) -> Result<Rc<[HtmlElement]>> {
-    let question = el("p", "q", &[("id", QUESTION_ID)], &texts.question)?;
-    let scale = el(
-        "div",
-        "scale",
-        &[("role", "radiogroup"), ("aria-labelledby", QUESTION_ID)],
-        "",
-    )?;
-    let low_name = ["0 – ", &texts.low].concat();
-    let high_name = ["10 – ", &texts.high].concat();
-    let mut radios = Vec::with_capacity(11);
-    for (index, digits) in DIGITS.iter().enumerate() {
-        let mut attributes = vec![
-            ("type", "button"),
-            ("role", "radio"),
-            ("aria-checked", "false"),
-            ("tabindex", if index == 0 { "0" } else { "-1" }),
-        ];
-        match index {
-            0 => attributes.push(("aria-label", low_name.as_str())),
-            10 => attributes.push(("aria-label", high_name.as_str())),
-            _ => {}
+impl Signals {
+    pub fn new() -> Signals {
+        Signals {
+            screen: RwSignal::new(Screen::Nothing),
+            chosen: RwSignal::new(None),
+            tab_stop: RwSignal::new(Score::all().next()),
+            failure: RwSignal::new(None),
+            saving: RwSignal::new(false),
         }
-        let radio = el("button", "r", &attributes, digits)?;
-        scale.append_child(&radio)?;
-        radios.push(radio);
-    }
-    let radios: Rc<[HtmlElement]> = radios.into();
-    for (index, score) in Score::all().enumerate() {
-        let radio = &radios[index];
-        let choose = Rc::clone(&handlers.choose);
-        on(radio, "click", move |_| choose(score));
-        let (all, choose, rtl) = (Rc::clone(&radios), Rc::clone(&handlers.choose), texts.rtl);
-        on(radio, "keydown", move |event| {
-            let Some(key) = event.dyn_ref::<KeyboardEvent>() else {
-                return;
-            };
-            let (next, previous) = if rtl {
-                ("ArrowLeft", "ArrowRight")
-            } else {
-                ("ArrowRight", "ArrowLeft")
-            };
-            let key = key.key();
-            let target = match key.as_str() {
-                "ArrowDown" => (index + 1) % 11,
-                "ArrowUp" => (index + 10) % 11,
-                k if k == next => (index + 1) % 11,
-                k if k == previous => (index + 10) % 11,
-                "Home" => 0,
-                "End" => 10,
-                "Enter" | " " => {
-                    // Also stops the button's own click, which would choose twice.
-                    event.prevent_default();
-                    choose(score);
-                    return;
-                }
-                _ => return,
-            };
-            event.prevent_default();
-            focus_radio(&all, target);
-        });
-        let all = Rc::clone(&radios);
-        on(radio, "focus", move |_| set_tab_stop(&all, index));
-    }
-    let ends = el("div", "ends", &[("aria-hidden", "true")], "")?;
-    let low = el("span", "", &[], &texts.low)?;
-    let high = el("span", "", &[], &texts.high)?;
-    append(&ends, &[&low, &high])?;
-    append(body, &[&question, &scale, &ends])?;
-    Ok(radios)
-}
-
-/// Makes radio `index` the group's one tab stop.
-fn set_tab_stop(radios: &[HtmlElement], index: usize) {
-    for (i, radio) in radios.iter().enumerate() {
-        let _ = radio.set_attribute("tabindex", if i == index { "0" } else { "-1" });
     }
 }
 
-fn focus_radio(radios: &[HtmlElement], index: usize) {
-    set_tab_stop(radios, index);
-    if let Some(radio) = radios.get(index) {
-        let _ = radio.focus();
+/// What the card says: a survey's texts for the page's life (a widget is not
+/// unmounted), so that the views take `&'static str`s, without copies, and only one
+/// kind of text node.
+pub struct Texts {
+    pub texts: i18n::Texts,
+    /// The accessible names of the radios at the ends: "0 – Not at all likely".
+    pub low_name: String,
+    pub high_name: String,
+}
+
+impl std::ops::Deref for Texts {
+    type Target = i18n::Texts;
+
+    fn deref(&self) -> &i18n::Texts {
+        &self.texts
     }
 }
 
-/// Marks `chosen` checked (and the tab stop), and the scale locked or not.
-pub fn mark_scale(radios: &[HtmlElement], chosen: Option<Score>, locked: bool) {
-    for (score, radio) in Score::all().zip(radios) {
-        let checked = chosen == Some(score);
-        let _ = radio.set_attribute("aria-checked", if checked { "true" } else { "false" });
-        let _ = if locked {
-            radio.set_attribute("aria-disabled", "true")
-        } else {
-            radio.remove_attribute("aria-disabled")
-        };
-    }
-    if let Some(score) = chosen {
-        set_tab_stop(radios, usize::from(score.value()));
+impl Texts {
+    pub fn new(texts: i18n::Texts) -> &'static Texts {
+        let low_name = ["0 – ", &texts.low].concat();
+        let high_name = ["10 – ", &texts.high].concat();
+        Box::leak(Box::new(Texts {
+            texts,
+            low_name,
+            high_name,
+        }))
     }
 }
 
-/// The failure line under the scale, an alert: queued (sent by itself later) or not,
-/// with a button to try again now.
-pub fn error_line(texts: &Texts, queued: bool, handlers: &Handlers) -> Result<HtmlElement> {
-    let (class, text, test_id) = if queued {
-        ("err queued", texts.queued, "nps-queued")
-    } else {
-        ("err", texts.error, "nps-error")
-    };
-    let line = el(
-        "p",
-        class,
-        &[("role", "alert"), ("data-testid", test_id)],
-        text,
-    )?;
-    let retry = el("button", "retry", &[("type", "button")], texts.retry)?;
-    let again = Rc::clone(&handlers.retry);
-    on(&retry, "click", move |_| again());
-    line.append_child(&retry)?;
-    Ok(line)
-}
-
-/// The follow-up question for the visitor's category and a comment box, into `body`;
-/// returns the text area and the send button.
-pub fn follow_up(
-    body: &Element,
-    texts: &Texts,
-    question: &str,
-    handlers: &Handlers,
-) -> Result<(HtmlTextAreaElement, HtmlElement)> {
-    let form = el("form", "", &[], "")?;
-    let label = el(
-        "label",
-        "q",
-        &[("for", COMMENT_ID), ("data-testid", "nps-follow-up")],
-        question,
-    )?;
-    let area: HtmlTextAreaElement = el(
-        "textarea",
-        "",
-        &[
-            ("id", COMMENT_ID),
-            ("placeholder", &texts.placeholder),
-            ("maxlength", "2000"),
-            ("rows", "3"),
-        ],
-        "",
-    )?
-    .unchecked_into();
-    let send = el("button", "send", &[("type", "submit")], &texts.send)?;
-    append(&form, &[&label, &area, &send])?;
-    let (comment, text) = (Rc::clone(&handlers.comment), area.clone());
-    on(&form, "submit", move |event| {
-        event.prevent_default();
-        comment(text.value());
+/// The card: a close button (floating cards only), the screen's body with its failure
+/// line, and the `role=status` live region for the last line. `class` is the placement
+/// (`card br`, `card bl`, `card inline`). Built once: what changes is inside it (the
+/// controller removes the card itself when the survey closes, for good).
+#[component]
+pub fn Card(
+    texts: &'static Texts,
+    class: &'static str,
+    floating: bool,
+    signals: Signals,
+) -> impl IntoView {
+    let close = floating.then(|| {
+        view! {
+            <button class="x" type="button" aria-label=texts.close.as_str() data-testid="nps-dismiss">
+                "×"
+            </button>
+        }
     });
-    body.append_child(&form)?;
-    Ok((area, send))
+    view! {
+        <section
+            class=class
+            data-testid="nps-widget"
+            lang=texts.language.as_str()
+            dir=if texts.rtl { "rtl" } else { "ltr" }
+        >
+            {close}
+            <div>
+                <Body texts signals />
+                <FailureLine texts failure=signals.failure />
+            </div>
+            <div role="status">
+                <LastLine texts screen=signals.screen />
+            </div>
+        </section>
+    }
 }
 
-/// The widget's last line (thanks, or why the answer was refused), for the live region.
-pub fn last_line(text: &str, test_id: &str) -> Result<HtmlElement> {
-    el("p", "thanks", &[("data-testid", test_id)], text)
+/// The screen: the question and its scale, or the follow-up form, or nothing.
+#[component]
+fn Body(texts: &'static Texts, signals: Signals) -> impl IntoView {
+    move || match signals.screen.get() {
+        Screen::Question => EitherOf3::A(view! { <Question texts signals /> }),
+        Screen::FollowUp(category) => EitherOf3::B(view! {
+            <FollowUp texts question=texts.follow_up(category) saving=signals.saving />
+        }),
+        Screen::Nothing | Screen::Thanks | Screen::Refused(_) => EitherOf3::C(()),
+    }
+}
+
+/// The question, the scale and its labelled ends.
+#[component]
+fn Question(texts: &'static Texts, signals: Signals) -> impl IntoView {
+    let Signals {
+        chosen, tab_stop, ..
+    } = signals;
+    let radios = Score::all()
+        .enumerate()
+        .map(|(index, score)| {
+            let name = match index {
+                0 => Some(texts.low_name.as_str()),
+                10 => Some(texts.high_name.as_str()),
+                _ => None,
+            };
+            view! {
+                <button
+                    class="r"
+                    type="button"
+                    role="radio"
+                    aria-checked=move || if chosen.get() == Some(score) { "true" } else { "false" }
+                    aria-disabled=move || chosen.get().map(|_| "true")
+                    tabindex=move || if tab_stop.get() == Some(score) { "0" } else { "-1" }
+                    aria-label=name
+                >
+                    {DIGITS[index]}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="q" id=QUESTION_ID>
+            {texts.question.as_str()}
+        </p>
+        <div class="scale" role="radiogroup" aria-labelledby=QUESTION_ID>
+            {radios}
+        </div>
+        <div class="ends" aria-hidden="true">
+            <span>{texts.low.as_str()}</span>
+            <span>{texts.high.as_str()}</span>
+        </div>
+    }
+}
+
+/// The failure line under the screen, an alert: queued (sent by itself later) or not,
+/// with a button to try again now.
+#[component]
+fn FailureLine(texts: &'static Texts, failure: RwSignal<Option<bool>>) -> impl IntoView {
+    move || {
+        failure.get().map(|queued| {
+            let (class, text, test_id) = if queued {
+                ("err queued", texts.queued, "nps-queued")
+            } else {
+                ("err", texts.error, "nps-error")
+            };
+            view! {
+                <p class=class role="alert" data-testid=test_id>
+                    {text}
+                    <button class="retry" type="button">
+                        {texts.retry}
+                    </button>
+                </p>
+            }
+        })
+    }
+}
+
+/// The follow-up question for the visitor's category and a comment box.
+#[component]
+fn FollowUp(
+    texts: &'static Texts,
+    question: &'static str,
+    saving: RwSignal<bool>,
+) -> impl IntoView {
+    view! {
+        <form>
+            <label class="q" for=COMMENT_ID data-testid="nps-follow-up">
+                {question}
+            </label>
+            <textarea
+                id=COMMENT_ID
+                placeholder=texts.placeholder.as_str()
+                maxlength="2000"
+                rows="3"
+            ></textarea>
+            <button class="send" type="submit" disabled=move || saving.get()>
+                {texts.send.as_str()}
+            </button>
+        </form>
+    }
+}
+
+/// The widget's last line (thanks, or why the answer was refused), in the live region.
+#[component]
+fn LastLine(texts: &'static Texts, screen: RwSignal<Screen>) -> impl IntoView {
+    move || {
+        let (line, test_id) = match screen.get() {
+            Screen::Thanks => (texts.thanks.as_str(), "nps-thanks"),
+            Screen::Refused(Refusal::AlreadyAnswered) => (texts.already, "nps-already"),
+            Screen::Refused(Refusal::LinkInvalid) => (texts.invalid_link, "nps-invalid-link"),
+            Screen::Nothing | Screen::Question | Screen::FollowUp(_) => {
+                return Either::Right(());
+            }
+        };
+        Either::Left(view! {
+            <p class="thanks" data-testid=test_id>
+                {line}
+            </p>
+        })
+    }
+}
+
+/// What the card does when the visitor acts; `app.rs` wires these to the state.
+pub struct Handlers {
+    pub choose: Box<dyn Fn(Score)>,
+    pub retry: Box<dyn Fn()>,
+    pub comment: Box<dyn Fn(String)>,
+    pub dismiss: Box<dyn Fn()>,
+}
+
+/// The card's events, taken where they arrive at the shadow `root` (they all bubble
+/// there) rather than by a listener per element: the views stay pure functions of the
+/// signals, and the wasm carries one listener per kind of event instead of one per
+/// handler (with Leptos' thread check on each).
+///
+/// Clicks: a radio chooses, the close button dismisses, the failure line's button
+/// retries. Keys on a radio: arrows, Home and End move focus (mirrored right to left),
+/// Enter and Space choose; Escape closes a floating card. Focus on a radio makes it the
+/// tab stop. Sending the form sends the comment.
+pub fn listen(
+    root: &web_sys::ShadowRoot,
+    rtl: bool,
+    floating: bool,
+    tab_stop: RwSignal<Option<Score>>,
+    handlers: Handlers,
+) {
+    let handlers = Rc::new(handlers);
+    let on = Rc::clone(&handlers);
+    dom::on(root, "click", move |event| {
+        let Some(target) = target(&event) else {
+            return;
+        };
+        if let Some(score) = radio_score(&target) {
+            (on.choose)(score);
+        } else if target.class_name() == "x" {
+            (on.dismiss)();
+        } else if target.class_name() == "retry" {
+            (on.retry)();
+        }
+    });
+    let on = Rc::clone(&handlers);
+    dom::on(root, "keydown", move |event| {
+        let (Some(target), Some(key)) = (target(&event), event.dyn_ref::<KeyboardEvent>()) else {
+            return;
+        };
+        let key = key.key();
+        if floating && key == "Escape" {
+            return (on.dismiss)();
+        }
+        if let Some(score) = radio_score(&target) {
+            let index = usize::from(score.value());
+            if let Some(to) = arrow(&key, index, rtl) {
+                event.prevent_default();
+                let radio = target
+                    .parent_element()
+                    .and_then(|scale| scale.children().item(to as u32))
+                    .and_then(|radio| radio.dyn_into::<HtmlElement>().ok());
+                if let Some(radio) = radio {
+                    let _ = radio.focus();
+                }
+            } else if key == "Enter" || key == " " {
+                // Also stops the button's own click, which would choose twice.
+                event.prevent_default();
+                (on.choose)(score);
+            }
+        }
+    });
+    dom::on(root, "focusin", move |event| {
+        if let Some(score) = target(&event).as_ref().and_then(radio_score) {
+            tab_stop.set(Some(score));
+        }
+    });
+    dom::on(root, "submit", move |event| {
+        event.prevent_default();
+        let area = target(&event)
+            .and_then(|form| form.query_selector("textarea").ok().flatten())
+            .and_then(|area| area.dyn_into::<HtmlTextAreaElement>().ok());
+        if let Some(area) = area {
+            (handlers.comment)(area.value());
+        }
+    });
+}
+
+fn target(event: &web_sys::Event) -> Option<web_sys::Element> {
+    event.target()?.dyn_into().ok()
+}
+
+/// The score of a radio of the scale (its text is the number).
+fn radio_score(element: &web_sys::Element) -> Option<Score> {
+    if element.get_attribute("role").as_deref() != Some("radio") {
+        return None;
+    }
+    let digits = element.text_content()?;
+    let index = DIGITS.iter().position(|d| *d == digits)?;
+    Score::try_from(index as u8).ok()
+}
+
+/// Where an arrow, Home or End key moves focus from radio `index`.
+fn arrow(key: &str, index: usize, rtl: bool) -> Option<usize> {
+    let (next, previous) = if rtl {
+        ("ArrowLeft", "ArrowRight")
+    } else {
+        ("ArrowRight", "ArrowLeft")
+    };
+    Some(match key {
+        "ArrowDown" => (index + 1) % 11,
+        "ArrowUp" => (index + 10) % 11,
+        k if k == next => (index + 1) % 11,
+        k if k == previous => (index + 10) % 11,
+        "Home" => 0,
+        "End" => 10,
+        _ => return None,
+    })
 }
