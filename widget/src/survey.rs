@@ -60,9 +60,9 @@ pub fn NpsSurvey(
     /// The origin of the nps-loop API (`https://nps.example.com`); `/v1/…` is there.
     #[prop(into)]
     api: String,
-    /// The visitor's language (`de`, `pt-BR`, `ar`); without it, or when the widget
-    /// speaks neither it nor the survey's language: the page's `<html lang>`, then
-    /// `navigator.languages`, then English.
+    /// The visitor's language (`de`, `pt-BR`, `ar`), asked for first; then the page's
+    /// `<html lang>` and `navigator.languages`. The worker answers in the first that the
+    /// survey or its built-in words speak, else in the survey's default language.
     #[prop(optional, into)]
     locale: Option<String>,
     /// Who answers, if the app knows: the answer's `respondent`.
