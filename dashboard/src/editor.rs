@@ -8,15 +8,18 @@
 //!
 //! Pure: no Leptos, no DOM, no I/O. The checks here are only those a typed body cannot
 //! express (a number field holding "ten"); everything else is the server's to judge,
-//! so the dashboard and the API never disagree about what a valid survey is.
+//! so the dashboard and the API never disagree about what a valid survey is. A new
+//! language starts from the same built-in words the API fills a survey's texts from
+//! (`nps_shared::words`).
 
 use std::collections::BTreeMap;
 
 use nps_shared::api::{
-    CreateSurvey, FollowUp, Position, SurveyDefinition, SurveyPatch, SurveyTexts, Theme, Throttle,
-    Triggers, UrlMatch, UrlRule,
+    CreateSurvey, Position, SurveyDefinition, SurveyPatch, SurveyTexts, TextDirection, Theme,
+    Throttle, Triggers, UrlMatch, UrlRule,
 };
 use nps_shared::case::{CaseSettings, OwnerRule};
+use nps_shared::words;
 use nps_shared::{Category, Score};
 
 /// The accent colour the widget falls back to (the same as `widget/src/style.rs`).
@@ -58,22 +61,11 @@ pub struct SurveyForm {
     pub owner_rules: Vec<OwnerRule>,
 }
 
-/// English texts to start a new survey (or a new language) from.
-pub fn starter_texts() -> SurveyTexts {
-    SurveyTexts {
-        question: "How likely are you to recommend us to a friend or colleague?".into(),
-        follow_up: FollowUp {
-            detractor: "We are sorry. What went wrong?".into(),
-            passive: "What would make it a 10 for you?".into(),
-            promoter: "Great! What did you like most?".into(),
-        },
-        thanks: "Thank you! Your answer helps us improve.".into(),
-        low_label: "Not at all likely".into(),
-        high_label: "Extremely likely".into(),
-        comment_placeholder: "Tell us in a few words (optional)".into(),
-        submit: "Send".into(),
-        dismiss: "Close".into(),
-    }
+/// The texts to start a language from: its built-in words (`nps_shared::words`, the
+/// question naming `brand` when there is one), `None` for a language without them.
+pub fn starter_texts(tag: &str, brand: &str) -> Option<SurveyTexts> {
+    let brand = Some(brand).filter(|b| !b.trim().is_empty());
+    words::built_in(tag).map(|w| w.texts(brand))
 }
 
 impl SurveyForm {
@@ -115,7 +107,7 @@ impl SurveyForm {
         let definition = SurveyDefinition {
             name: String::new(),
             default_locale: "en".into(),
-            texts: BTreeMap::from([("en".to_owned(), starter_texts())]),
+            texts: BTreeMap::from([("en".to_owned(), english(""))]),
             theme: Theme::default(),
             allowed_origins: if origin.is_empty() {
                 Vec::new()
@@ -161,11 +153,10 @@ impl SurveyForm {
         if self.texts.keys().any(|t| t.eq_ignore_ascii_case(tag)) {
             return Err(format!("{tag} is already there."));
         }
-        let start = self
-            .texts
-            .get(&self.default_locale)
-            .cloned()
-            .unwrap_or_else(starter_texts);
+        // Its built-in words, else a copy of the default language's to translate.
+        let start = starter_texts(tag, &self.name)
+            .or_else(|| self.texts.get(&self.default_locale).cloned())
+            .unwrap_or_else(|| english(&self.name));
         self.texts.insert(tag.to_owned(), start);
         Ok(())
     }
@@ -495,11 +486,12 @@ pub fn language_name(tag: &str) -> String {
 
 /// Whether a language is written right to left (the widget mirrors for these).
 pub fn is_rtl(tag: &str) -> bool {
-    let language = tag.split('-').next().unwrap_or(tag).to_ascii_lowercase();
-    matches!(
-        language.as_str(),
-        "ar" | "he" | "iw" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb"
-    )
+    words::direction(tag) == TextDirection::Rtl
+}
+
+/// The built-in English words, the question naming `brand` when there is one.
+fn english(brand: &str) -> SurveyTexts {
+    starter_texts("en", brand).unwrap_or_default()
 }
 
 /// The font list as the widget would take it (the rule of `check_survey`: letters,
@@ -639,13 +631,13 @@ mod tests {
     use super::*;
 
     fn demo() -> SurveyDefinition {
-        let mut de = starter_texts();
+        let mut de = english("");
         de.question = "Wie wahrscheinlich ist es, dass Sie uns empfehlen?".into();
         de.follow_up.detractor = "Das tut uns leid. Was ist schiefgelaufen?".into();
         SurveyDefinition {
             name: "Demo shop".into(),
             default_locale: "en".into(),
-            texts: BTreeMap::from([("en".into(), starter_texts()), ("de".into(), de)]),
+            texts: BTreeMap::from([("en".into(), english("")), ("de".into(), de)]),
             theme: Theme {
                 accent: "#0f766e".into(),
                 position: Position::BottomRight,
@@ -783,15 +775,26 @@ mod tests {
     }
 
     #[test]
-    fn a_language_is_added_from_the_default_texts_and_the_default_cannot_be_removed() {
+    fn a_language_is_added_from_its_built_in_words_and_the_default_cannot_be_removed() {
         let mut form = SurveyForm::from_definition("s", &demo());
         form.add_locale("fr").expect("added");
-        assert_eq!(form.texts["fr"], form.texts["en"]);
+        assert_eq!(
+            form.texts["fr"].question,
+            "Quelle est la probabilité que vous recommandiez Demo shop à un ami ou un collègue\u{a0}?"
+        );
+        assert_eq!(form.texts["fr"].submit, "Envoyer");
+        // Without built-in words: the default language's texts, to translate.
+        form.add_locale("zh").expect("added");
+        assert_eq!(form.texts["zh"], form.texts["en"]);
         assert!(form.add_locale("FR").is_err(), "already there");
         assert!(form.add_locale("français").is_err(), "not a tag");
         assert!(form.remove_locale("en").is_err());
         form.remove_locale("fr").expect("removed");
         assert!(!form.texts.contains_key("fr"));
+        assert_eq!(
+            SurveyForm::new_survey("").texts["en"].question,
+            "How likely are you to recommend us to a friend or colleague?"
+        );
     }
 
     #[test]
@@ -933,10 +936,7 @@ mod tests {
         assert_eq!(p.selected, Some(score(3)));
         assert_eq!(p.accent, "#0f766e");
         let p = preview(&form, "en", PreviewStep::FollowUp(score(9))).expect("texts");
-        assert_eq!(
-            p.follow_up.as_deref(),
-            Some("Great! What did you like most?")
-        );
+        assert_eq!(p.follow_up.as_deref(), Some("What do you like most?"));
         let p = preview(&form, "en", PreviewStep::Thanks).expect("texts");
         assert!(p.thanks && p.selected.is_none());
     }

@@ -101,3 +101,34 @@ test('Hebrew is right to left too', async (t) => {
   assert.equal(await page.getByTestId('nps-widget').getAttribute('dir'), 'rtl');
   assert.equal(await question(page), 'עד כמה סביר שתמליצו עלינו לחבר או לעמית?');
 });
+
+test('a survey made with only a name asks a German visitor in German, naming the brand', async (t) => {
+  const brand = `Acme ${Date.now()}`;
+  const made = await admin('/v1/surveys', { method: 'POST', body: { name: brand } });
+  assert.equal(made.status, 201);
+  assert.equal(made.body.default_locale, 'en');
+  assert.deepEqual(Object.keys(made.body.texts).sort(),
+    ['ar', 'de', 'en', 'es', 'fr', 'he', 'it', 'ja', 'nl', 'pl', 'pt', 'sv']);
+  const id = made.body.id;
+  const allowed = await admin(`/v1/surveys/${id}`, {
+    method: 'PATCH', body: { allowed_origins: [new URL(BASE_URL).origin] },
+  });
+  assert.equal(allowed.status, 200);
+
+  // A German browser on a page that names no language.
+  const context = await browser.newContext({ locale: 'de-DE' });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.route('**/demo/triggers.html*', async (route) => {
+    const response = await route.fetch();
+    route.fulfill({ response, body: (await response.text()).replace('<html lang="en">', '<html>') });
+  });
+  await page.goto(`${BASE_URL}/demo/triggers.html?data-force=true&survey=${id}`);
+  await page.getByTestId('nps-widget').waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await question(page),
+    `Wie wahrscheinlich ist es, dass Sie ${brand} einem Freund oder Kollegen empfehlen?`);
+  assert.equal(await page.getByTestId('nps-widget').getAttribute('lang'), 'de');
+  assert.equal(await page.getByTestId('nps-dismiss').getAttribute('aria-label'), 'Schließen');
+  await page.getByRole('radio', { name: '10 – Äußerst wahrscheinlich', exact: true }).click();
+  await page.getByText('Was gefällt Ihnen am besten?').waitFor({ timeout: 10_000 });
+});

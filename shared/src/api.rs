@@ -124,8 +124,11 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// The words of a survey in one language.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The words of a survey in one language. A survey being created or changed may leave
+/// any of them out (or blank): they are filled from the built-in words of that
+/// language (`crate::words`) before it is stored, so a stored survey has them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SurveyTexts {
     /// "How likely are you to recommend us to a friend or colleague?"
     pub question: String,
@@ -140,7 +143,8 @@ pub struct SurveyTexts {
     pub dismiss: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FollowUp {
     pub detractor: String,
     pub passive: String,
@@ -285,9 +289,15 @@ impl Default for Triggers {
 /// What an admin sends to create a survey (and gets back inside [`SurveyView`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SurveyDefinition {
+    /// Also the brand the built-in question names.
     pub name: String,
+    /// `en` when absent.
+    #[serde(default = "default_locale")]
     pub default_locale: String,
-    /// Translations by locale tag; must include `default_locale`.
+    /// Translations by locale tag; must include `default_locale`. Absent or empty: the
+    /// default locale and every built-in language, in the built-in words; a language
+    /// partly given is filled from its built-in words.
+    #[serde(default)]
     pub texts: BTreeMap<String, SurveyTexts>,
     #[serde(default)]
     pub theme: Theme,
@@ -306,6 +316,10 @@ pub struct SurveyDefinition {
     /// absent: the worker's `RATE_LIMIT_PER_MINUTE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_minute: Option<u32>,
+}
+
+fn default_locale() -> String {
+    "en".into()
 }
 
 /// `POST /v1/surveys`: a definition and, optionally, a chosen id (`s_…`).
@@ -388,11 +402,40 @@ pub struct SurveyConfig {
     pub survey_id: String,
     /// The locale the texts are in (the best match for what was asked).
     pub locale: String,
+    /// The survey's texts in `locale`, or the built-in words of that language where
+    /// the survey has none.
     pub texts: SurveyTexts,
     pub theme: Theme,
     pub throttle: Throttle,
     #[serde(default)]
     pub triggers: Triggers,
+    /// The widget's own lines in `locale` (only this one language is sent).
+    #[serde(default)]
+    pub messages: Messages,
+    /// How `locale` is written: `rtl` for Arabic and Hebrew.
+    #[serde(default)]
+    pub dir: TextDirection,
+}
+
+/// The lines the widget shows besides a survey's texts, in one language.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Messages {
+    /// A failure the server will not get past by itself (a retry is offered).
+    pub error: String,
+    pub retry: String,
+    /// No connection (or the server is down): the answer is kept and sent later.
+    pub queued: String,
+    pub already_answered: String,
+    pub invalid_link: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextDirection {
+    #[default]
+    Ltr,
+    Rtl,
 }
 
 /// `POST /v1/invitations`: ask one customer, usually after an order was delivered.

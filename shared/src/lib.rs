@@ -8,6 +8,8 @@
 //! - [`nps`]: the Net Promoter Score of a set of answers.
 //! - [`api`]: the wire types of the HTTP contract (`shared/API.md`).
 //! - [`locale`]: locale tags and picking the best translation.
+//! - [`words`]: the built-in words in twelve languages, the defaults of every survey
+//!   text and what the widget's config says in the visitor's language.
 //! - [`time`]: RFC 3339 timestamps from Unix milliseconds.
 //! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
@@ -39,6 +41,7 @@ pub mod rollup;
 pub mod score;
 pub mod themes;
 pub mod time;
+pub mod words;
 pub mod zone;
 
 #[cfg(feature = "server")]

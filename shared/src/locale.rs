@@ -15,27 +15,33 @@ pub fn is_valid_tag(tag: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// The best of `available` for `requested`: an exact match (ignoring case), else the
-/// same language (`de-AT` → `de`, `de` → `de-CH`), else `default`.
+/// The best of `available` for `requested`, a tag or a comma-separated list of them
+/// in order of preference (`de-AT,en;q=0.8`: weights are ignored, the order counts):
+/// for the first tag that has one, an exact match (ignoring case), else the same
+/// language (`de-AT` → `de`, `de` → `de-CH`); `default` when no tag has a match.
 pub fn best_match<'a>(requested: Option<&str>, available: &[&'a str], default: &'a str) -> &'a str {
-    let Some(requested) = requested.filter(|r| !r.is_empty()) else {
-        return default;
+    // `iw` is the old code for Hebrew, still sent by some browsers.
+    let language = |tag: &str| match tag.split(['-', '_']).next().unwrap_or_default() {
+        l if l.eq_ignore_ascii_case("iw") => "he".to_owned(),
+        l => l.to_ascii_lowercase(),
     };
-    if let Some(exact) = available.iter().find(|a| a.eq_ignore_ascii_case(requested)) {
-        return exact;
+    let wanted = requested
+        .unwrap_or_default()
+        .split(',')
+        .map(|tag| tag.split(';').next().unwrap_or_default().trim())
+        .filter(|tag| !tag.is_empty())
+        // A visitor's list is short; a long one is not worth comparing in full.
+        .take(12);
+    for requested in wanted {
+        if let Some(exact) = available.iter().find(|a| a.eq_ignore_ascii_case(requested)) {
+            return exact;
+        }
+        let wanted = language(requested);
+        if let Some(same) = available.iter().find(|a| language(a) == wanted) {
+            return same;
+        }
     }
-    let language = |tag: &str| {
-        tag.split('-')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
-    };
-    let wanted = language(requested);
-    available
-        .iter()
-        .find(|a| language(a) == wanted)
-        .copied()
-        .unwrap_or(default)
+    default
 }
 
 #[cfg(test)]
@@ -77,5 +83,14 @@ mod tests {
         assert_eq!(best_match(Some("fr"), &["en", "de"], "en"), "en");
         assert_eq!(best_match(None, &["en", "de"], "en"), "en");
         assert_eq!(best_match(Some(""), &["en", "de"], "en"), "en");
+    }
+
+    #[test]
+    fn a_list_is_tried_in_order_and_the_first_tag_with_a_match_wins() {
+        assert_eq!(best_match(Some("zh,ko,sv-FI"), &["en", "sv"], "en"), "sv");
+        assert_eq!(best_match(Some("fr,de-AT"), &["en", "de"], "en"), "de");
+        assert_eq!(best_match(Some("de;q=0.9, en"), &["en", "de"], "en"), "de");
+        assert_eq!(best_match(Some("zh, x,"), &["en", "de"], "de"), "de");
+        assert_eq!(best_match(Some("iw-IL"), &["en", "he"], "en"), "he");
     }
 }

@@ -67,9 +67,9 @@ function start() {
   if (!survey) return warn('data-survey?');
   const url = (name) => new URL(name, script.src);
   const api = (data.api || url('/').href).replace(/\/$/, '');
-  // The config is asked for in this language; the widget speaks the first of
-  // data-locale, <html lang> and navigator.languages that it can (widget/src/i18n.rs).
-  const locale = data.locale || doc.documentElement.lang || navigator.language || 'en';
+  // The visitor's languages, best first: data-locale, <html lang>, navigator.languages.
+  // The worker answers in the first it (or the survey) speaks, with every word.
+  const locale = [data.locale, doc.documentElement.lang, ...navigator.languages].filter(Boolean).join();
   const key = 'nps:' + survey;
   const tracked = new Set();
   const who = { id: data.respondentId, email: data.respondentEmail, properties: {} };

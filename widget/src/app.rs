@@ -9,10 +9,10 @@
 
 use crate::api::{self, Api, Created, Submission};
 use crate::dom::{self, get, text};
-use crate::i18n::{self, SurveyTexts, Texts};
 use crate::retry::{self, MAX_RETRIES};
 use crate::state::{Event, Refusal, Screen, Stage};
 use crate::style::{self, Theme};
+use crate::texts::{self, Texts};
 use crate::view::{self, Card, Handlers, Signals};
 use crate::{embed, json};
 use leptos::prelude::*;
@@ -68,9 +68,6 @@ pub enum Who {
 pub struct Setup {
     pub survey: String,
     pub api: Api,
-    /// The visitor's languages, best first: the `locale` prop (`data-locale`), the
-    /// page's `lang`, then `navigator.languages`.
-    pub locales: Vec<String>,
     pub token: Option<String>,
     pub channel: Channel,
     pub score: Option<Score>,
@@ -164,11 +161,15 @@ fn respondent(who: &JsValue) -> Option<(Respondent, Vec<(String, String)>)> {
     Some((Respondent { id, email }, properties))
 }
 
-/// The config's texts (`GET /v1/surveys/{id}/config` `texts`) and its language.
-fn survey_texts(config: &JsValue) -> (SurveyTexts, String) {
+/// Every word of the card, from the config (`GET /v1/surveys/{id}/config`): its
+/// `texts`, `messages`, `locale` and `dir`, all in the one language the worker chose.
+fn config_texts(config: &JsValue) -> Texts {
     let texts = get(config, "texts");
     let follow_up = get(&texts, "follow_up");
-    let survey = SurveyTexts {
+    let messages = get(config, "messages");
+    Texts {
+        language: texts::language(&text(config, "locale")),
+        rtl: text(config, "dir") == "rtl",
         question: text(&texts, "question"),
         low: text(&texts, "low_label"),
         high: text(&texts, "high_label"),
@@ -179,9 +180,12 @@ fn survey_texts(config: &JsValue) -> (SurveyTexts, String) {
         send: text(&texts, "submit"),
         close: text(&texts, "dismiss"),
         thanks: text(&texts, "thanks"),
-    };
-    let language = i18n::language(&text(config, "locale")).unwrap_or_default();
-    (survey, language)
+        error: text(&messages, "error"),
+        retry: text(&messages, "retry"),
+        queued: text(&messages, "queued"),
+        already: text(&messages, "already_answered"),
+        invalid_link: text(&messages, "invalid_link"),
+    }
 }
 
 thread_local! {
@@ -265,9 +269,7 @@ impl Widget {
             .position
             .or_else(|| embed::position(&text(&theme_config, "position")))
             .unwrap_or_default();
-        let (survey, survey_language) = survey_texts(config);
-        let language = i18n::resolve(setup.locales.iter().map(String::as_str), &survey_language);
-        let texts = Texts::new(language, &survey, &survey_language);
+        let texts = config_texts(config);
         if let Err(e) = style::install(&root, &theme) {
             dom::warn("cannot render", &e);
             return None;
@@ -639,7 +641,11 @@ mod tests {
         .await;
         assert_eq!(
             t::text(&one(&root, "[data-testid=nps-queued]")),
-            [crate::i18n::built_in("en").expect("en").queued, "Try again"].concat()
+            [
+                "No connection right now. Your answer is saved and will be sent automatically.",
+                "Try again"
+            ]
+            .concat()
         );
         assert_eq!(t::outbox_keys().len(), 1, "kept while unsent");
         // A second click while the answer waits does not send another one.
@@ -718,7 +724,11 @@ mod tests {
         .await;
         assert_eq!(
             t::text(&one(&root, "[data-testid=nps-queued]")),
-            [crate::i18n::built_in("en").expect("en").queued, "Try again"].concat()
+            [
+                "No connection right now. Your answer is saved and will be sent automatically.",
+                "Try again"
+            ]
+            .concat()
         );
         assert!(shows(&root, "textarea"), "the follow-up stays");
         assert!(
@@ -889,13 +899,18 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn arabic_is_built_in_right_to_left_and_its_arrows_mirror() {
+    async fn arabic_from_the_config_is_right_to_left_and_its_arrows_mirror() {
         let _fetch = t::fake_fetch(&[]);
-        let (host, root) = shown(r#","locale":"ar""#).await;
+        let (host, root) = t::host();
+        mount(
+            root.clone(),
+            t::options_with("", &t::built_in_config_json("ar")),
+        );
+        until("the scale shows", || shows(&root, "[role=radio]")).await;
         let card = one(&root, "[data-testid=nps-widget]");
         assert_eq!(card.get_attribute("dir").as_deref(), Some("rtl"));
         assert_eq!(card.get_attribute("lang").as_deref(), Some("ar"));
-        let arabic = crate::i18n::built_in("ar").expect("ar");
+        let arabic = nps_shared::words::built_in("ar").expect("ar");
         assert_eq!(t::text(&one(&root, "#nps-q")), arabic.question);
         assert_eq!(
             one(&root, "[data-testid=nps-dismiss]")
@@ -917,20 +932,28 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn the_surveys_own_texts_win_in_its_language_and_built_ins_fill_the_rest() {
+    async fn the_card_says_what_the_config_says_in_its_language() {
         let _fetch = t::fake_fetch(&[]);
-        let (host, root) = shown(r#","locale":"en-GB""#).await;
+        // data-locale asks; the config (the worker's choice) decides.
+        let (host, root) = shown(r#","locale":"de""#).await;
         assert_eq!(
             t::text(&one(&root, "#nps-q")),
             "How likely are you to recommend us to a friend?"
         );
+        let card = one(&root, "[data-testid=nps-widget]");
+        assert_eq!(card.get_attribute("lang").as_deref(), Some("en"));
+        assert_eq!(card.get_attribute("dir").as_deref(), Some("ltr"));
         host.remove();
-        let (host, root) = shown(r#","locale":"de""#).await;
-        assert_eq!(
-            t::text(&one(&root, "#nps-q")),
-            crate::i18n::built_in("de").expect("de").question,
-            "an English survey is not shown to a German visitor in English"
+        let (host, root) = t::host();
+        mount(
+            root.clone(),
+            t::options_with("", &t::built_in_config_json("de-CH")),
         );
+        until("the scale shows", || shows(&root, "[role=radio]")).await;
+        let german = nps_shared::words::built_in("de").expect("de");
+        assert_eq!(t::text(&one(&root, "#nps-q")), german.question);
+        let card = one(&root, "[data-testid=nps-widget]");
+        assert_eq!(card.get_attribute("lang").as_deref(), Some("de"));
         host.remove();
     }
 

@@ -23,9 +23,10 @@
 //!
 //! The view is `#[component]`s over a few signals (`view.rs`); `app.rs` is the
 //! controller that sets them, `api.rs` all network I/O (web-sys `fetch` with
-//! `keepalive`, the browser's JSON: no serde in the wasm). `embed`, `i18n`, `json`,
-//! `outbox`, `retry`, `state` and `style` are pure and tested natively; the rest needs
-//! a browser and exists on wasm32 only.
+//! `keepalive`, the browser's JSON: no serde in the wasm). `embed`, `json`, `outbox`,
+//! `retry`, `state`, `style` and `texts` are pure and tested natively; the rest needs
+//! a browser and exists on wasm32 only. The widget has no language tables: the config
+//! brings every word it shows in the one language the worker chose (`texts`).
 
 // std's dlmalloc is about 7 KB of wasm; a free-list allocator does for a widget that
 // allocates little (and frees what it drops, unlike a leaking one). Not in the crate's
@@ -37,12 +38,12 @@ static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 pub mod embed;
-pub mod i18n;
 pub mod json;
 pub mod outbox;
 pub mod retry;
 pub mod state;
 pub mod style;
+pub mod texts;
 
 #[cfg(target_arch = "wasm32")]
 mod api;

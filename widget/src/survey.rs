@@ -60,9 +60,9 @@ pub fn NpsSurvey(
     /// The origin of the nps-loop API (`https://nps.example.com`); `/v1/…` is there.
     #[prop(into)]
     api: String,
-    /// The visitor's language (`de`, `pt-BR`, `ar`); without it, or when the widget
-    /// speaks neither it nor the survey's language: the page's `<html lang>`, then
-    /// `navigator.languages`, then English.
+    /// The visitor's language (`de`, `pt-BR`, `ar`), asked for first; then the page's
+    /// `<html lang>` and `navigator.languages`. The worker answers in the first that the
+    /// survey or its built-in words speak, else in the survey's default language.
     #[prop(optional, into)]
     locale: Option<String>,
     /// Who answers, if the app knows: the answer's `respondent`.
@@ -93,24 +93,9 @@ pub fn NpsSurvey(
     #[prop(optional)]
     loader: Option<Loader>,
 ) -> impl IntoView {
-    let mut locales: Vec<String> = locale.into_iter().collect();
-    // <html lang>, then navigator.languages (read through Reflect: no glue).
-    if let Ok(window) = dom::window() {
-        let document = get(&window, "document");
-        locales.extend(string(&get(&document, "documentElement"), "lang"));
-        let languages = get(&get(&window, "navigator"), "languages");
-        if js_sys::Array::is_array(&languages) {
-            locales.extend(
-                js_sys::Array::from(&languages)
-                    .iter()
-                    .filter_map(|l| l.as_string()),
-            );
-        }
-    }
     let mut setup = Setup {
         survey,
         api: Api::new(&api),
-        locales,
         token: token.filter(|t| !t.is_empty()),
         channel,
         score,
@@ -122,16 +107,17 @@ pub fn NpsSurvey(
         setup.who = Who::Asked(who);
         return Either::Left(app::render(root, setup, &config));
     }
-    Either::Right(host(setup))
+    Either::Right(host(setup, locale))
 }
 
 /// An app's page: a host element of its own, its shadow root made as it is built, and
 /// the card mounted there once the config has arrived.
 #[cfg(feature = "app")]
-fn host(setup: Setup) -> impl IntoView {
+fn host(setup: Setup, locale: Option<String>) -> impl IntoView {
     use std::cell::RefCell;
     use std::rc::Rc;
     let setup = Rc::new(RefCell::new(Some(setup)));
+    let locale = visitor_locales(locale);
     let attach = move |host: web_sys::Element| {
         let Some(setup) = setup.borrow_mut().take() else {
             return;
@@ -141,11 +127,6 @@ fn host(setup: Setup) -> impl IntoView {
             Ok(root) => root,
             Err(e) => return dom::warn("cannot render", &e),
         };
-        let locale = setup
-            .locales
-            .first()
-            .map_or("en", String::as_str)
-            .to_owned();
         let (api, survey) = (setup.api.clone(), setup.survey.clone());
         api.config(
             &survey,
@@ -159,8 +140,29 @@ fn host(setup: Setup) -> impl IntoView {
     view! { <nps-widget use:attach></nps-widget> }
 }
 
+/// The visitor's languages for the config's `locale` query, best first: the `locale`
+/// prop, the page's `<html lang>`, then `navigator.languages` (read through Reflect:
+/// no glue). The worker answers in the first it or the survey speaks.
+#[cfg(feature = "app")]
+fn visitor_locales(locale: Option<String>) -> String {
+    let mut locales: Vec<String> = locale.into_iter().collect();
+    if let Ok(window) = dom::window() {
+        let document = get(&window, "document");
+        locales.extend(string(&get(&document, "documentElement"), "lang"));
+        let languages = get(&get(&window, "navigator"), "languages");
+        if js_sys::Array::is_array(&languages) {
+            locales.extend(
+                js_sys::Array::from(&languages)
+                    .iter()
+                    .filter_map(|l| l.as_string()),
+            );
+        }
+    }
+    crate::texts::locale_query(locales.iter().map(String::as_str))
+}
+
 #[cfg(not(feature = "app"))]
-fn host(setup: Setup) -> impl IntoView {
+fn host(setup: Setup, _locale: Option<String>) -> impl IntoView {
     dom::warn("NpsSurvey needs the `app` feature", &setup.survey.into());
 }
 
@@ -274,9 +276,15 @@ mod tests {
         let root = root().expect("a shadow root");
         let config = &t::calls()[0];
         assert_eq!(field(config, "method"), "GET");
+        // The locale prop first, then the page's and the browser's languages.
+        let url = field(config, "url");
+        let asked = url
+            .strip_prefix("https://api.example/v1/surveys/s_test/config?locale=")
+            .map(|q| String::from(js_sys::decode_uri_component(q).expect("encoded")));
         assert_eq!(
-            field(config, "url"),
-            "https://api.example/v1/surveys/s_test/config?locale=en"
+            asked.as_deref().and_then(|q| q.split(',').next()),
+            Some("en"),
+            "{url}"
         );
         assert_eq!(
             t::text(&one(&root, "#nps-q")),

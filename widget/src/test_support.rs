@@ -12,7 +12,64 @@ pub const CONFIG_JSON: &str = r##"{"survey_id":"s_test","locale":"en","texts":{
                  "promoter":"What do you like most?"},
     "thanks":"Thank you!","low_label":"Not likely","high_label":"Very likely",
     "comment_placeholder":"Your comment","submit":"Send","dismiss":"Close"},
-    "theme":{"accent":"#16a34a","position":"bottom-right"},"throttle":{"days":90}}"##;
+    "theme":{"accent":"#16a34a","position":"bottom-right"},"throttle":{"days":90},
+    "messages":{"error":"Your answer could not be sent.","retry":"Try again",
+    "queued":"No connection right now. Your answer is saved and will be sent automatically.",
+    "already_answered":"You have already answered this survey — thank you!",
+    "invalid_link":"This survey link is no longer valid."},"dir":"ltr"}"##;
+
+/// The config the worker sends for `locale` when the survey has no texts in it: the
+/// built-in words of that language (`nps_shared::words`).
+pub fn built_in_config_json(locale: &str) -> String {
+    let w = nps_shared::words::built_in(locale).expect("built-in words");
+    let texts = w.texts(None);
+    let q = |s: &str| ["\"", &s.replace('\\', "\\\\").replace('"', "\\\""), "\""].concat();
+    [
+        r#"{"survey_id":"s_test","locale":"#,
+        &q(locale),
+        r#","texts":{"question":"#,
+        &q(&texts.question),
+        r#","follow_up":{"detractor":"#,
+        &q(w.detractor),
+        r#","passive":"#,
+        &q(w.passive),
+        r#","promoter":"#,
+        &q(w.promoter),
+        r#"},"thanks":"#,
+        &q(w.thanks),
+        r#","low_label":"#,
+        &q(w.low),
+        r#","high_label":"#,
+        &q(w.high),
+        r#","comment_placeholder":"#,
+        &q(w.placeholder),
+        r#","submit":"#,
+        &q(w.send),
+        r#","dismiss":"#,
+        &q(w.close),
+        r##"},"theme":{"accent":"#16a34a","position":"bottom-right"},"throttle":{"days":90}"##,
+        r#","messages":{"error":"#,
+        &q(w.error),
+        r#","retry":"#,
+        &q(w.retry),
+        r#","queued":"#,
+        &q(w.queued),
+        r#","already_answered":"#,
+        &q(w.already),
+        r#","invalid_link":"#,
+        &q(w.invalid_link),
+        r#"},"dir":"#,
+        &q(
+            if nps_shared::words::direction(locale) == nps_shared::api::TextDirection::Rtl {
+                "rtl"
+            } else {
+                "ltr"
+            },
+        ),
+        "}",
+    ]
+    .concat()
+}
 
 pub fn document() -> web_sys::Document {
     web_sys::window()
@@ -42,11 +99,16 @@ pub fn host() -> (HtmlElement, ShadowRoot) {
 /// (JSON members added to `{"survey":"s_test"}`), the test config, `who` answering
 /// from `globalThis.npsWho`, and `on` logging into `globalThis.npsTold` (both reset).
 pub fn options(data: &str) -> JsValue {
+    options_with(data, CONFIG_JSON)
+}
+
+/// [`options`] with another config.
+pub fn options_with(data: &str, config: &str) -> JsValue {
     let json = [
         r#"{"api":"https://api.example/","data":{"survey":"s_test""#,
         data,
         r#"},"config":"#,
-        CONFIG_JSON,
+        config,
         "}",
     ]
     .concat();

@@ -16,7 +16,7 @@
 //! it.
 
 use crate::state::{Refusal, Screen};
-use crate::{dom, i18n};
+use crate::{dom, texts};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use nps_shared::Score;
@@ -63,22 +63,22 @@ impl Signals {
 /// unmounted), so that the views take `&'static str`s, without copies, and only one
 /// kind of text node.
 pub struct Texts {
-    pub texts: i18n::Texts,
+    pub texts: texts::Texts,
     /// The accessible names of the radios at the ends: "0 – Not at all likely".
     pub low_name: String,
     pub high_name: String,
 }
 
 impl std::ops::Deref for Texts {
-    type Target = i18n::Texts;
+    type Target = texts::Texts;
 
-    fn deref(&self) -> &i18n::Texts {
+    fn deref(&self) -> &texts::Texts {
         &self.texts
     }
 }
 
 impl Texts {
-    pub fn new(texts: i18n::Texts) -> &'static Texts {
+    pub fn new(texts: texts::Texts) -> &'static Texts {
         let low_name = ["0 – ", &texts.low].concat();
         let high_name = ["10 – ", &texts.high].concat();
         Box::leak(Box::new(Texts {
@@ -188,15 +188,15 @@ fn FailureLine(texts: &'static Texts, failure: RwSignal<Option<bool>>) -> impl I
     move || {
         failure.get().map(|queued| {
             let (class, text, test_id) = if queued {
-                ("err queued", texts.queued, "nps-queued")
+                ("err queued", texts.queued.as_str(), "nps-queued")
             } else {
-                ("err", texts.error, "nps-error")
+                ("err", texts.error.as_str(), "nps-error")
             };
             view! {
                 <p class=class role="alert" data-testid=test_id>
                     {text}
                     <button class="retry" type="button">
-                        {texts.retry}
+                        {texts.retry.as_str()}
                     </button>
                 </p>
             }
@@ -235,8 +235,10 @@ fn LastLine(texts: &'static Texts, screen: RwSignal<Screen>) -> impl IntoView {
     move || {
         let (line, test_id) = match screen.get() {
             Screen::Thanks => (texts.thanks.as_str(), "nps-thanks"),
-            Screen::Refused(Refusal::AlreadyAnswered) => (texts.already, "nps-already"),
-            Screen::Refused(Refusal::LinkInvalid) => (texts.invalid_link, "nps-invalid-link"),
+            Screen::Refused(Refusal::AlreadyAnswered) => (texts.already.as_str(), "nps-already"),
+            Screen::Refused(Refusal::LinkInvalid) => {
+                (texts.invalid_link.as_str(), "nps-invalid-link")
+            }
             Screen::Nothing | Screen::Question | Screen::FollowUp(_) => {
                 return Either::Right(());
             }

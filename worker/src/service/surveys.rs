@@ -1,5 +1,7 @@
 //! Survey definitions (admin) and the public config the widget renders from, in the
-//! best language for the visitor.
+//! best language for the visitor. The built-in words (`nps_shared::words`) fill what a
+//! survey leaves out when it is stored, and speak every built-in language it has no
+//! texts in when its config is asked for.
 
 use super::{ServiceError, check_origin, new_id};
 use crate::store::SurveyStore;
@@ -7,12 +9,16 @@ use nps_shared::api::{CreateSurvey, SurveyConfig, SurveyPatch, SurveyView};
 use nps_shared::locale;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{check_survey, is_survey_id};
+use nps_shared::words;
 
+/// A new survey: what it leaves out of its texts is filled from the built-in words
+/// (with only a `name`, it asks in its default language and every built-in one).
 pub async fn create(
     store: &impl SurveyStore,
-    request: CreateSurvey,
+    mut request: CreateSurvey,
     now_ms: i64,
 ) -> Result<SurveyView, ServiceError> {
+    words::complete(&mut request.definition);
     check_survey(&request.definition).map_err(ServiceError::Invalid)?;
     let id = match request.id {
         Some(id) if is_survey_id(&id) => id,
@@ -59,13 +65,17 @@ pub async fn update(
 ) -> Result<SurveyView, ServiceError> {
     let mut survey = get(store, id).await?;
     patch.apply_to(&mut survey.definition);
+    words::complete(&mut survey.definition);
     check_survey(&survey.definition).map_err(ServiceError::Invalid)?;
     survey.updated_at = rfc3339(now_ms);
     store.update_survey(&survey).await?;
     Ok(survey)
 }
 
-/// `GET /v1/surveys/{id}/config?locale=`: the texts in the best-matching language.
+/// `GET /v1/surveys/{id}/config?locale=`: every word the widget shows, in the one
+/// language that best matches `requested_locale` (a tag or a list of them, in order of
+/// preference) among the survey's languages and the built-in ones, else in the
+/// survey's default language.
 pub async fn config(
     store: &impl SurveyStore,
     id: &str,
@@ -75,13 +85,21 @@ pub async fn config(
     let survey = get(store, id).await?;
     check_origin(&survey, origin)?;
     let d = survey.definition;
-    let available: Vec<&str> = d.texts.keys().map(String::as_str).collect();
-    let chosen = locale::best_match(requested_locale, &available, &d.default_locale).to_string();
-    let texts = d
+    // The survey's own languages first: its `de-CH` wins over the built-in `de`.
+    let available: Vec<&str> = d
         .texts
-        .get(&chosen)
-        .cloned()
-        .ok_or_else(|| ServiceError::NotFound(format!("texts for {chosen} in survey {id}")))?;
+        .keys()
+        .map(String::as_str)
+        .chain(words::LANGUAGES)
+        .collect();
+    let chosen = locale::best_match(requested_locale, &available, &d.default_locale).to_string();
+    let own = d.texts.get(&chosen);
+    if own.is_none() && words::built_in(&chosen).is_none() {
+        return Err(ServiceError::NotFound(format!(
+            "texts for {chosen} in survey {id}"
+        )));
+    }
+    let (texts, messages, dir) = words::config_words(&chosen, own);
     Ok(SurveyConfig {
         survey_id: survey.id,
         locale: chosen,
@@ -89,6 +107,8 @@ pub async fn config(
         theme: d.theme,
         throttle: d.throttle,
         triggers: d.triggers,
+        messages,
+        dir,
     })
 }
 
@@ -111,8 +131,69 @@ mod tests {
         let de = block_on(config(&m, "s_demo", Some("de-AT"), None)).unwrap();
         assert_eq!(de.locale, "de");
         assert_eq!(de.texts.follow_up.detractor, "Was lief schief?");
-        let fallback = block_on(config(&m, "s_demo", Some("fr"), None)).unwrap();
+        assert_eq!(de.messages.retry, "Erneut versuchen");
+        let fallback = block_on(config(&m, "s_demo", Some("zh"), None)).unwrap();
         assert_eq!(fallback.locale, "en");
+        assert_eq!(fallback.texts, demo_survey().definition.texts["en"]);
+    }
+
+    #[test]
+    fn config_speaks_a_built_in_language_the_survey_has_no_texts_in() {
+        let m = with_demo();
+        let fr = block_on(config(&m, "s_demo", Some("zh-TW,fr-CA,en"), None)).unwrap();
+        assert_eq!(fr.locale, "fr");
+        assert_eq!(fr.texts.submit, "Envoyer");
+        assert_eq!(
+            fr.messages.invalid_link,
+            "Ce lien d’enquête n’est plus valide."
+        );
+        assert_eq!(fr.dir, nps_shared::api::TextDirection::Ltr);
+        let he = block_on(config(&m, "s_demo", Some("iw"), None)).unwrap();
+        assert_eq!(he.locale, "he");
+        assert_eq!(he.dir, nps_shared::api::TextDirection::Rtl);
+    }
+
+    #[test]
+    fn a_survey_made_with_only_a_name_asks_in_german_naming_the_brand() {
+        let m = Memory::default();
+        let request: CreateSurvey =
+            serde_json::from_value(serde_json::json!({ "name": "Acme" })).unwrap();
+        let made = block_on(create(&m, request, 0)).unwrap();
+        assert_eq!(made.definition.default_locale, "en");
+        assert_eq!(made.definition.texts.len(), 12);
+        let de = block_on(config(&m, &made.id, Some("de-DE"), None)).unwrap();
+        assert_eq!(de.locale, "de");
+        assert_eq!(
+            de.texts.question,
+            "Wie wahrscheinlich ist es, dass Sie Acme einem Freund oder Kollegen empfehlen?"
+        );
+    }
+
+    #[test]
+    fn partial_texts_are_filled_and_the_surveys_own_still_win() {
+        let m = Memory::default();
+        let request: CreateSurvey = serde_json::from_value(serde_json::json!({
+            "name": "Acme",
+            "default_locale": "de",
+            "texts": { "de": { "thanks": "Danke, Acme!" } },
+        }))
+        .unwrap();
+        let made = block_on(create(&m, request, 0)).unwrap();
+        assert_eq!(made.definition.texts.len(), 1);
+        let de = &made.definition.texts["de"];
+        assert_eq!(de.thanks, "Danke, Acme!");
+        assert_eq!(de.submit, "Senden");
+
+        // A language without built-in words must be given in full.
+        let request: CreateSurvey = serde_json::from_value(serde_json::json!({
+            "name": "Acme",
+            "default_locale": "zh",
+        }))
+        .unwrap();
+        let Err(ServiceError::Invalid(errors)) = block_on(create(&m, request, 0)) else {
+            panic!("zh has no built-in words");
+        };
+        assert!(errors.iter().any(|e| e.field == "texts.zh.question"));
     }
 
     #[test]

@@ -1,18 +1,21 @@
-//! The widget's own words in twelve languages, which language to speak, and the
-//! texts of one survey on top of them.
+//! The built-in words of a survey in twelve languages, and how they become the
+//! defaults of every survey text.
 //!
 //! Every string the widget can show has a built-in translation (the question, the
 //! labelled ends of the scale, the follow-up question per category, send, close,
 //! thanks, and the lines for a failure, a queued answer, a repeated answer and an
-//! expired link). A survey's own texts replace the built-in ones when they are in the
-//! language the widget speaks; a survey without that language gets the built-in words
-//! rather than another language's.
+//! expired link). They are used in two places:
+//! - when a survey is created or its texts change ([`complete`]): a survey given only a
+//!   `name` gets texts in its default language and in every built-in language, the
+//!   question naming the brand (the survey's name); a language whose texts are partly
+//!   given has the rest filled from that language's built-in words;
+//! - when the widget asks for a survey's config ([`config_words`]): the worker sends
+//!   the one language it chose, the survey's texts in it or the built-in words, with
+//!   the widget's own lines and the text direction. The widget carries no tables.
 //!
-//! The language is the first of `data-locale`, the page's `<html lang>` and the
-//! browser's `navigator.languages` that the widget or the survey speaks; English
-//! otherwise. Pure: no DOM, so it is tested natively.
+//! Pure: only [`crate::api`] types, no I/O.
 
-use nps_shared::Category;
+use crate::api::{Messages, SurveyDefinition, SurveyTexts, TextDirection};
 
 /// The languages with built-in words, by their primary language subtag.
 pub const LANGUAGES: [&str; 12] = [
@@ -22,7 +25,11 @@ pub const LANGUAGES: [&str; 12] = [
 /// Every string the widget shows, in one language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Words {
+    /// The question that names no one ("recommend us"): for a survey that has texts
+    /// of its own, but not in the visitor's language.
     pub question: &'static str,
+    /// The question naming the brand: `{brand}` stands for the survey's name.
+    pub brand_question: &'static str,
     /// Under 0 and under 10; also part of those radios' accessible names.
     pub low: &'static str,
     pub high: &'static str,
@@ -44,6 +51,7 @@ pub struct Words {
 
 const EN: Words = Words {
     question: "How likely are you to recommend us to a friend or colleague?",
+    brand_question: "How likely are you to recommend {brand} to a friend or colleague?",
     low: "Not at all likely",
     high: "Extremely likely",
     detractor: "What went wrong?",
@@ -62,6 +70,7 @@ const EN: Words = Words {
 
 const DE: Words = Words {
     question: "Wie wahrscheinlich ist es, dass Sie uns einem Freund oder Kollegen empfehlen?",
+    brand_question: "Wie wahrscheinlich ist es, dass Sie {brand} einem Freund oder Kollegen empfehlen?",
     low: "Sehr unwahrscheinlich",
     high: "Äußerst wahrscheinlich",
     detractor: "Was ist schiefgelaufen?",
@@ -80,6 +89,7 @@ const DE: Words = Words {
 
 const FR: Words = Words {
     question: "Quelle est la probabilité que vous nous recommandiez à un ami ou un collègue\u{a0}?",
+    brand_question: "Quelle est la probabilité que vous recommandiez {brand} à un ami ou un collègue\u{a0}?",
     low: "Pas du tout probable",
     high: "Extrêmement probable",
     detractor: "Qu’est-ce qui n’a pas fonctionné\u{a0}?",
@@ -98,6 +108,7 @@ const FR: Words = Words {
 
 const ES: Words = Words {
     question: "¿Qué probabilidad hay de que nos recomiende a un amigo o colega?",
+    brand_question: "¿Qué probabilidad hay de que recomiende {brand} a un amigo o colega?",
     low: "Nada probable",
     high: "Extremadamente probable",
     detractor: "¿Qué salió mal?",
@@ -116,6 +127,7 @@ const ES: Words = Words {
 
 const IT: Words = Words {
     question: "Quanto è probabile che ci raccomandi a un amico o a un collega?",
+    brand_question: "Quanto è probabile che raccomandi {brand} a un amico o a un collega?",
     low: "Per niente probabile",
     high: "Estremamente probabile",
     detractor: "Che cosa non è andato bene?",
@@ -134,6 +146,7 @@ const IT: Words = Words {
 
 const NL: Words = Words {
     question: "Hoe waarschijnlijk is het dat u ons aanbeveelt bij een vriend of collega?",
+    brand_question: "Hoe waarschijnlijk is het dat u {brand} aanbeveelt bij een vriend of collega?",
     low: "Zeer onwaarschijnlijk",
     high: "Zeer waarschijnlijk",
     detractor: "Wat ging er mis?",
@@ -152,6 +165,7 @@ const NL: Words = Words {
 
 const PT: Words = Words {
     question: "Qual é a probabilidade de nos recomendar a um amigo ou colega?",
+    brand_question: "Qual é a probabilidade de recomendar {brand} a um amigo ou colega?",
     low: "Nada provável",
     high: "Extremamente provável",
     detractor: "O que podemos melhorar?",
@@ -170,6 +184,7 @@ const PT: Words = Words {
 
 const PL: Words = Words {
     question: "Jak prawdopodobne jest, że polecisz nas znajomemu lub współpracownikowi?",
+    brand_question: "Jak prawdopodobne jest, że polecisz {brand} znajomemu lub współpracownikowi?",
     low: "Zupełnie nieprawdopodobne",
     high: "Bardzo prawdopodobne",
     detractor: "Co poszło nie tak?",
@@ -188,6 +203,7 @@ const PL: Words = Words {
 
 const SV: Words = Words {
     question: "Hur troligt är det att du skulle rekommendera oss till en vän eller kollega?",
+    brand_question: "Hur troligt är det att du skulle rekommendera {brand} till en vän eller kollega?",
     low: "Inte alls troligt",
     high: "Mycket troligt",
     detractor: "Vad gick fel?",
@@ -206,6 +222,7 @@ const SV: Words = Words {
 
 const JA: Words = Words {
     question: "友人や同僚に当社をおすすめする可能性はどのくらいありますか？",
+    brand_question: "友人や同僚に{brand}をおすすめする可能性はどのくらいありますか？",
     low: "まったく可能性がない",
     high: "非常に可能性が高い",
     detractor: "どのような点にご不満がありましたか？",
@@ -224,6 +241,7 @@ const JA: Words = Words {
 
 const AR: Words = Words {
     question: "ما مدى احتمال أن توصي بنا لصديق أو زميل؟",
+    brand_question: "ما مدى احتمال أن توصي بـ {brand} لصديق أو زميل؟",
     low: "غير محتمل إطلاقًا",
     high: "محتمل للغاية",
     detractor: "ما الذي لم يكن على ما يرام؟",
@@ -242,6 +260,7 @@ const AR: Words = Words {
 
 const HE: Words = Words {
     question: "עד כמה סביר שתמליצו עלינו לחבר או לעמית?",
+    brand_question: "עד כמה סביר שתמליצו על {brand} לחבר או לעמית?",
     low: "בכלל לא סביר",
     high: "סביר מאוד",
     detractor: "מה השתבש?",
@@ -258,10 +277,10 @@ const HE: Words = Words {
     invalid_link: "הקישור לסקר הזה כבר אינו בתוקף.",
 };
 
-/// The built-in words of a language subtag (`de`, not `de-AT`); `None` for one
-/// without them.
-pub fn built_in(language: &str) -> Option<&'static Words> {
-    Some(match language {
+/// The built-in words of a locale tag's language (`de-AT` → German); `None` for a
+/// language without them.
+pub fn built_in(tag: &str) -> Option<&'static Words> {
+    Some(match language(tag)?.as_str() {
         "en" => &EN,
         "de" => &DE,
         "fr" => &FR,
@@ -294,115 +313,129 @@ pub fn language(tag: &str) -> Option<String> {
     })
 }
 
-/// Whether a language is written right to left.
-pub fn is_rtl(language: &str) -> bool {
-    matches!(language, "ar" | "he" | "fa" | "ur")
+/// How a locale tag's language is written: right to left for Arabic, Hebrew, Persian,
+/// Urdu and the other languages in Arabic or Hebrew script.
+pub fn direction(tag: &str) -> TextDirection {
+    match language(tag).as_deref() {
+        Some("ar" | "he" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb") => {
+            TextDirection::Rtl
+        }
+        _ => TextDirection::Ltr,
+    }
 }
 
-/// The language the widget speaks: the first of `candidates` (`data-locale`, the
-/// page's `lang`, then `navigator.languages`, in that order) that it has built-in
-/// words for or that is the survey's (`survey_language`, the language of the texts the
-/// config came in); English when none is.
-pub fn resolve<'a>(candidates: impl IntoIterator<Item = &'a str>, survey_language: &str) -> String {
-    candidates
-        .into_iter()
-        .filter_map(language)
-        .find(|l| built_in(l).is_some() || l == survey_language)
-        .unwrap_or_else(|| "en".into())
-}
-
-/// A survey's own texts (`GET /v1/surveys/{id}/config` `texts`); empty ones are absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SurveyTexts {
-    pub question: String,
-    pub low: String,
-    pub high: String,
-    pub detractor: String,
-    pub passive: String,
-    pub promoter: String,
-    pub placeholder: String,
-    pub send: String,
-    pub close: String,
-    pub thanks: String,
-}
-
-/// What the widget shows: the built-in words of its language, each replaced by the
-/// survey's own text where the survey has one in that language.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Texts {
-    /// The language subtag spoken (`de`), for `lang` and the answer's `locale`.
-    pub language: String,
-    pub rtl: bool,
-    pub question: String,
-    pub low: String,
-    pub high: String,
-    pub detractor: String,
-    pub passive: String,
-    pub promoter: String,
-    pub placeholder: String,
-    pub send: String,
-    pub close: String,
-    pub thanks: String,
-    pub error: &'static str,
-    pub retry: &'static str,
-    pub queued: &'static str,
-    pub already: &'static str,
-    pub invalid_link: &'static str,
-}
-
-impl Texts {
-    /// The texts for `language` (as [`resolve`] gave it), with the survey's texts on
-    /// top when they are in that language (`survey_language`).
-    pub fn new(language: String, survey: &SurveyTexts, survey_language: &str) -> Texts {
-        let words = built_in(&language).unwrap_or(&EN);
-        let own = language == survey_language;
-        let pick = |mine: &String, built: &'static str| {
-            if own && !mine.trim().is_empty() {
-                mine.clone()
-            } else {
-                built.to_owned()
-            }
+impl Words {
+    /// These words as a survey's texts; the question names `brand` when there is one,
+    /// else no one.
+    pub fn texts(&self, brand: Option<&str>) -> SurveyTexts {
+        let question = match brand.map(str::trim).filter(|b| !b.is_empty()) {
+            Some(brand) => self.brand_question.replace("{brand}", brand),
+            None => self.question.to_owned(),
         };
-        Texts {
-            rtl: is_rtl(&language),
-            question: pick(&survey.question, words.question),
-            low: pick(&survey.low, words.low),
-            high: pick(&survey.high, words.high),
-            detractor: pick(&survey.detractor, words.detractor),
-            passive: pick(&survey.passive, words.passive),
-            promoter: pick(&survey.promoter, words.promoter),
-            placeholder: pick(&survey.placeholder, words.placeholder),
-            send: pick(&survey.send, words.send),
-            close: pick(&survey.close, words.close),
-            thanks: pick(&survey.thanks, words.thanks),
-            error: words.error,
-            retry: words.retry,
-            queued: words.queued,
-            already: words.already,
-            invalid_link: words.invalid_link,
-            language,
+        SurveyTexts {
+            question,
+            follow_up: crate::api::FollowUp {
+                detractor: self.detractor.into(),
+                passive: self.passive.into(),
+                promoter: self.promoter.into(),
+            },
+            thanks: self.thanks.into(),
+            low_label: self.low.into(),
+            high_label: self.high.into(),
+            comment_placeholder: self.placeholder.into(),
+            submit: self.send.into(),
+            dismiss: self.close.into(),
         }
     }
 
-    pub fn follow_up(&self, category: Category) -> &str {
-        match category {
-            Category::Detractor => &self.detractor,
-            Category::Passive => &self.passive,
-            Category::Promoter => &self.promoter,
+    /// The widget's own lines, which no survey words differently.
+    pub fn messages(&self) -> Messages {
+        Messages {
+            error: self.error.into(),
+            retry: self.retry.into(),
+            queued: self.queued.into(),
+            already_answered: self.already.into(),
+            invalid_link: self.invalid_link.into(),
         }
     }
+}
+
+/// Fills the blank texts of `texts` from `defaults`; what is given stays.
+pub fn fill(texts: &mut SurveyTexts, defaults: SurveyTexts) {
+    let pairs = [
+        (&mut texts.question, defaults.question),
+        (&mut texts.follow_up.detractor, defaults.follow_up.detractor),
+        (&mut texts.follow_up.passive, defaults.follow_up.passive),
+        (&mut texts.follow_up.promoter, defaults.follow_up.promoter),
+        (&mut texts.thanks, defaults.thanks),
+        (&mut texts.low_label, defaults.low_label),
+        (&mut texts.high_label, defaults.high_label),
+        (&mut texts.comment_placeholder, defaults.comment_placeholder),
+        (&mut texts.submit, defaults.submit),
+        (&mut texts.dismiss, defaults.dismiss),
+    ];
+    for (text, default) in pairs {
+        if text.trim().is_empty() {
+            *text = default;
+        }
+    }
+}
+
+/// Makes the built-in words the defaults of a survey's texts (before it is checked
+/// and stored): without texts it gets its default language and every built-in one,
+/// the question naming the brand (its `name`); a language partly given is filled from
+/// its built-in words. A language without built-in words keeps its blanks, for the
+/// check to name.
+pub fn complete(definition: &mut SurveyDefinition) {
+    let brand = Some(definition.name.as_str());
+    if definition.texts.is_empty() {
+        let tags = std::iter::once(definition.default_locale.as_str()).chain(LANGUAGES);
+        for tag in tags {
+            if !definition.texts.contains_key(tag) {
+                definition
+                    .texts
+                    .insert(tag.to_owned(), SurveyTexts::default());
+            }
+        }
+    }
+    for (tag, texts) in &mut definition.texts {
+        if let Some(words) = built_in(tag) {
+            fill(texts, words.texts(brand));
+        }
+    }
+}
+
+/// Every word the widget shows in the locale `chosen`: the survey's texts in it
+/// (`own`, blanks filled from the built-in words) or, without them, the built-in
+/// words; the widget's own lines of that language (English for a language without
+/// built-in words); and its text direction.
+pub fn config_words(
+    chosen: &str,
+    own: Option<&SurveyTexts>,
+) -> (SurveyTexts, Messages, TextDirection) {
+    let words = built_in(chosen).unwrap_or(&EN);
+    let texts = match own {
+        Some(own) => {
+            let mut texts = own.clone();
+            fill(&mut texts, words.texts(None));
+            texts
+        }
+        None => words.texts(None),
+    };
+    (texts, words.messages(), direction(chosen))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::SurveyDefinition;
 
-    fn texts(language: &str) -> SurveyTexts {
-        SurveyTexts {
-            question: ["Q ", language].concat(),
-            thanks: ["Danke ", language].concat(),
-            ..SurveyTexts::default()
-        }
+    fn named(name: &str, default_locale: &str) -> SurveyDefinition {
+        serde_json::from_value(serde_json::json!({
+            "name": name,
+            "default_locale": default_locale,
+        }))
+        .expect("a name is a definition")
     }
 
     #[test]
@@ -412,6 +445,7 @@ mod tests {
             let w = built_in(language).expect("built in");
             for text in [
                 w.question,
+                w.brand_question,
                 w.low,
                 w.high,
                 w.detractor,
@@ -429,6 +463,8 @@ mod tests {
             ] {
                 assert!(!text.trim().is_empty(), "{language}");
             }
+            assert_eq!(w.brand_question.matches("{brand}").count(), 1, "{language}");
+            assert!(!w.question.contains('{'), "{language}");
             assert_ne!(w.low, w.high, "{language}");
             assert!(!questions.contains(&w.question), "{language}");
             questions.push(w.question);
@@ -453,58 +489,87 @@ mod tests {
         ] {
             assert_eq!(language(tag).as_deref(), expected, "{tag:?}");
         }
-    }
-
-    #[test]
-    fn data_locale_beats_the_page_which_beats_the_browser() {
-        assert_eq!(resolve(["fr", "de", "ja"], "en"), "fr");
-        assert_eq!(resolve(["", "de-CH", "ja"], "en"), "de");
-        assert_eq!(resolve(["", "", "ja-JP", "en"], "en"), "ja");
-    }
-
-    #[test]
-    fn a_language_nobody_speaks_is_skipped_and_english_is_the_last_resort() {
-        assert_eq!(resolve(["zh", "ko", "sv-FI"], "en"), "sv");
-        assert_eq!(resolve(["zh", "x"], "en"), "en");
-        assert_eq!(resolve([], "de"), "en");
-        // Unless the survey itself is in it.
-        assert_eq!(resolve(["zh-TW", "de"], "zh"), "zh");
+        assert_eq!(built_in("de-CH"), Some(&DE));
     }
 
     #[test]
     fn arabic_and_hebrew_are_right_to_left() {
-        for language in ["ar", "he"] {
-            assert!(Texts::new(language.into(), &SurveyTexts::default(), "en").rtl);
+        for tag in ["ar", "he-IL", "iw"] {
+            assert_eq!(direction(tag), TextDirection::Rtl, "{tag}");
         }
-        for language in ["en", "de", "ja"] {
-            assert!(!Texts::new(language.into(), &SurveyTexts::default(), "en").rtl);
+        for tag in ["en", "de", "ja", "x"] {
+            assert_eq!(direction(tag), TextDirection::Ltr, "{tag}");
         }
     }
 
     #[test]
-    fn survey_texts_in_the_spoken_language_override_the_built_in_ones() {
-        let t = Texts::new("de".into(), &texts("de"), "de");
-        assert_eq!(t.question, "Q de");
-        assert_eq!(t.thanks, "Danke de");
-        // What the survey leaves empty stays built in.
-        assert_eq!(t.low, DE.low);
-        assert_eq!(t.follow_up(Category::Passive), DE.passive);
-        assert_eq!(t.error, DE.error);
+    fn a_survey_with_only_a_name_asks_in_its_language_and_every_built_in_one_naming_the_brand() {
+        let mut d = named("Acme", "de-CH");
+        complete(&mut d);
+        assert_eq!(d.texts.len(), 13, "de-CH and the twelve");
+        assert_eq!(
+            d.texts["de-CH"].question,
+            "Wie wahrscheinlich ist es, dass Sie Acme einem Freund oder Kollegen empfehlen?"
+        );
+        assert_eq!(d.texts["de-CH"], d.texts["de"]);
+        assert_eq!(
+            d.texts["en"].question,
+            "How likely are you to recommend Acme to a friend or colleague?"
+        );
+        assert_eq!(d.texts["ja"].submit, JA.send);
+        assert!(d.texts.values().all(|t| !t.question.contains("{brand}")));
     }
 
     #[test]
-    fn survey_texts_in_another_language_are_not_mixed_in() {
-        let t = Texts::new("ja".into(), &texts("en"), "en");
-        assert_eq!(t.question, JA.question);
-        assert_eq!(t.thanks, JA.thanks);
-        assert_eq!(t.language, "ja");
+    fn given_texts_win_and_their_blanks_are_filled_from_their_language() {
+        let mut d = named("Acme", "fr");
+        let fr = SurveyTexts {
+            thanks: "Merci beaucoup".into(),
+            follow_up: crate::api::FollowUp {
+                passive: "Et pour un 10 ?".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        d.texts.insert("fr".into(), fr);
+        complete(&mut d);
+        assert_eq!(d.texts.len(), 1, "given texts add no languages");
+        let fr = &d.texts["fr"];
+        assert_eq!(fr.thanks, "Merci beaucoup");
+        assert_eq!(fr.follow_up.passive, "Et pour un 10 ?");
+        assert_eq!(fr.follow_up.promoter, FR.promoter);
+        assert_eq!(fr.low_label, FR.low);
+        assert!(fr.question.contains("recommandiez Acme"));
     }
 
     #[test]
-    fn a_survey_language_without_built_in_words_uses_english_for_the_rest() {
-        let t = Texts::new("zh".into(), &texts("zh"), "zh");
-        assert_eq!(t.question, "Q zh");
-        assert_eq!(t.low, EN.low);
-        assert_eq!(t.retry, EN.retry);
+    fn a_language_without_built_in_words_keeps_its_blanks() {
+        let mut d = named("Acme", "zh");
+        complete(&mut d);
+        assert_eq!(d.texts["zh"], SurveyTexts::default());
+        assert_eq!(d.texts["en"].submit, "Send");
+    }
+
+    #[test]
+    fn the_config_words_are_the_surveys_own_else_the_built_in_ones_of_that_language() {
+        let own = EN.texts(Some("Acme"));
+        let (texts, messages, dir) = config_words("en-GB", Some(&own));
+        assert_eq!(texts, own);
+        assert_eq!(messages.retry, "Try again");
+        assert_eq!(dir, TextDirection::Ltr);
+
+        let (texts, messages, dir) = config_words("ar", None);
+        assert_eq!(texts.question, AR.question);
+        assert_eq!(messages.queued, AR.queued);
+        assert_eq!(dir, TextDirection::Rtl);
+
+        // A survey's own language without built-in words: its texts, English lines.
+        let zh = SurveyTexts {
+            question: "问题".into(),
+            ..EN.texts(None)
+        };
+        let (texts, messages, _) = config_words("zh", Some(&zh));
+        assert_eq!(texts.question, "问题");
+        assert_eq!(messages.invalid_link, EN.invalid_link);
     }
 }
