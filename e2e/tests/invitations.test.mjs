@@ -167,6 +167,27 @@ test('a link survey with properties, no token: the person picks the score', asyn
   assert.equal(stored.properties.BadName, undefined, 'only lower-case property names are taken');
 });
 
+test('the hosted page carries its config: no config request, the glue and wasm once each, the answer stored', async (t) => {
+  const browser = await launch();
+  t.after(() => browser.close());
+  // A German browser and no locale in the link: the page picks German as the loader would.
+  const page = await browser.newPage({ locale: 'de-DE' });
+  const requests = [];
+  page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+  const marker = `inline-${Date.now()}`;
+  await page.goto(`${BASE_URL}/s/s_demo?p.campaign=${marker}`);
+  await page.getByRole('radio', { name: '3', exact: true }).click();
+  await page.getByText('Das tut uns leid. Was ist schiefgelaufen?').waitFor({ timeout: 20_000 });
+  const stored = (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.properties.campaign === marker);
+  assert.ok(stored, 'the answer is stored');
+  assert.equal(stored.score, 3);
+  assert.equal(stored.channel, 'link');
+  assert.deepEqual(requests.filter((path) => path.startsWith('/v1/surveys/')), [], 'no config request');
+  // The preloads are the loader's requests, not extra ones.
+  assert.equal(requests.filter((path) => path === '/widget/nps-app.js').length, 1);
+  assert.equal(requests.filter((path) => path === '/widget/nps_widget_bg.wasm').length, 1);
+});
+
 test('an invitation held back with send_after reaches the mail tool as invitation.due, once', async (t) => {
   const { startReceiver } = await import('../lib/receiver.mjs');
   const { Webhook } = await import('standardwebhooks');

@@ -72,6 +72,13 @@ mod tests {
     }
 
     #[test]
+    fn empty_items_in_the_list_are_skipped() {
+        // The loader sends an absent data-locale or <html lang> as an empty item.
+        assert_eq!(best_match(Some(",,de-DE,de"), &["en", "de"], "en"), "de");
+        assert_eq!(best_match(Some(",,"), &["en", "de"], "en"), "en");
+    }
+
+    #[test]
     fn a_regional_request_falls_back_to_its_language() {
         assert_eq!(best_match(Some("de-AT"), &["en", "de"], "en"), "de");
         assert_eq!(best_match(Some("DE"), &["en", "de"], "en"), "de");

@@ -4,7 +4,8 @@
  *   <script>window.nps = window.nps || function () { (nps.q = nps.q || []).push(arguments) }</script>
  *   <script async src="https://HOST/widget/nps.js" data-survey="s_demo"></script>
  *
- * Per tag it fetches the survey config, and decides from it whether and when to show
+ * Per tag it fetches the survey config (or takes it from data-config, where the hosted
+ * page /s/{id} writes it: one round trip less), and decides from it whether and when to show
  * the survey (triggers.js: device throttle, URL rules, sampling, tracked events, then
  * the first of delay / scroll / exit intent). Only then does it import ./nps-app.js
  * (the wasm-bindgen glue, an ES module) and the wasm, once per page, and call
@@ -67,9 +68,10 @@ function start() {
   if (!survey) return warn('data-survey?');
   const url = (name) => new URL(name, script.src);
   const api = (data.api || url('/').href).replace(/\/$/, '');
-  // The visitor's languages, best first: data-locale, <html lang>, navigator.languages.
-  // The worker answers in the first it (or the survey) speaks, with every word.
-  const locale = [data.locale, doc.documentElement.lang, ...navigator.languages].filter(Boolean).join();
+  // The visitor's languages, best first: data-locale, <html lang>, navigator.languages
+  // (an absent one is an empty item, which the worker skips). The worker answers in the
+  // first it (or the survey) speaks, with every word.
+  const locale = [data.locale, doc.documentElement.lang, ...navigator.languages].join();
   const key = 'nps:' + survey;
   const tracked = new Set();
   const who = { id: data.respondentId, email: data.respondentEmail, properties: {} };
@@ -81,7 +83,8 @@ function start() {
   let check = () => {}; // re-checks the gates when an event is tracked
   const state = page();
 
-  const config = fetch(`${api}/v1/surveys/${encodeURIComponent(survey)}/config?locale=${encodeURIComponent(locale)}`)
+  // data-config: the config itself (the hosted page /s/{id} writes it into its tag).
+  const config = Promise.resolve(data.config ? new Response(data.config) : fetch(`${api}/v1/surveys/${encodeURIComponent(survey)}/config?locale=${encodeURIComponent(locale)}`))
     .then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
 
   // The glue and the wasm are fetched side by side (one round trip, not two); the

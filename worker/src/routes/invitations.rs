@@ -22,7 +22,10 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 
 /// The hosted page: the survey inline, prefilled from the query — `score` (an e-mail
 /// click), `token` (an invitation), `locale`, and `p.<name>` properties. It embeds the
-/// widget exactly as a shop page would; everything from the query is escaped.
+/// widget as a shop page would, with one round trip less: the page will show the
+/// survey for sure, so it carries the survey's config in the tag's `data-config` (what
+/// `GET /v1/surveys/{id}/config` would answer the loader) and preloads the glue and the
+/// wasm beside the loader. Everything from the query and the survey is escaped.
 pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
     let survey = match surveys::get(&app.surveys, survey_id).await {
@@ -31,6 +34,7 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
             return html(
                 404,
                 "Survey not found",
+                "",
                 "<p>This survey does not exist (any more).</p>",
                 "frame-ancestors 'none'",
             );
@@ -58,8 +62,27 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
     {
         attributes.push(("data-score", score.to_string()));
     }
-    if let Some(tag) = query.get("locale").filter(|l| locale::is_valid_tag(l)) {
+    let chosen_locale = query.get("locale").filter(|l| locale::is_valid_tag(l));
+    if let Some(tag) = chosen_locale {
         attributes.push(("data-locale", tag.clone()));
+    }
+    // The languages the loader would ask for here: data-locale, then the browser's
+    // (navigator.languages, which is what Accept-Language sends; the page has no lang).
+    let requested = chosen_locale
+        .cloned()
+        .into_iter()
+        .chain(req.headers().get("Accept-Language").ok().flatten())
+        .collect::<Vec<_>>()
+        .join(",");
+    // Same-origin, as the loader's request from this page would be. On failure the
+    // loader asks for the config itself.
+    let config = surveys::config(&app.surveys, &survey.id, Some(&requested), None)
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|config| serde_json::to_string(&config).map_err(|e| e.to_string()));
+    match config {
+        Ok(config) => attributes.push(("data-config", config)),
+        Err(e) => worker::console_warn!("no inline config for {}: {e}", survey.id),
     }
     let properties: Vec<(String, String)> = query
         .iter()
@@ -77,36 +100,70 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
         })
         .take(20)
         .collect();
+    // The page may be framed only by the sites that may show the survey.
+    let frame_ancestors = nps_shared::origin::frame_ancestors(&survey.definition.allowed_origins);
+    html(
+        200,
+        &survey.definition.name,
+        PRELOAD,
+        &survey_body(&survey.definition.name, &attributes, &properties),
+        &frame_ancestors,
+    )
+}
+
+/// The glue (a module: modulepreload puts it in the page's module map, where the
+/// loader's `import()` finds it) and the wasm (the loader's `fetch()` is CORS mode with
+/// same-origin credentials, as `crossorigin` asks, so it takes the preloaded response),
+/// both requested while the loader is still on its way.
+const PRELOAD: &str = "<link rel=\"modulepreload\" href=\"/widget/nps-app.js\">\
+    <link rel=\"preload\" as=\"fetch\" type=\"application/wasm\" crossorigin \
+    href=\"/widget/nps_widget_bg.wasm\">";
+
+/// The page's body: the brand line, the survey's place, and the widget's script tag
+/// with `attributes` and `data-prop-<name>` `properties`, every value escaped for an
+/// attribute (so a JSON config in one cannot end the tag, let alone the script).
+fn survey_body(
+    name: &str,
+    attributes: &[(&str, String)],
+    properties: &[(String, String)],
+) -> String {
     let mut tag = String::from(r#"<script async src="/widget/nps.js""#);
-    for (name, value) in &attributes {
+    for (name, value) in attributes {
         tag.push_str(&format!(r#" {name}="{}""#, escape(value)));
     }
-    for (name, value) in &properties {
+    for (name, value) in properties {
         tag.push_str(&format!(r#" data-prop-{name}="{}""#, escape(value)));
     }
     tag.push_str("></script>");
-    let body = format!(
+    format!(
         "<main><p class=\"brand\">{}</p><div id=\"nps-survey\"></div>\
          <noscript><p>This survey needs JavaScript.</p></noscript></main>{tag}",
-        escape(&survey.definition.name)
-    );
-    // The page may be framed only by the sites that may show the survey.
-    let frame_ancestors = nps_shared::origin::frame_ancestors(&survey.definition.allowed_origins);
-    html(200, &survey.definition.name, &body, &frame_ancestors)
+        escape(name)
+    )
 }
 
-fn html(status: u16, title: &str, body: &str, frame_ancestors: &str) -> Result<Response, ApiError> {
-    let page = format!(
+fn document(title: &str, head: &str, body: &str) -> String {
+    format!(
         "<!doctype html><html><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"robots\" content=\"noindex\"><title>{}</title><style>\
          body{{margin:0;min-height:100vh;display:grid;place-items:center;background:#f3f4f6;\
          font:16px/1.5 system-ui,sans-serif;color:#111827}}\
          main{{width:min(34rem,100% - 2rem);padding:2rem 0}}\
-         .brand{{font-weight:600;color:#374151;margin:0 0 1rem}}</style></head>\
+         .brand{{font-weight:600;color:#374151;margin:0 0 1rem}}</style>{head}</head>\
          <body>{body}</body></html>",
         escape(title)
-    );
+    )
+}
+
+fn html(
+    status: u16,
+    title: &str,
+    head: &str,
+    body: &str,
+    frame_ancestors: &str,
+) -> Result<Response, ApiError> {
+    let page = document(title, head, body);
     let mut response = Response::ok(page)?.with_status(status);
     let headers = response.headers_mut();
     headers.set("Content-Type", "text/html; charset=utf-8")?;
@@ -123,4 +180,65 @@ fn html(status: u16, title: &str, body: &str, frame_ancestors: &str) -> Result<R
     )?;
     headers.set("X-Content-Type-Options", "nosniff")?;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fixtures::demo_survey;
+    use crate::store::memory::Memory;
+    use pollster::block_on;
+
+    /// What the HTML parser makes of an attribute value `escape` wrote.
+    fn unescape(value: &str) -> String {
+        value
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    }
+
+    #[test]
+    fn a_survey_text_in_the_inline_config_cannot_end_the_script_tag() {
+        let hostile = "</script><script>alert(1)</script>\" onload=\"alert(2)";
+        let m = Memory::default();
+        let mut survey = demo_survey();
+        survey.definition.texts.get_mut("en").unwrap().question = hostile.into();
+        m.surveys.borrow_mut().push(survey);
+        let config = block_on(surveys::config(&m, "s_demo", Some("en-US,en;q=0.9"), None)).unwrap();
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.contains("</script><script>alert(1)</script>"));
+
+        let body = survey_body(
+            "Acme",
+            &[
+                ("data-survey", "s_demo".into()),
+                ("data-config", json.clone()),
+            ],
+            &[("campaign".into(), "\"><script>alert(3)</script>".into())],
+        );
+        let page = document("Acme", PRELOAD, &body);
+        // One script element: the loader's own tag, ended only by its own end tag.
+        assert_eq!(page.matches("<script").count(), 1, "{page}");
+        assert_eq!(page.matches("</script>").count(), 1, "{page}");
+        assert!(page.ends_with("></script></body></html>"));
+        assert!(!page.contains("onload=\""));
+        // The attribute gives the loader exactly the config's JSON back.
+        let value = body
+            .split(r#"data-config=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        assert_eq!(unescape(value), json);
+    }
+
+    #[test]
+    fn the_page_preloads_the_glue_and_the_wasm_the_loader_asks_for() {
+        let page = document("Acme", PRELOAD, "");
+        assert!(page.contains(r#"<link rel="modulepreload" href="/widget/nps-app.js">"#));
+        assert!(page.contains(
+            r#"<link rel="preload" as="fetch" type="application/wasm" crossorigin href="/widget/nps_widget_bg.wasm">"#
+        ));
+    }
 }
