@@ -205,7 +205,7 @@ if (ok.length) {
 }
 if (hostedOk.length && hostedBeforeOk.length) {
   const before = 'the same page without its inline config and preloads, same run';
-  result('hosted_page_navigation_to_interactive_p50', median(hostedNavigationToInteractive), 'ms', median(hostedBeforeNavigationToInteractive), `${before} (/s/{id}, first visit, from navigation start)`);
-  result('hosted_page_start_to_interactive_p50', median(hostedStartToInteractive), 'ms', median(hostedBeforeOk.map((r) => r.interactive - r.start)), `${before} (from nps:start)`);
+  result('hosted_page_navigation_to_interactive_p50', median(hostedNavigationToInteractive), 'ms', round(median(hostedBeforeNavigationToInteractive)), `${before} (/s/{id}, first visit, from navigation start)`);
+  result('hosted_page_start_to_interactive_p50', median(hostedStartToInteractive), 'ms', round(median(hostedBeforeOk.map((r) => r.interactive - r.start))), `${before} (from nps:start)`);
 }
 if (broken || ok.length < RUNS || hostedOk.length < RUNS || hostedBeforeOk.length < RUNS) process.exit(1);
