@@ -33,7 +33,10 @@ const option = (name, fallback) => {
 };
 const RUNS = option('runs', 30);
 const WARMUP = option('warmup', 3);
-const GOAL_MS = 100;
+// The goals of the Leptos widget (issue: "The widget is a Leptos component"): a first
+// visit interactive within 120 ms of the loader's start, a repeat visit within 40 ms.
+const GOAL_MS = 120;
+const REPEAT_GOAL_MS = 40;
 
 const observeShifts = () => {
   window.__shift = 0;
@@ -196,10 +199,10 @@ const result = (metric, value, unit, reference, label) => console.log(`RESULT ${
   metric, value: round(value), unit, reference, reference_label: label,
 })}`);
 if (ok.length) {
-  result('widget_start_to_interactive_p50', median(startToInteractive), 'ms', GOAL_MS, 'goal: median <= 100 ms');
-  result('widget_start_to_interactive_p95', percentile(startToInteractive, 95), 'ms', GOAL_MS, 'goal for the median (100 ms)');
-  result('widget_start_to_interactive_repeat_visit_p50', median(repeatToInteractive), 'ms', GOAL_MS, 'goal: median <= 100 ms (glue and wasm from the HTTP cache)');
-  result('widget_request_to_interactive_p50', median(requestToInteractive), 'ms', GOAL_MS, 'goal: median <= 100 ms (from the script tag request)');
+  result('widget_start_to_interactive_p50', median(startToInteractive), 'ms', GOAL_MS, 'goal: median <= 120 ms');
+  result('widget_start_to_interactive_p95', percentile(startToInteractive, 95), 'ms', GOAL_MS, 'goal for the median (120 ms)');
+  result('widget_start_to_interactive_repeat_visit_p50', median(repeatToInteractive), 'ms', REPEAT_GOAL_MS, 'goal: median <= 40 ms (glue and wasm from the HTTP cache)');
+  result('widget_request_to_interactive_p50', median(requestToInteractive), 'ms', GOAL_MS, 'goal: median <= 120 ms (from the script tag request)');
   result('host_load_event_delay_p50', loadDelay, 'ms', 0, 'load event with minus without the widget, median of pairs (0 = not delayed)');
   result('widget_cumulative_layout_shift_max', Math.max(...cls), 'score', 0, 'no layout shift (0)');
 }
