@@ -1,9 +1,10 @@
 //! Wiring: the stores and settings of one request, built from the worker's `Env`
 //! (bindings in `wrangler.toml`, secrets in `.dev.vars` or `wrangler secret`).
 
-use crate::store::d1::D1Store;
-use crate::store::kv::CachedSurveys;
+use crate::store::d1::D1;
+use crate::store::kv::KvSurveys;
 use crate::store::queue::QueueSender;
+use crate::store::sql::SqlStore;
 use nps_shared::webhook::RetrySchedule;
 use worker::Env;
 
@@ -12,9 +13,11 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 300;
 /// Used when `ADMIN_AUTH_FAILURES_PER_MINUTE` is not set.
 pub const DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE: u32 = 30;
 
+/// The worker's storage: the SQL of `store::sql` on D1, survey reads through KV.
+pub type Store = SqlStore<D1, KvSurveys>;
+
 pub struct App {
-    pub db: D1Store,
-    pub surveys: CachedSurveys<D1Store>,
+    pub store: Store,
     pub queue: QueueSender,
     pub admin_token: Option<String>,
     pub retry: RetrySchedule,
@@ -35,8 +38,7 @@ pub struct App {
 impl App {
     pub fn from_env(env: &Env) -> worker::Result<App> {
         Ok(App {
-            db: D1Store::new(env.d1("DB")?),
-            surveys: CachedSurveys::new(env.kv("CONFIG")?, D1Store::new(env.d1("DB")?)),
+            store: SqlStore::with_cache(D1::new(env.d1("DB")?), KvSurveys::new(env.kv("CONFIG")?)),
             queue: QueueSender::new(env.queue("DELIVERIES")?, env.queue("DEAD_LETTERS")?),
             admin_token: setting(env, "ADMIN_TOKEN"),
             retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
@@ -64,19 +66,6 @@ impl App {
         self.invitation_secret().ok_or_else(|| {
             crate::error::ApiError::unavailable("INVITATION_SECRET is not configured")
         })
-    }
-
-    pub fn stores(
-        &self,
-    ) -> crate::service::Stores<'_, CachedSurveys<D1Store>, D1Store, D1Store, QueueSender, D1Store>
-    {
-        crate::service::Stores {
-            cases: &self.db,
-            surveys: &self.surveys,
-            responses: &self.db,
-            webhooks: &self.db,
-            queue: &self.queue,
-        }
     }
 }
 

@@ -98,7 +98,7 @@ async fn attempt(
 
 async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::StoreError> {
     let (delivery, outcome) =
-        match deliveries::prepare(&app.db, &task.delivery_id, now_ms()).await? {
+        match deliveries::prepare(&app.store, &task.delivery_id, now_ms()).await? {
             Prepared::Skip(why) => {
                 console_log!("delivery {}: {why}", task.delivery_id);
                 return Ok(());
@@ -125,7 +125,7 @@ async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::Stor
     let id = delivery.id.clone();
     let jitter = random::<1>().map(|b| b[0]).unwrap_or(128);
     let step = deliveries::settle(
-        &app.db,
+        &app.store,
         &app.queue,
         delivery,
         outcome.clone(),

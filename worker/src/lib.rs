@@ -202,16 +202,16 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(e) => return worker::console_error!("cron: no bindings: {e}"),
     };
     let now = app::now_ms();
-    match service::deliveries::requeue_overdue(&app.db, &app.queue, now).await {
+    match service::deliveries::requeue_overdue(&app.store, &app.queue, now).await {
         Ok(0) => {}
         Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue deliveries"),
         Err(e) => worker::console_error!("sweeper failed: {e}"),
     }
-    match service::limits::forget_old(&app.db, now).await {
+    match service::limits::forget_old(&app.store, now).await {
         Ok(_) => {}
         Err(e) => worker::console_error!("cron: forgetting old rate limit counters failed: {e}"),
     }
-    match service::invitations::release_due(&app.db, &app.surveys, &app.queue, now).await {
+    match service::invitations::release_due(&app.store, &app.queue, now).await {
         Ok(0) => {}
         Ok(n) => worker::console_log!("cron: {n} invitations due"),
         Err(e) => worker::console_error!("cron: releasing due invitations failed: {e}"),

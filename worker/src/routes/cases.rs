@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::http;
 use crate::service::cases;
 use nps_shared::case::CasePatch;
-use worker::{Request, Response, console_warn};
+use worker::{Request, Response};
 
 /// Who makes a change, for the timeline: the `X-Actor` header (a name or e-mail the
 /// help desk or dashboard sends), since the admin token itself names nobody.
@@ -21,7 +21,7 @@ pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
     let query = http::query(req)?;
     let get = |name: &str| http::param(&query, name);
     let page = cases::list(
-        &app.db,
+        &app.store,
         get("status"),
         get("owner"),
         get("survey_id"),
@@ -34,28 +34,39 @@ pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
 }
 
 pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
-    http::json(200, &cases::get(&app.db, id, now_ms()).await?)
+    http::json(200, &cases::get(&app.store, id, now_ms()).await?)
 }
 
 pub async fn reask(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let secret = app.require_invitation_secret()?;
     let actor = actor(req)?;
     let base = http::base_url(req)?;
-    let (invitation, announce_error) =
-        cases::reask(&app.stores(), id, actor.as_deref(), secret, &base, now_ms()).await?;
-    if let Some(e) = announce_error {
-        console_warn!("case {id} re-asked; case.updated not queued: {e}");
-    }
-    http::json(201, &invitation)
+    let done = cases::reask(
+        &app.store,
+        &app.queue,
+        id,
+        actor.as_deref(),
+        secret,
+        &base,
+        now_ms(),
+    )
+    .await?;
+    super::log_follow_ups(&done, &format!("case {id} re-asked"));
+    http::json(201, &done.value)
 }
 
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let actor = actor(req)?;
     let patch: CasePatch = http::decode(http::read_json(req).await?)?;
-    let (case, announce_error) =
-        cases::update(&app.stores(), id, patch, actor.as_deref(), now_ms()).await?;
-    if let Some(e) = announce_error {
-        console_warn!("case {id} saved; case.updated not queued: {e}");
-    }
-    http::json(200, &case)
+    let done = cases::update(
+        &app.store,
+        &app.queue,
+        id,
+        patch,
+        actor.as_deref(),
+        now_ms(),
+    )
+    .await?;
+    super::log_follow_ups(&done, &format!("case {id} saved"));
+    http::json(200, &done.value)
 }

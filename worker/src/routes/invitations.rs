@@ -16,7 +16,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     let base = http::base_url(req)?;
     http::json(
         201,
-        &invitations::create(&app.surveys, &app.db, request, secret, &base, now_ms()).await?,
+        &invitations::create(&app.store, request, secret, &base, now_ms()).await?,
     )
 }
 
@@ -28,7 +28,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 /// wasm beside the loader. Everything from the query and the survey is escaped.
 pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
-    let survey = match surveys::get(&app.surveys, survey_id).await {
+    let survey = match surveys::get(&app.store, survey_id).await {
         Ok(survey) => survey,
         Err(crate::service::ServiceError::NotFound(_)) => {
             return html(
@@ -76,7 +76,7 @@ pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response,
         .join(",");
     // Same-origin, as the loader's request from this page would be. On failure the
     // loader asks for the config itself.
-    let config = surveys::config(&app.surveys, &survey.id, Some(&requested), None)
+    let config = surveys::config(&app.store, &survey.id, Some(&requested), None)
         .await
         .map_err(|e| e.to_string())
         .and_then(|config| serde_json::to_string(&config).map_err(|e| e.to_string()));
@@ -186,7 +186,7 @@ fn html(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use pollster::block_on;
 
     /// What the HTML parser makes of an attribute value `escape` wrote.
@@ -202,10 +202,10 @@ mod tests {
     #[test]
     fn a_survey_text_in_the_inline_config_cannot_end_the_script_tag() {
         let hostile = "</script><script>alert(1)</script>\" onload=\"alert(2)";
-        let m = Memory::default();
+        let m = TestStore::default();
         let mut survey = demo_survey();
         survey.definition.texts.get_mut("en").unwrap().question = hostile.into();
-        m.surveys.borrow_mut().push(survey);
+        m.add_survey(survey);
         let config = block_on(surveys::config(&m, "s_demo", Some("en-US,en;q=0.9"), None)).unwrap();
         let json = serde_json::to_string(&config).unwrap();
         assert!(json.contains("</script><script>alert(1)</script>"));

@@ -16,7 +16,7 @@ pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), Api
     if !is_survey_id(survey_id) {
         return Ok(());
     }
-    match surveys::get(&app.surveys, survey_id).await {
+    match surveys::get(&app.store, survey_id).await {
         Ok(survey) => Ok(admit(req, app, &survey).await?),
         Err(ServiceError::NotFound(_)) => Ok(()),
         Err(e) => Err(e.into()),
@@ -32,7 +32,7 @@ pub async fn admit(req: &Request, app: &App, survey: &SurveyView) -> Result<(), 
         .unwrap_or(app.rate_limit_per_minute);
     let client = http::client(req);
     if let limits::Admission::Uncounted(e) =
-        limits::admit_public(&app.db, &client, &survey.id, per_minute, now_ms()).await?
+        limits::admit_public(&app.store, &client, &survey.id, per_minute, now_ms()).await?
     {
         worker::console_warn!(
             "a request for survey {} was let through uncounted: {e}",
@@ -45,7 +45,7 @@ pub async fn admit(req: &Request, app: &App, survey: &SurveyView) -> Result<(), 
 /// 429 for a client that failed admin authentication too often this minute.
 pub async fn admin_lockout(req: &Request, app: &App) -> Result<(), ApiError> {
     limits::check_admin_failures(
-        &app.db,
+        &app.store,
         &http::client(req),
         app.admin_auth_failures_per_minute,
         now_ms(),
@@ -56,7 +56,7 @@ pub async fn admin_lockout(req: &Request, app: &App) -> Result<(), ApiError> {
 
 /// Counts a failed admin authentication; a storage failure here only loses a count.
 pub async fn admin_failed(req: &Request, app: &App) {
-    if let Err(e) = limits::record_admin_failure(&app.db, &http::client(req), now_ms()).await {
+    if let Err(e) = limits::record_admin_failure(&app.store, &http::client(req), now_ms()).await {
         worker::console_warn!("a failed admin authentication was not counted: {e}");
     }
 }

@@ -15,10 +15,10 @@ fn decoded(segment: &str) -> Result<String, ApiError> {
 
 pub async fn export(app: &App, id: &str) -> Result<Response, ApiError> {
     let id = decoded(id)?;
-    http::json(200, &respondents::export(&app.db, &id, now_ms()).await?)
+    http::json(200, &respondents::export(&app.store, &id, now_ms()).await?)
 }
 
 pub async fn erase(app: &App, id: &str) -> Result<Response, ApiError> {
     let id = decoded(id)?;
-    http::json(200, &respondents::erase(&app.db, &id).await?)
+    http::json(200, &respondents::erase(&app.store, &id).await?)
 }

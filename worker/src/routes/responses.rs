@@ -4,11 +4,13 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::Done;
 use crate::service::responses;
 use crate::store::ResponseStore;
-use crate::store::d1::D1Store;
+use crate::store::d1::D1;
+use crate::store::sql::SqlStore;
 use nps_shared::csv;
-use worker::{Request, Response, console_warn};
+use worker::{Request, Response};
 
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
     let body = http::read_json(req).await?;
@@ -18,22 +20,21 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     let key = req.headers().get("Idempotency-Key")?;
     let origin = http::origin(req);
     let user_agent = req.headers().get("User-Agent")?;
-    let submitted = responses::submit(
-        &app.stores(),
-        &body,
-        key.as_deref(),
-        origin.as_deref(),
-        user_agent.as_deref(),
-        app.invitation_secret(),
-        now_ms(),
-    )
-    .await?;
-    for e in &submitted.side_effect_errors {
-        console_warn!(
-            "response {} stored; a follow-up failed: {e}",
-            submitted.created.id
-        );
-    }
+    let submission = responses::Submission {
+        body: &body,
+        idempotency_key: key
+            .as_deref()
+            .map(responses::IdempotencyKey::parse)
+            .transpose()?,
+        origin: origin.as_deref(),
+        user_agent: user_agent.as_deref(),
+        invitation_secret: app.invitation_secret(),
+    };
+    let done = responses::submit(&app.store, &app.queue, &submission, now_ms()).await?;
+    super::log_follow_ups(&done, &format!("response {}", done.value.created.id));
+    let Done {
+        value: submitted, ..
+    } = done;
     http::json(
         if submitted.replayed { 200 } else { 201 },
         &submitted.created,
@@ -45,7 +46,8 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
     let origin = http::origin(req);
     let req = &*req;
     let added = responses::add_comment(
-        &app.stores(),
+        &app.store,
+        &app.queue,
         id,
         &body,
         origin.as_deref(),
@@ -53,18 +55,15 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
         now_ms(),
     )
     .await?;
-    if let Some(e) = &added.dispatch_error {
-        console_warn!("comment on {id} stored, webhooks not queued: {e}");
-    }
-    http::json(200, &added)
+    super::log_follow_ups(&added, &format!("comment on {id}"));
+    http::json(200, &added.value)
 }
 
 pub async fn list(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
     let get = |name: &str| http::param(&query, name);
     let page = responses::list(
-        &app.surveys,
-        &app.db,
+        &app.store,
         survey_id,
         get("category"),
         get("cursor"),
@@ -80,9 +79,9 @@ pub async fn export_csv(req: &Request, app: &App, survey_id: &str) -> Result<Res
     let query = http::query(req)?;
     let category = http::param(&query, "category");
     // Checks the survey and the category before the first byte is sent.
-    responses::list(&app.surveys, &app.db, survey_id, category, None, Some("1")).await?;
+    responses::list(&app.store, survey_id, category, None, Some("1")).await?;
     let category = category.and_then(nps_shared::Category::parse);
-    let store = D1Store::new(app.env.d1("DB")?);
+    let store = SqlStore::new(D1::new(app.env.d1("DB")?));
     let survey_id = survey_id.to_string();
     // State: (store, cursor, header sent?, finished?)
     let pages = futures_util::stream::unfold(

@@ -12,7 +12,7 @@ pub async fn config(req: &Request, app: &App, id: &str) -> Result<Response, ApiE
     let query = http::query(req)?;
     let origin = http::origin(req);
     let config = surveys::config(
-        &app.surveys,
+        &app.store,
         id,
         query.get("locale").map(String::as_str),
         origin.as_deref(),
@@ -28,7 +28,7 @@ pub async fn config(req: &Request, app: &App, id: &str) -> Result<Response, ApiE
 
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
     let request: CreateSurvey = http::decode(http::read_json(req).await?)?;
-    let survey = surveys::create(&app.surveys, request, now_ms()).await?;
+    let survey = surveys::create(&app.store, request, now_ms()).await?;
     let mut response = http::json(201, &survey)?;
     response
         .headers_mut()
@@ -37,18 +37,18 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 }
 
 pub async fn list(app: &App) -> Result<Response, ApiError> {
-    http::json(200, &surveys::list(&app.surveys).await?)
+    http::json(200, &surveys::list(&app.store).await?)
 }
 
 pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
-    http::json(200, &surveys::get(&app.surveys, id).await?)
+    http::json(200, &surveys::get(&app.store, id).await?)
 }
 
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let patch: SurveyPatch = http::decode(http::read_json(req).await?)?;
     http::json(
         200,
-        &surveys::update(&app.surveys, id, patch, now_ms()).await?,
+        &surveys::update(&app.store, id, patch, now_ms()).await?,
     )
 }
 
@@ -59,10 +59,7 @@ pub async fn report(req: &Request, app: &App, id: &str) -> Result<Response, ApiE
     let source = reports::parse_source(&params)?;
     if let Some(name) = http::param(&params, "time_zone") {
         let zones = crate::intl::IntlZones;
-        reports::resolve_zone(&app.db, id, &mut query, name, &zones, now_ms()).await?;
+        reports::resolve_zone(&app.store, id, &mut query, name, &zones, now_ms()).await?;
     }
-    http::json(
-        200,
-        &reports::report(&app.surveys, &app.db, id, &query, source).await?,
-    )
+    http::json(200, &reports::report(&app.store, id, &query, source).await?)
 }

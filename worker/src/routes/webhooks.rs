@@ -12,16 +12,16 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     let request: CreateWebhook = http::decode(http::read_json(req).await?)?;
     http::json(
         201,
-        &webhooks::create(&app.db, request, app.allow_private_targets, now_ms()).await?,
+        &webhooks::create(&app.store, request, app.allow_private_targets, now_ms()).await?,
     )
 }
 
 pub async fn list(app: &App) -> Result<Response, ApiError> {
-    http::json(200, &webhooks::list(&app.db).await?)
+    http::json(200, &webhooks::list(&app.store).await?)
 }
 
 pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
-    webhooks::delete(&app.db, id).await?;
+    webhooks::delete(&app.store, id).await?;
     http::no_content()
 }
 
@@ -30,13 +30,13 @@ pub async fn deliveries(req: &Request, app: &App, id: &str) -> Result<Response, 
     let get = |name: &str| http::param(&query, name);
     http::json(
         200,
-        &deliveries::list(&app.db, id, get("cursor"), get("limit")).await?,
+        &deliveries::list(&app.store, id, get("cursor"), get("limit")).await?,
     )
 }
 
 pub async fn replay(app: &App, id: &str, delivery_id: &str) -> Result<Response, ApiError> {
     http::json(
         202,
-        &deliveries::replay(&app.db, &app.queue, id, delivery_id, now_ms()).await?,
+        &deliveries::replay(&app.store, &app.queue, id, delivery_id, now_ms()).await?,
     )
 }

@@ -6,11 +6,8 @@
 
 use super::invitations;
 use super::webhooks::{case_announcement, dispatch};
-use super::{ServiceError, Stores, new_id};
-use crate::store::{
-    CaseFilter, CaseStore, DeliveryQueue, DeliveryStore, ResponseStore, StoreError, StoredCase,
-    SurveyStore, WebhookStore,
-};
+use super::{Done, ServiceError, new_id};
+use crate::store::{CaseFilter, CaseStore, DeliveryQueue, Storage, StoreError, StoredCase};
 use nps_shared::api::{EventType, Invitation, Page, ResponseView, SurveyView};
 use nps_shared::case::{
     self, CaseError, CasePatch, CaseState, CaseStatus, CaseView, TimelineEntry, TimelineEvent,
@@ -172,27 +169,20 @@ async fn save_with_retry(
 
 /// Queues `case.opened` / `case.updated` for the endpoints that want it. The answer
 /// that opened the case travels with it; it is read when not at hand.
-pub async fn announce<S, R, W, Q, C>(
-    stores: &Stores<'_, S, R, W, Q, C>,
+pub async fn announce(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
     event_type: EventType,
     survey: &SurveyView,
     case: &CaseView,
     response: Option<&ResponseView>,
     now_ms: i64,
-) -> Result<usize, StoreError>
-where
-    S: SurveyStore,
-    R: ResponseStore,
-    W: WebhookStore + DeliveryStore,
-    Q: DeliveryQueue,
-    C: CaseStore,
-{
+) -> Result<usize, StoreError> {
     let fetched;
     let response = match response {
         Some(r) => r,
         None => {
-            fetched = stores
-                .responses
+            fetched = store
                 .get_response(&case.response_id)
                 .await?
                 .ok_or_else(|| StoreError(format!("case {}: its response is gone", case.id)))?;
@@ -200,7 +190,7 @@ where
         }
     };
     let announcement = case_announcement(event_type, survey, case, response, now_ms)?;
-    dispatch(stores.webhooks, stores.queue, &announcement, now_ms).await
+    dispatch(store, queue, &announcement, now_ms).await
 }
 
 /// The stored case, or the 404 that says there is none.
@@ -232,7 +222,7 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let limit = super::responses::parse_limit(limit)?;
+    let limit = super::page::parse_limit(limit)?;
     if cursor.is_some_and(|c| !nps_shared::ids::is_id("c_", c)) {
         return Err(ServiceError::invalid(
             "cursor",
@@ -250,29 +240,23 @@ pub async fn list(
         .into_iter()
         .map(|c| current(c, now_ms))
         .collect();
-    let next_cursor = super::responses::cut_page(&mut items, limit, |c| c.id.clone());
+    let next_cursor = super::page::cut(&mut items, limit, |c| c.id.clone());
     Ok(Page { items, next_cursor })
 }
 
 /// `PATCH /v1/cases/{id}`: a status change, a new owner and/or a note, each written
 /// to the timeline and announced as `case.updated`.
-pub async fn update<S, R, W, Q, C>(
-    stores: &Stores<'_, S, R, W, Q, C>,
+pub async fn update(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
     id: &str,
     patch: CasePatch,
     actor: Option<&str>,
     now_ms: i64,
-) -> Result<(CaseView, Option<StoreError>), ServiceError>
-where
-    S: SurveyStore,
-    R: ResponseStore,
-    W: WebhookStore + DeliveryStore,
-    Q: DeliveryQueue,
-    C: CaseStore,
-{
-    let stored = load(stores.cases, id).await?;
+) -> Result<Done<CaseView>, ServiceError> {
+    let stored = load(store, id).await?;
     let unchanged = current(stored.clone(), now_ms);
-    let saved = save_with_retry(stores.cases, stored, now_ms, |c| {
+    let saved = save_with_retry(store, stored, now_ms, |c| {
         let state = CaseState {
             status: c.view.status,
             owner: c.view.owner.clone(),
@@ -287,7 +271,7 @@ where
     .await;
     let case = match saved {
         Ok(Some(case)) => case,
-        Ok(None) => return Ok((unchanged, None)),
+        Ok(None) => return Ok(Done::new(unchanged)),
         Err(SaveError::Store(e)) => return Err(e.into()),
         Err(SaveError::Rule(e)) if e.is_conflict() => {
             return Err(ServiceError::Conflict(e.to_string()));
@@ -300,49 +284,49 @@ where
         }
     };
     let announced = async {
-        let survey = stores
-            .surveys
+        let survey = store
             .get_survey(&case.survey_id)
             .await?
             .ok_or_else(|| StoreError(format!("case {id}: its survey is gone")))?;
-        announce(stores, EventType::CaseUpdated, &survey, &case, None, now_ms).await
+        announce(
+            store,
+            queue,
+            EventType::CaseUpdated,
+            &survey,
+            &case,
+            None,
+            now_ms,
+        )
+        .await
     };
-    let error = announced.await.err();
-    Ok((case, error))
+    let announced = announced.await;
+    Ok(Done::new(case).unless(announced))
 }
 
 /// `POST /v1/cases/{id}/reask`: after a case is resolved, ask the customer again
 /// with an invitation linked to the case; their answer shows on it as `reasked_score`
 /// and `win_back`.
-pub async fn reask<S, R, W, Q, C>(
-    stores: &Stores<'_, S, R, W, Q, C>,
+pub async fn reask(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
     id: &str,
     actor: Option<&str>,
     secret: &[u8],
     base_url: &str,
     now_ms: i64,
-) -> Result<(Invitation, Option<StoreError>), ServiceError>
-where
-    S: SurveyStore,
-    R: ResponseStore,
-    W: WebhookStore + DeliveryStore,
-    Q: DeliveryQueue,
-    C: CaseStore,
-{
-    let stored = load(stores.cases, id).await?;
+) -> Result<Done<Invitation>, ServiceError> {
+    let stored = load(store, id).await?;
     if stored.view.status != CaseStatus::Resolved {
         return Err(ServiceError::Conflict(format!(
             "case {id} is {}; resolve it before asking the customer again",
             stored.view.status
         )));
     }
-    let survey = stores
-        .surveys
+    let survey = store
         .get_survey(&stored.view.survey_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", stored.view.survey_id)))?;
-    let opening = stores
-        .responses
+    let opening = store
         .get_response(&stored.view.response_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("response {}", stored.view.response_id)))?;
@@ -362,7 +346,7 @@ where
         secret,
         base_url,
     )?;
-    let saved = save_with_retry(stores.cases, stored, now_ms, |c| {
+    let saved = save_with_retry(store, stored, now_ms, |c| {
         c.view.timeline.push(TimelineEntry::new(
             rfc3339(now_ms),
             actor,
@@ -381,7 +365,8 @@ where
         Err(SaveError::Store(e)) => return Err(e.into()),
     };
     let announced = announce(
-        stores,
+        store,
+        queue,
         EventType::CaseUpdated,
         &survey,
         &case,
@@ -389,7 +374,7 @@ where
         now_ms,
     )
     .await;
-    Ok((invitation, announced.err()))
+    Ok(Done::new(invitation).unless(announced))
 }
 
 #[cfg(test)]
@@ -397,7 +382,7 @@ mod tests {
     use super::*;
     use crate::service::fixtures::{self, demo_survey};
     use crate::service::webhooks;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use nps_shared::api::CreateWebhook;
     use nps_shared::case::{Note, Owner, WinBack};
     use pollster::block_on;
@@ -406,8 +391,8 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const HOUR: i64 = 3_600_000;
 
-    fn memory() -> Memory {
-        let m = Memory::default();
+    fn memory() -> TestStore {
+        let m = TestStore::default();
         let mut survey = demo_survey();
         survey.definition.cases = serde_json::from_value(json!({
             "threshold": 6, "sla_hours": 24, "default_owner": "support@shop.example",
@@ -416,15 +401,11 @@ mod tests {
         .unwrap();
         // Customers answer again in these tests; the per-person throttle would refuse it.
         survey.definition.throttle.days = 0;
-        m.surveys.borrow_mut().push(survey);
+        m.add_survey(survey);
         m
     }
 
-    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
-        m.stores()
-    }
-
-    fn answer(m: &Memory, score: u8, store: &str, customer: &str, at: i64) -> String {
+    fn answer(m: &TestStore, score: u8, store: &str, customer: &str, at: i64) -> String {
         let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
                           "respondent": {"id": customer}});
         fixtures::answer(m, &body, at).id
@@ -438,7 +419,7 @@ mod tests {
     fn a_detractor_opens_a_case_owned_by_the_matching_rule_and_due_by_the_sla() {
         let m = memory();
         let response_id = answer(&m, 3, "berlin", "cust-1", NOW);
-        let cases = m.cases.borrow();
+        let cases = m.cases();
         assert_eq!(cases.len(), 1);
         let c = &cases[0].view;
         assert_eq!(c.response_id, response_id);
@@ -453,10 +434,10 @@ mod tests {
         let m = memory();
         answer(&m, 7, "berlin", "cust-1", NOW);
         answer(&m, 10, "berlin", "cust-2", NOW);
-        assert!(m.cases.borrow().is_empty());
+        assert!(m.cases().is_empty());
         answer(&m, 0, "munich", "cust-3", NOW);
         assert_eq!(
-            m.cases.borrow()[0].view.owner.as_deref(),
+            m.cases()[0].view.owner.as_deref(),
             Some("support@shop.example")
         );
     }
@@ -470,10 +451,9 @@ mod tests {
         .unwrap();
         block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
         answer(&m, 2, "berlin", "cust-1", NOW);
-        let case_id = m.cases.borrow()[0].view.id.clone();
+        let case_id = m.cases()[0].view.id.clone();
         let bodies: Vec<serde_json::Value> = m
-            .deliveries
-            .borrow()
+            .deliveries()
             .iter()
             .map(|d| serde_json::from_str(&d.payload).unwrap())
             .collect();
@@ -496,9 +476,8 @@ mod tests {
         let body = json!({"survey_id": "s_demo", "score": 1, "respondent": {"id": "c9"}});
         let created = fixtures::answer(&m, &body, NOW);
         fixtures::comment(&m, &created, "Still waiting", NOW + 1);
-        let case_id = m.cases.borrow()[0].view.id.clone();
-        let event: serde_json::Value =
-            serde_json::from_str(&m.deliveries.borrow()[0].payload).unwrap();
+        let case_id = m.cases()[0].view.id.clone();
+        let event: serde_json::Value = serde_json::from_str(&m.deliveries()[0].payload).unwrap();
         assert_eq!(event["type"], "response.updated");
         assert_eq!(event["data"]["case_id"], case_id.as_str());
         assert_eq!(event["data"]["comment"], "Still waiting");
@@ -515,7 +494,7 @@ mod tests {
         let body = json!({"survey_id": "s_demo", "score": 2,
                           "respondent": {"id": "cust-7", "email": "kim@example.com"}});
         let created = fixtures::answer(&m, &body, NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         let before = block_on(get(&m, &id, NOW)).unwrap();
         assert_eq!(
             before.comment, None,
@@ -531,18 +510,19 @@ mod tests {
         let listed = block_on(list(&m, None, None, Some("s_demo"), None, None, NOW + 2)).unwrap();
         assert_eq!(listed.items, vec![after.clone()], "the list reads the same");
 
-        let (worked, _) = block_on(update(
-            &stores(&m),
+        let worked = block_on(update(
+            &m,
+            &m,
             &id,
             patch(json!({"status": "contacted"})),
             Some("anna"),
             NOW + 3,
         ))
-        .unwrap();
+        .unwrap()
+        .value;
         assert_eq!(worked.comment.as_deref(), Some("Still <b>waiting</b>"));
         let events: Vec<serde_json::Value> = m
-            .deliveries
-            .borrow()
+            .deliveries()
             .iter()
             .map(|d| serde_json::from_str(&d.payload).unwrap())
             .collect();
@@ -567,7 +547,7 @@ mod tests {
         let m = memory();
         let body = json!({"survey_id": "s_demo", "score": 0, "comment": "Never again"});
         fixtures::answer(&m, &body, NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         let c = block_on(get(&m, &id, NOW)).unwrap();
         assert_eq!(c.comment.as_deref(), Some("Never again"));
         assert!(c.respondent.is_empty());
@@ -584,7 +564,7 @@ mod tests {
         let body = json!({"survey_id": "s_demo", "score": 1, "comment": "Late",
                           "respondent": {"id": "cust-1", "email": "kim@example.com"}});
         fixtures::answer(&m, &body, NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         let full = serde_json::to_value(block_on(get(&m, &id, NOW)).unwrap()).unwrap();
         let documented = schema["properties"].as_object().unwrap();
         for key in full.as_object().unwrap().keys() {
@@ -610,29 +590,33 @@ mod tests {
     fn support_works_a_case_through_its_statuses_and_every_step_is_on_the_timeline() {
         let m = memory();
         answer(&m, 4, "berlin", "cust-1", NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         let run = |p: serde_json::Value, at: i64| {
-            block_on(update(&stores(&m), &id, patch(p), Some("anna"), at))
+            block_on(update(&m, &m, &id, patch(p), Some("anna"), at))
         };
 
-        let (c, _) = run(
+        let c = run(
             json!({"status": "contacted", "note": "Called, sending a new box"}),
             NOW + HOUR,
         )
-        .unwrap();
+        .unwrap()
+        .value;
         assert_eq!(c.status, CaseStatus::Contacted);
-        let (c, _) = run(
+        let c = run(
             json!({"status": "resolved", "owner": "ben@shop.example"}),
             NOW + 2 * HOUR,
         )
-        .unwrap();
+        .unwrap()
+        .value;
         assert_eq!(c.status, CaseStatus::Resolved);
         assert_eq!(c.owner.as_deref(), Some("ben@shop.example"));
         assert!(matches!(
             run(json!({"status": "contacted"}), NOW + 3 * HOUR),
             Err(ServiceError::Conflict(_))
         ));
-        let (c, _) = run(json!({"status": "open"}), NOW + 4 * HOUR).unwrap();
+        let c = run(json!({"status": "open"}), NOW + 4 * HOUR)
+            .unwrap()
+            .value;
         assert_eq!(
             c.status,
             CaseStatus::Open,
@@ -670,11 +654,12 @@ mod tests {
     fn a_case_is_overdue_after_its_sla_until_resolved() {
         let m = memory();
         answer(&m, 1, "berlin", "cust-1", NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         assert!(!block_on(get(&m, &id, NOW + 24 * HOUR)).unwrap().overdue);
         assert!(block_on(get(&m, &id, NOW + 25 * HOUR)).unwrap().overdue);
         block_on(update(
-            &stores(&m),
+            &m,
+            &m,
             &id,
             patch(json!({"status": "resolved"})),
             None,
@@ -688,9 +673,10 @@ mod tests {
     fn the_customers_next_answer_shows_whether_we_won_them_back() {
         let m = memory();
         answer(&m, 3, "berlin", "cust-1", NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         block_on(update(
-            &stores(&m),
+            &m,
+            &m,
             &id,
             patch(json!({"status": "resolved"})),
             None,
@@ -705,7 +691,7 @@ mod tests {
             c.timeline.last().unwrap().event,
             TimelineEvent::AnsweredAgain { .. }
         ));
-        assert_eq!(m.cases.borrow().len(), 1, "a promoter opens no new case");
+        assert_eq!(m.cases().len(), 1, "a promoter opens no new case");
         answer(&m, 10, "berlin", "someone-else", NOW + 50 * HOUR);
         assert_eq!(
             block_on(get(&m, &id, NOW + 51 * HOUR))
@@ -744,14 +730,14 @@ mod tests {
     fn an_empty_or_unchanged_patch_changes_nothing() {
         let m = memory();
         answer(&m, 3, "berlin", "a", NOW);
-        let id = m.cases.borrow()[0].view.id.clone();
+        let id = m.cases()[0].view.id.clone();
         let empty = CasePatch {
             status: None,
             owner: None,
             note: None,
         };
         assert!(matches!(
-            block_on(update(&stores(&m), &id, empty, None, NOW)),
+            block_on(update(&m, &m, &id, empty, None, NOW)),
             Err(ServiceError::Invalid(_))
         ));
         let same_owner = CasePatch {
@@ -759,14 +745,18 @@ mod tests {
             owner: Some(Some(Owner::parse("anna@shop.example").unwrap())),
             note: None,
         };
-        let (c, _) = block_on(update(&stores(&m), &id, same_owner, None, NOW + 5)).unwrap();
+        let c = block_on(update(&m, &m, &id, same_owner, None, NOW + 5))
+            .unwrap()
+            .value;
         assert_eq!(c.timeline.len(), 1);
         let note = CasePatch {
             status: None,
             owner: None,
             note: Some(Note::parse("left a voicemail").unwrap()),
         };
-        let (c, _) = block_on(update(&stores(&m), &id, note, None, NOW + 6)).unwrap();
+        let c = block_on(update(&m, &m, &id, note, None, NOW + 6))
+            .unwrap()
+            .value;
         assert_eq!(c.timeline.len(), 2);
     }
 }

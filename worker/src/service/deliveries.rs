@@ -196,7 +196,7 @@ pub async fn list(
     cursor: Option<&str>,
     limit: Option<&str>,
 ) -> Result<Page<DeliveryView>, ServiceError> {
-    let limit = super::responses::parse_limit(limit)?;
+    let limit = super::page::parse_limit(limit)?;
     if cursor.is_some_and(|c| !nps_shared::ids::is_id("dl_", c)) {
         return Err(ServiceError::invalid(
             "cursor",
@@ -209,7 +209,7 @@ pub async fn list(
     let mut items = store
         .list_deliveries(endpoint_id, cursor, limit + 1)
         .await?;
-    let next_cursor = super::responses::cut_page(&mut items, limit, |d| d.id.clone());
+    let next_cursor = super::page::cut(&mut items, limit, |d| d.id.clone());
     Ok(Page { items, next_cursor })
 }
 
@@ -235,7 +235,7 @@ mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
     use crate::service::webhooks;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use nps_shared::api::{CreateWebhook, EventType, ResponseView};
     use pollster::block_on;
 
@@ -249,8 +249,8 @@ mod tests {
     }
 
     /// A store with one endpoint and one pending detractor delivery to it.
-    fn one_delivery() -> (Memory, String, String) {
-        let m = Memory::default();
+    fn one_delivery() -> (TestStore, String, String) {
+        let m = TestStore::default();
         let hook: CreateWebhook =
             serde_json::from_value(serde_json::json!({"url": "https://h.example/x"})).unwrap();
         let endpoint = block_on(webhooks::create(&m, hook, false, NOW))
@@ -272,11 +272,17 @@ mod tests {
             NOW,
         ))
         .unwrap();
-        let delivery = m.deliveries.borrow()[0].id.clone();
+        let delivery = m.deliveries()[0].id.clone();
         (m, endpoint, delivery)
     }
 
-    fn attempt(m: &Memory, id: &str, outcome: Outcome, schedule: &RetrySchedule, at: i64) -> Step {
+    fn attempt(
+        m: &TestStore,
+        id: &str,
+        outcome: Outcome,
+        schedule: &RetrySchedule,
+        at: i64,
+    ) -> Step {
         match block_on(prepare(m, id, at)).unwrap() {
             Prepared::Send(delivery, _) => {
                 block_on(settle(m, m, *delivery, outcome, schedule, 128, at)).unwrap()
@@ -342,8 +348,8 @@ mod tests {
         let s = RetrySchedule::parse("1").unwrap();
         assert_eq!(attempt(&m, &id, failed(500), &s, NOW), Step::RetryIn(1));
         assert_eq!(attempt(&m, &id, failed(500), &s, NOW + 1000), Step::GiveUp);
-        assert_eq!(m.dead.borrow().len(), 1);
-        assert_eq!(m.deliveries.borrow()[0].status, DeliveryStatus::Failed);
+        assert_eq!(m.queue().dead.borrow().len(), 1);
+        assert_eq!(m.deliveries()[0].status, DeliveryStatus::Failed);
 
         let replayed = block_on(replay(&m, &m, &endpoint, &id, NOW + 5000)).unwrap();
         assert_eq!(replayed.status, DeliveryStatus::Pending);
@@ -358,8 +364,7 @@ mod tests {
         );
         assert_eq!(attempt(&m, &id, failed(202), &s, NOW + 6000), Step::Done);
         assert_eq!(
-            m.attempts
-                .borrow()
+            m.attempts()
                 .iter()
                 .map(|(_, a)| a.attempt)
                 .collect::<Vec<_>>(),
@@ -385,14 +390,14 @@ mod tests {
             ..failed(500)
         };
         attempt(&m, &id, outcome, &RetrySchedule::default(), NOW);
-        let logged = m.attempts.borrow()[0].1.response_body.clone().unwrap();
+        let logged = m.attempts()[0].1.response_body.clone().unwrap();
         assert!(logged.len() <= RESPONSE_BODY_LIMIT && logged.len() >= RESPONSE_BODY_LIMIT - 1);
     }
 
     #[test]
     fn the_sweeper_requeues_only_deliveries_whose_message_was_lost() {
         let (m, _endpoint, id) = one_delivery();
-        m.queued.borrow_mut().clear();
+        m.queue().queued.borrow_mut().clear();
         assert_eq!(
             block_on(requeue_overdue(&m, &m, NOW + 1000)).unwrap(),
             0,
@@ -402,6 +407,6 @@ mod tests {
             block_on(requeue_overdue(&m, &m, NOW + OVERDUE_AFTER_MS + 1000)).unwrap(),
             1
         );
-        assert_eq!(m.queued.borrow()[0].0.delivery_id, id);
+        assert_eq!(m.queue().queued.borrow()[0].0.delivery_id, id);
     }
 }

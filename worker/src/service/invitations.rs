@@ -4,9 +4,7 @@
 
 use super::webhooks::{dispatch, invitation_announcement};
 use super::{ServiceError, new_id};
-use crate::store::{
-    DeliveryQueue, DeliveryStore, InvitationStore, StoreError, SurveyStore, WebhookStore,
-};
+use crate::store::{DeliveryQueue, InvitationStore, Storage, StoreError, SurveyStore};
 use nps_shared::api::{CreateInvitation, Invitation, SurveyView};
 use nps_shared::invitation::{self, Claims, TokenError};
 use nps_shared::time::parse_rfc3339;
@@ -56,8 +54,7 @@ pub fn issue(
 /// `POST /v1/invitations`: the invitation at once; with `send_after`, it is also
 /// announced as `invitation.due` when that time comes.
 pub async fn create(
-    surveys: &impl SurveyStore,
-    store: &impl InvitationStore,
+    store: &(impl SurveyStore + InvitationStore),
     request: CreateInvitation,
     secret: &[u8],
     base_url: &str,
@@ -122,7 +119,7 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
-    let survey = surveys
+    let survey = store
         .get_survey(&request.survey_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", request.survey_id)))?;
@@ -146,15 +143,14 @@ pub async fn create(
 /// The cron: announces invitations whose `send_after` has come, each once. One that
 /// fails to be announced stays due and is tried again on the next run.
 pub async fn release_due(
-    store: &(impl InvitationStore + WebhookStore + DeliveryStore),
-    surveys: &impl SurveyStore,
+    store: &impl Storage,
     queue: &impl DeliveryQueue,
     now_ms: i64,
 ) -> Result<usize, StoreError> {
     let now = rfc3339(now_ms);
     let mut released = 0;
     for invitation in store.due_invitations(&now, 100).await? {
-        let Some(survey) = surveys.get_survey(&invitation.survey_id).await? else {
+        let Some(survey) = store.get_survey(&invitation.survey_id).await? else {
             store.mark_released(&invitation.id, &now).await?;
             continue;
         };
@@ -193,15 +189,15 @@ pub fn check_token(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use pollster::block_on;
 
     const SECRET: &[u8] = b"test secret";
     const NOW: i64 = 1_764_000_000_000;
 
-    fn memory() -> Memory {
-        let m = Memory::default();
-        m.surveys.borrow_mut().push(demo_survey());
+    fn memory() -> TestStore {
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
         m
     }
 
@@ -218,7 +214,6 @@ mod tests {
     fn an_invitation_links_to_the_hosted_page_with_its_token_and_eleven_scores() {
         let m = memory();
         let inv = block_on(create(
-            &m,
             &m,
             request("1001"),
             SECRET,
@@ -249,7 +244,6 @@ mod tests {
     fn tokens_are_checked_for_survey_secret_and_expiry() {
         let m = memory();
         let inv = block_on(create(
-            &m,
             &m,
             request("1001"),
             SECRET,
@@ -287,25 +281,24 @@ mod tests {
         crate::service::webhooks::create_for_test(&m, hook);
         let mut r = request("1001");
         r.send_after = Some(rfc3339(NOW + 3 * DAY_SECONDS * 1000));
-        let inv = block_on(create(&m, &m, r, SECRET, "https://nps.example", NOW)).unwrap();
+        let inv = block_on(create(&m, r, SECRET, "https://nps.example", NOW)).unwrap();
         assert_eq!(
             inv.send_after.as_deref(),
             Some(rfc3339(NOW + 3 * DAY_SECONDS * 1000).as_str())
         );
         assert_eq!(
-            block_on(release_due(&m, &m, &m, NOW + DAY_SECONDS * 1000)).unwrap(),
+            block_on(release_due(&m, &m, NOW + DAY_SECONDS * 1000)).unwrap(),
             0,
             "not yet"
         );
         let due = NOW + 3 * DAY_SECONDS * 1000;
-        assert_eq!(block_on(release_due(&m, &m, &m, due)).unwrap(), 1);
+        assert_eq!(block_on(release_due(&m, &m, due)).unwrap(), 1);
         assert_eq!(
-            block_on(release_due(&m, &m, &m, due + 60_000)).unwrap(),
+            block_on(release_due(&m, &m, due + 60_000)).unwrap(),
             0,
             "only once"
         );
-        let body: serde_json::Value =
-            serde_json::from_str(&m.deliveries.borrow()[0].payload).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&m.deliveries()[0].payload).unwrap();
         assert_eq!(body["type"], "invitation.due");
         assert_eq!(body["data"]["order_id"], "1001");
         assert!(
@@ -322,13 +315,13 @@ mod tests {
         let mut r = request("1");
         r.send_after = Some("next tuesday".into());
         assert!(matches!(
-            block_on(create(&m, &m, r, SECRET, "x", NOW)),
+            block_on(create(&m, r, SECRET, "x", NOW)),
             Err(ServiceError::Invalid(_))
         ));
         let mut r = request("1");
         r.send_after = Some(rfc3339(NOW + 40 * DAY_SECONDS * 1000));
         assert!(matches!(
-            block_on(create(&m, &m, r, SECRET, "x", NOW)),
+            block_on(create(&m, r, SECRET, "x", NOW)),
             Err(ServiceError::Invalid(_))
         ));
     }
@@ -339,14 +332,14 @@ mod tests {
         let mut r = request(" ");
         r.respondent.email = Some("nope".into());
         r.expires_in_days = Some(0);
-        let err = block_on(create(&m, &m, r, SECRET, "https://nps.example", NOW)).unwrap_err();
+        let err = block_on(create(&m, r, SECRET, "https://nps.example", NOW)).unwrap_err();
         let ServiceError::Invalid(errors) = err else {
             panic!("{err:?}")
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["order_id", "respondent.email", "expires_in_days"]);
         // Regression (e2e/tests/hostile.test.mjs): a NUL in the order id was stored.
-        let err = block_on(create(&m, &m, request("10\u{0}01"), SECRET, "x", NOW)).unwrap_err();
+        let err = block_on(create(&m, request("10\u{0}01"), SECRET, "x", NOW)).unwrap_err();
         assert!(
             matches!(&err, ServiceError::Invalid(e) if e[0].field == "order_id"),
             "{err:?}"
@@ -354,7 +347,7 @@ mod tests {
         let mut unknown = request("1");
         unknown.survey_id = "s_nope".into();
         assert!(matches!(
-            block_on(create(&m, &m, unknown, SECRET, "x", NOW)),
+            block_on(create(&m, unknown, SECRET, "x", NOW)),
             Err(ServiceError::NotFound(_))
         ));
     }

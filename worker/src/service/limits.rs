@@ -94,7 +94,7 @@ pub async fn forget_old(store: &impl RateLimitStore, now_ms: i64) -> Result<u32,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use pollster::block_on;
 
     const MINUTE: i64 = 60_000;
@@ -113,13 +113,13 @@ mod tests {
 
     #[test]
     fn a_counter_that_cannot_be_written_lets_the_request_through_uncounted() {
-        let m = Memory::default();
-        m.rate_limits_down.set(true);
+        let m = TestStore::default();
+        m.fail_on(Some("rate_limits"));
         for _ in 0..3 {
             let admitted = block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0)).unwrap();
             assert!(matches!(admitted, Admission::Uncounted(_)), "{admitted:?}");
         }
-        m.rate_limits_down.set(false);
+        m.fail_on(None);
         assert!(matches!(
             block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0)).unwrap(),
             Admission::Counted
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_client_gets_its_limit_then_429_until_the_next_minute() {
-        let m = Memory::default();
+        let m = TestStore::default();
         for i in 0..3 {
             assert_eq!(
                 limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 3, T0 + i))),
@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn clients_and_surveys_have_their_own_counters() {
-        let m = Memory::default();
+        let m = TestStore::default();
         assert_eq!(
             limited(block_on(admit_public(&m, "1.2.3.4", "s_a", 1, T0))),
             None
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn failed_admin_authentications_lock_the_client_out_for_the_minute() {
-        let m = Memory::default();
+        let m = TestStore::default();
         for _ in 0..2 {
             assert_eq!(
                 limited(block_on(check_admin_failures(&m, "9.9.9.9", 2, T0))),
@@ -195,11 +195,11 @@ mod tests {
 
     #[test]
     fn the_cleanup_keeps_the_current_and_previous_window() {
-        let m = Memory::default();
+        let m = TestStore::default();
         block_on(admit_public(&m, "1.2.3.4", "s_a", 9, T0 - 2 * MINUTE)).unwrap();
         block_on(admit_public(&m, "1.2.3.4", "s_a", 9, T0 - MINUTE)).unwrap();
         block_on(admit_public(&m, "1.2.3.4", "s_a", 9, T0)).unwrap();
         assert_eq!(block_on(forget_old(&m, T0)).unwrap(), 1);
-        assert_eq!(m.rate_limits.borrow().len(), 2);
+        assert_eq!(m.rate_limit_rows(), 2);
     }
 }

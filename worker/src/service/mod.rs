@@ -1,6 +1,7 @@
 //! The services: what the API does, written against the storage traits in `store`
-//! so that each is unit-tested natively with the in-memory store. They neither log nor
-//! read the environment; time comes in as an argument and ids from `new_id`.
+//! (one `&impl Storage`, plus the queue where deliveries are queued), so that each is
+//! tested natively on the real SQL over SQLite (`store::testing`). They neither log
+//! nor read the environment; time comes in as an argument and ids from `new_id`.
 //!
 //! - `responses`: validate, store once, edit the comment, list — and raise events.
 //! - `surveys`: survey definitions and the public widget config.
@@ -12,11 +13,13 @@
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 //! - `respondents`: GDPR export and erase of one respondent's data.
 //! - `limits`: rate limits per client and survey, and on failed admin authentication.
+//! - `page`: page sizes and cursors of the lists.
 
 pub mod cases;
 pub mod deliveries;
 pub mod invitations;
 pub mod limits;
+pub mod page;
 pub mod reports;
 pub mod respondents;
 pub mod responses;
@@ -27,14 +30,39 @@ use crate::store::StoreError;
 use nps_shared::api::SurveyView;
 use nps_shared::validate::FieldError;
 
-/// The storage a write path needs: an answer touches surveys, responses, cases,
-/// webhook deliveries and the queue.
-pub struct Stores<'a, S, R, W, Q, C> {
-    pub surveys: &'a S,
-    pub responses: &'a R,
-    pub webhooks: &'a W,
-    pub queue: &'a Q,
-    pub cases: &'a C,
+/// A write that was made, and what failed after it. The write stands either way —
+/// an answer, a comment, a case change is stored — while a follow-up (queueing its
+/// webhooks, updating the customer's other cases) may have failed; deliveries whose
+/// queue message was not sent are found by the cron sweeper. The edge logs
+/// `failed_follow_ups`; the client gets its success.
+#[derive(Debug)]
+pub struct Done<T> {
+    pub value: T,
+    pub failed_follow_ups: Vec<StoreError>,
+}
+
+impl<T> std::ops::Deref for Done<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> Done<T> {
+    pub fn new(value: T) -> Self {
+        Done {
+            value,
+            failed_follow_ups: Vec::new(),
+        }
+    }
+
+    /// With `result`'s error as a failed follow-up, if it failed.
+    pub fn unless<E: Into<StoreError>>(mut self, result: Result<impl Sized, E>) -> Self {
+        if let Err(e) = result {
+            self.failed_follow_ups.push(e.into());
+        }
+        self
+    }
 }
 
 /// Why a service said no. `error.rs` turns each into its problem+json status.
@@ -101,30 +129,25 @@ pub fn check_origin(survey: &SurveyView, origin: Option<&str>) -> Result<(), Ser
 pub(crate) mod fixtures {
     //! A demo survey like the seeded one, and an answer stored the way the widget stores
     //! it, for the services' tests.
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use nps_shared::api::{ResponseCreated, SurveyDefinition, SurveyView};
 
     /// `body` stored through `responses::submit` at `now_ms` (no key, origin, user agent
     /// or invitation secret), with everything it sets off (case, deliveries).
-    pub fn answer(m: &Memory, body: &serde_json::Value, now_ms: i64) -> ResponseCreated {
-        pollster::block_on(super::responses::submit(
-            &m.stores(),
-            body,
-            None,
-            None,
-            None,
-            None,
-            now_ms,
-        ))
-        .expect("a valid test answer")
-        .created
+    pub fn answer(m: &TestStore, body: &serde_json::Value, now_ms: i64) -> ResponseCreated {
+        let submission = super::responses::Submission::new(body);
+        pollster::block_on(super::responses::submit(m, m, &submission, now_ms))
+            .expect("a valid test answer")
+            .value
+            .created
     }
 
     /// `comment` added to the answer `created` through `responses::add_comment`.
-    pub fn comment(m: &Memory, created: &ResponseCreated, comment: &str, now_ms: i64) {
+    pub fn comment(m: &TestStore, created: &ResponseCreated, comment: &str, now_ms: i64) {
         let body = serde_json::json!({"edit_token": created.edit_token, "comment": comment});
         pollster::block_on(super::responses::add_comment(
-            &m.stores(),
+            m,
+            m,
             &created.id,
             &body,
             None,

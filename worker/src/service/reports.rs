@@ -169,13 +169,12 @@ pub async fn resolve_zone(
 }
 
 pub async fn report(
-    surveys: &impl SurveyStore,
-    responses: &impl ResponseStore,
+    store: &(impl SurveyStore + ResponseStore),
     survey_id: &str,
     query: &ReportQuery,
     source: Source,
 ) -> Result<Report, ServiceError> {
-    if surveys.get_survey(survey_id).await?.is_none() {
+    if store.get_survey(survey_id).await?.is_none() {
         return Err(ServiceError::NotFound(format!("survey {survey_id}")));
     }
     if let (Some(from), Some(to)) = (query.from, query.to)
@@ -190,12 +189,12 @@ pub async fn report(
     let built = if source == Source::Scan || !query.zone.quarter_hours_only() {
         let from = query.from.map(rfc3339);
         let to = query.to.map(rfc3339);
-        let answers = responses
+        let answers = store
             .report_answers(survey_id, from.as_deref(), to.as_deref())
             .await?;
         Report::build(&answers, query)
     } else {
-        from_rollups(responses, survey_id, query).await?
+        from_rollups(store, survey_id, query).await?
     };
     built.map_err(|e| match e {
         ReportError::EmptyRange => ServiceError::invalid("to", &e.to_string()),
@@ -256,8 +255,8 @@ async fn from_rollups(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::service::{Stores, responses};
-    use crate::store::memory::Memory;
+    use crate::service::responses;
+    use crate::store::testing::TestStore;
     use pollster::block_on;
     use serde_json::json;
 
@@ -271,16 +270,9 @@ mod tests {
             .collect()
     }
 
-    fn seeded() -> Memory {
-        let m = Memory::default();
-        m.surveys.borrow_mut().push(demo_survey());
-        let stores = Stores {
-            surveys: &m,
-            responses: &m,
-            webhooks: &m,
-            queue: &m,
-            cases: &m,
-        };
+    fn seeded() -> TestStore {
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
         // Day 0: 10, 9, 3 (berlin); day 1: 7, 0 (hamburg).
         for (day, score, store) in [
             (0, 10, "berlin"),
@@ -292,12 +284,9 @@ mod tests {
             let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
                               "comment": if score < 7 { "late delivery" } else { "fast delivery friendly staff" }});
             block_on(responses::submit(
-                &stores,
-                &body,
-                None,
-                None,
-                None,
-                None,
+                &m,
+                &m,
+                &responses::Submission::new(&body),
                 NOW + day * DAY,
             ))
             .unwrap();
@@ -314,7 +303,7 @@ mod tests {
             ("min_group_size", "1"),
         ]))
         .unwrap();
-        let r = block_on(report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
+        let r = block_on(report(&m, "s_demo", &q, Source::Rollups)).unwrap();
         assert_eq!(r.overall.responses, 5);
         // 2 promoters, 1 passive, 2 detractors of 5: NPS 0.
         assert_eq!(r.overall.nps, Some(0.0));
@@ -340,7 +329,7 @@ mod tests {
         let from = rfc3339(NOW + DAY);
         let q = parse_query(&query(&[("from", &from)])).unwrap();
         assert_eq!(
-            block_on(report(&m, &m, "s_demo", &q, Source::Rollups))
+            block_on(report(&m, "s_demo", &q, Source::Rollups))
                 .unwrap()
                 .overall
                 .responses,
@@ -359,7 +348,7 @@ mod tests {
     }
 
     /// The query `pairs` say, in Test/Summer resolved at `now`.
-    fn in_summer_zone(m: &Memory, pairs: &[(&str, &str)], now: i64) -> ReportQuery {
+    fn in_summer_zone(m: &TestStore, pairs: &[(&str, &str)], now: i64) -> ReportQuery {
         let mut q = parse_query(&query(pairs)).unwrap();
         block_on(resolve_zone(
             m,
@@ -375,8 +364,8 @@ mod tests {
 
     #[test]
     fn a_time_zone_puts_each_answer_on_its_local_day_across_the_change() {
-        let m = Memory::default();
-        m.surveys.borrow_mut().push(demo_survey());
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
         let midnight = NOW - NOW % DAY; // a UTC midnight
         // 23:30 UTC the day before the change: 00:30 local (+01:00), the next day.
         // 22:30 UTC the day after the change: 00:30 local (+02:00), the next day.
@@ -391,7 +380,7 @@ mod tests {
             [(CHANGE, UtcOffset::try_from(120).unwrap())]
         );
         for source in [Source::Rollups, Source::Scan] {
-            let r = block_on(report(&m, &m, "s_demo", &q, source)).unwrap();
+            let r = block_on(report(&m, "s_demo", &q, source)).unwrap();
             assert_eq!(r.scope.time_zone.as_deref(), Some("Test/Summer"));
             assert_eq!(r.scope.utc_offset_minutes.minutes(), 120);
             let days: Vec<(&str, u64)> = r
@@ -413,7 +402,7 @@ mod tests {
         // The same answers at a fixed +01:00: the second one is still on its UTC day.
         let fixed =
             parse_query(&query(&[("interval", "day"), ("utc_offset_minutes", "60")])).unwrap();
-        let r = block_on(report(&m, &m, "s_demo", &fixed, Source::Rollups)).unwrap();
+        let r = block_on(report(&m, "s_demo", &fixed, Source::Rollups)).unwrap();
         assert_eq!(r.scope.time_zone, None);
         assert_eq!(r.trend.len(), 2);
     }
@@ -421,21 +410,21 @@ mod tests {
     #[test]
     fn a_month_bucket_starts_at_its_local_midnight_even_before_the_first_answer() {
         // One answer after the change; its month began before it, at +01:00.
-        let m = Memory::default();
-        m.surveys.borrow_mut().push(demo_survey());
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
         crate::service::fixtures::answer(
             &m,
             &json!({"survey_id": "s_demo", "score": 8}),
             CHANGE + DAY,
         );
         let q = in_summer_zone(&m, &[("interval", "month")], NOW + 10 * DAY);
-        let r = block_on(report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
+        let r = block_on(report(&m, "s_demo", &q, Source::Rollups)).unwrap();
         assert_eq!(r.trend.len(), 1);
         assert_eq!(r.trend[0].label, "2025-11");
         assert_eq!(r.trend[0].start, "2025-10-31T23:00:00.000Z");
         // The offset at the end of a range that ends before the change.
         let early = in_summer_zone(&m, &[("to", &rfc3339(CHANGE - 1000))], NOW + 10 * DAY);
-        let r = block_on(report(&m, &m, "s_demo", &early, Source::Rollups)).unwrap();
+        let r = block_on(report(&m, "s_demo", &early, Source::Rollups)).unwrap();
         assert_eq!(r.scope.utc_offset_minutes.minutes(), 60);
         // A range before 1970 or before every answer resolves without asking about year 0.
         let mut ancient = parse_query(&query(&[("to", "0001-01-01T00:00:00Z")])).unwrap();
@@ -512,7 +501,6 @@ mod tests {
         let m = seeded();
         assert!(matches!(
             block_on(report(
-                &m,
                 &m,
                 "s_nope",
                 &ReportQuery::default(),

@@ -90,7 +90,7 @@ mod tests {
     use crate::service::fixtures::{self, demo_survey};
     use crate::service::reports::{self, Source};
     use crate::service::webhooks;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use crate::store::{ResponseStore, StoredResponse};
     use nps_shared::Score;
     use nps_shared::api::{
@@ -106,35 +106,31 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const DAY: i64 = 86_400_000;
 
-    fn memory() -> Memory {
-        let m = Memory::default();
+    fn memory() -> TestStore {
+        let m = TestStore::default();
         let mut survey = demo_survey();
         survey.definition.throttle.days = 0;
-        m.surveys.borrow_mut().push(survey);
+        m.add_survey(survey);
         m
     }
 
-    fn submit(m: &Memory, score: u8, respondent: serde_json::Value, at: i64) -> String {
+    fn submit(m: &TestStore, score: u8, respondent: serde_json::Value, at: i64) -> String {
         let body = json!({"survey_id": "s_demo", "score": score, "respondent": respondent,
                           "properties": {"store": "berlin"}, "comment": "late delivery, cold food"});
         fixtures::answer(m, &body, at).id
     }
 
     /// The rollups as a fresh count of the answers left would make them.
-    fn recounted(m: &Memory) -> Counters {
+    fn recounted(m: &TestStore) -> Counters {
         let mut counters = Counters::default();
-        for r in m.responses.borrow().iter() {
+        for r in m.responses().iter() {
             counters.add(&AnswerRecord::try_from(&r.view).unwrap());
         }
         counters
     }
 
-    fn rollups(m: &Memory) -> Counters {
-        m.rollups
-            .borrow()
-            .get("s_demo")
-            .cloned()
-            .unwrap_or_default()
+    fn rollups(m: &TestStore) -> Counters {
+        m.rollups("s_demo")
     }
 
     #[test]
@@ -187,9 +183,8 @@ mod tests {
         assert!(!data.deliveries.is_empty());
         assert!(data.deliveries.iter().all(|d| !d.payload.contains(&other)));
 
-        let report = |m: &Memory| {
+        let report = |m: &TestStore| {
             block_on(reports::report(
-                m,
                 m,
                 "s_demo",
                 &ReportQuery::default(),
@@ -204,18 +199,8 @@ mod tests {
         assert_eq!(erased.deliveries, data.deliveries.len() as u64);
         assert_eq!(report(&m).overall.responses, 1);
         assert_eq!(rollups(&m), recounted(&m));
-        assert!(
-            m.deliveries
-                .borrow()
-                .iter()
-                .all(|d| !d.payload.contains(&kim))
-        );
-        assert!(
-            m.deliveries
-                .borrow()
-                .iter()
-                .any(|d| d.payload.contains(&other))
-        );
+        assert!(m.deliveries().iter().all(|d| !d.payload.contains(&kim)));
+        assert!(m.deliveries().iter().any(|d| d.payload.contains(&other)));
         let after = block_on(export(&m, "kim@example.com", NOW)).unwrap();
         assert!(after.answers.is_empty() && after.cases.is_empty() && after.deliveries.is_empty());
         assert_eq!(
@@ -369,8 +354,8 @@ mod tests {
             }
             prop_assert_eq!(rollups(&m), recounted(&m));
             for q in queries() {
-                let from_rollups = block_on(reports::report(&m, &m, "s_demo", &q, Source::Rollups)).unwrap();
-                let scanned = block_on(reports::report(&m, &m, "s_demo", &q, Source::Scan)).unwrap();
+                let from_rollups = block_on(reports::report(&m, "s_demo", &q, Source::Rollups)).unwrap();
+                let scanned = block_on(reports::report(&m, "s_demo", &q, Source::Scan)).unwrap();
                 prop_assert_eq!(from_rollups, scanned);
             }
         }

@@ -1,16 +1,14 @@
 //! Answers: validated by `nps_shared::validate`, stored exactly once per
-//! Idempotency-Key, then followed up: a low score opens a case, a returning customer's
-//! score shows on their cases, and all of it is announced to the webhook queue. A
-//! comment may follow with the edit token the first call returned.
+//! Idempotency-Key with the case a low score opens and the webhook deliveries that
+//! announce them (one atomic write), then followed up: the deliveries are queued and a
+//! returning customer's score shows on their cases. A comment may follow with the
+//! edit token the first call returned.
 
 use super::webhooks::{
     case_announcement, deliveries_for, dispatch, enqueue, response_announcement,
 };
-use super::{ServiceError, Stores, cases, check_origin, invitations, new_id, random};
-use crate::store::{
-    CaseStore, Companions, DeliveryQueue, DeliveryStore, Inserted, ResponseStore, StoreError,
-    StoredResponse, SurveyStore, WebhookStore,
-};
+use super::{Done, ServiceError, cases, check_origin, invitations, new_id, page, random};
+use crate::store::{Companions, DeliveryQueue, Inserted, Storage, StoredResponse};
 use nps_shared::Category;
 use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView, SurveyView};
 use nps_shared::time::rfc3339;
@@ -19,59 +17,109 @@ use serde::Serialize;
 
 /// How long after answering the comment may still be added or changed.
 pub const EDIT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
-const MAX_IDEMPOTENCY_KEY: usize = 255;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The outcome of a submission, plus what the edge should log.
+/// The `Idempotency-Key` header: 1 to 255 visible ASCII characters. One answer is
+/// stored per survey and key; the same request again gets the same reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    const MAX: usize = 255;
+
+    pub fn parse(key: &str) -> Result<Self, ServiceError> {
+        if key.is_empty() || key.len() > Self::MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ServiceError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            ));
+        }
+        Ok(IdempotencyKey(key.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `POST /v1/responses` as it arrived: the body and what the edge knows of the call.
+#[derive(Clone, Debug)]
+pub struct Submission<'a> {
+    pub body: &'a serde_json::Value,
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// The browser's `Origin`, checked against the survey's allowed origins.
+    pub origin: Option<&'a str>,
+    /// Mail scanners give themselves away by it (`nps_shared::scanner`).
+    pub user_agent: Option<&'a str>,
+    /// Checks invitation tokens; `None` when invitations are not set up.
+    pub invitation_secret: Option<&'a [u8]>,
+}
+
+impl<'a> Submission<'a> {
+    /// Just a body: no key, origin, user agent or invitation secret.
+    #[cfg(test)]
+    pub fn new(body: &'a serde_json::Value) -> Self {
+        Submission {
+            body,
+            idempotency_key: None,
+            origin: None,
+            user_agent: None,
+            invitation_secret: None,
+        }
+    }
+}
+
+/// The outcome of a submission.
 #[derive(Debug)]
 pub struct Submitted {
     pub created: ResponseCreated,
     /// `true` when this was an Idempotency-Key replay (HTTP 200, nothing stored).
     pub replayed: bool,
-    /// What failed after the answer was stored (a case, webhooks); the answer is
-    /// kept all the same, and lost deliveries are found by the sweeper.
-    pub side_effect_errors: Vec<StoreError>,
 }
 
-/// `POST /v1/responses`.
-pub async fn submit<
-    S: SurveyStore,
-    R: ResponseStore,
-    W: WebhookStore + DeliveryStore,
-    Q: DeliveryQueue,
-    C: CaseStore,
->(
-    stores: &Stores<'_, S, R, W, Q, C>,
-    body: &serde_json::Value,
-    idempotency_key: Option<&str>,
-    origin: Option<&str>,
-    user_agent: Option<&str>,
-    invitation_secret: Option<&[u8]>,
+/// An answer built from a submission, not stored yet.
+struct Answer {
+    survey: SurveyView,
+    stored: StoredResponse,
+    /// The case a re-ask invitation links the answer to.
+    linked_case: Option<String>,
+}
+
+/// `POST /v1/responses`: build the answer, throttle, add its companions (the case it
+/// opens and the deliveries announcing it), store it once — then follow up.
+pub async fn submit(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
+    submission: &Submission<'_>,
     now_ms: i64,
-) -> Result<Submitted, ServiceError> {
-    let new = validate::parse_response(body).map_err(ServiceError::Invalid)?;
-    if let Some(key) = idempotency_key
-        && (key.is_empty()
-            || key.len() > MAX_IDEMPOTENCY_KEY
-            || !key.bytes().all(|b| b.is_ascii_graphic()))
-    {
-        return Err(ServiceError::invalid(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters",
-        ));
-    }
-    let survey = stores
-        .surveys
+) -> Result<Done<Submitted>, ServiceError> {
+    let answer = build(store, submission, now_ms).await?;
+    throttle(store, &answer, submission, now_ms).await?;
+    let companions = companions(store, &answer, now_ms).await?;
+    save(store, queue, answer, companions, now_ms).await
+}
+
+/// Validates the body, finds the survey, checks the origin and the invitation token,
+/// and builds the answer to store.
+async fn build(
+    store: &impl Storage,
+    submission: &Submission<'_>,
+    now_ms: i64,
+) -> Result<Answer, ServiceError> {
+    let new = validate::parse_response(submission.body).map_err(ServiceError::Invalid)?;
+    let survey = store
         .get_survey(&new.survey_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", new.survey_id)))?;
-    check_origin(&survey, origin)?;
+    check_origin(&survey, submission.origin)?;
     // An invitation vouches for the order, the customer and their properties: those
     // come from the token, not from what the page sent.
     let claims = new
         .token
         .as_deref()
-        .map(|token| invitations::check_token(invitation_secret, token, &survey.id, now_ms))
+        .map(|token| {
+            invitations::check_token(submission.invitation_secret, token, &survey.id, now_ms)
+        })
         .transpose()?;
     let mut respondent = new.respondent;
     let mut properties = new.properties;
@@ -81,8 +129,8 @@ pub async fn submit<
         }
         properties.extend(claims.properties.clone());
     }
-
     let now = rfc3339(now_ms);
+    let person_key = validate::person_key(&survey.id, &respondent);
     let stored = StoredResponse {
         view: ResponseView {
             id: new_id("r_", now_ms)?,
@@ -104,99 +152,126 @@ pub async fn submit<
             flagged: claims.as_ref().and_then(|c| {
                 let made =
                     nps_shared::ids::timestamp_ms("inv_", &c.invitation_id).map(|t| t as i64);
-                nps_shared::scanner::assess(user_agent, made, now_ms)
+                nps_shared::scanner::assess(submission.user_agent, made, now_ms)
             }),
         },
         invitation_id: claims.as_ref().map(|c| c.invitation_id.clone()),
-        person_key: None,
+        person_key,
         edit_token: nps_shared::ids::token(random::<20>()?),
-        idempotency_key: idempotency_key.map(str::to_string),
+        idempotency_key: submission
+            .idempotency_key
+            .as_ref()
+            .map(|k| k.as_str().to_string()),
         // serde_json orders object keys, so the same request in another key order is
         // still the same request.
-        fingerprint: Some(validate::fingerprint(body.to_string().as_bytes())),
+        fingerprint: Some(validate::fingerprint(
+            submission.body.to_string().as_bytes(),
+        )),
     };
+    Ok(Answer {
+        survey,
+        stored,
+        linked_case: claims.and_then(|c| c.case_id),
+    })
+}
 
-    let mut stored = stored;
-    stored.person_key = validate::person_key(&survey.id, &stored.view.respondent);
-    // One person, one answer per survey in throttle.days, whatever the channel —
-    // except when support asks again on purpose (a case re-ask).
-    let reask = claims.as_ref().is_some_and(|c| c.case_id.is_some());
-    let days = i64::from(survey.definition.throttle.days);
-    if let Some(person) = stored.person_key.as_deref()
-        && days > 0
-        && !reask
-        && stores
-            .responses
-            .answered_since(
-                &survey.id,
-                person,
-                &rfc3339(now_ms - days * DAY_MS),
-                idempotency_key,
-            )
-            .await?
+/// One person, one answer per survey in `throttle.days`, whatever the channel —
+/// except when support asks again on purpose (a case re-ask). A replay of the same
+/// Idempotency-Key is not a second answer.
+async fn throttle(
+    store: &impl Storage,
+    answer: &Answer,
+    submission: &Submission<'_>,
+    now_ms: i64,
+) -> Result<(), ServiceError> {
+    let days = i64::from(answer.survey.definition.throttle.days);
+    let Some(person) = answer.stored.person_key.as_deref() else {
+        return Ok(());
+    };
+    if days == 0 || answer.linked_case.is_some() {
+        return Ok(());
+    }
+    let since = rfc3339(now_ms - days * DAY_MS);
+    let key = submission
+        .idempotency_key
+        .as_ref()
+        .map(IdempotencyKey::as_str);
+    if store
+        .answered_since(&answer.survey.id, person, &since, key)
+        .await?
     {
         return Err(ServiceError::Conflict(format!(
             "this person already answered this survey in the last {days} days"
         )));
     }
-    // The case a low score opens and the webhook deliveries announcing the answer
-    // (and the case) are written in the answer's own atomic batch, so a crash cannot
-    // keep the answer and lose them; the queue is told afterwards.
-    let opened = cases::new_case(&survey, &stored.view, now_ms)?;
-    let mut deliveries = deliveries_for(
-        stores.webhooks,
-        &response_announcement(
-            EventType::ResponseCreated,
-            &survey,
-            &stored.view,
-            opened.as_ref().map(|c| c.view.id.clone()),
-            now_ms,
-        )?,
+    Ok(())
+}
+
+/// The case a low score opens and the webhook deliveries announcing the answer (and
+/// the case): written in the answer's own atomic batch, so a crash cannot keep the
+/// answer and lose them; the queue is told afterwards.
+async fn companions(
+    store: &impl Storage,
+    answer: &Answer,
+    now_ms: i64,
+) -> Result<Companions, ServiceError> {
+    let Answer { survey, stored, .. } = answer;
+    let opened = cases::new_case(survey, &stored.view, now_ms)?;
+    let created = response_announcement(
+        EventType::ResponseCreated,
+        survey,
+        &stored.view,
+        opened.as_ref().map(|c| c.view.id.clone()),
         now_ms,
-    )
-    .await?;
+    )?;
+    let mut deliveries = deliveries_for(store, &created, now_ms).await?;
     if let Some(case) = &opened {
         let view = cases::current(case.clone(), now_ms);
-        deliveries.extend(
-            deliveries_for(
-                stores.webhooks,
-                &case_announcement(EventType::CaseOpened, &survey, &view, &stored.view, now_ms)?,
-                now_ms,
-            )
-            .await?,
-        );
+        let announcement =
+            case_announcement(EventType::CaseOpened, survey, &view, &stored.view, now_ms)?;
+        deliveries.extend(deliveries_for(store, &announcement, now_ms).await?);
     }
-    let companions = Companions {
+    Ok(Companions {
         case: opened,
         deliveries,
-    };
-    match stores
-        .responses
-        .insert_response(&stored, &companions)
-        .await?
-    {
+    })
+}
+
+/// Stores the answer with its companions, once; a replay gets the first reply, a
+/// second answer for one order a conflict.
+async fn save(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
+    answer: Answer,
+    companions: Companions,
+    now_ms: i64,
+) -> Result<Done<Submitted>, ServiceError> {
+    let Answer {
+        survey,
+        stored,
+        linked_case,
+    } = answer;
+    match store.insert_response(&stored, &companions).await? {
         Inserted::Existing(previous) => {
             if previous.fingerprint != stored.fingerprint {
                 return Err(ServiceError::Conflict(
                     "this Idempotency-Key was already used for a different request".into(),
                 ));
             }
-            Ok(Submitted {
+            Ok(Done::new(Submitted {
                 created: created(&previous),
                 replayed: true,
-                side_effect_errors: Vec::new(),
-            })
+            }))
         }
         Inserted::OrderTaken => {
             let order = stored.view.order_id.as_deref().unwrap_or_default();
             // Several scores for one order within seconds: a scanner opened the links.
-            if let Some(first) = stores.responses.answer_for_order(&survey.id, order).await?
+            if let Some(first) = store.answer_for_order(&survey.id, order).await?
                 && first.view.score != stored.view.score
                 && nps_shared::time::parse_rfc3339(&first.view.created_at)
                     .is_some_and(|t| now_ms - t < nps_shared::scanner::SCORE_BURST_MS)
             {
-                stores
-                    .responses
+                store
                     .flag(
                         &first.view.id,
                         "several scores for one order within seconds",
@@ -208,20 +283,21 @@ pub async fn submit<
             )))
         }
         Inserted::New => {
-            let linked_case = claims.as_ref().and_then(|c| c.case_id.as_deref());
-            Ok(Submitted {
+            let done = Done::new(Submitted {
                 created: created(&stored),
                 replayed: false,
-                side_effect_errors: follow_up(
-                    stores,
-                    &survey,
-                    &stored.view,
-                    &companions,
-                    linked_case,
-                    now_ms,
-                )
-                .await,
-            })
+            });
+            Ok(follow_up(
+                store,
+                queue,
+                done,
+                &survey,
+                &stored.view,
+                &companions,
+                linked_case.as_deref(),
+                now_ms,
+            )
+            .await)
         }
     }
 }
@@ -230,39 +306,37 @@ pub async fn submit<
 /// queued, and it shows on the customer's earlier cases (`case.updated`). Failures are
 /// collected, not raised: the answer is stored, and the sweeper queues deliveries
 /// whose message was not sent.
-async fn follow_up<S, R, W, Q, C>(
-    stores: &Stores<'_, S, R, W, Q, C>,
+#[allow(clippy::too_many_arguments)]
+async fn follow_up<T>(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
+    mut done: Done<T>,
     survey: &SurveyView,
     response: &ResponseView,
     companions: &Companions,
     linked_case: Option<&str>,
     now_ms: i64,
-) -> Vec<StoreError>
-where
-    S: SurveyStore,
-    R: ResponseStore,
-    W: WebhookStore + DeliveryStore,
-    Q: DeliveryQueue,
-    C: CaseStore,
-{
-    let mut errors = Vec::new();
-    if let Err(e) = enqueue(stores.queue, &companions.deliveries).await {
-        errors.push(e);
-    }
-    let reanswered = cases::record_reanswer(stores.cases, response, linked_case, now_ms)
-        .await
-        .unwrap_or_else(|e| {
-            errors.push(e);
-            Vec::new()
-        });
-    for case in &reanswered {
-        if let Err(e) =
-            cases::announce(stores, EventType::CaseUpdated, survey, case, None, now_ms).await
-        {
-            errors.push(e);
+) -> Done<T> {
+    done = done.unless(enqueue(queue, &companions.deliveries).await);
+    match cases::record_reanswer(store, response, linked_case, now_ms).await {
+        Ok(reanswered) => {
+            for case in &reanswered {
+                let announced = cases::announce(
+                    store,
+                    queue,
+                    EventType::CaseUpdated,
+                    survey,
+                    case,
+                    None,
+                    now_ms,
+                )
+                .await;
+                done = done.unless(announced);
+            }
         }
+        Err(e) => done.failed_follow_ups.push(e),
     }
-    errors
+    done
 }
 
 fn created(r: &StoredResponse) -> ResponseCreated {
@@ -279,35 +353,26 @@ pub struct CommentAdded {
     pub id: String,
     pub category: Category,
     pub comment: Option<String>,
-    #[serde(skip)]
-    pub dispatch_error: Option<StoreError>,
 }
 
 /// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment. `admit` counts
 /// the request against the answer's survey (the rate limit) once that survey is known,
 /// before anything else is checked or written.
-pub async fn add_comment<
-    S: SurveyStore,
-    R: ResponseStore,
-    W: WebhookStore + DeliveryStore,
-    Q: DeliveryQueue,
-    C: CaseStore,
->(
-    stores: &Stores<'_, S, R, W, Q, C>,
+pub async fn add_comment(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
     id: &str,
     body: &serde_json::Value,
     origin: Option<&str>,
     admit: impl AsyncFnOnce(&SurveyView) -> Result<(), ServiceError>,
     now_ms: i64,
-) -> Result<CommentAdded, ServiceError> {
+) -> Result<Done<CommentAdded>, ServiceError> {
     let (edit_token, comment) = parse_patch_body(body)?;
-    let mut response = stores
-        .responses
+    let mut response = store
         .get_response(id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("response {id}")))?;
-    let survey = stores
-        .surveys
+    let survey = store
         .get_survey(&response.view.survey_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", response.view.survey_id)))?;
@@ -325,29 +390,25 @@ pub async fn add_comment<
     }
     // Whoever holds the edit token acted on the page: a person, not a scanner.
     if response.view.provisional {
-        stores.responses.confirm(id).await?;
+        store.confirm(id).await?;
         response.view.provisional = false;
     }
     // Nothing to change — a confirmation only, or the same comment again (the widget
     // retries a comment whose reply it did not get): no write, and no second
     // `response.updated` for the receivers.
     let Some(comment) = comment.filter(|c| *c != response.view.comment) else {
-        return Ok(CommentAdded {
+        return Ok(Done::new(CommentAdded {
             id: response.view.id,
             category: response.view.category,
             comment: response.view.comment,
-            dispatch_error: None,
-        });
+        }));
     };
     let now = rfc3339(now_ms);
-    stores
-        .responses
-        .set_comment(id, comment.as_deref(), &now)
-        .await?;
+    store.set_comment(id, comment.as_deref(), &now).await?;
     response.view.comment = comment;
     response.view.updated_at = now;
     let dispatched = async {
-        let case_id = stores.cases.case_for_response(id).await?.map(|c| c.view.id);
+        let case_id = store.case_for_response(id).await?.map(|c| c.view.id);
         let updated = response_announcement(
             EventType::ResponseUpdated,
             &survey,
@@ -355,15 +416,15 @@ pub async fn add_comment<
             case_id,
             now_ms,
         )?;
-        dispatch(stores.webhooks, stores.queue, &updated, now_ms).await
+        dispatch(store, queue, &updated, now_ms).await
     }
     .await;
-    Ok(CommentAdded {
+    Ok(Done::new(CommentAdded {
         id: response.view.id,
         category: response.view.category,
         comment: response.view.comment,
-        dispatch_error: dispatched.err(),
     })
+    .unless(dispatched))
 }
 
 /// `{"edit_token", "comment"?, "confirm"?}`: a comment (a string, or null to remove
@@ -421,36 +482,9 @@ fn parse_patch_body(
     }
 }
 
-pub const DEFAULT_PAGE: u32 = 50;
-pub const MAX_PAGE: u32 = 200;
-
-/// A page size from the query: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when absent.
-pub fn parse_limit(limit: Option<&str>) -> Result<u32, ServiceError> {
-    match limit {
-        None => Ok(DEFAULT_PAGE),
-        Some(text) => text
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| ServiceError::invalid("limit", "must be an integer from 1 to 200")),
-    }
-}
-
-/// Lists fetch one row more than a page: if it came, there is a next page, and the
-/// last row kept is the cursor for it. Saves a count query.
-pub fn cut_page<T>(items: &mut Vec<T>, limit: u32, id: impl Fn(&T) -> String) -> Option<String> {
-    if items.len() > limit as usize {
-        items.truncate(limit as usize);
-        items.last().map(id)
-    } else {
-        None
-    }
-}
-
 /// `GET /v1/surveys/{id}/responses`: newest first, `limit` per page.
 pub async fn list(
-    surveys: &impl SurveyStore,
-    responses: &impl ResponseStore,
+    store: &impl Storage,
     survey_id: &str,
     category: Option<&str>,
     cursor: Option<&str>,
@@ -463,20 +497,20 @@ pub async fn list(
             })
         })
         .transpose()?;
-    let limit = parse_limit(limit)?;
+    let limit = page::parse_limit(limit)?;
     if cursor.is_some_and(|c| !nps_shared::ids::is_id("r_", c)) {
         return Err(ServiceError::invalid(
             "cursor",
             "must be a next_cursor from an earlier page",
         ));
     }
-    if surveys.get_survey(survey_id).await?.is_none() {
+    if store.get_survey(survey_id).await?.is_none() {
         return Err(ServiceError::NotFound(format!("survey {survey_id}")));
     }
-    let mut items = responses
+    let mut items = store
         .list_responses(survey_id, category, cursor, limit + 1)
         .await?;
-    let next_cursor = cut_page(&mut items, limit, |r| r.id.clone());
+    let next_cursor = page::cut(&mut items, limit, |r| r.id.clone());
     Ok(Page { items, next_cursor })
 }
 
@@ -485,7 +519,8 @@ mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
     use crate::service::{limits, webhooks};
-    use crate::store::memory::Memory;
+    use crate::store::ResponseStore;
+    use crate::store::testing::TestStore;
     use nps_shared::api::CreateWebhook;
     use pollster::block_on;
     use serde_json::json;
@@ -493,18 +528,17 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const SECRET: &[u8] = b"test secret";
 
-    fn memory() -> Memory {
-        let m = Memory::default();
-        m.surveys.borrow_mut().push(demo_survey());
+    fn memory() -> TestStore {
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
         m
     }
 
     /// An invitation to the demo survey for `order`.
-    fn invite(m: &Memory, order: &str) -> nps_shared::api::Invitation {
+    fn invite(m: &TestStore, order: &str) -> nps_shared::api::Invitation {
         let request: nps_shared::api::CreateInvitation =
             serde_json::from_value(json!({"survey_id": "s_demo", "order_id": order})).unwrap();
         block_on(crate::service::invitations::create(
-            m,
             m,
             request,
             SECRET,
@@ -514,24 +548,19 @@ mod tests {
         .unwrap()
     }
 
-    fn stores(m: &Memory) -> Stores<'_, Memory, Memory, Memory, Memory, Memory> {
-        m.stores()
-    }
-
     fn submit_json(
-        m: &Memory,
+        m: &TestStore,
         body: serde_json::Value,
         key: Option<&str>,
-    ) -> Result<Submitted, ServiceError> {
-        block_on(submit(
-            &stores(m),
-            &body,
-            key,
-            Some("http://localhost:8787"),
-            None,
-            Some(SECRET),
-            NOW,
-        ))
+    ) -> Result<Done<Submitted>, ServiceError> {
+        let submission = Submission {
+            body: &body,
+            idempotency_key: key.map(IdempotencyKey::parse).transpose()?,
+            origin: Some("http://localhost:8787"),
+            user_agent: None,
+            invitation_secret: Some(SECRET),
+        };
+        block_on(submit(m, m, &submission, NOW))
     }
 
     #[test]
@@ -540,7 +569,7 @@ mod tests {
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 3}), None).unwrap();
         assert_eq!(s.created.category, Category::Detractor);
         assert!(!s.replayed);
-        let stored = m.responses.borrow();
+        let stored = m.responses();
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].view.score.value(), 3);
         assert_eq!(stored[0].view.created_at, rfc3339(NOW));
@@ -556,7 +585,7 @@ mod tests {
         let again = submit_json(&m, reordered, Some("key-1")).unwrap();
         assert!(again.replayed);
         assert_eq!(first.created, again.created);
-        assert_eq!(m.responses.borrow().len(), 1);
+        assert_eq!(m.responses().len(), 1);
     }
 
     #[test]
@@ -572,25 +601,23 @@ mod tests {
                 description: None,
             },
         );
-        m.queue_down.set(true);
+        m.queue().down.set(true);
         let body = json!({"survey_id": "s_demo", "score": 2, "comment": "late"});
         let first = submit_json(&m, body.clone(), Some("key-low")).unwrap();
-        assert_eq!(first.side_effect_errors.len(), 1, "the queue was down");
-        m.queue_down.set(false);
+        assert_eq!(first.failed_follow_ups.len(), 1, "the queue was down");
+        m.queue().down.set(false);
         let again = submit_json(&m, body, Some("key-low")).unwrap();
         assert!(again.replayed);
-        assert_eq!(m.responses.borrow().len(), 1);
-        assert_eq!(m.cases.borrow().len(), 1);
-        let kinds: Vec<EventType> = m.deliveries.borrow().iter().map(|d| d.event_type).collect();
+        assert_eq!(m.responses().len(), 1);
+        assert_eq!(m.cases().len(), 1);
+        let kinds: Vec<EventType> = m.deliveries().iter().map(|d| d.event_type).collect();
         assert_eq!(kinds, [EventType::ResponseCreated, EventType::CaseOpened]);
-        let case_id = m.cases.borrow()[0].view.id.clone();
+        let case_id = m.cases()[0].view.id.clone();
+        assert!(m.deliveries().iter().all(|d| d.payload.contains(&case_id)));
         assert!(
-            m.deliveries
-                .borrow()
-                .iter()
-                .all(|d| d.payload.contains(&case_id))
+            m.queue().queued.borrow().is_empty(),
+            "stored, left for the sweeper"
         );
-        assert!(m.queued.borrow().is_empty(), "stored, left for the sweeper");
     }
 
     #[test]
@@ -609,7 +636,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ServiceError::Conflict(_)));
-        assert_eq!(m.responses.borrow().len(), 1);
+        assert_eq!(m.responses().len(), 1);
     }
 
     #[test]
@@ -619,17 +646,20 @@ mod tests {
         assert!(matches!(err, ServiceError::NotFound(_)));
         let body = json!({"survey_id": "s_demo", "score": 3});
         let err = block_on(submit(
-            &stores(&m),
-            &body,
-            None,
-            Some("https://evil.example"),
-            None,
-            None,
+            &m,
+            &m,
+            &Submission {
+                body: &body,
+                idempotency_key: None,
+                origin: Some("https://evil.example"),
+                user_agent: None,
+                invitation_secret: None,
+            },
             NOW,
         ))
         .unwrap_err();
         assert!(matches!(err, ServiceError::OriginNotAllowed { .. }));
-        assert!(m.responses.borrow().is_empty());
+        assert!(m.responses().is_empty());
     }
 
     #[test]
@@ -644,7 +674,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "Idempotency-Key"));
-        assert!(m.responses.borrow().is_empty());
+        assert!(m.responses().is_empty());
     }
 
     #[test]
@@ -660,7 +690,7 @@ mod tests {
         submit_json(&m, json!({"survey_id": "s_demo", "score": 0}), Some("k")).unwrap();
         submit_json(&m, json!({"survey_id": "s_demo", "score": 0}), Some("k")).unwrap();
         assert_eq!(
-            m.queued.borrow().len(),
+            m.queue().queued.borrow().len(),
             1,
             "a replay does not announce the answer again"
         );
@@ -676,10 +706,10 @@ mod tests {
             NOW,
         ))
         .unwrap();
-        m.queue_down.set(true);
+        m.queue().down.set(true);
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 2}), None).unwrap();
-        assert_eq!(s.side_effect_errors.len(), 1);
-        assert_eq!(m.responses.borrow().len(), 1);
+        assert_eq!(s.failed_follow_ups.len(), 1);
+        assert_eq!(m.responses().len(), 1);
     }
 
     #[test]
@@ -689,7 +719,8 @@ mod tests {
         let id = s.created.id.clone();
         let patch = |token: &str, at: i64| {
             block_on(add_comment(
-                &stores(&m),
+                &m,
+                &m,
                 &id,
                 &json!({"edit_token": token, "comment": " late "}),
                 None,
@@ -703,10 +734,7 @@ mod tests {
         ));
         let ok = patch(&s.created.edit_token, NOW + 1000).unwrap();
         assert_eq!(ok.comment.as_deref(), Some("late"));
-        assert_eq!(
-            m.responses.borrow()[0].view.comment.as_deref(),
-            Some("late")
-        );
+        assert_eq!(m.responses()[0].view.comment.as_deref(), Some("late"));
         assert!(matches!(
             patch(&s.created.edit_token, NOW + EDIT_WINDOW_MS + 1),
             Err(ServiceError::Conflict(_))
@@ -720,7 +748,8 @@ mod tests {
         let body = json!({"edit_token": s.created.edit_token, "comment": "Slow"});
         let seen = std::cell::RefCell::new(Vec::new());
         let refused = block_on(add_comment(
-            &stores(&m),
+            &m,
+            &m,
             &s.created.id,
             &body,
             None,
@@ -741,10 +770,11 @@ mod tests {
             })
         ));
         assert_eq!(*seen.borrow(), ["s_demo"]);
-        assert_eq!(m.responses.borrow()[0].view.comment, None);
+        assert_eq!(m.responses()[0].view.comment, None);
         // An unknown answer is a 404 before anything is counted.
         let unknown = block_on(add_comment(
-            &stores(&m),
+            &m,
+            &m,
             "r_unknown",
             &body,
             None,
@@ -773,7 +803,8 @@ mod tests {
         let body = json!({"edit_token": s.created.edit_token, "comment": "Fast"});
         for at in [NOW + 1000, NOW + 2000] {
             let done = block_on(add_comment(
-                &stores(&m),
+                &m,
+                &m,
                 &s.created.id,
                 &body,
                 None,
@@ -784,16 +815,17 @@ mod tests {
             assert_eq!(done.comment.as_deref(), Some("Fast"));
         }
         {
-            let responses = m.responses.borrow();
+            let responses = m.responses();
             assert_eq!(responses.len(), 1);
             assert_eq!(responses[0].view.comment.as_deref(), Some("Fast"));
             assert_eq!(responses[0].view.updated_at, rfc3339(NOW + 1000));
         }
-        assert_eq!(m.deliveries.borrow().len(), 1, "one response.updated");
+        assert_eq!(m.deliveries().len(), 1, "one response.updated");
         // A different comment is a change again.
         let body = json!({"edit_token": s.created.edit_token, "comment": "Fast, friendly"});
         block_on(add_comment(
-            &stores(&m),
+            &m,
+            &m,
             &s.created.id,
             &body,
             None,
@@ -801,7 +833,7 @@ mod tests {
             NOW + 3000,
         ))
         .unwrap();
-        assert_eq!(m.deliveries.borrow().len(), 2);
+        assert_eq!(m.deliveries().len(), 2);
     }
 
     #[test]
@@ -811,19 +843,22 @@ mod tests {
         let answer = |score: u8, agent: &str, at: i64| {
             let body = json!({"survey_id": "s_demo", "score": score, "channel": "email", "token": inv.token});
             block_on(submit(
-                &stores(&m),
-                &body,
-                None,
-                None,
-                Some(agent),
-                Some(SECRET),
+                &m,
+                &m,
+                &Submission {
+                    body: &body,
+                    idempotency_key: None,
+                    origin: None,
+                    user_agent: Some(agent),
+                    invitation_secret: Some(SECRET),
+                },
                 at,
             ))
         };
         let person = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
         // A minute after the mail went out, in a normal browser: a person.
         answer(2, person, NOW + 60_000).unwrap();
-        assert_eq!(m.responses.borrow()[0].view.flagged, None);
+        assert_eq!(m.responses()[0].view.flagged, None);
         // Another score for the same order seconds later: the links were being opened
         // one by one; the first answer is flagged, the second refused.
         assert!(matches!(
@@ -831,7 +866,7 @@ mod tests {
             Err(ServiceError::Conflict(_))
         ));
         assert_eq!(
-            m.responses.borrow()[0].view.flagged.as_deref(),
+            m.responses()[0].view.flagged.as_deref(),
             Some("several scores for one order within seconds")
         );
 
@@ -839,17 +874,20 @@ mod tests {
         let body =
             json!({"survey_id": "s_demo", "score": 9, "channel": "email", "token": inv.token});
         block_on(submit(
-            &stores(&m),
-            &body,
-            None,
-            None,
-            Some("Barracuda Sentinel"),
-            Some(SECRET),
+            &m,
+            &m,
+            &Submission {
+                body: &body,
+                idempotency_key: None,
+                origin: None,
+                user_agent: Some("Barracuda Sentinel"),
+                invitation_secret: Some(SECRET),
+            },
             NOW + 60_000,
         ))
         .unwrap();
         assert!(
-            m.responses.borrow()[1]
+            m.responses()[1]
                 .view
                 .flagged
                 .as_deref()
@@ -866,18 +904,22 @@ mod tests {
             json!({"survey_id": "s_demo", "score": 4, "channel": "email", "token": inv.token});
         let agent = "Mozilla/5.0 Chrome/131.0";
         let created = block_on(submit(
-            &stores(&m),
-            &body,
-            None,
-            None,
-            Some(agent),
-            Some(SECRET),
+            &m,
+            &m,
+            &Submission {
+                body: &body,
+                idempotency_key: None,
+                origin: None,
+                user_agent: Some(agent),
+                invitation_secret: Some(SECRET),
+            },
             NOW + 60_000,
         ))
         .unwrap()
+        .value
         .created;
-        assert!(m.responses.borrow()[0].view.provisional);
-        let counted = |m: &Memory| {
+        assert!(m.responses()[0].view.provisional);
+        let counted = |m: &TestStore| {
             let answers = block_on(m.report_answers("s_demo", None, None)).unwrap();
             nps_shared::report::Report::build(&answers, &Default::default())
                 .unwrap()
@@ -891,7 +933,8 @@ mod tests {
         );
         let confirm = json!({"edit_token": created.edit_token, "confirm": true});
         let done = block_on(add_comment(
-            &stores(&m),
+            &m,
+            &m,
             &created.id,
             &confirm,
             None,
@@ -900,12 +943,13 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(done.comment, None);
-        assert!(!m.responses.borrow()[0].view.provisional);
+        assert!(!m.responses()[0].view.provisional);
         assert_eq!(counted(&m), 1);
         let nothing = json!({"edit_token": created.edit_token});
         assert!(matches!(
             block_on(add_comment(
-                &stores(&m),
+                &m,
+                &m,
                 &created.id,
                 &nothing,
                 None,
@@ -921,7 +965,18 @@ mod tests {
         let m = memory();
         let answer = |email: &str, key: &str, at: i64| {
             let body = json!({"survey_id": "s_demo", "score": 6, "respondent": {"email": email}});
-            block_on(submit(&stores(&m), &body, Some(key), None, None, None, at))
+            block_on(submit(
+                &m,
+                &m,
+                &Submission {
+                    body: &body,
+                    idempotency_key: Some(IdempotencyKey::parse(key).unwrap()),
+                    origin: None,
+                    user_agent: None,
+                    invitation_secret: None,
+                },
+                at,
+            ))
         };
         answer("kim@example.com", "a", NOW).unwrap();
         assert!(
@@ -932,29 +987,20 @@ mod tests {
         assert!(matches!(err, ServiceError::Conflict(ref d) if d.contains("90 days")));
         answer("kim@example.com", "c", NOW + 90 * DAY_MS).unwrap();
         answer("ben@example.com", "d", NOW + 1).unwrap();
-        assert_eq!(m.responses.borrow().len(), 3);
+        assert_eq!(m.responses().len(), 3);
     }
 
     #[test]
     fn lists_page_newest_first_and_filter_by_category() {
         let m = memory();
         for (i, score) in [1u8, 9, 2, 10, 3].into_iter().enumerate() {
-            block_on(submit(
-                &stores(&m),
-                &json!({"survey_id": "s_demo", "score": score}),
-                None,
-                None,
-                None,
-                None,
-                NOW + i as i64,
-            ))
-            .unwrap();
+            let body = json!({"survey_id": "s_demo", "score": score});
+            block_on(submit(&m, &m, &Submission::new(&body), NOW + i as i64)).unwrap();
         }
-        let first = block_on(list(&m, &m, "s_demo", Some("detractor"), None, Some("2"))).unwrap();
+        let first = block_on(list(&m, "s_demo", Some("detractor"), None, Some("2"))).unwrap();
         let scores: Vec<u8> = first.items.iter().map(|r| r.score.value()).collect();
         assert_eq!(scores, vec![3, 2]);
         let second = block_on(list(
-            &m,
             &m,
             "s_demo",
             Some("detractor"),
@@ -972,7 +1018,7 @@ mod tests {
         );
         assert_eq!(second.next_cursor, None);
         assert!(matches!(
-            block_on(list(&m, &m, "s_demo", Some("fans"), None, None)),
+            block_on(list(&m, "s_demo", Some("fans"), None, None)),
             Err(ServiceError::Invalid(_))
         ));
     }

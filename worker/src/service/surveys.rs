@@ -116,12 +116,12 @@ pub async fn config(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use pollster::block_on;
 
-    fn with_demo() -> Memory {
-        let m = Memory::default();
-        m.surveys.borrow_mut().push(demo_survey());
+    fn with_demo() -> TestStore {
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
         m
     }
 
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn a_survey_made_with_only_a_name_asks_in_german_naming_the_brand() {
-        let m = Memory::default();
+        let m = TestStore::default();
         let request: CreateSurvey =
             serde_json::from_value(serde_json::json!({ "name": "Acme" })).unwrap();
         let made = block_on(create(&m, request, 0)).unwrap();
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn partial_texts_are_filled_and_the_surveys_own_still_win() {
-        let m = Memory::default();
+        let m = TestStore::default();
         let request: CreateSurvey = serde_json::from_value(serde_json::json!({
             "name": "Acme",
             "default_locale": "de",
@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_survey_id_can_be_chosen_once() {
-        let m = Memory::default();
+        let m = TestStore::default();
         let request = CreateSurvey {
             id: Some("s_demo".into()),
             definition: demo_survey().definition,

@@ -287,7 +287,7 @@ pub fn create_for_test(store: &impl WebhookStore, request: CreateWebhook) -> Web
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::store::memory::Memory;
+    use crate::store::testing::TestStore;
     use nps_shared::Category;
     use nps_shared::api::{Channel, Respondent, WebhookFilter};
     use pollster::block_on;
@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn a_new_endpoint_gets_a_secret_shown_once() {
-        let store = Memory::default();
+        let store = TestStore::default();
         let created = block_on(create(
             &store,
             hook("https://hooks.example/nps", Default::default()),
@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn endpoint_urls_must_be_http() {
-        let store = Memory::default();
+        let store = TestStore::default();
         let err = block_on(create(
             &store,
             hook("ftp://x.example", Default::default()),
@@ -354,7 +354,7 @@ mod tests {
 
     #[test]
     fn an_event_fans_out_to_each_matching_endpoint_once() {
-        let store = Memory::default();
+        let store = TestStore::default();
         let detractors = WebhookFilter {
             categories: vec![Category::Detractor],
             ..Default::default()
@@ -396,11 +396,11 @@ mod tests {
         .unwrap();
         assert_eq!(queued, 1, "the detractor-only endpoint skips a promoter");
 
-        let tasks = store.queued.borrow();
+        let tasks = store.queue().queued.borrow();
         let ids: std::collections::HashSet<_> =
             tasks.iter().map(|(t, _)| t.delivery_id.clone()).collect();
         assert_eq!(ids.len(), 3, "every delivery has its own webhook-id");
-        let stored = store.deliveries.borrow();
+        let stored = store.deliveries();
         assert_eq!(stored.len(), 3, "each queued delivery is stored first");
         let body: serde_json::Value = serde_json::from_str(&stored[0].payload).unwrap();
         assert_eq!(body["type"], "response.created");
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn internal_targets_need_the_local_setting() {
-        let store = Memory::default();
+        let store = TestStore::default();
         let err = block_on(create(
             &store,
             hook("http://127.0.0.1:9000/h", Default::default()),
@@ -432,7 +432,7 @@ mod tests {
 
     #[test]
     fn a_slack_endpoint_gets_a_slack_message() {
-        let store = Memory::default();
+        let store = TestStore::default();
         let mut request = hook("https://hooks.slack.com/services/T/B/X", Default::default());
         request.format = WebhookFormat::Slack;
         block_on(create(&store, request, false, 0)).unwrap();
@@ -445,15 +445,14 @@ mod tests {
             1,
         ))
         .unwrap();
-        let body: serde_json::Value =
-            serde_json::from_str(&store.deliveries.borrow()[0].payload).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&store.deliveries()[0].payload).unwrap();
         assert!(body["text"].as_str().unwrap().contains("Detractor (2/10)"));
         assert!(body.get("type").is_none());
     }
 
     #[test]
     fn deliveries_survive_a_queue_that_is_down() {
-        let store = Memory::default();
+        let store = TestStore::default();
         block_on(create(
             &store,
             hook("https://a.example/h", Default::default()),
@@ -461,7 +460,7 @@ mod tests {
             0,
         ))
         .unwrap();
-        store.queue_down.set(true);
+        store.queue().down.set(true);
         let result = block_on(dispatch_response_event(
             &store,
             &store,
@@ -472,7 +471,7 @@ mod tests {
         ));
         assert!(result.is_err());
         assert_eq!(
-            store.deliveries.borrow().len(),
+            store.deliveries().len(),
             1,
             "stored, so the sweeper can send it"
         );
@@ -480,7 +479,7 @@ mod tests {
 
     #[test]
     fn endpoints_not_subscribed_to_the_type_are_skipped() {
-        let store = Memory::default();
+        let store = TestStore::default();
         block_on(create(
             &store,
             hook("https://a.example/h", Default::default()),

@@ -1,12 +1,12 @@
-//! A read-through KV cache in front of the survey store: the widget asks for a
-//! survey's config on every page view, and KV answers that from the edge without a D1
-//! round trip. Writes go to D1 first, then refresh the cache entry.
+//! The KV cache of survey definitions (hot config): the widget asks for a survey's
+//! config on every page view, and KV answers that from the edge without a D1 round
+//! trip. Writes go to D1 first, then refresh the cache entry (`sql::surveys`).
 //!
-//! A `CachedSurveys` lives for one event (the worker builds its `App` per request), and
+//! A `KvSurveys` lives for one event (the worker builds its `App` per request), and
 //! keeps the surveys it has read or written for that event: the rate limiter and the
 //! handler both need the survey of a public request, and read it once.
 
-use super::{StoreError, StoreResult, SurveyStore};
+use super::{StoreError, SurveyCache};
 use nps_shared::api::SurveyView;
 use std::cell::RefCell;
 use worker::kv::KvStore;
@@ -15,18 +15,16 @@ use worker::kv::KvStore;
 /// (or a lost cache refresh) shows within minutes. KV's minimum is 60 s.
 const TTL_SECONDS: u64 = 300;
 
-pub struct CachedSurveys<S> {
+pub struct KvSurveys {
     kv: KvStore,
-    inner: S,
     /// The surveys this event has read or written.
     seen: RefCell<Vec<SurveyView>>,
 }
 
-impl<S> CachedSurveys<S> {
-    pub fn new(kv: KvStore, inner: S) -> Self {
-        CachedSurveys {
+impl KvSurveys {
+    pub fn new(kv: KvStore) -> Self {
+        KvSurveys {
             kv,
-            inner,
             seen: RefCell::new(Vec::new()),
         }
     }
@@ -46,8 +44,25 @@ fn key(id: &str) -> String {
     format!("survey:v1:{id}")
 }
 
-impl<S: SurveyStore> CachedSurveys<S> {
-    async fn remember(&self, survey: &SurveyView) {
+impl SurveyCache for KvSurveys {
+    async fn get(&self, id: &str) -> Option<SurveyView> {
+        if let Some(survey) = self.seen(id) {
+            return Some(survey);
+        }
+        match self.kv.get(&key(id)).json::<SurveyView>().await {
+            Ok(Some(survey)) => {
+                self.keep(&survey);
+                Some(survey)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                worker::console_warn!("survey cache read failed: {e}");
+                None
+            }
+        }
+    }
+
+    async fn put(&self, survey: &SurveyView) {
         self.keep(survey);
         let put = async {
             self.kv
@@ -62,44 +77,5 @@ impl<S: SurveyStore> CachedSurveys<S> {
         if let Err(e) = put.await {
             worker::console_warn!("survey cache write failed: {e}");
         }
-    }
-}
-
-impl<S: SurveyStore> SurveyStore for CachedSurveys<S> {
-    async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
-        if let Some(survey) = self.seen(id) {
-            return Ok(Some(survey));
-        }
-        match self.kv.get(&key(id)).json::<SurveyView>().await {
-            Ok(Some(survey)) => {
-                self.keep(&survey);
-                return Ok(Some(survey));
-            }
-            Ok(None) => {}
-            Err(e) => worker::console_warn!("survey cache read failed: {e}"),
-        }
-        let survey = self.inner.get_survey(id).await?;
-        if let Some(survey) = &survey {
-            self.remember(survey).await;
-        }
-        Ok(survey)
-    }
-
-    async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>> {
-        self.inner.list_surveys().await
-    }
-
-    async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
-        let inserted = self.inner.insert_survey(survey).await?;
-        if inserted {
-            self.remember(survey).await;
-        }
-        Ok(inserted)
-    }
-
-    async fn update_survey(&self, survey: &SurveyView) -> StoreResult<()> {
-        self.inner.update_survey(survey).await?;
-        self.remember(survey).await;
-        Ok(())
     }
 }

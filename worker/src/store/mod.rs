@@ -1,15 +1,26 @@
-//! What the services need from storage, as small traits, and the records they store.
+//! What the services need from storage, as small traits gathered under one
+//! [`Storage`], and the records they store.
 //!
-//! `d1.rs` (D1), `kv.rs` (a KV read-through cache for surveys) and `queue.rs` (the
-//! Cloudflare Queue of webhook deliveries) fulfil them in the worker; `memory.rs` does
-//! in native unit tests. Worker futures are not `Send`, so neither are these.
+//! - `db`: the statement interface (prepare, bind, first, all, batch) the SQL runs on;
+//!   `d1` implements it for D1 in the worker, `sqlite` for bundled SQLite in native
+//!   tests (with fault injection), on the real `worker/migrations/`.
+//! - `sql`: every storage trait in SQL, once, one module per table.
+//! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config).
+//! - `queue`: the Cloudflare Queue of webhook deliveries, behind [`DeliveryQueue`].
+//! - `testing`: the native tests' storage (SQLite) and a recording queue.
+//!
+//! Worker futures are not `Send`, so neither are these.
 #![allow(async_fn_in_trait)]
 
 pub mod d1;
+pub mod db;
 pub mod kv;
-#[cfg(test)]
-pub mod memory;
 pub mod queue;
+pub mod sql;
+#[cfg(test)]
+pub mod sqlite;
+#[cfg(test)]
+pub mod testing;
 
 use nps_shared::Category;
 use nps_shared::api::{
@@ -24,6 +35,52 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 #[error("storage failed: {0}")]
 pub struct StoreError(pub String);
+
+/// Everything a service may need from storage, in one bound: a service takes one
+/// `&impl Storage` (and the queue, where it queues deliveries), not one parameter per
+/// table. [`sql::SqlStore`] is the one implementation.
+pub trait Storage:
+    SurveyStore
+    + ResponseStore
+    + CaseStore
+    + WebhookStore
+    + DeliveryStore
+    + InvitationStore
+    + RespondentStore
+    + RateLimitStore
+{
+}
+
+impl<T> Storage for T where
+    T: SurveyStore
+        + ResponseStore
+        + CaseStore
+        + WebhookStore
+        + DeliveryStore
+        + InvitationStore
+        + RespondentStore
+        + RateLimitStore
+{
+}
+
+/// A cache of survey definitions in front of `surveys` (KV in the worker): read
+/// first, written after every write. A cache that fails only costs speed; the
+/// database stays the truth.
+pub trait SurveyCache {
+    async fn get(&self, id: &str) -> Option<SurveyView>;
+    async fn put(&self, survey: &SurveyView);
+}
+
+/// No cache: every read goes to the database (tests, tools).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoCache;
+
+impl SurveyCache for NoCache {
+    async fn get(&self, _id: &str) -> Option<SurveyView> {
+        None
+    }
+    async fn put(&self, _survey: &SurveyView) {}
+}
 
 impl From<worker::Error> for StoreError {
     fn from(e: worker::Error) -> Self {

@@ -1,0 +1,211 @@
+//! `cases`: detractor cases, read together with the answer that opened each (its
+//! comment and respondent as they are now), saved under optimistic locking.
+
+use super::{SqlStore, all_rows, first_row};
+use crate::query;
+use crate::store::db::{Database, Statement};
+use crate::store::{CaseFilter, CaseStore, StoreError, StoreResult, StoredCase, SurveyCache};
+use nps_shared::Score;
+use nps_shared::api::Respondent;
+use nps_shared::case::{CaseStatus, CaseView, win_back};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(super) struct CaseRow {
+    id: String,
+    survey_id: String,
+    response_id: String,
+    score: u8,
+    status: String,
+    owner: Option<String>,
+    due_at: String,
+    respondent_id: Option<String>,
+    respondent_email: Option<String>,
+    reasked_score: Option<u8>,
+    timeline: String,
+    created_at: String,
+    updated_at: String,
+    /// From the answer that opened the case (`LEFT JOIN responses`): `None` only if
+    /// that answer is gone.
+    answer_id: Option<String>,
+    comment: Option<String>,
+    answer_respondent_id: Option<String>,
+    answer_respondent_email: Option<String>,
+}
+
+impl TryFrom<CaseRow> for StoredCase {
+    type Error = StoreError;
+    fn try_from(row: CaseRow) -> StoreResult<Self> {
+        let bad = |what: &str| StoreError(format!("case {}: bad {what}", row.id));
+        let score = Score::try_from(row.score).map_err(|_| bad("score"))?;
+        let reasked_score = row
+            .reasked_score
+            .map(Score::try_from)
+            .transpose()
+            .map_err(|_| bad("reasked score"))?;
+        let kept = Respondent {
+            id: row.respondent_id,
+            email: row.respondent_email,
+        };
+        // Who the answer names; the case's own copy (taken from the same answer when
+        // it opened) if the answer were ever gone.
+        let answered_by = if row.answer_id.is_some() {
+            Respondent {
+                id: row.answer_respondent_id,
+                email: row.answer_respondent_email,
+            }
+        } else {
+            kept.clone()
+        };
+        Ok(StoredCase {
+            view: CaseView {
+                status: CaseStatus::parse(&row.status).ok_or_else(|| bad("status"))?,
+                timeline: serde_json::from_str(&row.timeline)?,
+                id: row.id,
+                survey_id: row.survey_id,
+                response_id: row.response_id,
+                score,
+                owner: row.owner,
+                due_at: row.due_at,
+                overdue: false,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                reasked_score,
+                win_back: reasked_score.map(|after| win_back(score, after)),
+                comment: row.comment,
+                respondent: answered_by,
+            },
+            respondent: kept,
+        })
+    }
+}
+
+const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, due_at, respondent_id, \
+     respondent_email, reasked_score, timeline, created_at, updated_at";
+
+/// Reads cases (`c`) with the comment and respondent of the answer that opened each
+/// (`r`), in one query: the comment as it is now, also when it was added after the
+/// case opened. Conditions after it name the case's columns as `c.…`.
+pub(super) const CASE_SELECT: &str = "SELECT c.id AS id, c.survey_id AS survey_id, c.response_id AS response_id, \
+     c.score AS score, c.status AS status, c.owner AS owner, c.due_at AS due_at, \
+     c.respondent_id AS respondent_id, c.respondent_email AS respondent_email, \
+     c.reasked_score AS reasked_score, c.timeline AS timeline, c.created_at AS created_at, \
+     c.updated_at AS updated_at, r.id AS answer_id, r.comment AS comment, \
+     r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email \
+     FROM cases c LEFT JOIN responses r ON r.id = c.response_id";
+
+/// The insert of the case an answer opens, only if that answer is stored (in the
+/// answer's own batch).
+pub(super) fn insert_if_answer_stored(case: &StoredCase) -> StoreResult<Statement> {
+    let v = &case.view;
+    Ok(query!(
+        format!(
+            "INSERT INTO cases ({CASE_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 \
+             WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?3)"
+        ),
+        v.id,
+        v.survey_id,
+        v.response_id,
+        v.score.value(),
+        v.status.as_str(),
+        v.owner,
+        v.due_at,
+        case.respondent.id,
+        case.respondent.email,
+        v.reasked_score.map(|s| s.value()),
+        serde_json::to_string(&v.timeline)?,
+        v.created_at,
+        v.updated_at,
+    ))
+}
+
+impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
+    async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
+        first_row(
+            &self.db,
+            query!(format!("{CASE_SELECT} WHERE c.id = ?1"), id),
+            |row: CaseRow| StoredCase::try_from(row),
+        )
+        .await
+    }
+
+    async fn case_for_response(&self, response_id: &str) -> StoreResult<Option<StoredCase>> {
+        first_row(
+            &self.db,
+            query!(
+                format!("{CASE_SELECT} WHERE c.response_id = ?1"),
+                response_id
+            ),
+            |row: CaseRow| StoredCase::try_from(row),
+        )
+        .await
+    }
+
+    async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
+        let v = &case.view;
+        Ok(self
+            .db
+            .run(query!(
+                "UPDATE cases SET status = ?2, owner = ?3, reasked_score = ?4, timeline = ?5, updated_at = ?6 \
+                 WHERE id = ?1 AND updated_at = ?7",
+                v.id,
+                v.status.as_str(),
+                v.owner,
+                v.reasked_score.map(|s| s.value()),
+                serde_json::to_string(&v.timeline)?,
+                v.updated_at,
+                expected_updated_at,
+            ))
+            .await?
+            == 1)
+    }
+
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredCase>> {
+        all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "{CASE_SELECT} WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.owner = ?2) \
+                     AND (?3 IS NULL OR c.survey_id = ?3) AND (?4 IS NULL OR c.id < ?4) ORDER BY c.id DESC LIMIT ?5"
+                ),
+                filter.status.map(CaseStatus::as_str),
+                filter.owner,
+                filter.survey_id,
+                before,
+                limit,
+            ),
+            |row: CaseRow| StoredCase::try_from(row),
+        )
+        .await
+    }
+
+    async fn cases_of_respondent(
+        &self,
+        survey_id: &str,
+        respondent: &Respondent,
+    ) -> StoreResult<Vec<StoredCase>> {
+        if respondent.is_empty() {
+            return Ok(Vec::new());
+        }
+        all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
+                     ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email = ?3)) \
+                     ORDER BY c.id"
+                ),
+                survey_id,
+                respondent.id,
+                respondent.email,
+            ),
+            |row: CaseRow| StoredCase::try_from(row),
+        )
+        .await
+    }
+}

@@ -1,0 +1,230 @@
+//! `deliveries` and `delivery_attempts`: one row per event and endpoint, its state and
+//! the log of every attempt.
+
+use super::{SqlStore, all_rows, first_row};
+use crate::query;
+use crate::store::db::{Database, Param, Statement, Value};
+use crate::store::{Delivery, DeliveryStore, StoreError, StoreResult, SurveyCache};
+use nps_shared::api::{AttemptView, DeliveryStatus, DeliveryView, EventType};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub(super) struct DeliveryRow {
+    id: String,
+    endpoint_id: String,
+    event_type: String,
+    payload: String,
+    status: String,
+    attempts: u32,
+    round_start: u32,
+    next_attempt_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+    fn try_from(row: DeliveryRow) -> StoreResult<Self> {
+        let bad = |what: &str| StoreError(format!("delivery {}: bad {what}", row.id));
+        Ok(Delivery {
+            event_type: EventType::parse(&row.event_type).ok_or_else(|| bad("event type"))?,
+            status: DeliveryStatus::parse(&row.status).ok_or_else(|| bad("status"))?,
+            id: row.id,
+            endpoint_id: row.endpoint_id,
+            payload: row.payload,
+            attempts: row.attempts,
+            round_start: row.round_start,
+            next_attempt_at: row.next_attempt_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct AttemptRow {
+    delivery_id: String,
+    attempt: u32,
+    attempted_at: String,
+    status_code: Option<u16>,
+    latency_ms: u32,
+    response_body: Option<String>,
+    error: Option<String>,
+    next_attempt_at: Option<String>,
+}
+
+pub(super) const DELIVERY_COLUMNS: &str = "id, endpoint_id, event_type, payload, status, attempts, round_start, \
+     next_attempt_at, created_at, updated_at";
+
+/// `?1`…`?10`, in the order of [`DELIVERY_COLUMNS`].
+fn values(d: &Delivery) -> Vec<Value> {
+    query!(
+        "",
+        d.id,
+        d.endpoint_id,
+        d.event_type.as_str(),
+        d.payload,
+        d.status.as_str(),
+        d.attempts,
+        d.round_start,
+        d.next_attempt_at,
+        d.created_at,
+        d.updated_at,
+    )
+    .params
+}
+
+/// The insert of a delivery, only if the answer it announces is stored (in the
+/// answer's own batch).
+pub(super) fn insert_if_answer_stored(d: &Delivery, response_id: &str) -> Statement {
+    let mut params = values(d);
+    params.push(response_id.value());
+    Statement::new(
+        format!(
+            "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
+             WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?11)"
+        ),
+        params,
+    )
+}
+
+fn update(d: &Delivery) -> Statement {
+    query!(
+        "UPDATE deliveries SET status = ?2, attempts = ?3, round_start = ?4, next_attempt_at = ?5, \
+         updated_at = ?6 WHERE id = ?1",
+        d.id,
+        d.status.as_str(),
+        d.attempts,
+        d.round_start,
+        d.next_attempt_at,
+        d.updated_at,
+    )
+}
+
+impl<D: Database, C: SurveyCache> DeliveryStore for SqlStore<D, C> {
+    async fn insert_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()> {
+        let statements = deliveries
+            .iter()
+            .map(|d| {
+                Statement::new(
+                    format!(
+                        "INSERT INTO deliveries ({DELIVERY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                    ),
+                    values(d),
+                )
+            })
+            .collect();
+        self.db.batch(statements).await?;
+        Ok(())
+    }
+
+    async fn get_delivery(&self, id: &str) -> StoreResult<Option<Delivery>> {
+        first_row(
+            &self.db,
+            query!(
+                format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?1"),
+                id
+            ),
+            |row: DeliveryRow| Delivery::try_from(row),
+        )
+        .await
+    }
+
+    async fn update_delivery(&self, delivery: &Delivery) -> StoreResult<()> {
+        self.db.run(update(delivery)).await?;
+        Ok(())
+    }
+
+    async fn record_attempt(&self, delivery: &Delivery, a: &AttemptView) -> StoreResult<()> {
+        let insert = query!(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, \
+             response_body, error, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (delivery_id, attempt) DO NOTHING",
+            delivery.id,
+            a.attempt,
+            a.attempted_at,
+            a.status_code,
+            a.latency_ms,
+            a.response_body,
+            a.error,
+            a.next_attempt_at,
+        );
+        self.db.batch(vec![insert, update(delivery)]).await?;
+        Ok(())
+    }
+
+    async fn list_deliveries(
+        &self,
+        endpoint_id: &str,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryView>> {
+        let deliveries: Vec<Delivery> = all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE endpoint_id = ?1 AND (?2 IS NULL OR id < ?2) \
+                     ORDER BY id DESC LIMIT ?3"
+                ),
+                endpoint_id,
+                before,
+                limit
+            ),
+            |row: DeliveryRow| Delivery::try_from(row),
+        )
+        .await?;
+        if deliveries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One query for the attempts of the whole page (ids are bound, never spliced in).
+        let placeholders: Vec<String> = (1..=deliveries.len()).map(|i| format!("?{i}")).collect();
+        let attempts: Vec<AttemptRow> = self
+            .db
+            .all(Statement::new(
+                format!(
+                    "SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, error, \
+                     next_attempt_at FROM delivery_attempts WHERE delivery_id IN ({}) ORDER BY delivery_id, attempt",
+                    placeholders.join(", ")
+                ),
+                deliveries.iter().map(|d| d.id.value()).collect(),
+            ))
+            .await?;
+        Ok(deliveries
+            .iter()
+            .map(|d| {
+                let mine = attempts
+                    .iter()
+                    .filter(|a| a.delivery_id == d.id)
+                    .map(|a| AttemptView {
+                        attempt: a.attempt,
+                        attempted_at: a.attempted_at.clone(),
+                        status_code: a.status_code,
+                        latency_ms: a.latency_ms,
+                        response_body: a.response_body.clone(),
+                        error: a.error.clone(),
+                        next_attempt_at: a.next_attempt_at.clone(),
+                    })
+                    .collect();
+                d.view(mine)
+            })
+            .collect())
+    }
+
+    async fn overdue_deliveries(&self, due_before: &str, limit: u32) -> StoreResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Id {
+            id: String,
+        }
+        all_rows(
+            &self.db,
+            query!(
+                "SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at < ?1 \
+                 ORDER BY next_attempt_at LIMIT ?2",
+                due_before,
+                limit
+            ),
+            |row: Id| Ok(row.id),
+        )
+        .await
+    }
+}

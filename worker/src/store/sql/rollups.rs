@@ -1,0 +1,276 @@
+//! `rollup_time` and `rollup_property`: the report's counters (`nps_shared::rollup`),
+//! moved in the same batch as the answer they count, under a guard that makes each
+//! move apply exactly when the answer's write does; and their reads, merged per local
+//! day in SQL.
+
+use super::SqlStore;
+use super::responses::response;
+use crate::query;
+use crate::store::db::{Database, Statement};
+use crate::store::{StoreError, StoreResult, SurveyCache};
+use nps_shared::report::{AnswerRecord, Distribution, UtcOffset, Zone};
+use nps_shared::rollup::{self, RangeCounts};
+use serde::Deserialize;
+
+/// The SQL condition under which a rollup change applies, checked inside the same
+/// batch as the write: `?G` is the answer's id, `?S` its flagged state (0 or 1).
+#[derive(Clone, Copy)]
+pub(super) enum Guard {
+    /// The answer is stored (after its insert).
+    Stored,
+    /// The answer is stored and its flagged state is `?S` (before the write).
+    InState(bool),
+    /// The answer is counted and not flagged (before a flag).
+    Counted,
+    /// The answer is provisional and not flagged (before a confirm).
+    ProvisionalOnly,
+}
+
+impl Guard {
+    fn sql(self, g: usize) -> String {
+        let state = "(flagged IS NOT NULL OR provisional = 1)";
+        match self {
+            Guard::Stored => format!("EXISTS (SELECT 1 FROM responses WHERE id = ?{g})"),
+            Guard::InState(_) => format!(
+                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND {state} = ?{})",
+                g + 1
+            ),
+            Guard::Counted => format!(
+                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 0)"
+            ),
+            Guard::ProvisionalOnly => format!(
+                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 1)"
+            ),
+        }
+    }
+
+    fn bind(self, statement: &mut Statement, id: &str) {
+        use crate::store::db::Param;
+        statement.params.push(id.value());
+        if let Guard::InState(flagged) = self {
+            statement.params.push(flagged.value());
+        }
+    }
+}
+
+/// One statement per counter change, each applied only under `guard`, to go into
+/// the same batch as the answer's write.
+pub(super) fn rollup_statements(
+    survey_id: &str,
+    id: &str,
+    changes: &[rollup::Change],
+    guard: Guard,
+) -> Vec<Statement> {
+    changes
+        .iter()
+        .map(|c| {
+            let s = format!("s{}", c.score.value());
+            let mut statement = match &c.cell {
+                rollup::Cell::Time { quarter } => query!(
+                    format!(
+                        "INSERT INTO rollup_time (survey_id, quarter, flagged, {s}) \
+                         SELECT ?1, ?2, ?3, ?4 WHERE {} \
+                         ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {s} = {s} + excluded.{s}",
+                        guard.sql(5)
+                    ),
+                    survey_id,
+                    *quarter,
+                    c.flagged,
+                    c.delta,
+                ),
+                rollup::Cell::Property { key, value, day } => query!(
+                    format!(
+                        "INSERT INTO rollup_property (survey_id, key, day, value, flagged, {s}) \
+                         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE {} \
+                         ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {s} = {s} + excluded.{s}",
+                        guard.sql(7)
+                    ),
+                    survey_id,
+                    key,
+                    *day,
+                    value,
+                    c.flagged,
+                    c.delta,
+                ),
+            };
+            guard.bind(&mut statement, id);
+            statement
+        })
+        .collect()
+}
+
+/// The answer's record for the rollups, or why a stored answer has none.
+pub(super) fn record(view: &nps_shared::api::ResponseView) -> StoreResult<AnswerRecord> {
+    AnswerRecord::try_from(view).map_err(|e| StoreError(format!("answer {}: {e}", view.id)))
+}
+
+impl<D: Database, C: SurveyCache> SqlStore<D, C> {
+    /// An answer moving between counted and flagged: its counters move under
+    /// `guard`, then `update` runs, all in one batch.
+    pub(super) async fn restate(
+        &self,
+        id: &str,
+        flagged_now: bool,
+        guard: Guard,
+        update: Statement,
+    ) -> StoreResult<()> {
+        let mut statements = Vec::new();
+        if let Some(stored) = response(&self.db, id).await? {
+            let mut answer = record(&stored.view)?;
+            // The change assumes the state the guard checks, not the one just read:
+            // a concurrent write may have moved it since.
+            answer.flagged = !flagged_now;
+            statements = rollup_statements(
+                &stored.view.survey_id,
+                id,
+                &rollup::reflag(&answer, flagged_now),
+                guard,
+            );
+        }
+        statements.push(update);
+        self.db.batch(statements).await?;
+        Ok(())
+    }
+
+    /// See `ResponseStore::report_counts`.
+    pub(super) async fn counts(
+        &self,
+        survey_id: &str,
+        first_day: Option<i64>,
+        end_day: Option<i64>,
+        zone: &Zone,
+        group_key: Option<&str>,
+    ) -> StoreResult<RangeCounts> {
+        // Merged per local day in SQL (the +10 days keep the dividend positive, so
+        // SQLite's truncating division floors): one row per day, not per quarter-hour.
+        let times: Vec<Sums> = self
+            .db
+            .all(query!(
+                format!(
+                    "SELECT MIN(quarter) AS quarter, flagged, {SUMS} FROM rollup_time WHERE survey_id = ?1 \
+                     AND (?2 IS NULL OR quarter >= ?2 * 96) AND (?3 IS NULL OR quarter < ?3 * 96) \
+                     GROUP BY (quarter * 900 + {offset} + 864000) / 86400, flagged",
+                    offset = offset_seconds_sql(zone),
+                ),
+                survey_id,
+                first_day,
+                end_day,
+            ))
+            .await?;
+        let mut counts = RangeCounts::default();
+        // Counters that went back to zero (an answer flagged or erased) keep their
+        // rows; they count nothing and must not make a bucket or a group appear.
+        for row in times
+            .iter()
+            .filter(|row| Distribution::from(*row).total() > 0)
+        {
+            let quarter = row
+                .quarter
+                .ok_or_else(|| StoreError("a day of rollups without its quarter".into()))?;
+            counts
+                .times
+                .entry((quarter * rollup::QUARTER_MS, row.flagged == 1))
+                .or_default()
+                .merge(&Distribution::from(row));
+        }
+        if let Some(key) = group_key.filter(|k| rollup::is_rolled_up(k)) {
+            let values: Vec<Sums> = self
+                .db
+                .all(query!(
+                    format!(
+                        "SELECT value, flagged, {SUMS} FROM rollup_property WHERE survey_id = ?1 AND key = ?2 \
+                         AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4) GROUP BY value, flagged"
+                    ),
+                    survey_id,
+                    key,
+                    first_day,
+                    end_day,
+                ))
+                .await?;
+            for row in values
+                .iter()
+                .filter(|row| Distribution::from(*row).total() > 0)
+            {
+                let value = row.value.clone().unwrap_or_default();
+                counts
+                    .values
+                    .entry((value, row.flagged == 1))
+                    .or_default()
+                    .merge(&Distribution::from(row));
+            }
+        }
+        Ok(counts)
+    }
+
+    /// See `ResponseStore::first_answer_at`.
+    pub(super) async fn first_quarter(&self, survey_id: &str) -> StoreResult<Option<i64>> {
+        #[derive(Deserialize)]
+        struct First {
+            quarter: Option<i64>,
+        }
+        let first: Option<First> = self
+            .db
+            .first(query!(
+                "SELECT MIN(quarter) AS quarter FROM rollup_time WHERE survey_id = ?1",
+                survey_id
+            ))
+            .await?;
+        Ok(first
+            .and_then(|f| f.quarter)
+            .map(|quarter| quarter * rollup::QUARTER_MS))
+    }
+}
+
+const SUMS: &str = "SUM(s0) AS s0, SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, \
+     SUM(s5) AS s5, SUM(s6) AS s6, SUM(s7) AS s7, SUM(s8) AS s8, SUM(s9) AS s9, SUM(s10) AS s10";
+
+/// A row of summed counters: a local day's (`quarter`) or a value's. Fields are
+/// spelt out: `serde(flatten)` would buffer D1's numbers as floats.
+#[derive(Deserialize)]
+struct Sums {
+    #[serde(default)]
+    quarter: Option<i64>,
+    #[serde(default)]
+    value: Option<String>,
+    flagged: u8,
+    s0: u64,
+    s1: u64,
+    s2: u64,
+    s3: u64,
+    s4: u64,
+    s5: u64,
+    s6: u64,
+    s7: u64,
+    s8: u64,
+    s9: u64,
+    s10: u64,
+}
+
+impl From<&Sums> for Distribution {
+    fn from(s: &Sums) -> Self {
+        Distribution([
+            s.s0, s.s1, s.s2, s.s3, s.s4, s.s5, s.s6, s.s7, s.s8, s.s9, s.s10,
+        ])
+    }
+}
+
+/// The zone's offset in seconds as an SQL expression of `quarter` (a UTC quarter-hour):
+/// a constant, or a CASE over the zone's changes. Only integers we computed go in.
+fn offset_seconds_sql(zone: &Zone) -> String {
+    let seconds = |offset: UtcOffset| i64::from(offset.minutes()) * 60;
+    if zone.changes().is_empty() {
+        return seconds(zone.base()).to_string();
+    }
+    let mut sql = String::from("CASE");
+    let mut before = zone.base();
+    for (at, offset) in zone.changes() {
+        sql.push_str(&format!(
+            " WHEN quarter < {} THEN {}",
+            at.div_euclid(rollup::QUARTER_MS),
+            seconds(before)
+        ));
+        before = *offset;
+    }
+    sql.push_str(&format!(" ELSE {} END", seconds(before)));
+    sql
+}

@@ -1,0 +1,113 @@
+//! `surveys`: definitions as JSON, read through the survey cache (KV in the worker).
+
+use super::{SqlStore, all_rows, first_row};
+use crate::query;
+use crate::store::db::Database;
+use crate::store::{StoreError, StoreResult, SurveyCache, SurveyStore};
+use nps_shared::api::SurveyView;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct SurveyRow {
+    id: String,
+    definition: String,
+    created_at: String,
+    updated_at: String,
+}
+
+impl TryFrom<SurveyRow> for SurveyView {
+    type Error = StoreError;
+    fn try_from(row: SurveyRow) -> StoreResult<Self> {
+        Ok(SurveyView {
+            id: row.id,
+            definition: serde_json::from_str(&row.definition)?,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl<D: Database, C: SurveyCache> SurveyStore for SqlStore<D, C> {
+    async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>> {
+        if let Some(survey) = self.cache.get(id).await {
+            return Ok(Some(survey));
+        }
+        let survey = first_row(
+            &self.db,
+            query!(
+                "SELECT id, definition, created_at, updated_at FROM surveys WHERE id = ?1",
+                id
+            ),
+            |row: SurveyRow| SurveyView::try_from(row),
+        )
+        .await?;
+        if let Some(survey) = &survey {
+            self.cache.put(survey).await;
+        }
+        Ok(survey)
+    }
+
+    async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>> {
+        all_rows(
+            &self.db,
+            query!(
+                "SELECT id, definition, created_at, updated_at FROM surveys ORDER BY created_at, id"
+            ),
+            |row: SurveyRow| SurveyView::try_from(row),
+        )
+        .await
+    }
+
+    async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
+        let inserted = self
+            .db
+            .run(query!(
+                "INSERT INTO surveys (id, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (id) DO NOTHING",
+                survey.id,
+                serde_json::to_string(&survey.definition)?,
+                survey.created_at,
+                survey.updated_at,
+            ))
+            .await?
+            == 1;
+        if inserted {
+            self.cache.put(survey).await;
+        }
+        Ok(inserted)
+    }
+
+    async fn update_survey(&self, survey: &SurveyView) -> StoreResult<()> {
+        self.db
+            .run(query!(
+                "UPDATE surveys SET definition = ?2, updated_at = ?3 WHERE id = ?1",
+                survey.id,
+                serde_json::to_string(&survey.definition)?,
+                survey.updated_at,
+            ))
+            .await?;
+        self.cache.put(survey).await;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, store};
+    use crate::service::fixtures::demo_survey;
+    use crate::store::SurveyStore;
+
+    #[test]
+    fn a_survey_is_stored_once_read_back_and_updated() {
+        let s = store();
+        let mut survey = demo_survey();
+        assert!(run(s.insert_survey(&survey)).unwrap());
+        assert!(!run(s.insert_survey(&survey)).unwrap(), "the id is taken");
+        assert_eq!(run(s.get_survey("s_demo")).unwrap(), Some(survey.clone()));
+        survey.definition.name = "Renamed".into();
+        survey.updated_at = "2026-11-02T00:00:00.000Z".into();
+        run(s.update_survey(&survey)).unwrap();
+        assert_eq!(run(s.list_surveys()).unwrap(), vec![survey]);
+        assert_eq!(run(s.get_survey("s_other")).unwrap(), None);
+    }
+}

@@ -1,0 +1,226 @@
+//! The storage of the services' native tests: the real SQL ([`SqlStore`]) on a fresh
+//! SQLite database with the real migrations, a queue that records what it is given,
+//! and the faults a test can switch on ("the queue is down": `queue().down`; "a table
+//! is down": `fail_on`).
+//! The read helpers below look at the tables directly, so a test sees what was stored,
+//! not what a store method chooses to return.
+
+use super::db::{Database, Statement};
+use super::sql::SqlStore;
+use super::sqlite::Sqlite;
+use super::{
+    Delivery, DeliveryQueue, DeliveryTask, StoreError, StoreResult, StoredCase, StoredResponse,
+    SurveyStore,
+};
+use nps_shared::api::{AttemptView, SurveyView};
+use serde::de::DeserializeOwned;
+use std::cell::{Cell, RefCell};
+
+/// The services' storage in tests: the real SQL over [`TestBackend`]. It is also
+/// the delivery queue, so a service taking `(&impl Storage, &impl DeliveryQueue)` is
+/// called with `(&m, &m)`.
+pub type TestStore = SqlStore<TestBackend>;
+
+/// A fresh migrated SQLite database and a recording queue.
+pub struct TestBackend {
+    db: Sqlite,
+    pub queue: TestQueue,
+}
+
+impl Database for TestBackend {
+    async fn first<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Option<T>> {
+        self.db.first(statement).await
+    }
+    async fn all<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Vec<T>> {
+        self.db.all(statement).await
+    }
+    async fn run(&self, statement: Statement) -> StoreResult<usize> {
+        self.db.run(statement).await
+    }
+    async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<usize>> {
+        self.db.batch(statements).await
+    }
+}
+
+/// A [`DeliveryQueue`] that keeps what it was sent.
+#[derive(Default)]
+pub struct TestQueue {
+    /// Each task with the delay it was sent with.
+    pub queued: RefCell<Vec<(DeliveryTask, u32)>>,
+    pub dead: RefCell<Vec<DeliveryTask>>,
+    /// When set, every send fails (to test that answers survive it).
+    pub down: Cell<bool>,
+}
+
+impl DeliveryQueue for TestStore {
+    async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        queue
+            .queued
+            .borrow_mut()
+            .extend(tasks.iter().map(|t| (t.clone(), delay_seconds)));
+        Ok(())
+    }
+
+    async fn dead_letter(&self, task: &DeliveryTask) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        queue.dead.borrow_mut().push(task.clone());
+        Ok(())
+    }
+}
+
+impl Default for TestStore {
+    fn default() -> Self {
+        SqlStore::new(TestBackend {
+            db: Sqlite::migrated(),
+            queue: TestQueue::default(),
+        })
+    }
+}
+
+impl TestStore {
+    pub fn queue(&self) -> &TestQueue {
+        &self.db().queue
+    }
+
+    pub fn add_survey(&self, survey: SurveyView) {
+        let inserted = pollster::block_on(self.insert_survey(&survey)).expect("insert");
+        assert!(inserted, "survey {} was there already", survey.id);
+    }
+
+    /// From now on every statement naming `table` fails (`None`: none does).
+    pub fn fail_on(&self, table: Option<&str>) {
+        self.db().db.fail_on(table);
+    }
+
+    fn ids(&self, table: &str) -> Vec<String> {
+        #[derive(serde::Deserialize)]
+        struct Id {
+            id: String,
+        }
+        self.db()
+            .db
+            .select::<Id>(&format!("SELECT id FROM {table} ORDER BY rowid"))
+            .into_iter()
+            .map(|row| row.id)
+            .collect()
+    }
+
+    /// Every stored answer, in the order stored.
+    pub fn responses(&self) -> Vec<StoredResponse> {
+        use super::ResponseStore;
+        self.ids("responses")
+            .iter()
+            .map(|id| {
+                pollster::block_on(self.get_response(id))
+                    .expect("read")
+                    .expect("listed")
+            })
+            .collect()
+    }
+
+    /// Every case, in the order stored.
+    pub fn cases(&self) -> Vec<StoredCase> {
+        use super::CaseStore;
+        self.ids("cases")
+            .iter()
+            .map(|id| {
+                pollster::block_on(self.get_case(id))
+                    .expect("read")
+                    .expect("listed")
+            })
+            .collect()
+    }
+
+    /// Every delivery, in the order stored.
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        use super::DeliveryStore;
+        self.ids("deliveries")
+            .iter()
+            .map(|id| {
+                pollster::block_on(self.get_delivery(id))
+                    .expect("read")
+                    .expect("listed")
+            })
+            .collect()
+    }
+
+    /// Every logged attempt, with its delivery's id, in order.
+    pub fn attempts(&self) -> Vec<(String, AttemptView)> {
+        use super::DeliveryStore;
+        let mut attempts = Vec::new();
+        for d in self.deliveries() {
+            let page =
+                pollster::block_on(self.list_deliveries(&d.endpoint_id, None, 1000)).expect("read");
+            for view in page.into_iter().filter(|v| v.id == d.id) {
+                attempts.extend(view.attempts.into_iter().map(|a| (d.id.clone(), a)));
+            }
+        }
+        attempts
+    }
+
+    /// How many rate-limit counters (key and window) exist.
+    pub fn rate_limit_rows(&self) -> usize {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        self.db()
+            .db
+            .select::<Count>("SELECT COUNT(*) AS n FROM rate_limits")
+            .first()
+            .map_or(0, |c| c.n as usize)
+    }
+
+    /// The survey's rollup tables as counters (`nps_shared::rollup`), to compare with
+    /// a fresh count of its answers.
+    pub fn rollups(&self, survey_id: &str) -> nps_shared::rollup::Counters {
+        use nps_shared::rollup::{Cell, Change, Counters};
+        #[derive(serde::Deserialize)]
+        struct Row {
+            quarter: Option<i64>,
+            key: Option<String>,
+            value: Option<String>,
+            day: Option<i64>,
+            flagged: u8,
+            s: [i64; 11],
+        }
+        let sums = (0..=10)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows: Vec<serde_json::Value> = self.db().db.select(&format!(
+            "SELECT quarter, NULL AS key, NULL AS value, NULL AS day, flagged, json_array({sums}) AS s \
+             FROM rollup_time WHERE survey_id = '{survey_id}' UNION ALL \
+             SELECT NULL, key, value, day, flagged, json_array({sums}) FROM rollup_property \
+             WHERE survey_id = '{survey_id}'"
+        ));
+        let mut counters = Counters::default();
+        for mut row in rows {
+            // json_array comes back as text.
+            let s = row["s"].as_str().expect("json_array text").to_owned();
+            row["s"] = serde_json::from_str(&s).expect("json array");
+            let row: Row = serde_json::from_value(row).expect("a rollup row");
+            let cell = match (row.quarter, row.key, row.value, row.day) {
+                (Some(quarter), ..) => Cell::Time { quarter },
+                (None, Some(key), Some(value), Some(day)) => Cell::Property { key, value, day },
+                _ => panic!("a rollup row that is neither time nor property"),
+            };
+            for (score, count) in row.s.iter().enumerate() {
+                counters.apply(&Change {
+                    cell: cell.clone(),
+                    flagged: row.flagged == 1,
+                    score: nps_shared::Score::try_from(score as u8).expect("0..=10"),
+                    delta: *count,
+                });
+            }
+        }
+        counters
+    }
+}
