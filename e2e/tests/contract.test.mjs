@@ -1,5 +1,5 @@
 // The worker serves its OpenAPI document, and every operation in it is really routed
-// (the native test in worker/src/lib.rs holds the document and the router together).
+// (the native test in worker/src/router.rs holds the document and the route table together).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BASE_URL, admin } from '../lib/server.mjs';

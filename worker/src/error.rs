@@ -83,6 +83,14 @@ impl ApiError {
         }
     }
 
+    /// A bug of this worker: 500, the cause logged.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError {
+            internal: Some(cause.to_string()),
+            ..ApiError::new(ProblemKind::Internal, "the request could not be answered")
+        }
+    }
+
     pub fn into_response(self) -> worker::Result<Response> {
         if let Some(cause) = &self.internal {
             console_error!("{} {}: {cause}", self.problem.status, self.problem.title);

@@ -1,0 +1,520 @@
+//! The route table and the one place a request is matched against it. Every endpoint
+//! is a row of data — method, path pattern, who may call it, handler — and everything
+//! the edge decides before a handler runs follows from the rows: 404 when no route has
+//! the path, 405 (with `Allow`) when routes have it with other methods, the admin
+//! bearer token, the lockout of a client guessing that token, and CORS for the
+//! widget's endpoints. `public/openapi.json` documents exactly this table; the test
+//! below holds the two together.
+//!
+//! After workers-rs `worker/src/router.rs`, smaller: patterns are `/`-separated
+//! literals and `:name` captures, nothing else. Handlers are the functions of
+//! `routes`, called as they are; this module knows nothing of storage or services.
+//! Worker futures are not `Send`, so nothing here asks for it.
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::{http, routes};
+use nps_shared::problem::ProblemKind;
+use worker::{Env, Method, Request, Response};
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Called by the widget from shop pages: no token, CORS preflights answered and the
+    /// answer made readable to the calling page (the survey's own origin list decides).
+    Public,
+    /// Behind the admin bearer token; failed attempts count towards a lockout.
+    Admin,
+    /// No token and no CORS: probes and the pages this worker serves itself.
+    Open,
+}
+
+/// One endpoint.
+#[derive(Debug)]
+pub struct Route {
+    pub method: Method,
+    /// `/v1/surveys/:id/config`: literal segments and `:name` captures.
+    pub pattern: &'static str,
+    pub access: Access,
+    pub handler: Handler,
+}
+
+const fn route(method: Method, pattern: &'static str, access: Access, handler: Handler) -> Route {
+    Route {
+        method,
+        pattern,
+        access,
+        handler,
+    }
+}
+
+/// Every endpoint of the worker. A path must not mix access levels across methods
+/// (a test checks it): a preflight or a 405 is answered by the path's access alone.
+pub static ROUTES: &[Route] = {
+    use Access::{Admin, Open, Public};
+    use Handler::*;
+    use Method::{Delete, Get, Patch, Post};
+    &[
+        route(Get, "/healthz", Open, Health),
+        route(Get, "/s/:id", Open, InvitationPage),
+        route(Post, "/v1/responses", Public, SubmitResponse),
+        route(Patch, "/v1/responses/:id", Public, UpdateResponse),
+        route(Get, "/v1/surveys/:id/config", Public, SurveyConfig),
+        route(Get, "/v1/surveys", Admin, ListSurveys),
+        route(Post, "/v1/surveys", Admin, CreateSurvey),
+        route(Get, "/v1/surveys/:id", Admin, GetSurvey),
+        route(Patch, "/v1/surveys/:id", Admin, UpdateSurvey),
+        route(Get, "/v1/surveys/:id/report", Admin, SurveyReport),
+        route(Get, "/v1/surveys/:id/export.csv", Admin, ExportResponses),
+        route(Get, "/v1/surveys/:id/responses", Admin, ListResponses),
+        route(Post, "/v1/invitations", Admin, CreateInvitation),
+        route(Get, "/v1/cases", Admin, ListCases),
+        route(Get, "/v1/cases/:id", Admin, GetCase),
+        route(Patch, "/v1/cases/:id", Admin, UpdateCase),
+        route(Post, "/v1/cases/:id/reask", Admin, ReaskCase),
+        route(Get, "/v1/webhooks", Admin, ListWebhooks),
+        route(Post, "/v1/webhooks", Admin, CreateWebhook),
+        route(Delete, "/v1/webhooks/:id", Admin, DeleteWebhook),
+        route(Get, "/v1/webhooks/:id/deliveries", Admin, ListDeliveries),
+        route(
+            Post,
+            "/v1/webhooks/:id/deliveries/:delivery_id/replay",
+            Admin,
+            ReplayDelivery,
+        ),
+        route(Get, "/v1/respondents/:id", Admin, ExportRespondent),
+        route(Delete, "/v1/respondents/:id", Admin, EraseRespondent),
+    ]
+};
+
+/// The handler of a route: a name for one function of `routes`, so that the table
+/// stays plain data (async fn pointers of different signatures do not).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handler {
+    Health,
+    InvitationPage,
+    SubmitResponse,
+    UpdateResponse,
+    SurveyConfig,
+    ListSurveys,
+    CreateSurvey,
+    GetSurvey,
+    UpdateSurvey,
+    SurveyReport,
+    ExportResponses,
+    ListResponses,
+    CreateInvitation,
+    ListCases,
+    GetCase,
+    UpdateCase,
+    ReaskCase,
+    ListWebhooks,
+    CreateWebhook,
+    DeleteWebhook,
+    ListDeliveries,
+    ReplayDelivery,
+    ExportRespondent,
+    EraseRespondent,
+}
+
+impl Handler {
+    async fn call(
+        self,
+        req: &mut Request,
+        app: &App,
+        params: &Params<'_>,
+    ) -> Result<Response, ApiError> {
+        use routes::{cases, invitations, respondents, responses, surveys, webhooks};
+        match self {
+            Handler::Health => http::json(200, &serde_json::json!({"status": "ok"})),
+            Handler::InvitationPage => invitations::page(req, app, params.get("id")?).await,
+            Handler::SubmitResponse => responses::create(req, app).await,
+            Handler::UpdateResponse => responses::update(req, app, params.get("id")?).await,
+            Handler::SurveyConfig => surveys::config(req, app, params.get("id")?).await,
+            Handler::ListSurveys => surveys::list(app).await,
+            Handler::CreateSurvey => surveys::create(req, app).await,
+            Handler::GetSurvey => surveys::get(app, params.get("id")?).await,
+            Handler::UpdateSurvey => surveys::update(req, app, params.get("id")?).await,
+            Handler::SurveyReport => surveys::report(req, app, params.get("id")?).await,
+            Handler::ExportResponses => responses::export_csv(req, app, params.get("id")?).await,
+            Handler::ListResponses => responses::list(req, app, params.get("id")?).await,
+            Handler::CreateInvitation => invitations::create(req, app).await,
+            Handler::ListCases => cases::list(req, app).await,
+            Handler::GetCase => cases::get(app, params.get("id")?).await,
+            Handler::UpdateCase => cases::update(req, app, params.get("id")?).await,
+            Handler::ReaskCase => cases::reask(req, app, params.get("id")?).await,
+            Handler::ListWebhooks => webhooks::list(app).await,
+            Handler::CreateWebhook => webhooks::create(req, app).await,
+            Handler::DeleteWebhook => webhooks::delete(app, params.get("id")?).await,
+            Handler::ListDeliveries => webhooks::deliveries(req, app, params.get("id")?).await,
+            Handler::ReplayDelivery => {
+                webhooks::replay(app, params.get("id")?, params.get("delivery_id")?).await
+            }
+            Handler::ExportRespondent => respondents::export(app, params.get("id")?).await,
+            Handler::EraseRespondent => respondents::erase(app, params.get("id")?).await,
+        }
+    }
+}
+
+/// The values of a route's `:name` captures, taken from the path as it came.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Params<'p>(Vec<(&'static str, &'p str)>);
+
+impl<'p> Params<'p> {
+    /// The value of `:name`. Its absence is a handler asking for a capture its pattern
+    /// does not have — a bug of this module, not of the request.
+    pub fn get(&self, name: &str) -> Result<&'p str, ApiError> {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| *value)
+            .ok_or_else(|| ApiError::internal(format!("no route capture named :{name}")))
+    }
+}
+
+/// What the table says about a method and path.
+#[derive(Debug)]
+pub enum Lookup<'p> {
+    Found(&'static Route, Params<'p>),
+    /// Routes have the path, with these other methods.
+    MethodNotAllowed {
+        access: Access,
+        allow: Vec<Method>,
+    },
+    NotFound {
+        access: Access,
+    },
+}
+
+impl Lookup<'_> {
+    /// Who may call the path: the route's access, or that of the routes the path
+    /// matches with other methods (a preflight is one of those, OPTIONS is no route).
+    pub fn access(&self) -> Access {
+        match self {
+            Lookup::Found(route, _) => route.access,
+            Lookup::MethodNotAllowed { access, .. } | Lookup::NotFound { access } => *access,
+        }
+    }
+}
+
+/// Finds the route for `method` and `path`.
+pub fn lookup<'p>(method: &Method, path: &'p str) -> Lookup<'p> {
+    let segments = segments(path);
+    let mut access = None;
+    let mut allow = Vec::new();
+    for route in ROUTES {
+        let Some(params) = capture(route.pattern, &segments) else {
+            continue;
+        };
+        if route.method == *method {
+            return Lookup::Found(route, params);
+        }
+        access.get_or_insert(route.access);
+        allow.push(route.method.clone());
+    }
+    match access {
+        Some(access) => Lookup::MethodNotAllowed { access, allow },
+        // An unknown path under /v1 counts as an admin one, so that a client locked out
+        // for guessing the token stays locked out of the API however it spells a path.
+        None if segments.first() == Some(&"v1") => Lookup::NotFound {
+            access: Access::Admin,
+        },
+        None => Lookup::NotFound {
+            access: Access::Open,
+        },
+    }
+}
+
+/// The path's segments. A trailing slash leaves an empty last segment, so that
+/// `/v1/surveys/` is the survey with the empty id (404), not the list of surveys.
+fn segments(path: &str) -> Vec<&str> {
+    path.strip_prefix('/').unwrap_or(path).split('/').collect()
+}
+
+/// The captures of `pattern` if `segments` match it.
+fn capture<'p>(pattern: &'static str, segments: &[&'p str]) -> Option<Params<'p>> {
+    let expected = self::segments(pattern);
+    if expected.len() != segments.len() {
+        return None;
+    }
+    let mut params = Params::default();
+    for (expected, &actual) in expected.into_iter().zip(segments) {
+        match expected.strip_prefix(':') {
+            Some(name) => params.0.push((name, actual)),
+            None if expected == actual => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+/// Answers a request: a preflight of a public path here; otherwise the route, after the
+/// lockout (any admin path) and the bearer token (admin routes), as problem+json if it
+/// fails, readable cross-origin if the path is public.
+pub async fn respond(req: &mut Request, env: &Env) -> worker::Result<Response> {
+    let path = req.path();
+    let method = req.method();
+    let found = lookup(&method, &path);
+    let public = found.access() == Access::Public;
+    let origin = http::origin(req);
+    let result = if public && method == Method::Options {
+        http::preflight(origin.as_deref())
+    } else {
+        match App::from_env(env) {
+            Ok(app) => admitted(req, &app, &found).await,
+            Err(e) => Err(ApiError::unavailable(e)),
+        }
+    };
+    let mut response = result.or_else(ApiError::into_response)?;
+    // Only on the 405 itself: an answered preflight is a MethodNotAllowed lookup too.
+    if let Lookup::MethodNotAllowed { allow, .. } = &found
+        && response.status_code() == 405
+    {
+        let allow: Vec<&str> = allow.iter().map(Method::as_ref).collect();
+        response.headers_mut().set("Allow", &allow.join(", "))?;
+    }
+    if public {
+        http::allow_origin(response, origin.as_deref())
+    } else {
+        Ok(response)
+    }
+}
+
+/// Routes the request, except for a client locked out of the admin endpoints after
+/// too many failed authentications; counts each failed one (token guessing).
+async fn admitted(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Response, ApiError> {
+    if found.access() == Access::Admin {
+        routes::limits::admin_lockout(req, app).await?;
+    }
+    let result = dispatch(req, app, found).await;
+    if let Err(e) = &result
+        && e.is_auth_failure()
+    {
+        routes::limits::admin_failed(req, app).await;
+    }
+    result
+}
+
+async fn dispatch(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Response, ApiError> {
+    match found {
+        Lookup::Found(route, params) => {
+            if route.access == Access::Admin {
+                http::require_admin(req, app.admin_token.as_deref())?;
+            }
+            route.handler.call(req, app, params).await
+        }
+        Lookup::MethodNotAllowed { .. } => Err(ApiError::new(
+            ProblemKind::MethodNotAllowed,
+            format!("{:?} is not supported here", req.method()),
+        )),
+        Lookup::NotFound { .. } => Err(ApiError::new(
+            ProblemKind::NotFound,
+            format!("no such endpoint: {}", req.path()),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// `(GET, /v1/surveys/*/config)`: a method and a pattern with its captures blanked.
+    type Operation = (String, String);
+
+    fn wildcard(pattern: &str, is_capture: impl Fn(&str) -> bool) -> String {
+        pattern
+            .split('/')
+            .map(|s| if is_capture(s) { "*" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    /// Every operation of `public/openapi.json`.
+    fn documented() -> BTreeSet<Operation> {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../public/openapi.json"))
+            .expect("openapi.json parses");
+        let mut operations = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("path item").keys() {
+                let pattern = wildcard(path, |s| s.starts_with('{') && s.ends_with('}'));
+                operations.insert((method.to_uppercase(), pattern));
+            }
+        }
+        operations
+    }
+
+    /// Every route of the table but the health probe, which is no part of the API.
+    fn routed() -> BTreeSet<Operation> {
+        ROUTES
+            .iter()
+            .filter(|r| r.pattern != "/healthz")
+            .map(|r| {
+                let pattern = wildcard(r.pattern, |s| s.starts_with(':'));
+                (r.method.as_ref().to_string(), pattern)
+            })
+            .collect()
+    }
+
+    fn found(method: Method, path: &str) -> (Handler, Vec<(&'static str, &str)>) {
+        match lookup(&method, path) {
+            Lookup::Found(route, params) => (route.handler, params.0),
+            other => panic!("{method:?} {path} was not routed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_router_serves_exactly_what_the_openapi_document_describes() {
+        let routed = routed();
+        assert_eq!(routed.len(), ROUTES.len() - 1, "a route is declared twice");
+        assert_eq!(routed, documented());
+    }
+
+    #[test]
+    fn captures_are_taken_by_name_from_the_path() {
+        assert_eq!(
+            found(Method::Get, "/v1/surveys/s_demo/config"),
+            (Handler::SurveyConfig, vec![("id", "s_demo")])
+        );
+        assert_eq!(
+            found(Method::Post, "/v1/webhooks/wh_1/deliveries/dl_2/replay"),
+            (
+                Handler::ReplayDelivery,
+                vec![("id", "wh_1"), ("delivery_id", "dl_2")]
+            )
+        );
+        assert_eq!(
+            found(Method::Get, "/v1/surveys"),
+            (Handler::ListSurveys, vec![])
+        );
+        assert_eq!(found(Method::Get, "/healthz"), (Handler::Health, vec![]));
+    }
+
+    #[test]
+    fn a_missing_capture_is_an_internal_error_not_a_panic() {
+        let params = Params(vec![("id", "s_demo")]);
+        assert_eq!(params.get("id").ok(), Some("s_demo"));
+        assert_eq!(params.get("delivery_id").map_err(|e| e.status()), Err(500));
+    }
+
+    #[test]
+    fn a_trailing_slash_is_an_empty_segment_not_another_route() {
+        // Regression (schemathesis): GET /v1/surveys/ answered the list of surveys.
+        assert_eq!(segments("/v1/surveys/"), ["v1", "surveys", ""]);
+        assert_eq!(segments("/s/"), ["s", ""]);
+        assert_eq!(segments("/v1/surveys"), ["v1", "surveys"]);
+        assert_eq!(segments("/"), [""]);
+        assert_eq!(
+            found(Method::Get, "/v1/surveys/"),
+            (Handler::GetSurvey, vec![("id", "")])
+        );
+        assert_eq!(
+            found(Method::Get, "/s/"),
+            (Handler::InvitationPage, vec![("id", "")])
+        );
+    }
+
+    #[test]
+    fn a_path_served_with_other_methods_is_405_and_says_which() {
+        for (method, path, allowed) in [
+            (Method::Put, "/v1/responses", vec![Method::Post]),
+            (Method::Get, "/v1/responses", vec![Method::Post]),
+            (
+                Method::Delete,
+                "/v1/surveys/s_demo",
+                vec![Method::Get, Method::Patch],
+            ),
+            (Method::Get, "/v1/invitations", vec![Method::Post]),
+            (
+                Method::Patch,
+                "/v1/webhooks",
+                vec![Method::Get, Method::Post],
+            ),
+            (Method::Post, "/v1/surveys/s_demo/config", vec![Method::Get]),
+            (
+                Method::Patch,
+                "/v1/respondents/cust-1",
+                vec![Method::Get, Method::Delete],
+            ),
+            (Method::Post, "/s/s_demo", vec![Method::Get]),
+        ] {
+            match lookup(&method, path) {
+                Lookup::MethodNotAllowed { allow, .. } => assert_eq!(allow, allowed, "{path}"),
+                other => panic!("{method:?} {path}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_path_no_route_has_is_404_whatever_the_method() {
+        for (method, path) in [
+            (Method::Get, "/v2/anything"),
+            (Method::Get, "/"),
+            (Method::Get, "/v1"),
+            (Method::Get, "/v1/surveys/s_demo/config/more"),
+            (Method::Delete, "/v1/webhooks/wh_1/deliveries/dl_2"),
+            (Method::Get, "/v1/responses/r_1/comment"),
+            (Method::Get, "/healthz/"),
+        ] {
+            assert!(
+                matches!(lookup(&method, path), Lookup::NotFound { .. }),
+                "{method:?} {path}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_preflight_of_a_widget_endpoint_is_public() {
+        for path in [
+            "/v1/responses",
+            "/v1/responses/r_1",
+            "/v1/surveys/s_demo/config",
+        ] {
+            assert_eq!(lookup(&Method::Options, path).access(), Access::Public);
+        }
+        assert_eq!(
+            lookup(&Method::Options, "/v1/surveys").access(),
+            Access::Admin
+        );
+    }
+
+    #[test]
+    fn every_path_under_v1_but_the_widgets_counts_towards_the_admin_lockout() {
+        for (method, path, access) in [
+            (Method::Get, "/v1/surveys", Access::Admin),
+            (Method::Put, "/v1/surveys/s_demo", Access::Admin),
+            (Method::Get, "/v1/unknown", Access::Admin),
+            (Method::Post, "/v1/responses", Access::Public),
+            (Method::Get, "/v1/surveys/s_demo/config", Access::Public),
+            (Method::Get, "/healthz", Access::Open),
+            (Method::Get, "/s/s_demo", Access::Open),
+            (Method::Get, "/v2/anything", Access::Open),
+        ] {
+            assert_eq!(lookup(&method, path).access(), access, "{method:?} {path}");
+        }
+    }
+
+    #[test]
+    fn only_the_widgets_endpoints_are_public_and_no_path_mixes_access() {
+        let public: BTreeSet<&str> = ROUTES
+            .iter()
+            .filter(|r| r.access == Access::Public)
+            .map(|r| r.pattern)
+            .collect();
+        assert_eq!(
+            public,
+            BTreeSet::from([
+                "/v1/responses",
+                "/v1/responses/:id",
+                "/v1/surveys/:id/config"
+            ])
+        );
+        for a in ROUTES {
+            for b in ROUTES {
+                let same_path = wildcard(a.pattern, |s| s.starts_with(':'))
+                    == wildcard(b.pattern, |s| s.starts_with(':'));
+                assert!(!same_path || a.access == b.access, "{a:?} and {b:?}");
+            }
+        }
+    }
+}
