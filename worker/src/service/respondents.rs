@@ -134,6 +134,25 @@ mod tests {
     }
 
     #[test]
+    fn an_address_with_capitals_beyond_ascii_is_found_and_erased_whatever_its_case() {
+        // Regression: SQLite's lower() folds ASCII only, so `Ö@Example.COM` stored as
+        // sent was missed by a request for `ö@example.com` (the in-memory twin the
+        // tests used then folded Unicode and passed).
+        let m = memory();
+        let answer = submit(&m, 2, json!({"email": "Ö@Example.COM"}), NOW);
+        for asked in ["ö@example.com", "Ö@EXAMPLE.com"] {
+            let data = block_on(export(&m, asked, NOW)).unwrap();
+            assert_eq!(data.answers.len(), 1, "{asked}");
+            assert_eq!(data.answers[0].id, answer);
+            assert_eq!(data.cases.len(), 1, "{asked}: a 2 opens a case");
+        }
+        let erased = block_on(erase(&m, "ö@EXAMPLE.COM")).unwrap();
+        assert_eq!((erased.answers, erased.cases), (1, 1));
+        assert!(m.responses().is_empty());
+        assert!(m.cases().is_empty());
+    }
+
+    #[test]
     fn ids_and_addresses_are_told_apart_and_nonsense_is_refused() {
         assert_eq!(parse_who(" cust-42 ").unwrap(), Who::Id("cust-42".into()));
         assert_eq!(
