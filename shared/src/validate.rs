@@ -277,6 +277,14 @@ fn is_internal_host(url: &url::Url) -> bool {
     }
 }
 
+/// An e-mail address as it is stored and matched everywhere (answers, cases,
+/// invitations, GDPR requests, the per-person throttle): trimmed and lower-cased in
+/// full Unicode. Stored this way, it is compared with `=`, never with SQL `lower()`,
+/// which folds ASCII only (`Ö` stays `Ö`).
+pub fn normalize_email(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
 /// A plausible e-mail address: one `@`, something before it, a dotted domain after.
 pub fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else {
@@ -461,7 +469,7 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
 /// lower-cased e-mail, or of the respondent id when there is no e-mail.
 pub fn person_key(survey_id: &str, respondent: &Respondent) -> Option<String> {
     let who = match (&respondent.email, &respondent.id) {
-        (Some(email), _) => format!("email:{}", email.trim().to_lowercase()),
+        (Some(email), _) => format!("email:{}", normalize_email(email)),
         (None, Some(id)) => format!("id:{}", id.trim()),
         (None, None) => return None,
     };
@@ -537,13 +545,15 @@ pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> 
         }
         ok
     });
-    let email = optional_string(object, "email", &mut nested).filter(|email| {
-        let ok = is_email(email);
-        if !ok {
-            nested.push(FieldError::new("email", "must be an e-mail address"));
-        }
-        ok
-    });
+    let email = optional_string(object, "email", &mut nested)
+        .filter(|email| {
+            let ok = is_email(email);
+            if !ok {
+                nested.push(FieldError::new("email", "must be an e-mail address"));
+            }
+            ok
+        })
+        .map(|email| normalize_email(&email));
     errors.extend(
         nested
             .into_iter()
@@ -719,6 +729,16 @@ mod tests {
         assert!(!is_survey_id("demo"));
         assert!(!is_survey_id("s_Demo"));
         assert!(!is_survey_id("s_../../etc"));
+    }
+
+    #[test]
+    fn an_address_is_kept_trimmed_and_lower_cased_in_full_unicode() {
+        assert_eq!(normalize_email("  Ö@Example.COM "), "ö@example.com");
+        let r = parse_response(&serde_json::json!({
+            "survey_id": "s_demo", "score": 3, "respondent": {"email": "Ärger@Example.COM"}
+        }))
+        .unwrap();
+        assert_eq!(r.respondent.email.as_deref(), Some("ärger@example.com"));
     }
 
     #[test]

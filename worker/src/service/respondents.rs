@@ -28,7 +28,7 @@ pub fn parse_who(raw: &str) -> Result<Who, ServiceError> {
         ));
     }
     Ok(if id.contains('@') {
-        Who::Email(id.to_lowercase())
+        Who::Email(nps_shared::validate::normalize_email(id))
     } else {
         Who::Id(id.to_owned())
     })

@@ -375,7 +375,7 @@ pub trait DeliveryQueue {
 pub enum Who {
     /// The respondent id the shop gave (`respondent.id`), exactly.
     Id(String),
-    /// An e-mail address, lower-cased; matched without regard to case.
+    /// An e-mail address, normalised (`validate::normalize_email`) as stored ones are.
     Email(String),
 }
 
