@@ -39,6 +39,10 @@ impl Sqlite {
                 .execute_batch(&sql)
                 .unwrap_or_else(|e| panic!("{} does not apply: {e}", file.display()));
         }
+        // D1 enforces foreign keys; so do the tests.
+        connection
+            .execute_batch("PRAGMA foreign_keys = ON")
+            .expect("foreign keys switch on");
         Sqlite {
             connection,
             failing: RefCell::new(None),

@@ -209,3 +209,104 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{answer, case, run, with_survey};
+    use crate::store::{CaseFilter, CaseStore, Companions, ResponseStore};
+    use nps_shared::api::Respondent;
+    use nps_shared::case::CaseStatus;
+
+    const T0: &str = "2026-11-01T10:00:00.000Z";
+
+    /// Answers `r_1`…`r_3`, each with its case `c_1`…`c_3` (owner anna, ben, anna).
+    fn three_cases() -> crate::store::sql::SqlStore<crate::store::sqlite::Sqlite> {
+        let s = with_survey();
+        for (i, owner) in [(1, "anna"), (2, "ben"), (3, "anna")] {
+            let mut a = answer(&format!("r_{i}"), 2, T0);
+            a.view.respondent = Respondent {
+                id: Some(format!("cust-{i}")),
+                email: Some("kim@example.com".into()),
+            };
+            a.view.comment = Some(format!("comment {i}"));
+            let with = Companions {
+                case: Some(case(&format!("c_{i}"), &a, Some(owner))),
+                deliveries: Vec::new(),
+            };
+            run(s.insert_response(&a, &with)).unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn a_case_is_read_with_its_answer_s_comment_as_it_is_now() {
+        let s = three_cases();
+        run(s.set_comment("r_1", Some("called twice"), T0)).unwrap();
+        let c = run(s.get_case("c_1")).unwrap().unwrap();
+        assert_eq!(c.view.comment.as_deref(), Some("called twice"));
+        assert_eq!(c.view.respondent.id.as_deref(), Some("cust-1"));
+    }
+
+    #[test]
+    fn a_save_over_someone_else_s_is_refused() {
+        let s = three_cases();
+        let mut c = run(s.get_case("c_1")).unwrap().unwrap();
+        let seen = c.view.updated_at.clone();
+        c.view.status = CaseStatus::Contacted;
+        c.view.updated_at = "2026-11-01T11:00:00.000Z".into();
+        assert!(run(s.update_case(&c, &seen)).unwrap());
+        c.view.status = CaseStatus::Resolved;
+        assert!(!run(s.update_case(&c, &seen)).unwrap(), "saved since");
+        let stored = run(s.get_case("c_1")).unwrap().unwrap();
+        assert_eq!(stored.view.status, CaseStatus::Contacted);
+    }
+
+    #[test]
+    fn lists_filter_by_owner_and_status_newest_first() {
+        let s = three_cases();
+        let ids = |filter: CaseFilter, before: Option<&str>| {
+            run(s.list_cases(&filter, before, 10))
+                .unwrap()
+                .into_iter()
+                .map(|c| c.view.id)
+                .collect::<Vec<_>>()
+        };
+        let anna = CaseFilter {
+            owner: Some("anna".into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(anna.clone(), None), ["c_3", "c_1"]);
+        assert_eq!(ids(anna, Some("c_3")), ["c_1"]);
+        let resolved = CaseFilter {
+            status: Some(CaseStatus::Resolved),
+            ..Default::default()
+        };
+        assert!(ids(resolved, None).is_empty());
+    }
+
+    #[test]
+    fn a_customer_s_cases_are_found_by_id_or_by_address() {
+        let s = three_cases();
+        let by_id = Respondent {
+            id: Some("cust-2".into()),
+            email: None,
+        };
+        let found = run(s.cases_of_respondent("s_demo", &by_id)).unwrap();
+        assert_eq!(found.len(), 1);
+        let by_email = Respondent {
+            id: None,
+            email: Some("kim@example.com".into()),
+        };
+        assert_eq!(
+            run(s.cases_of_respondent("s_demo", &by_email))
+                .unwrap()
+                .len(),
+            3
+        );
+        assert!(
+            run(s.cases_of_respondent("s_demo", &Respondent::default()))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

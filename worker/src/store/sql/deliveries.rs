@@ -228,3 +228,62 @@ impl<D: Database, C: SurveyCache> DeliveryStore for SqlStore<D, C> {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{delivery, run, store};
+    use crate::store::DeliveryStore;
+    use nps_shared::api::{AttemptView, DeliveryStatus};
+
+    fn attempt(n: u32) -> AttemptView {
+        AttemptView {
+            attempt: n,
+            attempted_at: format!("2026-11-01T10:0{n}:00.000Z"),
+            status_code: Some(500),
+            latency_ms: 12,
+            response_body: Some("nope".into()),
+            error: None,
+            next_attempt_at: Some("2026-11-01T11:00:00.000Z".into()),
+        }
+    }
+
+    #[test]
+    fn attempts_are_logged_once_each_and_listed_with_their_delivery() {
+        let s = store();
+        let mut d = delivery("dl_1", "wh_1", "{\"a\":1}", "2026-11-01T10:00:00.000Z");
+        run(s.insert_deliveries(&[d.clone(), delivery("dl_2", "wh_2", "{}", "x")])).unwrap();
+        d.attempts = 1;
+        run(s.record_attempt(&d, &attempt(1))).unwrap();
+        run(s.record_attempt(&d, &attempt(1))).unwrap(); // a redelivered queue message
+        d.attempts = 2;
+        d.status = DeliveryStatus::Failed;
+        d.next_attempt_at = None;
+        run(s.record_attempt(&d, &attempt(2))).unwrap();
+        let page = run(s.list_deliveries("wh_1", None, 10)).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].status, DeliveryStatus::Failed);
+        let numbers: Vec<u32> = page[0].attempts.iter().map(|a| a.attempt).collect();
+        assert_eq!(numbers, [1, 2]);
+        assert_eq!(run(s.get_delivery("dl_1")).unwrap().unwrap(), d);
+    }
+
+    #[test]
+    fn the_sweeper_finds_pending_deliveries_that_are_overdue_oldest_first() {
+        let s = store();
+        let mut sent = delivery("dl_3", "wh_1", "{}", "2026-11-01T08:00:00.000Z");
+        sent.status = DeliveryStatus::Delivered;
+        run(s.insert_deliveries(&[
+            delivery("dl_1", "wh_1", "{}", "2026-11-01T09:00:00.000Z"),
+            delivery("dl_2", "wh_1", "{}", "2026-11-01T08:30:00.000Z"),
+            delivery("dl_4", "wh_1", "{}", "2026-11-01T12:00:00.000Z"),
+            sent,
+        ]))
+        .unwrap();
+        let due = run(s.overdue_deliveries("2026-11-01T10:00:00.000Z", 10)).unwrap();
+        assert_eq!(due, ["dl_2", "dl_1"]);
+        assert_eq!(
+            run(s.overdue_deliveries("2026-11-01T10:00:00.000Z", 1)).unwrap(),
+            ["dl_2"]
+        );
+    }
+}

@@ -69,3 +69,56 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
             == 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, with_survey};
+    use crate::store::InvitationStore;
+    use nps_shared::api::{Invitation, Respondent};
+
+    fn invitation(id: &str, send_after: Option<&str>) -> Invitation {
+        Invitation {
+            id: id.into(),
+            survey_id: "s_demo".into(),
+            order_id: Some(format!("order-{id}")),
+            case_id: None,
+            url: format!("https://nps.example/s/s_demo?t={id}"),
+            token: format!("t-{id}"),
+            email_html: "<table></table>".into(),
+            expires_at: "2026-12-01T00:00:00.000Z".into(),
+            send_after: send_after.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn held_back_invitations_come_due_in_order_and_are_released_once() {
+        let s = with_survey();
+        let kim = Respondent {
+            id: Some("cust-1".into()),
+            email: Some("kim@example.com".into()),
+        };
+        let now = "2026-11-01T00:00:00.000Z";
+        for inv in [
+            invitation("inv_1", Some("2026-11-02T00:00:00.000Z")),
+            invitation("inv_2", Some("2026-11-01T12:00:00.000Z")),
+            invitation("inv_3", None),
+            invitation("inv_4", Some("2026-11-05T00:00:00.000Z")),
+        ] {
+            run(s.insert_invitation(&inv, &kim, now)).unwrap();
+        }
+        let due = run(s.due_invitations("2026-11-03T00:00:00.000Z", 10)).unwrap();
+        let ids: Vec<&str> = due.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["inv_2", "inv_1"]);
+        assert_eq!(
+            due[1],
+            invitation("inv_1", Some("2026-11-02T00:00:00.000Z"))
+        );
+        assert!(run(s.mark_released("inv_2", now)).unwrap());
+        assert!(
+            !run(s.mark_released("inv_2", now)).unwrap(),
+            "another run did it"
+        );
+        let due = run(s.due_invitations("2026-11-03T00:00:00.000Z", 10)).unwrap();
+        assert_eq!(due.len(), 1);
+    }
+}

@@ -71,15 +71,100 @@ async fn first_row<D: Database, Row: DeserializeOwned, T>(
 
 #[cfg(test)]
 pub(crate) mod testing {
-    //! Records for the SQL tests of each table module.
+    //! Records for the SQL tests of each table module: a fresh migrated database that
+    //! holds the demo survey, and answers, cases and deliveries built field by field.
     use super::SqlStore;
     use crate::store::sqlite::Sqlite;
+    use crate::store::{Delivery, StoredCase, StoredResponse, SurveyStore};
+    use nps_shared::Score;
+    use nps_shared::api::{
+        Channel, DeliveryStatus, EventType, Respondent, ResponseView, SurveyView,
+    };
+    use nps_shared::case::{CaseStatus, CaseView};
 
     pub fn store() -> SqlStore<Sqlite> {
         SqlStore::new(Sqlite::migrated())
     }
 
+    /// A fresh database holding the demo survey (`s_demo`).
+    pub fn with_survey() -> SqlStore<Sqlite> {
+        let s = store();
+        let survey: SurveyView = crate::service::fixtures::demo_survey();
+        assert!(run(s.insert_survey(&survey)).unwrap());
+        s
+    }
+
     pub fn run<T>(future: impl std::future::IntoFuture<Output = T>) -> T {
         pollster::block_on(future.into_future())
+    }
+
+    /// An answer to `s_demo` given at `created_at` (RFC 3339).
+    pub fn answer(id: &str, score: u8, created_at: &str) -> StoredResponse {
+        let score = Score::try_from(score).unwrap();
+        StoredResponse {
+            view: ResponseView {
+                id: id.into(),
+                survey_id: "s_demo".into(),
+                score,
+                category: score.category(),
+                comment: None,
+                channel: Channel::Web,
+                locale: Some("en".into()),
+                page_url: None,
+                respondent: Respondent::default(),
+                properties: Default::default(),
+                created_at: created_at.into(),
+                updated_at: created_at.into(),
+                order_id: None,
+                flagged: None,
+                provisional: false,
+            },
+            edit_token: format!("token-{id}"),
+            idempotency_key: None,
+            fingerprint: None,
+            invitation_id: None,
+            person_key: None,
+        }
+    }
+
+    /// The open case `answer` opens, owned by `owner`.
+    pub fn case(id: &str, answer: &StoredResponse, owner: Option<&str>) -> StoredCase {
+        let v = &answer.view;
+        StoredCase {
+            view: CaseView {
+                id: id.into(),
+                survey_id: v.survey_id.clone(),
+                response_id: v.id.clone(),
+                score: v.score,
+                status: CaseStatus::Open,
+                owner: owner.map(str::to_owned),
+                due_at: "2026-11-02T00:00:00.000Z".into(),
+                overdue: false,
+                created_at: v.created_at.clone(),
+                updated_at: v.created_at.clone(),
+                timeline: Vec::new(),
+                reasked_score: None,
+                win_back: None,
+                comment: None,
+                respondent: v.respondent.clone(),
+            },
+            respondent: v.respondent.clone(),
+        }
+    }
+
+    /// A pending delivery of `payload` to `endpoint_id`, due at `next_attempt_at`.
+    pub fn delivery(id: &str, endpoint_id: &str, payload: &str, next_attempt_at: &str) -> Delivery {
+        Delivery {
+            id: id.into(),
+            endpoint_id: endpoint_id.into(),
+            event_type: EventType::ResponseCreated,
+            payload: payload.into(),
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            round_start: 0,
+            next_attempt_at: Some(next_attempt_at.into()),
+            created_at: "2026-11-01T00:00:00.000Z".into(),
+            updated_at: "2026-11-01T00:00:00.000Z".into(),
+        }
     }
 }

@@ -129,3 +129,51 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{answer, case, delivery, run, with_survey};
+    use crate::store::{Companions, DeliveryStore, RespondentStore, ResponseStore, Who};
+    use nps_shared::api::Respondent;
+
+    const T0: &str = "2026-11-01T10:00:00.000Z";
+
+    #[test]
+    fn a_respondent_s_answers_cases_and_the_deliveries_naming_them_are_found_and_erased() {
+        let s = with_survey();
+        let mut kim = answer("r_1", 2, T0);
+        kim.view.respondent = Respondent {
+            id: Some("cust-4".into()),
+            email: Some("kim@example.com".into()),
+        };
+        let with = Companions {
+            case: Some(case("c_1", &kim, None)),
+            deliveries: vec![delivery("dl_1", "wh_1", "{\"response\":\"r_1\"}", T0)],
+        };
+        run(s.insert_response(&kim, &with)).unwrap();
+        let mut other = answer("r_2", 9, T0);
+        other.view.respondent.id = Some("cust-42".into());
+        run(s.insert_response(&other, &Companions::default())).unwrap();
+        // Names the other customer only: `"cust-4"` must not find `"cust-42"`.
+        run(s.insert_deliveries(&[delivery("dl_2", "wh_1", "{\"id\":\"cust-42\"}", T0)])).unwrap();
+
+        for who in [
+            Who::Id("cust-4".into()),
+            Who::Email("kim@example.com".into()),
+        ] {
+            let records = run(s.respondent_records(&who)).unwrap();
+            assert_eq!(records.answers.len(), 1, "{who:?}");
+            assert_eq!(records.cases.len(), 1, "{who:?}");
+            let ids: Vec<&str> = records.deliveries.iter().map(|d| d.id.as_str()).collect();
+            assert_eq!(ids, ["dl_1"], "{who:?}");
+        }
+        let records = run(s.respondent_records(&Who::Id("cust-4".into()))).unwrap();
+        run(s.erase_records(&records)).unwrap();
+        assert!(run(s.get_response("r_1")).unwrap().is_none());
+        assert!(run(s.get_delivery("dl_1")).unwrap().is_none());
+        assert!(run(s.get_response("r_2")).unwrap().is_some());
+        assert!(run(s.get_delivery("dl_2")).unwrap().is_some());
+        let left = run(s.respondent_records(&Who::Id("cust-4".into()))).unwrap();
+        assert_eq!(left, Default::default());
+    }
+}

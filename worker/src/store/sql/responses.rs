@@ -365,3 +365,131 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{answer, case, delivery, run, with_survey};
+    use crate::store::{CaseStore, Companions, DeliveryStore, Inserted, ResponseStore};
+    use nps_shared::Category;
+
+    const T0: &str = "2026-11-01T10:00:00.000Z";
+
+    #[test]
+    fn an_answer_is_stored_once_per_key_with_its_case_and_deliveries() {
+        let s = with_survey();
+        let mut first = answer("r_1", 2, T0);
+        first.idempotency_key = Some("key-1".into());
+        let with = Companions {
+            case: Some(case("c_1", &first, Some("anna"))),
+            deliveries: vec![delivery("dl_1", "wh_1", "{}", T0)],
+        };
+        assert_eq!(
+            run(s.insert_response(&first, &with)).unwrap(),
+            Inserted::New
+        );
+        // The same key again, under another id: nothing more is stored.
+        let mut again = answer("r_2", 2, T0);
+        again.idempotency_key = Some("key-1".into());
+        let replay = Companions {
+            case: Some(case("c_2", &again, None)),
+            deliveries: vec![delivery("dl_2", "wh_1", "{}", T0)],
+        };
+        match run(s.insert_response(&again, &replay)).unwrap() {
+            Inserted::Existing(previous) => assert_eq!(previous.view.id, "r_1"),
+            other => panic!("expected the earlier answer, got {other:?}"),
+        }
+        assert!(run(s.get_response("r_2")).unwrap().is_none());
+        assert!(
+            run(s.get_case("c_2")).unwrap().is_none(),
+            "no case without its answer"
+        );
+        assert!(run(s.get_delivery("dl_2")).unwrap().is_none());
+        assert_eq!(
+            run(s.case_for_response("r_1")).unwrap().unwrap().view.id,
+            "c_1"
+        );
+        assert!(run(s.get_delivery("dl_1")).unwrap().is_some());
+    }
+
+    #[test]
+    fn an_order_takes_one_answer() {
+        let s = with_survey();
+        let mut first = answer("r_1", 9, T0);
+        first.view.order_id = Some("1001".into());
+        let mut second = answer("r_2", 3, T0);
+        second.view.order_id = Some("1001".into());
+        let none = Companions::default();
+        assert_eq!(
+            run(s.insert_response(&first, &none)).unwrap(),
+            Inserted::New
+        );
+        assert_eq!(
+            run(s.insert_response(&second, &none)).unwrap(),
+            Inserted::OrderTaken
+        );
+        let taken = run(s.answer_for_order("s_demo", "1001")).unwrap().unwrap();
+        assert_eq!(taken.view.id, "r_1");
+    }
+
+    #[test]
+    fn lists_are_newest_first_filtered_and_continued_after_a_cursor() {
+        let s = with_survey();
+        for (id, score) in [("r_1", 1), ("r_2", 9), ("r_3", 2), ("r_4", 10)] {
+            run(s.insert_response(&answer(id, score, T0), &Companions::default())).unwrap();
+        }
+        let ids = |items: Vec<nps_shared::api::ResponseView>| {
+            items.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        };
+        let all = run(s.list_responses("s_demo", None, None, 10)).unwrap();
+        assert_eq!(ids(all), ["r_4", "r_3", "r_2", "r_1"]);
+        let detractors = run(s.list_responses("s_demo", Some(Category::Detractor), None, 10));
+        assert_eq!(ids(detractors.unwrap()), ["r_3", "r_1"]);
+        let after = run(s.list_responses("s_demo", None, Some("r_3"), 1)).unwrap();
+        assert_eq!(ids(after), ["r_2"]);
+    }
+
+    #[test]
+    fn the_throttle_finds_a_person_s_earlier_answer_but_not_the_replayed_one() {
+        let s = with_survey();
+        let mut kim = answer("r_1", 7, T0);
+        kim.person_key = Some("p-kim".into());
+        kim.idempotency_key = Some("key-1".into());
+        run(s.insert_response(&kim, &Companions::default())).unwrap();
+        let since = "2026-10-01T00:00:00.000Z";
+        assert!(run(s.answered_since("s_demo", "p-kim", since, None)).unwrap());
+        assert!(!run(s.answered_since("s_demo", "p-kim", since, Some("key-1"))).unwrap());
+        assert!(!run(s.answered_since("s_demo", "p-ben", since, None)).unwrap());
+        assert!(
+            !run(s.answered_since("s_demo", "p-kim", T0, None)).unwrap(),
+            "after, not at"
+        );
+    }
+
+    #[test]
+    fn flagged_and_provisional_answers_leave_the_sample_until_confirmed() {
+        let s = with_survey();
+        let none = Companions::default();
+        run(s.insert_response(&answer("r_1", 9, T0), &none)).unwrap();
+        let mut mail = answer("r_2", 3, "2026-11-01T11:00:00.000Z");
+        mail.view.provisional = true;
+        run(s.insert_response(&mail, &none)).unwrap();
+        let sample = |flagged| run(s.report_sample("s_demo", None, None, flagged, 10)).unwrap();
+        assert_eq!(sample(false).len(), 1);
+        assert_eq!(
+            sample(true).len(),
+            2,
+            "oldest first, flagged ones included on request"
+        );
+        run(s.confirm("r_2")).unwrap();
+        assert_eq!(sample(false).len(), 2);
+        run(s.flag("r_1", "scanner")).unwrap();
+        run(s.flag("r_1", "a second reason is not kept")).unwrap();
+        assert_eq!(sample(false).len(), 1);
+        let r1 = run(s.get_response("r_1")).unwrap().unwrap();
+        assert_eq!(r1.view.flagged.as_deref(), Some("scanner"));
+        run(s.set_comment("r_2", Some("late"), "2026-11-01T12:00:00.000Z")).unwrap();
+        let r2 = run(s.get_response("r_2")).unwrap().unwrap();
+        assert_eq!(r2.view.comment.as_deref(), Some("late"));
+        assert!(!r2.view.provisional);
+    }
+}

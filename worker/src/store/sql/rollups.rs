@@ -274,3 +274,75 @@ fn offset_seconds_sql(zone: &Zone) -> String {
     sql.push_str(&format!(" ELSE {} END", seconds(before)));
     sql
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{answer, run, with_survey};
+    use crate::store::{Companions, ResponseStore};
+    use nps_shared::report::{UtcOffset, Zone};
+    use nps_shared::rollup::QUARTER_MS;
+
+    const DAY_MS: i64 = 86_400_000;
+
+    #[test]
+    fn counters_are_merged_per_local_day_and_flagged_ones_kept_apart() {
+        let s = with_survey();
+        // 2026-11-01 23:30 UTC is already 2026-11-02 in UTC+01:00.
+        for (id, score, at) in [
+            ("r_1", 10, "2026-11-01T09:00:00.000Z"),
+            ("r_2", 3, "2026-11-01T23:30:00.000Z"),
+            ("r_3", 9, "2026-11-02T08:00:00.000Z"),
+        ] {
+            run(s.insert_response(&answer(id, score, at), &Companions::default())).unwrap();
+        }
+        run(s.flag("r_3", "scanner")).unwrap();
+        let first_day =
+            nps_shared::time::parse_rfc3339("2026-11-01T00:00:00.000Z").unwrap() / DAY_MS;
+        let days = |zone: &Zone| {
+            let counts = run(s.report_counts("s_demo", Some(first_day), None, zone, None)).unwrap();
+            counts
+                .times
+                .iter()
+                .map(|((at, flagged), d)| (at / DAY_MS - first_day, *flagged, d.total()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            days(&Zone::fixed(UtcOffset::UTC)),
+            [(0, false, 2), (1, true, 1)]
+        );
+        let plus_one = Zone::fixed(UtcOffset::try_from(60).unwrap());
+        // Keys are each local day's first quarter-hour (UTC): day 0, then day 0's last hour.
+        let merged: Vec<(bool, u64)> = days(&plus_one)
+            .into_iter()
+            .map(|(_, f, n)| (f, n))
+            .collect();
+        assert_eq!(merged, [(false, 1), (false, 1), (true, 1)]);
+        assert_eq!(
+            run(s.first_answer_at("s_demo")).unwrap(),
+            nps_shared::time::parse_rfc3339("2026-11-01T09:00:00.000Z")
+                .map(|t| t / QUARTER_MS * QUARTER_MS)
+        );
+    }
+
+    #[test]
+    fn counters_back_at_zero_count_nothing() {
+        let s = with_survey();
+        run(s.insert_response(
+            &answer("r_1", 10, "2026-11-01T09:00:00.000Z"),
+            &Companions::default(),
+        ))
+        .unwrap();
+        run(s.flag("r_1", "scanner")).unwrap();
+        let counts =
+            run(s.report_counts("s_demo", None, None, &Zone::fixed(UtcOffset::UTC), None)).unwrap();
+        let unflagged: Vec<_> = counts
+            .times
+            .keys()
+            .filter(|(_, flagged)| !flagged)
+            .collect();
+        assert!(
+            unflagged.is_empty(),
+            "a zeroed row made a bucket: {unflagged:?}"
+        );
+    }
+}

@@ -93,3 +93,33 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
             == 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{run, store};
+    use crate::store::{Endpoint, WebhookStore};
+    use nps_shared::api::{EventType, WebhookFormat, WebhookView};
+
+    #[test]
+    fn an_endpoint_is_stored_with_its_secret_listed_and_deleted_once() {
+        let s = store();
+        let endpoint = Endpoint {
+            view: WebhookView {
+                id: "wh_1".into(),
+                url: "https://hooks.example/nps".into(),
+                format: WebhookFormat::Slack,
+                events: vec![EventType::CaseOpened],
+                filter: Default::default(),
+                description: Some("Support channel".into()),
+                created_at: "2026-11-01T00:00:00.000Z".into(),
+            },
+            secret: "whsec_x".into(),
+        };
+        run(s.insert_endpoint(&endpoint)).unwrap();
+        assert_eq!(run(s.get_endpoint("wh_1")).unwrap(), Some(endpoint.clone()));
+        assert_eq!(run(s.list_endpoints()).unwrap(), vec![endpoint]);
+        assert!(run(s.delete_endpoint("wh_1")).unwrap());
+        assert!(!run(s.delete_endpoint("wh_1")).unwrap());
+        assert!(run(s.list_endpoints()).unwrap().is_empty());
+    }
+}
