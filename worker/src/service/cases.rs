@@ -391,7 +391,7 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const HOUR: i64 = 3_600_000;
 
-    fn memory() -> TestStore {
+    fn demo_store() -> TestStore {
         let m = TestStore::default();
         let mut survey = demo_survey();
         survey.definition.cases = serde_json::from_value(json!({
@@ -417,7 +417,7 @@ mod tests {
 
     #[test]
     fn a_detractor_opens_a_case_owned_by_the_matching_rule_and_due_by_the_sla() {
-        let m = memory();
+        let m = demo_store();
         let response_id = answer(&m, 3, "berlin", "cust-1", NOW);
         let cases = m.cases();
         assert_eq!(cases.len(), 1);
@@ -431,7 +431,7 @@ mod tests {
 
     #[test]
     fn passives_and_promoters_open_no_case_and_other_stores_get_the_default_owner() {
-        let m = memory();
+        let m = demo_store();
         answer(&m, 7, "berlin", "cust-1", NOW);
         answer(&m, 10, "berlin", "cust-2", NOW);
         assert!(m.cases().is_empty());
@@ -444,7 +444,7 @@ mod tests {
 
     #[test]
     fn the_response_webhook_names_the_case_and_case_opened_is_announced() {
-        let m = memory();
+        let m = demo_store();
         let hook: CreateWebhook = serde_json::from_value(json!({
             "url": "https://h.example/x", "events": ["response.created", "case.opened", "case.updated"]
         }))
@@ -467,7 +467,7 @@ mod tests {
 
     #[test]
     fn the_comment_event_names_the_case_the_answer_opened() {
-        let m = memory();
+        let m = demo_store();
         let hook: CreateWebhook = serde_json::from_value(
             json!({"url": "https://h.example/x", "events": ["response.updated"]}),
         )
@@ -485,7 +485,7 @@ mod tests {
 
     #[test]
     fn a_case_shows_its_customer_and_the_comment_added_after_it_opened() {
-        let m = memory();
+        let m = demo_store();
         let hook: CreateWebhook = serde_json::from_value(
             json!({"url": "https://h.example/x", "events": ["case.opened", "case.updated"]}),
         )
@@ -544,7 +544,7 @@ mod tests {
 
     #[test]
     fn an_anonymous_answer_with_its_comment_opens_a_case_that_carries_both() {
-        let m = memory();
+        let m = demo_store();
         let body = json!({"survey_id": "s_demo", "score": 0, "comment": "Never again"});
         fixtures::answer(&m, &body, NOW);
         let id = m.cases()[0].view.id.clone();
@@ -560,7 +560,7 @@ mod tests {
         let doc: serde_json::Value =
             serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
         let schema = &doc["components"]["schemas"]["Case"];
-        let m = memory();
+        let m = demo_store();
         let body = json!({"survey_id": "s_demo", "score": 1, "comment": "Late",
                           "respondent": {"id": "cust-1", "email": "kim@example.com"}});
         fixtures::answer(&m, &body, NOW);
@@ -588,7 +588,7 @@ mod tests {
 
     #[test]
     fn support_works_a_case_through_its_statuses_and_every_step_is_on_the_timeline() {
-        let m = memory();
+        let m = demo_store();
         answer(&m, 4, "berlin", "cust-1", NOW);
         let id = m.cases()[0].view.id.clone();
         let run = |p: serde_json::Value, at: i64| {
@@ -652,7 +652,7 @@ mod tests {
 
     #[test]
     fn a_case_is_overdue_after_its_sla_until_resolved() {
-        let m = memory();
+        let m = demo_store();
         answer(&m, 1, "berlin", "cust-1", NOW);
         let id = m.cases()[0].view.id.clone();
         assert!(!block_on(get(&m, &id, NOW + 24 * HOUR)).unwrap().overdue);
@@ -671,7 +671,7 @@ mod tests {
 
     #[test]
     fn the_customers_next_answer_shows_whether_we_won_them_back() {
-        let m = memory();
+        let m = demo_store();
         answer(&m, 3, "berlin", "cust-1", NOW);
         let id = m.cases()[0].view.id.clone();
         block_on(update(
@@ -704,7 +704,7 @@ mod tests {
 
     #[test]
     fn lists_filter_by_status_and_owner() {
-        let m = memory();
+        let m = demo_store();
         answer(&m, 3, "berlin", "a", NOW);
         answer(&m, 2, "munich", "b", NOW + 1);
         answer(&m, 1, "berlin", "c", NOW + 2);
@@ -728,7 +728,7 @@ mod tests {
 
     #[test]
     fn an_empty_or_unchanged_patch_changes_nothing() {
-        let m = memory();
+        let m = demo_store();
         answer(&m, 3, "berlin", "a", NOW);
         let id = m.cases()[0].view.id.clone();
         let empty = CasePatch {

@@ -195,7 +195,7 @@ mod tests {
     const SECRET: &[u8] = b"test secret";
     const NOW: i64 = 1_764_000_000_000;
 
-    fn memory() -> TestStore {
+    fn demo_store() -> TestStore {
         let m = TestStore::default();
         m.add_survey(demo_survey());
         m
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn an_invitation_links_to_the_hosted_page_with_its_token_and_eleven_scores() {
-        let m = memory();
+        let m = demo_store();
         let inv = block_on(create(
             &m,
             request("1001"),
@@ -242,7 +242,7 @@ mod tests {
 
     #[test]
     fn tokens_are_checked_for_survey_secret_and_expiry() {
-        let m = memory();
+        let m = demo_store();
         let inv = block_on(create(
             &m,
             request("1001"),
@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn a_held_back_invitation_is_announced_once_when_due() {
-        let m = memory();
+        let m = demo_store();
         let hook: nps_shared::api::CreateWebhook = serde_json::from_value(
             serde_json::json!({"url": "https://h.example/x", "events": ["invitation.due"],
                 "filter": {"categories": ["detractor"]}}),
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn send_after_must_be_a_time_before_expiry() {
-        let m = memory();
+        let m = demo_store();
         let mut r = request("1");
         r.send_after = Some("next tuesday".into());
         assert!(matches!(
@@ -328,7 +328,7 @@ mod tests {
 
     #[test]
     fn bad_invitation_requests_name_their_fields() {
-        let m = memory();
+        let m = demo_store();
         let mut r = request(" ");
         r.respondent.email = Some("nope".into());
         r.expires_in_days = Some(0);

@@ -106,7 +106,7 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const DAY: i64 = 86_400_000;
 
-    fn memory() -> TestStore {
+    fn demo_store() -> TestStore {
         let m = TestStore::default();
         let mut survey = demo_survey();
         survey.definition.throttle.days = 0;
@@ -136,9 +136,9 @@ mod tests {
     #[test]
     fn an_address_with_capitals_beyond_ascii_is_found_and_erased_whatever_its_case() {
         // Regression: SQLite's lower() folds ASCII only, so `Ö@Example.COM` stored as
-        // sent was missed by a request for `ö@example.com` (the in-memory twin the
+        // sent was missed by a request for `ö@example.com` (the hand-written twin the
         // tests used then folded Unicode and passed).
-        let m = memory();
+        let m = demo_store();
         let answer = submit(&m, 2, json!({"email": "Ö@Example.COM"}), NOW);
         for asked in ["ö@example.com", "Ö@EXAMPLE.com"] {
             let data = block_on(export(&m, asked, NOW)).unwrap();
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn an_erased_respondent_is_gone_from_answers_cases_deliveries_and_the_report() {
-        let m = memory();
+        let m = demo_store();
         block_on(webhooks::create(
             &m,
             CreateWebhook {
@@ -346,7 +346,7 @@ mod tests {
         fn after_inserts_comment_edits_confirms_flags_and_erasures_the_rollups_equal_the_scan(
             ops in proptest::collection::vec(op(), 1..40)
         ) {
-            let m = memory();
+            let m = demo_store();
             let mut ids: Vec<String> = Vec::new();
             for (n, op) in ops.into_iter().enumerate() {
                 match op {

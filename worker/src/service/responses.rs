@@ -528,7 +528,7 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const SECRET: &[u8] = b"test secret";
 
-    fn memory() -> TestStore {
+    fn demo_store() -> TestStore {
         let m = TestStore::default();
         m.add_survey(demo_survey());
         m
@@ -565,7 +565,7 @@ mod tests {
 
     #[test]
     fn a_detractor_answer_is_stored_with_its_category() {
-        let m = memory();
+        let m = demo_store();
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 3}), None).unwrap();
         assert_eq!(s.created.category, Category::Detractor);
         assert!(!s.replayed);
@@ -577,7 +577,7 @@ mod tests {
 
     #[test]
     fn the_same_idempotency_key_stores_once_and_returns_the_same_body() {
-        let m = memory();
+        let m = demo_store();
         let body = json!({"survey_id": "s_demo", "score": 9, "properties": {"a": "1", "b": "2"}});
         let first = submit_json(&m, body.clone(), Some("key-1")).unwrap();
         let reordered =
@@ -590,7 +590,7 @@ mod tests {
 
     #[test]
     fn a_low_score_is_stored_with_its_case_and_deliveries_once_even_when_replayed() {
-        let m = memory();
+        let m = demo_store();
         webhooks::create_for_test(
             &m,
             CreateWebhook {
@@ -622,7 +622,7 @@ mod tests {
 
     #[test]
     fn a_reused_key_with_another_body_is_a_conflict() {
-        let m = memory();
+        let m = demo_store();
         submit_json(
             &m,
             json!({"survey_id": "s_demo", "score": 9}),
@@ -641,7 +641,7 @@ mod tests {
 
     #[test]
     fn an_unknown_survey_is_not_found_and_a_foreign_origin_forbidden() {
-        let m = memory();
+        let m = demo_store();
         let err = submit_json(&m, json!({"survey_id": "s_nope", "score": 3}), None).unwrap_err();
         assert!(matches!(err, ServiceError::NotFound(_)));
         let body = json!({"survey_id": "s_demo", "score": 3});
@@ -664,7 +664,7 @@ mod tests {
 
     #[test]
     fn invalid_answers_store_nothing() {
-        let m = memory();
+        let m = demo_store();
         let err = submit_json(&m, json!({"survey_id": "s_demo", "score": 11}), None).unwrap_err();
         assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "score"));
         let err = submit_json(
@@ -679,7 +679,7 @@ mod tests {
 
     #[test]
     fn a_detractor_is_queued_for_a_subscribed_endpoint() {
-        let m = memory();
+        let m = demo_store();
         block_on(webhooks::create(
             &m,
             serde_json::from_value::<CreateWebhook>(json!({"url": "https://h.example/x"})).unwrap(),
@@ -698,7 +698,7 @@ mod tests {
 
     #[test]
     fn the_answer_is_kept_when_the_queue_is_down() {
-        let m = memory();
+        let m = demo_store();
         block_on(webhooks::create(
             &m,
             serde_json::from_value::<CreateWebhook>(json!({"url": "https://h.example/x"})).unwrap(),
@@ -714,7 +714,7 @@ mod tests {
 
     #[test]
     fn a_comment_needs_the_edit_token_and_the_window() {
-        let m = memory();
+        let m = demo_store();
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 5}), None).unwrap();
         let id = s.created.id.clone();
         let patch = |token: &str, at: i64| {
@@ -743,7 +743,7 @@ mod tests {
 
     #[test]
     fn a_comment_is_counted_against_its_answers_survey_and_a_refusal_changes_nothing() {
-        let m = memory();
+        let m = demo_store();
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 3}), None).unwrap();
         let body = json!({"edit_token": s.created.edit_token, "comment": "Slow"});
         let seen = std::cell::RefCell::new(Vec::new());
@@ -788,7 +788,7 @@ mod tests {
     fn a_comment_sent_again_is_stored_and_announced_once() {
         // The widget's outbox retries a PATCH whose reply was lost: it must not matter,
         // neither to the answer nor to the webhook receivers.
-        let m = memory();
+        let m = demo_store();
         webhooks::create_for_test(
             &m,
             CreateWebhook {
@@ -838,7 +838,7 @@ mod tests {
 
     #[test]
     fn invitation_answers_that_look_like_a_mail_scanner_are_kept_but_flagged() {
-        let m = memory();
+        let m = demo_store();
         let inv = invite(&m, "1001");
         let answer = |score: u8, agent: &str, at: i64| {
             let body = json!({"survey_id": "s_demo", "score": score, "channel": "email", "token": inv.token});
@@ -898,7 +898,7 @@ mod tests {
 
     #[test]
     fn an_email_answer_stays_provisional_until_a_person_acts_on_the_page() {
-        let m = memory();
+        let m = demo_store();
         let inv = invite(&m, "77");
         let body =
             json!({"survey_id": "s_demo", "score": 4, "channel": "email", "token": inv.token});
@@ -962,7 +962,7 @@ mod tests {
 
     #[test]
     fn one_person_answers_once_per_survey_within_the_throttle_days() {
-        let m = memory();
+        let m = demo_store();
         let answer = |email: &str, key: &str, at: i64| {
             let body = json!({"survey_id": "s_demo", "score": 6, "respondent": {"email": email}});
             block_on(submit(
@@ -992,7 +992,7 @@ mod tests {
 
     #[test]
     fn lists_page_newest_first_and_filter_by_category() {
-        let m = memory();
+        let m = demo_store();
         for (i, score) in [1u8, 9, 2, 10, 3].into_iter().enumerate() {
             let body = json!({"survey_id": "s_demo", "score": score});
             block_on(submit(&m, &m, &Submission::new(&body), NOW + i as i64)).unwrap();
