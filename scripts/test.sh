@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every check and test —
-# formatting, clippy (host and wasm32), native unit and property tests, a short
+# formatting, import cycles, clippy (host and wasm32), native unit and property tests, a short
 # cargo fuzz run of shared/'s parsers, the widget's wasm tests in headless Chromium, a
 # release build, and the end-to-end tests that drive Chromium against the real worker
 # under `wrangler dev` (then schemathesis against its OpenAPI document).
@@ -11,6 +11,9 @@ cd "$ROOT"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
+
+say "no import cycles between modules (scripts/cycles.py)"
+python3 "$ROOT/scripts/cycles.py"
 
 say "clippy (host and wasm32)"
 cargo clippy --workspace --all-targets -- -D warnings

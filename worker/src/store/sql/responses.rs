@@ -5,7 +5,7 @@
 use super::rollups::{Guard, record, rollup_statements};
 use super::{SqlStore, all_rows, cases, deliveries, first_row};
 use crate::query;
-use crate::store::db::Database;
+use crate::store::db::{Database, Statement};
 use crate::store::{
     Companions, Inserted, ResponseStore, StoreError, StoreResult, StoredResponse, SurveyCache,
 };
@@ -106,7 +106,7 @@ fn answer_record(row: AnswerRow) -> StoreResult<AnswerRecord> {
 }
 
 /// One answer by id.
-pub(super) async fn response(db: &impl Database, id: &str) -> StoreResult<Option<StoredResponse>> {
+async fn response(db: &impl Database, id: &str) -> StoreResult<Option<StoredResponse>> {
     first_row(
         db,
         query!(
@@ -116,6 +116,35 @@ pub(super) async fn response(db: &impl Database, id: &str) -> StoreResult<Option
         |row: ResponseRow| StoredResponse::try_from(row),
     )
     .await
+}
+
+impl<D: Database, C: SurveyCache> SqlStore<D, C> {
+    /// An answer moving between counted and flagged: its counters move under
+    /// `guard`, then `update` runs, all in one batch.
+    async fn restate(
+        &self,
+        id: &str,
+        flagged_now: bool,
+        guard: Guard,
+        update: Statement,
+    ) -> StoreResult<()> {
+        let mut statements = Vec::new();
+        if let Some(stored) = response(&self.db, id).await? {
+            let mut answer = record(&stored.view)?;
+            // The change assumes the state the guard checks, not the one just read:
+            // a concurrent write may have moved it since.
+            answer.flagged = !flagged_now;
+            statements = rollup_statements(
+                &stored.view.survey_id,
+                id,
+                &rollup::reflag(&answer, flagged_now),
+                guard,
+            );
+        }
+        statements.push(update);
+        self.db.batch(statements).await?;
+        Ok(())
+    }
 }
 
 impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {

@@ -4,7 +4,6 @@
 //! day in SQL.
 
 use super::SqlStore;
-use super::responses::response;
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{StoreError, StoreResult, SurveyCache};
@@ -105,33 +104,6 @@ pub(super) fn record(view: &nps_shared::api::ResponseView) -> StoreResult<Answer
 }
 
 impl<D: Database, C: SurveyCache> SqlStore<D, C> {
-    /// An answer moving between counted and flagged: its counters move under
-    /// `guard`, then `update` runs, all in one batch.
-    pub(super) async fn restate(
-        &self,
-        id: &str,
-        flagged_now: bool,
-        guard: Guard,
-        update: Statement,
-    ) -> StoreResult<()> {
-        let mut statements = Vec::new();
-        if let Some(stored) = response(&self.db, id).await? {
-            let mut answer = record(&stored.view)?;
-            // The change assumes the state the guard checks, not the one just read:
-            // a concurrent write may have moved it since.
-            answer.flagged = !flagged_now;
-            statements = rollup_statements(
-                &stored.view.survey_id,
-                id,
-                &rollup::reflag(&answer, flagged_now),
-                guard,
-            );
-        }
-        statements.push(update);
-        self.db.batch(statements).await?;
-        Ok(())
-    }
-
     /// See `ResponseStore::report_counts`.
     pub(super) async fn counts(
         &self,
