@@ -1,10 +1,11 @@
-//! Wire types of the HTTP contract in `shared/API.md`.
+//! Wire types of the HTTP contract, `worker/public/openapi.json`.
 //!
 //! These are what travels as JSON between the widget, shops, the dashboard and the
 //! worker. Incoming response bodies are *not* decoded straight into these types by the
 //! worker: `validate` reads them loosely first so that every wrong field can be named
 //! in one 422. The widget uses them as they are.
 
+pub use crate::respondent::Respondent;
 use crate::score::{Category, Score};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,21 +35,6 @@ impl Channel {
 
     pub fn parse(text: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-}
-
-/// Who answered, as far as the sender knows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Respondent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-}
-
-impl Respondent {
-    pub fn is_empty(&self) -> bool {
-        self.id.is_none() && self.email.is_none()
     }
 }
 

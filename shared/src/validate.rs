@@ -5,9 +5,10 @@
 //! serde stops at the first error and cannot say which field it was in plain words.
 
 use crate::api::{Channel, Respondent};
+/// Re-exported where the worker has always found it.
+pub use crate::field::FieldError;
 use crate::locale;
 use crate::score::Score;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -23,22 +24,6 @@ pub const MAX_RESPONDENT_ID_CHARS: usize = 128;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_TOKEN_CHARS: usize = 1024;
 const SURVEY_ID_MAX_CHARS: usize = 64;
-
-/// One thing wrong with one field of a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// A response that passed validation and can be stored.
 #[derive(Clone, Debug, PartialEq)]
