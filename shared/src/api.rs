@@ -150,12 +150,14 @@ impl FollowUp {
 /// How the widget looks on the host page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Theme {
-    /// CSS colour of the selected score and the buttons, `#rrggbb` (the widget's
-    /// `--nps-brand` unless the page sets it).
+    /// CSS colour of the selected score and the buttons (the widget's `--nps-brand`
+    /// unless the page sets it): `#rrggbb`, or `#rgb`, which is decoded as `#rrggbb`
+    /// ([`crate::theme`] has the rules of the whole theme).
+    #[serde(deserialize_with = "crate::theme::deserialize_accent")]
     pub accent: String,
     pub position: Position,
-    /// Corner radius of the card in px, 0–32 (`--nps-radius`); the widget's 14 when
-    /// absent.
+    /// Corner radius of the card in px, 0–32 (`--nps-radius`); 14 when absent
+    /// ([`crate::theme::DEFAULT_RADIUS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius: Option<u8>,
     /// CSS font-family list (`--nps-font`), e.g. `Georgia, serif`: names of letters,
@@ -167,7 +169,7 @@ pub struct Theme {
 impl Default for Theme {
     fn default() -> Self {
         Theme {
-            accent: "#2563eb".into(),
+            accent: crate::theme::DEFAULT_ACCENT.into(),
             position: Position::BottomRight,
             radius: None,
             font: None,

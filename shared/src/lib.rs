@@ -18,6 +18,8 @@
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
+//! - [`theme`]: the survey's look (accent, radius, font): one rule and one default
+//!   each, for the server, the widget and the dashboard.
 //! - [`themes`]: the words that set detractors' comments apart from promoters'.
 //! - [`zone`]: local time for the trend: a fixed offset or a time zone's changes.
 //!
@@ -47,6 +49,7 @@ pub mod report;
 pub mod respondent;
 pub mod rollup;
 pub mod score;
+pub mod theme;
 pub mod themes;
 pub mod time;
 pub mod words;

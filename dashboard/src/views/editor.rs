@@ -758,7 +758,7 @@ fn Look(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl IntoV
                         <input
                             type="color"
                             aria-label="Pick the brand colour"
-                            prop:value=move || form.with(|f| editor::safe_accent(&f.accent).to_owned())
+                            prop:value=move || form.with(|f| editor::picker_accent(&f.accent))
                             on:input=move |ev| {
                                 let value = event_target_value(&ev);
                                 form.update(|f| f.accent = value);

@@ -5,7 +5,7 @@
 //!
 //! It is drawn by the dashboard, not by the widget's code (which evolves on its own),
 //! and mimics `widget/src/style.rs`: same sizes, radii and greys; the colours come in
-//! through one CSS variable that only a hex colour can reach (`editor::safe_accent`).
+//! through one CSS variable that only a hex colour can reach (`nps_shared::theme`).
 //! Every text is a text node: what is typed is shown, never interpreted as HTML.
 
 use leptos::prelude::*;
