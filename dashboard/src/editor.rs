@@ -15,10 +15,11 @@
 use std::collections::BTreeMap;
 
 use nps_shared::api::{
-    CreateSurvey, Position, SurveyDefinition, SurveyPatch, SurveyTexts, TextDirection, Theme,
-    Throttle, Triggers, UrlMatch, UrlRule,
+    CreateSurvey, Position, SurveyDefinition, SurveyPatch, SurveyTexts, Theme, Throttle, Triggers,
+    UrlMatch, UrlRule,
 };
 use nps_shared::case::{CaseSettings, OwnerRule};
+use nps_shared::locale;
 use nps_shared::theme;
 use nps_shared::words;
 use nps_shared::{Category, Score};
@@ -143,7 +144,7 @@ impl SurveyForm {
     /// overwrites them); refused when the tag is malformed or already there.
     pub fn add_locale(&mut self, tag: &str) -> Result<(), String> {
         let tag = tag.trim();
-        if !nps_shared::locale::is_valid_tag(tag) {
+        if !locale::is_valid_tag(tag) {
             return Err(format!(
                 "“{tag}” is not a language tag like de, fr or pt-BR."
             ));
@@ -482,11 +483,6 @@ pub fn language_name(tag: &str) -> String {
     }
 }
 
-/// Whether a language is written right to left (the widget mirrors for these).
-pub fn is_rtl(tag: &str) -> bool {
-    words::direction(tag) == TextDirection::Rtl
-}
-
 /// The built-in English words, the question naming `brand` when there is one.
 fn english(brand: &str) -> SurveyTexts {
     starter_texts("en", brand).unwrap_or_default()
@@ -541,7 +537,7 @@ pub fn preview(form: &SurveyForm, locale: &str, step: PreviewStep) -> Option<Pre
     };
     Some(Preview {
         locale: locale.clone(),
-        rtl: is_rtl(locale),
+        rtl: locale::is_rtl(locale),
         // Both go into a style attribute: only what the widget would take may pass.
         accent: theme::accent_or_default(form.accent.trim()).to_owned(),
         radius: form
@@ -869,11 +865,21 @@ mod tests {
 
     #[test]
     fn arabic_and_hebrew_are_mirrored() {
-        assert!(is_rtl("ar"));
-        assert!(is_rtl("he-IL"));
-        assert!(is_rtl("FA"));
-        assert!(!is_rtl("de"));
-        assert!(!is_rtl("en-GB"));
+        let mut form = SurveyForm::from_definition("s", &demo());
+        for tag in ["ar", "he-IL"] {
+            let texts = form.texts["en"].clone();
+            form.texts.insert(tag.to_owned(), texts);
+            assert!(
+                preview(&form, tag, PreviewStep::Question)
+                    .expect("texts")
+                    .rtl
+            );
+        }
+        assert!(
+            !preview(&form, "de", PreviewStep::Question)
+                .expect("texts")
+                .rtl
+        );
     }
 
     #[test]

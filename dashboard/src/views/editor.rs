@@ -712,7 +712,7 @@ fn Questions(
             {move || locale_error.get().map(|e| view! { <p class="field-error">{e}</p> })}
             {field_error(errors, || "default_locale".to_owned())}
             <div class="locale-fields" data-testid="locale-fields" lang=move || locale.get()
-                dir=move || if editor::is_rtl(&locale.get()) { "rtl" } else { "ltr" }>
+                dir=move || if nps_shared::locale::is_rtl(&locale.get()) { "rtl" } else { "ltr" }>
                 {locale_text(texts, "Question", "question", |t| &t.question, |t| &mut t.question, true)}
                 <div class="field-row">
                     {locale_text(texts, "Label under 0", "low_label", |t| &t.low_label, |t| &mut t.low_label, false)}

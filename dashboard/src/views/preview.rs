@@ -124,7 +124,7 @@ pub fn Preview(
                 <span class="muted small">
                     {move || {
                         let tag = locale.get();
-                        let dir = if editor::is_rtl(&tag) { " · right to left" } else { "" };
+                        let dir = if nps_shared::locale::is_rtl(&tag) { " · right to left" } else { "" };
                         format!("{}{dir}", editor::language_name(&tag))
                     }}
                 </span>
