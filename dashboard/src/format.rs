@@ -56,7 +56,7 @@ pub fn count(n: u64) -> String {
 
 /// What a report computed from its most recent answers only (see `shared/src/rollup.rs`):
 /// "Segments, revenue bands and themes: the latest 5,000 of 991,993 answers."
-pub fn sample_note(sample: &nps_shared::rollup::Sample) -> String {
+pub fn sample_note(sample: &nps_shared::report::Sample) -> String {
     let names: Vec<&str> = sample
         .sections
         .iter()
@@ -328,7 +328,7 @@ mod tests {
 
     #[test]
     fn a_sampled_report_says_which_sections_and_how_many_answers() {
-        let sample = nps_shared::rollup::Sample {
+        let sample = nps_shared::report::Sample {
             answers: 5000,
             of: 991_993,
             sections: vec!["groups".into(), "revenue_bands".into(), "themes".into()],

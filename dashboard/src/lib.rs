@@ -2,12 +2,14 @@
 //! margin of error, trend, distribution, segments and comment themes; the detractor
 //! cases to work; the webhook endpoints and their deliveries; the embed snippet.
 //!
-//! `charts` and `format` are pure and build natively; the rest needs a browser and
-//! talks to the same-origin admin API only through `api`.
+//! `charts`, `format` and `survey_form` (the survey editor's model) are pure and build
+//! natively; the rest needs a browser and talks to the same-origin admin API only
+//! through `api`. `app` (the frame) and `views` (the sections) both build on `state`,
+//! never on each other's state: no module imports one that imports it back.
 
 pub mod charts;
-pub mod editor;
 pub mod format;
+pub mod survey_form;
 
 #[cfg(target_arch = "wasm32")]
 mod api;
@@ -15,6 +17,8 @@ mod api;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod clock;
+#[cfg(target_arch = "wasm32")]
+mod state;
 #[cfg(target_arch = "wasm32")]
 mod views;
 

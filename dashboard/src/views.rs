@@ -1,4 +1,4 @@
-//! The dashboard's sections, one module each. Each reads the [`crate::app::Session`]
+//! The dashboard's sections, one module each. Each reads the [`crate::state::Session`]
 //! from the context, calls `crate::api`, and renders comments and other text that came
 //! from customers as text nodes only.
 

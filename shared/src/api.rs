@@ -1,10 +1,11 @@
-//! Wire types of the HTTP contract in `shared/API.md`.
+//! Wire types of the HTTP contract, `worker/public/openapi.json`.
 //!
 //! These are what travels as JSON between the widget, shops, the dashboard and the
 //! worker. Incoming response bodies are *not* decoded straight into these types by the
 //! worker: `validate` reads them loosely first so that every wrong field can be named
 //! in one 422. The widget uses them as they are.
 
+pub use crate::respondent::Respondent;
 use crate::score::{Category, Score};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,21 +35,6 @@ impl Channel {
 
     pub fn parse(text: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == text)
-    }
-}
-
-/// Who answered, as far as the sender knows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Respondent {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-}
-
-impl Respondent {
-    pub fn is_empty(&self) -> bool {
-        self.id.is_none() && self.email.is_none()
     }
 }
 
@@ -164,12 +150,14 @@ impl FollowUp {
 /// How the widget looks on the host page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Theme {
-    /// CSS colour of the selected score and the buttons, `#rrggbb` (the widget's
-    /// `--nps-brand` unless the page sets it).
+    /// CSS colour of the selected score and the buttons (the widget's `--nps-brand`
+    /// unless the page sets it): `#rrggbb`, or `#rgb`, which is decoded as `#rrggbb`
+    /// ([`crate::theme`] has the rules of the whole theme).
+    #[serde(deserialize_with = "crate::theme::deserialize_accent")]
     pub accent: String,
     pub position: Position,
-    /// Corner radius of the card in px, 0–32 (`--nps-radius`); the widget's 14 when
-    /// absent.
+    /// Corner radius of the card in px, 0–32 (`--nps-radius`); 14 when absent
+    /// ([`crate::theme::DEFAULT_RADIUS`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub radius: Option<u8>,
     /// CSS font-family list (`--nps-font`), e.g. `Georgia, serif`: names of letters,
@@ -181,7 +169,7 @@ pub struct Theme {
 impl Default for Theme {
     fn default() -> Self {
         Theme {
-            accent: "#2563eb".into(),
+            accent: crate::theme::DEFAULT_ACCENT.into(),
             position: Position::BottomRight,
             radius: None,
             font: None,

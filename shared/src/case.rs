@@ -7,15 +7,18 @@
 //!
 //! It must stay pure and small: no clock (callers pass `now`), no storage, and no
 //! `serde_json`, so it builds without the `server` feature and the dashboard can use
-//! the same types. For the same reason it cannot use `validate::FieldError`:
-//! [`CaseSettings::check`] returns its own [`SettingsProblem`], which has the same
-//! two fields.
+//! the same types. [`CaseSettings::check`] returns [`FieldError`]s (from
+//! [`crate::field`], below this module and `validate`) with paths relative to the
+//! settings (`owner_rules[2].owner`), which the survey check prefixes with `cases.`.
+//! It must not depend on [`crate::api`], whose bodies carry case types: what both
+//! need ([`Respondent`]) lives below both, in [`crate::respondent`].
 //!
 //! What comes in through `PATCH` is parsed into [`Owner`] and [`Note`], which cannot
 //! hold a bad value. What was stored (settings, timeline) is plain text, so that a
 //! tightened limit never makes an existing survey or case undecodable.
 
-use crate::api::Respondent;
+use crate::field::FieldError;
+use crate::respondent::Respondent;
 use crate::score::{Category, Score};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -236,30 +239,13 @@ impl Default for CaseSettings {
     }
 }
 
-/// One thing wrong with one field of [`CaseSettings`]; the same shape as
-/// `validate::FieldError`, with field paths relative to the settings
-/// (`owner_rules[2].owner`), so the survey check can prefix and map them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SettingsProblem {
-    pub field: String,
-    pub message: String,
-}
-
-impl SettingsProblem {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        SettingsProblem {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
 impl CaseSettings {
-    /// Names every wrong field at once, like the survey check it becomes part of.
-    pub fn check(&self) -> Result<(), Vec<SettingsProblem>> {
+    /// Names every wrong field at once, like the survey check it becomes part of;
+    /// field paths are relative to the settings.
+    pub fn check(&self) -> Result<(), Vec<FieldError>> {
         let mut problems = Vec::new();
         if !(MIN_SLA_HOURS..=MAX_SLA_HOURS).contains(&self.sla_hours) {
-            problems.push(SettingsProblem::new(
+            problems.push(FieldError::new(
                 "sla_hours",
                 format!("must be from {MIN_SLA_HOURS} to {MAX_SLA_HOURS}"),
             ));
@@ -268,10 +254,10 @@ impl CaseSettings {
         if let Some(owner) = &self.default_owner
             && Owner::parse(owner).is_err()
         {
-            problems.push(SettingsProblem::new("default_owner", owner_message.clone()));
+            problems.push(FieldError::new("default_owner", owner_message.clone()));
         }
         if self.owner_rules.len() > MAX_OWNER_RULES {
-            problems.push(SettingsProblem::new(
+            problems.push(FieldError::new(
                 "owner_rules",
                 format!("must have at most {MAX_OWNER_RULES} entries"),
             ));
@@ -279,7 +265,7 @@ impl CaseSettings {
         for (i, rule) in self.owner_rules.iter().enumerate() {
             let field = |name: &str| format!("owner_rules[{i}].{name}");
             if !is_property_name(&rule.property) {
-                problems.push(SettingsProblem::new(
+                problems.push(FieldError::new(
                     field("property"),
                     format!("must be 1 to {MAX_PROPERTY_NAME_CHARS} letters, digits, _ - or ."),
                 ));
@@ -287,13 +273,13 @@ impl CaseSettings {
             if rule.equals.trim().is_empty()
                 || rule.equals.chars().count() > MAX_PROPERTY_VALUE_CHARS
             {
-                problems.push(SettingsProblem::new(
+                problems.push(FieldError::new(
                     field("equals"),
                     format!("must be 1 to {MAX_PROPERTY_VALUE_CHARS} characters"),
                 ));
             }
             if Owner::parse(&rule.owner).is_err() {
-                problems.push(SettingsProblem::new(field("owner"), owner_message.clone()));
+                problems.push(FieldError::new(field("owner"), owner_message.clone()));
             }
         }
         if problems.is_empty() {

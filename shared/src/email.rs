@@ -21,7 +21,8 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The question, the eleven score links (`link(score)` gives each URL), and the
-/// end labels. `accent` must already be a checked `#rrggbb` colour.
+/// end labels. `accent` must already be a checked accent (`crate::theme::is_accent`;
+/// a stored survey's is `#rrggbb`).
 pub fn score_row(texts: &SurveyTexts, accent: &str, link: impl Fn(u8) -> String) -> String {
     let cells: String = (0..=10u8)
         .map(|n| {

@@ -6,18 +6,26 @@
 //!
 //! - [`score`]: `Score` (0–10, nothing else representable) and its `Category`.
 //! - [`nps`]: the Net Promoter Score of a set of answers.
-//! - [`api`]: the wire types of the HTTP contract (`shared/API.md`).
+//! - [`api`]: the wire types of the HTTP contract (`worker/public/openapi.json`).
 //! - [`locale`]: locale tags and picking the best translation.
 //! - [`words`]: the built-in words in twelve languages, the defaults of every survey
 //!   text and what the widget's config says in the visitor's language.
 //! - [`time`]: RFC 3339 timestamps from Unix milliseconds.
 //! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
+//! - [`field`]: `FieldError`, one wrong field of a request, for every check.
+//! - [`respondent`]: who answered, as far as the sender knows.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
+//! - [`theme`]: the survey's look (accent, radius, font): one rule and one default
+//!   each, for the server, the widget and the dashboard.
 //! - [`themes`]: the words that set detractors' comments apart from promoters'.
 //! - [`zone`]: local time for the trend: a fixed offset or a time zone's changes.
+//!
+//! No module imports one that imports it back: a type two modules need lives below
+//! both (`field`, `respondent`, `zone`'s `UtcOffset`), and `rollup` builds on
+//! `report`, never the reverse.
 //!
 //! With the `server` feature (the worker's):
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
@@ -33,12 +41,15 @@
 
 pub mod api;
 pub mod case;
+pub mod field;
 pub mod ids;
 pub mod locale;
 pub mod nps;
 pub mod report;
+pub mod respondent;
 pub mod rollup;
 pub mod score;
+pub mod theme;
 pub mod themes;
 pub mod time;
 pub mod words;

@@ -1,5 +1,36 @@
-//! Locale tags (`de`, `de-AT`, `pt-BR`, `zh-Hant-TW`) and choosing which translation of
-//! a survey to show for what a browser or an email link asked for.
+//! Locale tags (`de`, `de-AT`, `pt-BR`, `zh-Hant-TW`): their primary language, which
+//! of them are written right to left, and choosing which translation of a survey to
+//! show for what a browser or an email link asked for.
+//!
+//! The one list of right-to-left languages ([`RTL_LANGUAGES`]) is here, for the
+//! config's `dir` (`crate::words`), the dashboard's editor and preview, and the
+//! widget's tests. Depends on nothing in the crate.
+
+/// Languages written right to left: Arabic, Hebrew, Persian, Urdu and the other
+/// languages in Arabic or Hebrew script (primary subtags).
+pub const RTL_LANGUAGES: [&str; 10] = ["ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"];
+
+/// The primary language subtag of a tag, lower case: `pt-BR` → `pt`, `DE_at` → `de`
+/// (an underscore, as some pages write it, separates too). Two or three letters, or
+/// `None`; `iw` (the old code for Hebrew) is `he`.
+pub fn language(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let primary = primary.to_ascii_lowercase();
+    Some(if primary == "iw" {
+        "he".into()
+    } else {
+        primary
+    })
+}
+
+/// Whether `tag`'s language is written right to left ([`RTL_LANGUAGES`]; `he-IL`,
+/// `AR`, `iw` are).
+pub fn is_rtl(tag: &str) -> bool {
+    language(tag).is_some_and(|l| RTL_LANGUAGES.contains(&l.as_str()))
+}
 
 /// Whether `tag` is a well-formed BCP 47 language tag of the common shape: a 2–3
 /// letter language, then subtags of 1–8 letters or digits, at most 35 characters.
@@ -20,11 +51,6 @@ pub fn is_valid_tag(tag: &str) -> bool {
 /// for the first tag that has one, an exact match (ignoring case), else the same
 /// language (`de-AT` → `de`, `de` → `de-CH`); `default` when no tag has a match.
 pub fn best_match<'a>(requested: Option<&str>, available: &[&'a str], default: &'a str) -> &'a str {
-    // `iw` is the old code for Hebrew, still sent by some browsers.
-    let language = |tag: &str| match tag.split(['-', '_']).next().unwrap_or_default() {
-        l if l.eq_ignore_ascii_case("iw") => "he".to_owned(),
-        l => l.to_ascii_lowercase(),
-    };
     let wanted = requested
         .unwrap_or_default()
         .split(',')
@@ -36,8 +62,14 @@ pub fn best_match<'a>(requested: Option<&str>, available: &[&'a str], default: &
         if let Some(exact) = available.iter().find(|a| a.eq_ignore_ascii_case(requested)) {
             return exact;
         }
-        let wanted = language(requested);
-        if let Some(same) = available.iter().find(|a| language(a) == wanted) {
+        // `iw`, the old code for Hebrew still sent by some browsers, finds `he`.
+        let Some(wanted) = language(requested) else {
+            continue;
+        };
+        if let Some(same) = available
+            .iter()
+            .find(|a| language(a).as_ref() == Some(&wanted))
+        {
             return same;
         }
     }
@@ -68,6 +100,26 @@ mod tests {
             "<script>",
         ] {
             assert!(!is_valid_tag(tag), "{tag}");
+        }
+    }
+
+    #[test]
+    fn the_language_is_the_primary_subtag_in_lower_case() {
+        assert_eq!(language("pt-BR").as_deref(), Some("pt"));
+        assert_eq!(language("DE_at").as_deref(), Some("de"));
+        assert_eq!(language("iw-IL").as_deref(), Some("he"));
+        assert_eq!(language("ckb").as_deref(), Some("ckb"));
+        assert_eq!(language(""), None);
+        assert_eq!(language("english"), None);
+    }
+
+    #[test]
+    fn right_to_left_is_the_language_not_the_region() {
+        for tag in ["ar", "he-IL", "FA", "iw", "ckb-IQ", "ur_PK"] {
+            assert!(is_rtl(tag), "{tag}");
+        }
+        for tag in ["de", "en-GB", "", "arabic", "tr"] {
+            assert!(!is_rtl(tag), "{tag}");
         }
     }
 

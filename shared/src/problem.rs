@@ -1,6 +1,6 @@
 //! RFC 9457 problem details: the one shape every error of the API takes.
 
-use crate::validate::FieldError;
+use crate::field::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of failure the API reports, each with its status and stable `type`.

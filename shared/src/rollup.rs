@@ -46,12 +46,13 @@
 
 use crate::Score;
 use crate::nps::Tally;
+/// The report's `sample`, here where it is filled.
+pub use crate::report::Sample;
 use crate::report::{
     AnswerRecord, Distribution, GroupBy, Report, ReportError, ReportQuery, Zone,
     groups_by_property, groups_of_tallies, revenue_bands, rfm_groups, trend_of_tallies,
 };
 use crate::themes;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Length of a time counter.
@@ -292,17 +293,6 @@ pub fn split(from: Option<i64>, to: Option<i64>) -> Split {
     }
 }
 
-/// Which sections saw only the most recent answers, and how many of how many.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sample {
-    /// Answers the sampled sections read: the most recent of the range.
-    pub answers: u64,
-    /// Counted answers in the range.
-    pub of: u64,
-    /// The report's sections computed from those answers only.
-    pub sections: Vec<String>,
-}
-
 impl Report {
     /// The report from counters (`counts`, the range's whole days plus its edges) and
     /// the most recent counted answers of the range (`sample`, oldest first, at most
@@ -427,8 +417,8 @@ mod tests {
     const DAY: i64 = DAY_MS;
     const HOUR: i64 = 3_600_000;
 
-    fn offset(minutes: i32) -> crate::report::UtcOffset {
-        crate::report::UtcOffset::try_from(minutes).unwrap()
+    fn offset(minutes: i32) -> crate::zone::UtcOffset {
+        crate::zone::UtcOffset::try_from(minutes).unwrap()
     }
     const T0: i64 = 1_760_000_000_000;
 

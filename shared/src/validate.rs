@@ -5,9 +5,11 @@
 //! serde stops at the first error and cannot say which field it was in plain words.
 
 use crate::api::{Channel, Respondent};
+/// Re-exported where the worker has always found it.
+pub use crate::field::FieldError;
 use crate::locale;
 use crate::score::Score;
-use serde::{Deserialize, Serialize};
+use crate::theme;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -23,22 +25,6 @@ pub const MAX_RESPONDENT_ID_CHARS: usize = 128;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_TOKEN_CHARS: usize = 1024;
 const SURVEY_ID_MAX_CHARS: usize = 64;
-
-/// One thing wrong with one field of a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// A response that passed validation and can be stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -343,28 +329,29 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
             "must name one of the languages in texts",
         ));
     }
-    let accent = definition.theme.accent.as_bytes();
-    if accent.len() != 7 || accent[0] != b'#' || !accent[1..].iter().all(u8::is_ascii_hexdigit) {
+    if !theme::is_accent(&definition.theme.accent) {
         errors.push(FieldError::new(
             "theme.accent",
             "must be a colour like #2563eb",
         ));
     }
-    if definition.theme.radius.is_some_and(|r| r > 32) {
+    if definition
+        .theme
+        .radius
+        .is_some_and(|r| r > theme::MAX_RADIUS)
+    {
         errors.push(FieldError::new("theme.radius", "must be 0 to 32 (px)"));
     }
-    if let Some(font) = &definition.theme.font {
-        let font = font.trim();
-        let names = font
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b" ,-'".contains(&b));
-        let quotes = font.bytes().filter(|b| *b == b'\'').count();
-        if font.is_empty() || font.len() > 120 || !names || quotes % 2 != 0 {
-            errors.push(FieldError::new(
-                "theme.font",
-                "must be a font-family list like 'Open Sans', sans-serif",
-            ));
-        }
+    if definition
+        .theme
+        .font
+        .as_deref()
+        .is_some_and(|font| !theme::is_font(font.trim()))
+    {
+        errors.push(FieldError::new(
+            "theme.font",
+            "must be a font-family list like 'Open Sans', sans-serif",
+        ));
     }
     if definition.allowed_origins.len() > 50 {
         errors.push(FieldError::new(
@@ -837,6 +824,23 @@ mod tests {
                 "allowed_origins[1]"
             ]
         );
+    }
+
+    #[test]
+    fn a_short_accent_is_accepted_and_decoded_as_six_digits() {
+        let mut d = demo_definition();
+        d.theme.accent = "#0a7".into();
+        assert_eq!(check_survey(&d), Ok(()));
+        for long in ["#abcd", "#16a34aff", "#2563eb "] {
+            d.theme.accent = long.into();
+            assert!(check_survey(&d).is_err(), "{long:?}");
+        }
+        let theme: crate::api::Theme =
+            serde_json::from_str(r##"{"accent":"#0a7","position":"inline"}"##).unwrap();
+        assert_eq!(theme.accent, "#00aa77");
+        let kept: crate::api::Theme =
+            serde_json::from_str(r##"{"accent":"blue","position":"inline"}"##).unwrap();
+        assert_eq!(kept.accent, "blue");
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //!   the one language it chose, the survey's texts in it or the built-in words, with
 //!   the widget's own lines and the text direction. The widget carries no tables.
 //!
-//! Pure: only [`crate::api`] types, no I/O.
+//! Pure: only [`crate::api`] types and [`crate::locale`] (a tag's language and
+//! direction), no I/O.
 
 use crate::api::{Messages, SurveyDefinition, SurveyTexts, TextDirection};
 
@@ -297,30 +298,16 @@ pub fn built_in(tag: &str) -> Option<&'static Words> {
     })
 }
 
-/// The primary language subtag of a tag, lower case: `pt-BR` → `pt`, `DE_at` → `de`
-/// (an underscore, as some pages write it, separates too). Two or three letters, or
-/// `None`; `iw` (the old code for Hebrew) is `he`.
-pub fn language(tag: &str) -> Option<String> {
-    let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
-    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
-        return None;
-    }
-    let primary = primary.to_ascii_lowercase();
-    Some(if primary == "iw" {
-        "he".into()
-    } else {
-        primary
-    })
-}
+/// The primary language subtag of a tag, lower case: `locale::language`, here where
+/// it has always been found.
+pub use crate::locale::language;
 
-/// How a locale tag's language is written: right to left for Arabic, Hebrew, Persian,
-/// Urdu and the other languages in Arabic or Hebrew script.
+/// How a locale tag's language is written ([`crate::locale::is_rtl`]).
 pub fn direction(tag: &str) -> TextDirection {
-    match language(tag).as_deref() {
-        Some("ar" | "he" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb") => {
-            TextDirection::Rtl
-        }
-        _ => TextDirection::Ltr,
+    if crate::locale::is_rtl(tag) {
+        TextDirection::Rtl
+    } else {
+        TextDirection::Ltr
     }
 }
 

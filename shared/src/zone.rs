@@ -9,8 +9,59 @@
 //! ```text
 //! Europe/Berlin over 2026:  +01:00 ─ 2026-03-29T01:00Z ─ +02:00 ─ 2026-10-25T01:00Z ─ +01:00
 //! ```
+//!
+//! [`UtcOffset`] and [`ZoneError`] live here, below the report that uses them: this
+//! module depends on nothing in the crate but [`crate::time`] (in its tests), and must
+//! not depend on `report` or `rollup`.
 
-use crate::report::{ReportError, UtcOffset};
+use serde::{Deserialize, Serialize};
+
+/// Furthest a UTC offset may be from UTC, in minutes (±18:00, as RFC 3339 allows).
+pub const MAX_UTC_OFFSET_MINUTES: i32 = 18 * 60;
+
+/// Why an offset or a time zone cannot be used. The report repeats these (with the
+/// same messages) as variants of its own error, `crate::report::ReportError`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ZoneError {
+    #[error("utc_offset_minutes must be between -1080 and 1080")]
+    OffsetOutOfRange,
+    #[error("time_zone must be an IANA time zone name such as Europe/Berlin")]
+    UnknownTimeZone,
+    #[error(
+        "the time zone changes its offset more than {max} times in the range; choose a shorter range"
+    )]
+    TooManyZoneChanges { max: usize },
+}
+
+/// A fixed offset from UTC in minutes, within ±18:00. Not a time zone: no DST.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i32", into = "i32")]
+pub struct UtcOffset(i32);
+
+impl UtcOffset {
+    pub const UTC: UtcOffset = UtcOffset(0);
+
+    pub fn minutes(self) -> i32 {
+        self.0
+    }
+}
+
+impl TryFrom<i32> for UtcOffset {
+    type Error = ZoneError;
+    fn try_from(minutes: i32) -> Result<Self, Self::Error> {
+        if (-MAX_UTC_OFFSET_MINUTES..=MAX_UTC_OFFSET_MINUTES).contains(&minutes) {
+            Ok(UtcOffset(minutes))
+        } else {
+            Err(ZoneError::OffsetOutOfRange)
+        }
+    }
+}
+
+impl From<UtcOffset> for i32 {
+    fn from(offset: UtcOffset) -> i32 {
+        offset.0
+    }
+}
 
 const MINUTE_MS: i64 = 60_000;
 const DAY_MS: i64 = 86_400_000;
@@ -68,14 +119,14 @@ impl Zone {
         from: i64,
         to: i64,
         mut offset_at: impl FnMut(i64) -> Option<i32>,
-    ) -> Result<Zone, ReportError> {
+    ) -> Result<Zone, ZoneError> {
         if !is_zone_name(name) {
-            return Err(ReportError::UnknownTimeZone);
+            return Err(ZoneError::UnknownTimeZone);
         }
         let mut offset = |at: i64| {
             offset_at(at)
-                .ok_or(ReportError::UnknownTimeZone)
-                .and_then(|m| UtcOffset::try_from(m).map_err(|_| ReportError::UnknownTimeZone))
+                .ok_or(ZoneError::UnknownTimeZone)
+                .and_then(|m| UtcOffset::try_from(m).map_err(|_| ZoneError::UnknownTimeZone))
         };
         let (from, to) = (from.min(to), from.max(to));
         let base = offset(from)?;
@@ -111,7 +162,7 @@ impl Zone {
             }
             changes.push((change, after));
             if changes.len() > MAX_CHANGES {
-                return Err(ReportError::TooManyZoneChanges { max: MAX_CHANGES });
+                return Err(ZoneError::TooManyZoneChanges { max: MAX_CHANGES });
             }
             current = after;
             // Look again from the change: another one may follow within the step.
@@ -342,7 +393,7 @@ mod tests {
     fn names_and_offsets_the_runtime_does_not_know_are_refused() {
         assert!(matches!(
             Zone::resolve("Mars/Olympus", 0, DAY_MS, |_| None),
-            Err(ReportError::UnknownTimeZone)
+            Err(ZoneError::UnknownTimeZone)
         ));
         for bad in [
             "",
@@ -355,7 +406,7 @@ mod tests {
             assert!(!is_zone_name(bad), "{bad}");
             assert!(matches!(
                 Zone::resolve(bad, 0, DAY_MS, |_| Some(0)),
-                Err(ReportError::UnknownTimeZone)
+                Err(ZoneError::UnknownTimeZone)
             ));
         }
         for good in [
@@ -369,7 +420,7 @@ mod tests {
         }
         assert!(matches!(
             Zone::resolve("UTC", 0, DAY_MS, |_| Some(5000)),
-            Err(ReportError::UnknownTimeZone)
+            Err(ZoneError::UnknownTimeZone)
         ));
     }
 
@@ -384,7 +435,7 @@ mod tests {
         };
         assert!(matches!(
             Zone::resolve("Etc/Flapping", 0, 200 * SAMPLE_STEP_MS, flapping),
-            Err(ReportError::TooManyZoneChanges { .. })
+            Err(ZoneError::TooManyZoneChanges { .. })
         ));
     }
 

@@ -16,7 +16,7 @@ use crate::texts::{self, Texts};
 use crate::view::{self, Card, Handlers, Signals};
 use crate::{embed, json};
 use leptos::prelude::*;
-use nps_shared::api::{Channel, Position};
+use nps_shared::api::{Channel, FollowUp, Position};
 use nps_shared::{Category, Score};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -173,9 +173,11 @@ fn config_texts(config: &JsValue) -> Texts {
         question: text(&texts, "question"),
         low: text(&texts, "low_label"),
         high: text(&texts, "high_label"),
-        detractor: text(&follow_up, "detractor"),
-        passive: text(&follow_up, "passive"),
-        promoter: text(&follow_up, "promoter"),
+        follow_up: FollowUp {
+            detractor: text(&follow_up, "detractor"),
+            passive: text(&follow_up, "passive"),
+            promoter: text(&follow_up, "promoter"),
+        },
         placeholder: text(&texts, "comment_placeholder"),
         send: text(&texts, "submit"),
         close: text(&texts, "dismiss"),

@@ -18,14 +18,10 @@
 //! A constructable stylesheet (`adoptedStyleSheets`) is used: it is not subject to a
 //! strict CSP `style-src`, unlike a `<style>` element.
 
-/// The brand colour when the configured one is not a plain hex colour. On white, and
-/// white on it: 5.2:1, above WCAG AA's 4.5:1 for normal text.
-pub const DEFAULT_BRAND: &str = "#2563eb";
-pub const DEFAULT_RADIUS: u8 = 14;
-pub const DEFAULT_FONT: &str =
-    "system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif";
+use nps_shared::theme::{accent_or_default, font_or_default, radius_or_default};
 
-/// The survey's look, as its config gives it.
+/// The survey's look, as its config gives it; [`nps_shared::theme`] has the rules and
+/// defaults, the same the server checks and the dashboard previews.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Theme {
     pub brand: String,
@@ -33,40 +29,21 @@ pub struct Theme {
     pub font: String,
 }
 
-/// A `#rgb`/`#rgba`/`#rrggbb`/`#rrggbbaa` colour, else the default: anything else could
-/// close the rule and inject styles.
-pub fn brand_or_default(brand: &str) -> &str {
-    let hex = brand.strip_prefix('#').unwrap_or("");
-    let valid = matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    if valid { brand } else { DEFAULT_BRAND }
-}
-
-/// A font-family list of names (letters, digits, spaces, hyphens, commas and paired
-/// single quotes), at most 120 characters; else the default.
-pub fn font_or_default(font: &str) -> &str {
-    let font = font.trim();
-    let valid = !font.is_empty()
-        && font.len() <= 120
-        && font
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b" ,-'".contains(&b))
-        && font.bytes().filter(|b| *b == b'\'').count() % 2 == 0;
-    if valid { font } else { DEFAULT_FONT }
-}
-
 /// The whole stylesheet for a theme.
 pub fn stylesheet(theme: &Theme) -> String {
-    let radius = theme.radius.unwrap_or(DEFAULT_RADIUS).min(32);
+    let radius = radius_or_default(theme.radius);
     let mut css = String::with_capacity(CSS.len() + 256);
     css.push_str(":host{all:initial;display:block;--nps-b:var(--nps-brand,");
-    css.push_str(brand_or_default(&theme.brand));
+    // Only a hex colour and a list of names get into the CSS text: anything else
+    // could close the rule and inject styles.
+    css.push_str(accent_or_default(&theme.brand));
     css.push_str(");--nps-r:var(--nps-radius,");
     if radius >= 10 {
         css.push(char::from(b'0' + radius / 10));
     }
     css.push(char::from(b'0' + radius % 10));
     css.push_str("px);--nps-f:var(--nps-font,");
-    css.push_str(font_or_default(&theme.font));
+    css.push_str(font_or_default(theme.font.trim()));
     css.push_str(")}");
     css.push_str(CSS);
     css
@@ -144,36 +121,14 @@ mod tests {
     }
 
     #[test]
-    fn hex_colours_pass() {
-        assert_eq!(brand_or_default("#0a7"), "#0a7");
-        assert_eq!(brand_or_default("#16a34aff"), "#16a34aff");
-    }
-
-    #[test]
-    fn a_colour_that_could_escape_the_rule_falls_back() {
-        assert_eq!(brand_or_default("red)}*{display:none"), DEFAULT_BRAND);
-        assert_eq!(brand_or_default("#12345g"), DEFAULT_BRAND);
-        assert_eq!(brand_or_default(""), DEFAULT_BRAND);
-    }
-
-    #[test]
-    fn font_lists_pass_and_anything_else_falls_back() {
-        assert_eq!(font_or_default("Georgia, serif"), "Georgia, serif");
-        assert_eq!(
-            font_or_default(" 'Open Sans', sans-serif "),
-            "'Open Sans', sans-serif"
+    fn a_colour_or_font_that_could_escape_the_rule_falls_back() {
+        let css = stylesheet(&theme("red)}*{display:none", None, "x);}*{color:red"));
+        assert!(css.contains("--nps-brand,#2563eb)"), "{css}");
+        assert!(
+            !css.contains("display:none") && !css.contains("color:red"),
+            "{css}"
         );
-        for bad in [
-            "",
-            "x);}*{color:red",
-            "'Open Sans",
-            "\"Inter\"",
-            "a;b",
-            "a\nb",
-        ] {
-            assert_eq!(font_or_default(bad), DEFAULT_FONT, "{bad:?}");
-        }
-        assert_eq!(font_or_default(&"a".repeat(121)), DEFAULT_FONT);
+        assert!(stylesheet(&theme("#0a7", None, "")).contains("--nps-brand,#0a7)"));
     }
 
     #[test]
@@ -193,7 +148,7 @@ mod tests {
         let css = stylesheet(&Theme::default());
         assert!(css.contains("--nps-brand,#2563eb)"));
         assert!(css.contains("--nps-radius,14px)"));
-        assert!(css.contains(DEFAULT_FONT));
+        assert!(css.contains(nps_shared::theme::DEFAULT_FONT));
         assert!(stylesheet(&theme("", Some(200), "")).contains("--nps-radius,32px)"));
         assert!(stylesheet(&theme("", Some(0), "")).contains("--nps-radius,0px)"));
     }

@@ -59,13 +59,11 @@ pub fn built_in_config_json(locale: &str) -> String {
         r#","invalid_link":"#,
         &q(w.invalid_link),
         r#"},"dir":"#,
-        &q(
-            if nps_shared::words::direction(locale) == nps_shared::api::TextDirection::Rtl {
-                "rtl"
-            } else {
-                "ltr"
-            },
-        ),
+        &q(if nps_shared::locale::is_rtl(locale) {
+            "rtl"
+        } else {
+            "ltr"
+        }),
         "}",
     ]
     .concat()

@@ -132,7 +132,7 @@ fn Body(texts: &'static Texts, signals: Signals) -> impl IntoView {
     move || match signals.screen.get() {
         Screen::Question => EitherOf3::A(view! { <Question texts signals /> }),
         Screen::FollowUp(category) => EitherOf3::B(view! {
-            <FollowUp texts question=texts.follow_up(category) saving=signals.saving />
+            <FollowUp texts question=texts.follow_up.for_category(category) saving=signals.saving />
         }),
         Screen::Nothing | Screen::Thanks | Screen::Refused(_) => EitherOf3::C(()),
     }

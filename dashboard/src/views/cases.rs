@@ -10,9 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::case::{CasePatch, CaseStatus, CaseView, Note, Owner};
 
-use crate::app::Session;
 use crate::clock;
 use crate::format;
+use crate::state::Session;
 
 #[component]
 pub fn Cases(survey_id: String) -> impl IntoView {

@@ -6,7 +6,7 @@
 //! the form, `preview::Preview` shows the widget as it will look, and the embed
 //! snippet follows the survey being edited.
 //!
-//! The form model and all its rules are in `crate::editor` (tested natively); this
+//! The form model and all its rules are in `crate::survey_form` (tested natively); this
 //! module only binds them to inputs.
 
 use leptos::prelude::*;
@@ -16,8 +16,8 @@ use nps_shared::api::{SurveyTexts, SurveyView, UrlRule};
 use nps_shared::case::OwnerRule;
 use wasm_bindgen::JsCast;
 
-use crate::app::{Drafts, Session, Surveys};
-use crate::editor::{self, FieldErrors, PreviewStep, SurveyForm};
+use crate::state::{Drafts, Session, Surveys};
+use crate::survey_form::{self, FieldErrors, PreviewStep, SurveyForm};
 use crate::views::embed::copy_to_clipboard;
 use crate::views::preview::Preview;
 
@@ -112,7 +112,7 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
                 (
                     Some(s.id.clone()),
                     None,
-                    Some(editor::survey_patch(&s.definition, &edited)),
+                    Some(survey_form::survey_patch(&s.definition, &edited)),
                 )
             }),
             None => current.create_body().map(|body| (None, Some(body), None)),
@@ -128,7 +128,7 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
             }
         };
         if let Some(patch) = &patch
-            && editor::is_empty_patch(patch)
+            && survey_form::is_empty_patch(patch)
         {
             // Only spacing or list separators differ: show the stored spelling.
             form.set(baseline.get_untracked());
@@ -234,8 +234,8 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
             let items = all
                 .into_iter()
                 .map(|(field, message)| {
-                    let label = editor::field_label(&field);
-                    let name = match editor::field_target(&field) {
+                    let label = survey_form::field_label(&field);
+                    let name = match survey_form::field_target(&field) {
                         Some((tab, id)) => view! {
                             <button type="button" class="link" on:click=move |_| {
                                 if let Some(tab) = tab.clone() {
@@ -276,7 +276,7 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
             )
         });
         let locale = (shown != default).then_some(shown);
-        Some(editor::editor_snippet(
+        Some(survey_form::editor_snippet(
             &snippet_origin,
             &id,
             locale.as_deref(),
@@ -614,7 +614,7 @@ fn Questions(
                         aria-selected=move || (locale.get() == for_current).to_string()
                         on:click=move |_| locale.set(for_click.clone())
                     >
-                        {editor::language_name(&tag)}
+                        {survey_form::language_name(&tag)}
                         {move || (default_locale.get() == for_default).then(|| view! {
                             <span class="muted small">" · default"</span>
                         })}
@@ -706,13 +706,13 @@ fn Questions(
                     disabled=move || locale.get() == default_locale.get()
                     on:click=remove
                 >
-                    {move || format!("Remove {}", editor::language_name(&locale.get()))}
+                    {move || format!("Remove {}", survey_form::language_name(&locale.get()))}
                 </button>
             </div>
             {move || locale_error.get().map(|e| view! { <p class="field-error">{e}</p> })}
             {field_error(errors, || "default_locale".to_owned())}
             <div class="locale-fields" data-testid="locale-fields" lang=move || locale.get()
-                dir=move || if editor::is_rtl(&locale.get()) { "rtl" } else { "ltr" }>
+                dir=move || if nps_shared::locale::is_rtl(&locale.get()) { "rtl" } else { "ltr" }>
                 {locale_text(texts, "Question", "question", |t| &t.question, |t| &mut t.question, true)}
                 <div class="field-row">
                     {locale_text(texts, "Label under 0", "low_label", |t| &t.low_label, |t| &mut t.low_label, false)}
@@ -758,7 +758,7 @@ fn Look(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl IntoV
                         <input
                             type="color"
                             aria-label="Pick the brand colour"
-                            prop:value=move || form.with(|f| editor::safe_accent(&f.accent).to_owned())
+                            prop:value=move || form.with(|f| survey_form::picker_accent(&f.accent))
                             on:input=move |ev| {
                                 let value = event_target_value(&ev);
                                 form.update(|f| f.accent = value);
@@ -787,10 +787,10 @@ fn Look(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl IntoV
                     <label for="f-theme.position">"Position"</label>
                     <select id="f-theme.position" on:change=move |ev| {
                         let value = event_target_value(&ev);
-                        form.update(|f| f.position = editor::parse_position(&value));
+                        form.update(|f| f.position = survey_form::parse_position(&value));
                     }>
-                        {editor::POSITIONS.into_iter().map(|p| {
-                            let name = editor::position_name(p);
+                        {survey_form::POSITIONS.into_iter().map(|p| {
+                            let name = survey_form::position_name(p);
                             let label = match p {
                                 nps_shared::api::Position::BottomRight => "Floating, bottom right",
                                 nps_shared::api::Position::BottomLeft => "Floating, bottom left",
@@ -841,11 +841,11 @@ fn WhenToAsk(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl 
                 view! {
                     <li class="rule-row">
                         <select aria-label=format!("URL rule {} kind", i + 1) on:change=move |ev| {
-                            let kind = editor::parse_url_match(&event_target_value(&ev));
+                            let kind = survey_form::parse_url_match(&event_target_value(&ev));
                             form.update(|f| if let Some(r) = f.url_rules.get_mut(i) { r.kind = kind });
                         }>
-                            {editor::URL_MATCHES.into_iter().map(|k| {
-                                let name = editor::url_match_name(k);
+                            {survey_form::URL_MATCHES.into_iter().map(|k| {
+                                let name = survey_form::url_match_name(k);
                                 view! {
                                     <option value=name prop:selected=move || form.with(|f| f.url_rules.get(i).is_some_and(|r| r.kind == k))>
                                         {format!("URL {name}")}

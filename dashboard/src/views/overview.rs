@@ -9,9 +9,9 @@ use nps_shared::Category;
 use nps_shared::report::{Group, GroupKind, Report, RevenueBand};
 use nps_shared::themes::CommentTheme;
 
-use crate::app::Session;
 use crate::charts::{self, BandPoint, Frame, Gridline, RevenueChart, TrendChart, TrendPoint};
 use crate::format::{self, ReportControls};
+use crate::state::Session;
 
 const TREND_FRAME: Frame = Frame {
     width: 720.0,

@@ -5,14 +5,14 @@
 //!
 //! It is drawn by the dashboard, not by the widget's code (which evolves on its own),
 //! and mimics `widget/src/style.rs`: same sizes, radii and greys; the colours come in
-//! through one CSS variable that only a hex colour can reach (`editor::safe_accent`).
+//! through one CSS variable that only a hex colour can reach (`nps_shared::theme`).
 //! Every text is a text node: what is typed is shown, never interpreted as HTML.
 
 use leptos::prelude::*;
 use nps_shared::Score;
 use nps_shared::api::Position;
 
-use crate::editor::{self, PreviewStep, SurveyForm};
+use crate::survey_form::{self, PreviewStep, SurveyForm};
 
 #[component]
 pub fn Preview(
@@ -20,7 +20,8 @@ pub fn Preview(
     locale: RwSignal<String>,
     step: RwSignal<PreviewStep>,
 ) -> impl IntoView {
-    let shown = Memo::new(move |_| form.with(|f| editor::preview(f, &locale.get(), step.get())));
+    let shown =
+        Memo::new(move |_| form.with(|f| survey_form::preview(f, &locale.get(), step.get())));
     let position = Memo::new(move |_| form.with(|f| f.position));
 
     let steps = [
@@ -124,8 +125,8 @@ pub fn Preview(
                 <span class="muted small">
                     {move || {
                         let tag = locale.get();
-                        let dir = if editor::is_rtl(&tag) { " · right to left" } else { "" };
-                        format!("{}{dir}", editor::language_name(&tag))
+                        let dir = if nps_shared::locale::is_rtl(&tag) { " · right to left" } else { "" };
+                        format!("{}{dir}", survey_form::language_name(&tag))
                     }}
                 </span>
             </div>
@@ -147,8 +148,8 @@ pub fn Preview(
     }
 }
 
-/// The card's custom properties: only values `editor::preview` has already checked.
-fn preview_style(p: &editor::Preview) -> String {
+/// The card's custom properties: only values `survey_form::preview` has already checked.
+fn preview_style(p: &survey_form::Preview) -> String {
     let mut style = format!("--nps-accent:{}", p.accent);
     if let Some(radius) = p.radius {
         style.push_str(&format!(";--nps-radius:{radius}px"));

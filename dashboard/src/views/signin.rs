@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::Api;
-use crate::app::Session;
+use crate::state::Session;
 
 #[component]
 pub fn SignIn() -> impl IntoView {

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::api::{DeliveryStatus, DeliveryView, WebhookView};
 
-use crate::app::Session;
 use crate::clock;
+use crate::state::Session;
 
 #[component]
 pub fn Webhooks() -> impl IntoView {

@@ -15,15 +15,14 @@
 use std::collections::BTreeMap;
 
 use nps_shared::api::{
-    CreateSurvey, Position, SurveyDefinition, SurveyPatch, SurveyTexts, TextDirection, Theme,
-    Throttle, Triggers, UrlMatch, UrlRule,
+    CreateSurvey, Position, SurveyDefinition, SurveyPatch, SurveyTexts, Theme, Throttle, Triggers,
+    UrlMatch, UrlRule,
 };
 use nps_shared::case::{CaseSettings, OwnerRule};
+use nps_shared::locale;
+use nps_shared::theme;
 use nps_shared::words;
 use nps_shared::{Category, Score};
-
-/// The accent colour the widget falls back to (the same as `widget/src/style.rs`).
-pub const DEFAULT_ACCENT: &str = "#2563eb";
 
 /// What the editor's fields hold. Lists typed as text (origins one per line, event
 /// names separated by commas or spaces) stay text until saved, so typing is never
@@ -145,7 +144,7 @@ impl SurveyForm {
     /// overwrites them); refused when the tag is malformed or already there.
     pub fn add_locale(&mut self, tag: &str) -> Result<(), String> {
         let tag = tag.trim();
-        if !nps_shared::locale::is_valid_tag(tag) {
+        if !locale::is_valid_tag(tag) {
             return Err(format!(
                 "“{tag}” is not a language tag like de, fr or pt-BR."
             ));
@@ -193,7 +192,7 @@ impl SurveyForm {
         let rate_limit_per_minute = (!self.rate_limit.trim().is_empty())
             .then(|| number("rate_limit_per_minute", &self.rate_limit, 10_000_000));
         let radius = (!self.radius.trim().is_empty())
-            .then(|| number("theme.radius", &self.radius, 32) as u8);
+            .then(|| number("theme.radius", &self.radius, u32::from(theme::MAX_RADIUS)) as u8);
         let threshold = self
             .case_threshold
             .trim()
@@ -484,34 +483,15 @@ pub fn language_name(tag: &str) -> String {
     }
 }
 
-/// Whether a language is written right to left (the widget mirrors for these).
-pub fn is_rtl(tag: &str) -> bool {
-    words::direction(tag) == TextDirection::Rtl
-}
-
 /// The built-in English words, the question naming `brand` when there is one.
 fn english(brand: &str) -> SurveyTexts {
     starter_texts("en", brand).unwrap_or_default()
 }
 
-/// The font list as the widget would take it (the rule of `check_survey`: letters,
-/// digits, spaces, commas, hyphens and paired single quotes), else `None`. It goes into
-/// a style attribute, so nothing else may pass.
-pub fn safe_font(font: &str) -> Option<&str> {
-    let font = font.trim();
-    let names = font
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b" ,-'".contains(&b));
-    let quotes = font.bytes().filter(|b| *b == b'\'').count();
-    (!font.is_empty() && font.len() <= 120 && names && quotes % 2 == 0).then_some(font)
-}
-
-/// The accent as the widget would use it: a hex colour, else the default. It goes into
-/// a style attribute, so nothing else may pass.
-pub fn safe_accent(accent: &str) -> &str {
-    let hex = accent.trim().strip_prefix('#').unwrap_or("");
-    let valid = matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit());
-    if valid { accent.trim() } else { DEFAULT_ACCENT }
+/// The accent for the colour picker: an `<input type="color">` takes `#rrggbb` only,
+/// so a `#rgb` accent is shown expanded and anything else as the default.
+pub fn picker_accent(accent: &str) -> String {
+    theme::expand_accent(accent.trim()).unwrap_or_else(|| theme::DEFAULT_ACCENT.to_owned())
 }
 
 /// Which state of the widget the preview shows.
@@ -557,10 +537,18 @@ pub fn preview(form: &SurveyForm, locale: &str, step: PreviewStep) -> Option<Pre
     };
     Some(Preview {
         locale: locale.clone(),
-        rtl: is_rtl(locale),
-        accent: safe_accent(&form.accent).to_owned(),
-        radius: form.radius.trim().parse::<u8>().ok().filter(|r| *r <= 32),
-        font: safe_font(&form.font).map(str::to_owned),
+        rtl: locale::is_rtl(locale),
+        // Both go into a style attribute: only what the widget would take may pass.
+        accent: theme::accent_or_default(form.accent.trim()).to_owned(),
+        radius: form
+            .radius
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|r| *r <= theme::MAX_RADIUS),
+        font: Some(form.font.trim())
+            .filter(|f| theme::is_font(f))
+            .map(str::to_owned),
         follow_up: selected.map(|s| texts.follow_up.for_category(Category::from(s)).to_owned()),
         texts: texts.clone(),
         selected,
@@ -877,30 +865,32 @@ mod tests {
 
     #[test]
     fn arabic_and_hebrew_are_mirrored() {
-        assert!(is_rtl("ar"));
-        assert!(is_rtl("he-IL"));
-        assert!(is_rtl("FA"));
-        assert!(!is_rtl("de"));
-        assert!(!is_rtl("en-GB"));
-    }
-
-    #[test]
-    fn only_hex_colours_reach_the_preview() {
-        assert_eq!(safe_accent("#ff5500"), "#ff5500");
-        assert_eq!(safe_accent(" #abc "), "#abc");
-        assert_eq!(safe_accent("red;background:url(x)"), DEFAULT_ACCENT);
-        assert_eq!(safe_accent("#12345g"), DEFAULT_ACCENT);
-    }
-
-    #[test]
-    fn only_a_font_list_the_server_takes_reaches_the_preview() {
-        assert_eq!(
-            safe_font(" 'Open Sans', sans-serif "),
-            Some("'Open Sans', sans-serif")
+        let mut form = SurveyForm::from_definition("s", &demo());
+        for tag in ["ar", "he-IL"] {
+            let texts = form.texts["en"].clone();
+            form.texts.insert(tag.to_owned(), texts);
+            assert!(
+                preview(&form, tag, PreviewStep::Question)
+                    .expect("texts")
+                    .rtl
+            );
+        }
+        assert!(
+            !preview(&form, "de", PreviewStep::Question)
+                .expect("texts")
+                .rtl
         );
-        assert_eq!(safe_font("Georgia;color:red"), None);
-        assert_eq!(safe_font("'Open Sans, serif"), None);
-        assert_eq!(safe_font("  "), None);
+    }
+
+    #[test]
+    fn the_colour_picker_gets_six_hex_digits() {
+        assert_eq!(picker_accent("#ff5500"), "#ff5500");
+        assert_eq!(picker_accent(" #abc "), "#aabbcc");
+        assert_eq!(
+            picker_accent("red;background:url(x)"),
+            theme::DEFAULT_ACCENT
+        );
+        assert_eq!(picker_accent("#12345g"), theme::DEFAULT_ACCENT);
     }
 
     #[test]
