@@ -4,9 +4,9 @@
 //! Pure like the rest of this crate: it says which counters ([`Cell`]s) an answer
 //! counts in, how a report's range splits into what the counters cover and the
 //! ragged edges that are read from the answers, and how a [`Report`] is made from
-//! counts ([`Report::from_counts`]). The worker's stores keep the counters (D1 in the
-//! same atomic `batch` as the write that changes them; the in-memory store for tests)
-//! and the seeding tool writes them with this same code.
+//! counts ([`Report::from_counts`]). The worker's store keeps the counters in D1, in
+//! the same atomic `batch` as the write that changes them (the native tests run that
+//! same SQL on SQLite), and the seeding tool writes them with this same code.
 //!
 //! # What is counted
 //!
@@ -156,8 +156,8 @@ pub fn reflag(answer: &AnswerRecord, flagged_now: bool) -> Vec<Change> {
     out
 }
 
-/// The counters as a table of distributions, for the in-memory store, the seeding
-/// tool and tests.
+/// The counters as a table of distributions, for the seeding tool and tests (which
+/// compare the stored counters with a fresh count of the answers).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counters(pub BTreeMap<(Cell, bool), Distribution>);
 
