@@ -263,10 +263,10 @@ fn is_internal_host(url: &url::Url) -> bool {
     }
 }
 
-/// An e-mail address as it is stored and matched everywhere (answers, cases,
-/// invitations, GDPR requests, the per-person throttle): trimmed and lower-cased in
-/// full Unicode. Stored this way, it is compared with `=`, never with SQL `lower()`,
-/// which folds ASCII only (`Ö` stays `Ö`).
+/// The key an e-mail address is matched by everywhere (a customer's cases, GDPR
+/// requests, the per-person throttle): trimmed and lower-cased in full Unicode. The
+/// worker stores it beside the address as sent and compares it with `=`, never with
+/// SQL `lower()`, which folds ASCII only (`Ö` stays `Ö`).
 pub fn normalize_email(text: &str) -> String {
     text.trim().to_lowercase()
 }
@@ -532,15 +532,13 @@ pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> 
         }
         ok
     });
-    let email = optional_string(object, "email", &mut nested)
-        .filter(|email| {
-            let ok = is_email(email);
-            if !ok {
-                nested.push(FieldError::new("email", "must be an e-mail address"));
-            }
-            ok
-        })
-        .map(|email| normalize_email(&email));
+    let email = optional_string(object, "email", &mut nested).filter(|email| {
+        let ok = is_email(email);
+        if !ok {
+            nested.push(FieldError::new("email", "must be an e-mail address"));
+        }
+        ok
+    });
     errors.extend(
         nested
             .into_iter()
@@ -719,13 +717,23 @@ mod tests {
     }
 
     #[test]
-    fn an_address_is_kept_trimmed_and_lower_cased_in_full_unicode() {
+    fn an_address_is_matched_by_its_trimmed_unicode_lower_case_and_kept_as_sent() {
         assert_eq!(normalize_email("  Ö@Example.COM "), "ö@example.com");
         let r = parse_response(&serde_json::json!({
             "survey_id": "s_demo", "score": 3, "respondent": {"email": "Ärger@Example.COM"}
         }))
         .unwrap();
-        assert_eq!(r.respondent.email.as_deref(), Some("ärger@example.com"));
+        assert_eq!(r.respondent.email.as_deref(), Some("Ärger@Example.COM"));
+        let key = |email: &str| {
+            person_key(
+                "s_demo",
+                &Respondent {
+                    id: None,
+                    email: Some(email.into()),
+                },
+            )
+        };
+        assert_eq!(key("Ärger@Example.COM"), key("ärger@example.com"));
     }
 
     #[test]

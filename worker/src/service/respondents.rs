@@ -144,6 +144,8 @@ mod tests {
             let data = block_on(export(&m, asked, NOW)).unwrap();
             assert_eq!(data.answers.len(), 1, "{asked}");
             assert_eq!(data.answers[0].id, answer);
+            let kept = data.answers[0].respondent.email.as_deref();
+            assert_eq!(kept, Some("Ö@Example.COM"), "kept as sent");
             assert_eq!(data.cases.len(), 1, "{asked}: a 2 opens a case");
         }
         let erased = block_on(erase(&m, "ö@EXAMPLE.COM")).unwrap();

@@ -375,7 +375,8 @@ pub trait DeliveryQueue {
 pub enum Who {
     /// The respondent id the shop gave (`respondent.id`), exactly.
     Id(String),
-    /// An e-mail address, normalised (`validate::normalize_email`) as stored ones are.
+    /// An e-mail address, as its key (`validate::normalize_email`): matched without
+    /// regard to case, in full Unicode.
     Email(String),
 }
 

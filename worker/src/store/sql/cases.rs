@@ -1,7 +1,7 @@
 //! `cases`: detractor cases, read together with the answer that opened each (its
 //! comment and respondent as they are now), saved under optimistic locking.
 
-use super::{SqlStore, all_rows, first_row};
+use super::{SqlStore, all_rows, email_key, first_row};
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{CaseFilter, CaseStore, StoreError, StoreResult, StoredCase, SurveyCache};
@@ -81,7 +81,7 @@ impl TryFrom<CaseRow> for StoredCase {
 }
 
 const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, due_at, respondent_id, \
-     respondent_email, reasked_score, timeline, created_at, updated_at";
+     respondent_email, reasked_score, timeline, created_at, updated_at, respondent_email_key";
 
 /// Reads cases (`c`) with the comment and respondent of the answer that opened each
 /// (`r`), in one query: the comment as it is now, also when it was added after the
@@ -100,7 +100,7 @@ pub(super) fn insert_if_answer_stored(case: &StoredCase) -> StoreResult<Statemen
     let v = &case.view;
     Ok(query!(
         format!(
-            "INSERT INTO cases ({CASE_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13 \
+            "INSERT INTO cases ({CASE_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 \
              WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?3)"
         ),
         v.id,
@@ -116,6 +116,7 @@ pub(super) fn insert_if_answer_stored(case: &StoredCase) -> StoreResult<Statemen
         serde_json::to_string(&v.timeline)?,
         v.created_at,
         v.updated_at,
+        email_key(&case.respondent),
     ))
 }
 
@@ -197,12 +198,12 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
             query!(
                 format!(
                     "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
-                     ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email = ?3)) \
+                     ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email_key = ?3)) \
                      ORDER BY c.id"
                 ),
                 survey_id,
                 respondent.id,
-                respondent.email,
+                email_key(respondent),
             ),
             |row: CaseRow| StoredCase::try_from(row),
         )
@@ -295,7 +296,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         let by_email = Respondent {
             id: None,
-            email: Some("kim@example.com".into()),
+            email: Some("KIM@Example.com".into()),
         };
         assert_eq!(
             run(s.cases_of_respondent("s_demo", &by_email))

@@ -1,7 +1,7 @@
 //! `invitations`: each as its JSON, with who it is for (GDPR) and, for those held
 //! back, when the cron announced it.
 
-use super::{SqlStore, all_rows};
+use super::{SqlStore, all_rows, email_key};
 use crate::query;
 use crate::store::db::Database;
 use crate::store::{InvitationStore, StoreResult, SurveyCache};
@@ -28,7 +28,8 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
         self.db
             .run(query!(
                 "INSERT INTO invitations (id, survey_id, order_id, case_id, invitation, send_after, released_at, \
-                 created_at, respondent_id, respondent_email) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9)",
+                 created_at, respondent_id, respondent_email, respondent_email_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9, ?10)",
                 inv.id,
                 inv.survey_id,
                 inv.order_id,
@@ -38,6 +39,7 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
                 created_at,
                 respondent.id,
                 respondent.email,
+                email_key(respondent),
             ))
             .await?;
         Ok(())

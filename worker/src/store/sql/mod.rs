@@ -46,6 +46,15 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
     }
 }
 
+/// The key a respondent's e-mail address is matched by (`respondent_email_key`
+/// columns): one normalisation, `validate::normalize_email`, for every table.
+fn email_key(respondent: &nps_shared::api::Respondent) -> Option<String> {
+    respondent
+        .email
+        .as_deref()
+        .map(nps_shared::validate::normalize_email)
+}
+
 /// Every row of `statement`, each turned into a `T` by `convert` (the row types'
 /// checks): how lists are read.
 async fn all_rows<D: Database, Row: DeserializeOwned, T>(

@@ -22,11 +22,15 @@ const NEEDLES_PER_QUERY: usize = 50;
 impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
     async fn respondent_records(&self, who: &Who) -> StoreResult<RespondentRecords> {
         // The same column of `responses`, and of `cases` as `CASE_SELECT` names it.
-        // Addresses are stored normalised (`validate::normalize_email`), as `Who` holds
-        // them: compared with `=`, never with `lower()`, which folds ASCII only.
+        // An address by its key (`validate::normalize_email`), as `Who` holds it:
+        // compared with `=`, never with `lower()`, which folds ASCII only.
         let (column, case_column, needle) = match who {
             Who::Id(id) => ("respondent_id", "c.respondent_id", id.as_str()),
-            Who::Email(email) => ("respondent_email", "c.respondent_email", email.as_str()),
+            Who::Email(key) => (
+                "respondent_email_key",
+                "c.respondent_email_key",
+                key.as_str(),
+            ),
         };
         let answers = all_rows(
             &self.db,

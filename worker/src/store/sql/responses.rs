@@ -3,7 +3,7 @@
 //! counts in one batch; and the reads of the reports, lists and throttle.
 
 use super::rollups::{Guard, record, rollup_statements};
-use super::{SqlStore, all_rows, cases, deliveries, first_row};
+use super::{SqlStore, all_rows, cases, deliveries, email_key, first_row};
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{
@@ -156,8 +156,8 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         let v = &response.view;
         let mut statements = vec![query!(
             format!(
-                "INSERT INTO responses ({RESPONSE_COLUMNS}, category) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) \
+                "INSERT INTO responses ({RESPONSE_COLUMNS}, category, respondent_email_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
                  ON CONFLICT DO NOTHING"
             ),
             v.id,
@@ -181,6 +181,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
             response.person_key,
             v.provisional,
             v.category.as_str(),
+            email_key(&v.respondent),
         )];
         // Counted, and its companions stored, only if the insert above stored this
         // id: a replay or a taken order stores nothing and counts nothing.
