@@ -47,13 +47,24 @@ pub fn decide(count: u32, limit: u32, now_ms: i64) -> Decision {
 
 /// The client a request counts against: its IP address (from `CF-Connecting-IP`,
 /// which Cloudflare sets and overwrites), in canonical form so that one address has
-/// one counter however it is spelt. Anything else (missing, garbage, a list) counts
-/// against the shared client `unknown`.
+/// one counter however it is spelt. An IPv6 client counts by its /64, the block one
+/// subscriber or host is given (counting per address would hand anyone 2^64
+/// counters); an IPv4 address written as IPv6 (`::ffff:a.b.c.d`) counts as itself.
+/// Anything else (missing, garbage, a list) counts against the shared client
+/// `unknown`.
 pub fn client(header: Option<&str>) -> String {
-    header
-        .map(str::trim)
-        .and_then(|h| h.parse::<IpAddr>().ok())
-        .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    match header.map(str::trim).and_then(|h| h.parse::<IpAddr>().ok()) {
+        None => "unknown".to_string(),
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let block = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{block}/64")
+            }
+        },
+    }
 }
 
 /// Parses a configured limit (`RATE_LIMIT_PER_MINUTE`): a whole number from 1 to
@@ -74,8 +85,12 @@ pub enum Scope {
     AdminAuth,
 }
 
+/// What the public requests of one client for surveys that do not exist count
+/// against, together: not a survey id, so it never shares a counter with one.
+pub const UNKNOWN_SURVEY: &str = "-";
+
 /// The storage key of a counter. Survey ids are checked before they get here; the
-/// client is an address or `unknown`, so keys stay short and unambiguous.
+/// client is an address, a /64 or `unknown`, so keys stay short and unambiguous.
 pub fn key(scope: Scope, client: &str, subject: &str) -> String {
     match scope {
         Scope::Survey => format!("s|{client}|{subject}"),
@@ -118,7 +133,8 @@ mod tests {
     #[test]
     fn clients_are_canonical_addresses_or_unknown() {
         assert_eq!(client(Some("203.0.113.7")), "203.0.113.7");
-        assert_eq!(client(Some(" 2001:DB8::1 ")), "2001:db8::1");
+        assert_eq!(client(Some(" 2001:DB8::1 ")), "2001:db8::/64");
+        assert_eq!(client(Some("::ffff:203.0.113.7")), "203.0.113.7");
         assert_eq!(client(Some("203.0.113.7, 10.0.0.1")), "unknown");
         assert_eq!(client(Some("x|y")), "unknown");
         assert_eq!(client(None), "unknown");
@@ -131,6 +147,19 @@ mod tests {
         assert_eq!(parse_limit("-5"), None);
         assert_eq!(parse_limit("1.5"), None);
         assert_eq!(parse_limit("100000001"), None);
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_block() {
+        // Regression (review): each address of a /64 was a counter of its own.
+        let one = client(Some("2001:db8:1:2:aaaa::1"));
+        assert_eq!(one, "2001:db8:1:2::/64");
+        assert_eq!(client(Some("2001:db8:1:2:ffff:ffff:ffff:ffff")), one);
+        assert_ne!(
+            client(Some("2001:db8:1:3::1")),
+            one,
+            "the next /64 is someone else"
+        );
     }
 
     #[test]

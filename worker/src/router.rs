@@ -273,6 +273,11 @@ pub async fn respond(req: &mut Request, env: &Env) -> worker::Result<Response> {
         let allow: Vec<&str> = allow.iter().map(Method::as_ref).collect();
         response.headers_mut().set("Allow", &allow.join(", "))?;
     }
+    // Every answer is what its Content-Type says: no browser may sniff a JSON body or
+    // a CSV export into HTML.
+    response
+        .headers_mut()
+        .set("X-Content-Type-Options", "nosniff")?;
     if public {
         http::allow_origin(response, origin.as_deref())
     } else {
@@ -281,9 +286,13 @@ pub async fn respond(req: &mut Request, env: &Env) -> worker::Result<Response> {
 }
 
 /// Routes the request, except for a client locked out of the admin endpoints after
-/// too many failed authentications; counts each failed one (token guessing).
+/// too many failed authentications; counts each failed one (token guessing). The
+/// right token always gets in: a lock-out only slows a guesser down, it must not let
+/// anyone behind the admin's address (a shared NAT) lock the admin out.
 async fn admitted(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Response, ApiError> {
-    if found.access() == Access::Admin {
+    if found.access() == Access::Admin
+        && http::require_admin(req, app.admin_token.as_deref()).is_err()
+    {
         routes::limits::admin_lockout(req, app).await?;
     }
     let result = dispatch(req, app, found).await;

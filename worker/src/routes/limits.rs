@@ -7,18 +7,22 @@ use crate::error::ApiError;
 use crate::http;
 use crate::service::{ServiceError, limits, surveys};
 use nps_shared::api::SurveyView;
+use nps_shared::rate_limit::UNKNOWN_SURVEY;
 use nps_shared::validate::is_survey_id;
 use worker::Request;
 
-/// Counts a public request for `survey_id`. A survey that does not exist is not
-/// counted: the handler answers 404 without storing anything.
+/// Counts a public request for `survey_id`. Requests for surveys that do not exist
+/// (made-up ids, old links) count together per client, at the worker's default limit,
+/// so that asking for ever new ids is limited too; the handler then answers 404.
 pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), ApiError> {
     if !is_survey_id(survey_id) {
-        return Ok(());
+        return Ok(count(req, app, UNKNOWN_SURVEY, app.rate_limit_per_minute).await?);
     }
     match surveys::get(&app.store, survey_id).await {
         Ok(survey) => Ok(admit(req, app, &survey).await?),
-        Err(ServiceError::NotFound(_)) => Ok(()),
+        Err(ServiceError::NotFound(_)) => {
+            Ok(count(req, app, UNKNOWN_SURVEY, app.rate_limit_per_minute).await?)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -30,14 +34,20 @@ pub async fn admit(req: &Request, app: &App, survey: &SurveyView) -> Result<(), 
         .definition
         .rate_limit_per_minute
         .unwrap_or(app.rate_limit_per_minute);
+    count(req, app, &survey.id, per_minute).await
+}
+
+async fn count(
+    req: &Request,
+    app: &App,
+    subject: &str,
+    per_minute: u32,
+) -> Result<(), ServiceError> {
     let client = http::client(req);
     if let limits::Admission::Uncounted(e) =
-        limits::admit_public(&app.store, &client, &survey.id, per_minute, now_ms()).await?
+        limits::admit_public(&app.store, &client, subject, per_minute, now_ms()).await?
     {
-        worker::console_warn!(
-            "a request for survey {} was let through uncounted: {e}",
-            survey.id
-        );
+        worker::console_warn!("a request for survey {subject} was let through uncounted: {e}");
     }
     Ok(())
 }

@@ -18,7 +18,8 @@ pub enum Admission {
     Uncounted(StoreError),
 }
 
-/// Counts a public request of `client` for `survey_id`; 429 once the survey's limit
+/// Counts a public request of `client` for `survey_id` (or for
+/// [`rate_limit::UNKNOWN_SURVEY`]: any survey that does not exist); 429 once the limit
 /// for this minute is used up.
 pub async fn admit_public(
     store: &impl RateLimitStore,
@@ -37,9 +38,15 @@ pub async fn admit_public(
         Decision::Limited {
             retry_after_seconds,
         } => Err(ServiceError::TooManyRequests {
-            detail: format!(
-                "at most {per_minute} requests a minute for survey {survey_id} from one client"
-            ),
+            detail: if survey_id == rate_limit::UNKNOWN_SURVEY {
+                format!(
+                    "at most {per_minute} requests a minute for surveys that do not exist from one client"
+                )
+            } else {
+                format!(
+                    "at most {per_minute} requests a minute for survey {survey_id} from one client"
+                )
+            },
             retry_after_seconds,
         }),
     }
@@ -51,8 +58,9 @@ pub async fn uncounted(_: &nps_shared::api::SurveyView) -> Result<(), ServiceErr
     Ok(())
 }
 
-/// 429 while `client` has used up its failed admin authentications this minute, so a
-/// right guess made during the lock-out is not confirmed either.
+/// 429 while `client` has used up its failed admin authentications this minute. The
+/// router asks only for requests without the right token: a guesser is slowed down,
+/// the admin (or anyone holding the token) is never locked out.
 pub async fn check_admin_failures(
     store: &impl RateLimitStore,
     client: &str,
@@ -109,6 +117,23 @@ mod tests {
             Err(other) => panic!("unexpected {other:?}"),
             Ok(_) => None,
         }
+    }
+
+    #[test]
+    fn requests_for_surveys_that_do_not_exist_share_one_counter_per_client() {
+        // Regression (review): made-up survey ids were never counted.
+        let m = TestStore::default();
+        let unknown = rate_limit::UNKNOWN_SURVEY;
+        for _ in 0..2 {
+            assert!(limited(block_on(admit_public(&m, "1.2.3.4", unknown, 2, T0))).is_none());
+        }
+        match block_on(admit_public(&m, "1.2.3.4", unknown, 2, T0)) {
+            Err(ServiceError::TooManyRequests { detail, .. }) => {
+                assert!(detail.contains("surveys that do not exist"), "{detail}");
+            }
+            other => panic!("expected a 429, got {other:?}"),
+        }
+        assert!(limited(block_on(admit_public(&m, "5.6.7.8", unknown, 2, T0))).is_none());
     }
 
     #[test]
