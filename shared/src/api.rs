@@ -509,8 +509,11 @@ impl EventType {
     }
 }
 
-/// Which events of a type an endpoint wants. Empty lists mean "all".
+/// Which events of a type an endpoint wants. Empty lists mean "all" — so a misspelled
+/// key must be refused, not ignored: `{"survey_id": [...]}` would otherwise send every
+/// survey's answers to the endpoint.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookFilter {
     #[serde(default)]
     pub categories: Vec<Category>,
@@ -571,8 +574,10 @@ impl WebhookFormat {
     }
 }
 
-/// `POST /v1/webhooks`.
+/// `POST /v1/webhooks`. Unknown fields are refused (a misspelled `filter` would
+/// subscribe the endpoint to everything).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateWebhook {
     pub url: String,
     #[serde(default)]
@@ -712,6 +717,30 @@ mod tests {
 
     fn score(n: u8) -> Score {
         Score::try_from(n).unwrap()
+    }
+
+    #[test]
+    fn a_misspelled_webhook_filter_key_is_refused_not_ignored() {
+        // Regression (review): `survey_id` for `survey_ids` was dropped, and the
+        // endpoint then received every survey's answers.
+        let body = r#"{"url":"https://hooks.example","filter":{"survey_id":["s_demo"]}}"#;
+        let error = serde_json::from_str::<CreateWebhook>(body)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `survey_id`"), "{error}");
+        let error =
+            serde_json::from_str::<CreateWebhook>(r#"{"url":"https://x.example","filters":{}}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(error.contains("unknown field `filters`"), "{error}");
+        let ok = r#"{"url":"https://hooks.example","filter":{"survey_ids":["s_demo"]}}"#;
+        assert_eq!(
+            serde_json::from_str::<CreateWebhook>(ok)
+                .unwrap()
+                .filter
+                .survey_ids,
+            ["s_demo"]
+        );
     }
 
     #[test]
