@@ -126,6 +126,13 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
                     Guard::InState(flagged),
                 ));
             }
+            // A property value the answer alone was counted under is the person's data
+            // too (a city, a plan): its counters, now zero, go with it.
+            statements.push(query!(
+                "DELETE FROM rollup_property WHERE survey_id = ?1 \
+                 AND s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 = 0",
+                v.survey_id
+            ));
             statements.push(query!("DELETE FROM cases WHERE response_id = ?1", v.id));
             statements.push(query!("DELETE FROM responses WHERE id = ?1", v.id));
             self.db.batch(statements).await?;
@@ -150,6 +157,7 @@ mod tests {
             id: Some("cust-4".into()),
             email: Some("kim@example.com".into()),
         };
+        kim.view.properties.insert("city".into(), "Kleinkleckersdorf".into());
         let with = Companions {
             case: Some(case("c_1", &kim, None)),
             deliveries: vec![delivery("dl_1", "wh_1", "{\"response\":\"r_1\"}", T0)],
@@ -179,5 +187,12 @@ mod tests {
         assert!(run(s.get_delivery("dl_2")).unwrap().is_some());
         let left = run(s.respondent_records(&Who::Id("cust-4".into()))).unwrap();
         assert_eq!(left, Default::default());
+        // Regression (review): the value stayed in the rollups with a count of zero.
+        #[derive(serde::Deserialize)]
+        struct Value {
+            value: String,
+        }
+        let values = s.db().select::<Value>("SELECT value FROM rollup_property");
+        assert!(values.iter().all(|v| v.value != "Kleinkleckersdorf"));
     }
 }
