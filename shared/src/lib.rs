@@ -31,6 +31,7 @@
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
 //! - [`problem`]: RFC 9457 problem+json bodies.
 //! - [`origin`]: which browser origins may call a survey's public endpoints.
+//! - [`address`]: which IP addresses are globally reachable (the webhook target guard).
 //! - [`webhook`]: Standard Webhooks signatures and the retry schedule.
 //! - [`slack`]: Slack incoming-webhook messages for alerts sent to a channel.
 //! - [`invitation`]: signed invitation tokens (e-mail links, orders, case re-asks).
@@ -55,6 +56,8 @@ pub mod time;
 pub mod words;
 pub mod zone;
 
+#[cfg(feature = "server")]
+pub mod address;
 #[cfg(feature = "server")]
 pub mod csv;
 #[cfg(feature = "server")]
