@@ -39,6 +39,8 @@ const brokenBodies = [
   ['a lone surrogate escape', '{"survey_id":"\\ud800","score":3}', [400, 422]],
   ['deeply nested arrays', nested(8000), [400]],
   ['deeply nested objects', '{"a":'.repeat(2500) + '1' + '}'.repeat(2500), [400]],
+  ['a duplicate key (the last would win)', `{"survey_id":"${SURVEY}","score":3,"score":10,"channel":"api"}`, [400]],
+  ['a duplicate key in a nested object', `{"survey_id":"${SURVEY}","score":3,"respondent":{"id":"a","id":"b"}}`, [400]],
   ['a body over 16 KiB', JSON.stringify(answer({ comment: 'x'.repeat(20_000) })), [413]],
   ['JSON null', 'null', [422]],
   ['a JSON array', '[1,2,3]', [422]],

@@ -1,7 +1,15 @@
 //! CSV export of answers (RFC 4180: comma-separated, CRLF line ends, fields quoted when
-//! they hold a comma, quote or line break, quotes doubled). Cells that a spreadsheet
-//! would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) get a
-//! leading `'`, so an answer cannot smuggle a formula into someone's Excel.
+//! they hold a comma, semicolon, tab, quote or line break, or start or end with a space;
+//! quotes doubled).
+//!
+//! Cells that a spreadsheet could run as a formula get a leading `'` (OWASP, "CSV
+//! Injection"), so an answer cannot smuggle a formula into someone's Excel. A cell is
+//! neutralised when it starts with a tab or carriage return, or when the text or any
+//! part of it that a reader might split off (at `,`, `;`, tab or a line break) starts,
+//! after leading whitespace, with `=`, `+`, `-` or `@`, or their full-width forms
+//! `＝ ＋ － ＠`. Such a cell also holds a separator and so is quoted, which keeps it
+//! one field for readers that split on `;` or tab too. A `-` or `+` inside a word
+//! (`e-mail`, `1+1`) is harmless and left alone.
 
 use crate::api::ResponseView;
 
@@ -21,14 +29,33 @@ pub const HEADER: [&str; 13] = [
     "properties",
 ];
 
+/// What a spreadsheet takes as the start of a formula: ASCII and full-width
+/// (U+FF1D, U+FF0B, U+FF0D, U+FF20) forms.
+const FORMULA_STARTS: [char; 8] = [
+    '=', '+', '-', '@', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}',
+];
+
+/// Where some reader or locale splits a line into cells (Excel with a `;` list
+/// separator, tab-separated pastes) or a record into lines.
+const SPLITS: [char; 5] = [',', ';', '\t', '\r', '\n'];
+
+/// Whether a spreadsheet could take the text, or a cell split off from it, for a
+/// formula.
+fn could_run_as_formula(text: &str) -> bool {
+    text.starts_with(['\t', '\r'])
+        || text
+            .split(SPLITS)
+            .any(|part| part.trim_start().starts_with(FORMULA_STARTS))
+}
+
 /// One field, neutralised and quoted as needed.
 pub fn cell(text: &str) -> String {
-    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let neutral = if could_run_as_formula(text) {
         format!("'{text}")
     } else {
         text.to_string()
     };
-    if neutral.contains([',', '"', '\n', '\r'])
+    if neutral.contains([',', ';', '\t', '"', '\n', '\r'])
         || neutral.starts_with(' ')
         || neutral.ends_with(' ')
     {
@@ -92,7 +119,54 @@ mod tests {
         assert_eq!(cell("+1"), "'+1");
         assert_eq!(cell("-2+3"), "'-2+3");
         assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("\tcmd"), "'\tcmd");
+        assert_eq!(cell("\tcmd"), "\"'\tcmd\"");
+    }
+
+    #[test]
+    fn a_formula_after_a_separator_or_leading_whitespace_is_neutralised() {
+        for (text, expected) in [
+            ("ok;=1+1", "\"'ok;=1+1\""),
+            ("ok,=1+1", "\"'ok,=1+1\""),
+            ("ok, =1+1", "\"'ok, =1+1\""),
+            ("ok\t=1+1", "\"'ok\t=1+1\""),
+            ("ok\n@SUM(A1)", "\"'ok\n@SUM(A1)\""),
+            ("ok\r\n+1", "\"'ok\r\n+1\""),
+            (" =1+1", "' =1+1"),
+            ("\u{3000}=1+1", "'\u{3000}=1+1"),
+            ("a;-2", "\"'a;-2\""),
+        ] {
+            assert_eq!(cell(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn full_width_formula_characters_are_neutralised() {
+        for text in ["＝1+1", "＋1", "－2", "＠SUM(A1)", " ＝1", "ok;＝1"] {
+            assert!(
+                cell(text).trim_start_matches('"').starts_with('\''),
+                "{text:?} gave {:?}",
+                cell(text)
+            );
+        }
+    }
+
+    #[test]
+    fn a_dash_or_sign_inside_a_word_is_left_alone() {
+        for text in [
+            "e-mail",
+            "well-known, not bad",
+            "1+1",
+            "a=b",
+            "mail@example.com",
+        ] {
+            assert!(!cell(text).contains('\''), "{text:?} gave {:?}", cell(text));
+        }
+    }
+
+    #[test]
+    fn a_semicolon_or_tab_keeps_the_cell_in_one_field_for_readers_that_split_on_it() {
+        assert_eq!(cell("a;b"), "\"a;b\"");
+        assert_eq!(cell("a\tb"), "\"a\tb\"");
     }
 
     #[test]

@@ -30,7 +30,9 @@
 //! With the `server` feature (the worker's):
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
 //! - [`problem`]: RFC 9457 problem+json bodies.
+//! - [`json`]: strict JSON for request bodies (a key twice in one object is refused).
 //! - [`origin`]: which browser origins may call a survey's public endpoints.
+//! - [`address`]: which IP addresses are globally reachable (the webhook target guard).
 //! - [`webhook`]: Standard Webhooks signatures and the retry schedule.
 //! - [`slack`]: Slack incoming-webhook messages for alerts sent to a channel.
 //! - [`invitation`]: signed invitation tokens (e-mail links, orders, case re-asks).
@@ -56,11 +58,15 @@ pub mod words;
 pub mod zone;
 
 #[cfg(feature = "server")]
+pub mod address;
+#[cfg(feature = "server")]
 pub mod csv;
 #[cfg(feature = "server")]
 pub mod email;
 #[cfg(feature = "server")]
 pub mod invitation;
+#[cfg(feature = "server")]
+pub mod json;
 #[cfg(feature = "server")]
 pub mod origin;
 #[cfg(feature = "server")]

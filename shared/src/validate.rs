@@ -4,6 +4,7 @@
 //! The body is read as loose JSON first, not straight into the wire type, because
 //! serde stops at the first error and cannot say which field it was in plain words.
 
+use crate::address;
 use crate::api::{Channel, Respondent};
 /// Re-exported where the worker has always found it.
 pub use crate::field::FieldError;
@@ -198,9 +199,11 @@ pub fn parse_http_url(field: &str, text: &str) -> Result<String, FieldError> {
 }
 
 /// Where webhooks may be sent: an absolute http(s) URL whose host is not loopback,
-/// private, link-local or otherwise internal, unless `allow_private` (local
-/// development, tests) says so. Checked when an endpoint is created and before every
-/// attempt, so a changed setting takes effect at once.
+/// private, link-local or otherwise internal (an IP address must be globally reachable,
+/// [`address::is_globally_reachable`]; a name must not be `localhost`, single-label or
+/// under `.localhost`, `.local`, `.internal`, `.lan` or `.home.arpa`), unless
+/// `allow_private` (local development, tests) says so. Checked when an endpoint is
+/// created and before every attempt, so a changed setting takes effect at once.
 pub fn check_webhook_target(
     field: &str,
     text: &str,
@@ -227,30 +230,10 @@ pub fn check_webhook_target(
 
 fn is_internal_host(url: &url::Url) -> bool {
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            let [a, b, ..] = ip.octets();
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-                || a >= 240
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            let first = ip.segments()[0];
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link local
-                || ip.to_ipv4_mapped().is_some_and(|v4| {
-                    let host = format!("http://{v4}/");
-                    url::Url::parse(&host).is_ok_and(|u| is_internal_host(&u))
-                })
-        }
+        // Numeric hosts in any spelling (`2130706433`, `0x7f.1`, `[::127.0.0.1]`) arrive
+        // here already parsed by the URL standard's rules.
+        Some(url::Host::Ipv4(ip)) => !address::is_globally_reachable_v4(ip),
+        Some(url::Host::Ipv6(ip)) => !address::is_globally_reachable_v6(ip),
         Some(url::Host::Domain(domain)) => {
             let domain = domain.trim_end_matches('.').to_ascii_lowercase();
             domain == "localhost"
@@ -886,6 +869,114 @@ mod tests {
             assert!(
                 check_webhook_target("url", url, true).is_ok(),
                 "{url} should pass when allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_targets_in_special_purpose_ranges_are_refused_unless_allowed() {
+        for (url, range) in [
+            ("http://0.1.2.3/h", "0.0.0.0/8 this network"),
+            ("http://2130706433/h", "127.0.0.1 written as a number"),
+            ("http://0x7f.1/h", "127.0.0.1 in hex"),
+            ("http://127.255.255.254/h", "127.0.0.0/8 loopback"),
+            ("http://100.127.255.1/h", "100.64.0.0/10 shared (CGNAT)"),
+            (
+                "http://192.0.0.8/h",
+                "192.0.0.0/24 IETF protocol assignments",
+            ),
+            ("http://192.0.2.1/h", "192.0.2.0/24 TEST-NET-1"),
+            (
+                "http://192.88.99.1/h",
+                "192.88.99.0/24 deprecated 6to4 relay anycast",
+            ),
+            ("http://198.18.0.1/h", "198.18.0.0/15 benchmarking"),
+            ("http://198.19.255.1/h", "198.18.0.0/15 benchmarking"),
+            ("http://198.51.100.7/h", "198.51.100.0/24 TEST-NET-2"),
+            ("http://203.0.113.9/h", "203.0.113.0/24 TEST-NET-3"),
+            ("http://224.0.0.1/h", "224.0.0.0/4 multicast"),
+            ("http://240.0.0.1/h", "240.0.0.0/4 reserved"),
+            ("http://255.255.255.255/h", "limited broadcast"),
+            ("http://[::]/h", "::/128 unspecified"),
+            ("http://[::7f00:1]/h", "::/96 IPv4-compatible (127.0.0.1)"),
+            ("http://[::127.0.0.1]/h", "::/96 IPv4-compatible, dotted"),
+            (
+                "http://[::5db8:d822]/h",
+                "::/96 IPv4-compatible, deprecated even when public",
+            ),
+            ("http://[::ffff:10.0.0.1]/h", "::ffff:0:0/96 IPv4-mapped"),
+            (
+                "http://[::ffff:93.184.216.34]/h",
+                "::ffff:0:0/96 IPv4-mapped, not globally reachable",
+            ),
+            (
+                "http://[64:ff9b::7f00:1]/h",
+                "64:ff9b::/96 NAT64 of 127.0.0.1",
+            ),
+            (
+                "http://[64:ff9b::a9fe:a9fe]/h",
+                "64:ff9b::/96 NAT64 of 169.254.169.254",
+            ),
+            (
+                "http://[64:ff9b:1::5db8:d822]/h",
+                "64:ff9b:1::/48 local-use translation",
+            ),
+            ("http://[100::1]/h", "100::/64 discard-only"),
+            ("http://[2001::1]/h", "2001::/32 Teredo"),
+            ("http://[2001:2::1]/h", "2001:2::/48 benchmarking"),
+            (
+                "http://[2001:10::1]/h",
+                "2001::/23 IETF protocol assignments",
+            ),
+            ("http://[2001:db8::1]/h", "2001:db8::/32 documentation"),
+            ("http://[3fff::1]/h", "3fff::/20 documentation"),
+            ("http://[2002:7f00:1::]/h", "2002::/16 6to4 of 127.0.0.1"),
+            (
+                "http://[2002:c0a8:101::1]/h",
+                "2002::/16 6to4 of 192.168.1.1",
+            ),
+            ("http://[5f00::1]/h", "5f00::/16 SRv6 SIDs"),
+            ("http://[fc00::1]/h", "fc00::/7 unique local"),
+            ("http://[febf::1]/h", "fe80::/10 link-local"),
+            ("http://[fec0::1]/h", "fec0::/10 deprecated site-local"),
+            ("http://[ff02::1]/h", "ff00::/8 multicast"),
+            ("http://localhost./h", "localhost with a trailing dot"),
+            ("http://LOCALHOST/h", "localhost in capitals"),
+            ("http://a.b.localhost/h", "*.localhost"),
+            ("http://nas.home.arpa/h", "home.arpa"),
+        ] {
+            assert!(
+                check_webhook_target("url", url, false).is_err(),
+                "{url} ({range}) should be refused"
+            );
+            assert!(
+                check_webhook_target("url", url, true).is_ok(),
+                "{url} ({range}) should pass when private targets are allowed"
+            );
+        }
+    }
+
+    #[test]
+    fn webhook_targets_at_globally_reachable_addresses_are_allowed() {
+        for url in [
+            "http://1.1.1.1/h",
+            "http://100.63.255.255/h",
+            "http://100.128.0.1/h",
+            "http://172.32.0.1/h",
+            "http://192.0.1.1/h",
+            "http://198.17.255.1/h",
+            "http://198.20.0.1/h",
+            "http://223.255.255.1/h",
+            "http://[2606:4700:4700::1111]/h",
+            "http://[64:ff9b::5db8:d822]/h",
+            "http://[2002:5db8:d822::1]/h",
+            "http://[2001:200::1]/h",
+            "http://[2a00:1450:4001::200e]/h",
+            "https://hooks.example.com/h",
+        ] {
+            assert!(
+                check_webhook_target("url", url, false).is_ok(),
+                "{url} should be allowed"
             );
         }
     }

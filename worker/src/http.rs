@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use worker::{Request, Response};
 
 /// Reads a JSON body: 415 unless `application/json`, 413 beyond 16 KiB, 400 if it does
-/// not parse.
+/// not parse or an object in it names a key twice (the detail names the key).
 pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, ApiError> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
     let media_type = content_type
@@ -45,7 +45,7 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, ApiError>
     if bytes.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    serde_json::from_slice(&bytes)
+    nps_shared::json::parse_strict_slice(&bytes)
         .map_err(|e| ApiError::new(ProblemKind::MalformedJson, e.to_string()))
 }
 
