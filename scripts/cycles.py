@@ -4,9 +4,10 @@
 A module's edges are the modules its non-test code names: `use` trees and inline
 paths starting with `crate::`, `super::` or `self::`, and bare paths through a module
 it imported. A path counts towards the longest module that prefixes it (so
-`super::ServiceError` from `service::cases` is an edge to `service`). Left out, on
-purpose: `#[cfg(test)]` modules (tests may reach anywhere), comments and strings, and
-edges to the crate root (where `#[macro_export]` macros and re-exports live).
+`super::ServiceError` from `service::cases` is an edge to `service`), and a name the
+crate root re-exports (`crate::Score`) counts towards the module it comes from. Left
+out, on purpose: `#[cfg(test)]` modules (tests may reach anywhere), comments and
+strings, and edges to the crate root itself (its `#[macro_export]` macros).
 
 Usage: scripts/cycles.py [CRATE_SRC_DIR ...]   (default: every crate of the workspace)
 Prints each cycle and exits 1 if there is one.
@@ -135,8 +136,23 @@ def resolve(path, here, known):
     return target
 
 
+def reexports(known):
+    """{name: module} for what the crate root re-exports (`pub use score::Score;`)."""
+    if () not in known:
+        return {}
+    root = drop_test_modules(strip(open(known[()], encoding="utf-8").read()))
+    found = {}
+    for m in re.finditer(r"\bpub\s+use\s+([^;]+);", root):
+        for p in use_paths(m.group(1)):
+            target = resolve(p, (), known)
+            if target:
+                found[p.split("::")[-1]] = target
+    return found
+
+
 def edges(src):
     known = modules(src)
+    exported = reexports(known)
     graph = {m: set() for m in known}
     for here, file in known.items():
         text = drop_test_modules(strip(open(file, encoding="utf-8").read()))
@@ -157,6 +173,13 @@ def edges(src):
             if m.group(1) in imported:
                 path = "crate::" + "::".join(imported[m.group(1)] + (m.group(2),))
                 graph[here].add(resolve(path, here, known))
+        for m in re.finditer(r"(?<![\w:])(\w+)::(\w+)", text):
+            if here + (m.group(1),) in known:
+                graph[here].add(resolve(m.group(1) + "::" + m.group(2), here, known))
+        # `crate::Score` where the root re-exports `score::Score`: an edge to `score`.
+        for m in re.finditer(r"\bcrate::(\w+)", text):
+            if m.group(1) in exported:
+                graph[here].add(exported[m.group(1)])
         graph[here] = {t for t in graph[here] if t not in (here, ())}
     return graph
 

@@ -510,10 +510,10 @@ impl EventType {
 }
 
 /// Which events of a type an endpoint wants. Empty lists mean "all" — so a misspelled
-/// key must be refused, not ignored: `{"survey_id": [...]}` would otherwise send every
-/// survey's answers to the endpoint.
+/// key in a request must be refused, not ignored: `{"survey_id": [...]}` would
+/// otherwise send every survey's answers to the endpoint ([`CreateWebhook`] checks;
+/// reading a filter back stays lenient, so a field added later breaks no reader).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WebhookFilter {
     #[serde(default)]
     pub categories: Vec<Category>,
@@ -584,10 +584,42 @@ pub struct CreateWebhook {
     pub format: WebhookFormat,
     #[serde(default = "default_events")]
     pub events: Vec<EventType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict_filter")]
     pub filter: WebhookFilter,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// A [`WebhookFilter`] as a request must spell it: no other keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StrictFilter {
+    #[serde(default)]
+    categories: Vec<Category>,
+    #[serde(default)]
+    score_min: Option<Score>,
+    #[serde(default)]
+    score_max: Option<Score>,
+    #[serde(default)]
+    survey_ids: Vec<String>,
+}
+
+/// A request's filter, refusing keys a [`WebhookFilter`] does not have, named with
+/// their path (`filter.survey_id`) so the 422 points at them.
+fn strict_filter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<WebhookFilter, D::Error> {
+    use serde::de::Error;
+    let f = StrictFilter::deserialize(d).map_err(|e| {
+        D::Error::custom(
+            e.to_string()
+                .replace("unknown field `", "unknown field `filter."),
+        )
+    })?;
+    Ok(WebhookFilter {
+        categories: f.categories,
+        score_min: f.score_min,
+        score_max: f.score_max,
+        survey_ids: f.survey_ids,
+    })
 }
 
 /// A webhook endpoint as listed (without its secret).
@@ -727,7 +759,10 @@ mod tests {
         let error = serde_json::from_str::<CreateWebhook>(body)
             .unwrap_err()
             .to_string();
-        assert!(error.contains("unknown field `survey_id`"), "{error}");
+        assert!(
+            error.contains("unknown field `filter.survey_id`"),
+            "{error}"
+        );
         let error =
             serde_json::from_str::<CreateWebhook>(r#"{"url":"https://x.example","filters":{}}"#)
                 .unwrap_err()
@@ -741,6 +776,10 @@ mod tests {
                 .survey_ids,
             ["s_demo"]
         );
+        // Read back, a filter takes what it does not know (a newer server's field).
+        let later: WebhookFilter =
+            serde_json::from_str(r#"{"survey_ids":[],"tags":["vip"]}"#).unwrap();
+        assert!(later.survey_ids.is_empty());
     }
 
     #[test]

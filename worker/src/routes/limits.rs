@@ -27,6 +27,11 @@ pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), Api
     }
 }
 
+/// Counts a public request that named no survey that exists (an unknown answer id).
+pub async fn unknown(req: &Request, app: &App) -> Result<(), ServiceError> {
+    count(req, app, UNKNOWN_SURVEY, app.rate_limit_per_minute).await
+}
+
 /// Counts a public request for `survey`, which the handler has already loaded (a
 /// comment's survey is only known once its answer is read).
 pub async fn admit(req: &Request, app: &App, survey: &SurveyView) -> Result<(), ServiceError> {

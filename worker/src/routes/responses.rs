@@ -4,8 +4,8 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
-use crate::service::Done;
 use crate::service::responses;
+use crate::service::{Done, ServiceError};
 use crate::store::ResponseStore;
 use crate::store::d1::D1;
 use crate::store::sql::SqlStore;
@@ -54,7 +54,17 @@ pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, 
         async |survey| super::limits::admit(req, app, survey).await,
         now_ms(),
     )
-    .await?;
+    .await;
+    let added = match added {
+        Ok(added) => added,
+        Err(e @ ServiceError::NotFound(_)) => {
+            // Made-up answer ids are counted too (with the unknown surveys), so that
+            // trying ids costs the caller its limit, not us a read each.
+            super::limits::unknown(req, app).await?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     super::log_follow_ups(&added, &format!("comment on {id}"));
     http::json(200, &added.value)
 }

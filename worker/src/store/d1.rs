@@ -3,7 +3,7 @@
 
 use super::db::{Database, Statement, Value};
 use super::{StoreError, StoreResult};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
@@ -31,12 +31,13 @@ fn js(value: &Value) -> JsValue {
     }
 }
 
-/// Rows changed, or the error D1 reported for this statement.
-fn changes(result: &D1Result) -> StoreResult<usize> {
-    if let Some(error) = result.error() {
-        return Err(StoreError(error));
+/// The error D1 reported for this statement, if any. Its metadata is never decoded
+/// (see `db::Database`).
+fn succeeded(result: &D1Result) -> StoreResult<()> {
+    match result.error() {
+        Some(error) => Err(StoreError(error)),
+        None => Ok(()),
     }
-    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
 }
 
 impl Database for D1 {
@@ -48,8 +49,8 @@ impl Database for D1 {
         Ok(self.prepare(statement)?.all().await?.results()?)
     }
 
-    async fn run(&self, statement: Statement) -> StoreResult<usize> {
-        changes(&self.prepare(statement)?.run().await?)
+    async fn run(&self, statement: Statement) -> StoreResult<()> {
+        succeeded(&self.prepare(statement)?.run().await?)
     }
 
     async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<usize>> {
@@ -60,6 +61,11 @@ impl Database for D1 {
             .into_iter()
             .map(|s| self.prepare(s))
             .collect::<StoreResult<Vec<_>>>()?;
-        self.db.batch(prepared).await?.iter().map(changes).collect()
+        let mut returned = Vec::new();
+        for result in self.db.batch(prepared).await? {
+            succeeded(&result)?;
+            returned.push(result.results::<IgnoredAny>()?.len());
+        }
+        Ok(returned)
     }
 }

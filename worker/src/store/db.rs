@@ -11,6 +11,10 @@
 use super::StoreResult;
 use serde::de::DeserializeOwned;
 
+/// D1 binds at most this many parameters per statement (D1's limits): longer lists
+/// are queried in chunks.
+pub const MAX_PARAMETERS: usize = 100;
+
 /// A bound parameter. D1 takes integers as JS numbers: only values well inside a
 /// double's exact integers (scores, counts, days, quarter-hours) are bound.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,16 +100,21 @@ macro_rules! query {
 }
 
 /// A SQLite database as the stores use it. Worker futures are not `Send`.
+///
+/// Whether a write changed a row is asked with `RETURNING` (a row back, or none; read
+/// as `serde::de::IgnoredAny`), not
+/// read from D1's result metadata: worker 0.8 decodes that metadata whole, and its
+/// `size_after` (the database size) no longer fits wasm32's `usize` past 4 GiB.
 #[allow(async_fn_in_trait)]
 pub trait Database {
     /// The first row, if any.
     async fn first<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Option<T>>;
     /// Every row.
     async fn all<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Vec<T>>;
-    /// Runs a write; how many rows it changed.
-    async fn run(&self, statement: Statement) -> StoreResult<usize>;
+    /// Runs a write.
+    async fn run(&self, statement: Statement) -> StoreResult<()>;
     /// Runs the writes in order as one transaction: all or none. How many rows each
-    /// changed.
+    /// returned (its `RETURNING` rows; 0 without).
     async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<usize>>;
 }
 

@@ -359,8 +359,8 @@ pub trait RateLimitStore {
     async fn hit(&self, key: &str, window: i64) -> StoreResult<u32>;
     /// The window's count so far, without counting.
     async fn count(&self, key: &str, window: i64) -> StoreResult<u32>;
-    /// Deletes the counters of windows before `window`; returns how many.
-    async fn forget_before(&self, window: i64) -> StoreResult<u32>;
+    /// Deletes the counters of windows before `window`.
+    async fn forget_before(&self, window: i64) -> StoreResult<()>;
 }
 
 /// Where deliveries go to be sent (and re-sent) in the background.
@@ -410,8 +410,23 @@ impl RespondentRecords {
             .chain(self.cases.iter().map(|c| c.view.id.clone()))
             .chain(self.invitations.iter().map(|i| i.id.clone()))
             .collect();
-        // As a JSON string, so `cust-4` does not find `cust-42`.
-        needles.push(serde_json::Value::from(who.as_str()).to_string());
+        // As JSON strings, so `cust-4` does not find `cust-42`. Payloads carry an
+        // address as it was sent, while `who` holds its key: every stored spelling.
+        let mut names: Vec<&str> = vec![who.as_str()];
+        names.extend(
+            self.answers
+                .iter()
+                .map(|a| &a.view.respondent)
+                .chain(self.cases.iter().map(|c| &c.respondent))
+                .filter_map(|r| r.email.as_deref()),
+        );
+        names.sort_unstable();
+        names.dedup();
+        needles.extend(
+            names
+                .into_iter()
+                .map(|n| serde_json::Value::from(n).to_string()),
+        );
         needles
     }
 }

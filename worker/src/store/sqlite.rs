@@ -4,9 +4,11 @@
 //! as JS objects.
 //!
 //! [`Sqlite::fail_on`] is the fault injection of the tests: every statement whose SQL
-//! names a given table then fails, as D1 does when it is down or locked.
+//! names a given table then fails, as D1 does when it is down or locked. Statements
+//! D1 would refuse and SQLite would take (unbound `?n`, over 100 parameters) fail
+//! here too.
 
-use super::db::{Database, Statement, Value};
+use super::db::{Database, MAX_PARAMETERS, Statement, Value};
 use super::{StoreError, StoreResult};
 use rusqlite::types::ValueRef;
 use serde::de::DeserializeOwned;
@@ -66,6 +68,22 @@ impl Sqlite {
     fn prepared(&self, statement: &Statement) -> StoreResult<rusqlite::Statement<'_>> {
         self.check(statement)?;
         let mut prepared = self.connection.prepare(&statement.sql).map_err(failed)?;
+        // D1 refuses what SQLite would take: a statement whose `?n` are not all bound
+        // (SQLite binds the missing ones as NULL), and more than 100 parameters.
+        if prepared.parameter_count() != statement.params.len() {
+            return Err(StoreError(format!(
+                "{} parameters bound, {} in the SQL (D1 refuses this): {}",
+                statement.params.len(),
+                prepared.parameter_count(),
+                statement.sql
+            )));
+        }
+        if statement.params.len() > MAX_PARAMETERS {
+            return Err(StoreError(format!(
+                "{} parameters (D1 takes at most {MAX_PARAMETERS})",
+                statement.params.len()
+            )));
+        }
         for (i, value) in statement.params.iter().enumerate() {
             let index = i + 1;
             match value {
@@ -105,11 +123,15 @@ impl Sqlite {
         Ok(out)
     }
 
+    /// Runs a statement to its end; how many rows it returned.
     fn execute(&self, statement: &Statement) -> StoreResult<usize> {
         let mut prepared = self.prepared(statement)?;
-        // `raw_execute` refuses statements that return rows; a write with RETURNING
-        // goes through `first`.
-        prepared.raw_execute().map_err(failed)
+        let mut rows = prepared.raw_query();
+        let mut returned = 0;
+        while rows.next().map_err(failed)?.is_some() {
+            returned += 1;
+        }
+        Ok(returned)
     }
 
     /// Test helper: every row of a query, decoded.
@@ -135,8 +157,8 @@ impl Database for Sqlite {
             .collect()
     }
 
-    async fn run(&self, statement: Statement) -> StoreResult<usize> {
-        self.execute(&statement)
+    async fn run(&self, statement: Statement) -> StoreResult<()> {
+        self.execute(&statement).map(drop)
     }
 
     async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<usize>> {

@@ -34,7 +34,7 @@ impl Database for TestBackend {
     async fn all<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Vec<T>> {
         self.db.all(statement).await
     }
-    async fn run(&self, statement: Statement) -> StoreResult<usize> {
+    async fn run(&self, statement: Statement) -> StoreResult<()> {
         self.db.run(statement).await
     }
     async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<usize>> {
@@ -157,7 +157,7 @@ impl TestStore {
         let mut attempts = Vec::new();
         for d in self.deliveries() {
             let page =
-                pollster::block_on(self.list_deliveries(&d.endpoint_id, None, 1000)).expect("read");
+                pollster::block_on(self.list_deliveries(&d.endpoint_id, None, 200)).expect("read");
             for view in page.into_iter().filter(|v| v.id == d.id) {
                 attempts.extend(view.attempts.into_iter().map(|a| (d.id.clone(), a)));
             }

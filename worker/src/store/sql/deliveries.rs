@@ -3,7 +3,7 @@
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
-use crate::store::db::{Database, Param, Statement, Value};
+use crate::store::db::{Database, MAX_PARAMETERS, Param, Statement, Value};
 use crate::store::{Delivery, DeliveryStore, StoreError, StoreResult, SurveyCache};
 use nps_shared::api::{AttemptView, DeliveryStatus, DeliveryView, EventType};
 use serde::Deserialize;
@@ -176,19 +176,25 @@ impl<D: Database, C: SurveyCache> DeliveryStore for SqlStore<D, C> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
-        // One query for the attempts of the whole page (ids are bound, never spliced in).
-        let placeholders: Vec<String> = (1..=deliveries.len()).map(|i| format!("?{i}")).collect();
-        let attempts: Vec<AttemptRow> = self
-            .db
-            .all(Statement::new(
-                format!(
-                    "SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, error, \
-                     next_attempt_at FROM delivery_attempts WHERE delivery_id IN ({}) ORDER BY delivery_id, attempt",
-                    placeholders.join(", ")
-                ),
-                deliveries.iter().map(|d| d.id.value()).collect(),
-            ))
-            .await?;
+        // The attempts of the whole page, in as few queries as D1's parameter limit
+        // allows (ids are bound, never spliced in).
+        let mut attempts: Vec<AttemptRow> = Vec::new();
+        for chunk in deliveries.chunks(MAX_PARAMETERS) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            attempts.extend(
+                self.db
+                    .all::<AttemptRow>(Statement::new(
+                        format!(
+                            "SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, \
+                             error, next_attempt_at FROM delivery_attempts WHERE delivery_id IN ({}) \
+                             ORDER BY delivery_id, attempt",
+                            placeholders.join(", ")
+                        ),
+                        chunk.iter().map(|d| d.id.value()).collect(),
+                    ))
+                    .await?,
+            );
+        }
         Ok(deliveries
             .iter()
             .map(|d| {
@@ -265,6 +271,32 @@ mod tests {
         let numbers: Vec<u32> = page[0].attempts.iter().map(|a| a.attempt).collect();
         assert_eq!(numbers, [1, 2]);
         assert_eq!(run(s.get_delivery("dl_1")).unwrap().unwrap(), d);
+    }
+
+    #[test]
+    fn a_page_of_two_hundred_deliveries_reads_their_attempts_within_d1_s_parameter_limit() {
+        // Regression (review): one `IN (?1…?201)` for the whole page; D1 binds 100.
+        let s = store();
+        let all: Vec<_> = (0..201)
+            .map(|i| {
+                delivery(
+                    &format!("dl_{i:03}"),
+                    "wh_1",
+                    "{}",
+                    "2026-11-01T10:00:00.000Z",
+                )
+            })
+            .collect();
+        for chunk in all.chunks(50) {
+            run(s.insert_deliveries(chunk)).unwrap();
+        }
+        let mut first = all[0].clone();
+        first.attempts = 1;
+        run(s.record_attempt(&first, &attempt(1))).unwrap();
+        let page = run(s.list_deliveries("wh_1", None, 201)).unwrap();
+        assert_eq!(page.len(), 201);
+        let logged: usize = page.iter().map(|d| d.attempts.len()).sum();
+        assert_eq!(logged, 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::store::db::Database;
 use crate::store::{InvitationStore, StoreResult, SurveyCache};
 use nps_shared::api::{Invitation, Respondent};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 /// An invitation as stored: its JSON in one column.
 #[derive(Deserialize)]
@@ -60,15 +61,16 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
     }
 
     async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool> {
-        Ok(self
+        let released: Option<IgnoredAny> = self
             .db
-            .run(query!(
-                "UPDATE invitations SET released_at = ?2 WHERE id = ?1 AND released_at IS NULL",
+            .first(query!(
+                "UPDATE invitations SET released_at = ?2 WHERE id = ?1 AND released_at IS NULL \
+                 RETURNING 1 AS done",
                 id,
                 at
             ))
-            .await?
-            == 1)
+            .await?;
+        Ok(released.is_some())
     }
 }
 

@@ -158,7 +158,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
             format!(
                 "INSERT INTO responses ({RESPONSE_COLUMNS}, category, respondent_email_key) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
-                 ON CONFLICT DO NOTHING"
+                 ON CONFLICT DO NOTHING RETURNING 1 AS done"
             ),
             v.id,
             v.survey_id,
@@ -197,8 +197,9 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         for d in &with.deliveries {
             statements.push(deliveries::insert_if_answer_stored(d, &v.id));
         }
-        let changed = self.db.batch(statements).await?;
-        if changed.first() == Some(&1) {
+        // The insert returns its row only if it stored one.
+        let returned = self.db.batch(statements).await?;
+        if returned.first() == Some(&1) {
             return Ok(Inserted::New);
         }
         // Nothing was inserted: which unique rule held it back? The same

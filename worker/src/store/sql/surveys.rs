@@ -6,6 +6,7 @@ use crate::store::db::Database;
 use crate::store::{StoreError, StoreResult, SurveyCache, SurveyStore};
 use nps_shared::api::SurveyView;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 #[derive(Deserialize)]
 struct SurveyRow {
@@ -61,16 +62,16 @@ impl<D: Database, C: SurveyCache> SurveyStore for SqlStore<D, C> {
     async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
         let inserted = self
             .db
-            .run(query!(
+            .first::<IgnoredAny>(query!(
                 "INSERT INTO surveys (id, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (id) DO NOTHING",
+                 ON CONFLICT (id) DO NOTHING RETURNING 1 AS done",
                 survey.id,
                 serde_json::to_string(&survey.definition)?,
                 survey.created_at,
                 survey.updated_at,
             ))
             .await?
-            == 1;
+            .is_some();
         if inserted {
             self.cache.put(survey).await;
         }

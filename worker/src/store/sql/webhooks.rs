@@ -6,6 +6,7 @@ use crate::store::db::Database;
 use crate::store::{Endpoint, StoreError, StoreResult, SurveyCache, WebhookStore};
 use nps_shared::api::{WebhookFormat, WebhookView};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 #[derive(Deserialize)]
 struct EndpointRow {
@@ -86,11 +87,14 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
     }
 
     async fn delete_endpoint(&self, id: &str) -> StoreResult<bool> {
-        Ok(self
+        let deleted: Option<IgnoredAny> = self
             .db
-            .run(query!("DELETE FROM webhook_endpoints WHERE id = ?1", id))
-            .await?
-            == 1)
+            .first(query!(
+                "DELETE FROM webhook_endpoints WHERE id = ?1 RETURNING 1 AS done",
+                id
+            ))
+            .await?;
+        Ok(deleted.is_some())
     }
 }
 
