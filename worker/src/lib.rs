@@ -60,8 +60,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Err(e) => worker::console_error!("cron: forgetting old rate limit counters failed: {e}"),
     }
     match service::invitations::release_due(&app.store, &app.queue, now).await {
-        Ok(0) => {}
-        Ok(n) => worker::console_log!("cron: {n} invitations due"),
+        Ok(done) => {
+            if done.value > 0 {
+                worker::console_log!("cron: {} invitations due", done.value);
+            }
+            routes::log_follow_ups(&done, "cron: due invitations");
+        }
         Err(e) => worker::console_error!("cron: releasing due invitations failed: {e}"),
     }
 }

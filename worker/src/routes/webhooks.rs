@@ -35,8 +35,7 @@ pub async fn deliveries(req: &Request, app: &App, id: &str) -> Result<Response, 
 }
 
 pub async fn replay(app: &App, id: &str, delivery_id: &str) -> Result<Response, ApiError> {
-    http::json(
-        202,
-        &deliveries::replay(&app.store, &app.queue, id, delivery_id, now_ms()).await?,
-    )
+    let done = deliveries::replay(&app.store, &app.queue, id, delivery_id, now_ms()).await?;
+    super::log_follow_ups(&done, &format!("replay of {delivery_id}"));
+    http::json(202, &done.value)
 }

@@ -6,7 +6,7 @@
 //!
 //! Sending the HTTP request itself is the platform's job (`crate::delivery`).
 
-use super::ServiceError;
+use super::{Done, ServiceError};
 use crate::store::{
     Delivery, DeliveryQueue, DeliveryStore, DeliveryTask, Endpoint, StoreError, WebhookStore,
 };
@@ -150,14 +150,15 @@ pub async fn settle(
 }
 
 /// `POST /v1/webhooks/{id}/deliveries/{delivery_id}/replay`: a new round of attempts,
-/// starting now, with the same `webhook-id`.
+/// starting now, with the same `webhook-id`. The new round is saved first; a queue
+/// that is down then only delays it (the sweeper queues pending deliveries).
 pub async fn replay(
     store: &(impl WebhookStore + DeliveryStore),
     queue: &impl DeliveryQueue,
     endpoint_id: &str,
     delivery_id: &str,
     now_ms: i64,
-) -> Result<DeliveryView, ServiceError> {
+) -> Result<Done<DeliveryView>, ServiceError> {
     let mut delivery = store
         .get_delivery(delivery_id)
         .await?
@@ -178,15 +179,11 @@ pub async fn replay(
     delivery.next_attempt_at = Some(rfc3339(now_ms));
     delivery.updated_at = rfc3339(now_ms);
     store.update_delivery(&delivery).await?;
-    queue
-        .enqueue(
-            &[DeliveryTask {
-                delivery_id: delivery.id.clone(),
-            }],
-            0,
-        )
-        .await?;
-    Ok(delivery.view(Vec::new()))
+    let task = DeliveryTask {
+        delivery_id: delivery.id.clone(),
+    };
+    let queued = queue.enqueue(&[task], 0).await;
+    Ok(Done::new(delivery.view(Vec::new())).unless(queued))
 }
 
 /// `GET /v1/webhooks/{id}/deliveries`: newest first, with their attempts.
@@ -351,8 +348,15 @@ mod tests {
         assert_eq!(m.queue().dead.borrow().len(), 1);
         assert_eq!(m.deliveries()[0].status, DeliveryStatus::Failed);
 
+        m.queue().down.set(true);
         let replayed = block_on(replay(&m, &m, &endpoint, &id, NOW + 5000)).unwrap();
         assert_eq!(replayed.status, DeliveryStatus::Pending);
+        assert_eq!(
+            replayed.failed_follow_ups.len(),
+            1,
+            "saved; the sweeper queues it"
+        );
+        m.queue().down.set(false);
         assert!(matches!(
             block_on(replay(&m, &m, &endpoint, &id, NOW + 5000)),
             Err(ServiceError::Conflict(_))

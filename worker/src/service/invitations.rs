@@ -2,8 +2,8 @@
 //! to re-ask), the hosted-page link that carries it, and the e-mail HTML with eleven
 //! score links. No mail is sent here: the shop's mail tool sends the HTML.
 
-use super::webhooks::{dispatch, invitation_announcement};
-use super::{ServiceError, new_id};
+use super::webhooks::{deliveries_for, enqueue, invitation_announcement};
+use super::{Done, ServiceError, new_id};
 use crate::store::{DeliveryQueue, InvitationStore, Storage, StoreError, SurveyStore};
 use nps_shared::api::{CreateInvitation, Invitation, SurveyView};
 use nps_shared::invitation::{self, Claims, TokenError};
@@ -140,27 +140,32 @@ pub async fn create(
     Ok(invitation)
 }
 
-/// The cron: announces invitations whose `send_after` has come, each once. One that
-/// fails to be announced stays due and is tried again on the next run.
+/// The cron: announces invitations whose `send_after` has come, each once: its
+/// deliveries are stored and the invitation marked released before the queue is told,
+/// so a queue that is down costs a delay (the sweeper queues stored deliveries), never
+/// a second announcement. One whose deliveries cannot be stored stays due.
 pub async fn release_due(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
     now_ms: i64,
-) -> Result<usize, StoreError> {
+) -> Result<Done<usize>, StoreError> {
     let now = rfc3339(now_ms);
     let mut released = 0;
+    let mut queued = Vec::new();
     for invitation in store.due_invitations(&now, 100).await? {
         let Some(survey) = store.get_survey(&invitation.survey_id).await? else {
             store.mark_released(&invitation.id, &now).await?;
             continue;
         };
         let announcement = invitation_announcement(&survey, &invitation, now_ms)?;
-        dispatch(store, queue, &announcement, now_ms).await?;
+        let deliveries = deliveries_for(store, &announcement, now_ms).await?;
+        store.insert_deliveries(&deliveries).await?;
         if store.mark_released(&invitation.id, &now).await? {
             released += 1;
         }
+        queued.extend(deliveries);
     }
-    Ok(released)
+    Ok(Done::new(released).unless(enqueue(queue, &queued).await))
 }
 
 /// Re-checks a token that came with an answer: genuine, unexpired, for this survey.
@@ -271,6 +276,36 @@ mod tests {
     }
 
     #[test]
+    fn a_due_invitation_is_stored_once_even_when_the_queue_is_down() {
+        // Regression (review): a queue failure left it due, and the next run stored
+        // its deliveries again under new webhook-ids — duplicates for the receiver.
+        let m = demo_store();
+        let hook: nps_shared::api::CreateWebhook = serde_json::from_value(
+            serde_json::json!({"url": "https://h.example/x", "events": ["invitation.due"]}),
+        )
+        .unwrap();
+        crate::service::webhooks::create_for_test(&m, hook);
+        let mut r = request("1002");
+        r.send_after = Some(rfc3339(NOW + DAY_SECONDS * 1000));
+        block_on(create(&m, r, SECRET, "https://nps.example", NOW)).unwrap();
+        let due = NOW + DAY_SECONDS * 1000;
+        m.queue().down.set(true);
+        let released = block_on(release_due(&m, &m, due)).unwrap();
+        assert_eq!(released.value, 1);
+        assert_eq!(released.failed_follow_ups.len(), 1, "the queue was down");
+        m.queue().down.set(false);
+        assert_eq!(
+            block_on(release_due(&m, &m, due + 60_000)).unwrap().value,
+            0
+        );
+        assert_eq!(
+            m.deliveries().len(),
+            1,
+            "stored once; the sweeper queues it"
+        );
+    }
+
+    #[test]
     fn a_held_back_invitation_is_announced_once_when_due() {
         let m = demo_store();
         let hook: nps_shared::api::CreateWebhook = serde_json::from_value(
@@ -287,14 +322,16 @@ mod tests {
             Some(rfc3339(NOW + 3 * DAY_SECONDS * 1000).as_str())
         );
         assert_eq!(
-            block_on(release_due(&m, &m, NOW + DAY_SECONDS * 1000)).unwrap(),
+            block_on(release_due(&m, &m, NOW + DAY_SECONDS * 1000))
+                .unwrap()
+                .value,
             0,
             "not yet"
         );
         let due = NOW + 3 * DAY_SECONDS * 1000;
-        assert_eq!(block_on(release_due(&m, &m, due)).unwrap(), 1);
+        assert_eq!(block_on(release_due(&m, &m, due)).unwrap().value, 1);
         assert_eq!(
-            block_on(release_due(&m, &m, due + 60_000)).unwrap(),
+            block_on(release_due(&m, &m, due + 60_000)).unwrap().value,
             0,
             "only once"
         );

@@ -31,7 +31,7 @@ use nps_shared::api::SurveyView;
 use nps_shared::validate::FieldError;
 
 /// A write that was made, and what failed after it. The write stands either way —
-/// an answer, a comment, a case change is stored — while a follow-up (queueing its
+/// an answer, a comment, a case change, a replay, a released invitation is stored — while a follow-up (queueing its
 /// webhooks, updating the customer's other cases) may have failed; deliveries whose
 /// queue message was not sent are found by the cron sweeper. The edge logs
 /// `failed_follow_ups`; the client gets its success.
