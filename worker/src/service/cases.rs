@@ -346,6 +346,10 @@ pub async fn reask(
         secret,
         base_url,
     )?;
+    // Kept like every invitation: an erase finds it, and its link works while it is.
+    store
+        .insert_invitation(&invitation, &stored.respondent, &rfc3339(now_ms))
+        .await?;
     let saved = save_with_retry(store, stored, now_ms, |c| {
         c.view.timeline.push(TimelineEntry::new(
             rfc3339(now_ms),
@@ -539,6 +543,61 @@ mod tests {
         assert_eq!(
             events[1]["data"]["response"]["comment"],
             "Still <b>waiting</b>"
+        );
+    }
+
+    #[test]
+    fn a_resolved_case_is_re_asked_with_a_kept_invitation_whose_answer_shows_on_the_case() {
+        const SECRET: &[u8] = b"test secret";
+        let m = demo_store();
+        answer(&m, 2, "berlin", "cust-1", NOW);
+        let id = m.cases()[0].view.id.clone();
+        let early = block_on(reask(&m, &m, &id, None, SECRET, "https://nps.example", NOW));
+        assert!(
+            matches!(early, Err(ServiceError::Conflict(_))),
+            "resolve first"
+        );
+        block_on(update(
+            &m,
+            &m,
+            &id,
+            patch(json!({"status": "resolved"})),
+            None,
+            NOW + HOUR,
+        ))
+        .unwrap();
+        let asked = block_on(reask(
+            &m,
+            &m,
+            &id,
+            Some("anna"),
+            SECRET,
+            "https://nps.example",
+            NOW + 2 * HOUR,
+        ))
+        .unwrap();
+        // Kept like every invitation: an erase finds it, and its link works while it is.
+        use crate::store::InvitationStore;
+        assert!(block_on(m.invitation_exists(&asked.id)).unwrap());
+        let body =
+            json!({"survey_id": "s_demo", "score": 9, "token": asked.token, "channel": "link"});
+        let submission = crate::service::responses::Submission {
+            invitation_secret: Some(SECRET),
+            ..crate::service::responses::Submission::new(&body)
+        };
+        block_on(crate::service::responses::submit(
+            &m,
+            &m,
+            &submission,
+            NOW + 3 * HOUR,
+        ))
+        .unwrap();
+        let c = block_on(get(&m, &id, NOW + 3 * HOUR)).unwrap();
+        assert_eq!(c.reasked_score.map(|s| s.value()), Some(9));
+        assert!(
+            c.timeline
+                .iter()
+                .any(|e| matches!(e.event, TimelineEvent::Reasked))
         );
     }
 

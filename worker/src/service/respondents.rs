@@ -155,6 +155,45 @@ mod tests {
     }
 
     #[test]
+    fn an_erased_respondent_s_invitation_link_is_withdrawn() {
+        // Regression (review): the token stayed valid after the erase, and the link
+        // stored a new answer holding the erased address.
+        const SECRET: &[u8] = b"test secret";
+        let m = demo_store();
+        let request: nps_shared::api::CreateInvitation = serde_json::from_value(json!({
+            "survey_id": "s_demo", "order_id": "1001",
+            "respondent": {"id": "cust-42", "email": "kim@example.com"}
+        }))
+        .unwrap();
+        let invitation = block_on(crate::service::invitations::create(
+            &m,
+            request,
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap();
+        let erased = block_on(erase(&m, "kim@example.com")).unwrap();
+        assert_eq!(erased.invitations, 1);
+        let body = json!({"survey_id": "s_demo", "score": 9, "token": invitation.token});
+        let submission = crate::service::responses::Submission {
+            invitation_secret: Some(SECRET),
+            ..crate::service::responses::Submission::new(&body)
+        };
+        let refused = block_on(crate::service::responses::submit(
+            &m,
+            &m,
+            &submission,
+            NOW + 1,
+        ));
+        assert!(
+            matches!(&refused, Err(ServiceError::Forbidden(detail)) if detail.contains("withdrawn")),
+            "{refused:?}"
+        );
+        assert!(m.responses().is_empty(), "nothing stored");
+    }
+
+    #[test]
     fn ids_and_addresses_are_told_apart_and_nonsense_is_refused() {
         assert_eq!(parse_who(" cust-42 ").unwrap(), Who::Id("cust-42".into()));
         assert_eq!(

@@ -121,6 +121,15 @@ async fn build(
             invitations::check_token(submission.invitation_secret, token, &survey.id, now_ms)
         })
         .transpose()?;
+    // A genuine token whose invitation is gone (its respondent was erased) is
+    // withdrawn: the link must not store their data again.
+    if let Some(claims) = &claims
+        && !store.invitation_exists(&claims.invitation_id).await?
+    {
+        return Err(ServiceError::Forbidden(
+            "this invitation was withdrawn".into(),
+        ));
+    }
     let mut respondent = new.respondent;
     let mut properties = new.properties;
     if let Some(claims) = &claims {

@@ -229,6 +229,9 @@ pub trait InvitationStore {
     async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>>;
     /// Marks one announced; `false` if another run did it first.
     async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool>;
+    /// Whether the invitation is still kept: an erased respondent's are not, and their
+    /// links stop working.
+    async fn invitation_exists(&self, id: &str) -> StoreResult<bool>;
 }
 
 pub trait SurveyStore {

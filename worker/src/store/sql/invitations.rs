@@ -72,6 +72,17 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
             .await?;
         Ok(released.is_some())
     }
+
+    async fn invitation_exists(&self, id: &str) -> StoreResult<bool> {
+        let found: Option<IgnoredAny> = self
+            .db
+            .first(query!(
+                "SELECT 1 AS found FROM invitations WHERE id = ?1",
+                id
+            ))
+            .await?;
+        Ok(found.is_some())
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +133,8 @@ mod tests {
             !run(s.mark_released("inv_2", now)).unwrap(),
             "another run did it"
         );
+        assert!(run(s.invitation_exists("inv_2")).unwrap());
+        assert!(!run(s.invitation_exists("inv_9")).unwrap());
         let due = run(s.due_invitations("2026-11-03T00:00:00.000Z", 10)).unwrap();
         assert_eq!(due.len(), 1);
     }
