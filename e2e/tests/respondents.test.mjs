@@ -95,3 +95,25 @@ test('respondent endpoints are admin-only and refuse an id that is not one', asy
   const patch = await admin('/v1/respondents/cust-1', { method: 'PATCH', body: {} });
   assert.equal(patch.status, 405);
 });
+
+test("an erased respondent's invitation link is withdrawn: 403, nothing stored", async () => {
+  const surveyId = await freshSurvey('gdpr-link');
+  const stamp = Date.now();
+  const who = { id: `cust-link-${stamp}`, email: `Link.${stamp}@Example.com` };
+  const invited = await admin('/v1/invitations', {
+    method: 'POST',
+    body: { survey_id: surveyId, order_id: `L-${stamp}`, respondent: who },
+  });
+  assert.equal(invited.status, 201, JSON.stringify(invited.body));
+  const erased = await admin(`/v1/respondents/${encodeURIComponent(who.email)}`, { method: 'DELETE' });
+  assert.equal(erased.status, 200);
+  assert.equal(erased.body.invitations, 1);
+  const clicked = await call('/v1/responses', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ survey_id: surveyId, score: 10, channel: 'email', token: invited.body.token }),
+  });
+  assert.equal(clicked.status, 403);
+  assert.match(clicked.body.detail, /withdrawn/);
+  const listed = await admin(`/v1/surveys/${surveyId}/responses`);
+  assert.deepEqual(listed.body.items, []);
+});
