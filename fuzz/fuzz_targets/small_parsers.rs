@@ -13,7 +13,16 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let client = rate_limit::client(Some(text));
-    assert!(client == "unknown" || client.parse::<std::net::IpAddr>().is_ok());
+    // "unknown", an IPv4 address, or an IPv6 /64 block (its host bits zero).
+    let block = client
+        .strip_suffix("/64")
+        .and_then(|a| a.parse::<std::net::Ipv6Addr>().ok());
+    assert!(
+        client == "unknown"
+            || client.parse::<std::net::Ipv4Addr>().is_ok()
+            || block.is_some_and(|b| b.segments()[4..] == [0, 0, 0, 0]),
+        "{client}"
+    );
     assert!(!client.contains('|'));
     if let Some(n) = rate_limit::parse_limit(text) {
         assert!((1..=rate_limit::MAX_PER_MINUTE).contains(&n));
