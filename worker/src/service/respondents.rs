@@ -194,6 +194,49 @@ mod tests {
     }
 
     #[test]
+    fn an_erase_takes_the_slack_message_that_carried_their_invitation_link() {
+        // Regression (review): a Slack `invitation.due` names no id in clear, only
+        // the link, whose token decodes to the person; it survived the erase.
+        const SECRET: &[u8] = b"test secret";
+        let m = demo_store();
+        block_on(webhooks::create(
+            &m,
+            CreateWebhook {
+                url: "https://hooks.slack.example/x".into(),
+                format: WebhookFormat::Slack,
+                events: vec![EventType::InvitationDue],
+                filter: Default::default(),
+                description: None,
+            },
+            false,
+            NOW,
+        ))
+        .unwrap();
+        let request: nps_shared::api::CreateInvitation = serde_json::from_value(json!({
+            "survey_id": "s_demo", "order_id": "1001", "send_after": rfc3339(NOW + DAY),
+            "respondent": {"id": "cust-42", "email": "kim@example.com"}
+        }))
+        .unwrap();
+        block_on(crate::service::invitations::create(
+            &m,
+            request,
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap();
+        block_on(crate::service::invitations::release_due(&m, &m, NOW + DAY)).unwrap();
+        assert_eq!(m.deliveries().len(), 1);
+        assert!(
+            !m.deliveries()[0].payload.contains("cust-42"),
+            "only the link"
+        );
+        let erased = block_on(erase(&m, "cust-42")).unwrap();
+        assert_eq!(erased.deliveries, 1);
+        assert!(m.deliveries().is_empty());
+    }
+
+    #[test]
     fn ids_and_addresses_are_told_apart_and_nonsense_is_refused() {
         assert_eq!(parse_who(" cust-42 ").unwrap(), Who::Id("cust-42".into()));
         assert_eq!(

@@ -412,6 +412,9 @@ impl RespondentRecords {
             .map(|a| a.view.id.clone())
             .chain(self.cases.iter().map(|c| c.view.id.clone()))
             .chain(self.invitations.iter().map(|i| i.id.clone()))
+            // A Slack message carries the invitation as its link, whose token (not
+            // its id) is what shows.
+            .chain(self.invitations.iter().map(|i| i.token.clone()))
             .collect();
         // As JSON strings, so `cust-4` does not find `cust-42`. Payloads carry an
         // address as it was sent, while `who` holds its key: every stored spelling.
