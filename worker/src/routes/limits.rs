@@ -16,13 +16,11 @@ use worker::Request;
 /// so that asking for ever new ids is limited too; the handler then answers 404.
 pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), ApiError> {
     if !is_survey_id(survey_id) {
-        return Ok(count(req, app, UNKNOWN_SURVEY, app.rate_limit_per_minute).await?);
+        return Ok(unknown(req, app).await?);
     }
     match surveys::get(&app.store, survey_id).await {
         Ok(survey) => Ok(admit(req, app, &survey).await?),
-        Err(ServiceError::NotFound(_)) => {
-            Ok(count(req, app, UNKNOWN_SURVEY, app.rate_limit_per_minute).await?)
-        }
+        Err(ServiceError::NotFound(_)) => Ok(unknown(req, app).await?),
         Err(e) => Err(e.into()),
     }
 }

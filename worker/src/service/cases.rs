@@ -419,6 +419,19 @@ mod tests {
         serde_json::from_value(value).unwrap()
     }
 
+    /// Support resolves case `id` at `at`.
+    fn resolve(m: &TestStore, id: &str, at: i64) {
+        block_on(update(
+            m,
+            m,
+            id,
+            patch(json!({"status": "resolved"})),
+            None,
+            at,
+        ))
+        .unwrap();
+    }
+
     #[test]
     fn a_detractor_opens_a_case_owned_by_the_matching_rule_and_due_by_the_sla() {
         let m = demo_store();
@@ -557,15 +570,7 @@ mod tests {
             matches!(early, Err(ServiceError::Conflict(_))),
             "resolve first"
         );
-        block_on(update(
-            &m,
-            &m,
-            &id,
-            patch(json!({"status": "resolved"})),
-            None,
-            NOW + HOUR,
-        ))
-        .unwrap();
+        resolve(&m, &id, NOW + HOUR);
         let asked = block_on(reask(
             &m,
             &m,
@@ -716,15 +721,7 @@ mod tests {
         let id = m.cases()[0].view.id.clone();
         assert!(!block_on(get(&m, &id, NOW + 24 * HOUR)).unwrap().overdue);
         assert!(block_on(get(&m, &id, NOW + 25 * HOUR)).unwrap().overdue);
-        block_on(update(
-            &m,
-            &m,
-            &id,
-            patch(json!({"status": "resolved"})),
-            None,
-            NOW + 26 * HOUR,
-        ))
-        .unwrap();
+        resolve(&m, &id, NOW + 26 * HOUR);
         assert!(!block_on(get(&m, &id, NOW + 27 * HOUR)).unwrap().overdue);
     }
 
@@ -733,15 +730,7 @@ mod tests {
         let m = demo_store();
         answer(&m, 3, "berlin", "cust-1", NOW);
         let id = m.cases()[0].view.id.clone();
-        block_on(update(
-            &m,
-            &m,
-            &id,
-            patch(json!({"status": "resolved"})),
-            None,
-            NOW + HOUR,
-        ))
-        .unwrap();
+        resolve(&m, &id, NOW + HOUR);
         answer(&m, 9, "berlin", "cust-1", NOW + 48 * HOUR);
         let c = block_on(get(&m, &id, NOW + 49 * HOUR)).unwrap();
         assert_eq!(c.reasked_score.map(|s| s.value()), Some(9));

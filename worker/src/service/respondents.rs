@@ -120,6 +120,29 @@ mod tests {
         fixtures::answer(m, &body, at).id
     }
 
+    const SECRET: &[u8] = b"test secret";
+
+    /// An invitation for order 1001 to cust-42 (kim@example.com), with `more` fields.
+    fn invite_kim(m: &TestStore, more: serde_json::Value) -> nps_shared::api::Invitation {
+        let mut request = json!({
+            "survey_id": "s_demo", "order_id": "1001",
+            "respondent": {"id": "cust-42", "email": "kim@example.com"}
+        });
+        request
+            .as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+        let request = serde_json::from_value(request).unwrap();
+        block_on(crate::service::invitations::create(
+            m,
+            request,
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap()
+    }
+
     /// The rollups as a fresh count of the answers left would make them.
     fn recounted(m: &TestStore) -> Counters {
         let mut counters = Counters::default();
@@ -158,21 +181,8 @@ mod tests {
     fn an_erased_respondent_s_invitation_link_is_withdrawn() {
         // Regression (review): the token stayed valid after the erase, and the link
         // stored a new answer holding the erased address.
-        const SECRET: &[u8] = b"test secret";
         let m = demo_store();
-        let request: nps_shared::api::CreateInvitation = serde_json::from_value(json!({
-            "survey_id": "s_demo", "order_id": "1001",
-            "respondent": {"id": "cust-42", "email": "kim@example.com"}
-        }))
-        .unwrap();
-        let invitation = block_on(crate::service::invitations::create(
-            &m,
-            request,
-            SECRET,
-            "https://nps.example",
-            NOW,
-        ))
-        .unwrap();
+        let invitation = invite_kim(&m, json!({}));
         let erased = block_on(erase(&m, "kim@example.com")).unwrap();
         assert_eq!(erased.invitations, 1);
         let body = json!({"survey_id": "s_demo", "score": 9, "token": invitation.token});
@@ -197,7 +207,6 @@ mod tests {
     fn an_erase_takes_the_slack_message_that_carried_their_invitation_link() {
         // Regression (review): a Slack `invitation.due` names no id in clear, only
         // the link, whose token decodes to the person; it survived the erase.
-        const SECRET: &[u8] = b"test secret";
         let m = demo_store();
         block_on(webhooks::create(
             &m,
@@ -212,19 +221,7 @@ mod tests {
             NOW,
         ))
         .unwrap();
-        let request: nps_shared::api::CreateInvitation = serde_json::from_value(json!({
-            "survey_id": "s_demo", "order_id": "1001", "send_after": rfc3339(NOW + DAY),
-            "respondent": {"id": "cust-42", "email": "kim@example.com"}
-        }))
-        .unwrap();
-        block_on(crate::service::invitations::create(
-            &m,
-            request,
-            SECRET,
-            "https://nps.example",
-            NOW,
-        ))
-        .unwrap();
+        invite_kim(&m, json!({"send_after": rfc3339(NOW + DAY)}));
         block_on(crate::service::invitations::release_due(&m, &m, NOW + DAY)).unwrap();
         assert_eq!(m.deliveries().len(), 1);
         assert!(

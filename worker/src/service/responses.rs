@@ -255,12 +255,8 @@ async fn save(
     companions: Companions,
     now_ms: i64,
 ) -> Result<Done<Submitted>, ServiceError> {
-    let Answer {
-        survey,
-        stored,
-        linked_case,
-    } = answer;
-    match store.insert_response(&stored, &companions).await? {
+    let Answer { survey, stored, .. } = &answer;
+    match store.insert_response(stored, &companions).await? {
         Inserted::Existing(previous) => {
             if previous.fingerprint != stored.fingerprint {
                 return Err(ServiceError::Conflict(
@@ -293,20 +289,10 @@ async fn save(
         }
         Inserted::New => {
             let done = Done::new(Submitted {
-                created: created(&stored),
+                created: created(stored),
                 replayed: false,
             });
-            Ok(follow_up(
-                store,
-                queue,
-                done,
-                &survey,
-                &stored.view,
-                &companions,
-                linked_case.as_deref(),
-                now_ms,
-            )
-            .await)
+            Ok(follow_up(store, queue, done, &answer, &companions, now_ms).await)
         }
     }
 }
@@ -315,19 +301,22 @@ async fn save(
 /// queued, and it shows on the customer's earlier cases (`case.updated`). Failures are
 /// collected, not raised: the answer is stored, and the sweeper queues deliveries
 /// whose message was not sent.
-#[allow(clippy::too_many_arguments)]
-async fn follow_up<T>(
+async fn follow_up(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
-    mut done: Done<T>,
-    survey: &SurveyView,
-    response: &ResponseView,
+    mut done: Done<Submitted>,
+    answer: &Answer,
     companions: &Companions,
-    linked_case: Option<&str>,
     now_ms: i64,
-) -> Done<T> {
+) -> Done<Submitted> {
+    let Answer {
+        survey,
+        stored,
+        linked_case,
+    } = answer;
     done = done.unless(enqueue(queue, &companions.deliveries).await);
-    match cases::record_reanswer(store, response, linked_case, now_ms).await {
+    let linked_case = linked_case.as_deref();
+    match cases::record_reanswer(store, &stored.view, linked_case, now_ms).await {
         Ok(reanswered) => {
             for case in &reanswered {
                 let announced = cases::announce(
@@ -555,6 +544,15 @@ mod tests {
             NOW,
         ))
         .unwrap()
+    }
+
+    /// A click in an invitation e-mail, from a browser that says it is `agent`.
+    fn clicked<'a>(body: &'a serde_json::Value, agent: &'a str) -> Submission<'a> {
+        Submission {
+            user_agent: Some(agent),
+            invitation_secret: Some(SECRET),
+            ..Submission::new(body)
+        }
     }
 
     fn submit_json(
@@ -851,18 +849,7 @@ mod tests {
         let inv = invite(&m, "1001");
         let answer = |score: u8, agent: &str, at: i64| {
             let body = json!({"survey_id": "s_demo", "score": score, "channel": "email", "token": inv.token});
-            block_on(submit(
-                &m,
-                &m,
-                &Submission {
-                    body: &body,
-                    idempotency_key: None,
-                    origin: None,
-                    user_agent: Some(agent),
-                    invitation_secret: Some(SECRET),
-                },
-                at,
-            ))
+            block_on(submit(&m, &m, &clicked(&body, agent), at))
         };
         let person = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
         // A minute after the mail went out, in a normal browser: a person.
@@ -885,13 +872,7 @@ mod tests {
         block_on(submit(
             &m,
             &m,
-            &Submission {
-                body: &body,
-                idempotency_key: None,
-                origin: None,
-                user_agent: Some("Barracuda Sentinel"),
-                invitation_secret: Some(SECRET),
-            },
+            &clicked(&body, "Barracuda Sentinel"),
             NOW + 60_000,
         ))
         .unwrap();
@@ -912,21 +893,10 @@ mod tests {
         let body =
             json!({"survey_id": "s_demo", "score": 4, "channel": "email", "token": inv.token});
         let agent = "Mozilla/5.0 Chrome/131.0";
-        let created = block_on(submit(
-            &m,
-            &m,
-            &Submission {
-                body: &body,
-                idempotency_key: None,
-                origin: None,
-                user_agent: Some(agent),
-                invitation_secret: Some(SECRET),
-            },
-            NOW + 60_000,
-        ))
-        .unwrap()
-        .value
-        .created;
+        let created = block_on(submit(&m, &m, &clicked(&body, agent), NOW + 60_000))
+            .unwrap()
+            .value
+            .created;
         assert!(m.responses()[0].view.provisional);
         let counted = |m: &TestStore| {
             let answers = block_on(m.report_answers("s_demo", None, None)).unwrap();

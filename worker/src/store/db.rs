@@ -92,10 +92,15 @@ impl Statement {
 #[macro_export]
 macro_rules! query {
     ($sql:expr $(, $param:expr)* $(,)?) => {
-        $crate::store::db::Statement::new(
-            $sql,
-            vec![$($crate::store::db::Param::value(&$param)),*],
-        )
+        $crate::store::db::Statement::new($sql, $crate::params!($($param),*))
+    };
+}
+
+/// `params!(a, b)`: the values `query!` binds, for SQL built around them.
+#[macro_export]
+macro_rules! params {
+    ($($param:expr),* $(,)?) => {
+        vec![$($crate::store::db::Param::value(&$param)),*]
     };
 }
 
@@ -111,6 +116,14 @@ pub trait Database {
     async fn first<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Option<T>>;
     /// Every row.
     async fn all<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Vec<T>>;
+    /// Whether the statement returns a row: a match found, or a write that happened
+    /// (`… RETURNING 1`).
+    async fn exists(&self, statement: Statement) -> StoreResult<bool> {
+        Ok(self
+            .first::<serde::de::IgnoredAny>(statement)
+            .await?
+            .is_some())
+    }
     /// Runs a write.
     async fn run(&self, statement: Statement) -> StoreResult<()>;
     /// Runs the writes in order as one transaction: all or none. How many rows each

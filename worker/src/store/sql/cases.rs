@@ -9,7 +9,6 @@ use nps_shared::Score;
 use nps_shared::api::Respondent;
 use nps_shared::case::{CaseStatus, CaseView, win_back};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 #[derive(Deserialize)]
 pub(super) struct CaseRow {
@@ -145,9 +144,8 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
 
     async fn update_case(&self, case: &StoredCase, expected_updated_at: &str) -> StoreResult<bool> {
         let v = &case.view;
-        let saved: Option<IgnoredAny> = self
-            .db
-            .first(query!(
+        self.db
+            .exists(query!(
                 "UPDATE cases SET status = ?2, owner = ?3, reasked_score = ?4, timeline = ?5, updated_at = ?6 \
                  WHERE id = ?1 AND updated_at = ?7 RETURNING 1 AS done",
                 v.id,
@@ -158,8 +156,7 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
                 v.updated_at,
                 expected_updated_at,
             ))
-            .await?;
-        Ok(saved.is_some())
+            .await
     }
 
     async fn list_cases(

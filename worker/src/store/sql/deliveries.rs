@@ -58,8 +58,7 @@ pub(super) const DELIVERY_COLUMNS: &str = "id, endpoint_id, event_type, payload,
 
 /// `?1`…`?10`, in the order of [`DELIVERY_COLUMNS`].
 fn values(d: &Delivery) -> Vec<Value> {
-    query!(
-        "",
+    crate::params!(
         d.id,
         d.endpoint_id,
         d.event_type.as_str(),
@@ -71,7 +70,6 @@ fn values(d: &Delivery) -> Vec<Value> {
         d.created_at,
         d.updated_at,
     )
-    .params
 }
 
 /// The insert of a delivery, only if the answer it announces is stored (in the

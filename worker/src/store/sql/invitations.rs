@@ -7,7 +7,6 @@ use crate::store::db::Database;
 use crate::store::{InvitationStore, StoreResult, SurveyCache};
 use nps_shared::api::{Invitation, Respondent};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 /// An invitation as stored: its JSON in one column.
 #[derive(Deserialize)]
@@ -61,27 +60,23 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
     }
 
     async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool> {
-        let released: Option<IgnoredAny> = self
-            .db
-            .first(query!(
+        self.db
+            .exists(query!(
                 "UPDATE invitations SET released_at = ?2 WHERE id = ?1 AND released_at IS NULL \
                  RETURNING 1 AS done",
                 id,
                 at
             ))
-            .await?;
-        Ok(released.is_some())
+            .await
     }
 
     async fn invitation_exists(&self, id: &str) -> StoreResult<bool> {
-        let found: Option<IgnoredAny> = self
-            .db
-            .first(query!(
+        self.db
+            .exists(query!(
                 "SELECT 1 AS found FROM invitations WHERE id = ?1",
                 id
             ))
-            .await?;
-        Ok(found.is_some())
+            .await
     }
 }
 

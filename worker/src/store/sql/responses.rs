@@ -321,22 +321,16 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         since: &str,
         except_key: Option<&str>,
     ) -> StoreResult<bool> {
-        #[derive(Deserialize)]
-        struct Found {
-            found: u8,
-        }
-        let row: Option<Found> = self
-            .db
-            .first(query!(
-                "SELECT 1 AS found FROM responses WHERE survey_id = ?1 AND person_key = ?2 AND created_at > ?3 \
+        self.db
+            .exists(query!(
+                "SELECT 1 FROM responses WHERE survey_id = ?1 AND person_key = ?2 AND created_at > ?3 \
                  AND (?4 IS NULL OR idempotency_key IS NOT ?4) LIMIT 1",
                 survey_id,
                 person_key,
                 since,
                 except_key
             ))
-            .await?;
-        Ok(row.is_some_and(|r| r.found == 1))
+            .await
     }
 
     async fn confirm(&self, id: &str) -> StoreResult<()> {

@@ -6,7 +6,6 @@ use crate::store::db::Database;
 use crate::store::{StoreError, StoreResult, SurveyCache, SurveyStore};
 use nps_shared::api::SurveyView;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 #[derive(Deserialize)]
 struct SurveyRow {
@@ -62,7 +61,7 @@ impl<D: Database, C: SurveyCache> SurveyStore for SqlStore<D, C> {
     async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool> {
         let inserted = self
             .db
-            .first::<IgnoredAny>(query!(
+            .exists(query!(
                 "INSERT INTO surveys (id, definition, created_at, updated_at) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (id) DO NOTHING RETURNING 1 AS done",
                 survey.id,
@@ -70,8 +69,7 @@ impl<D: Database, C: SurveyCache> SurveyStore for SqlStore<D, C> {
                 survey.created_at,
                 survey.updated_at,
             ))
-            .await?
-            .is_some();
+            .await?;
         if inserted {
             self.cache.put(survey).await;
         }

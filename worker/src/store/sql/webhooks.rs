@@ -6,7 +6,6 @@ use crate::store::db::Database;
 use crate::store::{Endpoint, StoreError, StoreResult, SurveyCache, WebhookStore};
 use nps_shared::api::{WebhookFormat, WebhookView};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 #[derive(Deserialize)]
 struct EndpointRow {
@@ -87,14 +86,12 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
     }
 
     async fn delete_endpoint(&self, id: &str) -> StoreResult<bool> {
-        let deleted: Option<IgnoredAny> = self
-            .db
-            .first(query!(
+        self.db
+            .exists(query!(
                 "DELETE FROM webhook_endpoints WHERE id = ?1 RETURNING 1 AS done",
                 id
             ))
-            .await?;
-        Ok(deleted.is_some())
+            .await
     }
 }
 
