@@ -121,7 +121,9 @@ async function main() {
   // Our survey: a copy of the demo, with any per-survey rate limit lifted.
   const demo = await adminJson('/v1/surveys/s_demo');
   if (demo.status !== 200) throw new Error(`GET /v1/surveys/s_demo: ${demo.status}`);
-  const survey = { ...demo.body, id: `s_ingest-${Date.now()}`, name: 'Ingest benchmark' };
+  // Without the fields the server sets (a create refuses them).
+  const { id: _id, created_at: _c, updated_at: _u, ...definition } = demo.body;
+  const survey = { ...definition, id: `s_ingest-${Date.now()}`, name: 'Ingest benchmark' };
   survey.rate_limit_per_minute = 1_000_000;
   const created = await adminJson('/v1/surveys', { method: 'POST', body: JSON.stringify(survey) });
   if (created.status !== 201) throw new Error(`POST /v1/surveys: ${created.status} ${JSON.stringify(created.body)}`);

@@ -138,8 +138,10 @@ async function main() {
   const demo = await request('/v1/surveys/s_demo', { auth: true });
   if (demo.status !== 200) throw new Error(`GET /v1/surveys/s_demo: ${demo.status}`);
   const surveyId = `s_bench-${Date.now()}`;
+  // Without the fields the server sets (a create refuses them).
+  const { id: _id, created_at: _c, updated_at: _u, ...definition } = demo.body;
   const created = await request('/v1/surveys', {
-    method: 'POST', auth: true, body: { ...demo.body, id: surveyId, name: 'Webhook latency benchmark', rate_limit_per_minute: 1000000 },
+    method: 'POST', auth: true, body: { ...definition, id: surveyId, name: 'Webhook latency benchmark', rate_limit_per_minute: 1000000 },
   });
   if (created.status !== 201) throw new Error(`POST /v1/surveys: ${created.status} ${JSON.stringify(created.body)}`);
   const hook = await request('/v1/webhooks', {

@@ -28,11 +28,22 @@ export async function admin(path, { method = 'GET', body } = {}) {
 }
 
 /**
+ * The demo survey's definition: what `GET /v1/surveys/s_demo` shows without the fields
+ * the server sets (`id`, `created_at`, `updated_at`), which a create refuses (422).
+ */
+export async function demoDefinition() {
+  const demo = await admin('/v1/surveys/s_demo');
+  if (demo.status !== 200) throw new Error(`reading s_demo: ${demo.status}`);
+  const { id: _id, created_at: _created, updated_at: _updated, ...definition } = demo.body;
+  return definition;
+}
+
+/**
  * A new survey, a copy of the demo named `name` with the id `s_<name>-<now>`, so that
  * only the calling test's answers reach it (and its webhooks); returns the id.
  */
 export async function freshSurvey(name) {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const demo = await demoDefinition();
   const id = `s_${name}-${Date.now()}`;
   const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, name } });
   if (created.status !== 201) throw new Error(`creating ${id}: ${created.status} ${JSON.stringify(created.body)}`);

@@ -5,11 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { admin, call, eventually } from '../lib/server.mjs';
+import { admin, call, eventually, demoDefinition } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 test('a detractor opens a case that support works to resolved, re-asks, and the answer shows the win-back', async (t) => {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const demo = await demoDefinition();
   const surveyId = `s_cases-${Date.now()}`;
   const cases = {
     threshold: 6, sla_hours: 48, default_owner: 'support@shop.example',

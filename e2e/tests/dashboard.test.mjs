@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from '../lib/browser.mjs';
-import { admin, call } from '../lib/server.mjs';
+import { admin, call, demoDefinition } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 import { DashboardPage } from '../lib/dashboard.mjs';
 
@@ -93,7 +93,7 @@ test('a case from the inbox is marked contacted with a note, and the API agrees'
 test('a case reached with "Load more" shows its own comment and customer', async (t) => {
   // A survey whose oldest case lies beyond the first page of cases and beyond the
   // newest 200 detractor answers: scores 4–6 are detractors but open no case here.
-  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const demo = await demoDefinition();
   const surveyId = `s_inbox-${Date.now()}`;
   const created = await admin('/v1/surveys', { method: 'POST', body: {
     ...demo, id: surveyId, name: `Inbox ${surveyId}`, throttle: { days: 0, dismissed_days: 0 },

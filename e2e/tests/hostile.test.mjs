@@ -6,7 +6,7 @@
 // measures validation, not the limiter) and, where a case is about s_demo, s_demo.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, admin } from '../lib/server.mjs';
+import { BASE_URL, admin, demoDefinition } from '../lib/server.mjs';
 
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
 const SURVEY = `s_hostile-${Date.now()}`;
@@ -198,11 +198,10 @@ async function counts() {
 }
 
 before(async () => {
-  const demo = await admin('/v1/surveys/s_demo');
-  assert.equal(demo.status, 200);
+  const demo = await demoDefinition();
   const created = await admin('/v1/surveys', {
     method: 'POST',
-    body: { ...demo.body, id: SURVEY, name: 'Hostile input', rate_limit_per_minute: 100000 },
+    body: { ...demo, id: SURVEY, name: 'Hostile input', rate_limit_per_minute: 100000 },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   before_counts = await counts();

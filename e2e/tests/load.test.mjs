@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { admin, BASE_URL } from '../lib/server.mjs';
+import { admin, BASE_URL, demoDefinition } from '../lib/server.mjs';
 
 const TOTAL = Number(process.env.NPS_LOAD_COUNT ?? 10_000);
 const CONCURRENCY = 50;
@@ -52,7 +52,7 @@ async function allStored(surveyId) {
 
 test(`${TOTAL} answers at concurrency ${CONCURRENCY}: stored rows equal the 2xx keys, no duplicates, no 5xx`, { timeout: 900_000 }, async (t) => {
   t.after(() => agent.destroy());
-  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const demo = await demoDefinition();
   const surveyId = `s_load-${Date.now()}`;
   const definition = { ...demo, id: surveyId, name: 'Load test' };
   // Lift the per-visitor rate limit (all answers come from one address): this test is

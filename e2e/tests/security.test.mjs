@@ -3,14 +3,13 @@
 // of every page the worker serves as HTML.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, admin } from '../lib/server.mjs';
+import { BASE_URL, admin, demoDefinition } from '../lib/server.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function copyOfDemo(id, over = {}) {
-  const demo = await admin('/v1/surveys/s_demo');
-  assert.equal(demo.status, 200);
-  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo.body, id, ...over } });
+  const demo = await demoDefinition();
+  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id, ...over } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return created.body;
 }
@@ -197,4 +196,21 @@ test('every API answer says nosniff: JSON, problem+json, CSV, the preflight', as
     await response.body?.cancel();
   }
   assert.equal(answered.status, 201);
+});
+
+test('a survey definition with a key the server does not know is a 422 naming it, and nothing changes', async () => {
+  const before = (await admin('/v1/surveys/s_demo')).body;
+  // A misspelled setting must not be dropped in silence (the old behaviour stays on).
+  const typo = await admin('/v1/surveys/s_demo', {
+    method: 'PATCH', body: { throttle: { days: 1, dismissed_days: 1, weeks: 2 }, theme: { ...before.theme, colour: '#000' } },
+  });
+  assert.equal(typo.status, 422, JSON.stringify(typo.body));
+  assert.deepEqual(typo.body.errors.map((e) => e.field).sort(), ['theme.colour', 'throttle.weeks']);
+  assert.deepEqual((await admin('/v1/surveys/s_demo')).body.throttle, before.throttle);
+  // A survey as GET shows it is not a definition: the fields the server sets are named.
+  const id = `s_copy-${Date.now()}`;
+  const copied = await admin('/v1/surveys', { method: 'POST', body: { ...before, id } });
+  assert.equal(copied.status, 422, JSON.stringify(copied.body));
+  assert.deepEqual(copied.body.errors.map((e) => e.field).sort(), ['created_at', 'updated_at']);
+  assert.equal((await admin(`/v1/surveys/${id}`)).status, 404);
 });

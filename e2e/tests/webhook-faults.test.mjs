@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { admin, call, eventually } from '../lib/server.mjs';
+import { admin, call, eventually, demoDefinition } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 /** The worker gives up on a receiver after this long (TIMEOUT_MS in worker/src/delivery.rs). */
@@ -76,7 +76,7 @@ async function deliveriesOf(hookId) {
 }
 
 test('down, slow, redirecting and failing receivers lose nothing; a healthy one gets each event once', { timeout: 300_000 }, async (t) => {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const demo = await demoDefinition();
   const surveyId = `s_faults-${Date.now()}`;
   assert.equal((await admin('/v1/surveys', { method: 'POST', body: { ...demo, id: surveyId, name: 'faults' } })).status, 201);
 

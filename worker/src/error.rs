@@ -57,6 +57,11 @@ impl ApiError {
     }
 
     #[cfg(test)]
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    #[cfg(test)]
     pub fn retry_after(&self) -> Option<u32> {
         self.retry_after
     }

@@ -49,14 +49,66 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, ApiError>
         .map_err(|e| ApiError::new(ProblemKind::MalformedJson, e.to_string()))
 }
 
-/// Decodes an admin request into its wire type; a wrong shape is a 422 naming the field.
+/// Decodes an admin request into its wire type; a wrong shape is a 422 naming the
+/// field, and so is a key the type does not know (`theme.colour`, `filter.survey_id`):
+/// a misspelled setting must not be dropped in silence and leave the old behaviour on.
 pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| {
+    let mut unknown = Vec::new();
+    let decoded: Result<T, _> =
+        serde_ignored::deserialize(value, |path| unknown.push(dotted(&path)));
+    let decoded = decoded.map_err(|e| {
         let message = e.to_string();
-        // serde names the field between backticks: "missing field `url`".
-        let field = message.split('`').nth(1).unwrap_or_default().to_string();
+        // serde names a field between backticks ("missing field `url`", "unknown field
+        // `x`"); other messages quote values there ("invalid type: integer `7`").
+        let names_a_field = ["missing field", "unknown field", "duplicate field"]
+            .iter()
+            .any(|start| message.starts_with(start));
+        let field = if names_a_field {
+            message.split('`').nth(1).unwrap_or_default().to_string()
+        } else {
+            String::new()
+        };
         ApiError::validation(vec![FieldError::new(field, message)])
-    })
+    })?;
+    if unknown.is_empty() {
+        Ok(decoded)
+    } else {
+        Err(ApiError::validation(
+            unknown
+                .into_iter()
+                .map(|field| {
+                    let message = format!("unknown field `{field}`: not part of this request");
+                    FieldError::new(field, message)
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// `triggers.url_rules.0.negate`: keys and indexes from the body's root, the way the
+/// other field errors name a field (serde_ignored writes `?` for an `Option`).
+fn dotted(path: &serde_ignored::Path) -> String {
+    use serde_ignored::Path;
+    let mut parts = Vec::new();
+    let mut at = path;
+    loop {
+        match at {
+            Path::Root => break,
+            Path::Seq { parent, index } => {
+                parts.push(index.to_string());
+                at = parent;
+            }
+            Path::Map { parent, key } => {
+                parts.push(key.clone());
+                at = parent;
+            }
+            Path::Some { parent }
+            | Path::NewtypeStruct { parent }
+            | Path::NewtypeVariant { parent } => at = parent,
+        }
+    }
+    parts.reverse();
+    parts.join(".")
 }
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
@@ -229,5 +281,39 @@ mod tests {
         let error = check_bearer("Bearer anything", None).unwrap_err();
         assert_eq!(error.status(), 503);
         assert!(!error.is_auth_failure());
+    }
+
+    fn fields(error: ApiError) -> Vec<String> {
+        let problem = serde_json::to_value(error.problem()).unwrap();
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn an_admin_body_with_a_key_its_type_does_not_read_is_a_422_naming_the_path() {
+        use nps_shared::api::SurveyPatch;
+        let patch = serde_json::json!({
+            "name": "Shop",
+            "triggers": {"url_rules": [{"match": "contains", "value": "/", "negate": true}]},
+            "throttle": {"days": 30, "weeks": 2},
+        });
+        let error = decode::<SurveyPatch>(patch).unwrap_err();
+        assert_eq!(error.status(), 422);
+        assert_eq!(fields(error), ["throttle.weeks", "triggers.url_rules.0.negate"]);
+    }
+
+    #[test]
+    fn an_admin_body_of_known_keys_decodes_as_before() {
+        use nps_shared::api::SurveyPatch;
+        let patch: SurveyPatch =
+            decode(serde_json::json!({"name": "Shop", "rate_limit_per_minute": 60})).unwrap();
+        assert_eq!(patch.name.as_deref(), Some("Shop"));
+        assert_eq!(patch.rate_limit_per_minute, Some(60));
+        let error = decode::<SurveyPatch>(serde_json::json!({"name": 7})).unwrap_err();
+        assert_eq!(fields(error), [""], "a wrong type is still a 422 (serde names no field)");
     }
 }
