@@ -303,7 +303,10 @@ mod tests {
         });
         let error = decode::<SurveyPatch>(patch).unwrap_err();
         assert_eq!(error.status(), 422);
-        assert_eq!(fields(error), ["throttle.weeks", "triggers.url_rules.0.negate"]);
+        assert_eq!(
+            fields(error),
+            ["throttle.weeks", "triggers.url_rules.0.negate"]
+        );
     }
 
     #[test]
@@ -314,6 +317,10 @@ mod tests {
         assert_eq!(patch.name.as_deref(), Some("Shop"));
         assert_eq!(patch.rate_limit_per_minute, Some(60));
         let error = decode::<SurveyPatch>(serde_json::json!({"name": 7})).unwrap_err();
-        assert_eq!(fields(error), [""], "a wrong type is still a 422 (serde names no field)");
+        assert_eq!(
+            fields(error),
+            [""],
+            "a wrong type is still a 422 (serde names no field)"
+        );
     }
 }
