@@ -21,6 +21,10 @@ token="e2e_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 invitation_secret="inv_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log="$state/wrangler.log"
 cleanup() {
+  if [ -n "${access_pid:-}" ]; then
+    kill "$access_pid" 2>/dev/null || true
+    wait "$access_pid" 2>/dev/null || true
+  fi
   # wrangler runs in its own process group (setsid): stop it and its workerd together.
   if [ -n "${wrangler_pid:-}" ]; then
     kill -- "-$wrangler_pid" 2>/dev/null || true
@@ -33,10 +37,23 @@ trap cleanup EXIT
 wrangler d1 migrations apply DB --local --persist-to "$state" >/dev/null
 wrangler d1 execute DB --local --persist-to "$state" --file seed/demo.sql >/dev/null
 
+# Cloudflare Access, played by a local team key server (e2e/lib/access.mjs): the worker
+# verifies the assertions the tests sign against the keys it publishes.
+access_port=$((port + 1000))
+access_aud="aud_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+node "$ROOT/e2e/lib/access.mjs" serve "$access_port" "$state/access" >"$state/access.log" 2>&1 &
+access_pid=$!
+for _ in $(seq 1 40); do
+  curl -sf "http://127.0.0.1:$access_port/cdn-cgi/access/certs" >/dev/null && break
+  sleep 0.25
+done
+curl -sf "http://127.0.0.1:$access_port/cdn-cgi/access/certs" >/dev/null || { cat "$state/access.log"; echo "the Access key server did not start" >&2; exit 1; }
+
 # Short retry delays so that retries can be watched within a test.
 setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
   --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" --var "INVITATION_SECRET:$invitation_secret" \
+  --var "ACCESS_TEAM_DOMAIN:http://127.0.0.1:$access_port" --var "ACCESS_AUD:$access_aud" \
   --test-scheduled --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
 for _ in $(seq 1 120); do
@@ -59,7 +76,8 @@ done
 # NPS_STATE_DIR: the local D1/KV state, for tests that make storage fail for real;
 # NPS_SEED_BIN: nps-seed, built with the worker, for tests that need answers from the past.
 export NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
-  NPS_STATE_DIR="$state" NPS_SEED_BIN="$worker_dir/bin/nps-seed"
+  NPS_STATE_DIR="$state" NPS_SEED_BIN="$worker_dir/bin/nps-seed" \
+  NPS_ACCESS_ISSUER="http://127.0.0.1:$access_port" NPS_ACCESS_AUD="$access_aud" NPS_ACCESS_KEYS="$state/access"
 if [ ${#tests[@]} -gt 0 ]; then
   node --test --test-concurrency=1 "${tests[@]}" || status=$?
 fi

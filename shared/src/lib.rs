@@ -28,6 +28,7 @@
 //! `report`, never the reverse.
 //!
 //! With the `server` feature (the worker's):
+//! - [`access`]: Cloudflare Access sign-in assertions (JWT) and the team's key set.
 //! - [`validate`]: turning an incoming response body into a `NewResponse`.
 //! - [`problem`]: RFC 9457 problem+json bodies.
 //! - [`json`]: strict JSON for request bodies (a key twice in one object is refused).
@@ -57,6 +58,8 @@ pub mod time;
 pub mod words;
 pub mod zone;
 
+#[cfg(feature = "server")]
+pub mod access;
 #[cfg(feature = "server")]
 pub mod address;
 #[cfg(feature = "server")]

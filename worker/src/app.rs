@@ -70,7 +70,7 @@ impl App {
 }
 
 /// A secret or plain variable, whichever is set.
-fn setting(env: &Env, name: &str) -> Option<String> {
+pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))

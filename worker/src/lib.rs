@@ -4,7 +4,7 @@
 //!
 //! Where things are:
 //! - every endpoint is a row of the route table in `router`, which also decides 404,
-//!   405, the admin token, the lockout and CORS; `routes` parse requests and map
+//!   405, the admin token (or a Cloudflare Access sign-in, `access`), the lockout and CORS; `routes` parse requests and map
 //!   results; `error` makes every failure problem+json;
 //! - a response is validated in `nps_shared::validate` and stored with its case and
 //!   its webhook deliveries in one atomic write by `service::responses::submit` (the
@@ -14,6 +14,7 @@
 //!   replayed by `service::deliveries`; the cron (`scheduled` below) re-queues those
 //!   whose queue message was lost.
 
+mod access;
 mod app;
 mod delivery;
 mod error;

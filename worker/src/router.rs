@@ -2,7 +2,7 @@
 //! is a row of data — method, path pattern, who may call it, handler — and everything
 //! the edge decides before a handler runs follows from the rows: 404 when no route has
 //! the path, 405 (with `Allow`) when routes have it with other methods, the admin
-//! bearer token, the lockout of a client guessing that token, and CORS for the
+//! bearer token or a Cloudflare Access sign-in (`access`), the lockout of a client guessing that token, and CORS for the
 //! widget's endpoints. `public/openapi.json` documents exactly this table; the test
 //! below holds the two together.
 //!
@@ -290,12 +290,25 @@ pub async fn respond(req: &mut Request, env: &Env) -> worker::Result<Response> {
 /// right token always gets in: a lock-out only slows a guesser down, it must not let
 /// anyone behind the admin's address (a shared NAT) lock the admin out.
 async fn admitted(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Response, ApiError> {
-    if found.access() == Access::Admin
+    let admin = found.access() == Access::Admin;
+    // Cloudflare Access (#14): a verified signed-in person is admitted as admin without
+    // the bearer token; an invalid assertion is a counted 401.
+    let signed_in = match admin {
+        true => crate::access::signed_in(req, app)
+            .await
+            .map(|user| user.is_some()),
+        false => Ok(false),
+    };
+    if admin
+        && !matches!(signed_in, Ok(true))
         && http::require_admin(req, app.admin_token.as_deref()).is_err()
     {
         routes::limits::admin_lockout(req, app).await?;
     }
-    let result = dispatch(req, app, found).await;
+    let result = match signed_in {
+        Ok(signed_in) => dispatch(req, app, found, signed_in).await,
+        Err(e) => Err(e),
+    };
     if let Err(e) = &result
         && e.is_auth_failure()
     {
@@ -304,10 +317,15 @@ async fn admitted(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Re
     result
 }
 
-async fn dispatch(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Response, ApiError> {
+async fn dispatch(
+    req: &mut Request,
+    app: &App,
+    found: &Lookup<'_>,
+    signed_in: bool,
+) -> Result<Response, ApiError> {
     match found {
         Lookup::Found(route, params) => {
-            if route.access == Access::Admin {
+            if route.access == Access::Admin && !signed_in {
                 http::require_admin(req, app.admin_token.as_deref())?;
             }
             route.handler.call(req, app, params).await

@@ -7,9 +7,13 @@ use crate::service::cases;
 use nps_shared::case::CasePatch;
 use worker::{Request, Response};
 
-/// Who makes a change, for the timeline: the `X-Actor` header (a name or e-mail the
+/// Who makes a change, for the timeline: the e-mail of a person signed in through
+/// Cloudflare Access (never overridden), else the `X-Actor` header (a name or e-mail the
 /// help desk or dashboard sends), since the admin token itself names nobody.
-fn actor(req: &Request) -> Result<Option<String>, ApiError> {
+async fn actor(req: &Request, app: &App) -> Result<Option<String>, ApiError> {
+    if let Some(user) = crate::access::signed_in(req, app).await? {
+        return Ok(Some(user.email));
+    }
     Ok(req
         .headers()
         .get("X-Actor")?
@@ -39,7 +43,7 @@ pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
 
 pub async fn reask(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
     let secret = app.require_invitation_secret()?;
-    let actor = actor(req)?;
+    let actor = actor(req, app).await?;
     let base = http::base_url(req)?;
     let done = cases::reask(
         &app.store,
@@ -56,7 +60,7 @@ pub async fn reask(req: &Request, app: &App, id: &str) -> Result<Response, ApiEr
 }
 
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
-    let actor = actor(req)?;
+    let actor = actor(req, app).await?;
     let patch: CasePatch = http::decode(http::read_json(req).await?)?;
     let done = cases::update(
         &app.store,
