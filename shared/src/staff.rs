@@ -375,7 +375,10 @@ mod tests {
 
     #[test]
     fn only_the_bootstrap_holder_names_itself_and_defaults_to_admin() {
-        assert_eq!(Principal::bootstrap(Some("  anna@shop  ")).actor, "anna@shop");
+        assert_eq!(
+            Principal::bootstrap(Some("  anna@shop  ")).actor,
+            "anna@shop"
+        );
         assert_eq!(Principal::bootstrap(Some("  ")).actor, "admin");
         assert_eq!(Principal::bootstrap(None).actor, "admin");
         let long = "a".repeat(500);
@@ -445,7 +448,9 @@ mod tests {
         assert!(secret::looks_like_key(&a));
         assert!(!secret::looks_like_key("nps_short"));
         assert!(!secret::looks_like_key(&format!("{a}x")));
-        assert!(!secret::looks_like_key("e2e-admin-token-of-thirty-two-characters!!"));
+        assert!(!secret::looks_like_key(
+            "e2e-admin-token-of-thirty-two-characters!!"
+        ));
         let hash = secret::hash(&a);
         assert_eq!(hash.len(), 64);
         assert_eq!(hash, secret::hash(&a));

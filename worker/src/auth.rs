@@ -140,10 +140,22 @@ mod tests {
     #[test]
     fn the_bootstrap_token_matches_exactly_and_a_short_or_missing_one_is_unconfigured() {
         assert_eq!(bootstrap(TOKEN, Some(TOKEN)), Bootstrap::Matches);
-        assert_eq!(bootstrap(&format!("{TOKEN}x"), Some(TOKEN)), Bootstrap::Differs);
-        assert_eq!(bootstrap("s3cret-token-of-thirty-two-charX", Some(TOKEN)), Bootstrap::Differs);
-        assert!(matches!(bootstrap("letmein", Some("letmein")), Bootstrap::Unconfigured(_)));
-        assert!(matches!(bootstrap("anything", None), Bootstrap::Unconfigured(_)));
+        assert_eq!(
+            bootstrap(&format!("{TOKEN}x"), Some(TOKEN)),
+            Bootstrap::Differs
+        );
+        assert_eq!(
+            bootstrap("s3cret-token-of-thirty-two-charX", Some(TOKEN)),
+            Bootstrap::Differs
+        );
+        assert!(matches!(
+            bootstrap("letmein", Some("letmein")),
+            Bootstrap::Unconfigured(_)
+        ));
+        assert!(matches!(
+            bootstrap("anything", None),
+            Bootstrap::Unconfigured(_)
+        ));
     }
 
     #[test]

@@ -173,9 +173,7 @@ impl Handler {
                 webhooks::replay(app, params.get("id")?, params.get("delivery_id")?).await
             }
             Handler::ExportRespondent => respondents::export(app, params.get("id")?).await,
-            Handler::EraseRespondent => {
-                respondents::erase(app, params.get("id")?, who()?).await
-            }
+            Handler::EraseRespondent => respondents::erase(app, params.get("id")?, who()?).await,
             Handler::Me => staff::me(who()?),
             Handler::ListApiKeys => staff::list_keys(app).await,
             Handler::CreateApiKey => staff::create_key(req, app, who()?).await,
@@ -434,6 +432,95 @@ mod tests {
     }
 
     #[test]
+    fn every_staff_operation_documents_the_scope_the_route_table_asks_for() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../public/openapi.json"))
+            .expect("openapi.json parses");
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                if let Some(scope) = operation["x-scope"].as_str() {
+                    let pattern = wildcard(path, |s| s.starts_with('{') && s.ends_with('}'));
+                    documented.insert((method.to_uppercase(), pattern, scope.to_string()));
+                    for status in ["401", "403"] {
+                        assert!(
+                            operation["responses"][status].is_object(),
+                            "{method} {path} documents no {status}"
+                        );
+                    }
+                }
+            }
+        }
+        let routed: BTreeSet<(String, String, String)> = ROUTES
+            .iter()
+            .filter_map(|r| match r.access {
+                Access::Staff(scope) => Some((
+                    r.method.as_ref().to_string(),
+                    wildcard(r.pattern, |s| s.starts_with(':')),
+                    scope.as_str().to_string(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(routed, documented);
+    }
+
+    #[test]
+    fn reading_needs_read_working_cases_needs_cases_and_every_change_admin() {
+        let needs = |method: Method, path: &str| match lookup(&method, path) {
+            Lookup::Found(route, _) => route.access,
+            other => panic!("{method:?} {path}: {other:?}"),
+        };
+        for (method, path) in [
+            (Method::Get, "/v1/me"),
+            (Method::Get, "/v1/surveys"),
+            (Method::Get, "/v1/surveys/s_1"),
+            (Method::Get, "/v1/surveys/s_1/report"),
+            (Method::Get, "/v1/surveys/s_1/export.csv"),
+            (Method::Get, "/v1/surveys/s_1/responses"),
+            (Method::Get, "/v1/cases"),
+            (Method::Get, "/v1/cases/c_1"),
+            (Method::Get, "/v1/webhooks"),
+            (Method::Get, "/v1/webhooks/wh_1/deliveries"),
+        ] {
+            assert_eq!(
+                needs(method.clone(), path),
+                Access::Staff(Scope::Read),
+                "{method:?} {path}"
+            );
+        }
+        for (method, path) in [
+            (Method::Patch, "/v1/cases/c_1"),
+            (Method::Post, "/v1/cases/c_1/reask"),
+        ] {
+            assert_eq!(
+                needs(method.clone(), path),
+                Access::Staff(Scope::Cases),
+                "{method:?} {path}"
+            );
+        }
+        for (method, path) in [
+            (Method::Post, "/v1/surveys"),
+            (Method::Patch, "/v1/surveys/s_1"),
+            (Method::Post, "/v1/invitations"),
+            (Method::Post, "/v1/webhooks"),
+            (Method::Delete, "/v1/webhooks/wh_1"),
+            (Method::Post, "/v1/webhooks/wh_1/deliveries/dl_1/replay"),
+            (Method::Get, "/v1/respondents/kim"),
+            (Method::Delete, "/v1/respondents/kim"),
+            (Method::Get, "/v1/api-keys"),
+            (Method::Post, "/v1/api-keys"),
+            (Method::Delete, "/v1/api-keys/key_1"),
+            (Method::Get, "/v1/audit"),
+        ] {
+            assert_eq!(
+                needs(method.clone(), path),
+                Access::Staff(Scope::Admin),
+                "{method:?} {path}"
+            );
+        }
+    }
+
+    #[test]
     fn captures_are_taken_by_name_from_the_path() {
         assert_eq!(
             found(Method::Get, "/v1/surveys/s_demo/config"),
@@ -542,7 +629,11 @@ mod tests {
     fn every_path_under_v1_but_the_widgets_counts_towards_the_admin_lockout() {
         for (method, path, access) in [
             (Method::Get, "/v1/surveys", Access::Staff(Scope::Read)),
-            (Method::Put, "/v1/surveys/s_demo", Access::Staff(Scope::Read)),
+            (
+                Method::Put,
+                "/v1/surveys/s_demo",
+                Access::Staff(Scope::Read),
+            ),
             (Method::Get, "/v1/unknown", Access::Staff(Scope::Admin)),
             (Method::Post, "/v1/responses", Access::Public),
             (Method::Get, "/v1/surveys/s_demo/config", Access::Public),

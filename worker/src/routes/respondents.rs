@@ -28,7 +28,11 @@ pub async fn erase(app: &App, id: &str, who: &Principal) -> Result<Response, Api
         "erased {} answers, {} cases, {} invitations, {} deliveries",
         erased.answers, erased.cases, erased.invitations, erased.deliveries
     );
-    let change = Change::new(AuditAction::RespondentErased, &audit::respondent_ref(&id), summary);
+    let change = Change::new(
+        AuditAction::RespondentErased,
+        &audit::respondent_ref(&id),
+        summary,
+    );
     super::audit(app, who, change).await;
     http::json(200, &erased)
 }

@@ -18,7 +18,11 @@ pub async fn list_keys(app: &App) -> Result<Response, ApiError> {
 }
 
 /// 201 with the secret: the only time it is shown.
-pub async fn create_key(req: &mut Request, app: &App, who: &Principal) -> Result<Response, ApiError> {
+pub async fn create_key(
+    req: &mut Request,
+    app: &App,
+    who: &Principal,
+) -> Result<Response, ApiError> {
     let request: CreateApiKey = http::decode(http::read_json(req).await?)?;
     let created = api_keys::create(&app.store, who, request, now_ms()).await?;
     let mut response = http::json(201, &created)?;

@@ -32,7 +32,12 @@ pub async fn create(req: &mut Request, app: &App, who: &Principal) -> Result<Res
     let request: CreateSurvey = http::decode(http::read_json(req).await?)?;
     let survey = surveys::create(&app.store, request, now_ms()).await?;
     let summary = format!("created {:?}", survey.definition.name);
-    super::audit(app, who, Change::new(AuditAction::SurveyCreated, &survey.id, summary)).await;
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::SurveyCreated, &survey.id, summary),
+    )
+    .await;
     let mut response = http::json(201, &survey)?;
     response
         .headers_mut()
@@ -57,7 +62,12 @@ pub async fn update(
     let patch: SurveyPatch = http::decode(http::read_json(req).await?)?;
     let summary = audit::survey_summary(&patch);
     let survey = surveys::update(&app.store, id, patch, now_ms()).await?;
-    super::audit(app, who, Change::new(AuditAction::SurveyUpdated, id, summary)).await;
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::SurveyUpdated, id, summary),
+    )
+    .await;
     http::json(200, &survey)
 }
 

@@ -4,8 +4,8 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
-use crate::service::{deliveries, webhooks};
 use crate::service::audit::Change;
+use crate::service::{deliveries, webhooks};
 use nps_shared::api::CreateWebhook;
 use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
@@ -31,7 +31,12 @@ pub async fn list(app: &App) -> Result<Response, ApiError> {
 
 pub async fn delete(app: &App, id: &str, who: &Principal) -> Result<Response, ApiError> {
     webhooks::delete(&app.store, id).await?;
-    super::audit(app, who, Change::new(AuditAction::WebhookDeleted, id, "deleted")).await;
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::WebhookDeleted, id, "deleted"),
+    )
+    .await;
     http::no_content()
 }
 

@@ -153,22 +153,36 @@ mod tests {
     #[test]
     fn a_created_key_authenticates_as_its_name_with_its_scopes_until_revoked() {
         let m = TestStore::default();
-        let created = block_on(create(&m, &admin(), request(" helpdesk ", &[Scope::Cases, Scope::Read, Scope::Cases]), NOW)).unwrap();
+        let created = block_on(create(
+            &m,
+            &admin(),
+            request(" helpdesk ", &[Scope::Cases, Scope::Read, Scope::Cases]),
+            NOW,
+        ))
+        .unwrap();
         assert!(created.secret.starts_with("nps_"));
         assert_eq!(created.key.name, "helpdesk");
         assert_eq!(created.key.scopes, [Scope::Read, Scope::Cases]);
         assert_eq!(created.key.last_used_at, None);
         let listed = block_on(list(&m)).unwrap();
-        assert_eq!(listed, [created.key.clone()]);
+        assert_eq!(listed, std::slice::from_ref(&created.key));
         assert!(!format!("{listed:?}").contains(&created.secret));
 
-        let who = block_on(authenticate(&m, &created.secret, NOW + 1)).unwrap().value.unwrap();
+        let who = block_on(authenticate(&m, &created.secret, NOW + 1))
+            .unwrap()
+            .value
+            .unwrap();
         assert_eq!(who.actor, "helpdesk");
         assert_eq!(who.key_id(), Some(created.key.id.as_str()));
         assert!(who.allows(Scope::Cases) && !who.allows(Scope::Admin));
 
         block_on(revoke(&m, &admin(), &created.key.id, NOW + 2)).unwrap();
-        assert_eq!(block_on(authenticate(&m, &created.secret, NOW + 3)).unwrap().value, None);
+        assert_eq!(
+            block_on(authenticate(&m, &created.secret, NOW + 3))
+                .unwrap()
+                .value,
+            None
+        );
         let listed = block_on(list(&m)).unwrap();
         assert_eq!(listed[0].revoked_at, Some(rfc3339(NOW + 2)));
         assert_eq!(listed[0].last_used_at, Some(rfc3339(NOW + 1)));
@@ -182,13 +196,30 @@ mod tests {
         let entries = block_on(m.list_audit(&AuditFilter::default(), None, 10)).unwrap();
         let seen: Vec<_> = entries
             .iter()
-            .map(|e| (e.action, e.actor.as_str(), e.principal_kind, e.target_id.as_str()))
+            .map(|e| {
+                (
+                    e.action,
+                    e.actor.as_str(),
+                    e.principal_kind,
+                    e.target_id.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             seen,
             [
-                (AuditAction::ApiKeyRevoked, "anna@shop", PrincipalKind::Bootstrap, created.key.id.as_str()),
-                (AuditAction::ApiKeyCreated, "anna@shop", PrincipalKind::Bootstrap, created.key.id.as_str()),
+                (
+                    AuditAction::ApiKeyRevoked,
+                    "anna@shop",
+                    PrincipalKind::Bootstrap,
+                    created.key.id.as_str()
+                ),
+                (
+                    AuditAction::ApiKeyCreated,
+                    "anna@shop",
+                    PrincipalKind::Bootstrap,
+                    created.key.id.as_str()
+                ),
             ]
         );
         assert_eq!(entries[1].summary, "key \"ci\" with read");
@@ -206,11 +237,21 @@ mod tests {
             ("ci", vec![], "scopes"),
         ] {
             match block_on(create(&m, &admin(), request(name, &scopes), NOW)) {
-                Err(ServiceError::Invalid(errors)) => assert_eq!(errors[0].field, field, "{name:?}"),
+                Err(ServiceError::Invalid(errors)) => {
+                    assert_eq!(errors[0].field, field, "{name:?}")
+                }
                 other => panic!("{name:?}: {other:?}"),
             }
         }
-        assert!(block_on(create(&m, &admin(), request(&"k".repeat(80), &[Scope::Admin]), NOW)).is_ok());
+        assert!(
+            block_on(create(
+                &m,
+                &admin(),
+                request(&"k".repeat(80), &[Scope::Admin]),
+                NOW
+            ))
+            .is_ok()
+        );
         assert!(matches!(
             block_on(revoke(&m, &admin(), "key_nope", NOW)),
             Err(ServiceError::NotFound(_))
@@ -222,7 +263,10 @@ mod tests {
         let m = TestStore::default();
         m.fail_on(Some("api_keys"));
         // Not key-shaped: refused without asking storage (which is down).
-        assert_eq!(block_on(authenticate(&m, "guess-1", NOW)).unwrap().value, None);
+        assert_eq!(
+            block_on(authenticate(&m, "guess-1", NOW)).unwrap().value,
+            None
+        );
         let unknown = secret::new([1; 32]);
         assert!(block_on(authenticate(&m, &unknown, NOW)).is_err());
     }

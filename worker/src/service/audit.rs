@@ -167,15 +167,29 @@ mod tests {
 
     #[test]
     fn an_entry_names_the_actor_their_credential_and_the_target() {
-        let e = entry(&key(), Change::new(AuditAction::CaseUpdated, "c_1", "note added"), NOW)
-            .unwrap();
+        let e = entry(
+            &key(),
+            Change::new(AuditAction::CaseUpdated, "c_1", "note added"),
+            NOW,
+        )
+        .unwrap();
         assert!(e.id.starts_with("au_"));
         assert_eq!(e.at, rfc3339(NOW));
-        assert_eq!((e.actor.as_str(), e.principal_kind), ("helpdesk", PrincipalKind::ApiKey));
+        assert_eq!(
+            (e.actor.as_str(), e.principal_kind),
+            ("helpdesk", PrincipalKind::ApiKey)
+        );
         assert_eq!(e.principal_id.as_deref(), Some("key_1"));
-        assert_eq!((e.target_type.as_str(), e.target_id.as_str()), ("case", "c_1"));
-        let admin = entry(&Principal::bootstrap(None), Change::new(AuditAction::SurveyCreated, "s_1", ""), NOW)
-            .unwrap();
+        assert_eq!(
+            (e.target_type.as_str(), e.target_id.as_str()),
+            ("case", "c_1")
+        );
+        let admin = entry(
+            &Principal::bootstrap(None),
+            Change::new(AuditAction::SurveyCreated, "s_1", ""),
+            NOW,
+        )
+        .unwrap();
         assert_eq!(admin.principal_id, None);
         assert_eq!(admin.principal_kind, PrincipalKind::Bootstrap);
     }
@@ -190,12 +204,30 @@ mod tests {
         let first = block_on(list(&m, None, None, None, Some("2"))).unwrap();
         assert_eq!(first.items.len(), 2);
         assert!(first.items[0].id > first.items[1].id);
-        let rest = block_on(list(&m, None, None, first.next_cursor.as_deref(), Some("2"))).unwrap();
+        let rest = block_on(list(
+            &m,
+            None,
+            None,
+            first.next_cursor.as_deref(),
+            Some("2"),
+        ))
+        .unwrap();
         assert_eq!(rest.items.len(), 1);
         assert_eq!(rest.next_cursor, None);
-        let by_action = block_on(list(&m, Some("survey.updated"), Some("helpdesk"), None, None));
+        let by_action = block_on(list(
+            &m,
+            Some("survey.updated"),
+            Some("helpdesk"),
+            None,
+            None,
+        ));
         assert_eq!(by_action.unwrap().items.len(), 3);
-        assert!(block_on(list(&m, Some("case.updated"), None, None, None)).unwrap().items.is_empty());
+        assert!(
+            block_on(list(&m, Some("case.updated"), None, None, None))
+                .unwrap()
+                .items
+                .is_empty()
+        );
         match block_on(list(&m, Some("survey.deleted"), None, None, None)) {
             Err(ServiceError::Invalid(errors)) => assert_eq!(errors[0].field, "action"),
             other => panic!("{other:?}"),
@@ -224,7 +256,10 @@ mod tests {
             serde_json::from_value(serde_json::json!({"name": "New", "throttle": {"days": 30}}))
                 .unwrap();
         assert_eq!(survey_summary(&patch), "changed name, throttle");
-        assert_eq!(survey_summary(&SurveyPatch::default()), "saved without changes");
+        assert_eq!(
+            survey_summary(&SurveyPatch::default()),
+            "saved without changes"
+        );
         let patch: CasePatch = serde_json::from_value(
             serde_json::json!({"status": "contacted", "owner": "kim@shop", "note": "Called Mrs Jones"}),
         )

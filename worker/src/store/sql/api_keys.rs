@@ -154,10 +154,21 @@ mod tests {
     fn a_key_is_found_by_the_hash_of_its_secret_only_and_created_with_its_audit_entry() {
         let s = store();
         let k = key("key_1", "nps_one");
-        let created = entry("au_1", "2026-11-01T00:00:00.000Z", "admin", AuditAction::ApiKeyCreated);
+        let created = entry(
+            "au_1",
+            "2026-11-01T00:00:00.000Z",
+            "admin",
+            AuditAction::ApiKeyCreated,
+        );
         run(s.insert_api_key(&k, &created)).unwrap();
-        assert_eq!(run(s.api_key_by_hash(&secret::hash("nps_one"))).unwrap(), Some(k.clone()));
-        assert_eq!(run(s.api_key_by_hash(&secret::hash("nps_two"))).unwrap(), None);
+        assert_eq!(
+            run(s.api_key_by_hash(&secret::hash("nps_one"))).unwrap(),
+            Some(k.clone())
+        );
+        assert_eq!(
+            run(s.api_key_by_hash(&secret::hash("nps_two"))).unwrap(),
+            None
+        );
         assert_eq!(run(s.api_key_by_hash("nps_one")).unwrap(), None);
         assert_eq!(run(s.list_api_keys()).unwrap(), [k.view]);
         assert_eq!(audit_actions(&s), [AuditAction::ApiKeyCreated]);
@@ -166,9 +177,19 @@ mod tests {
     #[test]
     fn a_key_with_a_taken_id_is_not_created_and_neither_is_its_audit_entry() {
         let s = store();
-        let created = entry("au_1", "2026-11-01T00:00:00.000Z", "admin", AuditAction::ApiKeyCreated);
+        let created = entry(
+            "au_1",
+            "2026-11-01T00:00:00.000Z",
+            "admin",
+            AuditAction::ApiKeyCreated,
+        );
         run(s.insert_api_key(&key("key_1", "nps_one"), &created)).unwrap();
-        let again = entry("au_2", "2026-11-01T00:00:00.000Z", "admin", AuditAction::ApiKeyCreated);
+        let again = entry(
+            "au_2",
+            "2026-11-01T00:00:00.000Z",
+            "admin",
+            AuditAction::ApiKeyCreated,
+        );
         assert!(run(s.insert_api_key(&key("key_1", "nps_two"), &again)).is_err());
         assert_eq!(audit_actions(&s), [AuditAction::ApiKeyCreated]);
     }
@@ -176,14 +197,26 @@ mod tests {
     #[test]
     fn revoking_keeps_the_first_time_and_records_once_and_an_unknown_key_is_false() {
         let s = store();
-        let created = entry("au_1", "2026-11-01T00:00:00.000Z", "admin", AuditAction::ApiKeyCreated);
+        let created = entry(
+            "au_1",
+            "2026-11-01T00:00:00.000Z",
+            "admin",
+            AuditAction::ApiKeyCreated,
+        );
         run(s.insert_api_key(&key("key_1", "nps_one"), &created)).unwrap();
         let first = "2026-11-02T00:00:00.000Z";
         let revoked = entry("au_2", first, "admin", AuditAction::ApiKeyRevoked);
         assert!(run(s.revoke_api_key("key_1", first, &revoked)).unwrap());
-        let again = entry("au_3", "2026-11-03T00:00:00.000Z", "admin", AuditAction::ApiKeyRevoked);
+        let again = entry(
+            "au_3",
+            "2026-11-03T00:00:00.000Z",
+            "admin",
+            AuditAction::ApiKeyRevoked,
+        );
         assert!(run(s.revoke_api_key("key_1", "2026-11-03T00:00:00.000Z", &again)).unwrap());
-        let stored = run(s.api_key_by_hash(&secret::hash("nps_one"))).unwrap().unwrap();
+        let stored = run(s.api_key_by_hash(&secret::hash("nps_one")))
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.view.revoked_at.as_deref(), Some(first));
         assert_eq!(
             audit_actions(&s),
@@ -197,7 +230,12 @@ mod tests {
     #[test]
     fn last_use_is_written_only_when_the_stored_one_is_stale() {
         let s = store();
-        let created = entry("au_1", "2026-11-01T00:00:00.000Z", "admin", AuditAction::ApiKeyCreated);
+        let created = entry(
+            "au_1",
+            "2026-11-01T00:00:00.000Z",
+            "admin",
+            AuditAction::ApiKeyCreated,
+        );
         run(s.insert_api_key(&key("key_1", "nps_one"), &created)).unwrap();
         let last_used = || {
             run(s.api_key_by_hash(&secret::hash("nps_one")))
@@ -206,15 +244,27 @@ mod tests {
                 .view
                 .last_used_at
         };
-        run(s.touch_api_key("key_1", "2026-11-02T00:00:00.000Z", "2026-11-01T23:59:00.000Z"))
-            .unwrap();
+        run(s.touch_api_key(
+            "key_1",
+            "2026-11-02T00:00:00.000Z",
+            "2026-11-01T23:59:00.000Z",
+        ))
+        .unwrap();
         assert_eq!(last_used().as_deref(), Some("2026-11-02T00:00:00.000Z"));
         // Thirty seconds later: not stale yet, not written.
-        run(s.touch_api_key("key_1", "2026-11-02T00:00:30.000Z", "2026-11-01T23:59:30.000Z"))
-            .unwrap();
+        run(s.touch_api_key(
+            "key_1",
+            "2026-11-02T00:00:30.000Z",
+            "2026-11-01T23:59:30.000Z",
+        ))
+        .unwrap();
         assert_eq!(last_used().as_deref(), Some("2026-11-02T00:00:00.000Z"));
-        run(s.touch_api_key("key_1", "2026-11-02T00:01:30.000Z", "2026-11-02T00:00:30.000Z"))
-            .unwrap();
+        run(s.touch_api_key(
+            "key_1",
+            "2026-11-02T00:01:30.000Z",
+            "2026-11-02T00:00:30.000Z",
+        ))
+        .unwrap();
         assert_eq!(last_used().as_deref(), Some("2026-11-02T00:01:30.000Z"));
     }
 }

@@ -124,26 +124,56 @@ pub(super) mod tests {
     #[test]
     fn entries_are_listed_newest_first_filtered_by_action_and_actor_and_paged_by_id() {
         let s = store();
-        let a = entry("au_1", "2026-11-01T00:00:00.000Z", "anna", AuditAction::SurveyUpdated);
-        let b = entry("au_2", "2026-11-02T00:00:00.000Z", "ci", AuditAction::SurveyUpdated);
-        let c = entry("au_3", "2026-11-03T00:00:00.000Z", "anna", AuditAction::CaseUpdated);
+        let a = entry(
+            "au_1",
+            "2026-11-01T00:00:00.000Z",
+            "anna",
+            AuditAction::SurveyUpdated,
+        );
+        let b = entry(
+            "au_2",
+            "2026-11-02T00:00:00.000Z",
+            "ci",
+            AuditAction::SurveyUpdated,
+        );
+        let c = entry(
+            "au_3",
+            "2026-11-03T00:00:00.000Z",
+            "anna",
+            AuditAction::CaseUpdated,
+        );
         for e in [&a, &b, &c] {
             run(s.insert_audit(e)).unwrap();
         }
         let any = AuditFilter::default();
-        assert_eq!(run(s.list_audit(&any, None, 10)).unwrap(), [c.clone(), b.clone(), a.clone()]);
-        assert_eq!(run(s.list_audit(&any, None, 2)).unwrap(), [c.clone(), b.clone()]);
-        assert_eq!(run(s.list_audit(&any, Some("au_2"), 2)).unwrap(), [a.clone()]);
+        assert_eq!(
+            run(s.list_audit(&any, None, 10)).unwrap(),
+            [c.clone(), b.clone(), a.clone()]
+        );
+        assert_eq!(
+            run(s.list_audit(&any, None, 2)).unwrap(),
+            [c.clone(), b.clone()]
+        );
+        assert_eq!(
+            run(s.list_audit(&any, Some("au_2"), 2)).unwrap(),
+            std::slice::from_ref(&a)
+        );
         let surveys = AuditFilter {
             action: Some(AuditAction::SurveyUpdated),
             actor: None,
         };
-        assert_eq!(run(s.list_audit(&surveys, None, 10)).unwrap(), [b.clone(), a.clone()]);
+        assert_eq!(
+            run(s.list_audit(&surveys, None, 10)).unwrap(),
+            [b.clone(), a.clone()]
+        );
         let anna = AuditFilter {
             action: None,
             actor: Some("anna".into()),
         };
-        assert_eq!(run(s.list_audit(&anna, None, 10)).unwrap(), [c.clone(), a.clone()]);
+        assert_eq!(
+            run(s.list_audit(&anna, None, 10)).unwrap(),
+            [c.clone(), a.clone()]
+        );
         let both = AuditFilter {
             action: Some(AuditAction::SurveyUpdated),
             actor: Some("anna".into()),
@@ -173,6 +203,11 @@ pub(super) mod tests {
         assert_eq!(left, ["au_5", "au_4", "au_3"]);
         assert_eq!(run(s.forget_audit_before(cut, 2)).unwrap(), 1);
         assert_eq!(run(s.forget_audit_before(cut, 2)).unwrap(), 0);
-        assert_eq!(run(s.list_audit(&AuditFilter::default(), None, 10)).unwrap().len(), 2);
+        assert_eq!(
+            run(s.list_audit(&AuditFilter::default(), None, 10))
+                .unwrap()
+                .len(),
+            2
+        );
     }
 }
