@@ -9,12 +9,14 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use nps_shared::api::{CreateSurvey, DeliveryView, Page, SurveyPatch, SurveyView, WebhookView};
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
 use nps_shared::report::Report;
+use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::format::{ReportControls, encode_component, report_path};
 
-/// The `X-Actor` this page writes into case timelines.
+/// The `X-Actor` this page writes into case timelines when signed in with the shared
+/// bootstrap token (the server ignores it for an API key, whose name is the actor).
 const ACTOR: &str = "dashboard";
 
 /// How many cases or deliveries one page (one "Load more") brings.
@@ -43,9 +45,10 @@ impl ApiError {
         }
     }
 
-    /// The admin token was missing, wrong or revoked.
+    /// The token was missing, wrong or revoked (401). A 403 is a scope the token does
+    /// not hold: the token stays good for everything else.
     pub fn is_auth(&self) -> bool {
-        matches!(self.status, 401 | 403)
+        self.status == 401
     }
 
     /// One line for an inline error message.
@@ -96,6 +99,56 @@ impl Api {
             .build()
             .map_err(|e| ApiError::local(e.to_string()))?;
         decode(request.send().await).await
+    }
+
+    /// Who the token is, and every scope it holds.
+    pub async fn me(&self) -> Result<Me, ApiError> {
+        self.get("/v1/me").await
+    }
+
+    pub async fn api_keys(&self) -> Result<Vec<ApiKeyView>, ApiError> {
+        self.get("/v1/api-keys").await
+    }
+
+    pub async fn create_api_key(&self, body: &CreateApiKey) -> Result<ApiKeyCreated, ApiError> {
+        self.send(Request::post("/v1/api-keys"), body).await
+    }
+
+    pub async fn revoke_api_key(&self, key_id: &str) -> Result<(), ApiError> {
+        let request = self
+            .authorized(Request::delete(&format!(
+                "/v1/api-keys/{}",
+                encode_component(key_id)
+            )))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| ApiError::local(format!("The API did not answer ({e})")))?;
+        if response.status() == 204 {
+            Ok(())
+        } else {
+            decode::<serde_json::Value>(Ok(response)).await.map(|_| ())
+        }
+    }
+
+    /// One page of the audit log, newest first, filtered by action and actor (empty:
+    /// any).
+    pub async fn audit(
+        &self,
+        action: &str,
+        actor: &str,
+        cursor: Option<&str>,
+    ) -> Result<Page<AuditEntry>, ApiError> {
+        let mut path = format!("/v1/audit?limit={PAGE_SIZE}{}", cursor_param(cursor));
+        if !action.is_empty() {
+            path.push_str(&format!("&action={}", encode_component(action)));
+        }
+        if !actor.trim().is_empty() {
+            path.push_str(&format!("&actor={}", encode_component(actor.trim())));
+        }
+        self.get(&path).await
     }
 
     pub async fn surveys(&self) -> Result<Vec<SurveyView>, ApiError> {

@@ -1,5 +1,7 @@
-//! The page's frame: the sign-in gate, the top bar with the survey picker, and the
-//! section navigation (Overview · Cases · Webhooks · Survey · Embed). Sections live in
+//! The page's frame: the sign-in gate, the top bar with the survey picker and who is
+//! signed in, and the section navigation (Overview · Cases · Webhooks · Survey · Embed
+//! · API keys · Audit log), showing only the sections the token's scopes allow
+//! (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
 //! creates and provides, in `state`; network calls in `api`.
 
@@ -7,12 +9,13 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use nps_shared::api::SurveyView;
+use nps_shared::staff::Scope;
 use wasm_bindgen::JsCast;
 
 use crate::state::{Drafts, Session, Surveys};
 use crate::views::{
-    cases::Cases, editor::Editor, embed::Embed, overview::Overview, signin::SignIn,
-    webhooks::Webhooks,
+    api_keys::ApiKeys, audit::Audit, cases::Cases, editor::Editor, embed::Embed,
+    overview::Overview, signin::SignIn, webhooks::Webhooks,
 };
 
 /// The sections of the dashboard.
@@ -23,16 +26,33 @@ enum Section {
     Webhooks,
     Survey,
     Embed,
+    ApiKeys,
+    Audit,
 }
 
 impl Section {
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 7] = [
         Section::Overview,
         Section::Cases,
         Section::Webhooks,
         Section::Survey,
         Section::Embed,
+        Section::ApiKeys,
+        Section::Audit,
     ];
+
+    /// The scope a token needs to see the section (the server checks every call).
+    fn needs(self) -> Scope {
+        match self {
+            Section::Survey | Section::ApiKeys | Section::Audit => Scope::Admin,
+            _ => Scope::Read,
+        }
+    }
+
+    /// Whether the section is about the chosen survey (the others are not).
+    fn per_survey(self) -> bool {
+        !matches!(self, Section::ApiKeys | Section::Audit)
+    }
 
     fn title(self) -> &'static str {
         match self {
@@ -41,6 +61,8 @@ impl Section {
             Section::Webhooks => "Webhooks",
             Section::Survey => "Survey",
             Section::Embed => "Embed",
+            Section::ApiKeys => "API keys",
+            Section::Audit => "Audit log",
         }
     }
 }
@@ -105,6 +127,13 @@ fn Shell() -> impl IntoView {
         };
         surveys.list.set(Some(loaded));
     });
+    leptos::task::spawn_local(async move {
+        if let Ok(api) = session.api()
+            && let Ok(me) = session.check(api.me().await)
+        {
+            session.me.set(Some(me));
+        }
+    });
     let chosen = surveys.chosen;
     let section = RwSignal::new(Section::Overview);
     let survey = Memo::new(move |_| -> Option<SurveyView> {
@@ -157,6 +186,7 @@ fn Shell() -> impl IntoView {
     let nav = Section::ALL
         .into_iter()
         .map(|s| {
+            let shown = move || s.needs() == Scope::Read || session.allows(s.needs());
             let unsaved = move || {
                 (s == Section::Survey && drafts.0.with(|d| !d.is_empty())).then(|| {
                     view! {
@@ -165,21 +195,29 @@ fn Shell() -> impl IntoView {
                 })
             };
             view! {
-                <button
-                    type="button"
-                    class="nav-item"
-                    aria-current=move || (section.get() == s).then_some("page")
-                    on:click=move |_| section.set(s)
-                >
-                    {s.title()}
-                    {unsaved}
-                </button>
+                <Show when=shown>
+                    <button
+                        type="button"
+                        class="nav-item"
+                        aria-current=move || (section.get() == s).then_some("page")
+                        on:click=move |_| section.set(s)
+                    >
+                        {s.title()}
+                        {unsaved}
+                    </button>
+                </Show>
             }
         })
         .collect_view();
 
     let body = move || {
         let current = section.get();
+        if !current.per_survey() {
+            return match current {
+                Section::ApiKeys => view! { <ApiKeys /> }.into_any(),
+                _ => view! { <Audit /> }.into_any(),
+            };
+        }
         match (state.get(), survey_id.get()) {
             (ListState::Loading, _) => {
                 view! { <p class="muted loading">"Loading surveys…"</p> }.into_any()
@@ -209,6 +247,7 @@ fn Shell() -> impl IntoView {
                     Some(s) => view! { <Embed survey=s /> }.into_any(),
                     None => ().into_any(),
                 },
+                Section::ApiKeys | Section::Audit => ().into_any(),
             },
         }
     };
@@ -220,6 +259,15 @@ fn Shell() -> impl IntoView {
                 <span class="brand-name">"NPS Loop"</span>
             </div>
             {picker}
+            {move || session.me.get().map(|me| {
+                let scopes: Vec<&str> = me.scopes.iter().map(|s| s.as_str()).collect();
+                view! {
+                    <span class="whoami muted small" data-testid="whoami">
+                        {me.actor.clone()}
+                        {format!(" · {}", scopes.join(", "))}
+                    </span>
+                }
+            })}
             <button type="button" class="button ghost" on:click=move |_| {
                 drafts.0.set(BTreeMap::new());
                 session.sign_out(None);

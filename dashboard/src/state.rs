@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use nps_shared::api::SurveyView;
+use nps_shared::staff::{Me, Scope};
 
 use crate::api::{Api, ApiError};
 use crate::survey_form::SurveyForm;
@@ -23,6 +24,9 @@ pub struct Session {
     pub token: RwSignal<Option<String>>,
     /// Why the sign-in form is showing again (an expired or refused token).
     pub notice: RwSignal<Option<String>>,
+    /// Who the token is and its scopes (`GET /v1/me`), once known: the dashboard shows
+    /// only what they allow (the server enforces it either way).
+    pub me: RwSignal<Option<Me>>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -37,6 +41,7 @@ impl Session {
         Session {
             token: RwSignal::new(token),
             notice: RwSignal::new(None),
+            me: RwSignal::new(None),
         }
     }
 
@@ -54,7 +59,15 @@ impl Session {
             let _ = storage.remove_item(TOKEN_KEY);
         }
         self.notice.set(notice);
+        self.me.set(None);
         self.token.set(None);
+    }
+
+    /// Whether the signed-in token holds `scope` (tracked: views update when `/v1/me`
+    /// arrives). Unknown until then: nothing scoped shows.
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.me
+            .with(|me| me.as_ref().is_some_and(|me| me.allows(scope)))
     }
 
     /// The API with the current token (read without subscribing).

@@ -2,6 +2,8 @@
 //! from the context, calls `crate::api`, and renders comments and other text that came
 //! from customers as text nodes only.
 
+pub mod api_keys;
+pub mod audit;
 pub mod cases;
 pub mod editor;
 pub mod embed;

@@ -170,8 +170,8 @@ function corpus() {
   // Missing and forged admin tokens (few: failed authentications are rate limited).
   for (const [name, value, expected] of [
     ['missing', undefined, 401], ['Basic scheme', 'Basic YWRtaW46YWRtaW4=', 401], ['empty bearer', 'Bearer ', 401],
-    ['forged', 'Bearer e2e_0000000000000000', 403], ['the token with a suffix', `Bearer ${TOKEN}x`, 403],
-    ['a 4 KiB token', `Bearer ${'A'.repeat(4096)}`, 403],
+    ['forged', 'Bearer e2e_0000000000000000', 401], ['the token with a suffix', `Bearer ${TOKEN}x`, 401],
+    ['a 4 KiB token', `Bearer ${'A'.repeat(4096)}`, 401], ['a made-up API key', `Bearer nps_${'A'.repeat(43)}`, 401],
   ]) {
     add(`admin token ${name}`, 'GET', '/v1/surveys', value === undefined ? {} : { authorization: value }, undefined, expected);
   }

@@ -49,11 +49,11 @@ test('a page on an origin the survey does not allow gets a 403 it cannot read', 
   assert.match(preflight.headers.get('access-control-allow-headers'), /Idempotency-Key/);
 });
 
-test('admin endpoints want the bearer token: 401 without, 403 when wrong', async () => {
+test('admin endpoints want a credential: 401 without one and when it is wrong', async () => {
   const without = await call('/v1/surveys', { method: 'GET' });
   assertProblem(without, 401);
   const wrong = await call('/v1/surveys', { method: 'GET', headers: { authorization: 'Bearer nope' } });
-  assertProblem(wrong, 403);
+  assertProblem(wrong, 401);
   const right = await admin('/v1/surveys');
   assert.equal(right.status, 200);
   assert.ok(right.body.some((s) => s.id === 's_demo'));

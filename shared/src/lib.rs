@@ -21,6 +21,8 @@
 //! - [`theme`]: the survey's look (accent, radius, font): one rule and one default
 //!   each, for the server, the widget and the dashboard.
 //! - [`themes`]: the words that set detractors' comments apart from promoters'.
+//! - [`staff`]: who works with the data: scopes, the principal of a request, API
+//!   keys and audit entries on the wire.
 //! - [`zone`]: local time for the trend: a fixed offset or a time zone's changes.
 //!
 //! No module imports one that imports it back: a type two modules need lives below
@@ -52,6 +54,7 @@ pub mod report;
 pub mod respondent;
 pub mod rollup;
 pub mod score;
+pub mod staff;
 pub mod theme;
 pub mod themes;
 pub mod time;

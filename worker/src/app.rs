@@ -31,6 +31,8 @@ pub struct App {
     /// Failed admin authentications per client and minute before it is locked out for
     /// the rest of the minute (`ADMIN_AUTH_FAILURES_PER_MINUTE`).
     pub admin_auth_failures_per_minute: u32,
+    /// Days the audit log keeps an entry (`AUDIT_RETENTION_DAYS`, default 365).
+    pub audit_retention_days: u32,
     /// For what must own its bindings, such as a streamed export.
     pub env: Env,
 }
@@ -53,6 +55,9 @@ impl App {
             admin_auth_failures_per_minute: setting(env, "ADMIN_AUTH_FAILURES_PER_MINUTE")
                 .and_then(|v| nps_shared::rate_limit::parse_limit(&v))
                 .unwrap_or(DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE),
+            audit_retention_days: setting(env, "AUDIT_RETENTION_DAYS")
+                .and_then(|v| crate::service::audit::parse_retention(&v))
+                .unwrap_or(crate::service::audit::DEFAULT_RETENTION_DAYS),
             env: env.clone(),
         })
     }

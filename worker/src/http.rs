@@ -1,5 +1,5 @@
 //! HTTP plumbing shared by the route handlers: reading JSON bodies within the limits
-//! of the contract, writing JSON, CORS, the admin bearer token and query strings.
+//! of the contract, writing JSON, CORS and query strings.
 
 use crate::error::ApiError;
 use nps_shared::problem::ProblemKind;
@@ -174,49 +174,6 @@ pub fn allow_origin(mut response: Response, origin: Option<&str>) -> worker::Res
     Ok(response)
 }
 
-/// Admin endpoints: 401 without a bearer token, 403 with a wrong one.
-pub fn require_admin(req: &Request, expected: Option<&str>) -> Result<(), ApiError> {
-    let header = req.headers().get("Authorization")?.unwrap_or_default();
-    check_bearer(&header, expected)
-}
-
-/// The shortest admin token taken: 32 characters of a random token are far beyond
-/// guessing at any rate, and `scripts/dev.sh` makes 52.
-pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
-
-/// The decision of [`require_admin`] on the `Authorization` header's value. The token
-/// is compared in constant time and never copied into the answer or a log line.
-pub fn check_bearer(header: &str, expected: Option<&str>) -> Result<(), ApiError> {
-    let Some(given) = header
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    else {
-        return Err(ApiError::auth_failure(
-            ProblemKind::Unauthorized,
-            "send Authorization: Bearer <admin token>",
-        ));
-    };
-    let Some(expected) = expected else {
-        return Err(ApiError::unavailable("ADMIN_TOKEN is not configured"));
-    };
-    // The length of the token is what keeps it from being guessed: the lock-out only
-    // slows wrong tokens down and never refuses the right one.
-    if expected.chars().count() < MIN_ADMIN_TOKEN_CHARS {
-        return Err(ApiError::unavailable(
-            "ADMIN_TOKEN is too short: use at least 32 random characters",
-        ));
-    }
-    if nps_shared::origin::tokens_match(expected, given) {
-        Ok(())
-    } else {
-        Err(ApiError::auth_failure(
-            ProblemKind::Forbidden,
-            "the admin token is not valid",
-        ))
-    }
-}
-
 pub fn query(req: &Request) -> Result<HashMap<String, String>, ApiError> {
     Ok(req.url()?.query_pairs().into_owned().collect())
 }
@@ -243,45 +200,6 @@ pub fn client(req: &Request) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bearer_token_is_checked_and_never_echoed() {
-        assert!(
-            check_bearer(
-                "Bearer s3cret-token-of-thirty-two-chars",
-                Some("s3cret-token-of-thirty-two-chars")
-            )
-            .is_ok()
-        );
-        for (header, status) in [
-            ("", 401),
-            ("Basic czNjcmV0", 401),
-            ("Bearer ", 401),
-            ("bearer s3cret-token-of-thirty-two-chars", 401),
-            ("Bearer s3cret-token-of-thirty-two-charX", 403),
-            ("Bearer s3cret-token-of-thirty-two-chars-and-more", 403),
-        ] {
-            let error = check_bearer(header, Some("s3cret-token-of-thirty-two-chars")).unwrap_err();
-            assert_eq!(error.status(), status, "{header:?}");
-            assert!(error.is_auth_failure());
-            let shown = format!("{error:?}");
-            assert!(!shown.contains("s3cret"), "{shown}");
-        }
-    }
-
-    #[test]
-    fn a_short_admin_token_is_refused_as_unconfigured_not_checked() {
-        let error = check_bearer("Bearer letmein", Some("letmein")).unwrap_err();
-        assert_eq!(error.status(), 503);
-        assert!(!error.is_auth_failure());
-    }
-
-    #[test]
-    fn without_a_configured_token_admin_is_unavailable_not_open() {
-        let error = check_bearer("Bearer anything", None).unwrap_err();
-        assert_eq!(error.status(), 503);
-        assert!(!error.is_auth_failure());
-    }
 
     fn fields(error: ApiError) -> Vec<String> {
         let problem = serde_json::to_value(error.problem()).unwrap();

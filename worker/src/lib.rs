@@ -4,7 +4,9 @@
 //!
 //! Where things are:
 //! - every endpoint is a row of the route table in `router`, which also decides 404,
-//!   405, the admin token (or a Cloudflare Access sign-in, `access`), the lockout and CORS; `routes` parse requests and map
+//!   405, who calls (`auth`: bootstrap token, API key, a Cloudflare Access sign-in
+//!   checked by `access`) and with which scope, the
+//!   lockout and CORS; `routes` parse requests and map
 //!   results; `error` makes every failure problem+json;
 //! - a response is validated in `nps_shared::validate` and stored with its case and
 //!   its webhook deliveries in one atomic write by `service::responses::submit` (the
@@ -12,10 +14,11 @@
 //!   `service::webhooks::enqueue`);
 //! - deliveries are sent and signed in `delivery`, logged, retried, dead-lettered and
 //!   replayed by `service::deliveries`; the cron (`scheduled` below) re-queues those
-//!   whose queue message was lost.
+//!   whose queue message was lost, and forgets audit entries past their retention.
 
 mod access;
 mod app;
+mod auth;
 mod delivery;
 mod error;
 mod http;
@@ -42,8 +45,9 @@ async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> wo
 }
 
 /// Every minute (`[triggers]` in wrangler.toml): re-queue deliveries whose queue
-/// message was lost, so an alert stored is an alert sent; and announce invitations
-/// whose `send_after` has come.
+/// message was lost, so an alert stored is an alert sent; announce invitations whose
+/// `send_after` has come; and forget audit entries older than `AUDIT_RETENTION_DAYS`
+/// (one bounded delete a run).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let app = match app::App::from_env(&env) {
@@ -59,6 +63,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match service::limits::forget_old(&app.store, now).await {
         Ok(_) => {}
         Err(e) => worker::console_error!("cron: forgetting old rate limit counters failed: {e}"),
+    }
+    match service::audit::forget_old(&app.store, now, app.audit_retention_days).await {
+        Ok(0) => {}
+        Ok(n) => worker::console_log!("cron: forgot {n} audit entries past their retention"),
+        Err(e) => worker::console_error!("cron: forgetting old audit entries failed: {e}"),
     }
     match service::invitations::release_due(&app.store, &app.queue, now).await {
         Ok(done) => {

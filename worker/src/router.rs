@@ -1,10 +1,11 @@
 //! The route table and the one place a request is matched against it. Every endpoint
 //! is a row of data — method, path pattern, who may call it, handler — and everything
 //! the edge decides before a handler runs follows from the rows: 404 when no route has
-//! the path, 405 (with `Allow`) when routes have it with other methods, the admin
-//! bearer token or a Cloudflare Access sign-in (`access`), the lockout of a client guessing that token, and CORS for the
-//! widget's endpoints. `public/openapi.json` documents exactly this table; the test
-//! below holds the two together.
+//! the path, 405 (with `Allow`) when routes have it with other methods, who the
+//! caller is (`auth`) and whether their scopes reach the route's, the lockout of a
+//! client guessing credentials, and CORS for the widget's endpoints.
+//! `public/openapi.json` documents exactly this table; the test below holds the two
+//! together.
 //!
 //! After workers-rs `worker/src/router.rs`, smaller: patterns are `/`-separated
 //! literals and `:name` captures, nothing else. Handlers are the functions of
@@ -13,8 +14,9 @@
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::{http, routes};
+use crate::{auth, http, routes};
 use nps_shared::problem::ProblemKind;
+use nps_shared::staff::{Principal, Scope};
 use worker::{Env, Method, Request, Response};
 
 /// Who may call a route.
@@ -23,8 +25,10 @@ pub enum Access {
     /// Called by the widget from shop pages: no token, CORS preflights answered and the
     /// answer made readable to the calling page (the survey's own origin list decides).
     Public,
-    /// Behind the admin bearer token; failed attempts count towards a lockout.
-    Admin,
+    /// For staff (the bootstrap token, an API key, a signed-in team member) holding
+    /// this scope or one that implies it; failed authentications count towards a
+    /// lockout, a scope that falls short is 403.
+    Staff(Scope),
     /// No token and no CORS: probes and the pages this worker serves itself.
     Open,
 }
@@ -48,11 +52,16 @@ const fn route(method: Method, pattern: &'static str, access: Access, handler: H
     }
 }
 
-/// Every endpoint of the worker. A path must not mix access levels across methods
-/// (a test checks it): a preflight or a 405 is answered by the path's access alone.
+/// Every endpoint of the worker. A path must not mix public, staff and open access
+/// across methods (a test checks it): a preflight or a 405 is answered by the path's
+/// access alone. Staff routes of one path may need different scopes.
 pub static ROUTES: &[Route] = {
-    use Access::{Admin, Open, Public};
+    use Access::{Open, Public, Staff};
     use Handler::*;
+    use Scope::{Admin, Cases, Read};
+    const READ: Access = Staff(Read);
+    const CASES: Access = Staff(Cases);
+    const ADMIN: Access = Staff(Admin);
     use Method::{Delete, Get, Patch, Post};
     &[
         route(Get, "/healthz", Open, Health),
@@ -60,30 +69,35 @@ pub static ROUTES: &[Route] = {
         route(Post, "/v1/responses", Public, SubmitResponse),
         route(Patch, "/v1/responses/:id", Public, UpdateResponse),
         route(Get, "/v1/surveys/:id/config", Public, SurveyConfig),
-        route(Get, "/v1/surveys", Admin, ListSurveys),
-        route(Post, "/v1/surveys", Admin, CreateSurvey),
-        route(Get, "/v1/surveys/:id", Admin, GetSurvey),
-        route(Patch, "/v1/surveys/:id", Admin, UpdateSurvey),
-        route(Get, "/v1/surveys/:id/report", Admin, SurveyReport),
-        route(Get, "/v1/surveys/:id/export.csv", Admin, ExportResponses),
-        route(Get, "/v1/surveys/:id/responses", Admin, ListResponses),
-        route(Post, "/v1/invitations", Admin, CreateInvitation),
-        route(Get, "/v1/cases", Admin, ListCases),
-        route(Get, "/v1/cases/:id", Admin, GetCase),
-        route(Patch, "/v1/cases/:id", Admin, UpdateCase),
-        route(Post, "/v1/cases/:id/reask", Admin, ReaskCase),
-        route(Get, "/v1/webhooks", Admin, ListWebhooks),
-        route(Post, "/v1/webhooks", Admin, CreateWebhook),
-        route(Delete, "/v1/webhooks/:id", Admin, DeleteWebhook),
-        route(Get, "/v1/webhooks/:id/deliveries", Admin, ListDeliveries),
+        route(Get, "/v1/me", READ, Me),
+        route(Get, "/v1/surveys", READ, ListSurveys),
+        route(Post, "/v1/surveys", ADMIN, CreateSurvey),
+        route(Get, "/v1/surveys/:id", READ, GetSurvey),
+        route(Patch, "/v1/surveys/:id", ADMIN, UpdateSurvey),
+        route(Get, "/v1/surveys/:id/report", READ, SurveyReport),
+        route(Get, "/v1/surveys/:id/export.csv", READ, ExportResponses),
+        route(Get, "/v1/surveys/:id/responses", READ, ListResponses),
+        route(Post, "/v1/invitations", ADMIN, CreateInvitation),
+        route(Get, "/v1/cases", READ, ListCases),
+        route(Get, "/v1/cases/:id", READ, GetCase),
+        route(Patch, "/v1/cases/:id", CASES, UpdateCase),
+        route(Post, "/v1/cases/:id/reask", CASES, ReaskCase),
+        route(Get, "/v1/webhooks", READ, ListWebhooks),
+        route(Post, "/v1/webhooks", ADMIN, CreateWebhook),
+        route(Delete, "/v1/webhooks/:id", ADMIN, DeleteWebhook),
+        route(Get, "/v1/webhooks/:id/deliveries", READ, ListDeliveries),
         route(
             Post,
             "/v1/webhooks/:id/deliveries/:delivery_id/replay",
-            Admin,
+            ADMIN,
             ReplayDelivery,
         ),
-        route(Get, "/v1/respondents/:id", Admin, ExportRespondent),
-        route(Delete, "/v1/respondents/:id", Admin, EraseRespondent),
+        route(Get, "/v1/respondents/:id", ADMIN, ExportRespondent),
+        route(Delete, "/v1/respondents/:id", ADMIN, EraseRespondent),
+        route(Get, "/v1/api-keys", ADMIN, ListApiKeys),
+        route(Post, "/v1/api-keys", ADMIN, CreateApiKey),
+        route(Delete, "/v1/api-keys/:id", ADMIN, RevokeApiKey),
+        route(Get, "/v1/audit", ADMIN, ListAudit),
     ]
 };
 
@@ -115,16 +129,25 @@ pub enum Handler {
     ReplayDelivery,
     ExportRespondent,
     EraseRespondent,
+    Me,
+    ListApiKeys,
+    CreateApiKey,
+    RevokeApiKey,
+    ListAudit,
 }
 
 impl Handler {
+    /// Calls the handler; `who` is the principal of a staff route (`None` elsewhere).
     async fn call(
         self,
         req: &mut Request,
         app: &App,
         params: &Params<'_>,
+        who: Option<&Principal>,
     ) -> Result<Response, ApiError> {
-        use routes::{cases, invitations, respondents, responses, surveys, webhooks};
+        use routes::{cases, invitations, respondents, responses, staff, surveys, webhooks};
+        // A staff handler without its principal is a bug of this module.
+        let who = || who.ok_or_else(|| ApiError::internal("a staff route without its principal"));
         match self {
             Handler::Health => http::json(200, &serde_json::json!({"status": "ok"})),
             Handler::InvitationPage => invitations::page(req, app, params.get("id")?).await,
@@ -132,26 +155,31 @@ impl Handler {
             Handler::UpdateResponse => responses::update(req, app, params.get("id")?).await,
             Handler::SurveyConfig => surveys::config(req, app, params.get("id")?).await,
             Handler::ListSurveys => surveys::list(app).await,
-            Handler::CreateSurvey => surveys::create(req, app).await,
+            Handler::CreateSurvey => surveys::create(req, app, who()?).await,
             Handler::GetSurvey => surveys::get(app, params.get("id")?).await,
-            Handler::UpdateSurvey => surveys::update(req, app, params.get("id")?).await,
+            Handler::UpdateSurvey => surveys::update(req, app, params.get("id")?, who()?).await,
             Handler::SurveyReport => surveys::report(req, app, params.get("id")?).await,
             Handler::ExportResponses => responses::export_csv(req, app, params.get("id")?).await,
             Handler::ListResponses => responses::list(req, app, params.get("id")?).await,
             Handler::CreateInvitation => invitations::create(req, app).await,
             Handler::ListCases => cases::list(req, app).await,
             Handler::GetCase => cases::get(app, params.get("id")?).await,
-            Handler::UpdateCase => cases::update(req, app, params.get("id")?).await,
-            Handler::ReaskCase => cases::reask(req, app, params.get("id")?).await,
+            Handler::UpdateCase => cases::update(req, app, params.get("id")?, who()?).await,
+            Handler::ReaskCase => cases::reask(req, app, params.get("id")?, who()?).await,
             Handler::ListWebhooks => webhooks::list(app).await,
-            Handler::CreateWebhook => webhooks::create(req, app).await,
-            Handler::DeleteWebhook => webhooks::delete(app, params.get("id")?).await,
+            Handler::CreateWebhook => webhooks::create(req, app, who()?).await,
+            Handler::DeleteWebhook => webhooks::delete(app, params.get("id")?, who()?).await,
             Handler::ListDeliveries => webhooks::deliveries(req, app, params.get("id")?).await,
             Handler::ReplayDelivery => {
                 webhooks::replay(app, params.get("id")?, params.get("delivery_id")?).await
             }
             Handler::ExportRespondent => respondents::export(app, params.get("id")?).await,
-            Handler::EraseRespondent => respondents::erase(app, params.get("id")?).await,
+            Handler::EraseRespondent => respondents::erase(app, params.get("id")?, who()?).await,
+            Handler::Me => staff::me(who()?),
+            Handler::ListApiKeys => staff::list_keys(app).await,
+            Handler::CreateApiKey => staff::create_key(req, app, who()?).await,
+            Handler::RevokeApiKey => staff::revoke_key(app, params.get("id")?, who()?).await,
+            Handler::ListAudit => staff::audit(req, app).await,
         }
     }
 }
@@ -186,6 +214,13 @@ pub enum Lookup<'p> {
     },
 }
 
+impl Access {
+    /// Whether the route is for staff, whatever scope it needs.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Access::Staff(_))
+    }
+}
+
 impl Lookup<'_> {
     /// Who may call the path: the route's access, or that of the routes the path
     /// matches with other methods (a preflight is one of those, OPTIONS is no route).
@@ -217,7 +252,7 @@ pub fn lookup<'p>(method: &Method, path: &'p str) -> Lookup<'p> {
         // An unknown path under /v1 counts as an admin one, so that a client locked out
         // for guessing the token stays locked out of the API however it spells a path.
         None if segments.first() == Some(&"v1") => Lookup::NotFound {
-            access: Access::Admin,
+            access: Access::Staff(Scope::Admin),
         },
         None => Lookup::NotFound {
             access: Access::Open,
@@ -285,30 +320,22 @@ pub async fn respond(req: &mut Request, env: &Env) -> worker::Result<Response> {
     }
 }
 
-/// Routes the request, except for a client locked out of the admin endpoints after
-/// too many failed authentications; counts each failed one (token guessing). The
-/// right token always gets in: a lock-out only slows a guesser down, it must not let
-/// anyone behind the admin's address (a shared NAT) lock the admin out.
+/// Routes the request, except for a client locked out of the staff endpoints after
+/// too many failed authentications; counts each failed one (credential guessing). A
+/// right credential always gets in: a lock-out only slows a guesser down, it must not
+/// let anyone behind the admin's address (a shared NAT) lock the admin out.
 async fn admitted(req: &mut Request, app: &App, found: &Lookup<'_>) -> Result<Response, ApiError> {
-    let admin = found.access() == Access::Admin;
-    // Cloudflare Access (#14): a verified signed-in person is admitted as admin without
-    // the bearer token; an invalid assertion is a counted 401.
-    let signed_in = match admin {
-        true => crate::access::signed_in(req, app)
-            .await
-            .map(|user| user.is_some()),
-        false => Ok(false),
+    let caller = if found.access().is_staff() {
+        Some(auth::resolve(req, app).await)
+    } else {
+        None
     };
-    if admin
-        && !matches!(signed_in, Ok(true))
-        && http::require_admin(req, app.admin_token.as_deref()).is_err()
+    if let Some(Err(e)) = &caller
+        && e.is_auth_failure()
     {
         routes::limits::admin_lockout(req, app).await?;
     }
-    let result = match signed_in {
-        Ok(signed_in) => dispatch(req, app, found, signed_in).await,
-        Err(e) => Err(e),
-    };
+    let result = dispatch(req, app, found, caller).await;
     if let Err(e) = &result
         && e.is_auth_failure()
     {
@@ -321,14 +348,22 @@ async fn dispatch(
     req: &mut Request,
     app: &App,
     found: &Lookup<'_>,
-    signed_in: bool,
+    caller: Option<Result<Principal, ApiError>>,
 ) -> Result<Response, ApiError> {
     match found {
         Lookup::Found(route, params) => {
-            if route.access == Access::Admin && !signed_in {
-                http::require_admin(req, app.admin_token.as_deref())?;
-            }
-            route.handler.call(req, app, params).await
+            let who = match (route.access, caller) {
+                (Access::Staff(needed), Some(caller)) => {
+                    let who = caller?;
+                    auth::require(&who, needed)?;
+                    Some(who)
+                }
+                (Access::Staff(_), None) => {
+                    return Err(ApiError::internal("a staff route was not authenticated"));
+                }
+                _ => None,
+            };
+            route.handler.call(req, app, params, who.as_ref()).await
         }
         Lookup::MethodNotAllowed { .. } => Err(ApiError::new(
             ProblemKind::MethodNotAllowed,
@@ -395,6 +430,95 @@ mod tests {
         let routed = routed();
         assert_eq!(routed.len(), ROUTES.len() - 1, "a route is declared twice");
         assert_eq!(routed, documented());
+    }
+
+    #[test]
+    fn every_staff_operation_documents_the_scope_the_route_table_asks_for() {
+        let doc: serde_json::Value = serde_json::from_str(include_str!("../public/openapi.json"))
+            .expect("openapi.json parses");
+        let mut documented = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("path item") {
+                if let Some(scope) = operation["x-scope"].as_str() {
+                    let pattern = wildcard(path, |s| s.starts_with('{') && s.ends_with('}'));
+                    documented.insert((method.to_uppercase(), pattern, scope.to_string()));
+                    for status in ["401", "403"] {
+                        assert!(
+                            operation["responses"][status].is_object(),
+                            "{method} {path} documents no {status}"
+                        );
+                    }
+                }
+            }
+        }
+        let routed: BTreeSet<(String, String, String)> = ROUTES
+            .iter()
+            .filter_map(|r| match r.access {
+                Access::Staff(scope) => Some((
+                    r.method.as_ref().to_string(),
+                    wildcard(r.pattern, |s| s.starts_with(':')),
+                    scope.as_str().to_string(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(routed, documented);
+    }
+
+    #[test]
+    fn reading_needs_read_working_cases_needs_cases_and_every_change_admin() {
+        let needs = |method: Method, path: &str| match lookup(&method, path) {
+            Lookup::Found(route, _) => route.access,
+            other => panic!("{method:?} {path}: {other:?}"),
+        };
+        for (method, path) in [
+            (Method::Get, "/v1/me"),
+            (Method::Get, "/v1/surveys"),
+            (Method::Get, "/v1/surveys/s_1"),
+            (Method::Get, "/v1/surveys/s_1/report"),
+            (Method::Get, "/v1/surveys/s_1/export.csv"),
+            (Method::Get, "/v1/surveys/s_1/responses"),
+            (Method::Get, "/v1/cases"),
+            (Method::Get, "/v1/cases/c_1"),
+            (Method::Get, "/v1/webhooks"),
+            (Method::Get, "/v1/webhooks/wh_1/deliveries"),
+        ] {
+            assert_eq!(
+                needs(method.clone(), path),
+                Access::Staff(Scope::Read),
+                "{method:?} {path}"
+            );
+        }
+        for (method, path) in [
+            (Method::Patch, "/v1/cases/c_1"),
+            (Method::Post, "/v1/cases/c_1/reask"),
+        ] {
+            assert_eq!(
+                needs(method.clone(), path),
+                Access::Staff(Scope::Cases),
+                "{method:?} {path}"
+            );
+        }
+        for (method, path) in [
+            (Method::Post, "/v1/surveys"),
+            (Method::Patch, "/v1/surveys/s_1"),
+            (Method::Post, "/v1/invitations"),
+            (Method::Post, "/v1/webhooks"),
+            (Method::Delete, "/v1/webhooks/wh_1"),
+            (Method::Post, "/v1/webhooks/wh_1/deliveries/dl_1/replay"),
+            (Method::Get, "/v1/respondents/kim"),
+            (Method::Delete, "/v1/respondents/kim"),
+            (Method::Get, "/v1/api-keys"),
+            (Method::Post, "/v1/api-keys"),
+            (Method::Delete, "/v1/api-keys/key_1"),
+            (Method::Get, "/v1/audit"),
+        ] {
+            assert_eq!(
+                needs(method.clone(), path),
+                Access::Staff(Scope::Admin),
+                "{method:?} {path}"
+            );
+        }
     }
 
     #[test]
@@ -499,18 +623,19 @@ mod tests {
         ] {
             assert_eq!(lookup(&Method::Options, path).access(), Access::Public);
         }
-        assert_eq!(
-            lookup(&Method::Options, "/v1/surveys").access(),
-            Access::Admin
-        );
+        assert!(lookup(&Method::Options, "/v1/surveys").access().is_staff());
     }
 
     #[test]
     fn every_path_under_v1_but_the_widgets_counts_towards_the_admin_lockout() {
         for (method, path, access) in [
-            (Method::Get, "/v1/surveys", Access::Admin),
-            (Method::Put, "/v1/surveys/s_demo", Access::Admin),
-            (Method::Get, "/v1/unknown", Access::Admin),
+            (Method::Get, "/v1/surveys", Access::Staff(Scope::Read)),
+            (
+                Method::Put,
+                "/v1/surveys/s_demo",
+                Access::Staff(Scope::Read),
+            ),
+            (Method::Get, "/v1/unknown", Access::Staff(Scope::Admin)),
             (Method::Post, "/v1/responses", Access::Public),
             (Method::Get, "/v1/surveys/s_demo/config", Access::Public),
             (Method::Get, "/healthz", Access::Open),
@@ -540,7 +665,11 @@ mod tests {
             for b in ROUTES {
                 let same_path = wildcard(a.pattern, |s| s.starts_with(':'))
                     == wildcard(b.pattern, |s| s.starts_with(':'));
-                assert!(!same_path || a.access == b.access, "{a:?} and {b:?}");
+                let class = |r: &Route| match r.access {
+                    Access::Staff(_) => Access::Staff(Scope::Admin),
+                    other => other,
+                };
+                assert!(!same_path || class(a) == class(b), "{a:?} and {b:?}");
             }
         }
     }

@@ -2,13 +2,15 @@
 //! at a time ("Load more" follows `next_cursor`), each with its score, owner, customer,
 //! due time and the comment that opened it — all from the case itself, so a case on
 //! any page shows them; a selected case shows its timeline and is worked with
-//! `PATCH /v1/cases/{id}` (status, owner, note). Refusals (409, 422) are shown next to
+//! `PATCH /v1/cases/{id}` (status, owner, note) by tokens with the `cases` scope (others
+//! see it read-only). Refusals (409, 422) are shown next to
 //! the buttons that caused them. Comments and names are customers' text: they are
 //! only ever set as text nodes, never as HTML.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::case::{CasePatch, CaseStatus, CaseView, Note, Owner};
+use nps_shared::staff::Scope;
 
 use crate::clock;
 use crate::format;
@@ -364,6 +366,10 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
                     {c.win_back.map(|w| view! { <p class="muted small">{format!("Win-back: {w:?}")}</p> })}
                     <h3>"Timeline"</h3>
                     <ol class="timeline" data-testid="timeline">{timeline}</ol>
+                    <p class="muted small" data-testid="case-read-only" hidden=move || session.allows(Scope::Cases)>
+                        "This token may read cases; working them needs the cases scope."
+                    </p>
+                    <div class="case-work" hidden=move || !session.allows(Scope::Cases)>
                     <form class="stacked" on:submit=add_note>
                         <label class="field">
                             <span>"Note"</span>
@@ -396,6 +402,7 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
                             "Set owner"
                         </button>
                     </form>
+                    </div>
                     {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="case-error">{e}</p> })}
                 </div>
             }

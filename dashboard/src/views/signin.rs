@@ -1,5 +1,6 @@
-//! The sign-in form: the admin token, checked against `GET /v1/surveys` before it is
-//! kept, so a wrong token is refused here rather than on the first chart.
+//! The sign-in form: the admin token or an API key, checked against `GET /v1/surveys`
+//! before it is kept, so a wrong or revoked one is refused here rather than on the
+//! first chart.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -48,7 +49,9 @@ pub fn SignIn() -> impl IntoView {
                     <code>"ADMIN_TOKEN"</code>
                     "; "
                     <code>"scripts/dev.sh"</code>
-                    " prints the local one). It is kept in this tab only."
+                    " prints the local one), or an API key ("
+                    <code>"nps_…"</code>
+                    "). It is kept in this tab only."
                 </p>
                 {move || {
                     session
@@ -57,7 +60,7 @@ pub fn SignIn() -> impl IntoView {
                         .map(|n| view! { <p class="notice" role="status">{n}</p> })
                 }}
                 <label class="field">
-                    <span>"Admin token"</span>
+                    <span>"Admin token or API key"</span>
                     <input
                         type="password"
                         name="token"

@@ -1,25 +1,16 @@
-//! Admin case endpoints: `GET /v1/cases`, `GET|PATCH /v1/cases/{id}`.
+//! Case endpoints: `GET /v1/cases`, `GET|PATCH /v1/cases/{id}`, `POST
+//! /v1/cases/{id}/reask`. Who makes a change is the request's principal (a key's
+//! name, a signed-in person's e-mail, or what the bootstrap token's holder sent as
+//! `X-Actor`), never a header an API key or a person could set.
 
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::audit::{self, Change};
 use crate::service::cases;
 use nps_shared::case::CasePatch;
+use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
-
-/// Who makes a change, for the timeline: the e-mail of a person signed in through
-/// Cloudflare Access (never overridden), else the `X-Actor` header (a name or e-mail the
-/// help desk or dashboard sends), since the admin token itself names nobody.
-async fn actor(req: &Request, app: &App) -> Result<Option<String>, ApiError> {
-    if let Some(user) = crate::access::signed_in(req, app).await? {
-        return Ok(Some(user.email));
-    }
-    Ok(req
-        .headers()
-        .get("X-Actor")?
-        .map(|a| a.trim().chars().take(200).collect::<String>())
-        .filter(|a| !a.is_empty()))
-}
 
 pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
     let query = http::query(req)?;
@@ -41,36 +32,48 @@ pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
     http::json(200, &cases::get(&app.store, id, now_ms()).await?)
 }
 
-pub async fn reask(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn reask(
+    req: &Request,
+    app: &App,
+    id: &str,
+    who: &Principal,
+) -> Result<Response, ApiError> {
     let secret = app.require_invitation_secret()?;
-    let actor = actor(req, app).await?;
     let base = http::base_url(req)?;
     let done = cases::reask(
         &app.store,
         &app.queue,
         id,
-        actor.as_deref(),
+        Some(&who.actor),
         secret,
         &base,
         now_ms(),
     )
     .await?;
     super::log_follow_ups(&done, &format!("case {id} re-asked"));
+    let change = Change::new(AuditAction::CaseReasked, id, "the customer was asked again");
+    super::audit(app, who, change).await;
     http::json(201, &done.value)
 }
 
-pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
-    let actor = actor(req, app).await?;
+pub async fn update(
+    req: &mut Request,
+    app: &App,
+    id: &str,
+    who: &Principal,
+) -> Result<Response, ApiError> {
     let patch: CasePatch = http::decode(http::read_json(req).await?)?;
+    let summary = audit::case_summary(&patch);
     let done = cases::update(
         &app.store,
         &app.queue,
         id,
         patch,
-        actor.as_deref(),
+        Some(&who.actor),
         now_ms(),
     )
     .await?;
     super::log_follow_ups(&done, &format!("case {id} saved"));
+    super::audit(app, who, Change::new(AuditAction::CaseUpdated, id, summary)).await;
     http::json(200, &done.value)
 }

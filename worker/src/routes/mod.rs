@@ -6,8 +6,23 @@ pub mod invitations;
 pub mod limits;
 pub mod respondents;
 pub mod responses;
+pub mod staff;
 pub mod surveys;
 pub mod webhooks;
+
+/// Records in the audit log that `who` made `change`, after the change was stored: a
+/// failure here is logged and loses no change (the change is what the client asked
+/// for; the entry is its follow-up).
+pub async fn audit(
+    app: &crate::app::App,
+    who: &nps_shared::staff::Principal,
+    change: crate::service::audit::Change,
+) {
+    let what = format!("{} {}", change.action, change.target_id);
+    let recorded =
+        crate::service::audit::record(&app.store, who, change, crate::app::now_ms()).await;
+    log_follow_ups(&crate::service::Done::new(()).unless(recorded), &what);
+}
 
 /// Logs what failed after a write that stands (`service::Done`): the client gets its
 /// success, the operator sees what the sweeper or a retry will have to make up for.

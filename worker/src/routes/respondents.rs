@@ -3,7 +3,9 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::audit::{self, Change};
 use crate::service::{ServiceError, respondents};
+use nps_shared::staff::{AuditAction, Principal};
 use worker::Response;
 
 /// The `{id}` segment as sent: percent-encoded (`kim%40example.com`).
@@ -18,7 +20,19 @@ pub async fn export(app: &App, id: &str) -> Result<Response, ApiError> {
     http::json(200, &respondents::export(&app.store, &id, now_ms()).await?)
 }
 
-pub async fn erase(app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn erase(app: &App, id: &str, who: &Principal) -> Result<Response, ApiError> {
     let id = decoded(id)?;
-    http::json(200, &respondents::erase(&app.store, &id).await?)
+    let erased = respondents::erase(&app.store, &id).await?;
+    // Not the respondent: a hash of the id, and how much went.
+    let summary = format!(
+        "erased {} answers, {} cases, {} invitations, {} deliveries",
+        erased.answers, erased.cases, erased.invitations, erased.deliveries
+    );
+    let change = Change::new(
+        AuditAction::RespondentErased,
+        &audit::respondent_ref(&id),
+        summary,
+    );
+    super::audit(app, who, change).await;
+    http::json(200, &erased)
 }

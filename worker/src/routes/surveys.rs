@@ -3,8 +3,10 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::audit::{self, Change};
 use crate::service::surveys;
 use nps_shared::api::{CreateSurvey, SurveyPatch};
+use nps_shared::staff::{AuditAction, Principal};
 use nps_shared::validate::FieldError;
 use worker::{Request, Response};
 
@@ -27,9 +29,16 @@ pub async fn config(req: &Request, app: &App, id: &str) -> Result<Response, ApiE
     Ok(response)
 }
 
-pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
+pub async fn create(req: &mut Request, app: &App, who: &Principal) -> Result<Response, ApiError> {
     let request = create_request(http::read_json(req).await?)?;
     let survey = surveys::create(&app.store, request, now_ms()).await?;
+    let summary = format!("created {:?}", survey.definition.name);
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::SurveyCreated, &survey.id, summary),
+    )
+    .await;
     let mut response = http::json(201, &survey)?;
     response
         .headers_mut()
@@ -65,12 +74,22 @@ pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
     http::json(200, &surveys::get(&app.store, id).await?)
 }
 
-pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn update(
+    req: &mut Request,
+    app: &App,
+    id: &str,
+    who: &Principal,
+) -> Result<Response, ApiError> {
     let patch: SurveyPatch = http::decode(http::read_json(req).await?)?;
-    http::json(
-        200,
-        &surveys::update(&app.store, id, patch, now_ms()).await?,
+    let summary = audit::survey_summary(&patch);
+    let survey = surveys::update(&app.store, id, patch, now_ms()).await?;
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::SurveyUpdated, id, summary),
     )
+    .await;
+    http::json(200, &survey)
 }
 
 pub async fn report(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {

@@ -4,24 +4,39 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::audit::Change;
 use crate::service::{deliveries, webhooks};
 use nps_shared::api::CreateWebhook;
+use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
 
-pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
+pub async fn create(req: &mut Request, app: &App, who: &Principal) -> Result<Response, ApiError> {
     let request: CreateWebhook = http::decode(http::read_json(req).await?)?;
-    http::json(
-        201,
-        &webhooks::create(&app.store, request, app.allow_private_targets, now_ms()).await?,
-    )
+    let created =
+        webhooks::create(&app.store, request, app.allow_private_targets, now_ms()).await?;
+    // The host only: a Slack URL's path is its secret.
+    let host = worker::Url::parse(&created.endpoint.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let summary = format!("{} endpoint at {host}", created.endpoint.format.as_str());
+    let change = Change::new(AuditAction::WebhookCreated, &created.endpoint.id, summary);
+    super::audit(app, who, change).await;
+    http::json(201, &created)
 }
 
 pub async fn list(app: &App) -> Result<Response, ApiError> {
     http::json(200, &webhooks::list(&app.store).await?)
 }
 
-pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn delete(app: &App, id: &str, who: &Principal) -> Result<Response, ApiError> {
     webhooks::delete(&app.store, id).await?;
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::WebhookDeleted, id, "deleted"),
+    )
+    .await;
     http::no_content()
 }
 

@@ -13,8 +13,13 @@
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 //! - `respondents`: GDPR export and erase of one respondent's data.
 //! - `limits`: rate limits per client and survey, and on failed admin authentication.
+//! - `api_keys`: scoped API keys — create (secret shown once), list, revoke, and
+//!   the principal of a key's secret.
+//! - `audit`: the audit log of admin changes, its list and its retention.
 //! - `page`: page sizes and cursors of the lists.
 
+pub mod api_keys;
+pub mod audit;
 pub mod cases;
 pub mod deliveries;
 pub mod invitations;

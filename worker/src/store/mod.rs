@@ -28,6 +28,7 @@ use nps_shared::api::{
 };
 use nps_shared::api::{Invitation, Respondent};
 use nps_shared::case::{CaseStatus, CaseView};
+use nps_shared::staff::{ApiKeyView, AuditAction, AuditEntry};
 use serde::{Deserialize, Serialize};
 
 /// Storage failed (D1, KV or the queue is down or refused the operation). The detail
@@ -48,6 +49,8 @@ pub trait Storage:
     + InvitationStore
     + RespondentStore
     + RateLimitStore
+    + ApiKeyStore
+    + AuditStore
 {
 }
 
@@ -60,6 +63,8 @@ impl<T> Storage for T where
         + InvitationStore
         + RespondentStore
         + RateLimitStore
+        + ApiKeyStore
+        + AuditStore
 {
 }
 
@@ -364,6 +369,49 @@ pub trait RateLimitStore {
     async fn count(&self, key: &str, window: i64) -> StoreResult<u32>;
     /// Deletes the counters of windows before `window`.
     async fn forget_before(&self, window: i64) -> StoreResult<()>;
+}
+
+/// An API key as kept: its secret only as a hash (`staff::secret::hash`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredApiKey {
+    pub view: ApiKeyView,
+    pub secret_hash: String,
+}
+
+/// API keys. Creating and revoking one writes its audit entry in the same atomic write.
+pub trait ApiKeyStore {
+    async fn insert_api_key(&self, key: &StoredApiKey, audit: &AuditEntry) -> StoreResult<()>;
+    /// The key whose secret hashes to `secret_hash`, revoked or not.
+    async fn api_key_by_hash(&self, secret_hash: &str) -> StoreResult<Option<StoredApiKey>>;
+    /// Oldest first, revoked ones included.
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKeyView>>;
+    /// Revokes the key at `at` (an earlier revocation keeps its time) and writes
+    /// `audit` only if this call revoked it; `false` if there is no such key.
+    async fn revoke_api_key(&self, id: &str, at: &str, audit: &AuditEntry) -> StoreResult<bool>;
+    /// Sets `last_used_at` to `at` unless it is already later than `stale_before`.
+    async fn touch_api_key(&self, id: &str, at: &str, stale_before: &str) -> StoreResult<()>;
+}
+
+/// Which audit entries a list wants; `None` means any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub action: Option<AuditAction>,
+    pub actor: Option<String>,
+}
+
+/// The audit log of admin changes.
+pub trait AuditStore {
+    async fn insert_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Newest first; `before` is an id to continue after.
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
+    /// Deletes at most `limit` of the entries made before `before` (RFC 3339), oldest
+    /// first; how many it deleted.
+    async fn forget_audit_before(&self, before: &str, limit: u32) -> StoreResult<u32>;
 }
 
 /// Where deliveries go to be sent (and re-sent) in the background.

@@ -6,6 +6,8 @@
 //! Depends on `store` (traits, records, the statement interface) and the shared domain;
 //! nothing here knows which database it talks to.
 
+mod api_keys;
+mod audit;
 mod cases;
 mod deliveries;
 mod invitations;
