@@ -1,5 +1,7 @@
 //! All network I/O of the dashboard: the same-origin admin API, typed with the wire
-//! types of `nps-shared`, every call carrying `Authorization: Bearer <token>`.
+//! types of `nps-shared`, every call carrying `Authorization: Bearer <token>` — or, for
+//! a person Cloudflare Access signed in, nothing: Access's edge adds its
+//! `Cf-Access-Jwt-Assertion` to every request that reaches the worker.
 //!
 //! Failures come back as an [`ApiError`] with the problem+json's title and detail (and
 //! field errors), so views can show them inline; nothing here touches the DOM or the
@@ -79,18 +81,27 @@ struct Problem {
 /// The admin API as one token sees it.
 #[derive(Clone, Debug)]
 pub struct Api {
-    token: String,
+    /// `None`: signed in by Cloudflare Access, which authenticates every request itself.
+    token: Option<String>,
 }
 
 impl Api {
     pub fn new(token: &str) -> Api {
         Api {
-            token: token.to_owned(),
+            token: Some(token.to_owned()),
         }
     }
 
+    /// The API as the person Cloudflare Access signed in for this page sees it.
+    pub fn access() -> Api {
+        Api { token: None }
+    }
+
     fn authorized(&self, request: RequestBuilder) -> RequestBuilder {
-        request.header("Authorization", &format!("Bearer {}", self.token))
+        match &self.token {
+            Some(token) => request.header("Authorization", &format!("Bearer {token}")),
+            None => request,
+        }
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {

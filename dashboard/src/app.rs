@@ -105,9 +105,9 @@ fn App() -> impl IntoView {
             let _ = js_sys::Reflect::set(&ev, &"returnValue".into(), &"".into());
         }
     });
-    move || match session.token.get() {
-        Some(_) => view! { <Shell /> }.into_any(),
-        None => view! { <SignIn /> }.into_any(),
+    move || match session.signed_in() {
+        true => view! { <Shell /> }.into_any(),
+        false => view! { <SignIn /> }.into_any(),
     }
 }
 

@@ -22,6 +22,8 @@ const TOKEN_KEY: &str = "nps-admin-token";
 #[derive(Clone, Copy, Debug)]
 pub struct Session {
     pub token: RwSignal<Option<String>>,
+    /// Signed in by Cloudflare Access (no token: Access authenticates each request).
+    pub access: RwSignal<bool>,
     /// Why the sign-in form is showing again (an expired or refused token).
     pub notice: RwSignal<Option<String>>,
     /// Who the token is and its scopes (`GET /v1/me`), once known: the dashboard shows
@@ -40,6 +42,7 @@ impl Session {
             .filter(|t| !t.is_empty());
         Session {
             token: RwSignal::new(token),
+            access: RwSignal::new(false),
             notice: RwSignal::new(None),
             me: RwSignal::new(None),
         }
@@ -54,12 +57,26 @@ impl Session {
         self.token.set(Some(token));
     }
 
+    /// Signed in by Cloudflare Access as `me` (what `GET /v1/me` answered without a
+    /// token).
+    pub fn sign_in_with_access(&self, me: Me) {
+        self.notice.set(None);
+        self.me.set(Some(me));
+        self.access.set(true);
+    }
+
+    /// Whether anyone is signed in (tracked).
+    pub fn signed_in(&self) -> bool {
+        self.access.get() || self.token.with(Option::is_some)
+    }
+
     pub fn sign_out(&self, notice: Option<String>) {
         if let Some(storage) = storage() {
             let _ = storage.remove_item(TOKEN_KEY);
         }
         self.notice.set(notice);
         self.me.set(None);
+        self.access.set(false);
         self.token.set(None);
     }
 
@@ -72,6 +89,9 @@ impl Session {
 
     /// The API with the current token (read without subscribing).
     pub fn api(&self) -> Result<Api, ApiError> {
+        if self.access.get_untracked() {
+            return Ok(Api::access());
+        }
         self.token
             .get_untracked()
             .map(|token| Api::new(&token))
@@ -87,7 +107,7 @@ impl Session {
     pub fn check<T>(&self, result: Result<T, ApiError>) -> Result<T, ApiError> {
         if let Err(error) = &result
             && error.is_auth()
-            && self.token.get_untracked().is_some()
+            && (self.token.get_untracked().is_some() || self.access.get_untracked())
         {
             self.sign_out(Some(format!(
                 "Signed out: the API refused the token ({}).",

@@ -1,9 +1,12 @@
 //! The sign-in form: the admin token or an API key, checked against `GET /v1/surveys`
 //! before it is kept, so a wrong or revoked one is refused here rather than on the
-//! first chart.
+//! first chart. Behind Cloudflare Access no form is needed: on opening, `GET /v1/me`
+//! without a token tells whether Access signed this person in, and who.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+use nps_shared::staff::PrincipalKind;
 
 use crate::api::Api;
 use crate::state::Session;
@@ -14,6 +17,17 @@ pub fn SignIn() -> impl IntoView {
     let token = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // Behind Cloudflare Access the edge has already signed this person in. Not after a
+    // sign-out or a refused token (the notice says why): that must stay visible.
+    if session.notice.get_untracked().is_none() {
+        spawn_local(async move {
+            if let Ok(me) = Api::access().me().await
+                && me.kind == PrincipalKind::Access
+            {
+                session.sign_in_with_access(me);
+            }
+        });
+    }
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
