@@ -171,7 +171,7 @@ impl Identity {
     /// What an invitation fixed: believed as it is.
     pub fn invited(respondent: Respondent) -> Identity {
         Identity {
-            verified: (!respondent.is_empty()).then(|| Verified(respondent)),
+            verified: (!respondent.is_empty()).then_some(Verified(respondent)),
             ..Identity::default()
         }
     }
