@@ -38,7 +38,8 @@ async function customerWithCase(surveyId, customer) {
   return cases[0].id;
 }
 
-/** The shop page (demo/triggers.html) with `query`; answers `score` in Chromium. */
+/** The shop page (demo/triggers.html) with `query`; answers `score` (1 to 9: the ends
+ * are labelled) in Chromium. */
 async function answerOnPage(t, surveyId, query, score) {
   const context = await browser.newContext();
   t.after(() => context.close());
@@ -67,12 +68,12 @@ test("identify with the server's user_hash links the answer to the customer and 
   const surveyId = await survey({ throttle: { days: 0, dismissed_days: 0 } });
   const customer = `cust-verified-${Date.now()}`;
   const caseId = await customerWithCase(surveyId, customer);
-  const answered = await answerOnPage(t, surveyId, identify({ id: customer, user_hash: userHash(customer) }), 10);
+  const answered = await answerOnPage(t, surveyId, identify({ id: customer, user_hash: userHash(customer) }), 9);
   assert.equal(answered.status, 201, JSON.stringify(answered.body));
   assert.deepEqual((await stored(surveyId, answered.body.id)).respondent, { id: customer });
   const theCase = await eventually(async () => {
     const c = (await admin(`/v1/cases/${caseId}`)).body;
-    return c.reasked_score === 10 ? c : null;
+    return c.reasked_score === 9 ? c : null;
   }, { what: 'the verified answer on the case' });
   assert.equal(theCase.win_back, 'won_back');
 });
@@ -98,7 +99,7 @@ test('a wrong or missing hash links to nobody: the case stays open and the custo
     { id: customer, user_hash: userHash(`${customer}x`) },
     { id: other, user_hash: userHash(other, 'a guessed secret') },
   ]) {
-    const forged = await answerOnPage(t, surveyId, identify(who), 10);
+    const forged = await answerOnPage(t, surveyId, identify(who), 9);
     assert.equal(forged.status, 201, 'taken, as an anonymous answer');
     const answer = await stored(surveyId, forged.body.id);
     assert.deepEqual(answer.respondent, {});

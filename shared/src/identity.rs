@@ -28,8 +28,7 @@ use sha2::Sha256;
 pub const CLAIMED_ID: &str = "claimed_id";
 /// The property an unverified `respondent.email` is kept under.
 pub const CLAIMED_EMAIL: &str = "claimed_email";
-/// Hex of a SHA-256 HMAC.
-pub const USER_HASH_CHARS: usize = 64;
+pub use crate::validate::USER_HASH_CHARS;
 
 /// What `user_hash` is computed over: the id when there is one, else the e-mail.
 pub fn subject(claim: &Respondent) -> Option<&str> {
@@ -298,6 +297,11 @@ mod tests {
         assert_eq!(
             kim("Kim@Example.com").person_key("s_a"),
             kim("kim@example.com ").person_key("s_a")
+        );
+        assert_eq!(
+            kim("Ärger@Example.COM").person_key("s_a"),
+            kim("ärger@example.com").person_key("s_a"),
+            "lower-cased beyond ASCII"
         );
         assert_ne!(
             kim("kim@example.com").person_key("s_a"),

@@ -161,6 +161,23 @@ pub(crate) mod fixtures {
             .created
     }
 
+    /// `body` stored as a page without identity verification sends it: its respondent
+    /// (if any) is an unproven claim.
+    pub fn answer_unverified(
+        m: &TestStore,
+        body: &serde_json::Value,
+        now_ms: i64,
+    ) -> ResponseCreated {
+        let submission = super::responses::Submission {
+            identity_secret: Some(IDENTITY_SECRET),
+            ..super::responses::Submission::new(body)
+        };
+        pollster::block_on(super::responses::submit(m, m, &submission, now_ms))
+            .expect("a valid test answer")
+            .value
+            .created
+    }
+
     /// `comment` added to the answer `created` through `responses::add_comment`.
     pub fn comment(m: &TestStore, created: &ResponseCreated, comment: &str, now_ms: i64) {
         let body = serde_json::json!({"edit_token": created.edit_token, "comment": comment});
