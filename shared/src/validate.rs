@@ -533,8 +533,7 @@ fn read_respondent(
     let user_hash = optional_string(object, "user_hash", &mut nested)
         .filter(|_| with_hash)
         .filter(|hash| {
-            let ok = hash.len() == USER_HASH_CHARS
-                && hash.bytes().all(|b| b.is_ascii_hexdigit());
+            let ok = hash.len() == USER_HASH_CHARS && hash.bytes().all(|b| b.is_ascii_hexdigit());
             if !ok {
                 nested.push(FieldError::new(
                     "user_hash",

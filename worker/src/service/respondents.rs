@@ -163,7 +163,7 @@ mod tests {
         let m = demo_store();
         let body = json!({"survey_id": "s_demo", "score": 2, "comment": "late",
                           "respondent": {"id": "cust-42", "email": "Kim@Example.com"}});
-        let claimed = crate::service::fixtures::answer_unverified(&m, &body, NOW);
+        let claimed = crate::service::fixtures::answer_unverified(&m, &body, NOW).id;
         assert!(m.responses()[0].view.respondent.is_empty());
         for asked in ["cust-42", "kim@example.com"] {
             let data = block_on(export(&m, asked, NOW)).unwrap();
