@@ -9,7 +9,7 @@
 //!   endpoint.
 //! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
-//! - `invitations`: signed invitation tokens, their links and e-mail HTML.
+//! - `invitations`: invitations kept server-side, their opaque tokens, links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 //! - `respondents`: GDPR export and erase of one respondent's data.
 //! - `limits`: rate limits per client and survey, and on failed admin authentication.

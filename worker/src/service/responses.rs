@@ -67,7 +67,7 @@ pub struct Submission<'a> {
 }
 
 impl<'a> Submission<'a> {
-    /// Just a body: no key, origin, user agent or invitation secret.
+    /// Just a body: no key, origin, user agent, invitation or identity secret.
     #[cfg(test)]
     pub fn new(body: &'a serde_json::Value) -> Self {
         Submission {

@@ -106,7 +106,8 @@ pub struct StoredResponse {
     pub fingerprint: Option<String>,
     /// The invitation (`inv_…`) it came through, if any.
     pub invitation_id: Option<String>,
-    /// `validate::person_key` of the respondent, for the per-person throttle.
+    /// `nps_shared::identity::Verified::person_key` of the verified respondent (`None`
+    /// when nobody was verified), for the per-person throttle.
     pub person_key: Option<String>,
 }
 
