@@ -19,6 +19,7 @@ port="${E2E_PORT:-8790}"
 state="$(mktemp -d -t nps-e2e-XXXXXX)"
 token="e2e_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 invitation_secret="inv_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+identity_secret="idv_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 log="$state/wrangler.log"
 cleanup() {
   if [ -n "${access_pid:-}" ]; then
@@ -54,6 +55,7 @@ setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
   --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" --var "INVITATION_SECRET:$invitation_secret" \
   --var "ACCESS_TEAM_DOMAIN:http://127.0.0.1:$access_port" --var "ACCESS_AUD:$access_aud" \
+  --var "IDENTITY_SECRET:$identity_secret" \
   --test-scheduled --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
 for _ in $(seq 1 120); do
@@ -76,6 +78,7 @@ done
 # NPS_STATE_DIR: the local D1/KV state, for tests that make storage fail for real;
 # NPS_SEED_BIN: nps-seed, built with the worker, for tests that need answers from the past.
 export NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
+  NPS_IDENTITY_SECRET="$identity_secret" \
   NPS_STATE_DIR="$state" NPS_SEED_BIN="$worker_dir/bin/nps-seed" \
   NPS_ACCESS_ISSUER="http://127.0.0.1:$access_port" NPS_ACCESS_AUD="$access_aud" NPS_ACCESS_KEYS="$state/access"
 if [ ${#tests[@]} -gt 0 ]; then

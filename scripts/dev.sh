@@ -17,6 +17,10 @@ fi
 if ! grep -q '^INVITATION_SECRET=' .dev.vars; then
   echo "INVITATION_SECRET=inv_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .dev.vars
 fi
+if ! grep -q '^IDENTITY_SECRET=' .dev.vars; then
+  # Checks respondent.user_hash; a shop's server computes the hash with it (README).
+  echo "IDENTITY_SECRET=idv_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >> .dev.vars
+fi
 if ! grep -q '^ALLOW_PRIVATE_WEBHOOK_TARGETS=' .dev.vars; then
   # Locally, webhook receivers usually run on this machine.
   echo "ALLOW_PRIVATE_WEBHOOK_TARGETS=true" >> .dev.vars

@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 
 use nps_shared::api::{
-    CreateSurvey, Position, SurveyDefinition, SurveyPatch, SurveyTexts, Theme, Throttle, Triggers,
-    UrlMatch, UrlRule,
+    CreateSurvey, IdentityPolicy, Position, SurveyDefinition, SurveyPatch, SurveyTexts, Theme,
+    Throttle, Triggers, UrlMatch, UrlRule,
 };
 use nps_shared::case::{CaseSettings, OwnerRule};
 use nps_shared::locale;
@@ -58,6 +58,9 @@ pub struct SurveyForm {
     pub sla_hours: String,
     pub default_owner: String,
     pub owner_rules: Vec<OwnerRule>,
+    /// Not edited here (the API sets them); kept so that saving the form keeps them.
+    pub identity: IdentityPolicy,
+    pub extend_invitation_properties: bool,
 }
 
 /// The texts to start a language from: its built-in words (`nps_shared::words`, the
@@ -97,6 +100,8 @@ impl SurveyForm {
             sla_hours: d.cases.sla_hours.to_string(),
             default_owner: d.cases.default_owner.clone().unwrap_or_default(),
             owner_rules: d.cases.owner_rules.clone(),
+            identity: d.identity,
+            extend_invitation_properties: d.extend_invitation_properties,
         }
     }
 
@@ -117,6 +122,8 @@ impl SurveyForm {
             triggers: Triggers::default(),
             cases: CaseSettings::default(),
             rate_limit_per_minute: None,
+            identity: IdentityPolicy::default(),
+            extend_invitation_properties: false,
         };
         SurveyForm::from_definition("", &definition)
     }
@@ -239,6 +246,8 @@ impl SurveyForm {
                 owner_rules: self.owner_rules.clone(),
             },
             rate_limit_per_minute,
+            identity: self.identity,
+            extend_invitation_properties: self.extend_invitation_properties,
         })
     }
 
@@ -270,6 +279,11 @@ pub fn survey_patch(saved: &SurveyDefinition, edited: &SurveyDefinition) -> Surv
         // The API can set a limit but not unset one: a cleared field sends nothing.
         rate_limit_per_minute: changed(&saved.rate_limit_per_minute, &edited.rate_limit_per_minute)
             .flatten(),
+        identity: changed(&saved.identity, &edited.identity),
+        extend_invitation_properties: changed(
+            &saved.extend_invitation_properties,
+            &edited.extend_invitation_properties,
+        ),
     }
 }
 
@@ -643,6 +657,8 @@ mod tests {
                 ..CaseSettings::default()
             },
             rate_limit_per_minute: None,
+            identity: IdentityPolicy::default(),
+            extend_invitation_properties: false,
         }
     }
 

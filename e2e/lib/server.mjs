@@ -1,4 +1,5 @@
 // The worker under test (started by e2e/run.sh) and its admin API.
+import { createHmac } from 'node:crypto';
 import { Agent, setGlobalDispatcher } from 'undici';
 
 // Every request of the tests' own (Node's fetch, here and in the test files) goes on a
@@ -10,6 +11,15 @@ setGlobalDispatcher(new Agent().compose((dispatch) => (options, handler) => disp
 
 export const BASE_URL = process.env.NPS_BASE_URL ?? 'http://localhost:8790';
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
+
+/**
+ * A respondent's `user_hash`, as a shop's server computes it with the worker's
+ * IDENTITY_SECRET: hex HMAC-SHA256 of the respondent id (or of the e-mail when there
+ * is no id), computed here with Node's crypto, not with the worker's code.
+ */
+export function userHash(subject, secret = process.env.NPS_IDENTITY_SECRET) {
+  return createHmac('sha256', secret).update(subject).digest('hex');
+}
 
 /** Calls an admin endpoint; returns { status, headers, body } with the body parsed. */
 export async function admin(path, { method = 'GET', body } = {}) {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { admin, call, eventually, demoDefinition } from '../lib/server.mjs';
+import { admin, call, eventually, demoDefinition, userHash } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 test('a detractor opens a case that support works to resolved, re-asks, and the answer shows the win-back', async (t) => {
@@ -34,7 +34,7 @@ test('a detractor opens a case that support works to resolved, re-asks, and the 
   const post = (score) => call('/v1/responses', {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ survey_id: surveyId, score, channel: 'api', comment: score < 7 ? 'Box arrived broken' : undefined,
-      respondent: { id: customer }, properties: { store: 'berlin' } }),
+      respondent: { id: customer, user_hash: userHash(customer) }, properties: { store: 'berlin' } }),
   });
   const answered = await post(2);
   assert.equal(answered.status, 201);
@@ -124,7 +124,7 @@ test('a case shows who answered, and the comment they added after the score', as
   const email = `kim-${Date.now()}@example.com`;
   const answered = await call('/v1/responses', {
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ survey_id: 's_demo', score: 1, channel: 'email', respondent: { email },
+    body: JSON.stringify({ survey_id: 's_demo', score: 1, channel: 'email', respondent: { email, user_hash: userHash(email) },
       properties: { store: 'munich' } }),
   });
   assert.equal(answered.status, 201);

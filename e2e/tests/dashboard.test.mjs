@@ -114,7 +114,13 @@ test('a case reached with "Load more" shows its own comment and customer', async
     }
   };
 
-  const oldest = await answer(2, { respondent: { id: 'cust-old', email: 'old@example.com' } });
+  // Who answered is known for sure (an invitation names them): id and e-mail show.
+  const invited = await admin('/v1/invitations', {
+    method: 'POST',
+    body: { survey_id: surveyId, respondent: { id: 'cust-old', email: 'old@example.com' } },
+  });
+  assert.equal(invited.status, 201);
+  const oldest = await answer(2, { token: invited.body.token });
   // Its comment comes after the case opened, as from the e-mail landing page.
   const comment = 'Parcel <i>lost</i>, nobody answered the phone';
   const added = await call(`/v1/responses/${oldest.id}`, {

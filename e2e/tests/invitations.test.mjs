@@ -1,7 +1,7 @@
-// E-commerce after delivery and e-mail: an invitation is a signed token for one order;
-// its e-mail HTML holds eleven score links to the hosted page, where the clicked score
-// is stored and the follow-up asked; one answer per order; tampered or expired tokens
-// are refused.
+// E-commerce after delivery and e-mail: an invitation is kept by the server for one
+// order, and its link carries only an opaque reference and a MAC; its e-mail HTML holds
+// eleven score links to the hosted page, where the clicked score is stored and the
+// follow-up asked; one answer per order; tampered or expired tokens are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -81,21 +81,29 @@ test('one answer per order: the token sets order and customer, a second answer i
 });
 
 test('a tampered, foreign or expired token is refused with 403 and stores nothing', async () => {
-  const inv = await invite(`C-${Date.now()}`);
-  const [version, claims, mac] = inv.token.split('.');
-  const decoded = JSON.parse(Buffer.from(claims, 'base64url').toString());
-  const tampered = `${version}.${Buffer.from(JSON.stringify({ ...decoded, o: 'someone-elses-order' })).toString('base64url')}.${mac}`;
+  const order = `C-${Date.now()}`;
+  const inv = await invite(order);
+  const other = await invite(`C2-${Date.now()}`);
+  // Another invitation's reference under this one's MAC.
+  const [version, , mac] = inv.token.split('.');
+  const tampered = `${version}.${other.id}.${mac}`;
   const r1 = await answerWith(tampered, 10);
   assert.equal(r1.status, 403);
   assert.match(r1.headers.get('content-type'), /problem\+json/);
-
-  // An expired token, signed the way the server signs (v1.<claims>.<HMAC-SHA256>).
-  const expiredClaims = Buffer.from(JSON.stringify({ ...decoded, e: Math.floor(Date.now() / 1000) - 60 })).toString('base64url');
-  const signed = `v1.${expiredClaims}`;
-  const expiredMac = createHmac('sha256', process.env.NPS_INVITATION_SECRET).update(signed).digest('base64url');
-  const r2 = await answerWith(`${signed}.${expiredMac}`, 10);
+  // A reference nobody issued, signed the way the server signs (v2.<id>.<HMAC-SHA256>).
+  const unknown = `v2.inv_${'0'.repeat(26)}`;
+  const unknownMac = createHmac('sha256', process.env.NPS_INVITATION_SECRET).update(unknown).digest('base64url');
+  const r2 = await answerWith(`${unknown}.${unknownMac}`, 10);
   assert.equal(r2.status, 403);
-  assert.match(r2.body.detail, /expired/);
+  assert.match(r2.body.detail, /withdrawn/);
+
+  // An expired v1 token (the format before v2: claims in the link), correctly signed.
+  const claims = { i: inv.id, s: 's_demo', o: order, e: Math.floor(Date.now() / 1000) - 60 };
+  const signed = `v1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const expiredMac = createHmac('sha256', process.env.NPS_INVITATION_SECRET).update(signed).digest('base64url');
+  const r3 = await answerWith(`${signed}.${expiredMac}`, 10);
+  assert.equal(r3.status, 403);
+  assert.match(r3.body.detail, /expired/);
 
   const foreign = await call('/v1/responses', {
     headers: json, body: JSON.stringify({ survey_id: 's_other', score: 5, token: inv.token }),
@@ -103,7 +111,57 @@ test('a tampered, foreign or expired token is refused with 403 and stores nothin
   assert.ok([403, 404].includes(foreign.status));
 
   const list = await admin('/v1/surveys/s_demo/responses?limit=50');
-  assert.ok(!list.body.items.some((r) => r.order_id === decoded.o), 'nothing stored for the order');
+  assert.ok(!list.body.items.some((r) => r.order_id === order), 'nothing stored for the order');
+});
+
+test('the link holds neither the e-mail nor the respondent id nor the order in any decodable form', async () => {
+  const order = `P-${Date.now()}`;
+  const inv = await invite(order);
+  assert.match(inv.token, /^v2\.inv_[0-9a-z]{26}\.[A-Za-z0-9_-]{43}$/);
+  const readable = [inv.url, decodeURIComponent(inv.url), inv.email_html];
+  for (const part of inv.url.split(/[?&=./]/)) {
+    readable.push(Buffer.from(part, 'base64url').toString('latin1'), Buffer.from(part, 'base64').toString('latin1'));
+  }
+  for (const personal of [`cust-${order}`, `kim+${order}@example.com`, order, 'hamburg']) {
+    assert.ok(readable.every((text) => !text.includes(personal)), `${personal} is not in the link`);
+  }
+  // The server still knows what the link stands for.
+  const answered = await answerWith(inv.token, 6);
+  assert.equal(answered.status, 201);
+  const stored = (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.id === answered.body.id);
+  assert.deepEqual(stored.respondent, { id: `cust-${order}`, email: `kim+${order}@example.com` });
+  assert.equal(stored.order_id, order);
+});
+
+test("an invitation's properties cannot be changed or, unless the survey allows it, extended by the answer", async () => {
+  const order = `Q-${Date.now()}`;
+  const inv = await invite(order);
+  const answer = (properties) => call('/v1/responses', {
+    headers: json, body: JSON.stringify({ survey_id: 's_demo', score: 8, channel: 'link', token: inv.token, properties }),
+  });
+  const changed = await answer({ store: 'berlin' });
+  assert.equal(changed.status, 422);
+  assert.deepEqual(changed.body.errors.map((e) => e.field), ['properties.store']);
+  const added = await answer({ coupon: 'FREE' });
+  assert.equal(added.status, 422);
+  assert.deepEqual(added.body.errors.map((e) => e.field), ['properties.coupon']);
+  const same = await answer({ store: 'hamburg' });
+  assert.equal(same.status, 201, 'the value the invitation fixed, sent again, is taken');
+});
+
+test('a v1 link from before the change still works until it expires', async () => {
+  const order = `V-${Date.now()}`;
+  const inv = await invite(order);
+  // What an e-mail sent before holds: the claims, signed (v1.<claims>.<HMAC-SHA256>).
+  const claims = { i: inv.id, s: 's_demo', o: order, r: { id: `cust-${order}` }, p: { store: 'hamburg' },
+    e: Math.floor(Date.now() / 1000) + 3600 };
+  const signed = `v1.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  const mac = createHmac('sha256', process.env.NPS_INVITATION_SECRET).update(signed).digest('base64url');
+  const answered = await answerWith(`${signed}.${mac}`, 9);
+  assert.equal(answered.status, 201, JSON.stringify(answered.body));
+  const stored = (await admin('/v1/surveys/s_demo/responses?limit=50')).body.items.find((r) => r.id === answered.body.id);
+  assert.equal(stored.order_id, order);
+  assert.equal(stored.respondent.id, `cust-${order}`);
 });
 
 test('bad invitation requests get field errors', async () => {

@@ -2,7 +2,7 @@
 // nothing stored. And an Idempotency-Key stores an answer once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, call } from '../lib/server.mjs';
+import { admin, call, userHash } from '../lib/server.mjs';
 
 const json = { 'content-type': 'application/json' };
 
@@ -96,7 +96,7 @@ test('one person is asked once per survey within its throttle days, across chann
   const email = `throttle-${Date.now()}@example.com`;
   const answer = (channel, key, who) => call('/v1/responses', {
     headers: { ...json, 'idempotency-key': key },
-    body: JSON.stringify({ survey_id: 's_demo', score: 8, channel, respondent: who }),
+    body: JSON.stringify({ survey_id: 's_demo', score: 8, channel, respondent: { ...who, user_hash: userHash(who.email) } }),
   });
   const first = await answer('web', `${email}-1`, { email });
   assert.equal(first.status, 201);

@@ -6,7 +6,7 @@
 // and opens worker/public/demo/triggers.html?survey=<id> in a fresh browser context.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, eventually, BASE_URL } from '../lib/server.mjs';
+import { admin, eventually, BASE_URL, userHash } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 import { bucket } from '../../widget/loader/triggers.js';
 
@@ -150,7 +150,10 @@ test('manual: only nps(show) shows it, also on a throttled device', async (t) =>
 test('identify: the respondent and properties reach the stored answer', async (t) => {
   const id = await survey({});
   const marker = `cust-${Date.now()}`;
-  const queue = JSON.stringify([['identify', { id: marker, email: `${marker}@example.com`, properties: { plan: 'pro', seats: 3 } }]]);
+  // user_hash: what the shop's server computed for this id (identity verification).
+  const queue = JSON.stringify([['identify', {
+    id: marker, email: `${marker}@example.com`, user_hash: userHash(marker), properties: { plan: 'pro', seats: 3 },
+  }]]);
   const p = await open(t, id, { query: `&data-prop-store=berlin&queue=${encodeURIComponent(queue)}` });
   await p.waitShown();
   // Identified again after the survey appeared: still counts for the answer.
@@ -165,8 +168,10 @@ test('identify: the respondent and properties reach the stored answer', async (t
     assert.equal(list.status, 200);
     return list.body.items.find((r) => r.respondent.id === marker);
   }, { what: 'the identified answer' });
-  assert.equal(stored.respondent.email, `${marker}@example.com`);
-  assert.deepEqual(stored.properties, { plan: 'pro', seats: '3', store: 'berlin', step: 'late' });
+  // The hash vouches for the id; the e-mail beside it is kept as a claim.
+  assert.deepEqual(stored.respondent, { id: marker });
+  assert.deepEqual(stored.properties,
+    { plan: 'pro', seats: '3', store: 'berlin', step: 'late', claimed_email: `${marker}@example.com` });
   assert.equal(stored.score, 9);
 });
 

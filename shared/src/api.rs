@@ -5,7 +5,7 @@
 //! worker: `validate` reads them loosely first so that every wrong field can be named
 //! in one 422. The widget uses them as they are.
 
-pub use crate::respondent::Respondent;
+pub use crate::respondent::{IdentityPolicy, Respondent};
 use crate::score::{Category, Score};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -304,6 +304,15 @@ pub struct SurveyDefinition {
     /// absent: the worker's `RATE_LIMIT_PER_MINUTE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_minute: Option<u32>,
+    /// Whether a claimed respondent needs a valid `user_hash` (`crate::identity`):
+    /// `optional` (the default) keeps an unproven claim as properties that link to
+    /// nobody; `required` refuses it.
+    #[serde(default, skip_serializing_if = "IdentityPolicy::is_optional")]
+    pub identity: IdentityPolicy,
+    /// Whether an answer through an invitation may add properties the invitation did
+    /// not set. Never those it set: the invitation's values stand. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub extend_invitation_properties: bool,
 }
 
 fn default_locale() -> String {
@@ -340,6 +349,10 @@ pub struct SurveyPatch {
     pub cases: Option<crate::case::CaseSettings>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_minute: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<IdentityPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extend_invitation_properties: Option<bool>,
 }
 
 impl SurveyPatch {
@@ -370,6 +383,12 @@ impl SurveyPatch {
         }
         if let Some(v) = self.rate_limit_per_minute {
             definition.rate_limit_per_minute = Some(v);
+        }
+        if let Some(v) = self.identity {
+            definition.identity = v;
+        }
+        if let Some(v) = self.extend_invitation_properties {
+            definition.extend_invitation_properties = v;
         }
     }
 }

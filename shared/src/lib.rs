@@ -38,7 +38,8 @@
 //! - [`address`]: which IP addresses are globally reachable (the webhook target guard).
 //! - [`webhook`]: Standard Webhooks signatures and the retry schedule.
 //! - [`slack`]: Slack incoming-webhook messages for alerts sent to a channel.
-//! - [`invitation`]: signed invitation tokens (e-mail links, orders, case re-asks).
+//! - [`invitation`]: opaque invitation tokens (e-mail links, orders, case re-asks).
+//! - [`identity`]: verified respondents (`user_hash`) and the one per-person key.
 //! - [`email`]: the 0–10 row of links as e-mail HTML.
 //! - [`csv`]: answers as RFC 4180 CSV, safe from spreadsheet formulas.
 //! - [`scanner`]: telling e-mail security scanners' link visits from people.
@@ -69,6 +70,8 @@ pub mod address;
 pub mod csv;
 #[cfg(feature = "server")]
 pub mod email;
+#[cfg(feature = "server")]
+pub mod identity;
 #[cfg(feature = "server")]
 pub mod invitation;
 #[cfg(feature = "server")]

@@ -25,6 +25,8 @@ pub const MAX_URL_CHARS: usize = 2048;
 pub const MAX_RESPONDENT_ID_CHARS: usize = 128;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_TOKEN_CHARS: usize = 1024;
+/// `respondent.user_hash`: hex of a SHA-256 HMAC (`crate::identity`).
+pub const USER_HASH_CHARS: usize = 64;
 const SURVEY_ID_MAX_CHARS: usize = 64;
 
 /// A response that passed validation and can be stored.
@@ -37,6 +39,8 @@ pub struct NewResponse {
     pub locale: Option<String>,
     pub page_url: Option<String>,
     pub respondent: Respondent,
+    /// `respondent.user_hash`: the shop's proof of who answers (`crate::identity`).
+    pub user_hash: Option<String>,
     pub properties: BTreeMap<String, String>,
     pub token: Option<String>,
 }
@@ -120,7 +124,7 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
     });
     let page_url = optional_string(object, "page_url", &mut errors)
         .and_then(|u| check(parse_http_url("page_url", &u), &mut errors));
-    let respondent = parse_respondent(object.get("respondent"), &mut errors);
+    let (respondent, user_hash) = parse_claimed_respondent(object.get("respondent"), &mut errors);
     let properties = parse_properties(object.get("properties"), &mut errors);
     let token = optional_string(object, "token", &mut errors).filter(|t| {
         let ok = !t.is_empty() && t.chars().count() <= MAX_TOKEN_CHARS;
@@ -142,6 +146,7 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
             locale,
             page_url,
             respondent,
+            user_hash,
             properties,
             token,
         }),
@@ -434,18 +439,6 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     }
 }
 
-/// Who answered, as a key that matches the same person across channels (the widget,
-/// e-mail, links) without storing the address twice: SHA-256 of the survey and the
-/// lower-cased e-mail, or of the respondent id when there is no e-mail.
-pub fn person_key(survey_id: &str, respondent: &Respondent) -> Option<String> {
-    let who = match (&respondent.email, &respondent.id) {
-        (Some(email), _) => format!("email:{}", normalize_email(email)),
-        (None, Some(id)) => format!("id:{}", id.trim()),
-        (None, None) => return None,
-    };
-    Some(fingerprint(format!("{survey_id}\n{who}").as_bytes()))
-}
-
 /// SHA-256 of a request body, hex: tells a true idempotent retry from a key reused
 /// for a different request.
 pub fn fingerprint(body: &[u8]) -> String {
@@ -482,21 +475,36 @@ fn optional_string(
 
 /// Checks a `respondent` object (`id`, `email`), adding what is wrong to `errors`.
 pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> Respondent {
+    read_respondent(value, false, errors).0
+}
+
+/// An answer's `respondent`: `id`, `email` and the `user_hash` that proves them.
+fn parse_claimed_respondent(
+    value: Option<&Value>,
+    errors: &mut Vec<FieldError>,
+) -> (Respondent, Option<String>) {
+    read_respondent(value, true, errors)
+}
+
+fn read_respondent(
+    value: Option<&Value>,
+    with_hash: bool,
+    errors: &mut Vec<FieldError>,
+) -> (Respondent, Option<String>) {
     let object = match value {
-        None | Some(Value::Null) => return Respondent::default(),
+        None | Some(Value::Null) => return (Respondent::default(), None),
         Some(Value::Object(object)) => object,
         Some(_) => {
             errors.push(FieldError::new(
                 "respondent",
                 "must be an object with id and email",
             ));
-            return Respondent::default();
+            return (Respondent::default(), None);
         }
     };
-    for key in object
-        .keys()
-        .filter(|k| !matches!(k.as_str(), "id" | "email"))
-    {
+    for key in object.keys().filter(|k| {
+        !(matches!(k.as_str(), "id" | "email") || with_hash && k.as_str() == "user_hash")
+    }) {
         errors.push(FieldError::new(
             format!("respondent.{key}"),
             "is not a known field",
@@ -522,12 +530,24 @@ pub fn parse_respondent(value: Option<&Value>, errors: &mut Vec<FieldError>) -> 
         }
         ok
     });
+    let user_hash = optional_string(object, "user_hash", &mut nested)
+        .filter(|_| with_hash)
+        .filter(|hash| {
+            let ok = hash.len() == USER_HASH_CHARS && hash.bytes().all(|b| b.is_ascii_hexdigit());
+            if !ok {
+                nested.push(FieldError::new(
+                    "user_hash",
+                    "must be 64 hex digits (HMAC-SHA256 of the respondent id)",
+                ));
+            }
+            ok
+        });
     errors.extend(
         nested
             .into_iter()
             .map(|e| FieldError::new(format!("respondent.{}", e.field), e.message)),
     );
-    Respondent { id, email }
+    (Respondent { id, email }, user_hash)
 }
 
 /// Properties are a flat object of at most [`MAX_PROPERTIES`] entries; keys are
@@ -707,16 +727,6 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(r.respondent.email.as_deref(), Some("Ärger@Example.COM"));
-        let key = |email: &str| {
-            person_key(
-                "s_demo",
-                &Respondent {
-                    id: None,
-                    email: Some(email.into()),
-                },
-            )
-        };
-        assert_eq!(key("Ärger@Example.COM"), key("ärger@example.com"));
     }
 
     #[test]
@@ -985,31 +995,6 @@ mod tests {
     fn webhook_targets_must_be_http_without_credentials() {
         assert!(check_webhook_target("url", "ftp://files.example/h", true).is_err());
         assert!(check_webhook_target("url", "https://user:pw@hooks.example/h", true).is_err());
-    }
-
-    #[test]
-    fn the_same_person_has_one_key_per_survey_whatever_the_case_of_their_email() {
-        let kim = |email: &str| Respondent {
-            id: None,
-            email: Some(email.into()),
-        };
-        assert_eq!(
-            person_key("s_a", &kim("Kim@Example.com")),
-            person_key("s_a", &kim("kim@example.com "))
-        );
-        assert_ne!(
-            person_key("s_a", &kim("kim@example.com")),
-            person_key("s_b", &kim("kim@example.com"))
-        );
-        let by_id = Respondent {
-            id: Some("cust-42".into()),
-            email: None,
-        };
-        assert_ne!(
-            person_key("s_a", &by_id),
-            person_key("s_a", &kim("cust-42"))
-        );
-        assert_eq!(person_key("s_a", &Respondent::default()), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ fn main() {
                     survey="s_demo"
                     api="http://localhost:8787"
                     locale="en"
-                    respondent=Respondent { id: Some("u_42".into()), email: None }
+                    respondent=Respondent { id: Some("u_42".into()), email: None, user_hash: None }
                     properties=vec![("plan".into(), "pro".into())]
                     position=Position::Inline
                     channel=Channel::Web

@@ -13,7 +13,7 @@
  * and a valid data-score skip triggers and throttle.
  *
  * window.nps is the only global: commands nps('show', {token?, score?}),
- * nps('identify', {id?, email?, properties?}), nps('track', name), nps('hide'), queued
+ * nps('identify', {id?, email?, user_hash?, properties?}), nps('track', name), nps('hide'), queued
  * in nps.q before this script arrived. Every command is kept and also given to tags
  * that load later; an object argument with `survey` limits it to that survey's tags.
  * It dispatches nps:shown, nps:submitted and nps:dismissed on document. Data attributes:
@@ -74,9 +74,12 @@ function start() {
   const locale = [data.locale, doc.documentElement.lang, ...navigator.languages].join();
   const key = 'nps:' + survey;
   const tracked = new Set();
-  const who = { id: data.respondentId, email: data.respondentEmail, properties: {} };
+  // data-respondent-id / -email / -hash (the shop server's user_hash) and data-prop-*.
+  const who = { properties: {} };
   for (const { name, value } of script.attributes) {
-    if (name.startsWith('data-prop-') && name.length > 10) who.properties[name.slice(10)] = value;
+    const [, kind, rest] = name.match(/^data-(prop|respondent)-(.+)/) || [];
+    if (kind > 'r') who[rest == 'hash' ? 'user_hash' : rest] = value;
+    else if (kind) who.properties[rest] = value;
   }
   let host; // the <nps-widget> element while the survey is shown
   let answered;
@@ -99,11 +102,11 @@ function start() {
   // and already (a 409: answered before) and queued (kept in the outbox, sent later),
   // which only set the throttle.
   const on = (kind, detail) => {
-    if (kind === 'dismissed') {
+    if (kind == 'dismissed') {
       // Closed after answering: the answer's longer wait stands.
       if (!answered) storage(key, recordText(Date.now(), 1));
       hide();
-    } else if (kind !== 'shown') {
+    } else if (kind != 'shown') {
       answered = 1;
       storage(key, recordText(Date.now()));
     }
@@ -113,10 +116,8 @@ function start() {
     }
   };
 
-  const hide = () => {
-    host?.remove();
-    host = null;
-  };
+  // remove() returns undefined: no host any more.
+  const hide = () => (host = host?.remove());
 
   const show = (preset) => {
     if (host) return;
@@ -147,7 +148,7 @@ function start() {
     };
     // While the document loads, the target (or the body) may not be parsed yet; the
     // wasm is on its way meanwhile.
-    if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', put);
+    if (doc.readyState == 'loading') doc.addEventListener('DOMContentLoaded', put);
     else put();
   };
 
@@ -165,7 +166,7 @@ function start() {
       const scrolled = () => scrolledPercent(win.scrollY, win.innerHeight, doc.documentElement.scrollHeight) >= t.scroll_percent && go();
       listen(win, 'scroll', scrolled);
       // Before the page is parsed its height says nothing yet.
-      if (doc.readyState !== 'loading') scrolled();
+      if (doc.readyState != 'loading') scrolled();
     }
     // Desktop only: a touch screen has no pointer to leave by, so it never fires there.
     if (t.exit_intent && win.matchMedia('(hover:hover) and (pointer:fine)').matches) {
@@ -181,16 +182,18 @@ function start() {
       tracked.add(name);
       check();
     },
-    identify({ id, email, properties } = {}) {
-      if (id != null) who.id = '' + id;
-      if (email != null) who.email = '' + email;
-      for (const name in properties) who.properties[name] = '' + properties[name];
+    // {id?, email?, user_hash?, properties?}: strings kept as strings, all else as text.
+    identify(a) {
+      for (const k in a) {
+        if (k == 'properties') for (const p in a[k]) who[k][p] = '' + a[k][p];
+        else if (a[k] != null) who[k] = '' + a[k];
+      }
     },
   };
   const run = ([command, arg]) => (arg?.survey && arg.survey !== survey) || commands[command]?.(arg);
 
   // A forced, invited or prefilled survey loads the config and the wasm side by side.
-  if (data.force === 'true' || data.token || presetScore(data.score)) show();
+  if (data.force == 'true' || data.token || presetScore(data.score)) show();
   else config.then((cfg) => {
     const t = cfg.triggers || {};
     if (t.manual || throttled(storage(key), Date.now(), cfg.throttle)) return;

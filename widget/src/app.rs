@@ -33,6 +33,9 @@ pub struct Respondent {
     /// The page's own id of the person (`u_123`).
     pub id: Option<String>,
     pub email: Option<String>,
+    /// The shop server's proof of `id` (hex HMAC-SHA256 with its `IDENTITY_SECRET`):
+    /// without it the worker keeps `id` and `email` as unverified claims.
+    pub user_hash: Option<String>,
 }
 
 /// What the widget tells its page: `kind` is `shown`, `submitted` (the score is
@@ -89,7 +92,8 @@ impl Setup {
     }
 
     /// The answer's JSON. Who answers is asked now when it is asked at all; a `who()`
-    /// whose answer is not `{ id?, email?, properties? }` of strings is nobody.
+    /// whose answer is not `{ id?, email?, user_hash?, properties? }` of strings is
+    /// nobody.
     fn answer(&self, score: Score, language: &str) -> String {
         let page_url = dom::window()
             .ok()
@@ -120,6 +124,7 @@ impl Setup {
                 let respondent = [
                     ("id", respondent.id.as_deref()),
                     ("email", respondent.email.as_deref()),
+                    ("user_hash", respondent.user_hash.as_deref()),
                 ];
                 body.strings(
                     "respondent",
@@ -136,7 +141,7 @@ impl Setup {
     }
 }
 
-/// `{ id?, email?, properties? }` with string values only.
+/// `{ id?, email?, user_hash?, properties? }` with string values only.
 fn respondent(who: &JsValue) -> Option<(Respondent, Vec<(String, String)>)> {
     if !who.is_object() {
         return None;
@@ -150,6 +155,7 @@ fn respondent(who: &JsValue) -> Option<(Respondent, Vec<(String, String)>)> {
         }
     };
     let (id, email) = (field("id").ok()?, field("email").ok()?);
+    let user_hash = field("user_hash").ok()?;
     let mut properties = Vec::new();
     let props = get(who, "properties");
     if props.is_object() {
@@ -158,7 +164,14 @@ fn respondent(who: &JsValue) -> Option<(Respondent, Vec<(String, String)>)> {
             properties.push((pair.get(0).as_string()?, pair.get(1).as_string()?));
         }
     }
-    Some((Respondent { id, email }, properties))
+    Some((
+        Respondent {
+            id,
+            email,
+            user_hash,
+        },
+        properties,
+    ))
 }
 
 /// Every word of the card, from the config (`GET /v1/surveys/{id}/config`): its
@@ -681,7 +694,10 @@ mod tests {
             "{body}"
         );
         assert!(
-            body.ends_with(r#","respondent":{"id":"u_7"},"properties":{"store":"berlin"}}"#),
+            body.ends_with(&format!(
+                r#","respondent":{{"id":"u_7","user_hash":"{}"}},"properties":{{"store":"berlin"}}}}"#,
+                "0a".repeat(32)
+            )),
             "{body}"
         );
         assert_eq!(told(), ["shown - -", "queued 3 -", "submitted 3 detractor"]);

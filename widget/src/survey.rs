@@ -39,7 +39,7 @@ pub struct Loader {
 ///         survey="s_demo"
 ///         api="https://nps.example.com"
 ///         locale="de"
-///         respondent=Respondent { id: Some("u_42".into()), email: None }
+///         respondent=Respondent { id: Some("u_42".into()), email: None, user_hash: None }
 ///         properties=vec![("plan".into(), "pro".into())]
 ///         position=Position::Inline
 ///     />
@@ -255,7 +255,7 @@ mod tests {
                     survey="s_test"
                     api="https://api.example/"
                     locale="en"
-                    respondent=Respondent { id: Some("u_1".into()), email: None }
+                    respondent=Respondent { id: Some("u_1".into()), email: None, user_hash: None }
                     properties=vec![("plan".into(), "pro".into())]
                     position=Position::Inline
                     on=move |told: Told| log.borrow_mut().push(told.kind)

@@ -116,7 +116,7 @@ pub fn options_with(data: &str, config: &str) -> JsValue {
         // Each widget tells its own list: a widget of an earlier test that is still
         // retrying must not write into this one's.
         const told = globalThis.npsTold = [];
-        globalThis.npsWho = { id: 'u_7', properties: { store: 'berlin' } };
+        globalThis.npsWho = { id: 'u_7', user_hash: '0a'.repeat(32), properties: { store: 'berlin' } };
         const options = JSON.parse(json);
         options.who = () => globalThis.npsWho;
         options.on = (kind, detail) => told.push(

@@ -25,6 +25,9 @@ pub struct App {
     pub allow_private_targets: bool,
     /// Signs and checks invitation tokens (`INVITATION_SECRET`).
     pub invitation_secret: Option<String>,
+    /// Checks `respondent.user_hash`, the shop's proof of who answers
+    /// (`IDENTITY_SECRET`); without it no claimed respondent is verified.
+    pub identity_secret: Option<String>,
     /// Public requests per client, survey and minute, unless the survey sets its own
     /// `rate_limit_per_minute` (`RATE_LIMIT_PER_MINUTE`).
     pub rate_limit_per_minute: u32,
@@ -49,6 +52,7 @@ impl App {
             allow_private_targets: setting(env, "ALLOW_PRIVATE_WEBHOOK_TARGETS")
                 .is_some_and(|v| v == "true"),
             invitation_secret: setting(env, "INVITATION_SECRET"),
+            identity_secret: setting(env, "IDENTITY_SECRET"),
             rate_limit_per_minute: setting(env, "RATE_LIMIT_PER_MINUTE")
                 .and_then(|v| nps_shared::rate_limit::parse_limit(&v))
                 .unwrap_or(DEFAULT_RATE_LIMIT_PER_MINUTE),
@@ -64,6 +68,10 @@ impl App {
 
     pub fn invitation_secret(&self) -> Option<&[u8]> {
         self.invitation_secret.as_deref().map(str::as_bytes)
+    }
+
+    pub fn identity_secret(&self) -> Option<&[u8]> {
+        self.identity_secret.as_deref().map(str::as_bytes)
     }
 
     /// The secret, or the 503 that says invitations are not set up.

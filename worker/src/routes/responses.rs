@@ -29,6 +29,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
         origin: origin.as_deref(),
         user_agent: user_agent.as_deref(),
         invitation_secret: app.invitation_secret(),
+        identity_secret: app.identity_secret(),
     };
     let done = responses::submit(&app.store, &app.queue, &submission, now_ms()).await?;
     super::log_follow_ups(&done, &format!("response {}", done.value.created.id));

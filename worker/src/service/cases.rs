@@ -341,14 +341,14 @@ pub async fn reask(
     };
     let invitation = invitations::issue(
         &survey,
-        claims,
+        &claims,
         opening.view.locale.as_deref(),
         secret,
         base_url,
     )?;
     // Kept like every invitation: an erase finds it, and its link works while it is.
     store
-        .insert_invitation(&invitation, &stored.respondent, &rfc3339(now_ms))
+        .insert_invitation(&invitation, &claims, &rfc3339(now_ms))
         .await?;
     let saved = save_with_retry(store, stored, now_ms, |c| {
         c.view.timeline.push(TimelineEntry::new(
@@ -517,8 +517,14 @@ mod tests {
             before.comment, None,
             "the score came first, without a comment"
         );
+        // The page's user_hash verified the id; the e-mail beside it stays a claim,
+        // kept with the answer, not on the case.
         assert_eq!(before.respondent.id.as_deref(), Some("cust-7"));
-        assert_eq!(before.respondent.email.as_deref(), Some("kim@example.com"));
+        assert_eq!(before.respondent.email, None);
+        assert_eq!(
+            m.responses()[0].view.properties["claimed_email"],
+            "kim@example.com"
+        );
 
         fixtures::comment(&m, &created, "Still <b>waiting</b>", NOW + 1);
         let after = block_on(get(&m, &id, NOW + 2)).unwrap();
@@ -552,7 +558,7 @@ mod tests {
         assert_eq!(events[0]["data"]["respondent"]["id"], "cust-7");
         assert_eq!(events[1]["type"], "case.updated");
         assert_eq!(events[1]["data"]["comment"], "Still <b>waiting</b>");
-        assert_eq!(events[1]["data"]["respondent"]["email"], "kim@example.com");
+        assert_eq!(events[1]["data"]["respondent"]["id"], "cust-7");
         assert_eq!(
             events[1]["data"]["response"]["comment"],
             "Still <b>waiting</b>"
@@ -583,7 +589,7 @@ mod tests {
         .unwrap();
         // Kept like every invitation: an erase finds it, and its link works while it is.
         use crate::store::InvitationStore;
-        assert!(block_on(m.invitation_exists(&asked.id)).unwrap());
+        assert!(block_on(m.invitation_claims(&asked.id)).unwrap().is_some());
         let body =
             json!({"survey_id": "s_demo", "score": 9, "token": asked.token, "channel": "link"});
         let submission = crate::service::responses::Submission {

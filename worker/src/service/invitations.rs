@@ -1,12 +1,14 @@
-//! Invitations: a signed token for one customer (an order delivered, a detractor case
-//! to re-ask), the hosted-page link that carries it, and the e-mail HTML with eleven
-//! score links. No mail is sent here: the shop's mail tool sends the HTML.
+//! Invitations: what is fixed for one customer's answer (an order delivered, a
+//! detractor case to re-ask), kept server-side; the opaque token that refers to it
+//! (`nps_shared::invitation`), the hosted-page link that carries the token, and the
+//! e-mail HTML with eleven score links. No mail is sent here: the shop's mail tool
+//! sends the HTML.
 
 use super::webhooks::{deliveries_for, enqueue, invitation_announcement};
 use super::{Done, ServiceError, new_id};
 use crate::store::{DeliveryQueue, InvitationStore, Storage, StoreError, SurveyStore};
 use nps_shared::api::{CreateInvitation, Invitation, SurveyView};
-use nps_shared::invitation::{self, Claims, TokenError};
+use nps_shared::invitation::{self, Claims, Token};
 use nps_shared::time::parse_rfc3339;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{FieldError, is_survey_id, parse_properties, parse_respondent};
@@ -18,17 +20,16 @@ const MAX_ORDER_ID_CHARS: usize = 128;
 const DAY_SECONDS: i64 = 86_400;
 
 /// The invitation for `claims`: token, link and e-mail HTML in the chosen language.
+/// The token refers to the invitation; the caller keeps `claims` with it.
 pub fn issue(
     survey: &SurveyView,
-    claims: Claims,
+    claims: &Claims,
     requested_locale: Option<&str>,
     secret: &[u8],
     base_url: &str,
 ) -> Result<Invitation, ServiceError> {
-    let token = invitation::sign(secret, &claims).map_err(|e| match e {
-        TokenError::TooLong => ServiceError::invalid("properties", &e.to_string()),
-        other => ServiceError::invalid("", &other.to_string()),
-    })?;
+    let token = invitation::sign(secret, &claims.invitation_id)
+        .map_err(|e| StoreError(format!("invitation {}: {e}", claims.invitation_id)))?;
     let d = &survey.definition;
     let available: Vec<&str> = d.texts.keys().map(String::as_str).collect();
     let chosen = locale::best_match(requested_locale, &available, &d.default_locale);
@@ -39,10 +40,10 @@ pub fn issue(
     let url = format!("{base_url}/s/{}?token={token}&locale={chosen}", survey.id);
     let email_html = email::score_row(texts, &d.theme.accent, |n| format!("{url}&score={n}"));
     Ok(Invitation {
-        id: claims.invitation_id,
+        id: claims.invitation_id.clone(),
         survey_id: survey.id.clone(),
-        order_id: claims.order_id,
-        case_id: claims.case_id,
+        order_id: claims.order_id.clone(),
+        case_id: claims.case_id.clone(),
         url,
         token,
         email_html,
@@ -127,15 +128,21 @@ pub async fn create(
         invitation_id: new_id("inv_", now_ms)?,
         survey_id: survey.id.clone(),
         order_id: request.order_id.map(|o| o.trim().to_string()),
-        respondent: respondent.clone(),
+        respondent,
         properties,
         case_id: None,
         expires_at: now_ms / 1000 + i64::from(days) * DAY_SECONDS,
     };
-    let mut invitation = issue(&survey, claims, request.locale.as_deref(), secret, base_url)?;
+    let mut invitation = issue(
+        &survey,
+        &claims,
+        request.locale.as_deref(),
+        secret,
+        base_url,
+    )?;
     invitation.send_after = send_after;
     store
-        .insert_invitation(&invitation, &respondent, &rfc3339(now_ms))
+        .insert_invitation(&invitation, &claims, &rfc3339(now_ms))
         .await?;
     Ok(invitation)
 }
@@ -168,8 +175,12 @@ pub async fn release_due(
     Ok(Done::new(released).unless(enqueue(queue, &queued).await))
 }
 
-/// Re-checks a token that came with an answer: genuine, unexpired, for this survey.
-pub fn check_token(
+/// What the invitation behind a token that came with an answer fixed: the token
+/// genuine, its invitation still kept (an erased respondent's is withdrawn: 403),
+/// unexpired, for this survey. A v1 token from before is read from its own signed
+/// claims, and withdrawn the same way when its invitation is gone.
+pub async fn resolve(
+    store: &impl InvitationStore,
     secret: Option<&[u8]>,
     token: &str,
     survey_id: &str,
@@ -180,8 +191,20 @@ pub fn check_token(
             "INVITATION_SECRET is not configured".into(),
         ))
     })?;
-    let claims = invitation::verify(secret, token, now_ms / 1000)
-        .map_err(|e| ServiceError::Forbidden(e.to_string()))?;
+    let now = now_ms.div_euclid(1000);
+    let token =
+        invitation::read(secret, token, now).map_err(|e| ServiceError::Forbidden(e.to_string()))?;
+    let kept = store.invitation_claims(token.invitation_id()).await?;
+    let claims = match (token, kept) {
+        (_, None) => {
+            return Err(ServiceError::Forbidden(
+                "this invitation was withdrawn".into(),
+            ));
+        }
+        (Token::Reference(_), Some(kept)) => kept,
+        (Token::Legacy(signed), Some(_)) => signed,
+    };
+    invitation::check_expiry(&claims, now).map_err(|e| ServiceError::Forbidden(e.to_string()))?;
     if claims.survey_id != survey_id {
         return Err(ServiceError::Forbidden(
             "the invitation is for another survey".into(),
@@ -228,7 +251,7 @@ mod tests {
         .unwrap();
         assert!(
             inv.url
-                .starts_with("https://nps.example/s/s_demo?token=v1.")
+                .starts_with("https://nps.example/s/s_demo?token=v2.inv_")
         );
         assert!(inv.url.ends_with("&locale=de"));
         assert_eq!(inv.email_html.matches("&amp;score=").count(), 11);
@@ -236,7 +259,7 @@ mod tests {
             inv.email_html.contains("Wie wahrscheinlich"),
             "in the asked language"
         );
-        let claims = check_token(Some(SECRET), &inv.token, "s_demo", NOW).unwrap();
+        let claims = block_on(resolve(&m, Some(SECRET), &inv.token, "s_demo", NOW)).unwrap();
         assert_eq!(claims.order_id.as_deref(), Some("1001"));
         assert_eq!(claims.properties["store"], "berlin");
         assert_eq!(
@@ -257,21 +280,109 @@ mod tests {
         ))
         .unwrap();
         assert!(matches!(
-            check_token(Some(SECRET), &inv.token, "s_other", NOW),
+            block_on(resolve(&m, Some(SECRET), &inv.token, "s_other", NOW)),
             Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
-            check_token(Some(b"other"), &inv.token, "s_demo", NOW),
+            block_on(resolve(&m, Some(b"other"), &inv.token, "s_demo", NOW)),
             Err(ServiceError::Forbidden(_))
         ));
         let late = NOW + 31 * DAY_SECONDS * 1000;
         assert!(matches!(
-            check_token(Some(SECRET), &inv.token, "s_demo", late),
+            block_on(resolve(&m, Some(SECRET), &inv.token, "s_demo", late)),
             Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
-            check_token(None, &inv.token, "s_demo", NOW),
+            block_on(resolve(&m, None, &inv.token, "s_demo", NOW)),
             Err(ServiceError::Store(_))
+        ));
+    }
+
+    /// Finding 3 of #14: the link carried the e-mail, the id, the order and the
+    /// properties as base64url JSON.
+    #[test]
+    fn the_link_holds_no_personal_data_in_any_decodable_form() {
+        use base64::Engine;
+        let m = demo_store();
+        let inv = block_on(create(
+            &m,
+            request("1001"),
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap();
+        let engines = [
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+        ];
+        let mut readable = vec![inv.url.clone()];
+        for part in inv.url.split(['?', '&', '=', '.', '/']) {
+            for engine in &engines {
+                if let Ok(bytes) = engine.decode(part) {
+                    readable.push(String::from_utf8_lossy(&bytes).into_owned());
+                }
+            }
+        }
+        for text in readable.iter().chain([&inv.email_html]) {
+            for personal in [
+                "cust-42",
+                "kim@example.com",
+                "kim%40example",
+                "1001",
+                "berlin",
+            ] {
+                assert!(!text.contains(personal), "{personal} in {text}");
+            }
+        }
+        // The server still knows what the link stands for.
+        let claims = block_on(resolve(&m, Some(SECRET), &inv.token, "s_demo", NOW)).unwrap();
+        assert_eq!(claims.respondent.id.as_deref(), Some("cust-42"));
+        assert_eq!(claims.respondent.email.as_deref(), Some("kim@example.com"));
+    }
+
+    #[test]
+    fn a_v1_link_from_before_works_until_it_expires_and_is_withdrawn_with_its_invitation() {
+        let m = demo_store();
+        let inv = block_on(create(
+            &m,
+            request("1001"),
+            SECRET,
+            "https://nps.example",
+            NOW,
+        ))
+        .unwrap();
+        let signed = Claims {
+            invitation_id: inv.id.clone(),
+            survey_id: "s_demo".into(),
+            order_id: Some("1001".into()),
+            respondent: Default::default(),
+            properties: [("store".to_string(), "hamburg".to_string())].into(),
+            case_id: None,
+            expires_at: NOW / 1000 + DAY_SECONDS,
+        };
+        let old = invitation::sign_v1(SECRET, &signed).unwrap();
+        assert_eq!(
+            block_on(resolve(&m, Some(SECRET), &old, "s_demo", NOW)).unwrap(),
+            signed,
+            "its own signed claims, as issued then"
+        );
+        assert!(matches!(
+            block_on(resolve(
+                &m,
+                Some(SECRET),
+                &old,
+                "s_demo",
+                NOW + 2 * DAY_SECONDS * 1000
+            )),
+            Err(ServiceError::Forbidden(_))
+        ));
+        let mut unknown = signed.clone();
+        unknown.invitation_id = "inv_01jd0000000000000000000000".into();
+        let gone = invitation::sign_v1(SECRET, &unknown).unwrap();
+        assert!(matches!(
+            block_on(resolve(&m, Some(SECRET), &gone, "s_demo", NOW)),
+            Err(ServiceError::Forbidden(d)) if d.contains("withdrawn")
         ));
     }
 

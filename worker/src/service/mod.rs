@@ -9,7 +9,7 @@
 //!   endpoint.
 //! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
-//! - `invitations`: signed invitation tokens, their links and e-mail HTML.
+//! - `invitations`: invitations kept server-side, their opaque tokens, links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 //! - `respondents`: GDPR export and erase of one respondent's data.
 //! - `limits`: rate limits per client and survey, and on failed admin authentication.
@@ -137,10 +137,46 @@ pub(crate) mod fixtures {
     use crate::store::testing::TestStore;
     use nps_shared::api::{ResponseCreated, SurveyDefinition, SurveyView};
 
+    /// The shop's `IDENTITY_SECRET` in the services' tests.
+    pub const IDENTITY_SECRET: &[u8] = b"a shop's identity secret";
+
     /// `body` stored through `responses::submit` at `now_ms` (no key, origin, user agent
-    /// or invitation secret), with everything it sets off (case, deliveries).
+    /// or invitation secret), with everything it sets off (case, deliveries), as a shop
+    /// page with identity verification sends it: the `user_hash` of its respondent
+    /// added (`nps_shared::identity`), so the respondent is verified.
     pub fn answer(m: &TestStore, body: &serde_json::Value, now_ms: i64) -> ResponseCreated {
-        let submission = super::responses::Submission::new(body);
+        let mut body = body.clone();
+        if let Some(respondent) = body.get_mut("respondent").and_then(|r| r.as_object_mut()) {
+            let subject = respondent
+                .get("id")
+                .or_else(|| respondent.get("email"))
+                .and_then(|s| s.as_str())
+                .map(|s| nps_shared::identity::user_hash(IDENTITY_SECRET, s));
+            if let Some(hash) = subject {
+                respondent.entry("user_hash").or_insert(hash.into());
+            }
+        }
+        let submission = super::responses::Submission {
+            identity_secret: Some(IDENTITY_SECRET),
+            ..super::responses::Submission::new(&body)
+        };
+        pollster::block_on(super::responses::submit(m, m, &submission, now_ms))
+            .expect("a valid test answer")
+            .value
+            .created
+    }
+
+    /// `body` stored as a page without identity verification sends it: its respondent
+    /// (if any) is an unproven claim.
+    pub fn answer_unverified(
+        m: &TestStore,
+        body: &serde_json::Value,
+        now_ms: i64,
+    ) -> ResponseCreated {
+        let submission = super::responses::Submission {
+            identity_secret: Some(IDENTITY_SECRET),
+            ..super::responses::Submission::new(body)
+        };
         pollster::block_on(super::responses::submit(m, m, &submission, now_ms))
             .expect("a valid test answer")
             .value

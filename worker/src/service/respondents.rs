@@ -157,6 +157,27 @@ mod tests {
     }
 
     #[test]
+    fn answers_that_only_claimed_the_respondent_are_exported_and_erased_with_them() {
+        // Sent without a user_hash: kept as claimed_id / claimed_email, linked to
+        // nobody — yet they name this person, so an erase must take them too.
+        let m = demo_store();
+        let body = json!({"survey_id": "s_demo", "score": 2, "comment": "late",
+                          "respondent": {"id": "cust-42", "email": "Kim@Example.com"}});
+        let claimed = crate::service::fixtures::answer_unverified(&m, &body, NOW).id;
+        assert!(m.responses()[0].view.respondent.is_empty());
+        for asked in ["cust-42", "kim@example.com"] {
+            let data = block_on(export(&m, asked, NOW)).unwrap();
+            assert_eq!(data.answers.len(), 1, "{asked}");
+            assert_eq!(data.answers[0].id, claimed);
+            assert_eq!(data.cases.len(), 1, "{asked}: the case its 2 opened");
+        }
+        let erased = block_on(erase(&m, "KIM@example.com")).unwrap();
+        assert_eq!((erased.answers, erased.cases), (1, 1));
+        assert!(m.responses().is_empty());
+        assert!(m.cases().is_empty());
+    }
+
+    #[test]
     fn an_address_with_capitals_beyond_ascii_is_found_and_erased_whatever_its_case() {
         // Regression: SQLite's lower() folds ASCII only, so `Ö@Example.COM` stored as
         // sent was missed by a request for `ö@example.com` (the hand-written twin the

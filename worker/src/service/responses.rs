@@ -3,6 +3,12 @@
 //! announce them (one atomic write), then followed up: the deliveries are queued and a
 //! returning customer's score shows on their cases. A comment may follow with the
 //! edit token the first call returned.
+//!
+//! Who answered is believed only when verified (`nps_shared::identity`): by a valid
+//! `respondent.user_hash` or by an invitation. Only then is it the answer's
+//! `respondent` and its person key, so only then does the answer count in that
+//! person's throttle, open a case about them or win back their earlier cases. An
+//! unproven claim is kept as `claimed_id` / `claimed_email` properties.
 
 use super::webhooks::{
     case_announcement, deliveries_for, dispatch, enqueue, response_announcement,
@@ -11,9 +17,12 @@ use super::{Done, ServiceError, cases, check_origin, invitations, new_id, page, 
 use crate::store::{Companions, DeliveryQueue, Inserted, Storage, StoredResponse};
 use nps_shared::Category;
 use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView, SurveyView};
+use nps_shared::identity::{Identity, IdentityPolicy, Verified};
+use nps_shared::invitation::Claims;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{self, FieldError};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How long after answering the comment may still be added or changed.
 pub const EDIT_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
@@ -53,10 +62,12 @@ pub struct Submission<'a> {
     pub user_agent: Option<&'a str>,
     /// Checks invitation tokens; `None` when invitations are not set up.
     pub invitation_secret: Option<&'a [u8]>,
+    /// Checks `respondent.user_hash` (`IDENTITY_SECRET`); `None` when not set up.
+    pub identity_secret: Option<&'a [u8]>,
 }
 
 impl<'a> Submission<'a> {
-    /// Just a body: no key, origin, user agent or invitation secret.
+    /// Just a body: no key, origin, user agent, invitation or identity secret.
     #[cfg(test)]
     pub fn new(body: &'a serde_json::Value) -> Self {
         Submission {
@@ -65,6 +76,7 @@ impl<'a> Submission<'a> {
             origin: None,
             user_agent: None,
             invitation_secret: None,
+            identity_secret: None,
         }
     }
 }
@@ -113,33 +125,53 @@ async fn build(
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", new.survey_id)))?;
     check_origin(&survey, submission.origin)?;
     // An invitation vouches for the order, the customer and their properties: those
-    // come from the token, not from what the page sent.
-    let claims = new
-        .token
-        .as_deref()
-        .map(|token| {
-            invitations::check_token(submission.invitation_secret, token, &survey.id, now_ms)
-        })
-        .transpose()?;
-    // A genuine token whose invitation is gone (its respondent was erased) is
-    // withdrawn: the link must not store their data again.
-    if let Some(claims) = &claims
-        && !store.invitation_exists(&claims.invitation_id).await?
+    // come from what the server kept for it, not from what the page sent.
+    let claims = match new.token.as_deref() {
+        Some(token) => Some(
+            invitations::resolve(
+                store,
+                submission.invitation_secret,
+                token,
+                &survey.id,
+                now_ms,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let identity = match &claims {
+        Some(claims) if !claims.respondent.is_empty() => {
+            Identity::invited(claims.respondent.clone())
+        }
+        _ => Identity::check(
+            new.respondent,
+            new.user_hash.as_deref(),
+            submission.identity_secret,
+        ),
+    };
+    if survey.definition.identity == IdentityPolicy::Required
+        && identity.verified.is_none()
+        && let Some(why) = identity.refused
     {
-        return Err(ServiceError::Forbidden(
-            "this invitation was withdrawn".into(),
+        return Err(ServiceError::invalid(
+            "respondent.user_hash",
+            &why.to_string(),
         ));
     }
-    let mut respondent = new.respondent;
-    let mut properties = new.properties;
-    if let Some(claims) = &claims {
-        if !claims.respondent.is_empty() {
-            respondent = claims.respondent.clone();
-        }
-        properties.extend(claims.properties.clone());
-    }
+    let mut properties = match &claims {
+        Some(claims) => invitation_properties(&survey, claims, new.properties)?,
+        None => new.properties,
+    };
+    properties.extend(identity.claimed_properties());
+    let person_key = identity
+        .verified
+        .as_ref()
+        .and_then(|v| v.person_key(&survey.id));
+    let respondent = identity
+        .verified
+        .map(Verified::into_respondent)
+        .unwrap_or_default();
     let now = rfc3339(now_ms);
-    let person_key = validate::person_key(&survey.id, &respondent);
     let stored = StoredResponse {
         view: ResponseView {
             id: new_id("r_", now_ms)?,
@@ -182,6 +214,38 @@ async fn build(
         stored,
         linked_case: claims.and_then(|c| c.case_id),
     })
+}
+
+/// An invitation's answer has the properties the invitation fixed. The answer may not
+/// change one of them (422 naming it), nor add others unless the survey allows it
+/// (`extend_invitation_properties`; 422 naming the first one otherwise). Sending one
+/// again with the same value changes nothing and is taken.
+fn invitation_properties(
+    survey: &SurveyView,
+    claims: &Claims,
+    sent: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ServiceError> {
+    let mut errors = Vec::new();
+    for (name, value) in &sent {
+        match claims.properties.get(name) {
+            Some(fixed) if fixed == value => {}
+            Some(_) => errors.push(FieldError::new(
+                format!("properties.{name}"),
+                "is fixed by the invitation and cannot be changed",
+            )),
+            None if survey.definition.extend_invitation_properties => {}
+            None => errors.push(FieldError::new(
+                format!("properties.{name}"),
+                "cannot be added to an invitation's answer: the survey does not allow it",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let mut properties = sent;
+    properties.extend(claims.properties.clone());
+    Ok(properties)
 }
 
 /// One person, one answer per survey in `throttle.days`, whatever the channel —
@@ -516,8 +580,9 @@ pub async fn list(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::service::{limits, webhooks};
+    use crate::service::{cases, limits, webhooks};
     use crate::store::ResponseStore;
+    use crate::store::SurveyStore;
     use crate::store::testing::TestStore;
     use nps_shared::api::CreateWebhook;
     use pollster::block_on;
@@ -525,6 +590,7 @@ mod tests {
 
     const NOW: i64 = 1_764_000_000_000;
     const SECRET: &[u8] = b"test secret";
+    use crate::service::fixtures::IDENTITY_SECRET;
 
     fn demo_store() -> TestStore {
         let m = TestStore::default();
@@ -566,6 +632,7 @@ mod tests {
             origin: Some("http://localhost:8787"),
             user_agent: None,
             invitation_secret: Some(SECRET),
+            identity_secret: Some(IDENTITY_SECRET),
         };
         block_on(submit(m, m, &submission, NOW))
     }
@@ -661,6 +728,7 @@ mod tests {
                 origin: Some("https://evil.example"),
                 user_agent: None,
                 invitation_secret: None,
+                identity_secret: None,
             },
             NOW,
         ))
@@ -943,7 +1011,9 @@ mod tests {
     fn one_person_answers_once_per_survey_within_the_throttle_days() {
         let m = demo_store();
         let answer = |email: &str, key: &str, at: i64| {
-            let body = json!({"survey_id": "s_demo", "score": 6, "respondent": {"email": email}});
+            let hash = nps_shared::identity::user_hash(IDENTITY_SECRET, email);
+            let body = json!({"survey_id": "s_demo", "score": 6,
+                              "respondent": {"email": email, "user_hash": hash}});
             block_on(submit(
                 &m,
                 &m,
@@ -953,6 +1023,7 @@ mod tests {
                     origin: None,
                     user_agent: None,
                     invitation_secret: None,
+                    identity_secret: Some(IDENTITY_SECRET),
                 },
                 at,
             ))
@@ -1000,5 +1071,206 @@ mod tests {
             block_on(list(&m, "s_demo", Some("fans"), None, None)),
             Err(ServiceError::Invalid(_))
         ));
+    }
+
+    fn hash(id: &str) -> String {
+        nps_shared::identity::user_hash(IDENTITY_SECRET, id)
+    }
+
+    /// A customer with an open detractor case, and an endpoint for `case.updated`.
+    fn customer_with_a_case(m: &TestStore) -> String {
+        webhooks::create_for_test(
+            m,
+            CreateWebhook {
+                url: "https://hooks.example/nps".into(),
+                format: nps_shared::api::WebhookFormat::Standard,
+                events: vec![EventType::CaseUpdated],
+                filter: Default::default(),
+                description: None,
+            },
+        );
+        let body = json!({"survey_id": "s_demo", "score": 1,
+                          "respondent": {"id": "cust-42", "user_hash": hash("cust-42")}});
+        submit_json(m, body, Some("theirs")).unwrap();
+        let case = m.cases()[0].view.clone();
+        assert_eq!(case.respondent.id.as_deref(), Some("cust-42"));
+        case.id
+    }
+
+    /// Finding 1 of #14: anybody could post a 10 as `cust-42`, win back their case,
+    /// fire `case.updated` and use up their one answer.
+    #[test]
+    fn a_forged_respondent_id_neither_wins_back_their_case_nor_uses_up_their_answer() {
+        let m = demo_store();
+        let case_id = customer_with_a_case(&m);
+        let later = NOW + 1000;
+        for forged in [
+            json!({"id": "cust-42"}),
+            json!({"id": "cust-42", "user_hash": hash("cust-43")}),
+            json!({"id": "cust-42", "user_hash": "0".repeat(64)}),
+        ] {
+            let body = json!({"survey_id": "s_demo", "score": 10, "respondent": forged});
+            let created = block_on(submit(
+                &m,
+                &m,
+                &Submission {
+                    identity_secret: Some(IDENTITY_SECRET),
+                    ..Submission::new(&body)
+                },
+                later,
+            ))
+            .expect("taken, as an anonymous answer");
+            assert!(!created.replayed);
+        }
+        let case = block_on(cases::get(&m, &case_id, later)).unwrap();
+        assert_eq!(case.status, nps_shared::case::CaseStatus::Open);
+        assert_eq!(case.win_back, None);
+        assert_eq!(case.reasked_score, None);
+        assert!(m.deliveries().is_empty(), "no case.updated");
+        let forged = &m.responses()[1].view;
+        assert!(forged.respondent.is_empty(), "links to nobody");
+        assert_eq!(forged.properties["claimed_id"], "cust-42");
+        // A forged answer as cust-7 does not use up cust-7's one answer.
+        let as_cust_7 = |respondent: serde_json::Value, at: i64| {
+            let body = json!({"survey_id": "s_demo", "score": 3, "respondent": respondent});
+            let submission = Submission {
+                identity_secret: Some(IDENTITY_SECRET),
+                ..Submission::new(&body)
+            };
+            block_on(submit(&m, &m, &submission, at))
+        };
+        as_cust_7(json!({"id": "cust-7"}), later).unwrap();
+        as_cust_7(
+            json!({"id": "cust-7", "user_hash": hash("cust-7")}),
+            later + 1,
+        )
+        .expect("their own answer is their first");
+        assert!(
+            matches!(
+                as_cust_7(
+                    json!({"id": "cust-7", "user_hash": hash("cust-7")}),
+                    later + 2
+                ),
+                Err(ServiceError::Conflict(_))
+            ),
+            "and their second is throttled"
+        );
+    }
+
+    #[test]
+    fn a_forged_low_score_opens_a_case_about_nobody() {
+        let m = demo_store();
+        let body = json!({"survey_id": "s_demo", "score": 0,
+                          "respondent": {"id": "cust-42", "email": "kim@example.com"}});
+        submit_json(&m, body, None).unwrap();
+        assert!(m.cases()[0].view.respondent.is_empty());
+        let stored = &m.responses()[0].view;
+        assert_eq!(stored.properties["claimed_email"], "kim@example.com");
+        assert_eq!(m.responses()[0].person_key, None);
+    }
+
+    #[test]
+    fn a_survey_that_requires_verification_refuses_an_unproven_respondent_by_the_field() {
+        let m = TestStore::default();
+        let mut survey = demo_survey();
+        survey.definition.identity = IdentityPolicy::Required;
+        m.add_survey(survey);
+        let refused = |respondent: serde_json::Value, secret: Option<&[u8]>| {
+            let body = json!({"survey_id": "s_demo", "score": 7, "respondent": respondent});
+            let submission = Submission {
+                identity_secret: secret,
+                ..Submission::new(&body)
+            };
+            match block_on(submit(&m, &m, &submission, NOW)) {
+                Err(ServiceError::Invalid(errors)) => errors[0].field.clone(),
+                other => panic!("{other:?}"),
+            }
+        };
+        let secret = Some(IDENTITY_SECRET);
+        assert_eq!(
+            refused(json!({"id": "cust-42"}), secret),
+            "respondent.user_hash"
+        );
+        assert_eq!(
+            refused(
+                json!({"id": "cust-42", "user_hash": hash("cust-4")}),
+                secret
+            ),
+            "respondent.user_hash"
+        );
+        assert_eq!(
+            refused(json!({"id": "cust-42", "user_hash": hash("cust-42")}), None),
+            "respondent.user_hash"
+        );
+        assert_eq!(
+            refused(json!({"id": "cust-42", "user_hash": "not hex"}), secret),
+            "respondent.user_hash"
+        );
+        assert!(m.responses().is_empty());
+        let ok = |body: serde_json::Value| {
+            block_on(submit(
+                &m,
+                &m,
+                &Submission {
+                    identity_secret: secret,
+                    ..Submission::new(&body)
+                },
+                NOW,
+            ))
+        };
+        ok(json!({"survey_id": "s_demo", "score": 7,
+                  "respondent": {"id": "cust-42", "user_hash": hash("cust-42")}}))
+        .unwrap();
+        ok(json!({"survey_id": "s_demo", "score": 7})).expect("anonymous answers are taken");
+        assert_eq!(m.responses().len(), 2);
+    }
+
+    #[test]
+    fn an_invitation_fixes_its_properties_and_the_survey_decides_whether_answers_add_more() {
+        let m = demo_store();
+        let request: nps_shared::api::CreateInvitation = serde_json::from_value(json!({
+            "survey_id": "s_demo", "order_id": "1001", "respondent": {"id": "cust-42"},
+            "properties": {"store": "berlin"}}))
+        .unwrap();
+        let inv = block_on(crate::service::invitations::create(
+            &m,
+            request,
+            SECRET,
+            "https://x",
+            NOW,
+        ))
+        .unwrap();
+        let answer = |properties: serde_json::Value| {
+            let body = json!({"survey_id": "s_demo", "score": 8, "token": inv.token,
+                              "channel": "link", "properties": properties});
+            submit_json(&m, body, None)
+        };
+        let field = |result: Result<Done<Submitted>, ServiceError>| match result {
+            Err(ServiceError::Invalid(errors)) => errors[0].field.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            field(answer(json!({"store": "hamburg"}))),
+            "properties.store"
+        );
+        assert_eq!(field(answer(json!({"plan": "pro"}))), "properties.plan");
+        assert!(m.responses().is_empty());
+        let mut survey = demo_survey();
+        survey.definition.extend_invitation_properties = true;
+        block_on(m.update_survey(&survey)).unwrap();
+        assert_eq!(
+            field(answer(json!({"store": "hamburg"}))),
+            "properties.store",
+            "never changed"
+        );
+        answer(json!({"plan": "pro", "store": "berlin"})).unwrap();
+        let stored = &m.responses()[0].view;
+        assert_eq!(stored.properties["store"], "berlin");
+        assert_eq!(stored.properties["plan"], "pro");
+        assert_eq!(
+            stored.respondent.id.as_deref(),
+            Some("cust-42"),
+            "from the invitation"
+        );
     }
 }

@@ -111,7 +111,8 @@ pub struct StoredResponse {
     pub fingerprint: Option<String>,
     /// The invitation (`inv_…`) it came through, if any.
     pub invitation_id: Option<String>,
-    /// `validate::person_key` of the respondent, for the per-person throttle.
+    /// `nps_shared::identity::Verified::person_key` of the verified respondent (`None`
+    /// when nobody was verified), for the per-person throttle.
     pub person_key: Option<String>,
 }
 
@@ -223,20 +224,24 @@ pub trait CaseStore {
 
 /// Invitations as kept: those with `send_after` wait for the cron to announce them.
 pub trait InvitationStore {
-    /// Keeps who it is for (`respondent`), for GDPR export and erase.
+    /// Keeps what it fixed (`claims`: order, case, properties, who it is for — also
+    /// for GDPR export and erase); its link carries only a reference to them.
     async fn insert_invitation(
         &self,
         invitation: &Invitation,
-        respondent: &Respondent,
+        claims: &nps_shared::invitation::Claims,
         created_at: &str,
     ) -> StoreResult<()>;
     /// Held-back invitations whose `send_after` has passed and were not announced yet.
     async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>>;
     /// Marks one announced; `false` if another run did it first.
     async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool>;
-    /// Whether the invitation is still kept: an erased respondent's are not, and their
-    /// links stop working.
-    async fn invitation_exists(&self, id: &str) -> StoreResult<bool>;
+    /// What the invitation fixed, while it is kept: an erased respondent's are not,
+    /// and their links stop working.
+    async fn invitation_claims(
+        &self,
+        id: &str,
+    ) -> StoreResult<Option<nps_shared::invitation::Claims>>;
 }
 
 pub trait SurveyStore {
@@ -474,6 +479,12 @@ impl RespondentRecords {
                 .chain(self.cases.iter().map(|c| &c.respondent))
                 .filter_map(|r| r.email.as_deref()),
         );
+        names.extend(self.answers.iter().filter_map(|a| {
+            a.view
+                .properties
+                .get(nps_shared::identity::CLAIMED_EMAIL)
+                .map(String::as_str)
+        }));
         names.sort_unstable();
         names.dedup();
         needles.extend(

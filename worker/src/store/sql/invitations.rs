@@ -1,12 +1,15 @@
-//! `invitations`: each as its JSON, with who it is for (GDPR) and, for those held
+//! `invitations`: each as its JSON, with what it fixed for the answer (order, case,
+//! who it is for, properties: links carry only a reference to them) and, for those held
 //! back, when the cron announced it.
 
-use super::{SqlStore, all_rows, email_key};
+use super::{SqlStore, all_rows, email_key, first_row};
 use crate::query;
 use crate::store::db::Database;
-use crate::store::{InvitationStore, StoreResult, SurveyCache};
+use crate::store::{InvitationStore, StoreError, StoreResult, SurveyCache};
 use nps_shared::api::{Invitation, Respondent};
+use nps_shared::invitation::Claims;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// An invitation as stored: its JSON in one column.
 #[derive(Deserialize)]
@@ -18,18 +21,58 @@ pub(super) fn invitation_of(row: InvitationRow) -> StoreResult<Invitation> {
     Ok(serde_json::from_str(&row.invitation)?)
 }
 
+/// What an answer through the invitation is tied to.
+#[derive(Deserialize)]
+struct ClaimsRow {
+    id: String,
+    survey_id: String,
+    order_id: Option<String>,
+    case_id: Option<String>,
+    respondent_id: Option<String>,
+    respondent_email: Option<String>,
+    properties: Option<String>,
+    invitation: String,
+}
+
+fn claims_of(row: ClaimsRow) -> StoreResult<Claims> {
+    let invitation: Invitation = serde_json::from_str(&row.invitation)?;
+    let expires_ms = nps_shared::time::parse_rfc3339(&invitation.expires_at).ok_or_else(|| {
+        StoreError(format!(
+            "invitation {}: expires_at {:?} is not a time",
+            row.id, invitation.expires_at
+        ))
+    })?;
+    let properties: BTreeMap<String, String> = match row.properties {
+        Some(json) => serde_json::from_str(&json)?,
+        None => BTreeMap::new(),
+    };
+    Ok(Claims {
+        invitation_id: row.id,
+        survey_id: row.survey_id,
+        order_id: row.order_id,
+        respondent: Respondent {
+            id: row.respondent_id,
+            email: row.respondent_email,
+        },
+        properties,
+        case_id: row.case_id,
+        expires_at: expires_ms.div_euclid(1000),
+    })
+}
+
 impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
     async fn insert_invitation(
         &self,
         inv: &Invitation,
-        respondent: &Respondent,
+        claims: &Claims,
         created_at: &str,
     ) -> StoreResult<()> {
+        let respondent = &claims.respondent;
         self.db
             .run(query!(
                 "INSERT INTO invitations (id, survey_id, order_id, case_id, invitation, send_after, released_at, \
-                 created_at, respondent_id, respondent_email, respondent_email_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9, ?10)",
+                 created_at, respondent_id, respondent_email, respondent_email_key, properties) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, ?9, ?10, ?11)",
                 inv.id,
                 inv.survey_id,
                 inv.order_id,
@@ -40,6 +83,7 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
                 respondent.id,
                 respondent.email,
                 email_key(respondent),
+                serde_json::to_string(&claims.properties)?,
             ))
             .await?;
         Ok(())
@@ -70,13 +114,17 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
             .await
     }
 
-    async fn invitation_exists(&self, id: &str) -> StoreResult<bool> {
-        self.db
-            .exists(query!(
-                "SELECT 1 AS found FROM invitations WHERE id = ?1",
+    async fn invitation_claims(&self, id: &str) -> StoreResult<Option<Claims>> {
+        first_row(
+            &self.db,
+            query!(
+                "SELECT id, survey_id, order_id, case_id, respondent_id, respondent_email, properties, \
+                 invitation FROM invitations WHERE id = ?1",
                 id
-            ))
-            .await
+            ),
+            claims_of,
+        )
+        .await
     }
 }
 
@@ -85,6 +133,20 @@ mod tests {
     use super::super::testing::{run, with_survey};
     use crate::store::InvitationStore;
     use nps_shared::api::{Invitation, Respondent};
+    use nps_shared::invitation::Claims;
+
+    fn claims(id: &str, respondent: Respondent) -> Claims {
+        Claims {
+            invitation_id: id.into(),
+            survey_id: "s_demo".into(),
+            order_id: Some(format!("order-{id}")),
+            respondent,
+            properties: [("store".to_string(), "berlin".to_string())].into(),
+            case_id: None,
+            // 2026-12-01T00:00:00Z, as `invitation` says.
+            expires_at: 1_796_083_200,
+        }
+    }
 
     fn invitation(id: &str, send_after: Option<&str>) -> Invitation {
         Invitation {
@@ -114,7 +176,7 @@ mod tests {
             invitation("inv_3", None),
             invitation("inv_4", Some("2026-11-05T00:00:00.000Z")),
         ] {
-            run(s.insert_invitation(&inv, &kim, now)).unwrap();
+            run(s.insert_invitation(&inv, &claims(&inv.id, kim.clone()), now)).unwrap();
         }
         let due = run(s.due_invitations("2026-11-03T00:00:00.000Z", 10)).unwrap();
         let ids: Vec<&str> = due.iter().map(|i| i.id.as_str()).collect();
@@ -128,9 +190,48 @@ mod tests {
             !run(s.mark_released("inv_2", now)).unwrap(),
             "another run did it"
         );
-        assert!(run(s.invitation_exists("inv_2")).unwrap());
-        assert!(!run(s.invitation_exists("inv_9")).unwrap());
         let due = run(s.due_invitations("2026-11-03T00:00:00.000Z", 10)).unwrap();
         assert_eq!(due.len(), 1);
+    }
+
+    #[test]
+    fn what_an_invitation_fixed_is_read_back_by_its_id_and_an_unknown_one_is_none() {
+        let s = with_survey();
+        let kim = Respondent {
+            id: Some("cust-1".into()),
+            email: Some("kim@example.com".into()),
+        };
+        let inv = invitation("inv_1", None);
+        run(s.insert_invitation(
+            &inv,
+            &claims("inv_1", kim.clone()),
+            "2026-11-01T00:00:00.000Z",
+        ))
+        .unwrap();
+        assert_eq!(
+            run(s.invitation_claims("inv_1")).unwrap(),
+            Some(claims("inv_1", kim))
+        );
+        assert_eq!(run(s.invitation_claims("inv_9")).unwrap(), None);
+    }
+
+    #[test]
+    fn an_invitation_stored_before_its_properties_were_kept_reads_with_none() {
+        let s = with_survey();
+        let inv = invitation("inv_1", None);
+        run(s.insert_invitation(
+            &inv,
+            &claims("inv_1", Respondent::default()),
+            "2026-11-01T00:00:00.000Z",
+        ))
+        .unwrap();
+        use crate::store::db::Database;
+        run(s
+            .db()
+            .run(crate::query!("UPDATE invitations SET properties = NULL")))
+        .unwrap();
+        let read = run(s.invitation_claims("inv_1")).unwrap().unwrap();
+        assert!(read.properties.is_empty());
+        assert!(read.respondent.is_empty());
     }
 }

@@ -24,18 +24,29 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
         // The same column of `responses`, and of `cases` as `CASE_SELECT` names it.
         // An address by its key (`validate::normalize_email`), as `Who` holds it:
         // compared with `=`, never with `lower()`, which folds ASCII only.
-        let (column, case_column, needle) = match who {
-            Who::Id(id) => ("respondent_id", "c.respondent_id", id.as_str()),
+        // Answers also by what they claimed without proof (`nps_shared::identity`):
+        // unverified, yet about this person as far as the sender said.
+        let (column, claimed, case_column, needle) = match who {
+            Who::Id(id) => (
+                "respondent_id",
+                "claimed_id",
+                "c.respondent_id",
+                id.as_str(),
+            ),
             Who::Email(key) => (
                 "respondent_email_key",
+                "claimed_email_key",
                 "c.respondent_email_key",
                 key.as_str(),
             ),
         };
+        let answer_match = format!("({column} = ?1 OR {claimed} = ?1)");
         let answers = all_rows(
             &self.db,
             query!(
-                format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE {column} = ?1 ORDER BY id"),
+                format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE {answer_match} ORDER BY id"
+                ),
                 needle
             ),
             |row: ResponseRow| StoredResponse::try_from(row),
@@ -46,7 +57,7 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
             query!(
                 format!(
                     "{CASE_SELECT} WHERE {case_column} = ?1 \
-                     OR c.response_id IN (SELECT id FROM responses WHERE {column} = ?1) ORDER BY c.id"
+                     OR c.response_id IN (SELECT id FROM responses WHERE {answer_match}) ORDER BY c.id"
                 ),
                 needle
             ),

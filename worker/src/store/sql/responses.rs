@@ -10,6 +10,7 @@ use crate::store::{
     Companions, Inserted, ResponseStore, StoreError, StoreResult, StoredResponse, SurveyCache,
 };
 use nps_shared::api::{Channel, Respondent, ResponseView};
+use nps_shared::identity;
 use nps_shared::report::{AnswerRecord, Zone};
 use nps_shared::rollup::{self, RangeCounts};
 use nps_shared::{Category, Score};
@@ -156,8 +157,10 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         let v = &response.view;
         let mut statements = vec![query!(
             format!(
-                "INSERT INTO responses ({RESPONSE_COLUMNS}, category, respondent_email_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
+                "INSERT INTO responses ({RESPONSE_COLUMNS}, category, respondent_email_key, claimed_id, \
+                 claimed_email_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
+                 ?23, ?24) \
                  ON CONFLICT DO NOTHING RETURNING 1 AS done"
             ),
             v.id,
@@ -182,6 +185,10 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
             v.provisional,
             v.category.as_str(),
             email_key(&v.respondent),
+            v.properties.get(identity::CLAIMED_ID),
+            v.properties
+                .get(identity::CLAIMED_EMAIL)
+                .map(|e| nps_shared::validate::normalize_email(e)),
         )];
         // Counted, and its companions stored, only if the insert above stored this
         // id: a replay or a taken order stores nothing and counts nothing.
