@@ -74,7 +74,15 @@ pub static ROUTES: &[Route] = {
         route(Post, "/v1/cases/:id/reask", Admin, ReaskCase),
         route(Get, "/v1/webhooks", Admin, ListWebhooks),
         route(Post, "/v1/webhooks", Admin, CreateWebhook),
+        route(Patch, "/v1/webhooks/:id", Admin, UpdateWebhook),
         route(Delete, "/v1/webhooks/:id", Admin, DeleteWebhook),
+        route(
+            Post,
+            "/v1/webhooks/:id/rotate-secret",
+            Admin,
+            RotateWebhookSecret,
+        ),
+        route(Post, "/v1/webhooks/:id/test", Admin, TestWebhook),
         route(Get, "/v1/webhooks/:id/deliveries", Admin, ListDeliveries),
         route(
             Post,
@@ -110,7 +118,10 @@ pub enum Handler {
     ReaskCase,
     ListWebhooks,
     CreateWebhook,
+    UpdateWebhook,
     DeleteWebhook,
+    RotateWebhookSecret,
+    TestWebhook,
     ListDeliveries,
     ReplayDelivery,
     ExportRespondent,
@@ -145,7 +156,12 @@ impl Handler {
             Handler::ReaskCase => cases::reask(req, app, params.get("id")?).await,
             Handler::ListWebhooks => webhooks::list(app).await,
             Handler::CreateWebhook => webhooks::create(req, app).await,
+            Handler::UpdateWebhook => webhooks::update(req, app, params.get("id")?).await,
             Handler::DeleteWebhook => webhooks::delete(app, params.get("id")?).await,
+            Handler::RotateWebhookSecret => {
+                webhooks::rotate_secret(req, app, params.get("id")?).await
+            }
+            Handler::TestWebhook => webhooks::test(app, params.get("id")?).await,
             Handler::ListDeliveries => webhooks::deliveries(req, app, params.get("id")?).await,
             Handler::ReplayDelivery => {
                 webhooks::replay(app, params.get("id")?, params.get("delivery_id")?).await

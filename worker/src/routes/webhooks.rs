@@ -1,11 +1,12 @@
-//! Admin webhook endpoints: create (secret shown once), list, delete; their
+//! Admin webhook endpoints: create (secret shown once), list, switch off and on,
+//! rotate the secret (the new one shown once), send a test event, delete; their
 //! deliveries with every attempt, and replay.
 
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
 use crate::service::{deliveries, webhooks};
-use nps_shared::api::CreateWebhook;
+use nps_shared::api::{CreateWebhook, RotateSecret, WebhookPatch};
 use worker::{Request, Response};
 
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
@@ -23,6 +24,30 @@ pub async fn list(app: &App) -> Result<Response, ApiError> {
 pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
     webhooks::delete(&app.store, id).await?;
     http::no_content()
+}
+
+pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let patch: WebhookPatch = http::decode(http::read_json(req).await?)?;
+    http::json(200, &webhooks::update(&app.store, id, patch).await?)
+}
+
+/// The body is optional: without one (no `Content-Type`), the default overlap.
+pub async fn rotate_secret(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    let request: RotateSecret = if req.headers().get("Content-Type")?.is_some() {
+        http::decode(http::read_json(req).await?)?
+    } else {
+        RotateSecret::default()
+    };
+    http::json(
+        200,
+        &webhooks::rotate_secret(&app.store, id, request, now_ms()).await?,
+    )
+}
+
+pub async fn test(app: &App, id: &str) -> Result<Response, ApiError> {
+    let done = webhooks::send_test(&app.store, &app.queue, id, now_ms()).await?;
+    super::log_follow_ups(&done, &format!("test event to {id}"));
+    http::json(202, &done.value)
 }
 
 pub async fn deliveries(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
