@@ -60,6 +60,7 @@ pub fn Webhooks() -> impl IntoView {
         <CreateEndpoint reload created />
         {move || created.get().map(|(url, secret)| view! {
             <SecretPanel
+                key="new".to_owned()
                 title=format!("Signing secret for {url}")
                 secret
                 note=None
@@ -283,6 +284,8 @@ fn CreateEndpoint(
 /// A secret shown once, with a copy button; it takes the focus when it appears.
 #[component]
 fn SecretPanel(
+    /// Makes the panel's ids unique on the page.
+    key: String,
     title: String,
     secret: String,
     note: Option<String>,
@@ -306,8 +309,8 @@ fn SecretPanel(
         });
     };
     view! {
-        <section class="card secret-panel" data-testid="secret-panel" aria-labelledby="secret-title">
-            <h3 id="secret-title" tabindex="-1" node_ref=heading>{title}</h3>
+        <section class="card secret-panel" data-testid="secret-panel" aria-labelledby=format!("secret-title-{key}")>
+            <h3 id=format!("secret-title-{key}") tabindex="-1" node_ref=heading>{title}</h3>
             <p class="notice">
                 <strong>"Shown only now."</strong>
                 " Put it into the receiver (it verifies the webhook-signature header with it); it cannot be shown again."
@@ -594,8 +597,10 @@ fn Endpoint(
             let _ = b.focus();
         }
     });
+    let card_id = id.clone();
     let confirm_panel = {
         let url = url.clone();
+        let id = id.clone();
         move || {
             confirm.get().map(|what| {
                 let (question, action, class) = match what {
@@ -620,8 +625,8 @@ fn Endpoint(
                         <p>{question}</p>
                         {(what == Confirm::Rotate).then(|| view! {
                             <div class="field narrow">
-                                <label for=format!("overlap-{}", id_for_label(&url))>"Old secret keeps signing for (hours, 0–168)"</label>
-                                <input id=format!("overlap-{}", id_for_label(&url)) type="text" inputmode="numeric"
+                                <label for=format!("overlap-{}", id_for_label(&id))>"Old secret keeps signing for (hours, 0–168)"</label>
+                                <input id=format!("overlap-{}", id_for_label(&id)) type="text" inputmode="numeric"
                                     prop:value=move || overlap_hours.get()
                                     on:input=move |ev| overlap_hours.set(event_target_value(&ev))
                                     aria-invalid=invalid(rotate_errors, "overlap_hours")
@@ -684,6 +689,7 @@ fn Endpoint(
             {confirm_panel}
             {move || new_secret.get().map(|(secret, note)| view! {
                 <SecretPanel
+                    key=card_id.clone()
                     title="New signing secret".to_owned()
                     secret
                     note=Some(note)
