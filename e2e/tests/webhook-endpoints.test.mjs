@@ -126,6 +126,7 @@ test('a dashboard user adds a Slack endpoint, tests it, rotates its secret with 
   const hours = (Date.parse(overlapEnds) - Date.now()) / 3_600_000;
   assert.ok(hours > 23.9 && hours <= 24, `the overlap ends in 24 hours (${hours})`);
   await card.getByTestId('overlap').waitFor();
+  await dashboard.screenshot('webhook-endpoints');
   await rotated.getByRole('button', { name: 'Done, I have copied it' }).click();
 
   await card.getByRole('button', { name: 'Send test event' }).click();

@@ -234,7 +234,7 @@ fn CreateEndpoint(
                             }
                         }>
                         <option value="standard" selected=move || form.with(|f| f.format == WebhookFormat::Standard)>
-                            "Standard Webhooks (JSON)"
+                            "Standard (JSON)"
                         </option>
                         <option value="slack" selected=move || form.with(|f| f.format == WebhookFormat::Slack)>
                             "Slack message"
