@@ -8,7 +8,10 @@
 //! session — a view decides what a 401 means.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use nps_shared::api::{CreateSurvey, DeliveryView, Page, SurveyPatch, SurveyView, WebhookView};
+use nps_shared::api::{
+    CreateSurvey, CreateWebhook, DeliveryView, Page, RotateSecret, SecretRotated, SurveyPatch,
+    SurveyView, WebhookCreated, WebhookPatch, WebhookView,
+};
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
 use nps_shared::report::Report;
 use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};
@@ -277,6 +280,62 @@ impl Api {
         .await
     }
 
+    /// Creates an endpoint; the answer carries its secret, shown this once.
+    pub async fn create_webhook(&self, body: &CreateWebhook) -> Result<WebhookCreated, ApiError> {
+        self.send(Request::post("/v1/webhooks"), body).await
+    }
+
+    pub async fn patch_webhook(
+        &self,
+        webhook_id: &str,
+        patch: &WebhookPatch,
+    ) -> Result<WebhookView, ApiError> {
+        self.send(
+            Request::patch(&format!("/v1/webhooks/{}", encode_component(webhook_id))),
+            patch,
+        )
+        .await
+    }
+
+    /// A new secret, shown this once; the old one keeps signing for the overlap.
+    pub async fn rotate_secret(
+        &self,
+        webhook_id: &str,
+        body: &RotateSecret,
+    ) -> Result<SecretRotated, ApiError> {
+        self.send(
+            Request::post(&format!(
+                "/v1/webhooks/{}/rotate-secret",
+                encode_component(webhook_id)
+            )),
+            body,
+        )
+        .await
+    }
+
+    /// Queues a `webhook.test` delivery to the endpoint; the answer is that delivery.
+    pub async fn test_webhook(&self, webhook_id: &str) -> Result<DeliveryView, ApiError> {
+        let request = self
+            .authorized(Request::post(&format!(
+                "/v1/webhooks/{}/test",
+                encode_component(webhook_id)
+            )))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        decode(request.send().await).await
+    }
+
+    pub async fn delete_webhook(&self, webhook_id: &str) -> Result<(), ApiError> {
+        let request = self
+            .authorized(Request::delete(&format!(
+                "/v1/webhooks/{}",
+                encode_component(webhook_id)
+            )))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        checked(request.send().await).await.map(|_| ())
+    }
+
     pub async fn replay(
         &self,
         webhook_id: &str,
@@ -304,6 +363,17 @@ fn cursor_param(cursor: Option<&str>) -> String {
 async fn decode<T: DeserializeOwned>(
     sent: Result<Response, gloo_net::Error>,
 ) -> Result<T, ApiError> {
+    let text = checked(sent).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError {
+        status: 0,
+        title: "The API's answer was not understood".into(),
+        detail: Some(e.to_string()),
+        fields: Vec::new(),
+    })
+}
+
+/// A 2xx body as text (empty for a 204), anything else as the problem it describes.
+async fn checked(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiError> {
     let response = sent.map_err(|e| ApiError::local(format!("The API did not answer ({e})")))?;
     let status = response.status();
     let text = response
@@ -311,12 +381,7 @@ async fn decode<T: DeserializeOwned>(
         .await
         .map_err(|e| ApiError::local(e.to_string()))?;
     if response.ok() {
-        return serde_json::from_str(&text).map_err(|e| ApiError {
-            status: 0,
-            title: "The API's answer was not understood".into(),
-            detail: Some(e.to_string()),
-            fields: Vec::new(),
-        });
+        return Ok(text);
     }
     Err(match serde_json::from_str::<Problem>(&text) {
         Ok(problem) => {

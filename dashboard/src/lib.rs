@@ -2,7 +2,8 @@
 //! margin of error, trend, distribution, segments and comment themes; the detractor
 //! cases to work; the webhook endpoints and their deliveries; the embed snippet.
 //!
-//! `charts`, `format` and `survey_form` (the survey editor's model) are pure and build
+//! `charts`, `format`, `survey_form` (the survey editor's model) and `webhook_form`
+//! (the webhook page's) are pure and build
 //! natively; the rest needs a browser and talks to the same-origin admin API only
 //! through `api`. `app` (the frame) and `views` (the sections) both build on `state`,
 //! never on each other's state: no module imports one that imports it back.
@@ -10,6 +11,7 @@
 pub mod charts;
 pub mod format;
 pub mod survey_form;
+pub mod webhook_form;
 
 #[cfg(target_arch = "wasm32")]
 mod api;

@@ -502,10 +502,24 @@ pub enum EventType {
     /// An invitation's `send_after` has come: the shop's mail tool sends it now.
     #[serde(rename = "invitation.due")]
     InvitationDue,
+    /// Sent to one endpoint on request (`POST /v1/webhooks/{id}/test`) to try it out;
+    /// no answer, case or invitation is behind it, and no endpoint subscribes to it.
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 6] = [
+        EventType::ResponseCreated,
+        EventType::ResponseUpdated,
+        EventType::CaseOpened,
+        EventType::CaseUpdated,
+        EventType::InvitationDue,
+        EventType::WebhookTest,
+    ];
+
+    /// What an endpoint may subscribe to: every type but the test event.
+    pub const SUBSCRIBABLE: [EventType; 5] = [
         EventType::ResponseCreated,
         EventType::ResponseUpdated,
         EventType::CaseOpened,
@@ -524,6 +538,7 @@ impl EventType {
             EventType::CaseOpened => "case.opened",
             EventType::CaseUpdated => "case.updated",
             EventType::InvitationDue => "invitation.due",
+            EventType::WebhookTest => "webhook.test",
         }
     }
 }
@@ -641,7 +656,7 @@ fn strict_filter<'de, D: serde::Deserializer<'de>>(d: D) -> Result<WebhookFilter
     })
 }
 
-/// A webhook endpoint as listed (without its secret).
+/// A webhook endpoint as listed (without its secrets).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookView {
     pub id: String,
@@ -651,6 +666,52 @@ pub struct WebhookView {
     pub filter: WebhookFilter,
     pub description: Option<String>,
     pub created_at: String,
+    /// A disabled endpoint is sent nothing: no new events, no retries, no replays.
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    /// After a secret rotation, when the replaced secret stops signing (RFC 3339):
+    /// until then every request carries a signature with each secret.
+    #[serde(default)]
+    pub previous_secret_expires_at: Option<String>,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+/// `PATCH /v1/webhooks/{id}`. Unknown fields are refused and named.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// `POST /v1/webhooks/{id}/rotate-secret` (the body is optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecret {
+    /// How long the replaced secret keeps signing, in hours (0 to 168, default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap_hours: Option<u32>,
+}
+
+/// `200` of `POST /v1/webhooks/{id}/rotate-secret`: the only time the new secret is
+/// shown; `previous_secret_expires_at` says when the replaced one stops signing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretRotated {
+    #[serde(flatten)]
+    pub endpoint: WebhookView,
+    pub secret: String,
+}
+
+/// `data` of `webhook.test`: which endpoint asked, and that nothing is behind it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestEventData {
+    pub endpoint_id: String,
+    /// Always `true`: a receiver can drop the event on this alone.
+    pub test: bool,
+    pub message: String,
 }
 
 /// `201` of `POST /v1/webhooks`: the only time the secret is shown.
@@ -799,6 +860,27 @@ mod tests {
         let later: WebhookFilter =
             serde_json::from_str(r#"{"survey_ids":[],"tags":["vip"]}"#).unwrap();
         assert!(later.survey_ids.is_empty());
+    }
+
+    #[test]
+    fn webhook_patches_and_rotations_refuse_fields_they_do_not_have() {
+        let error = serde_json::from_str::<WebhookPatch>(r#"{"enabled":false,"url":"x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `url`"), "{error}");
+        let error = serde_json::from_str::<RotateSecret>(r#"{"overlap":3}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown field `overlap`"), "{error}");
+        let patch: WebhookPatch = serde_json::from_str(r#"{"enabled":false}"#).unwrap();
+        assert_eq!(patch.enabled, Some(false));
+        // An endpoint stored before the switch existed reads as enabled.
+        let old: WebhookView = serde_json::from_str(
+            r#"{"id":"wh_1","url":"https://x.example","format":"standard","events":[],
+                "filter":{},"description":null,"created_at":"x"}"#,
+        )
+        .unwrap();
+        assert!(old.enabled && old.previous_secret_expires_at.is_none());
     }
 
     #[test]

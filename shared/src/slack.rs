@@ -79,6 +79,13 @@ pub fn invitation_message(invitation: &crate::api::Invitation, survey_name: &str
     })
 }
 
+/// The Slack message for `webhook.test`: says it is a test, names nobody.
+pub fn test_message(data: &crate::api::TestEventData) -> Value {
+    json!({
+        "text": format!(":white_check_mark: Test event for endpoint {}: {}", escape(&data.endpoint_id), escape(&data.message)),
+    })
+}
+
 /// What a timeline entry says, in a few words.
 fn describe(entry: &TimelineEntry) -> String {
     let who = entry

@@ -235,6 +235,11 @@ pub enum AuditAction {
     SurveyUpdated,
     #[serde(rename = "webhook.created")]
     WebhookCreated,
+    /// Switched off or on (`PATCH /v1/webhooks/{id}`).
+    #[serde(rename = "webhook.updated")]
+    WebhookUpdated,
+    #[serde(rename = "webhook.secret_rotated")]
+    WebhookSecretRotated,
     #[serde(rename = "webhook.deleted")]
     WebhookDeleted,
     #[serde(rename = "api_key.created")]
@@ -250,10 +255,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 9] = [
+    pub const ALL: [AuditAction; 11] = [
         AuditAction::SurveyCreated,
         AuditAction::SurveyUpdated,
         AuditAction::WebhookCreated,
+        AuditAction::WebhookUpdated,
+        AuditAction::WebhookSecretRotated,
         AuditAction::WebhookDeleted,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
@@ -267,6 +274,8 @@ impl AuditAction {
             AuditAction::SurveyCreated => "survey.created",
             AuditAction::SurveyUpdated => "survey.updated",
             AuditAction::WebhookCreated => "webhook.created",
+            AuditAction::WebhookUpdated => "webhook.updated",
+            AuditAction::WebhookSecretRotated => "webhook.secret_rotated",
             AuditAction::WebhookDeleted => "webhook.deleted",
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRevoked => "api_key.revoked",

@@ -2,6 +2,11 @@
 //! `base64(HMAC-SHA256(key, "{webhook-id}.{webhook-timestamp}.{body}"))` with the
 //! endpoint's `whsec_` secret and compares. The timestamp is signed too, so a captured
 //! request cannot be replayed later (receivers reject old timestamps).
+//!
+//! A secret is rotated with an overlap: for a while a request carries one signature per
+//! secret, space-separated in one header (the specification allows several, and a
+//! receiver accepts the request when any of them matches its secret), so a receiver can
+//! switch to the new secret at its own pace.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -57,6 +62,33 @@ pub fn sign(
         .finalize()
         .into_bytes();
     Ok(format!("v1,{}", BASE64.encode(tag)))
+}
+
+/// The `webhook-signature` header value with one `v1,<base64>` per secret, in the
+/// order given, space-separated.
+pub fn sign_all(
+    secrets: &[&str],
+    msg_id: &str,
+    timestamp: i64,
+    body: &str,
+) -> Result<String, SignatureError> {
+    let signatures: Result<Vec<String>, SignatureError> = secrets
+        .iter()
+        .map(|secret| sign(secret, msg_id, timestamp, body))
+        .collect();
+    Ok(signatures?.join(" "))
+}
+
+/// The longest a replaced secret may keep signing after a rotation: a week.
+pub const MAX_OVERLAP_HOURS: u32 = 7 * 24;
+/// How long a replaced secret keeps signing when the rotation does not say.
+pub const DEFAULT_OVERLAP_HOURS: u32 = 24;
+
+/// Whether a replaced secret whose overlap ends at `expires_at` still signs at `now`
+/// (both RFC 3339 UTC with milliseconds, as `time::rfc3339` writes them, so that
+/// they compare as text): up to the instant before, not at it.
+pub fn still_signs(expires_at: &str, now: &str) -> bool {
+    now < expires_at
 }
 
 /// Checks a `webhook-signature` header (space-separated `v1,<base64>` entries, any of
@@ -186,6 +218,38 @@ mod tests {
     fn one_matching_signature_among_several_is_enough() {
         let header = format!("v1,AAAA v1a,zzz {SIGNATURE}");
         assert_eq!(verify(SECRET, ID, TS, BODY, &header, TS), Ok(()));
+    }
+
+    #[test]
+    fn two_secrets_give_two_signatures_and_each_secret_verifies_the_header() {
+        let old = new_secret([1; 24]);
+        let new = new_secret([2; 24]);
+        let header = sign_all(&[&new, &old], ID, TS, BODY).unwrap();
+        let parts: Vec<&str> = header.split(' ').collect();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0], sign(&new, ID, TS, BODY).unwrap());
+        assert_eq!(parts[1], sign(&old, ID, TS, BODY).unwrap());
+        assert_eq!(verify(&old, ID, TS, BODY, &header, TS), Ok(()));
+        assert_eq!(verify(&new, ID, TS, BODY, &header, TS), Ok(()));
+        let other = new_secret([3; 24]);
+        assert_eq!(
+            verify(&other, ID, TS, BODY, &header, TS),
+            Err(SignatureError::NoMatch)
+        );
+        // One secret: exactly the single signature.
+        assert_eq!(sign_all(&[SECRET], ID, TS, BODY).unwrap(), SIGNATURE);
+        assert_eq!(
+            sign_all(&[SECRET, "whsec_???"], ID, TS, BODY),
+            Err(SignatureError::BadSecret)
+        );
+    }
+
+    #[test]
+    fn a_replaced_secret_signs_until_the_instant_its_overlap_ends() {
+        let ends = crate::time::rfc3339(1_000_000);
+        assert!(still_signs(&ends, &crate::time::rfc3339(999_999)));
+        assert!(!still_signs(&ends, &crate::time::rfc3339(1_000_000)));
+        assert!(!still_signs(&ends, &crate::time::rfc3339(1_000_001)));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The queue consumer: for each message, reads the delivery from D1, sends it signed
-//! per Standard Webhooks (no redirects followed, a timeout), and hands the outcome to
+//! per Standard Webhooks (with each secret that signs at that moment: two during a
+//! rotation's overlap; no redirects followed, a timeout), and hands the outcome to
 //! `service::deliveries::settle`, which logs it and decides what comes next. Nothing
 //! here is dropped: if D1 or the queue fails mid-way, the message goes back to the queue.
 
@@ -7,8 +8,9 @@ use crate::app::{App, now_ms};
 use crate::service::deliveries::{self, Outcome, Prepared};
 use crate::service::random;
 use crate::store::{DeliveryTask, Endpoint};
+use nps_shared::time::rfc3339;
 use nps_shared::validate::check_webhook_target;
-use nps_shared::webhook::{SignatureError, sign};
+use nps_shared::webhook::{SignatureError, sign_all};
 use wasm_bindgen::JsValue;
 use worker::{
     Fetch, Headers, MessageBatch, MessageExt, Method, QueueRetryOptionsBuilder, Request,
@@ -20,9 +22,10 @@ const TIMEOUT_MS: u32 = 10_000;
 /// When D1 or the queue fails, the message comes back after this long.
 const PLATFORM_RETRY_SECONDS: u32 = 30;
 
-/// The headers of one attempt: a fresh timestamp, signed together with the id and body.
+/// The headers of one attempt: a fresh timestamp, signed together with the id and body
+/// by each of `secrets`.
 pub fn signed_headers(
-    secret: &str,
+    secrets: &[&str],
     delivery_id: &str,
     payload: &str,
     unix_seconds: i64,
@@ -37,7 +40,7 @@ pub fn signed_headers(
         ("webhook-timestamp", unix_seconds.to_string()),
         (
             "webhook-signature",
-            sign(secret, delivery_id, unix_seconds, payload)?,
+            sign_all(secrets, delivery_id, unix_seconds, payload)?,
         ),
     ])
 }
@@ -59,7 +62,8 @@ async fn attempt(
     let started = now_ms();
     let result = async {
         let headers = Headers::new();
-        for (name, value) in signed_headers(&endpoint.secret, delivery_id, payload, started / 1000)
+        let secrets = endpoint.signing_secrets(&rfc3339(started));
+        for (name, value) in signed_headers(&secrets, delivery_id, payload, started / 1000)
             .map_err(|e| e.to_string())?
         {
             headers.set(name, &value).map_err(|e| e.to_string())?;
@@ -103,13 +107,13 @@ async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::Stor
                 console_log!("delivery {}: {why}", task.delivery_id);
                 return Ok(());
             }
-            Prepared::EndpointGone(delivery) => {
-                let gone = Outcome {
-                    error: Some("the endpoint was deleted".into()),
+            Prepared::NotSent(delivery, why) => {
+                let refused = Outcome {
+                    error: Some(why.into()),
                     permanent: true,
                     ..Default::default()
                 };
-                (*delivery, gone)
+                (*delivery, refused)
             }
             Prepared::Send(delivery, endpoint) => {
                 let outcome = attempt(
@@ -199,7 +203,7 @@ mod tests {
     fn attempts_are_signed_so_the_receiver_can_verify_them() {
         let secret = nps_shared::webhook::new_secret([3; 24]);
         let payload = r#"{"type":"response.created"}"#;
-        let headers = signed_headers(&secret, "dl_1", payload, 1_700_000_000).unwrap();
+        let headers = signed_headers(&[&secret], "dl_1", payload, 1_700_000_000).unwrap();
         let get = |name: &str| {
             headers
                 .iter()
@@ -219,6 +223,66 @@ mod tests {
                 1_700_000_001
             ),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn during_a_rotation_each_secret_verifies_the_attempt_and_after_it_only_the_new_one() {
+        use crate::store::Endpoint;
+        use nps_shared::api::{WebhookFormat, WebhookView};
+        use nps_shared::webhook::SignatureError;
+        let old = nps_shared::webhook::new_secret([1; 24]);
+        let new = nps_shared::webhook::new_secret([2; 24]);
+        let endpoint = Endpoint {
+            view: WebhookView {
+                id: "wh_1".into(),
+                url: "https://hooks.example/h".into(),
+                format: WebhookFormat::Standard,
+                events: Vec::new(),
+                filter: Default::default(),
+                description: None,
+                created_at: rfc3339(0),
+                enabled: true,
+                previous_secret_expires_at: Some(rfc3339(2_000_000_000_000)),
+            },
+            secret: new.clone(),
+            previous_secret: Some(old.clone()),
+        };
+        let payload = r#"{"type":"webhook.test"}"#;
+        let signature = |at_ms: i64| {
+            let secrets = endpoint.signing_secrets(&rfc3339(at_ms));
+            let headers = signed_headers(&secrets, "dl_1", payload, at_ms / 1000).unwrap();
+            headers
+                .into_iter()
+                .find(|(n, _)| *n == "webhook-signature")
+                .map(|(_, v)| v)
+                .unwrap()
+        };
+        let during = 2_000_000_000_000 - 1000;
+        let header = signature(during);
+        assert_eq!(header.split(' ').count(), 2);
+        for secret in [&old, &new] {
+            assert_eq!(
+                verify(
+                    secret,
+                    "dl_1",
+                    during / 1000,
+                    payload,
+                    &header,
+                    during / 1000
+                ),
+                Ok(())
+            );
+        }
+        let after = 2_000_000_000_000;
+        let header = signature(after);
+        assert_eq!(
+            verify(&new, "dl_1", after / 1000, payload, &header, after / 1000),
+            Ok(())
+        );
+        assert_eq!(
+            verify(&old, "dl_1", after / 1000, payload, &header, after / 1000),
+            Err(SignatureError::NoMatch)
         );
     }
 }

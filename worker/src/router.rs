@@ -84,7 +84,15 @@ pub static ROUTES: &[Route] = {
         route(Post, "/v1/cases/:id/reask", CASES, ReaskCase),
         route(Get, "/v1/webhooks", READ, ListWebhooks),
         route(Post, "/v1/webhooks", ADMIN, CreateWebhook),
+        route(Patch, "/v1/webhooks/:id", ADMIN, UpdateWebhook),
         route(Delete, "/v1/webhooks/:id", ADMIN, DeleteWebhook),
+        route(
+            Post,
+            "/v1/webhooks/:id/rotate-secret",
+            ADMIN,
+            RotateWebhookSecret,
+        ),
+        route(Post, "/v1/webhooks/:id/test", ADMIN, TestWebhook),
         route(Get, "/v1/webhooks/:id/deliveries", READ, ListDeliveries),
         route(
             Post,
@@ -124,7 +132,10 @@ pub enum Handler {
     ReaskCase,
     ListWebhooks,
     CreateWebhook,
+    UpdateWebhook,
     DeleteWebhook,
+    RotateWebhookSecret,
+    TestWebhook,
     ListDeliveries,
     ReplayDelivery,
     ExportRespondent,
@@ -168,7 +179,12 @@ impl Handler {
             Handler::ReaskCase => cases::reask(req, app, params.get("id")?, who()?).await,
             Handler::ListWebhooks => webhooks::list(app).await,
             Handler::CreateWebhook => webhooks::create(req, app, who()?).await,
+            Handler::UpdateWebhook => webhooks::update(req, app, params.get("id")?, who()?).await,
             Handler::DeleteWebhook => webhooks::delete(app, params.get("id")?, who()?).await,
+            Handler::RotateWebhookSecret => {
+                webhooks::rotate_secret(req, app, params.get("id")?, who()?).await
+            }
+            Handler::TestWebhook => webhooks::test(app, params.get("id")?).await,
             Handler::ListDeliveries => webhooks::deliveries(req, app, params.get("id")?).await,
             Handler::ReplayDelivery => {
                 webhooks::replay(app, params.get("id")?, params.get("delivery_id")?).await

@@ -1,4 +1,5 @@
-//! Admin webhook endpoints: create (secret shown once), list, delete; their
+//! Admin webhook endpoints: create (secret shown once), list, switch off and on,
+//! rotate the secret (the new one shown once), send a test event, delete; their
 //! deliveries with every attempt, and replay.
 
 use crate::app::{App, now_ms};
@@ -6,7 +7,7 @@ use crate::error::ApiError;
 use crate::http;
 use crate::service::audit::Change;
 use crate::service::{deliveries, webhooks};
-use nps_shared::api::CreateWebhook;
+use nps_shared::api::{CreateWebhook, RotateSecret, WebhookPatch};
 use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
 
@@ -38,6 +39,53 @@ pub async fn delete(app: &App, id: &str, who: &Principal) -> Result<Response, Ap
     )
     .await;
     http::no_content()
+}
+
+pub async fn update(
+    req: &mut Request,
+    app: &App,
+    id: &str,
+    who: &Principal,
+) -> Result<Response, ApiError> {
+    let patch: WebhookPatch = http::decode(http::read_json(req).await?)?;
+    let updated = webhooks::update(&app.store, id, patch).await?;
+    let summary = if updated.enabled {
+        "enabled"
+    } else {
+        "disabled"
+    };
+    let change = Change::new(AuditAction::WebhookUpdated, id, summary);
+    super::audit(app, who, change).await;
+    http::json(200, &updated)
+}
+
+/// The body is optional: without one (no `Content-Type`), the default overlap.
+pub async fn rotate_secret(
+    req: &mut Request,
+    app: &App,
+    id: &str,
+    who: &Principal,
+) -> Result<Response, ApiError> {
+    let request: RotateSecret = if req.headers().get("Content-Type")?.is_some() {
+        http::decode(http::read_json(req).await?)?
+    } else {
+        RotateSecret::default()
+    };
+    let rotated = webhooks::rotate_secret(&app.store, id, request, now_ms()).await?;
+    // Never the secrets: only how long the old one still signs.
+    let summary = match &rotated.endpoint.previous_secret_expires_at {
+        Some(until) => format!("rotated; the old secret signs until {until}"),
+        None => "rotated; the old secret no longer signs".to_owned(),
+    };
+    let change = Change::new(AuditAction::WebhookSecretRotated, id, summary);
+    super::audit(app, who, change).await;
+    http::json(200, &rotated)
+}
+
+pub async fn test(app: &App, id: &str) -> Result<Response, ApiError> {
+    let done = webhooks::send_test(&app.store, &app.queue, id, now_ms()).await?;
+    super::log_follow_ups(&done, &format!("test event to {id}"));
+    http::json(202, &done.value)
 }
 
 pub async fn deliveries(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {

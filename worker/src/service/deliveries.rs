@@ -2,7 +2,9 @@
 //! go, what next — a 2xx ends it; a failure is retried with backoff and jitter on the
 //! same `webhook-id`; after the last attempt of the schedule it is marked failed and
 //! parked on the dead-letter queue. Every attempt is logged. Replay starts a new round;
-//! the cron sweeper re-queues deliveries whose queue message was lost.
+//! the cron sweeper re-queues deliveries whose queue message was lost. A delivery
+//! whose endpoint was deleted or switched off is not sent: it fails at once, logged
+//! with the reason (replayable once the endpoint is on again).
 //!
 //! Sending the HTTP request itself is the platform's job (`crate::delivery`).
 
@@ -26,8 +28,9 @@ const EARLY_TOLERANCE_MS: i64 = 2000;
 pub enum Prepared {
     /// Nothing to do (already settled, deleted, or a duplicate message): ack it.
     Skip(&'static str),
-    /// The endpoint was deleted: settle the delivery as failed without sending.
-    EndpointGone(Box<Delivery>),
+    /// The endpoint was deleted or is disabled: settle the delivery as failed, with
+    /// this reason, without sending.
+    NotSent(Box<Delivery>, &'static str),
     Send(Box<Delivery>, Box<Endpoint>),
 }
 
@@ -50,8 +53,11 @@ pub async fn prepare(
         return Ok(Prepared::Skip("not due yet (a duplicate message)"));
     }
     Ok(match store.get_endpoint(&delivery.endpoint_id).await? {
-        Some(endpoint) => Prepared::Send(Box::new(delivery), Box::new(endpoint)),
-        None => Prepared::EndpointGone(Box::new(delivery)),
+        Some(endpoint) if endpoint.view.enabled => {
+            Prepared::Send(Box::new(delivery), Box::new(endpoint))
+        }
+        Some(_) => Prepared::NotSent(Box::new(delivery), "the endpoint is disabled"),
+        None => Prepared::NotSent(Box::new(delivery), "the endpoint was deleted"),
     })
 }
 
@@ -166,8 +172,14 @@ pub async fn replay(
         .ok_or_else(|| {
             ServiceError::NotFound(format!("delivery {delivery_id} of webhook {endpoint_id}"))
         })?;
-    if store.get_endpoint(endpoint_id).await?.is_none() {
-        return Err(ServiceError::NotFound(format!("webhook {endpoint_id}")));
+    let endpoint = store
+        .get_endpoint(endpoint_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("webhook {endpoint_id}")))?;
+    if !endpoint.view.enabled {
+        return Err(ServiceError::Conflict(
+            "the endpoint is disabled; enable it to replay its deliveries".into(),
+        ));
     }
     if delivery.status == DeliveryStatus::Pending {
         return Err(ServiceError::Conflict(
@@ -412,5 +424,54 @@ mod tests {
             1
         );
         assert_eq!(m.queue().queued.borrow()[0].0.delivery_id, id);
+    }
+
+    #[test]
+    fn a_pending_delivery_to_an_endpoint_switched_off_fails_unsent_and_replays_once_it_is_on() {
+        use nps_shared::api::WebhookPatch;
+        let (m, endpoint, id) = one_delivery();
+        let switch = |enabled| {
+            block_on(webhooks::update(
+                &m,
+                &endpoint,
+                WebhookPatch {
+                    enabled: Some(enabled),
+                },
+            ))
+            .unwrap()
+        };
+        switch(false);
+        let s = RetrySchedule::parse("10").unwrap();
+        let Prepared::NotSent(delivery, why) = block_on(prepare(&m, &id, NOW)).unwrap() else {
+            panic!("a disabled endpoint is sent nothing");
+        };
+        assert_eq!(why, "the endpoint is disabled");
+        let outcome = Outcome {
+            error: Some(why.into()),
+            permanent: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            block_on(settle(&m, &m, *delivery, outcome, &s, 128, NOW)).unwrap(),
+            Step::GiveUp
+        );
+        assert_eq!(m.deliveries()[0].status, DeliveryStatus::Failed);
+        assert!(matches!(
+            block_on(replay(&m, &m, &endpoint, &id, NOW + 1000)),
+            Err(ServiceError::Conflict(_))
+        ));
+        switch(true);
+        block_on(replay(&m, &m, &endpoint, &id, NOW + 2000)).unwrap();
+        assert_eq!(attempt(&m, &id, failed(204), &s, NOW + 2000), Step::Done);
+    }
+
+    #[test]
+    fn a_delivery_to_a_deleted_endpoint_fails_unsent() {
+        let (m, endpoint, id) = one_delivery();
+        block_on(webhooks::delete(&m, &endpoint)).unwrap();
+        assert!(matches!(
+            block_on(prepare(&m, &id, NOW)).unwrap(),
+            Prepared::NotSent(_, "the endpoint was deleted")
+        ));
     }
 }

@@ -1,15 +1,18 @@
-//! Webhook endpoints, and fan-out: one event becomes one queued delivery per endpoint
-//! that subscribed to its type and whose filter it passes. Each delivery is retried on
-//! its own, so a broken endpoint never causes duplicates at a healthy one.
+//! Webhook endpoints — created, switched off and on, their secret rotated with an
+//! overlap, tried out with a test event, deleted — and fan-out: one event becomes one
+//! queued delivery per enabled endpoint that subscribed to its type and whose filter
+//! it passes. Each delivery is retried on its own, so a broken endpoint never causes
+//! duplicates at a healthy one.
 
-use super::{ServiceError, new_id, random};
+use super::{Done, ServiceError, new_id, random};
 use crate::store::{
     Delivery, DeliveryQueue, DeliveryStore, DeliveryTask, Endpoint, StoreError, WebhookStore,
 };
 use nps_shared::Score;
 use nps_shared::api::{
-    CaseEventData, CreateWebhook, DeliveryStatus, EventType, Invitation, ResponseEventData,
-    ResponseView, SurveyRef, SurveyView, WebhookCreated, WebhookEvent, WebhookFormat, WebhookView,
+    CaseEventData, CreateWebhook, DeliveryStatus, DeliveryView, EventType, Invitation,
+    ResponseEventData, ResponseView, RotateSecret, SecretRotated, SurveyRef, SurveyView,
+    TestEventData, WebhookCreated, WebhookEvent, WebhookFormat, WebhookPatch, WebhookView,
 };
 use nps_shared::case::CaseView;
 use nps_shared::time::rfc3339;
@@ -31,6 +34,12 @@ pub async fn create(
         errors.push(FieldError::new(
             "events",
             "must name at least one event type",
+        ));
+    }
+    if request.events.contains(&EventType::WebhookTest) {
+        errors.push(FieldError::new(
+            "events",
+            "webhook.test is sent on request only (POST /v1/webhooks/{id}/test)",
         ));
     }
     if request
@@ -66,8 +75,11 @@ pub async fn create(
             filter: request.filter,
             description: request.description,
             created_at: rfc3339(now_ms),
+            enabled: true,
+            previous_secret_expires_at: None,
         },
         secret: nps_shared::webhook::new_secret(random()?),
+        previous_secret: None,
     };
     store.insert_endpoint(&endpoint).await?;
     Ok(WebhookCreated {
@@ -91,6 +103,116 @@ pub async fn delete(store: &impl WebhookStore, id: &str) -> Result<(), ServiceEr
     } else {
         Err(ServiceError::NotFound(format!("webhook {id}")))
     }
+}
+
+/// `PATCH /v1/webhooks/{id}`: switches the endpoint off or on. Deliveries still
+/// pending when it is switched off are not sent: each fails at its next attempt
+/// ("the endpoint is disabled") and can be replayed once it is on again.
+pub async fn update(
+    store: &impl WebhookStore,
+    id: &str,
+    patch: WebhookPatch,
+) -> Result<WebhookView, ServiceError> {
+    let endpoint = match patch.enabled {
+        Some(enabled) => store.set_endpoint_enabled(id, enabled).await?,
+        None => store.get_endpoint(id).await?,
+    };
+    endpoint
+        .map(|e| e.view)
+        .ok_or_else(|| ServiceError::NotFound(format!("webhook {id}")))
+}
+
+/// `POST /v1/webhooks/{id}/rotate-secret`: a new secret, shown once. The replaced one
+/// keeps signing beside it for `overlap_hours` (0 ends it at once, for a leaked
+/// secret); rotating again during an overlap ends that overlap, so at most two
+/// secrets ever sign.
+pub async fn rotate_secret(
+    store: &impl WebhookStore,
+    id: &str,
+    request: RotateSecret,
+    now_ms: i64,
+) -> Result<SecretRotated, ServiceError> {
+    use nps_shared::webhook::{DEFAULT_OVERLAP_HOURS, MAX_OVERLAP_HOURS};
+    let hours = request.overlap_hours.unwrap_or(DEFAULT_OVERLAP_HOURS);
+    if hours > MAX_OVERLAP_HOURS {
+        return Err(ServiceError::invalid(
+            "overlap_hours",
+            &format!("must be between 0 and {MAX_OVERLAP_HOURS}"),
+        ));
+    }
+    let secret = nps_shared::webhook::new_secret(random()?);
+    let ends = rfc3339(now_ms + i64::from(hours) * 3_600_000);
+    let endpoint = store
+        .rotate_secret(id, &secret, &ends)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("webhook {id}")))?;
+    Ok(SecretRotated {
+        endpoint: endpoint.view,
+        secret,
+    })
+}
+
+/// `POST /v1/webhooks/{id}/test`: one `webhook.test` delivery to this endpoint only,
+/// through the same queue, signing and retries as any other, so its outcome shows in
+/// the deliveries list. Nothing else hears of it.
+pub async fn send_test(
+    store: &(impl WebhookStore + DeliveryStore),
+    queue: &impl DeliveryQueue,
+    id: &str,
+    now_ms: i64,
+) -> Result<Done<DeliveryView>, ServiceError> {
+    let endpoint = store
+        .get_endpoint(id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("webhook {id}")))?;
+    if !endpoint.view.enabled {
+        return Err(ServiceError::Conflict(
+            "the endpoint is disabled; enable it to send a test event".into(),
+        ));
+    }
+    let data = TestEventData {
+        endpoint_id: endpoint.view.id.clone(),
+        test: true,
+        message: "This is a test event from NPS loop: no answer, case or customer is behind it."
+            .into(),
+    };
+    let payload = match endpoint.view.format {
+        WebhookFormat::Slack => nps_shared::slack::test_message(&data).to_string(),
+        WebhookFormat::Standard => serde_json::to_string(&WebhookEvent {
+            event_type: EventType::WebhookTest,
+            timestamp: rfc3339(now_ms),
+            data,
+        })
+        .map_err(StoreError::from)?,
+    };
+    let delivery = pending_delivery(&endpoint, EventType::WebhookTest, payload, now_ms)?;
+    store
+        .insert_deliveries(std::slice::from_ref(&delivery))
+        .await?;
+    let queued = enqueue(queue, std::slice::from_ref(&delivery)).await;
+    Ok(Done::new(delivery.view(Vec::new())).unless(queued))
+}
+
+/// A delivery of `payload` to `endpoint`, due now, not yet stored.
+fn pending_delivery(
+    endpoint: &Endpoint,
+    event_type: EventType,
+    payload: String,
+    now_ms: i64,
+) -> Result<Delivery, StoreError> {
+    let now = rfc3339(now_ms);
+    Ok(Delivery {
+        id: new_id("dl_", now_ms)?,
+        endpoint_id: endpoint.view.id.clone(),
+        event_type,
+        payload,
+        status: DeliveryStatus::Pending,
+        attempts: 0,
+        round_start: 0,
+        next_attempt_at: Some(now.clone()),
+        created_at: now.clone(),
+        updated_at: now,
+    })
 }
 
 /// One event, rendered once for each body format; endpoints filter on `survey` and
@@ -199,30 +321,21 @@ pub async fn deliveries_for(
     now_ms: i64,
 ) -> Result<Vec<Delivery>, StoreError> {
     let a = announcement;
-    let now = rfc3339(now_ms);
     store
         .list_endpoints()
         .await?
         .into_iter()
         .filter(|e| {
-            e.view.events.contains(&a.event_type) && e.view.filter.admits(&a.survey.id, a.score)
+            e.view.enabled
+                && e.view.events.contains(&a.event_type)
+                && e.view.filter.admits(&a.survey.id, a.score)
         })
         .map(|e| {
-            Ok(Delivery {
-                id: new_id("dl_", now_ms)?,
-                endpoint_id: e.view.id.clone(),
-                event_type: a.event_type,
-                payload: match e.view.format {
-                    WebhookFormat::Standard => a.standard.clone(),
-                    WebhookFormat::Slack => a.slack.clone(),
-                },
-                status: DeliveryStatus::Pending,
-                attempts: 0,
-                round_start: 0,
-                next_attempt_at: Some(now.clone()),
-                created_at: now.clone(),
-                updated_at: now.clone(),
-            })
+            let payload = match e.view.format {
+                WebhookFormat::Standard => a.standard.clone(),
+                WebhookFormat::Slack => a.slack.clone(),
+            };
+            pending_delivery(&e, a.event_type, payload, now_ms)
         })
         .collect()
 }
@@ -497,5 +610,199 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(n, 0);
+    }
+
+    fn one_endpoint(store: &TestStore, format: WebhookFormat) -> WebhookCreated {
+        let mut request = hook("https://hooks.example/h", Default::default());
+        request.format = format;
+        block_on(create(store, request, false, 0)).unwrap()
+    }
+
+    #[test]
+    fn a_disabled_endpoint_hears_of_no_new_event_until_it_is_enabled_again() {
+        let store = TestStore::default();
+        let off = one_endpoint(&store, WebhookFormat::Standard).endpoint.id;
+        let on = one_endpoint(&store, WebhookFormat::Standard).endpoint.id;
+        let patch = |enabled| WebhookPatch {
+            enabled: Some(enabled),
+        };
+        let view = block_on(update(&store, &off, patch(false))).unwrap();
+        assert!(!view.enabled);
+        let listed = block_on(list(&store)).unwrap();
+        for v in &listed {
+            assert_eq!(v.enabled, v.id == on, "{}", v.id);
+        }
+        let dispatch = || {
+            block_on(dispatch_response_event(
+                &store,
+                &store,
+                EventType::ResponseCreated,
+                &demo_survey(),
+                &answer(3),
+                1,
+            ))
+            .unwrap()
+        };
+        assert_eq!(dispatch(), 1);
+        assert_eq!(store.deliveries()[0].endpoint_id, on);
+        assert!(block_on(update(&store, &off, patch(true))).unwrap().enabled);
+        assert_eq!(dispatch(), 2);
+        assert!(matches!(
+            block_on(update(&store, "wh_none", patch(true))),
+            Err(ServiceError::NotFound(_))
+        ));
+        // An empty patch changes nothing and shows the endpoint.
+        assert!(
+            block_on(update(&store, &off, WebhookPatch::default()))
+                .unwrap()
+                .enabled
+        );
+    }
+
+    #[test]
+    fn a_rotation_signs_with_both_secrets_until_the_overlap_ends_then_with_the_new_one() {
+        let store = TestStore::default();
+        let created = one_endpoint(&store, WebhookFormat::Standard);
+        let id = created.endpoint.id.clone();
+        let at = 1_764_000_000_000;
+        let rotated = block_on(rotate_secret(&store, &id, RotateSecret::default(), at)).unwrap();
+        assert_ne!(rotated.secret, created.secret);
+        assert!(rotated.secret.starts_with("whsec_"));
+        let ends = rfc3339(at + 24 * 3_600_000);
+        assert_eq!(
+            rotated.endpoint.previous_secret_expires_at.as_deref(),
+            Some(ends.as_str()),
+            "24 hours by default"
+        );
+        let listed = serde_json::to_string(&block_on(list(&store)).unwrap()).unwrap();
+        assert!(!listed.contains(&rotated.secret) && !listed.contains(&created.secret));
+
+        let endpoint = block_on(store.get_endpoint(&id)).unwrap().unwrap();
+        let just_before = rfc3339(at + 24 * 3_600_000 - 1);
+        assert_eq!(
+            endpoint.signing_secrets(&just_before),
+            [rotated.secret.as_str(), created.secret.as_str()]
+        );
+        assert_eq!(endpoint.signing_secrets(&ends), [rotated.secret.as_str()]);
+    }
+
+    #[test]
+    fn rotating_again_during_an_overlap_drops_the_oldest_secret() {
+        let store = TestStore::default();
+        let first = one_endpoint(&store, WebhookFormat::Standard);
+        let id = first.endpoint.id.clone();
+        let second = block_on(rotate_secret(&store, &id, RotateSecret::default(), 0)).unwrap();
+        let third = block_on(rotate_secret(
+            &store,
+            &id,
+            RotateSecret {
+                overlap_hours: Some(1),
+            },
+            1000,
+        ))
+        .unwrap();
+        let endpoint = block_on(store.get_endpoint(&id)).unwrap().unwrap();
+        assert_eq!(
+            endpoint.signing_secrets(&rfc3339(2000)),
+            [third.secret.as_str(), second.secret.as_str()],
+            "the first secret no longer signs"
+        );
+        assert_eq!(
+            endpoint.signing_secrets(&rfc3339(1000 + 3_600_000)),
+            [third.secret.as_str()]
+        );
+    }
+
+    #[test]
+    fn an_overlap_of_zero_ends_at_once_and_one_beyond_a_week_is_refused() {
+        let store = TestStore::default();
+        let id = one_endpoint(&store, WebhookFormat::Standard).endpoint.id;
+        let zero = RotateSecret {
+            overlap_hours: Some(0),
+        };
+        let rotated = block_on(rotate_secret(&store, &id, zero, 5000)).unwrap();
+        let endpoint = block_on(store.get_endpoint(&id)).unwrap().unwrap();
+        assert_eq!(
+            endpoint.signing_secrets(&rfc3339(5000)),
+            [rotated.secret.as_str()]
+        );
+        let too_long = RotateSecret {
+            overlap_hours: Some(169),
+        };
+        let err = block_on(rotate_secret(&store, &id, too_long, 5000)).unwrap_err();
+        assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "overlap_hours"));
+        assert_eq!(
+            block_on(store.get_endpoint(&id)).unwrap().unwrap().secret,
+            rotated.secret,
+            "a refused rotation changes nothing"
+        );
+        assert!(matches!(
+            block_on(rotate_secret(&store, "wh_none", RotateSecret::default(), 0)),
+            Err(ServiceError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn a_test_event_goes_to_that_endpoint_alone_through_the_queue() {
+        let store = TestStore::default();
+        let target = one_endpoint(&store, WebhookFormat::Standard).endpoint.id;
+        let _bystander = one_endpoint(&store, WebhookFormat::Standard);
+        let sent = block_on(send_test(&store, &store, &target, 7)).unwrap();
+        assert!(sent.failed_follow_ups.is_empty());
+        assert_eq!(sent.event_type, EventType::WebhookTest);
+        assert_eq!(sent.status, DeliveryStatus::Pending);
+        let stored = store.deliveries();
+        assert_eq!(stored.len(), 1, "no other endpoint hears of it");
+        assert_eq!(stored[0].id, sent.id);
+        assert_eq!(stored[0].endpoint_id, target);
+        assert_eq!(store.queue().queued.borrow()[0].0.delivery_id, sent.id);
+        let body: serde_json::Value = serde_json::from_str(&stored[0].payload).unwrap();
+        assert_eq!(body["type"], "webhook.test");
+        assert_eq!(body["data"]["test"], true);
+        assert_eq!(body["data"]["endpoint_id"], target.as_str());
+        assert!(store.responses().is_empty() && store.cases().is_empty());
+    }
+
+    #[test]
+    fn a_slack_endpoint_gets_a_slack_test_message() {
+        let store = TestStore::default();
+        let id = one_endpoint(&store, WebhookFormat::Slack).endpoint.id;
+        block_on(send_test(&store, &store, &id, 7)).unwrap();
+        let body: serde_json::Value = serde_json::from_str(&store.deliveries()[0].payload).unwrap();
+        let text = body["text"].as_str().unwrap();
+        assert!(text.contains("Test event") && text.contains(&id), "{text}");
+        assert!(body.get("type").is_none());
+    }
+
+    #[test]
+    fn no_test_event_goes_to_a_disabled_or_missing_endpoint() {
+        let store = TestStore::default();
+        let id = one_endpoint(&store, WebhookFormat::Standard).endpoint.id;
+        block_on(update(
+            &store,
+            &id,
+            WebhookPatch {
+                enabled: Some(false),
+            },
+        ))
+        .unwrap();
+        assert!(matches!(
+            block_on(send_test(&store, &store, &id, 7)),
+            Err(ServiceError::Conflict(_))
+        ));
+        assert!(matches!(
+            block_on(send_test(&store, &store, "wh_none", 7)),
+            Err(ServiceError::NotFound(_))
+        ));
+        assert!(store.deliveries().is_empty());
+    }
+
+    #[test]
+    fn nobody_subscribes_to_the_test_event() {
+        let store = TestStore::default();
+        let mut request = hook("https://hooks.example/h", Default::default());
+        request.events = vec![EventType::ResponseCreated, EventType::WebhookTest];
+        let err = block_on(create(&store, request, false, 0)).unwrap_err();
+        assert!(matches!(err, ServiceError::Invalid(ref e) if e[0].field == "events"));
     }
 }

@@ -126,11 +126,30 @@ pub enum Inserted {
     OrderTaken,
 }
 
-/// A webhook endpoint with its signing secret.
+/// A webhook endpoint with its signing secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     pub view: WebhookView,
     pub secret: String,
+    /// The secret the last rotation replaced; it signs until
+    /// `view.previous_secret_expires_at`.
+    pub previous_secret: Option<String>,
+}
+
+impl Endpoint {
+    /// The secrets a request sent at `now` (RFC 3339) is signed with: the current one,
+    /// then the replaced one while its overlap lasts.
+    pub fn signing_secrets(&self, now: &str) -> Vec<&str> {
+        let previous = self
+            .previous_secret
+            .as_deref()
+            .zip(self.view.previous_secret_expires_at.as_deref())
+            .filter(|(_, ends)| nps_shared::webhook::still_signs(ends, now))
+            .map(|(secret, _)| secret);
+        std::iter::once(self.secret.as_str())
+            .chain(previous)
+            .collect()
+    }
 }
 
 /// The queue message: "try this delivery now". Everything else is read from D1, so a
@@ -345,6 +364,18 @@ pub trait WebhookStore {
     async fn get_endpoint(&self, id: &str) -> StoreResult<Option<Endpoint>>;
     /// `false` if there was no such endpoint.
     async fn delete_endpoint(&self, id: &str) -> StoreResult<bool>;
+    /// Switches the endpoint on or off; the endpoint as it is now, `None` if there is
+    /// no such endpoint.
+    async fn set_endpoint_enabled(&self, id: &str, enabled: bool) -> StoreResult<Option<Endpoint>>;
+    /// Makes `secret` the endpoint's secret in one write; the one it replaces keeps
+    /// signing until `previous_expires_at`, and any older one is dropped. The
+    /// endpoint as it is now, `None` if there is no such endpoint.
+    async fn rotate_secret(
+        &self,
+        id: &str,
+        secret: &str,
+        previous_expires_at: &str,
+    ) -> StoreResult<Option<Endpoint>>;
 }
 
 pub trait DeliveryStore {

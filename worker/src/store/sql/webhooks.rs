@@ -1,4 +1,6 @@
-//! `webhook_endpoints`: where events go, with their signing secrets.
+//! `webhook_endpoints`: where events go, whether they are switched on, and their
+//! signing secrets (the current one, and the one a rotation replaced while it still
+//! signs).
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
@@ -17,6 +19,10 @@ struct EndpointRow {
     filter: String,
     description: Option<String>,
     created_at: String,
+    /// 0 or 1 (D1 gives no booleans).
+    enabled: i32,
+    previous_secret: Option<String>,
+    previous_secret_expires_at: Option<String>,
 }
 
 impl TryFrom<EndpointRow> for Endpoint {
@@ -33,13 +39,17 @@ impl TryFrom<EndpointRow> for Endpoint {
                 filter: serde_json::from_str(&row.filter)?,
                 description: row.description,
                 created_at: row.created_at,
+                enabled: row.enabled != 0,
+                previous_secret_expires_at: row.previous_secret_expires_at,
             },
             secret: row.secret,
+            previous_secret: row.previous_secret,
         })
     }
 }
 
-const ENDPOINT_COLUMNS: &str = "id, url, secret, events, filter, description, created_at, format";
+const ENDPOINT_COLUMNS: &str = "id, url, secret, events, filter, description, created_at, format, \
+     enabled, previous_secret, previous_secret_expires_at";
 
 impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
     async fn insert_endpoint(&self, endpoint: &Endpoint) -> StoreResult<()> {
@@ -47,7 +57,8 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
         self.db
             .run(query!(
                 format!(
-                    "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                 ),
                 v.id,
                 v.url,
@@ -57,6 +68,9 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
                 v.description,
                 v.created_at,
                 v.format.as_str(),
+                i32::from(v.enabled),
+                endpoint.previous_secret,
+                v.previous_secret_expires_at,
             ))
             .await?;
         Ok(())
@@ -93,6 +107,46 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
             ))
             .await
     }
+
+    async fn set_endpoint_enabled(&self, id: &str, enabled: bool) -> StoreResult<Option<Endpoint>> {
+        first_row(
+            &self.db,
+            query!(
+                format!(
+                    "UPDATE webhook_endpoints SET enabled = ?2 WHERE id = ?1 RETURNING {ENDPOINT_COLUMNS}"
+                ),
+                id,
+                i32::from(enabled),
+            ),
+            |row: EndpointRow| Endpoint::try_from(row),
+        )
+        .await
+    }
+
+    async fn rotate_secret(
+        &self,
+        id: &str,
+        secret: &str,
+        previous_expires_at: &str,
+    ) -> StoreResult<Option<Endpoint>> {
+        // One statement: the right-hand sides read the row as it was, so the secret
+        // being replaced moves to `previous_secret` and an older one is gone.
+        first_row(
+            &self.db,
+            query!(
+                format!(
+                    "UPDATE webhook_endpoints SET previous_secret = secret, \
+                     previous_secret_expires_at = ?3, secret = ?2 WHERE id = ?1 \
+                     RETURNING {ENDPOINT_COLUMNS}"
+                ),
+                id,
+                secret,
+                previous_expires_at,
+            ),
+            |row: EndpointRow| Endpoint::try_from(row),
+        )
+        .await
+    }
 }
 
 #[cfg(test)]
@@ -113,8 +167,11 @@ mod tests {
                 filter: Default::default(),
                 description: Some("Support channel".into()),
                 created_at: "2026-11-01T00:00:00.000Z".into(),
+                enabled: true,
+                previous_secret_expires_at: None,
             },
             secret: "whsec_x".into(),
+            previous_secret: None,
         };
         run(s.insert_endpoint(&endpoint)).unwrap();
         assert_eq!(run(s.get_endpoint("wh_1")).unwrap(), Some(endpoint.clone()));
@@ -122,5 +179,66 @@ mod tests {
         assert!(run(s.delete_endpoint("wh_1")).unwrap());
         assert!(!run(s.delete_endpoint("wh_1")).unwrap());
         assert!(run(s.list_endpoints()).unwrap().is_empty());
+    }
+
+    fn endpoint(id: &str) -> Endpoint {
+        Endpoint {
+            view: WebhookView {
+                id: id.into(),
+                url: "https://hooks.example/nps".into(),
+                format: WebhookFormat::Standard,
+                events: vec![EventType::ResponseCreated],
+                filter: Default::default(),
+                description: None,
+                created_at: "2026-11-01T00:00:00.000Z".into(),
+                enabled: true,
+                previous_secret_expires_at: None,
+            },
+            secret: "whsec_first".into(),
+            previous_secret: None,
+        }
+    }
+
+    #[test]
+    fn an_endpoint_is_switched_off_and_on_and_the_list_says_so() {
+        let s = store();
+        run(s.insert_endpoint(&endpoint("wh_1"))).unwrap();
+        run(s.insert_endpoint(&endpoint("wh_2"))).unwrap();
+        let off = run(s.set_endpoint_enabled("wh_1", false)).unwrap().unwrap();
+        assert!(!off.view.enabled);
+        let listed: Vec<(String, bool)> = run(s.list_endpoints())
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.view.id, e.view.enabled))
+            .collect();
+        assert_eq!(listed, [("wh_1".into(), false), ("wh_2".into(), true)]);
+        let on = run(s.set_endpoint_enabled("wh_1", true)).unwrap().unwrap();
+        assert!(on.view.enabled);
+        assert_eq!(run(s.set_endpoint_enabled("wh_9", true)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_rotation_keeps_the_replaced_secret_and_a_second_one_drops_the_oldest() {
+        let s = store();
+        run(s.insert_endpoint(&endpoint("wh_1"))).unwrap();
+        let once = run(s.rotate_secret("wh_1", "whsec_second", "2026-11-02T00:00:00.000Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(once.secret, "whsec_second");
+        assert_eq!(once.previous_secret.as_deref(), Some("whsec_first"));
+        assert_eq!(
+            once.view.previous_secret_expires_at.as_deref(),
+            Some("2026-11-02T00:00:00.000Z")
+        );
+        let twice = run(s.rotate_secret("wh_1", "whsec_third", "2026-11-03T00:00:00.000Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(twice.secret, "whsec_third");
+        assert_eq!(twice.previous_secret.as_deref(), Some("whsec_second"));
+        assert_eq!(run(s.get_endpoint("wh_1")).unwrap(), Some(twice));
+        assert_eq!(
+            run(s.rotate_secret("wh_9", "whsec_x", "2026-11-03T00:00:00.000Z")).unwrap(),
+            None
+        );
     }
 }
