@@ -66,7 +66,8 @@ impl Session {
     /// Whether the signed-in token holds `scope` (tracked: views update when `/v1/me`
     /// arrives). Unknown until then: nothing scoped shows.
     pub fn allows(&self, scope: Scope) -> bool {
-        self.me.with(|me| me.as_ref().is_some_and(|me| me.allows(scope)))
+        self.me
+            .with(|me| me.as_ref().is_some_and(|me| me.allows(scope)))
     }
 
     /// The API with the current token (read without subscribing).

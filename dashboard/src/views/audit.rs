@@ -43,7 +43,11 @@ pub fn Audit() -> impl IntoView {
             let result = match session.api() {
                 Ok(api) => {
                     let page = api
-                        .audit(&action.get_untracked(), &actor.get_untracked(), Some(&cursor))
+                        .audit(
+                            &action.get_untracked(),
+                            &actor.get_untracked(),
+                            Some(&cursor),
+                        )
                         .await;
                     session.check(page)
                 }
