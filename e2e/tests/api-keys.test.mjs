@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { admin, call, eventually, BASE_URL } from '../lib/server.mjs';
+import { admin, call, eventually, BASE_URL, demoDefinition } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 import { DashboardPage } from '../lib/dashboard.mjs';
 
@@ -27,12 +27,6 @@ async function as(secret, path, { method = 'GET', body, headers = {} } = {}) {
   let parsed = null;
   try { parsed = text ? JSON.parse(text) : null; } catch { parsed = text; }
   return { status: response.status, headers: response.headers, body: parsed };
-}
-
-/** The demo survey's definition, without what the server sets. */
-async function demoDefinition() {
-  const { id: _id, created_at: _created, updated_at: _updated, ...definition } = (await admin('/v1/surveys/s_demo')).body;
-  return definition;
 }
 
 async function newKey(name, scopes) {
