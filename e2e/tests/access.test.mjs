@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import { createHmac, createPublicKey } from 'node:crypto';
 import assert from 'node:assert/strict';
-import { admin, call, BASE_URL } from '../lib/server.mjs';
+import { admin, call, BASE_URL, demoDefinition } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 import { keyServer, newKey, rotateKeys, signAccessJwt, teamKeys } from '../lib/access.mjs';
 
@@ -25,7 +25,7 @@ function asSignedIn(path, assertion, { method = 'GET', headers = {}, body } = {}
 
 /** A survey whose detractors open cases, and one open case in it. */
 async function openCase(name) {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
+  const demo = await demoDefinition();
   const surveyId = `s_${name}-${Date.now()}`;
   const created = await admin('/v1/surveys', {
     method: 'POST',

@@ -59,10 +59,16 @@ pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiErr
     let decoded = decoded.map_err(|e| {
         let message = e.to_string();
         // serde names a field between backticks ("missing field `url`", "unknown field
-        // `x`"); other messages quote values there ("invalid type: integer `7`").
-        let names_a_field = ["missing field", "unknown field", "duplicate field"]
-            .iter()
-            .any(|start| message.starts_with(start));
+        // `x`", and ours: "invalid `scopes`: …"); other messages quote values there
+        // ("invalid type: integer `7`").
+        let names_a_field = [
+            "missing field",
+            "unknown field",
+            "duplicate field",
+            "invalid `",
+        ]
+        .iter()
+        .any(|start| message.starts_with(start));
         let field = if names_a_field {
             message.split('`').nth(1).unwrap_or_default().to_string()
         } else {
@@ -240,5 +246,13 @@ mod tests {
             [""],
             "a wrong type is still a 422 (serde names no field)"
         );
+    }
+
+    #[test]
+    fn a_field_our_own_deserializers_name_is_the_field_of_the_422() {
+        use nps_shared::staff::CreateApiKey;
+        let error = decode::<CreateApiKey>(serde_json::json!({"name": "x", "scopes": ["write"]}))
+            .unwrap_err();
+        assert_eq!(fields(error), ["scopes"]);
     }
 }
