@@ -239,10 +239,10 @@ test('in the dashboard a person creates a key, sees the secret once, and revokes
   await page.locator('[data-testid="audit-entry"]:not([data-action="api_key.created"])').first().waitFor({ state: 'detached' });
   await page.locator('[data-testid="audit-entry"][data-action="api_key.created"]', { hasText: name }).waitFor();
   // The dashboard signed in with the bootstrap token (no X-Actor): the actor is "admin".
-  await page.getByLabel('Actor').fill('nobody@shop.example');
+  await page.getByRole('textbox', { name: 'Actor', exact: true }).fill('nobody@shop.example');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.getByTestId('audit-empty').waitFor();
-  await page.getByLabel('Actor').fill('admin');
+  await page.getByRole('textbox', { name: 'Actor', exact: true }).fill('admin');
   await page.getByRole('button', { name: 'Filter' }).click();
   await page.locator('[data-testid="audit-entry"]', { hasText: name }).waitFor();
   for (const actor of await page.getByTestId('audit-actor').allTextContents()) {
