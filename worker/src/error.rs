@@ -56,9 +56,14 @@ impl ApiError {
         self.problem.status
     }
 
+    /// The fields a 422 names, in order.
     #[cfg(test)]
-    pub fn problem(&self) -> &Problem {
-        &self.problem
+    pub fn fields(&self) -> Vec<String> {
+        self.problem
+            .errors
+            .iter()
+            .map(|e| e.field.clone())
+            .collect()
     }
 
     #[cfg(test)]

@@ -207,16 +207,6 @@ pub fn client(req: &Request) -> String {
 mod tests {
     use super::*;
 
-    fn fields(error: ApiError) -> Vec<String> {
-        let problem = serde_json::to_value(error.problem()).unwrap();
-        problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_string())
-            .collect()
-    }
-
     #[test]
     fn an_admin_body_with_a_key_its_type_does_not_read_is_a_422_naming_the_path() {
         use nps_shared::api::SurveyPatch;
@@ -228,7 +218,7 @@ mod tests {
         let error = decode::<SurveyPatch>(patch).unwrap_err();
         assert_eq!(error.status(), 422);
         assert_eq!(
-            fields(error),
+            error.fields(),
             ["throttle.weeks", "triggers.url_rules.0.negate"]
         );
     }
@@ -242,7 +232,7 @@ mod tests {
         assert_eq!(patch.rate_limit_per_minute, Some(60));
         let error = decode::<SurveyPatch>(serde_json::json!({"name": 7})).unwrap_err();
         assert_eq!(
-            fields(error),
+            error.fields(),
             [""],
             "a wrong type is still a 422 (serde names no field)"
         );
@@ -253,6 +243,6 @@ mod tests {
         use nps_shared::staff::CreateApiKey;
         let error = decode::<CreateApiKey>(serde_json::json!({"name": "x", "scopes": ["write"]}))
             .unwrap_err();
-        assert_eq!(fields(error), ["scopes"]);
+        assert_eq!(error.fields(), ["scopes"]);
     }
 }

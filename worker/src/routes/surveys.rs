@@ -109,16 +109,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn named(error: ApiError) -> Vec<String> {
-        let problem = serde_json::to_value(error.problem()).unwrap();
-        problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_string())
-            .collect()
-    }
-
     #[test]
     fn a_survey_is_created_from_its_definition_and_an_optional_id() {
         let request = create_request(json!({"id": "s_shop", "name": "Shop"})).unwrap();
@@ -131,14 +121,14 @@ mod tests {
     fn a_key_the_definition_does_not_know_is_named_at_any_depth() {
         let error = create_request(json!({"name": "Shop", "colour": "#fff"})).unwrap_err();
         assert_eq!(error.status(), 422);
-        assert_eq!(named(error), ["colour"]);
+        assert_eq!(error.fields(), ["colour"]);
         let error = create_request(json!({
             "name": "Shop",
             "theme": {"accent": "#123456", "position": "bottom-right", "colour": "#fff"},
             "texts": {"en": {"question": "Q?", "questoin": "typo"}},
         }))
         .unwrap_err();
-        assert_eq!(named(error), ["texts.en.questoin", "theme.colour"]);
+        assert_eq!(error.fields(), ["texts.en.questoin", "theme.colour"]);
     }
 
     #[test]
@@ -147,12 +137,12 @@ mod tests {
             "id": "s_shop", "name": "Shop", "created_at": "2026-01-01T00:00:00Z",
         }))
         .unwrap_err();
-        assert_eq!(named(error), ["created_at"]);
+        assert_eq!(error.fields(), ["created_at"]);
     }
 
     #[test]
     fn an_id_that_is_not_a_string_is_named() {
         let error = create_request(json!({"id": 7, "name": "Shop"})).unwrap_err();
-        assert_eq!(named(error), ["id"]);
+        assert_eq!(error.fields(), ["id"]);
     }
 }
