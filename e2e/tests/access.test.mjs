@@ -7,6 +7,7 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { admin, call, BASE_URL, demoDefinition } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
+import { DashboardPage } from '../lib/dashboard.mjs';
 import { keyServer, newKey, rotateKeys, signAccessJwt, teamKeys } from '../lib/access.mjs';
 
 const HEADER = 'cf-access-jwt-assertion';
@@ -160,4 +161,31 @@ test('when the team keys cannot be fetched, an assertion with a key not kept is 
   assert.equal(unknown.status, 503);
   assert.match(unknown.headers.get('content-type'), /^application\/problem\+json/);
   assert.equal((await asSignedIn('/v1/surveys', signAccessJwt())).status, 200, 'a kept key still verifies');
+});
+
+test('behind Access the dashboard asks for no token, and a case worked there names the signed-in person', async (t) => {
+  const caseId = await openCase('access-dashboard');
+  const surveyId = (await admin(`/v1/cases/${caseId}`)).body.survey_id;
+  const browser = await launch();
+  t.after(() => browser.close());
+  const context = await browser.newContext({ extraHTTPHeaders: { [HEADER]: signAccessJwt({ email: 'lee@shop.example' }) } });
+  const dashboard = new DashboardPage(await context.newPage());
+  await dashboard.page.goto(`${BASE_URL}/dashboard`);
+  // Signed in by the edge: the sections show, the token form does not.
+  await dashboard.section('Overview').waitFor({ timeout: 20_000 });
+  assert.equal(await dashboard.tokenField().count(), 0);
+
+  await dashboard.surveyPicker().selectOption(surveyId);
+  await dashboard.section('Cases').click();
+  await dashboard.caseRow(caseId).click();
+  const detail = dashboard.caseDetail();
+  await detail.getByLabel('Note').fill('Called back from the dashboard');
+  await detail.getByRole('button', { name: 'Mark contacted' }).click();
+  await detail.getByTestId('timeline').getByText('Status open → contacted').waitFor();
+
+  const stored = await admin(`/v1/cases/${caseId}`);
+  assert.deepEqual(
+    stored.body.timeline.slice(-2).map((e) => [e.kind, e.actor]),
+    [['status_changed', 'lee@shop.example'], ['note', 'lee@shop.example']],
+  );
 });
