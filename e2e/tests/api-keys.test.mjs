@@ -270,4 +270,13 @@ test('a dashboard signed in with a read key shows no admin sections and no case 
     await page.getByTestId('case-read-only').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Add note' }).isVisible(), false);
   }
+  // Endpoints and their deliveries are readable; adding, changing and replaying are not offered.
+  const hook = await admin('/v1/webhooks', { method: 'POST', body: { url: 'https://hooks.example/viewer', events: ['response.created'] } });
+  assert.equal(hook.status, 201);
+  t.after(() => admin(`/v1/webhooks/${hook.body.id}`, { method: 'DELETE' }));
+  await dashboard.section('Webhooks').click();
+  await dashboard.webhook(hook.body.id).waitFor();
+  assert.equal(await page.locator('form.webhook-form').count(), 0, 'no form to add an endpoint');
+  assert.equal(await dashboard.webhook(hook.body.id).getByRole('button', { name: 'Rotate secret' }).isVisible(), false);
+  assert.equal(await dashboard.webhook(hook.body.id).getByRole('button', { name: 'Delete' }).isVisible(), false);
 });

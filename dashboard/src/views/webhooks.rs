@@ -14,6 +14,7 @@ use nps_shared::Category;
 use nps_shared::api::{
     DeliveryStatus, DeliveryView, EventType, RotateSecret, WebhookFormat, WebhookPatch, WebhookView,
 };
+use nps_shared::staff::Scope;
 
 use crate::clock;
 use crate::state::{Session, Surveys};
@@ -56,8 +57,10 @@ pub fn Webhooks() -> impl IntoView {
             .into_any(),
     }
     };
+    // Changing endpoints needs the admin scope; a `read` key sees them and their
+    // deliveries only (the server enforces it either way).
     view! {
-        <CreateEndpoint reload created />
+        {move || session.allows(Scope::Admin).then(|| view! { <CreateEndpoint reload created /> })}
         {move || created.get().map(|(url, secret)| view! {
             <SecretPanel
                 key="new".to_owned()
@@ -675,7 +678,8 @@ fn Endpoint(
                     {format!("The previous secret also signs until {}.", clock::local_time(&at))}
                 </p>
             })}
-            <div class="actions webhook-actions" role="group" aria-label=format!("Actions for {}", endpoint.url)>
+            <div class="actions webhook-actions" role="group" aria-label=format!("Actions for {}", endpoint.url)
+                hidden=move || !session.allows(Scope::Admin)>
                 <button type="button" class="button ghost small" disabled=move || busy.get() || !enabled.get()
                     on:click=send_test>"Send test event"</button>
                 <button type="button" class="button ghost small" disabled=move || busy.get() on:click=toggle>
@@ -728,6 +732,8 @@ fn deliveries_table(
     deliveries: Vec<DeliveryView>,
     replay: impl Fn(String) + Clone + 'static,
 ) -> impl IntoView {
+    // Replaying needs the admin scope.
+    let may_replay = expect_context::<Session>().allows(Scope::Admin);
     let rows = deliveries
         .into_iter()
         .map(|d| {
@@ -748,7 +754,8 @@ fn deliveries_table(
                     }
                 })
                 .collect_view();
-            let can_replay = matches!(d.status, DeliveryStatus::Delivered | DeliveryStatus::Failed);
+            let can_replay = matches!(d.status, DeliveryStatus::Delivered | DeliveryStatus::Failed)
+                && may_replay;
             let replay = replay.clone();
             let id = d.id.clone();
             view! {
