@@ -71,18 +71,20 @@ pub fn require(principal: &Principal, needed: Scope) -> Result<(), ApiError> {
     ))
 }
 
-/// The token of `Authorization: Bearer <token>`; 401 without one.
+/// The token of `Authorization: Bearer <token>`; 401 without one. Only a credential
+/// that was presented and is wrong counts towards the lock-out: a request with none at
+/// all guesses nothing (the dashboard asks `/v1/me` without a token on every opening,
+/// to learn whether Cloudflare Access signed the person in).
 pub fn bearer(header: &str) -> Result<&str, ApiError> {
+    const ASK: &str = "send Authorization: Bearer <admin token or API key>";
+    if header.trim().is_empty() {
+        return Err(ApiError::new(ProblemKind::Unauthorized, ASK));
+    }
     header
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::auth_failure(
-                ProblemKind::Unauthorized,
-                "send Authorization: Bearer <admin token or API key>",
-            )
-        })
+        .ok_or_else(|| ApiError::auth_failure(ProblemKind::Unauthorized, ASK))
 }
 
 fn not_valid() -> ApiError {
@@ -128,12 +130,21 @@ mod tests {
     const TOKEN: &str = "s3cret-token-of-thirty-two-chars";
 
     #[test]
-    fn the_bearer_token_is_read_and_a_missing_one_is_401_counted() {
+    fn the_bearer_token_is_read_and_a_malformed_one_is_401_counted() {
         assert_eq!(bearer(&format!("Bearer {TOKEN}")).ok(), Some(TOKEN));
-        for header in ["", "Basic czNjcmV0", "Bearer ", "bearer x"] {
+        for header in ["Basic czNjcmV0", "Bearer ", "bearer x"] {
             let error = bearer(header).unwrap_err();
             assert_eq!(error.status(), 401, "{header:?}");
             assert!(error.is_auth_failure());
+        }
+    }
+
+    #[test]
+    fn no_credential_at_all_is_401_but_guesses_nothing() {
+        for header in ["", "  "] {
+            let error = bearer(header).unwrap_err();
+            assert_eq!(error.status(), 401, "{header:?}");
+            assert!(!error.is_auth_failure(), "{header:?} is not counted");
         }
     }
 
