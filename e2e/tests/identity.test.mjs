@@ -6,7 +6,7 @@
 // the case stays as it was, and the customer's own answer is still theirs to give.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, call, eventually, BASE_URL, userHash } from '../lib/server.mjs';
+import { admin, call, eventually, BASE_URL, userHash, demoDefinition } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 
 let browser;
@@ -15,8 +15,7 @@ after(() => browser?.close());
 
 /** A copy of s_demo shown at once, with `more` fields of the definition; its id. */
 async function survey(more = {}) {
-  const demo = (await admin('/v1/surveys/s_demo')).body;
-  const { id: _id, created_at: _c, updated_at: _u, ...definition } = demo;
+  const definition = await demoDefinition();
   const created = await admin('/v1/surveys', {
     method: 'POST',
     body: { ...definition, name: 'Identity', triggers: {}, throttle: { days: 90, dismissed_days: 0 }, ...more },

@@ -3,7 +3,7 @@
 // which win; the default theme keeps WCAG AA contrast.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, BASE_URL } from '../lib/server.mjs';
+import { admin, BASE_URL, demoDefinition } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 
 let browser;
@@ -11,8 +11,7 @@ before(async () => { browser = await launch(); });
 after(() => browser?.close());
 
 async function survey(theme) {
-  const demo = await admin('/v1/surveys/s_demo');
-  const { id: _id, created_at: _c, updated_at: _u, ...definition } = demo.body;
+  const definition = await demoDefinition();
   const created = await admin('/v1/surveys', { method: 'POST', body: { ...definition, name: 'Theme', theme } });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return created.body.id;
@@ -69,8 +68,7 @@ test('custom properties on the page override the survey theme inside the shadow 
 });
 
 test('a theme that could break out of the stylesheet is refused', async () => {
-  const demo = await admin('/v1/surveys/s_demo');
-  const { id: _id, created_at: _c, updated_at: _u, ...definition } = demo.body;
+  const definition = await demoDefinition();
   const bad = await admin('/v1/surveys', {
     method: 'POST',
     body: { ...definition, theme: { accent: '#2563eb', position: 'inline', font: 'x);} * {display:none' } },

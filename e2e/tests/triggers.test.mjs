@@ -6,7 +6,7 @@
 // and opens worker/public/demo/triggers.html?survey=<id> in a fresh browser context.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { admin, eventually, BASE_URL, userHash } from '../lib/server.mjs';
+import { admin, eventually, BASE_URL, userHash, demoDefinition } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
 import { bucket } from '../../widget/loader/triggers.js';
 
@@ -17,9 +17,7 @@ after(() => browser?.close());
 
 /** A copy of s_demo with `triggers` (and `more` fields of the definition); its id. */
 async function survey(triggers, more = {}) {
-  const demo = await admin('/v1/surveys/s_demo');
-  assert.equal(demo.status, 200);
-  const { id: _id, created_at: _c, updated_at: _u, ...definition } = demo.body;
+  const definition = await demoDefinition();
   const created = await admin('/v1/surveys', {
     method: 'POST',
     body: { ...definition, name: `Triggers ${JSON.stringify(triggers)}`, triggers, ...more },
