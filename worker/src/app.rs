@@ -3,6 +3,7 @@
 
 use crate::store::d1::D1;
 use crate::store::kv::KvSurveys;
+use crate::store::metered::{self, Metered};
 use crate::store::queue::QueueSender;
 use crate::store::sql::SqlStore;
 use nps_shared::webhook::RetrySchedule;
@@ -13,8 +14,9 @@ pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 300;
 /// Used when `ADMIN_AUTH_FAILURES_PER_MINUTE` is not set.
 pub const DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE: u32 = 30;
 
-/// The worker's storage: the SQL of `store::sql` on D1, survey reads through KV.
-pub type Store = SqlStore<D1, KvSurveys>;
+/// The worker's storage: the SQL of `store::sql` on D1 (metered: at most
+/// `D1_QUERIES_PER_INVOCATION` statements per invocation), survey reads through KV.
+pub type Store = SqlStore<Metered<D1>, KvSurveys>;
 
 pub struct App {
     pub store: Store,
@@ -43,7 +45,7 @@ pub struct App {
 impl App {
     pub fn from_env(env: &Env) -> worker::Result<App> {
         Ok(App {
-            store: SqlStore::with_cache(D1::new(env.d1("DB")?), KvSurveys::new(env.kv("CONFIG")?)),
+            store: SqlStore::with_cache(database(env)?, KvSurveys::new(env.kv("CONFIG")?)),
             queue: QueueSender::new(env.queue("DELIVERIES")?, env.queue("DEAD_LETTERS")?),
             admin_token: setting(env, "ADMIN_TOKEN"),
             retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
@@ -80,6 +82,15 @@ impl App {
             crate::error::ApiError::unavailable("INVITATION_SECRET is not configured")
         })
     }
+}
+
+/// D1 as one invocation may use it: metered against `D1_QUERIES_PER_INVOCATION`
+/// (default: the paid plan's 1,000; 50 on the free plan).
+pub fn database(env: &Env) -> worker::Result<Metered<D1>> {
+    let budget = setting(env, "D1_QUERIES_PER_INVOCATION")
+        .and_then(|v| metered::parse_budget(&v))
+        .unwrap_or(metered::PAID_PLAN_QUERIES);
+    Ok(Metered::new(D1::new(env.d1("DB")?), budget))
 }
 
 /// A secret or plain variable, whichever is set.

@@ -7,7 +7,6 @@ use crate::http;
 use crate::service::responses;
 use crate::service::{Done, ServiceError};
 use crate::store::ResponseStore;
-use crate::store::d1::D1;
 use crate::store::sql::SqlStore;
 use nps_shared::csv;
 use worker::{Request, Response};
@@ -92,7 +91,7 @@ pub async fn export_csv(req: &Request, app: &App, survey_id: &str) -> Result<Res
     // Checks the survey and the category before the first byte is sent.
     responses::list(&app.store, survey_id, category, None, Some("1")).await?;
     let category = category.and_then(nps_shared::Category::parse);
-    let store = SqlStore::new(D1::new(app.env.d1("DB")?));
+    let store = SqlStore::new(crate::app::database(&app.env)?);
     let survey_id = survey_id.to_string();
     // State: (store, cursor, header sent?, finished?)
     let pages = futures_util::stream::unfold(

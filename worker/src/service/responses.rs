@@ -650,6 +650,28 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_costs_the_same_few_queries_however_many_answers_came_before() {
+        let m = demo_store();
+        let body =
+            |i: u32| json!({"survey_id": "s_demo", "score": i % 11, "properties": {"plan": "pro"}});
+        m.reset_queries();
+        submit_json(&m, body(0), Some("first")).unwrap();
+        let first = m.queries();
+        for i in 1..300 {
+            m.reset_queries(); // each answer is its own invocation
+            submit_json(&m, body(i), Some(&format!("k{i}"))).unwrap();
+        }
+        m.reset_queries();
+        submit_json(&m, body(3), Some("last")).unwrap();
+        assert_eq!(
+            m.queries(),
+            first,
+            "the 301st answer costs what the first did"
+        );
+        assert!(first <= 12, "{first} queries for one answer");
+    }
+
+    #[test]
     fn the_same_idempotency_key_stores_once_and_returns_the_same_body() {
         let m = demo_store();
         let body = json!({"survey_id": "s_demo", "score": 9, "properties": {"a": "1", "b": "2"}});

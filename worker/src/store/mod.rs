@@ -5,6 +5,8 @@
 //!   `d1` implements it for D1 in the worker, `sqlite` for bundled SQLite in native
 //!   tests (with fault injection), on the real `worker/migrations/`.
 //! - `sql`: every storage trait in SQL, once, one module per table.
+//! - `metered`: counts the statements of one invocation against D1's per-invocation
+//!   query limit, and refuses the one past it.
 //! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config).
 //! - `queue`: the Cloudflare Queue of webhook deliveries, behind [`DeliveryQueue`].
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
@@ -15,6 +17,7 @@
 pub mod d1;
 pub mod db;
 pub mod kv;
+pub mod metered;
 pub mod queue;
 pub mod sql;
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! not what a store method chooses to return.
 
 use super::db::{Database, Statement};
+use super::metered::{Metered, PAID_PLAN_QUERIES};
 use super::sql::SqlStore;
 use super::sqlite::Sqlite;
 use super::{
@@ -21,9 +22,10 @@ use std::cell::{Cell, RefCell};
 /// called with `(&m, &m)`.
 pub type TestStore = SqlStore<TestBackend>;
 
-/// A fresh migrated SQLite database and a recording queue.
+/// A fresh migrated SQLite database, metered like D1 in the worker (a path past the
+/// paid plan's query budget fails its test), and a recording queue.
 pub struct TestBackend {
-    db: Sqlite,
+    db: Metered<Sqlite>,
     pub queue: TestQueue,
 }
 
@@ -78,7 +80,7 @@ impl DeliveryQueue for TestStore {
 impl Default for TestStore {
     fn default() -> Self {
         SqlStore::new(TestBackend {
-            db: Sqlite::migrated(),
+            db: Metered::new(Sqlite::migrated(), PAID_PLAN_QUERIES),
             queue: TestQueue::default(),
         })
     }
@@ -89,6 +91,16 @@ impl TestStore {
         &self.db().queue
     }
 
+    /// D1 queries (statements) run since the store was made or [`Self::reset_queries`].
+    pub fn queries(&self) -> u32 {
+        self.db().db.queries()
+    }
+
+    /// Starts counting queries again: call it after a test's set-up.
+    pub fn reset_queries(&self) {
+        self.db().db.reset()
+    }
+
     pub fn add_survey(&self, survey: SurveyView) {
         let inserted = pollster::block_on(self.insert_survey(&survey)).expect("insert");
         assert!(inserted, "survey {} was there already", survey.id);
@@ -96,7 +108,7 @@ impl TestStore {
 
     /// From now on every statement naming `table` fails (`None`: none does).
     pub fn fail_on(&self, table: Option<&str>) {
-        self.db().db.fail_on(table);
+        self.db().db.inner().fail_on(table);
     }
 
     fn ids(&self, table: &str) -> Vec<String> {
@@ -106,6 +118,7 @@ impl TestStore {
         }
         self.db()
             .db
+            .inner()
             .select::<Id>(&format!("SELECT id FROM {table} ORDER BY rowid"))
             .into_iter()
             .map(|row| row.id)
@@ -173,6 +186,7 @@ impl TestStore {
         }
         self.db()
             .db
+            .inner()
             .select::<Count>("SELECT COUNT(*) AS n FROM rate_limits")
             .first()
             .map_or(0, |c| c.n as usize)
@@ -195,7 +209,7 @@ impl TestStore {
             .map(|i| format!("s{i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let rows: Vec<serde_json::Value> = self.db().db.select(&format!(
+        let rows: Vec<serde_json::Value> = self.db().db.inner().select(&format!(
             "SELECT quarter, NULL AS key, NULL AS value, NULL AS day, flagged, json_array({sums}) AS s \
              FROM rollup_time WHERE survey_id = '{survey_id}' UNION ALL \
              SELECT NULL, key, value, day, flagged, json_array({sums}) FROM rollup_property \
