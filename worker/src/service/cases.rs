@@ -415,6 +415,81 @@ mod tests {
         fixtures::answer(m, &body, at).id
     }
 
+    /// `n` detractor answers of `n` customers, each with its open case (stored as
+    /// `responses::submit` stores them), and 3 endpoints that want `case.updated`.
+    fn many_cases(n: usize) -> TestStore {
+        use crate::store::sql::testing::{answer, case};
+        use crate::store::{Companions, ResponseStore};
+        let m = demo_store();
+        for i in 0..3 {
+            let hook: CreateWebhook = serde_json::from_value(json!({
+                "url": format!("https://hooks.example/{i}"), "events": ["case.updated"]
+            }))
+            .unwrap();
+            webhooks::create_for_test(&m, hook);
+        }
+        for i in 0..n {
+            let mut r = answer(&format!("r_{i:05}"), 2, &rfc3339(NOW + i as i64 * 1000));
+            r.view.respondent.id = Some(format!("cust-{i}"));
+            let with = Companions {
+                case: Some(case(&format!("c_{i:05}"), &r, None)),
+                deliveries: Vec::new(),
+            };
+            block_on(m.insert_response(&r, &with)).unwrap();
+            m.reset_queries();
+        }
+        m
+    }
+
+    #[test]
+    fn listing_reading_changing_and_reasking_a_case_cost_the_same_among_five_thousand_cases() {
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        let measure = |n: usize| {
+            let m = many_cases(n);
+            let mut costs = Vec::new();
+            let mut cost = |m: &TestStore| {
+                costs.push(m.queries());
+                m.reset_queries();
+            };
+            m.reset_queries();
+            let page = block_on(list(
+                &m,
+                Some("open"),
+                None,
+                Some("s_demo"),
+                None,
+                Some("200"),
+                NOW,
+            ))
+            .unwrap();
+            assert_eq!(page.items.len(), 200);
+            cost(&m);
+            block_on(get(&m, "c_00007", NOW)).unwrap();
+            cost(&m);
+            resolve(&m, "c_00007", NOW + HOUR);
+            cost(&m);
+            let reasked = block_on(reask(
+                &m,
+                &m,
+                "c_00007",
+                None,
+                b"secret",
+                "https://nps.example",
+                NOW + 2 * HOUR,
+            ))
+            .unwrap();
+            assert!(reasked.failed_follow_ups.is_empty());
+            cost(&m);
+            costs
+        };
+        let small = measure(500);
+        // List, get; a change: read, write, its survey, answer and endpoints, the
+        // deliveries; a re-ask also stores its invitation.
+        assert_eq!(small, [1, 1, 6, 7]);
+        assert_eq!(measure(5_000), small);
+        assert!(small.iter().all(|&q| q <= FREE_PLAN_QUERIES), "{small:?}");
+    }
+
     fn patch(value: serde_json::Value) -> CasePatch {
         serde_json::from_value(value).unwrap()
     }
