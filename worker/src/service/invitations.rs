@@ -270,10 +270,16 @@ mod tests {
             .unwrap();
             crate::service::webhooks::create_for_test(&m, hook);
         }
+        m.reset_queries();
         for i in 0..n {
             let mut invite = request(&format!("order-{i}"));
             invite.send_after = Some(rfc3339(NOW + HOUR));
             block_on(create(&m, invite, SECRET, "https://nps.example", NOW)).unwrap();
+            assert_eq!(
+                m.queries(),
+                2,
+                "POST /v1/invitations: its survey, the insert"
+            );
             m.reset_queries();
         }
         m
