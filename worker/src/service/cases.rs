@@ -68,8 +68,13 @@ pub fn new_case(
     Ok(Some(stored))
 }
 
-/// A later answer from a customer who has cases in this survey shows on each of them.
-/// Returns the cases it changed.
+/// The most recent cases of a customer a later answer shows on: each is a write (and,
+/// at the caller, an announcement), so a customer with thousands of cases costs what
+/// one with a few does.
+pub const REANSWERED_CASES: u32 = 5;
+
+/// A later answer from a customer who has cases in this survey shows on each of them
+/// (their [`REANSWERED_CASES`] most recent). Returns the cases it changed.
 pub async fn record_reanswer(
     cases: &impl CaseStore,
     response: &ResponseView,
@@ -81,7 +86,7 @@ pub async fn record_reanswer(
         Vec::new()
     } else {
         cases
-            .cases_of_respondent(&response.survey_id, &response.respondent)
+            .cases_of_respondent(&response.survey_id, &response.respondent, REANSWERED_CASES)
             .await?
     };
     if let Some(id) = linked_case.filter(|id| theirs.iter().all(|c| c.view.id != *id))
@@ -439,6 +444,37 @@ mod tests {
             m.reset_queries();
         }
         m
+    }
+
+    #[test]
+    fn a_later_answer_of_a_customer_with_three_hundred_cases_shows_on_the_most_recent_few() {
+        use crate::store::sql::testing::{answer, case};
+        use crate::store::{Companions, ResponseStore};
+        let measure = |n: usize| {
+            let m = demo_store();
+            for i in 0..n {
+                let mut r = answer(&format!("r_{i:05}"), 2, &rfc3339(NOW + i as i64 * 1000));
+                r.view.respondent.id = Some("cust-1".into());
+                let with = Companions {
+                    case: Some(case(&format!("c_{i:05}"), &r, None)),
+                    deliveries: Vec::new(),
+                };
+                block_on(m.insert_response(&r, &with)).unwrap();
+                m.reset_queries();
+            }
+            let mut later = answer("r_later", 9, &rfc3339(NOW + HOUR)).view;
+            later.respondent.id = Some("cust-1".into());
+            let changed = block_on(record_reanswer(&m, &later, None, NOW + HOUR)).unwrap();
+            let ids: Vec<String> = changed.iter().map(|c| c.id.clone()).collect();
+            let newest: Vec<String> = (n - REANSWERED_CASES as usize..n)
+                .map(|i| format!("c_{i:05}"))
+                .collect();
+            assert_eq!(ids, newest);
+            m.queries()
+        };
+        let small = measure(30);
+        assert_eq!(small, 1 + REANSWERED_CASES, "the cases, a write each");
+        assert_eq!(measure(300), small);
     }
 
     #[test]

@@ -236,11 +236,13 @@ pub trait CaseStore {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<StoredCase>>;
-    /// The cases of this customer (same survey, same respondent id or e-mail).
+    /// The customer's `limit` most recent cases (same survey, same respondent id or
+    /// e-mail), oldest first.
     async fn cases_of_respondent(
         &self,
         survey_id: &str,
         respondent: &Respondent,
+        limit: u32,
     ) -> StoreResult<Vec<StoredCase>>;
 }
 
