@@ -7,6 +7,7 @@
 use crate::app::{App, now_ms};
 use crate::service::deliveries::{self, Outcome, Prepared};
 use crate::service::random;
+use crate::store::metered::FREE_PLAN_QUERIES;
 use crate::store::{DeliveryTask, Endpoint};
 use nps_shared::time::rfc3339;
 use nps_shared::validate::check_webhook_target;
@@ -21,6 +22,11 @@ use worker::{
 const TIMEOUT_MS: u32 = 10_000;
 /// When D1 or the queue fails, the message comes back after this long.
 const PLATFORM_RETRY_SECONDS: u32 = 30;
+/// Messages one invocation handles at most: a batch is one invocation, and each
+/// message may run [`deliveries::QUERIES_PER_MESSAGE`] D1 queries, so this many fit
+/// the free plan's 50. `max_batch_size` in wrangler.toml stays at or below it (a test
+/// holds it); were a batch larger, the messages past it would be retried at once.
+pub const MAX_BATCH_SIZE: u32 = FREE_PLAN_QUERIES / deliveries::QUERIES_PER_MESSAGE;
 
 /// The headers of one attempt: a fresh timestamp, signed together with the id and body
 /// by each of `secrets`.
@@ -159,9 +165,19 @@ async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::Stor
 }
 
 /// Handles a batch: every delivery in it at once, so one slow receiver does not hold
-/// up the alerts behind it.
+/// up the alerts behind it; at most [`MAX_BATCH_SIZE`] of them, the rest are retried
+/// (a queue configured for larger batches than this invocation's D1 queries allow).
 pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Result<()> {
-    let handled = batch.raw_iter().map(|message| async move {
+    let mut messages = batch.raw_iter();
+    let now: Vec<_> = messages.by_ref().take(MAX_BATCH_SIZE as usize).collect();
+    for later in messages {
+        console_warn!(
+            "delivery message {} past the {MAX_BATCH_SIZE} an invocation handles: retried",
+            later.id()
+        );
+        later.retry();
+    }
+    let handled = now.into_iter().map(|message| async move {
         let task: DeliveryTask = match serde_wasm_bindgen::from_value(message.body()) {
             Ok(task) => task,
             Err(e) => {

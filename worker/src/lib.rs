@@ -44,32 +44,38 @@ async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> wo
     delivery::consume(batch, &app).await
 }
 
-/// Every minute (`[triggers]` in wrangler.toml): re-queue deliveries whose queue
-/// message was lost, so an alert stored is an alert sent; announce invitations whose
-/// `send_after` has come; and forget audit entries older than `AUDIT_RETENTION_DAYS`
-/// (one bounded delete a run).
+/// Every minute (`[triggers]` in wrangler.toml), `service::cron::run`: re-queue
+/// deliveries whose queue message was lost, so an alert stored is an alert sent;
+/// forget old rate-limit counters and audit entries older than
+/// `AUDIT_RETENTION_DAYS`; announce invitations whose `send_after` has come. Each job
+/// is bounded per run, all of them within the free plan's 50 D1 queries.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let app = match app::App::from_env(&env) {
         Ok(app) => app,
         Err(e) => return worker::console_error!("cron: no bindings: {e}"),
     };
-    let now = app::now_ms();
-    match service::deliveries::requeue_overdue(&app.store, &app.queue, now).await {
+    let done = service::cron::run(
+        &app.store,
+        &app.queue,
+        app::now_ms(),
+        app.audit_retention_days,
+    )
+    .await;
+    match done.requeued {
         Ok(0) => {}
         Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue deliveries"),
         Err(e) => worker::console_error!("sweeper failed: {e}"),
     }
-    match service::limits::forget_old(&app.store, now).await {
-        Ok(_) => {}
-        Err(e) => worker::console_error!("cron: forgetting old rate limit counters failed: {e}"),
+    if let Err(e) = done.rate_limits_forgotten {
+        worker::console_error!("cron: forgetting old rate limit counters failed: {e}");
     }
-    match service::audit::forget_old(&app.store, now, app.audit_retention_days).await {
+    match done.audit_forgotten {
         Ok(0) => {}
         Ok(n) => worker::console_log!("cron: forgot {n} audit entries past their retention"),
         Err(e) => worker::console_error!("cron: forgetting old audit entries failed: {e}"),
     }
-    match service::invitations::release_due(&app.store, &app.queue, now).await {
+    match done.released {
         Ok(done) => {
             if done.value > 0 {
                 worker::console_log!("cron: {} invitations due", done.value);

@@ -151,6 +151,47 @@ mod tests {
     }
 
     #[test]
+    fn managing_keys_and_signing_in_with_one_cost_the_same_among_a_hundred_or_a_thousand_keys() {
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        let measure = |n: usize| {
+            let m = TestStore::default();
+            for i in 0..n {
+                block_on(create(
+                    &m,
+                    &admin(),
+                    request(&format!("key {i}"), &[Scope::Read]),
+                    NOW,
+                ))
+                .unwrap();
+                m.reset_queries();
+            }
+            let mut costs = Vec::new();
+            let mut cost = |m: &TestStore| {
+                costs.push(m.queries());
+                m.reset_queries();
+            };
+            let made = block_on(create(&m, &admin(), request("ci", &[Scope::Admin]), NOW)).unwrap();
+            cost(&m);
+            block_on(list(&m)).unwrap();
+            cost(&m);
+            let signed_in = block_on(authenticate(&m, &made.secret, NOW)).unwrap();
+            assert!(signed_in.is_some());
+            cost(&m);
+            block_on(authenticate(&m, &made.secret, NOW + 1000)).unwrap();
+            cost(&m);
+            block_on(revoke(&m, &admin(), &made.key.id, NOW)).unwrap();
+            cost(&m);
+            costs
+        };
+        let small = measure(100);
+        // Create (the key and its audit entry in one batch); list; a first sign-in
+        // notes the use, one within the minute only reads; revoke (with its entry).
+        assert_eq!(small, [2, 1, 2, 1, 2]);
+        assert_eq!(measure(1_000), small);
+        assert!(small.iter().all(|&q| q <= FREE_PLAN_QUERIES));
+    }
+
+    #[test]
     fn a_created_key_authenticates_as_its_name_with_its_scopes_until_revoked() {
         let m = TestStore::default();
         let created = block_on(create(

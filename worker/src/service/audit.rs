@@ -157,6 +157,32 @@ mod tests {
     const NOW: i64 = 1_764_000_000_000;
     const DAY: i64 = 86_400_000;
 
+    #[test]
+    fn listing_and_forgetting_the_log_cost_one_query_each_with_a_thousand_or_ten_thousand_entries()
+    {
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        let measure = |n: usize| {
+            let m = TestStore::default();
+            for i in 0..n {
+                let change = Change::new(AuditAction::SurveyUpdated, "s_demo", "name");
+                let at = NOW - 400 * DAY + i as i64 * 1000;
+                block_on(m.insert_audit(&entry(&key(), change, at).unwrap())).unwrap();
+                m.reset_queries();
+            }
+            let page = block_on(list(&m, None, Some("helpdesk"), None, Some("200"))).unwrap();
+            assert_eq!(page.items.len(), 200);
+            let listed = m.queries();
+            m.reset_queries();
+            let forgotten = block_on(forget_old(&m, NOW, DEFAULT_RETENTION_DAYS)).unwrap();
+            assert_eq!(forgotten, FORGET_BATCH);
+            (listed, m.queries())
+        };
+        let small = measure(1_000);
+        assert_eq!(small, (1, 1));
+        assert_eq!(measure(10_000), small);
+        assert!(small.0 <= FREE_PLAN_QUERIES);
+    }
+
     fn key() -> Principal {
         Principal {
             actor: "helpdesk".into(),

@@ -68,8 +68,13 @@ pub fn new_case(
     Ok(Some(stored))
 }
 
-/// A later answer from a customer who has cases in this survey shows on each of them.
-/// Returns the cases it changed.
+/// The most recent cases of a customer a later answer shows on: each is a write (and,
+/// at the caller, an announcement), so a customer with thousands of cases costs what
+/// one with a few does.
+pub const REANSWERED_CASES: u32 = 5;
+
+/// A later answer from a customer who has cases in this survey shows on each of them
+/// (their [`REANSWERED_CASES`] most recent). Returns the cases it changed.
 pub async fn record_reanswer(
     cases: &impl CaseStore,
     response: &ResponseView,
@@ -81,7 +86,7 @@ pub async fn record_reanswer(
         Vec::new()
     } else {
         cases
-            .cases_of_respondent(&response.survey_id, &response.respondent)
+            .cases_of_respondent(&response.survey_id, &response.respondent, REANSWERED_CASES)
             .await?
     };
     if let Some(id) = linked_case.filter(|id| theirs.iter().all(|c| c.view.id != *id))
@@ -413,6 +418,112 @@ mod tests {
         let body = json!({"survey_id": "s_demo", "score": score, "properties": {"store": store},
                           "respondent": {"id": customer}});
         fixtures::answer(m, &body, at).id
+    }
+
+    /// `n` detractor answers of `n` customers, each with its open case (stored as
+    /// `responses::submit` stores them), and 3 endpoints that want `case.updated`.
+    fn many_cases(n: usize) -> TestStore {
+        use crate::store::sql::testing::{answer, case};
+        use crate::store::{Companions, ResponseStore};
+        let m = demo_store();
+        for i in 0..3 {
+            let hook: CreateWebhook = serde_json::from_value(json!({
+                "url": format!("https://hooks.example/{i}"), "events": ["case.updated"]
+            }))
+            .unwrap();
+            webhooks::create_for_test(&m, hook);
+        }
+        for i in 0..n {
+            let mut r = answer(&format!("r_{i:05}"), 2, &rfc3339(NOW + i as i64 * 1000));
+            r.view.respondent.id = Some(format!("cust-{i}"));
+            let with = Companions {
+                case: Some(case(&format!("c_{i:05}"), &r, None)),
+                deliveries: Vec::new(),
+            };
+            block_on(m.insert_response(&r, &with)).unwrap();
+            m.reset_queries();
+        }
+        m
+    }
+
+    #[test]
+    fn a_later_answer_of_a_customer_with_three_hundred_cases_shows_on_the_most_recent_few() {
+        use crate::store::sql::testing::{answer, case};
+        use crate::store::{Companions, ResponseStore};
+        let measure = |n: usize| {
+            let m = demo_store();
+            for i in 0..n {
+                let mut r = answer(&format!("r_{i:05}"), 2, &rfc3339(NOW + i as i64 * 1000));
+                r.view.respondent.id = Some("cust-1".into());
+                let with = Companions {
+                    case: Some(case(&format!("c_{i:05}"), &r, None)),
+                    deliveries: Vec::new(),
+                };
+                block_on(m.insert_response(&r, &with)).unwrap();
+                m.reset_queries();
+            }
+            let mut later = answer("r_later", 9, &rfc3339(NOW + HOUR)).view;
+            later.respondent.id = Some("cust-1".into());
+            let changed = block_on(record_reanswer(&m, &later, None, NOW + HOUR)).unwrap();
+            let ids: Vec<String> = changed.iter().map(|c| c.id.clone()).collect();
+            let newest: Vec<String> = (n - REANSWERED_CASES as usize..n)
+                .map(|i| format!("c_{i:05}"))
+                .collect();
+            assert_eq!(ids, newest);
+            m.queries()
+        };
+        let small = measure(30);
+        assert_eq!(small, 1 + REANSWERED_CASES, "the cases, a write each");
+        assert_eq!(measure(300), small);
+    }
+
+    #[test]
+    fn listing_reading_changing_and_reasking_a_case_cost_the_same_among_five_thousand_cases() {
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        let measure = |n: usize| {
+            let m = many_cases(n);
+            let mut costs = Vec::new();
+            let mut cost = |m: &TestStore| {
+                costs.push(m.queries());
+                m.reset_queries();
+            };
+            m.reset_queries();
+            let page = block_on(list(
+                &m,
+                Some("open"),
+                None,
+                Some("s_demo"),
+                None,
+                Some("200"),
+                NOW,
+            ))
+            .unwrap();
+            assert_eq!(page.items.len(), 200);
+            cost(&m);
+            block_on(get(&m, "c_00007", NOW)).unwrap();
+            cost(&m);
+            resolve(&m, "c_00007", NOW + HOUR);
+            cost(&m);
+            let reasked = block_on(reask(
+                &m,
+                &m,
+                "c_00007",
+                None,
+                b"secret",
+                "https://nps.example",
+                NOW + 2 * HOUR,
+            ))
+            .unwrap();
+            assert!(reasked.failed_follow_ups.is_empty());
+            cost(&m);
+            costs
+        };
+        let small = measure(500);
+        // List, get; a change: read, write, its survey, answer and endpoints, the
+        // deliveries; a re-ask also stores its invitation.
+        assert_eq!(small, [1, 1, 6, 7]);
+        assert_eq!(measure(5_000), small);
+        assert!(small.iter().all(|&q| q <= FREE_PLAN_QUERIES), "{small:?}");
     }
 
     fn patch(value: serde_json::Value) -> CasePatch {

@@ -222,14 +222,25 @@ pub async fn list(
     Ok(Page { items, next_cursor })
 }
 
-/// The cron sweeper: re-queues pending deliveries whose message never came.
+/// Overdue deliveries one sweep re-queues at most; more wait for the next cron run
+/// (every minute). One D1 query a sweep, whatever the number overdue.
+pub const SWEPT_PER_RUN: u32 = 100;
+
+/// D1 queries of one queue message at most: [`prepare`] reads the delivery and its
+/// endpoint, [`settle`] writes the attempt and the delivery's state in one batch of
+/// two. A batch of `max_batch_size` messages (wrangler.toml) is one invocation, so
+/// that size times this must stay within the free plan's 50 (a test holds them).
+pub const QUERIES_PER_MESSAGE: u32 = 4;
+
+/// The cron sweeper: re-queues pending deliveries whose message never came, at most
+/// [`SWEPT_PER_RUN`] a run.
 pub async fn requeue_overdue(
     store: &impl DeliveryStore,
     queue: &impl DeliveryQueue,
     now_ms: i64,
 ) -> Result<usize, StoreError> {
     let ids = store
-        .overdue_deliveries(&rfc3339(now_ms - OVERDUE_AFTER_MS), 100)
+        .overdue_deliveries(&rfc3339(now_ms - OVERDUE_AFTER_MS), SWEPT_PER_RUN)
         .await?;
     let tasks: Vec<DeliveryTask> = ids
         .into_iter()
@@ -244,6 +255,7 @@ mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
     use crate::service::webhooks;
+    use crate::store::metered::FREE_PLAN_QUERIES;
     use crate::store::testing::TestStore;
     use nps_shared::api::{CreateWebhook, EventType, ResponseView};
     use pollster::block_on;
@@ -463,6 +475,117 @@ mod tests {
         switch(true);
         block_on(replay(&m, &m, &endpoint, &id, NOW + 2000)).unwrap();
         assert_eq!(attempt(&m, &id, failed(204), &s, NOW + 2000), Step::Done);
+    }
+
+    // --- D1 queries per invocation (the free plan's 50) ---------------------------
+
+    /// `n` pending deliveries to `endpoint`, due at `due`, with one attempt logged
+    /// on each tenth.
+    fn many_deliveries(m: &TestStore, endpoint: &str, n: usize, due: i64) {
+        let all: Vec<Delivery> = (0..n)
+            .map(|i| {
+                crate::store::sql::testing::delivery(
+                    &format!("dl_{i:06}"),
+                    endpoint,
+                    "{\"type\":\"response.created\"}",
+                    &rfc3339(due),
+                )
+            })
+            .collect();
+        block_on(m.insert_deliveries(&all)).unwrap();
+        for d in all.iter().step_by(10).take(300) {
+            let attempt = AttemptView {
+                attempt: 1,
+                attempted_at: rfc3339(due),
+                status_code: Some(500),
+                latency_ms: 3,
+                response_body: None,
+                error: None,
+                next_attempt_at: Some(rfc3339(due)),
+            };
+            block_on(m.record_attempt(d, &attempt)).unwrap();
+        }
+    }
+
+    /// `max_batch_size` of the queue consumer in wrangler.toml.
+    fn max_batch_size() -> u32 {
+        include_str!("../../wrangler.toml")
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("max_batch_size"))
+            .filter_map(|rest| rest.trim().strip_prefix('=')?.trim().parse().ok())
+            .next()
+            .expect("wrangler.toml sets max_batch_size")
+    }
+
+    #[test]
+    fn the_sweeper_runs_one_query_whether_five_hundred_or_five_thousand_deliveries_are_overdue() {
+        let sweep = |n| {
+            let m = TestStore::default();
+            many_deliveries(&m, "wh_1", n, NOW);
+            m.reset_queries();
+            let queued = block_on(requeue_overdue(&m, &m, NOW + OVERDUE_AFTER_MS + 1000)).unwrap();
+            (m.queries(), queued)
+        };
+        let (small, queued) = sweep(500);
+        assert_eq!(queued, SWEPT_PER_RUN as usize);
+        assert_eq!(sweep(5_000), (small, queued));
+        assert_eq!(small, 1);
+        assert!(small <= FREE_PLAN_QUERIES);
+    }
+
+    #[test]
+    fn a_batch_of_queue_messages_stays_within_the_free_plan_however_busy_the_endpoint() {
+        let (m, endpoint, id) = one_delivery();
+        many_deliveries(&m, &endpoint, 10_000, NOW);
+        let s = RetrySchedule::parse("10").unwrap();
+        m.reset_queries();
+        assert_eq!(attempt(&m, &id, failed(503), &s, NOW), Step::RetryIn(10));
+        assert_eq!(m.queries(), QUERIES_PER_MESSAGE, "a failed attempt");
+        m.reset_queries();
+        assert_eq!(attempt(&m, &id, failed(200), &s, NOW + 10_000), Step::Done);
+        assert_eq!(m.queries(), QUERIES_PER_MESSAGE, "a delivered one");
+        m.reset_queries();
+        assert!(matches!(
+            block_on(prepare(&m, &id, NOW + 20_000)).unwrap(),
+            Prepared::Skip(_)
+        ));
+        assert_eq!(m.queries(), 1, "a settled one is skipped after one read");
+        assert!(
+            max_batch_size() <= crate::delivery::MAX_BATCH_SIZE,
+            "a batch of {} messages may run {} queries",
+            max_batch_size(),
+            max_batch_size() * QUERIES_PER_MESSAGE
+        );
+        const { assert!(crate::delivery::MAX_BATCH_SIZE * QUERIES_PER_MESSAGE <= FREE_PLAN_QUERIES) };
+    }
+
+    #[test]
+    fn a_page_of_deliveries_and_a_replay_cost_the_same_for_an_endpoint_with_ten_thousand() {
+        let measure = |n| {
+            let (m, endpoint, id) = one_delivery();
+            many_deliveries(&m, &endpoint, n, NOW);
+            let refused = Outcome {
+                error: Some("refused".into()),
+                permanent: true,
+                ..Default::default()
+            };
+            let schedule = RetrySchedule::default();
+            assert_eq!(attempt(&m, &id, refused, &schedule, NOW), Step::GiveUp);
+            m.reset_queries();
+            let page = block_on(list(&m, &endpoint, None, Some("200"))).unwrap();
+            assert_eq!(page.items.len(), 200);
+            let listed = m.queries();
+            m.reset_queries();
+            block_on(replay(&m, &m, &endpoint, &id, NOW + 1000)).unwrap();
+            (listed, m.queries())
+        };
+        let small = measure(1_000);
+        assert_eq!(measure(10_000), small);
+        assert_eq!(
+            small,
+            (3, 3),
+            "endpoint, page, its attempts; 3 for a replay"
+        );
     }
 
     #[test]

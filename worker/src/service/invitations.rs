@@ -4,15 +4,18 @@
 //! e-mail HTML with eleven score links. No mail is sent here: the shop's mail tool
 //! sends the HTML.
 
-use super::webhooks::{deliveries_for, enqueue, invitation_announcement};
+use super::webhooks::{deliveries_to, enqueue, invitation_announcement};
 use super::{Done, ServiceError, new_id};
-use crate::store::{DeliveryQueue, InvitationStore, Storage, StoreError, SurveyStore};
+use crate::store::{
+    Delivery, DeliveryQueue, InvitationStore, Release, Storage, StoreError, SurveyStore,
+};
 use nps_shared::api::{CreateInvitation, Invitation, SurveyView};
 use nps_shared::invitation::{self, Claims, Token};
 use nps_shared::time::parse_rfc3339;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{FieldError, is_survey_id, parse_properties, parse_respondent};
 use nps_shared::{email, locale};
+use std::collections::BTreeMap;
 
 pub const DEFAULT_DAYS: u32 = 30;
 const MAX_DAYS: u32 = 365;
@@ -147,31 +150,56 @@ pub async fn create(
     Ok(invitation)
 }
 
-/// The cron: announces invitations whose `send_after` has come, each once: its
-/// deliveries are stored and the invitation marked released before the queue is told,
-/// so a queue that is down costs a delay (the sweeper queues stored deliveries), never
-/// a second announcement. One whose deliveries cannot be stored stays due.
+/// Invitations a cron run announces at most; the rest wait for the next run (every
+/// minute), so a run costs the same D1 queries however many are due.
+pub const RELEASED_PER_RUN: u32 = 100;
+/// Surveys a cron run reads at most; invitations to further surveys wait for the
+/// next run.
+pub const SURVEYS_PER_RUN: usize = 10;
+
+/// The cron: announces invitations whose `send_after` has come, each once: their
+/// deliveries are stored and the invitations marked released in one atomic write
+/// before the queue is told, so a queue that is down costs a delay (the sweeper
+/// queues stored deliveries), never a second announcement. At most
+/// [`RELEASED_PER_RUN`] invitations of [`SURVEYS_PER_RUN`] surveys a run: one read
+/// of the due ones, one of the endpoints, one per survey, one write — whatever the
+/// number due. If another run released one first, its deliveries are not stored;
+/// their queue messages then find no delivery and are dropped.
 pub async fn release_due(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
     now_ms: i64,
 ) -> Result<Done<usize>, StoreError> {
     let now = rfc3339(now_ms);
-    let mut released = 0;
-    let mut queued = Vec::new();
-    for invitation in store.due_invitations(&now, 100).await? {
-        let Some(survey) = store.get_survey(&invitation.survey_id).await? else {
-            store.mark_released(&invitation.id, &now).await?;
-            continue;
-        };
-        let announcement = invitation_announcement(&survey, &invitation, now_ms)?;
-        let deliveries = deliveries_for(store, &announcement, now_ms).await?;
-        store.insert_deliveries(&deliveries).await?;
-        if store.mark_released(&invitation.id, &now).await? {
-            released += 1;
-        }
-        queued.extend(deliveries);
+    let due = store.due_invitations(&now, RELEASED_PER_RUN).await?;
+    if due.is_empty() {
+        return Ok(Done::new(0));
     }
+    let endpoints = store.list_endpoints().await?;
+    let mut surveys: BTreeMap<String, Option<SurveyView>> = BTreeMap::new();
+    let mut releases = Vec::new();
+    for invitation in &due {
+        if !surveys.contains_key(&invitation.survey_id) {
+            if surveys.len() == SURVEYS_PER_RUN {
+                continue;
+            }
+            let survey = store.get_survey(&invitation.survey_id).await?;
+            surveys.insert(invitation.survey_id.clone(), survey);
+        }
+        let deliveries = match surveys.get(&invitation.survey_id).and_then(Option::as_ref) {
+            Some(survey) => {
+                let announcement = invitation_announcement(survey, invitation, now_ms)?;
+                deliveries_to(&endpoints, &announcement, now_ms)?
+            }
+            None => Vec::new(),
+        };
+        releases.push(Release {
+            invitation_id: invitation.id.clone(),
+            deliveries,
+        });
+    }
+    let released = store.release_invitations(&releases, &now).await?;
+    let queued: Vec<Delivery> = releases.into_iter().flat_map(|r| r.deliveries).collect();
     Ok(Done::new(released).unless(enqueue(queue, &queued).await))
 }
 
@@ -227,6 +255,89 @@ mod tests {
         let m = TestStore::default();
         m.add_survey(demo_survey());
         m
+    }
+
+    const HOUR: i64 = 3_600_000;
+
+    /// A store with `n` invitations held back until an hour from now, and `endpoints`
+    /// endpoints that want `invitation.due`.
+    fn held_back(n: usize, endpoints: usize) -> TestStore {
+        let m = demo_store();
+        for i in 0..endpoints {
+            let hook: nps_shared::api::CreateWebhook = serde_json::from_value(serde_json::json!({
+                "url": format!("https://hooks.example/{i}"), "events": ["invitation.due"]
+            }))
+            .unwrap();
+            crate::service::webhooks::create_for_test(&m, hook);
+        }
+        m.reset_queries();
+        for i in 0..n {
+            let mut invite = request(&format!("order-{i}"));
+            invite.send_after = Some(rfc3339(NOW + HOUR));
+            block_on(create(&m, invite, SECRET, "https://nps.example", NOW)).unwrap();
+            assert_eq!(
+                m.queries(),
+                2,
+                "POST /v1/invitations: its survey, the insert"
+            );
+            m.reset_queries();
+        }
+        m
+    }
+
+    #[test]
+    fn a_cron_run_announces_a_hundred_invitations_in_the_same_queries_whether_three_hundred_or_three_thousand_are_due()
+     {
+        let release = |m: &TestStore| {
+            m.reset_queries();
+            let done = block_on(release_due(m, m, NOW + HOUR)).unwrap();
+            (m.queries(), done.value)
+        };
+        let small = release(&held_back(300, 3));
+        // The due ones, the endpoints, the survey; one write: the deliveries (one
+        // statement per megabyte of payloads: 300 of a few kB, with their e-mail
+        // HTML, take two) and the releases.
+        assert_eq!(small, (6, RELEASED_PER_RUN as usize));
+        let large = held_back(3_000, 3);
+        assert_eq!(release(&large), small);
+        assert!(small.0 <= crate::store::metered::FREE_PLAN_QUERIES);
+        // The rest in the runs after, each announced once to each endpoint.
+        let mut runs = 1;
+        while release(&large).1 > 0 {
+            runs += 1;
+        }
+        assert_eq!(runs, 30);
+        assert_eq!(large.count("deliveries"), 3_000 * 3);
+        let mut queued: Vec<String> = large
+            .queue()
+            .queued
+            .borrow()
+            .iter()
+            .map(|(task, _)| task.delivery_id.clone())
+            .collect();
+        queued.sort_unstable();
+        queued.dedup();
+        assert_eq!(queued.len(), 3_000 * 3);
+    }
+
+    #[test]
+    fn a_cron_run_reads_at_most_ten_surveys_and_leaves_the_rest_due() {
+        let m = TestStore::default();
+        for i in 0..12 {
+            let mut survey = demo_survey();
+            survey.id = format!("s_{i:02}");
+            m.add_survey(survey);
+            let mut invite = request(&format!("order-{i}"));
+            invite.survey_id = format!("s_{i:02}");
+            invite.send_after = Some(rfc3339(NOW + HOUR));
+            block_on(create(&m, invite, SECRET, "https://nps.example", NOW + i)).unwrap();
+        }
+        m.reset_queries();
+        let first = block_on(release_due(&m, &m, NOW + HOUR)).unwrap();
+        assert_eq!(first.value, SURVEYS_PER_RUN);
+        assert_eq!(m.queries(), 2 + SURVEYS_PER_RUN as u32 + 1);
+        let second = block_on(release_due(&m, &m, NOW + HOUR)).unwrap();
+        assert_eq!(second.value, 12 - SURVEYS_PER_RUN);
     }
 
     fn request(order: &str) -> CreateInvitation {

@@ -8,6 +8,8 @@
 //! - `webhooks`: endpoints, and turning an event into one stored, queued delivery per
 //!   endpoint.
 //! - `deliveries`: attempts, retries, the dead letter, replay and the sweeper.
+//! - `cron`: the jobs of the every-minute cron run, together within one invocation's
+//!   D1 queries.
 //! - `cases`: detractor cases — opening, owners, SLA, status changes, win-back.
 //! - `invitations`: invitations kept server-side, their opaque tokens, links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
@@ -21,6 +23,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod cases;
+pub mod cron;
 pub mod deliveries;
 pub mod invitations;
 pub mod limits;

@@ -270,6 +270,57 @@ mod tests {
             .collect()
     }
 
+    #[test]
+    fn a_report_by_store_over_two_years_costs_what_one_over_two_months_does() {
+        use crate::store::ResponseStore;
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        use crate::store::sql::testing::answer;
+        // 20 answers a day, each in one of 20 stores.
+        let measure = |days: i64| {
+            let m = TestStore::default();
+            m.add_survey(demo_survey());
+            for day in 0..days {
+                for i in 0..20 {
+                    let at = NOW + day * DAY + i * 4_000_000;
+                    let mut r = answer(&format!("r_{day:04}_{i:02}"), (i % 11) as u8, &rfc3339(at));
+                    r.view
+                        .properties
+                        .insert("store".into(), format!("store-{i}"));
+                    block_on(m.insert_response(&r, &Default::default())).unwrap();
+                    m.reset_queries();
+                }
+            }
+            let mut q = parse_query(&query(&[
+                ("interval", "week"),
+                ("group_by", "store"),
+                ("time_zone", "Test/Summer"),
+            ]))
+            .unwrap();
+            q.from = Some(NOW + 7_777_777);
+            q.to = Some(NOW + days * DAY - 1_234_567);
+            m.reset_queries();
+            block_on(resolve_zone(
+                &m,
+                "s_demo",
+                &mut q,
+                "Test/Summer",
+                &Summer,
+                NOW + days * DAY,
+            ))
+            .unwrap();
+            let r = block_on(report(&m, "s_demo", &q, Source::Rollups)).unwrap();
+            assert!(r.overall.responses > 19 * days as u64 - 40);
+            m.queries()
+        };
+        let small = measure(60);
+        assert_eq!(
+            small, 7,
+            "first answer; survey, days, values, two edges, sample"
+        );
+        assert_eq!(measure(600), small);
+        assert!(small <= FREE_PLAN_QUERIES);
+    }
+
     fn seeded() -> TestStore {
         let m = TestStore::default();
         m.add_survey(demo_survey());

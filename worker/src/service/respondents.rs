@@ -330,6 +330,94 @@ mod tests {
         );
     }
 
+    // --- D1 queries per call (the free plan's 50) --------------------------------
+
+    /// Respondent `who-0` with `n` answers over `n` minutes in three stores (each
+    /// seventh provisional, each thirteenth flagged), a case and a delivery naming
+    /// the answer on each tenth, and `n / 10` invitations; 50 answers of `who-1`.
+    fn busy_respondent(n: usize) -> TestStore {
+        use crate::store::sql::testing::{case, delivery};
+        use crate::store::{Companions, DeliveryStore};
+        let m = demo_store();
+        for i in 0..n + 50 {
+            let who = u8::from(i >= n);
+            let r = stored(
+                i,
+                (i % 11) as u8,
+                NOW + i as i64 * 60_000,
+                Some((i % 3) as u8),
+                who,
+                i % 7 == 0,
+            );
+            let mut with = Companions::default();
+            if i % 10 == 0 {
+                with.case = Some(case(&format!("c_{i:04}"), &r, None));
+                let payload = format!("{{\"response\":{{\"id\":\"{}\"}}}}", r.view.id);
+                with.deliveries = vec![delivery(&format!("dl_{i:04}"), "wh_1", &payload, "x")];
+            }
+            block_on(m.insert_response(&r, &with)).unwrap();
+            if i % 13 == 0 {
+                block_on(m.flag(&r.view.id, "scanner")).unwrap();
+            }
+            m.reset_queries();
+        }
+        block_on(m.insert_deliveries(&[delivery("dl_other", "wh_1", "{\"id\":\"who-1\"}", "x")]))
+            .unwrap();
+        for i in 0..n / 10 {
+            let request = serde_json::from_value(json!({
+                "survey_id": "s_demo", "order_id": format!("o-{i}"), "respondent": {"id": "who-0"}
+            }))
+            .unwrap();
+            block_on(crate::service::invitations::create(
+                &m,
+                request,
+                SECRET,
+                "https://nps.example",
+                NOW,
+            ))
+            .unwrap();
+            m.reset_queries();
+        }
+        m
+    }
+
+    #[test]
+    fn a_respondent_with_two_thousand_answers_is_exported_and_erased_in_the_queries_of_one_with_two_hundred()
+     {
+        let measure = |n: usize| {
+            let m = busy_respondent(n);
+            m.reset_queries();
+            let data = block_on(export(&m, "who-0", NOW)).unwrap();
+            assert_eq!(
+                (
+                    data.answers.len(),
+                    data.cases.len(),
+                    data.invitations.len(),
+                    data.deliveries.len()
+                ),
+                (n, n / 10, n / 10, n / 10)
+            );
+            let exported = m.queries();
+            m.reset_queries();
+            let erased = block_on(erase(&m, "who-0")).unwrap();
+            let erasing = m.queries();
+            assert_eq!(erased.answers, n as u64);
+            assert_eq!(m.count("responses"), 50, "who-1's answers stay");
+            assert_eq!((m.count("cases"), m.count("invitations")), (5, 0));
+            assert_eq!(m.count("deliveries"), 5 + 1);
+            assert_eq!(rollups(&m), recounted(&m));
+            (exported, erasing)
+        };
+        let small = measure(200);
+        assert_eq!(
+            small,
+            (4, 13),
+            "4 reads; 4 reads and a write of 9 statements"
+        );
+        assert_eq!(measure(2_000), small);
+        assert!(small.1 <= crate::store::metered::FREE_PLAN_QUERIES);
+    }
+
     // --- Rollups stay equal to the answers ----------------------------------------
 
     #[derive(Clone, Debug)]

@@ -205,6 +205,82 @@ mod tests {
     }
 
     #[test]
+    fn a_survey_and_a_page_of_its_answers_cost_the_same_with_five_hundred_or_five_thousand_answers()
+    {
+        use crate::service::{limits, responses};
+        use crate::store::ResponseStore;
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        use crate::store::sql::testing::answer;
+        let measure = |n: usize| {
+            let m = with_demo();
+            let hook = serde_json::from_value(serde_json::json!({
+                "url": "https://hooks.example/a", "events": ["response.updated"]
+            }))
+            .unwrap();
+            crate::service::webhooks::create_for_test(&m, hook);
+            for i in 0..n {
+                let mut r = answer(&format!("r_{i:05}"), (i % 11) as u8, &rfc3339(i as i64));
+                r.edit_token = "edit-me".into();
+                block_on(m.insert_response(&r, &Default::default())).unwrap();
+                m.reset_queries();
+            }
+            let mut costs = Vec::new();
+            let mut cost = |m: &TestStore| {
+                costs.push(m.queries());
+                m.reset_queries();
+            };
+            block_on(list(&m)).unwrap();
+            cost(&m);
+            block_on(get(&m, "s_demo")).unwrap();
+            cost(&m);
+            block_on(config(&m, "s_demo", Some("de"), None)).unwrap();
+            cost(&m);
+            let patch = SurveyPatch {
+                name: Some("Renamed".into()),
+                ..Default::default()
+            };
+            block_on(update(&m, "s_demo", patch, 5)).unwrap();
+            cost(&m);
+            let request = CreateSurvey {
+                id: Some("s_other".into()),
+                definition: demo_survey().definition,
+            };
+            block_on(create(&m, request, 0)).unwrap();
+            cost(&m);
+            let page = block_on(responses::list(
+                &m,
+                "s_demo",
+                Some("detractor"),
+                None,
+                Some("200"),
+            ))
+            .unwrap();
+            assert_eq!(page.items.len(), 200);
+            cost(&m);
+            // PATCH /v1/responses/{id}: a comment on an answer, announced.
+            let body = serde_json::json!({"edit_token": "edit-me", "comment": "late"});
+            block_on(responses::add_comment(
+                &m,
+                &m,
+                "r_00003",
+                &body,
+                None,
+                limits::uncounted,
+                10,
+            ))
+            .unwrap();
+            cost(&m);
+            costs
+        };
+        let small = measure(500);
+        // List, get, config, update (read, write), create; the page (its survey,
+        // the rows); a comment (answer, survey, write, endpoints, deliveries, …).
+        assert_eq!(small, [1, 1, 1, 2, 1, 2, 6]);
+        assert_eq!(measure(5_000), small);
+        assert!(small.iter().all(|&q| q <= FREE_PLAN_QUERIES), "{small:?}");
+    }
+
+    #[test]
     fn a_survey_id_can_be_chosen_once() {
         let m = TestStore::default();
         let request = CreateSurvey {

@@ -320,11 +320,19 @@ pub async fn deliveries_for(
     announcement: &Announcement<'_>,
     now_ms: i64,
 ) -> Result<Vec<Delivery>, StoreError> {
+    deliveries_to(&store.list_endpoints().await?, announcement, now_ms)
+}
+
+/// [`deliveries_for`] with the endpoints already read: a job announcing many things
+/// reads them once.
+pub fn deliveries_to(
+    endpoints: &[Endpoint],
+    announcement: &Announcement<'_>,
+    now_ms: i64,
+) -> Result<Vec<Delivery>, StoreError> {
     let a = announcement;
-    store
-        .list_endpoints()
-        .await?
-        .into_iter()
+    endpoints
+        .iter()
         .filter(|e| {
             e.view.enabled
                 && e.view.events.contains(&a.event_type)
@@ -335,7 +343,7 @@ pub async fn deliveries_for(
                 WebhookFormat::Standard => a.standard.clone(),
                 WebhookFormat::Slack => a.slack.clone(),
             };
-            pending_delivery(&e, a.event_type, payload, now_ms)
+            pending_delivery(e, a.event_type, payload, now_ms)
         })
         .collect()
 }
@@ -404,6 +412,68 @@ mod tests {
     use nps_shared::Category;
     use nps_shared::api::{Channel, Respondent, WebhookFilter};
     use pollster::block_on;
+
+    #[test]
+    fn managing_an_endpoint_costs_the_same_with_a_thousand_or_ten_thousand_deliveries() {
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        let measure = |n: usize| {
+            let m = TestStore::default();
+            m.add_survey(demo_survey());
+            let id = create_for_test(&m, hook("https://hooks.example/a", Default::default()))
+                .endpoint
+                .id;
+            let all: Vec<Delivery> = (0..n)
+                .map(|i| {
+                    crate::store::sql::testing::delivery(&format!("dl_{i:06}"), &id, "{}", "x")
+                })
+                .collect();
+            block_on(m.insert_deliveries(&all)).unwrap();
+            let mut costs = Vec::new();
+            let mut cost = |m: &TestStore| {
+                costs.push(m.queries());
+                m.reset_queries();
+            };
+            m.reset_queries();
+            block_on(create(
+                &m,
+                hook("https://hooks.example/b", Default::default()),
+                false,
+                0,
+            ))
+            .unwrap();
+            cost(&m);
+            block_on(list(&m)).unwrap();
+            cost(&m);
+            let off = WebhookPatch {
+                enabled: Some(false),
+            };
+            block_on(update(&m, &id, off)).unwrap();
+            cost(&m);
+            let on = WebhookPatch {
+                enabled: Some(true),
+            };
+            block_on(update(&m, &id, on)).unwrap();
+            m.reset_queries();
+            let rotate = RotateSecret {
+                overlap_hours: Some(1),
+            };
+            block_on(rotate_secret(&m, &id, rotate, 0)).unwrap();
+            cost(&m);
+            block_on(send_test(&m, &m, &id, 0)).unwrap();
+            cost(&m);
+            block_on(delete(&m, &id)).unwrap();
+            cost(&m);
+            costs
+        };
+        let small = measure(1_000);
+        assert_eq!(
+            small,
+            [1, 1, 1, 1, 2, 1],
+            "create, list, switch, rotate, test, delete"
+        );
+        assert_eq!(measure(10_000), small);
+        assert!(small.iter().all(|&q| q <= FREE_PLAN_QUERIES));
+    }
 
     fn hook(url: &str, filter: WebhookFilter) -> CreateWebhook {
         CreateWebhook {

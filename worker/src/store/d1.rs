@@ -1,7 +1,7 @@
 //! The [`Database`] of the worker: Cloudflare D1. Statements are prepared and bound
 //! here and nowhere else; `db.batch` is D1's atomic batch (one transaction).
 
-use super::db::{Database, Statement, Value};
+use super::db::{Database, MAX_PARAMETERS, Statement, Value};
 use super::{StoreError, StoreResult};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use wasm_bindgen::JsValue;
@@ -16,7 +16,16 @@ impl D1 {
         D1 { db }
     }
 
+    /// The statement bound; one D1 would refuse for its parameter count is refused
+    /// here, with the SQL named in the log.
     fn prepare(&self, statement: Statement) -> StoreResult<D1PreparedStatement> {
+        if statement.params.len() > MAX_PARAMETERS {
+            return Err(StoreError(format!(
+                "{} parameters (D1 takes at most {MAX_PARAMETERS}): {}",
+                statement.params.len(),
+                statement.sql
+            )));
+        }
         let params: Vec<JsValue> = statement.params.iter().map(js).collect();
         Ok(self.db.prepare(statement.sql).bind(&params)?)
     }

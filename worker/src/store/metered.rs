@@ -13,6 +13,10 @@ use std::cell::Cell;
 
 /// Queries per invocation on Cloudflare's paid plan (D1 limits).
 pub const PAID_PLAN_QUERIES: u32 = 1_000;
+/// Queries per invocation on Cloudflare's free plan (D1 limits): the bound every
+/// request path, cron run and queue batch is held to in the native tests, whatever
+/// the data size.
+pub const FREE_PLAN_QUERIES: u32 = 50;
 
 /// A database that counts its statements and stops at `budget`.
 pub struct Metered<D> {

@@ -236,15 +236,25 @@ pub trait CaseStore {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<StoredCase>>;
-    /// The cases of this customer (same survey, same respondent id or e-mail).
+    /// The customer's `limit` most recent cases (same survey, same respondent id or
+    /// e-mail), oldest first.
     async fn cases_of_respondent(
         &self,
         survey_id: &str,
         respondent: &Respondent,
+        limit: u32,
     ) -> StoreResult<Vec<StoredCase>>;
 }
 
 /// Invitations as kept: those with `send_after` wait for the cron to announce them.
+/// A due invitation being announced, with the deliveries announcing it (none when
+/// its survey is gone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Release {
+    pub invitation_id: String,
+    pub deliveries: Vec<Delivery>,
+}
+
 pub trait InvitationStore {
     /// Keeps what it fixed (`claims`: order, case, properties, who it is for — also
     /// for GDPR export and erase); its link carries only a reference to them.
@@ -256,8 +266,11 @@ pub trait InvitationStore {
     ) -> StoreResult<()>;
     /// Held-back invitations whose `send_after` has passed and were not announced yet.
     async fn due_invitations(&self, now: &str, limit: u32) -> StoreResult<Vec<Invitation>>;
-    /// Marks one announced; `false` if another run did it first.
-    async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool>;
+    /// Marks these announced and stores their deliveries, in one atomic write of a
+    /// fixed number of statements: an invitation's deliveries only if this write is
+    /// the one that releases it (another run may have been first). How many it
+    /// released.
+    async fn release_invitations(&self, releases: &[Release], at: &str) -> StoreResult<usize>;
     /// What the invitation fixed, while it is kept: an erased respondent's are not,
     /// and their links stop working.
     async fn invitation_claims(

@@ -5,6 +5,10 @@
 use super::{DeliveryQueue, DeliveryTask, StoreResult};
 use worker::{BatchMessageBuilder, MessageBuilder, Queue};
 
+/// A `sendBatch` carries at most this many messages (Cloudflare Queues limits): a
+/// cron run that announces more sends them in several.
+const MESSAGES_PER_SEND: usize = 100;
+
 pub struct QueueSender {
     queue: Queue,
     dead_letters: Queue,
@@ -21,17 +25,16 @@ impl QueueSender {
 
 impl DeliveryQueue for QueueSender {
     async fn enqueue(&self, tasks: &[DeliveryTask], delay_seconds: u32) -> StoreResult<()> {
-        if tasks.is_empty() {
-            return Ok(());
+        for chunk in tasks.chunks(MESSAGES_PER_SEND) {
+            let batch = BatchMessageBuilder::new()
+                .messages(chunk.iter().map(|t| {
+                    MessageBuilder::new(t.clone())
+                        .delay_seconds(delay_seconds)
+                        .build()
+                }))
+                .build();
+            self.queue.send_batch(batch).await?;
         }
-        let batch = BatchMessageBuilder::new()
-            .messages(tasks.iter().map(|t| {
-                MessageBuilder::new(t.clone())
-                    .delay_seconds(delay_seconds)
-                    .build()
-            }))
-            .build();
-        self.queue.send_batch(batch).await?;
         Ok(())
     }
 

@@ -178,6 +178,20 @@ impl TestStore {
         attempts
     }
 
+    /// How many rows `table` holds (read beside the meter).
+    pub fn count(&self, table: &str) -> usize {
+        #[derive(serde::Deserialize)]
+        struct Count {
+            n: i64,
+        }
+        self.db()
+            .db
+            .inner()
+            .select::<Count>(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .first()
+            .map_or(0, |c| c.n as usize)
+    }
+
     /// How many rate-limit counters (key and window) exist.
     pub fn rate_limit_rows(&self) -> usize {
         #[derive(serde::Deserialize)]

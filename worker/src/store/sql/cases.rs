@@ -187,25 +187,29 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
         &self,
         survey_id: &str,
         respondent: &Respondent,
+        limit: u32,
     ) -> StoreResult<Vec<StoredCase>> {
         if respondent.is_empty() {
             return Ok(Vec::new());
         }
-        all_rows(
+        let mut newest_first = all_rows(
             &self.db,
             query!(
                 format!(
                     "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
                      ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email_key = ?3)) \
-                     ORDER BY c.id"
+                     ORDER BY c.id DESC LIMIT ?4"
                 ),
                 survey_id,
                 respondent.id,
                 email_key(respondent),
+                limit,
             ),
             |row: CaseRow| StoredCase::try_from(row),
         )
-        .await
+        .await?;
+        newest_first.reverse();
+        Ok(newest_first)
     }
 }
 
@@ -290,20 +294,25 @@ mod tests {
             id: Some("cust-2".into()),
             email: None,
         };
-        let found = run(s.cases_of_respondent("s_demo", &by_id)).unwrap();
+        let found = run(s.cases_of_respondent("s_demo", &by_id, 10)).unwrap();
         assert_eq!(found.len(), 1);
         let by_email = Respondent {
             id: None,
             email: Some("KIM@Example.com".into()),
         };
+        let all = run(s.cases_of_respondent("s_demo", &by_email, 10)).unwrap();
+        assert_eq!(all.len(), 3);
+        let newest = run(s.cases_of_respondent("s_demo", &by_email, 2)).unwrap();
+        let ids = |cases: &[crate::store::StoredCase]| -> Vec<String> {
+            cases.iter().map(|c| c.view.id.clone()).collect()
+        };
         assert_eq!(
-            run(s.cases_of_respondent("s_demo", &by_email))
-                .unwrap()
-                .len(),
-            3
+            ids(&newest),
+            ids(&all[1..]),
+            "the two most recent, oldest first"
         );
         assert!(
-            run(s.cases_of_respondent("s_demo", &Respondent::default()))
+            run(s.cases_of_respondent("s_demo", &Respondent::default(), 10))
                 .unwrap()
                 .is_empty()
         );

@@ -3,7 +3,7 @@
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
-use crate::store::db::{Database, MAX_PARAMETERS, Param, Statement, Value};
+use crate::store::db::{Database, Param, Statement, Value};
 use crate::store::{Delivery, DeliveryStore, StoreError, StoreResult, SurveyCache};
 use nps_shared::api::{AttemptView, DeliveryStatus, DeliveryView, EventType};
 use serde::Deserialize;
@@ -99,18 +99,53 @@ fn update(d: &Delivery) -> Statement {
     )
 }
 
+/// A delivery as a row of a JSON array for [`insert_from_json`]: its columns in the
+/// order of [`DELIVERY_COLUMNS`], then `extra`.
+pub(super) fn delivery_json(d: &Delivery, extra: Option<&str>) -> serde_json::Value {
+    let mut row = serde_json::json!([
+        d.id,
+        d.endpoint_id,
+        d.event_type.as_str(),
+        d.payload,
+        d.status.as_str(),
+        d.attempts,
+        d.round_start,
+        d.next_attempt_at,
+        d.created_at,
+        d.updated_at,
+    ]);
+    if let (Some(extra), Some(row)) = (extra, row.as_array_mut()) {
+        row.push(extra.into());
+    }
+    row
+}
+
+/// One statement inserting every delivery of `array` (rows of [`delivery_json`]),
+/// those for which `condition` holds (SQL over `value`, the row; `""`: all).
+pub(super) fn insert_from_json(array: String, condition: &str) -> Statement {
+    let columns: Vec<String> = (0..10)
+        .map(|i| format!("json_extract(value, '$[{i}]')"))
+        .collect();
+    let condition = if condition.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {condition}")
+    };
+    Statement::new(
+        format!(
+            "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT {} FROM json_each(?1){condition}",
+            columns.join(", ")
+        ),
+        vec![Value::Text(array)],
+    )
+}
+
 impl<D: Database, C: SurveyCache> DeliveryStore for SqlStore<D, C> {
+    /// One statement per megabyte of deliveries, however many there are.
     async fn insert_deliveries(&self, deliveries: &[Delivery]) -> StoreResult<()> {
-        let statements = deliveries
-            .iter()
-            .map(|d| {
-                Statement::new(
-                    format!(
-                        "INSERT INTO deliveries ({DELIVERY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-                    ),
-                    values(d),
-                )
-            })
+        let statements = super::json_arrays(deliveries.iter().map(|d| delivery_json(d, None)))
+            .into_iter()
+            .map(|array| insert_from_json(array, ""))
             .collect();
         self.db.batch(statements).await?;
         Ok(())
@@ -174,21 +209,17 @@ impl<D: Database, C: SurveyCache> DeliveryStore for SqlStore<D, C> {
         if deliveries.is_empty() {
             return Ok(Vec::new());
         }
-        // The attempts of the whole page, in as few queries as D1's parameter limit
-        // allows (ids are bound, never spliced in).
+        // The attempts of the whole page in one query: its ids as one JSON parameter
+        // (a page is at most 201 ids, far below a megabyte).
         let mut attempts: Vec<AttemptRow> = Vec::new();
-        for chunk in deliveries.chunks(MAX_PARAMETERS) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        for array in super::json_arrays(deliveries.iter().map(|d| d.id.as_str().into())) {
             attempts.extend(
                 self.db
-                    .all::<AttemptRow>(Statement::new(
-                        format!(
-                            "SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, \
-                             error, next_attempt_at FROM delivery_attempts WHERE delivery_id IN ({}) \
-                             ORDER BY delivery_id, attempt",
-                            placeholders.join(", ")
-                        ),
-                        chunk.iter().map(|d| d.id.value()).collect(),
+                    .all::<AttemptRow>(query!(
+                        "SELECT delivery_id, attempt, attempted_at, status_code, latency_ms, response_body, \
+                         error, next_attempt_at FROM delivery_attempts \
+                         WHERE delivery_id IN (SELECT value FROM json_each(?1)) ORDER BY delivery_id, attempt",
+                        array
                     ))
                     .await?,
             );

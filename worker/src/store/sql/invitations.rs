@@ -2,10 +2,11 @@
 //! who it is for, properties: links carry only a reference to them) and, for those held
 //! back, when the cron announced it.
 
+use super::deliveries::{delivery_json, insert_from_json};
 use super::{SqlStore, all_rows, email_key, first_row};
 use crate::query;
-use crate::store::db::Database;
-use crate::store::{InvitationStore, StoreError, StoreResult, SurveyCache};
+use crate::store::db::{Database, Statement};
+use crate::store::{InvitationStore, Release, StoreError, StoreResult, SurveyCache};
 use nps_shared::api::{Invitation, Respondent};
 use nps_shared::invitation::Claims;
 use serde::Deserialize;
@@ -103,15 +104,35 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
         .await
     }
 
-    async fn mark_released(&self, id: &str, at: &str) -> StoreResult<bool> {
-        self.db
-            .exists(query!(
-                "UPDATE invitations SET released_at = ?2 WHERE id = ?1 AND released_at IS NULL \
-                 RETURNING 1 AS done",
-                id,
+    async fn release_invitations(&self, releases: &[Release], at: &str) -> StoreResult<usize> {
+        if releases.is_empty() {
+            return Ok(0);
+        }
+        // The deliveries first, each under its invitation's release still to come;
+        // then the releases, whose RETURNING rows are counted.
+        let unreleased = "EXISTS (SELECT 1 FROM invitations WHERE id = json_extract(value, '$[10]') \
+                          AND released_at IS NULL)";
+        let deliveries = releases.iter().flat_map(|r| {
+            r.deliveries
+                .iter()
+                .map(|d| delivery_json(d, Some(&r.invitation_id)))
+        });
+        let mut statements: Vec<Statement> = super::json_arrays(deliveries)
+            .into_iter()
+            .map(|array| insert_from_json(array, unreleased))
+            .collect();
+        let inserts = statements.len();
+        let ids = releases.iter().map(|r| r.invitation_id.as_str().into());
+        statements.extend(super::json_arrays(ids).into_iter().map(|array| {
+            query!(
+                "UPDATE invitations SET released_at = ?2 WHERE id IN (SELECT value FROM json_each(?1)) \
+                 AND released_at IS NULL RETURNING 1 AS done",
+                array,
                 at
-            ))
-            .await
+            )
+        }));
+        let returned = self.db.batch(statements).await?;
+        Ok(returned.iter().skip(inserts).sum())
     }
 
     async fn invitation_claims(&self, id: &str) -> StoreResult<Option<Claims>> {
@@ -130,8 +151,8 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, with_survey};
-    use crate::store::InvitationStore;
+    use super::super::testing::{delivery, run, with_survey};
+    use crate::store::{DeliveryStore, InvitationStore, Release};
     use nps_shared::api::{Invitation, Respondent};
     use nps_shared::invitation::Claims;
 
@@ -185,11 +206,20 @@ mod tests {
             due[1],
             invitation("inv_1", Some("2026-11-02T00:00:00.000Z"))
         );
-        assert!(run(s.mark_released("inv_2", now)).unwrap());
-        assert!(
-            !run(s.mark_released("inv_2", now)).unwrap(),
+        let release = |id: &str| Release {
+            invitation_id: id.into(),
+            deliveries: vec![delivery(&format!("dl_{id}"), "wh_1", "{}", now)],
+        };
+        assert_eq!(
+            run(s.release_invitations(&[release("inv_2")], now)).unwrap(),
+            1
+        );
+        assert_eq!(
+            run(s.release_invitations(&[release("inv_2")], now)).unwrap(),
+            0,
             "another run did it"
         );
+        assert!(run(s.get_delivery("dl_inv_2")).unwrap().is_some());
         let due = run(s.due_invitations("2026-11-03T00:00:00.000Z", 10)).unwrap();
         assert_eq!(due.len(), 1);
     }

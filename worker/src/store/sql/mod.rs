@@ -57,6 +57,36 @@ fn email_key(respondent: &nps_shared::api::Respondent) -> Option<String> {
         .map(nps_shared::validate::normalize_email)
 }
 
+/// D1 keeps a string to 2,000,000 bytes (D1 limits: "maximum string, BLOB or table
+/// row size"); a JSON array bound as one parameter is cut at half of that.
+pub(super) const JSON_PARAM_BYTES: usize = 1_000_000;
+
+/// `rows` as JSON arrays of at most [`JSON_PARAM_BYTES`] each (a longer row alone),
+/// each to be bound as one parameter and read with `json_each`: one statement for a
+/// whole list instead of one per row, within D1's 100 bound parameters. A list up to
+/// a megabyte is one array, so the statements a path runs do not grow with its rows
+/// below that.
+pub(super) fn json_arrays(rows: impl IntoIterator<Item = serde_json::Value>) -> Vec<String> {
+    let mut arrays = Vec::new();
+    let mut current = String::from("[");
+    for row in rows {
+        let row = row.to_string();
+        if current.len() > 1 && current.len() + row.len() + 2 > JSON_PARAM_BYTES {
+            current.push(']');
+            arrays.push(std::mem::replace(&mut current, String::from("[")));
+        }
+        if current.len() > 1 {
+            current.push(',');
+        }
+        current.push_str(&row);
+    }
+    if current.len() > 1 {
+        current.push(']');
+        arrays.push(current);
+    }
+    arrays
+}
+
 /// Every row of `statement`, each turned into a `T` by `convert` (the row types'
 /// checks): how lists are read.
 async fn all_rows<D: Database, Row: DeserializeOwned, T>(
@@ -78,6 +108,31 @@ async fn first_row<D: Database, Row: DeserializeOwned, T>(
     convert: impl Fn(Row) -> StoreResult<T>,
 ) -> StoreResult<Option<T>> {
     db.first::<Row>(statement).await?.map(convert).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_is_one_json_array_until_it_would_pass_the_size_d1_keeps() {
+        assert!(json_arrays(Vec::new()).is_empty());
+        let small = json_arrays((0..3).map(serde_json::Value::from));
+        assert_eq!(small, ["[0,1,2]"]);
+        let row = "x".repeat(300_000);
+        let big = json_arrays((0..7).map(|_| serde_json::Value::from(row.as_str())));
+        assert_eq!(big.len(), 3, "three rows of 300 kB to an array");
+        for array in &big {
+            assert!(array.len() <= JSON_PARAM_BYTES);
+            let parsed: Vec<String> = serde_json::from_str(array).unwrap();
+            assert!(!parsed.is_empty());
+        }
+        let whole: usize = big
+            .iter()
+            .map(|a| serde_json::from_str::<Vec<String>>(a).unwrap().len())
+            .sum();
+        assert_eq!(whole, 7);
+    }
 }
 
 #[cfg(test)]

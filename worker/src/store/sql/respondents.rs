@@ -5,19 +5,15 @@ use super::cases::{CASE_SELECT, CaseRow};
 use super::deliveries::{DELIVERY_COLUMNS, DeliveryRow};
 use super::invitations::{InvitationRow, invitation_of};
 use super::responses::{RESPONSE_COLUMNS, ResponseRow};
-use super::rollups::{Guard, record, rollup_statements};
+use super::rollups::record;
 use super::{SqlStore, all_rows};
 use crate::query;
-use crate::store::db::{Database, Param, Statement};
+use crate::store::db::{Database, Statement};
 use crate::store::{
     Delivery, RespondentRecords, RespondentStore, StoreResult, StoredCase, StoredResponse,
     SurveyCache, Who,
 };
 use nps_shared::rollup;
-
-/// Delivery payloads are searched for this many needles at a time (well inside
-/// `db::MAX_PARAMETERS`: each needle is bound once).
-const NEEDLES_PER_QUERY: usize = 50;
 
 impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
     async fn respondent_records(&self, who: &Who) -> StoreResult<RespondentRecords> {
@@ -79,19 +75,22 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
             invitations,
             deliveries: Vec::new(),
         };
+        // Every needle in one JSON parameter: one query per megabyte of needles,
+        // not one per 50 of them.
         let mut seen = std::collections::BTreeSet::new();
-        for chunk in records.needles(who).chunks(NEEDLES_PER_QUERY) {
-            let condition = (1..=chunk.len())
-                .map(|i| format!("instr(payload, ?{i}) > 0"))
-                .collect::<Vec<_>>()
-                .join(" OR ");
+        let needles = records
+            .needles(who)
+            .into_iter()
+            .map(serde_json::Value::from);
+        for array in super::json_arrays(needles) {
             let deliveries = all_rows(
                 &self.db,
-                Statement::new(
+                query!(
                     format!(
-                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE {condition} ORDER BY id"
+                        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE EXISTS \
+                         (SELECT 1 FROM json_each(?1) WHERE instr(payload, value) > 0) ORDER BY id"
                     ),
-                    chunk.iter().map(|n| n.value()).collect(),
+                    array
                 ),
                 |row: DeliveryRow| Delivery::try_from(row),
             )
@@ -105,49 +104,110 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
         Ok(records)
     }
 
+    /// One atomic write of a fixed number of statements (one more of a kind per
+    /// megabyte of ids or counters), however many records there are.
     async fn erase_records(&self, records: &RespondentRecords) -> StoreResult<()> {
+        let ids = |ids: Vec<&str>| super::json_arrays(ids.into_iter().map(Into::into));
+        let each = |arrays: Vec<String>, sql: &str| -> Vec<Statement> {
+            arrays
+                .into_iter()
+                .map(|array| query!(sql.to_owned(), array))
+                .collect()
+        };
         let mut statements = Vec::new();
-        for d in &records.deliveries {
-            statements.push(query!(
-                "DELETE FROM delivery_attempts WHERE delivery_id = ?1",
-                d.id
-            ));
-            statements.push(query!("DELETE FROM deliveries WHERE id = ?1", d.id));
-        }
-        for i in &records.invitations {
-            statements.push(query!("DELETE FROM invitations WHERE id = ?1", i.id));
-        }
+        let deliveries = ids(records.deliveries.iter().map(|d| d.id.as_str()).collect());
+        statements.extend(each(
+            deliveries.clone(),
+            "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT value FROM json_each(?1))",
+        ));
+        statements.extend(each(
+            deliveries,
+            "DELETE FROM deliveries WHERE id IN (SELECT value FROM json_each(?1))",
+        ));
+        statements.extend(each(
+            ids(records.invitations.iter().map(|i| i.id.as_str()).collect()),
+            "DELETE FROM invitations WHERE id IN (SELECT value FROM json_each(?1))",
+        ));
         // Before the answers they point at.
-        for c in &records.cases {
-            statements.push(query!("DELETE FROM cases WHERE id = ?1", c.view.id));
-        }
-        self.db.batch(statements).await?;
-        // One batch per answer: its rollups and its row go together or not at all.
+        statements.extend(each(
+            ids(records.cases.iter().map(|c| c.view.id.as_str()).collect()),
+            "DELETE FROM cases WHERE id IN (SELECT value FROM json_each(?1))",
+        ));
+        // The answers leave the rollups under the state each is in when the write
+        // runs (read in the statement: a flag or a confirm may have come since they
+        // were read), summed per counter; an answer already gone counts nothing.
+        let mut times = Vec::new();
+        let mut properties = Vec::new();
         for answer in &records.answers {
             let v = &answer.view;
-            let mut record = record(v)?;
-            let mut statements = Vec::new();
-            // Whatever its flagged state is by now, exactly one of these applies.
-            for flagged in [false, true] {
-                record.flagged = flagged;
-                statements.extend(rollup_statements(
-                    &v.survey_id,
-                    &v.id,
-                    &rollup::changes(&record, -1),
-                    Guard::InState(flagged),
-                ));
+            for change in rollup::changes(&record(v)?, -1) {
+                match change.cell {
+                    rollup::Cell::Time { quarter } => {
+                        times.push(serde_json::json!([v.id, quarter]));
+                    }
+                    rollup::Cell::Property { key, value, day } => {
+                        properties.push(serde_json::json!([v.id, key, day, value]));
+                    }
+                }
             }
-            // A property value the answer alone was counted under is the person's data
-            // too (a city, a plan): its counters, now zero, go with it.
-            statements.push(query!(
-                "DELETE FROM rollup_property WHERE survey_id = ?1 \
-                 AND s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 = 0",
-                v.survey_id
-            ));
-            statements.push(query!("DELETE FROM cases WHERE response_id = ?1", v.id));
-            statements.push(query!("DELETE FROM responses WHERE id = ?1", v.id));
-            self.db.batch(statements).await?;
         }
+        let state = "(r.flagged IS NOT NULL OR r.provisional = 1)";
+        let cell = "json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]'), \
+                    json_extract(j.value, '$[3]')";
+        let minus: Vec<String> = (0..=10).map(|i| format!("-SUM(r.score = {i})")).collect();
+        let minus = minus.join(", ");
+        let add: Vec<String> = (0..=10)
+            .map(|i| format!("s{i} = s{i} + excluded.s{i}"))
+            .collect();
+        let add = add.join(", ");
+        let sums = (0..=10)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        statements.extend(each(
+            super::json_arrays(times),
+            &format!(
+                "INSERT INTO rollup_time (survey_id, quarter, flagged, {sums}) \
+                 SELECT r.survey_id, json_extract(j.value, '$[1]'), {state}, {minus} \
+                 FROM json_each(?1) AS j JOIN responses AS r ON r.id = json_extract(j.value, '$[0]') \
+                 WHERE true GROUP BY r.survey_id, json_extract(j.value, '$[1]'), {state} \
+                 ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {add}"
+            ),
+        ));
+        statements.extend(each(
+            super::json_arrays(properties),
+            &format!(
+                "INSERT INTO rollup_property (survey_id, key, day, value, flagged, {sums}) \
+                 SELECT r.survey_id, {cell}, {state}, {minus} \
+                 FROM json_each(?1) AS j JOIN responses AS r ON r.id = json_extract(j.value, '$[0]') \
+                 WHERE true GROUP BY r.survey_id, {cell}, {state} \
+                 ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {add}"
+            ),
+        ));
+        // A property value the answers alone were counted under is the person's data
+        // too (a city, a plan): its counters, now zero, go with them.
+        let mut surveys: Vec<&str> = records
+            .answers
+            .iter()
+            .map(|a| a.view.survey_id.as_str())
+            .collect();
+        surveys.sort_unstable();
+        surveys.dedup();
+        statements.extend(each(
+            ids(surveys),
+            "DELETE FROM rollup_property WHERE survey_id IN (SELECT value FROM json_each(?1)) \
+             AND s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 = 0",
+        ));
+        let answers = ids(records.answers.iter().map(|a| a.view.id.as_str()).collect());
+        statements.extend(each(
+            answers.clone(),
+            "DELETE FROM cases WHERE response_id IN (SELECT value FROM json_each(?1))",
+        ));
+        statements.extend(each(
+            answers,
+            "DELETE FROM responses WHERE id IN (SELECT value FROM json_each(?1))",
+        ));
+        self.db.batch(statements).await?;
         Ok(())
     }
 }

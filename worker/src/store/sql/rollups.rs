@@ -12,13 +12,11 @@ use nps_shared::rollup::{self, RangeCounts};
 use serde::Deserialize;
 
 /// The SQL condition under which a rollup change applies, checked inside the same
-/// batch as the write: `?G` is the answer's id, `?S` its flagged state (0 or 1).
+/// batch as the write: `?G` is the answer's id.
 #[derive(Clone, Copy)]
 pub(super) enum Guard {
     /// The answer is stored (after its insert).
     Stored,
-    /// The answer is stored and its flagged state is `?S` (before the write).
-    InState(bool),
     /// The answer is counted and not flagged (before a flag).
     Counted,
     /// The answer is provisional and not flagged (before a confirm).
@@ -27,13 +25,8 @@ pub(super) enum Guard {
 
 impl Guard {
     fn sql(self, g: usize) -> String {
-        let state = "(flagged IS NOT NULL OR provisional = 1)";
         match self {
             Guard::Stored => format!("EXISTS (SELECT 1 FROM responses WHERE id = ?{g})"),
-            Guard::InState(_) => format!(
-                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND {state} = ?{})",
-                g + 1
-            ),
             Guard::Counted => format!(
                 "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 0)"
             ),
@@ -46,9 +39,6 @@ impl Guard {
     fn bind(self, statement: &mut Statement, id: &str) {
         use crate::store::db::Param;
         statement.params.push(id.value());
-        if let Guard::InState(flagged) = self {
-            statement.params.push(flagged.value());
-        }
     }
 }
 
