@@ -31,7 +31,6 @@ impl<D> Metered<D> {
     }
 
     /// Statements run so far (refused ones are not counted).
-    #[cfg(test)]
     pub fn queries(&self) -> u32 {
         self.used.get()
     }

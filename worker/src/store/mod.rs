@@ -7,7 +7,9 @@
 //! - `sql`: every storage trait in SQL, once, one module per table.
 //! - `metered`: counts the statements of one invocation against D1's per-invocation
 //!   query limit, and refuses the one past it.
-//! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config).
+//! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config), and
+//!   the isolate's short memory of survey ids the database does not have.
+//! - `limiter`: the Workers Rate Limiting binding, behind [`FloodLimiter`].
 //! - `queue`: the Cloudflare Queue of webhook deliveries, behind [`DeliveryQueue`].
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
@@ -17,6 +19,7 @@
 pub mod d1;
 pub mod db;
 pub mod kv;
+pub mod limiter;
 pub mod metered;
 pub mod queue;
 pub mod sql;
@@ -74,9 +77,19 @@ impl<T> Storage for T where
 /// A cache of survey definitions in front of `surveys` (KV in the worker): read
 /// first, written after every write. A cache that fails only costs speed; the
 /// database stays the truth.
+///
+/// It also remembers, briefly, the ids the database was asked for and did not have,
+/// so that a made-up id asked for again does not reach the database again
+/// ([`SurveyCache::known_absent`]); writing a survey forgets that it was absent.
 pub trait SurveyCache {
     async fn get(&self, id: &str) -> Option<SurveyView>;
     async fn put(&self, survey: &SurveyView);
+    /// Whether the database was asked for `id` lately and did not have it.
+    fn known_absent(&self, _id: &str) -> bool {
+        false
+    }
+    /// The database was asked for `id` and did not have it.
+    fn absent(&self, _id: &str) {}
 }
 
 /// No cache: every read goes to the database (tests, tools).
@@ -267,7 +280,11 @@ pub trait InvitationStore {
 }
 
 pub trait SurveyStore {
+    /// The survey, from the cache, else from the database (which fills the cache); an
+    /// id the database lately did not have is not asked for again for a while.
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>>;
+    /// The survey if the cache has it, without asking the database.
+    async fn cached_survey(&self, id: &str) -> Option<SurveyView>;
     async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>>;
     /// Stores a new survey; `false` if the id is taken.
     async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool>;
@@ -451,6 +468,15 @@ pub trait AuditStore {
     /// Deletes at most `limit` of the entries made before `before` (RFC 3339), oldest
     /// first; how many it deleted.
     async fn forget_audit_before(&self, before: &str, limit: u32) -> StoreResult<u32>;
+}
+
+/// Flood protection for public requests: the Workers Rate Limiting binding
+/// (`PUBLIC_LIMITER` in wrangler.toml, its limit per key and minute configured there).
+/// It counts per Cloudflare location and eventually consistently: approximate, and
+/// without a D1 write.
+pub trait FloodLimiter {
+    /// Counts one request for `key`; `false` once the key is over the limit.
+    async fn allow(&self, key: &str) -> StoreResult<bool>;
 }
 
 /// Where deliveries go to be sent (and re-sent) in the background.

@@ -32,6 +32,9 @@ impl<D: Database, C: SurveyCache> SurveyStore for SqlStore<D, C> {
         if let Some(survey) = self.cache.get(id).await {
             return Ok(Some(survey));
         }
+        if self.cache.known_absent(id) {
+            return Ok(None);
+        }
         let survey = first_row(
             &self.db,
             query!(
@@ -41,10 +44,15 @@ impl<D: Database, C: SurveyCache> SurveyStore for SqlStore<D, C> {
             |row: SurveyRow| SurveyView::try_from(row),
         )
         .await?;
-        if let Some(survey) = &survey {
-            self.cache.put(survey).await;
+        match &survey {
+            Some(survey) => self.cache.put(survey).await,
+            None => self.cache.absent(id),
         }
         Ok(survey)
+    }
+
+    async fn cached_survey(&self, id: &str) -> Option<SurveyView> {
+        self.cache.get(id).await
     }
 
     async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>> {
