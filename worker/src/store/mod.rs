@@ -78,12 +78,20 @@ impl<T> Storage for T where
 /// first, written after every write. A cache that fails only costs speed; the
 /// database stays the truth.
 ///
+/// An entry old enough is read from the database again by one of its readers
+/// ([`SurveyCache::claim_refresh`]), while the others go on being served from the cache.
 /// It also remembers, briefly, the ids the database was asked for and did not have,
 /// so that a made-up id asked for again does not reach the database again
 /// ([`SurveyCache::known_absent`]); writing a survey forgets that it was absent.
 pub trait SurveyCache {
     async fn get(&self, id: &str) -> Option<SurveyView>;
     async fn put(&self, survey: &SurveyView);
+    /// Whether the entry `get` just returned for `id` is old enough to be read from the
+    /// database again, and this caller is the one to do it (at most one a while per
+    /// isolate): the caller then reads the database and puts what it finds.
+    fn claim_refresh(&self, _id: &str) -> bool {
+        false
+    }
     /// Whether the database was asked for `id` lately and did not have it.
     fn known_absent(&self, _id: &str) -> bool {
         false
@@ -281,7 +289,8 @@ pub trait InvitationStore {
 
 pub trait SurveyStore {
     /// The survey, from the cache, else from the database (which fills the cache); an
-    /// id the database lately did not have is not asked for again for a while.
+    /// id the database lately did not have is not asked for again for a while, and an
+    /// old cache entry is read again by one reader (a failed refresh serves the entry).
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>>;
     /// The survey if the cache has it, without asking the database.
     async fn cached_survey(&self, id: &str) -> Option<SurveyView>;

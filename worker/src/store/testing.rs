@@ -6,7 +6,7 @@
 //! not what a store method chooses to return.
 
 use super::db::{Database, Statement};
-use super::kv::Absences;
+use super::kv::{self, RecentIds};
 use super::metered::{Metered, PAID_PLAN_QUERIES};
 use super::sql::SqlStore;
 use super::sqlite::Sqlite;
@@ -57,13 +57,25 @@ pub fn cached_store() -> CachedTestStore {
     )
 }
 
-/// What KV and the isolate's memory of absent ids are to the worker
-/// (`store::kv`), in memory, at a clock the test sets (`now_ms`).
-#[derive(Default)]
+/// What KV and the isolate's memories (ids absent, entries refreshed) are to the
+/// worker (`store::kv`), in memory, at a clock the test sets (`now_ms`).
 pub struct MemoryCache {
-    surveys: RefCell<HashMap<String, SurveyView>>,
-    absent: RefCell<Absences>,
+    /// Each survey with when it was cached.
+    surveys: RefCell<HashMap<String, (SurveyView, i64)>>,
+    absent: RefCell<RecentIds>,
+    refreshed: RefCell<RecentIds>,
     pub now_ms: Cell<i64>,
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        MemoryCache {
+            surveys: RefCell::default(),
+            absent: RefCell::new(RecentIds::new(kv::ABSENT_FOR_MS)),
+            refreshed: RefCell::new(RecentIds::new(kv::REFRESH_MS)),
+            now_ms: Cell::new(0),
+        }
+    }
 }
 
 impl MemoryCache {
@@ -75,13 +87,27 @@ impl MemoryCache {
 
 impl SurveyCache for MemoryCache {
     async fn get(&self, id: &str) -> Option<SurveyView> {
-        self.surveys.borrow().get(id).cloned()
+        self.surveys.borrow().get(id).map(|(s, _)| s.clone())
     }
     async fn put(&self, survey: &SurveyView) {
         self.absent.borrow_mut().forget(&survey.id);
         self.surveys
             .borrow_mut()
-            .insert(survey.id.clone(), survey.clone());
+            .insert(survey.id.clone(), (survey.clone(), self.now_ms.get()));
+    }
+    fn claim_refresh(&self, id: &str) -> bool {
+        let now = self.now_ms.get();
+        let stale = self
+            .surveys
+            .borrow()
+            .get(id)
+            .is_some_and(|(_, cached_at)| now - cached_at >= kv::REFRESH_MS);
+        let mut refreshed = self.refreshed.borrow_mut();
+        let claimed = stale && !refreshed.contains(id, now);
+        if claimed {
+            refreshed.remember(id, now);
+        }
+        claimed
     }
     fn known_absent(&self, id: &str) -> bool {
         self.absent.borrow().contains(id, self.now_ms.get())
