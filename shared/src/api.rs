@@ -300,8 +300,9 @@ pub struct SurveyDefinition {
     /// When a low answer opens a detractor case, who owns it, and its SLA.
     #[serde(default)]
     pub cases: crate::case::CaseSettings,
-    /// Public requests one client (IP address) may make for this survey per minute;
-    /// absent: the worker's `RATE_LIMIT_PER_MINUTE`.
+    /// Answers one client (IP address, IPv6 /64) may send to this survey per minute,
+    /// counted exactly; absent: 300. Config reads, the hosted page and comments are
+    /// limited by the worker's flood limiter instead (`PUBLIC_LIMITER`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_per_minute: Option<u32>,
     /// Whether a claimed respondent needs a valid `user_hash` (`crate::identity`):

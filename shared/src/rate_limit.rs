@@ -1,7 +1,8 @@
 //! Fixed-window rate limits: which one-minute window an instant falls in, whose
 //! counter a request counts against, and what to answer once a counter passes its
-//! limit. Counting is storage's (one upsert per request in the worker's `store::d1`);
-//! nothing here reads a clock or the network.
+//! limit. Counting is the worker's: exact counters in D1 for answers and failed admin
+//! authentications, the Workers Rate Limiting binding (approximate, per Cloudflare
+//! location) for public reads and comments. Nothing here reads a clock or the network.
 //!
 //! Windows are whole UTC minutes. A fixed window lets a client send up to twice its
 //! limit across a window boundary; in exchange a limit costs one row per client and
@@ -67,7 +68,7 @@ pub fn client(header: Option<&str>) -> String {
     }
 }
 
-/// Parses a configured limit (`RATE_LIMIT_PER_MINUTE`): a whole number from 1 to
+/// Parses a configured limit (`ADMIN_AUTH_FAILURES_PER_MINUTE`): a whole number from 1 to
 /// [`MAX_PER_MINUTE`].
 pub fn parse_limit(text: &str) -> Option<u32> {
     text.trim()
@@ -79,8 +80,14 @@ pub fn parse_limit(text: &str) -> Option<u32> {
 /// What a counter counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
-    /// Public requests of one client for one survey.
+    /// Answers of one client for one survey (exact, the survey's own limit).
     Survey,
+    /// Public reads of one client for one survey: its config, its hosted page (the
+    /// flood limiter).
+    Read,
+    /// Comments of one client, on any answer: counted before the answer is read, so
+    /// the survey is not known yet (the flood limiter).
+    Comments,
     /// Failed admin authentications of one client.
     AdminAuth,
 }
@@ -94,6 +101,8 @@ pub const UNKNOWN_SURVEY: &str = "-";
 pub fn key(scope: Scope, client: &str, subject: &str) -> String {
     match scope {
         Scope::Survey => format!("s|{client}|{subject}"),
+        Scope::Read => format!("r|{client}|{subject}"),
+        Scope::Comments => format!("c|{client}"),
         Scope::AdminAuth => format!("a|{client}"),
     }
 }
@@ -166,6 +175,13 @@ mod tests {
     fn keys_separate_scopes_clients_and_surveys() {
         assert_eq!(key(Scope::Survey, "1.2.3.4", "s_demo"), "s|1.2.3.4|s_demo");
         assert_eq!(key(Scope::AdminAuth, "1.2.3.4", "ignored"), "a|1.2.3.4");
+        assert_eq!(key(Scope::Read, "1.2.3.4", "s_demo"), "r|1.2.3.4|s_demo");
+        assert_eq!(key(Scope::Comments, "1.2.3.4", "ignored"), "c|1.2.3.4");
+        assert_ne!(
+            key(Scope::Read, "1.2.3.4", "s_demo"),
+            key(Scope::Survey, "1.2.3.4", "s_demo"),
+            "reads never use up an answer's exact counter"
+        );
         assert_ne!(
             key(Scope::Survey, "1.2.3.4", "s_a"),
             key(Scope::Survey, "1.2.3.4", "s_b")

@@ -3,13 +3,16 @@
 
 use crate::store::d1::D1;
 use crate::store::kv::KvSurveys;
+use crate::store::limiter::PublicLimiter;
 use crate::store::metered::{self, Metered};
 use crate::store::queue::QueueSender;
 use crate::store::sql::SqlStore;
 use nps_shared::webhook::RetrySchedule;
 use worker::Env;
 
-/// Used when `RATE_LIMIT_PER_MINUTE` is not set (or not a number from 1 up).
+/// Answers per client, survey and minute when the survey sets no
+/// `rate_limit_per_minute`. The same number as `PUBLIC_LIMITER`'s limit for public
+/// reads in wrangler.toml, which a Worker cannot read back.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 300;
 /// Used when `ADMIN_AUTH_FAILURES_PER_MINUTE` is not set.
 pub const DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE: u32 = 30;
@@ -21,6 +24,9 @@ pub type Store = SqlStore<Metered<D1>, KvSurveys>;
 pub struct App {
     pub store: Store,
     pub queue: QueueSender,
+    /// Flood protection for public reads and comments: the Workers Rate Limiting
+    /// binding `PUBLIC_LIMITER` (its limit per client and minute in wrangler.toml).
+    pub limiter: PublicLimiter,
     pub admin_token: Option<String>,
     pub retry: RetrySchedule,
     /// Webhooks may target loopback and private addresses: local development only.
@@ -30,8 +36,9 @@ pub struct App {
     /// Checks `respondent.user_hash`, the shop's proof of who answers
     /// (`IDENTITY_SECRET`); without it no claimed respondent is verified.
     pub identity_secret: Option<String>,
-    /// Public requests per client, survey and minute, unless the survey sets its own
-    /// `rate_limit_per_minute` (`RATE_LIMIT_PER_MINUTE`).
+    /// Answers per client, survey and minute, unless the survey sets its own
+    /// `rate_limit_per_minute` ([`DEFAULT_RATE_LIMIT_PER_MINUTE`]). Public reads and
+    /// comments are `limiter`'s.
     pub rate_limit_per_minute: u32,
     /// Failed admin authentications per client and minute before it is locked out for
     /// the rest of the minute (`ADMIN_AUTH_FAILURES_PER_MINUTE`).
@@ -47,6 +54,10 @@ impl App {
         Ok(App {
             store: SqlStore::with_cache(database(env)?, KvSurveys::new(env.kv("CONFIG")?)),
             queue: QueueSender::new(env.queue("DELIVERIES")?, env.queue("DEAD_LETTERS")?),
+            // Missing, it refuses nothing and says so in the log of each request it
+            // was asked about (`routes::limits`): a deployment without the binding
+            // keeps serving.
+            limiter: PublicLimiter::new(env.rate_limiter("PUBLIC_LIMITER").ok()),
             admin_token: setting(env, "ADMIN_TOKEN"),
             retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
                 .and_then(|s| RetrySchedule::parse(&s))
@@ -55,9 +66,7 @@ impl App {
                 .is_some_and(|v| v == "true"),
             invitation_secret: setting(env, "INVITATION_SECRET"),
             identity_secret: setting(env, "IDENTITY_SECRET"),
-            rate_limit_per_minute: setting(env, "RATE_LIMIT_PER_MINUTE")
-                .and_then(|v| nps_shared::rate_limit::parse_limit(&v))
-                .unwrap_or(DEFAULT_RATE_LIMIT_PER_MINUTE),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             admin_auth_failures_per_minute: setting(env, "ADMIN_AUTH_FAILURES_PER_MINUTE")
                 .and_then(|v| nps_shared::rate_limit::parse_limit(&v))
                 .unwrap_or(DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE),

@@ -172,9 +172,10 @@ pub fn allow_origin(mut response: Response, origin: Option<&str>) -> worker::Res
             .headers_mut()
             .set("Access-Control-Allow-Origin", origin)?;
         // So that the widget can read how long to wait after a 429 or 503.
-        response
-            .headers_mut()
-            .set("Access-Control-Expose-Headers", "Retry-After")?;
+        response.headers_mut().set(
+            "Access-Control-Expose-Headers",
+            &format!("Retry-After, {D1_QUERIES_HEADER}"),
+        )?;
     }
     response.headers_mut().set("Vary", "Origin")?;
     Ok(response)
@@ -191,6 +192,10 @@ pub fn param<'a>(query: &'a HashMap<String, String>, name: &str) -> Option<&'a s
         .map(String::as_str)
         .filter(|v| !v.is_empty())
 }
+
+/// The response header that says how many D1 queries (statements) the request ran
+/// before its response was handed over: `store::metered` counts them.
+pub const D1_QUERIES_HEADER: &str = "X-D1-Queries";
 
 /// The client a request counts against for rate limits: `CF-Connecting-IP`.
 pub fn client(req: &Request) -> String {

@@ -28,7 +28,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 /// wasm beside the loader. Everything from the query and the survey is escaped.
 pub async fn page(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     // Counted like the config read it stands in for (unknown ids included).
-    super::limits::public(req, app, survey_id).await?;
+    super::limits::read(req, app, survey_id).await?;
     let query = http::query(req)?;
     let survey = match surveys::get(&app.store, survey_id).await {
         Ok(survey) => survey,

@@ -1,6 +1,11 @@
-//! Rate limits at the edge: which client and survey a request counts against, and the
-//! limit that applies (the survey's `rate_limit_per_minute`, else the worker's
-//! default). The counting is `service::limits`.
+//! Rate limits at the edge: which client and survey a request counts against, and
+//! which limiter counts it (`service::limits`):
+//! - answers (`POST /v1/responses`): exact, in D1, at the survey's
+//!   `rate_limit_per_minute` (else [`App::rate_limit_per_minute`]);
+//! - public reads (a survey's config, its hosted page), comments and ids that name no
+//!   survey: the Workers Rate Limiting binding `PUBLIC_LIMITER`, approximate, its limit
+//!   in wrangler.toml — no D1 write, and for a known survey no D1 query at all;
+//! - failed admin authentications: exact, in D1, written only on a failure.
 
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
@@ -8,16 +13,29 @@ use crate::http;
 use crate::service::{ServiceError, limits, surveys};
 use nps_shared::api::SurveyView;
 use nps_shared::rate_limit::UNKNOWN_SURVEY;
-use nps_shared::validate::is_survey_id;
 use worker::Request;
 
-/// Counts a public request for `survey_id`. Requests for surveys that do not exist
-/// (made-up ids, old links) count together per client, at the worker's default limit,
-/// so that asking for ever new ids is limited too; the handler then answers 404.
-pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), ApiError> {
-    if !is_survey_id(survey_id) {
-        return Ok(unknown(req, app).await?);
-    }
+/// Counts a public read of `survey_id` (its config, its hosted page) with the flood
+/// limiter. Surveys the cache does not know count together per client, so that asking
+/// for ever new ids is limited too, before the handler reads D1 for one.
+pub async fn read(req: &Request, app: &App, survey_id: &str) -> Result<(), ApiError> {
+    let client = http::client(req);
+    let admitted = limits::admit_read(&app.store, &app.limiter, &client, survey_id, now_ms());
+    uncounted_is_logged(admitted.await?, survey_id);
+    Ok(())
+}
+
+/// Counts a comment with the flood limiter, before its answer is read.
+pub async fn comment(req: &Request, app: &App) -> Result<(), ApiError> {
+    let admitted = limits::admit_comment(&app.limiter, &http::client(req), now_ms()).await?;
+    uncounted_is_logged(admitted, "(a comment)");
+    Ok(())
+}
+
+/// Counts an answer for `survey_id`, exactly. Answers for surveys that do not exist
+/// (made-up ids, old links) count together per client, at the worker's default limit;
+/// the handler then answers 404.
+pub async fn answer(req: &Request, app: &App, survey_id: &str) -> Result<(), ApiError> {
     match surveys::get(&app.store, survey_id).await {
         Ok(survey) => Ok(admit(req, app, &survey).await?),
         Err(ServiceError::NotFound(_)) => Ok(unknown(req, app).await?),
@@ -25,13 +43,13 @@ pub async fn public(req: &Request, app: &App, survey_id: &str) -> Result<(), Api
     }
 }
 
-/// Counts a public request that named no survey that exists (an unknown answer id).
-pub async fn unknown(req: &Request, app: &App) -> Result<(), ServiceError> {
+/// Counts an answer that named no survey that exists, exactly.
+async fn unknown(req: &Request, app: &App) -> Result<(), ServiceError> {
     count(req, app, UNKNOWN_SURVEY, app.rate_limit_per_minute).await
 }
 
-/// Counts a public request for `survey`, which the handler has already loaded (a
-/// comment's survey is only known once its answer is read).
+/// Counts an answer for `survey`, which the handler has already loaded, exactly, at
+/// the survey's `rate_limit_per_minute`.
 pub async fn admit(req: &Request, app: &App, survey: &SurveyView) -> Result<(), ServiceError> {
     let per_minute = survey
         .definition
@@ -47,12 +65,15 @@ async fn count(
     per_minute: u32,
 ) -> Result<(), ServiceError> {
     let client = http::client(req);
-    if let limits::Admission::Uncounted(e) =
-        limits::admit_public(&app.store, &client, subject, per_minute, now_ms()).await?
-    {
+    let admitted = limits::admit_public(&app.store, &client, subject, per_minute, now_ms()).await?;
+    uncounted_is_logged(admitted, subject);
+    Ok(())
+}
+
+fn uncounted_is_logged(admitted: limits::Admission, subject: &str) {
+    if let limits::Admission::Uncounted(e) = admitted {
         worker::console_warn!("a request for survey {subject} was let through uncounted: {e}");
     }
-    Ok(())
 }
 
 /// 429 for a client that failed admin authentication too often this minute.

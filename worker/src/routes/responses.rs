@@ -4,8 +4,8 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::Done;
 use crate::service::responses;
-use crate::service::{Done, ServiceError};
 use crate::store::ResponseStore;
 use crate::store::sql::SqlStore;
 use nps_shared::csv;
@@ -14,7 +14,7 @@ use worker::{Request, Response};
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
     let body = http::read_json(req).await?;
     if let Some(survey_id) = body.get("survey_id").and_then(|v| v.as_str()) {
-        super::limits::public(req, app, survey_id).await?;
+        super::limits::answer(req, app, survey_id).await?;
     }
     let key = req.headers().get("Idempotency-Key")?;
     let origin = http::origin(req);
@@ -42,29 +42,20 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
 }
 
 pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+    // Counted before the answer is read: trying made-up answer ids costs the caller
+    // its limit, and past it costs us no read.
+    super::limits::comment(req, app).await?;
     let body = http::read_json(req).await?;
     let origin = http::origin(req);
-    let req = &*req;
     let added = responses::add_comment(
         &app.store,
         &app.queue,
         id,
         &body,
         origin.as_deref(),
-        async |survey| super::limits::admit(req, app, survey).await,
         now_ms(),
     )
-    .await;
-    let added = match added {
-        Ok(added) => added,
-        Err(e @ ServiceError::NotFound(_)) => {
-            // Made-up answer ids are counted too (with the unknown surveys), so that
-            // trying ids costs the caller its limit, not us a read each.
-            super::limits::unknown(req, app).await?;
-            return Err(e.into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await?;
     super::log_follow_ups(&added, &format!("comment on {id}"));
     http::json(200, &added.value)
 }

@@ -11,7 +11,7 @@ use nps_shared::validate::FieldError;
 use worker::{Request, Response};
 
 pub async fn config(req: &Request, app: &App, id: &str) -> Result<Response, ApiError> {
-    super::limits::public(req, app, id).await?;
+    super::limits::read(req, app, id).await?;
     let query = http::query(req)?;
     let origin = http::origin(req);
     let config = surveys::config(

@@ -195,7 +195,6 @@ pub(crate) mod fixtures {
             &created.id,
             &body,
             None,
-            super::limits::uncounted,
             now_ms,
         ))
         .expect("a valid test comment");

@@ -417,16 +417,14 @@ pub struct CommentAdded {
     pub comment: Option<String>,
 }
 
-/// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment. `admit` counts
-/// the request against the answer's survey (the rate limit) once that survey is known,
-/// before anything else is checked or written.
+/// `PATCH /v1/responses/{id}`: adds or replaces the follow-up comment. The request was
+/// counted by the flood limiter before (`routes::limits::comment`).
 pub async fn add_comment(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
     id: &str,
     body: &serde_json::Value,
     origin: Option<&str>,
-    admit: impl AsyncFnOnce(&SurveyView) -> Result<(), ServiceError>,
     now_ms: i64,
 ) -> Result<Done<CommentAdded>, ServiceError> {
     let (edit_token, comment) = parse_patch_body(body)?;
@@ -438,7 +436,6 @@ pub async fn add_comment(
         .get_survey(&response.view.survey_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("survey {}", response.view.survey_id)))?;
-    admit(&survey).await?;
     check_origin(&survey, origin)?;
     if !nps_shared::origin::tokens_match(&response.edit_token, &edit_token) {
         return Err(ServiceError::Forbidden(
@@ -580,7 +577,7 @@ pub async fn list(
 mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
-    use crate::service::{cases, limits, webhooks};
+    use crate::service::{cases, webhooks};
     use crate::store::ResponseStore;
     use crate::store::SurveyStore;
     use crate::store::testing::TestStore;
@@ -821,7 +818,6 @@ mod tests {
                 &id,
                 &json!({"edit_token": token, "comment": " late "}),
                 None,
-                limits::uncounted,
                 at,
             ))
         };
@@ -836,49 +832,6 @@ mod tests {
             patch(&s.created.edit_token, NOW + EDIT_WINDOW_MS + 1),
             Err(ServiceError::Conflict(_))
         ));
-    }
-
-    #[test]
-    fn a_comment_is_counted_against_its_answers_survey_and_a_refusal_changes_nothing() {
-        let m = demo_store();
-        let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 3}), None).unwrap();
-        let body = json!({"edit_token": s.created.edit_token, "comment": "Slow"});
-        let seen = std::cell::RefCell::new(Vec::new());
-        let refused = block_on(add_comment(
-            &m,
-            &m,
-            &s.created.id,
-            &body,
-            None,
-            async |survey: &SurveyView| {
-                seen.borrow_mut().push(survey.id.clone());
-                Err(ServiceError::TooManyRequests {
-                    detail: "slow down".into(),
-                    retry_after_seconds: 7,
-                })
-            },
-            NOW + 1000,
-        ));
-        assert!(matches!(
-            refused,
-            Err(ServiceError::TooManyRequests {
-                retry_after_seconds: 7,
-                ..
-            })
-        ));
-        assert_eq!(*seen.borrow(), ["s_demo"]);
-        assert_eq!(m.responses()[0].view.comment, None);
-        // An unknown answer is a 404 before anything is counted.
-        let unknown = block_on(add_comment(
-            &m,
-            &m,
-            "r_unknown",
-            &body,
-            None,
-            async |_: &SurveyView| panic!("counted a request for an unknown answer"),
-            NOW + 1000,
-        ));
-        assert!(matches!(unknown, Err(ServiceError::NotFound(_))));
     }
 
     #[test]
@@ -899,16 +852,7 @@ mod tests {
         let s = submit_json(&m, json!({"survey_id": "s_demo", "score": 9}), None).unwrap();
         let body = json!({"edit_token": s.created.edit_token, "comment": "Fast"});
         for at in [NOW + 1000, NOW + 2000] {
-            let done = block_on(add_comment(
-                &m,
-                &m,
-                &s.created.id,
-                &body,
-                None,
-                limits::uncounted,
-                at,
-            ))
-            .unwrap();
+            let done = block_on(add_comment(&m, &m, &s.created.id, &body, None, at)).unwrap();
             assert_eq!(done.comment.as_deref(), Some("Fast"));
         }
         {
@@ -920,16 +864,7 @@ mod tests {
         assert_eq!(m.deliveries().len(), 1, "one response.updated");
         // A different comment is a change again.
         let body = json!({"edit_token": s.created.edit_token, "comment": "Fast, friendly"});
-        block_on(add_comment(
-            &m,
-            &m,
-            &s.created.id,
-            &body,
-            None,
-            limits::uncounted,
-            NOW + 3000,
-        ))
-        .unwrap();
+        block_on(add_comment(&m, &m, &s.created.id, &body, None, NOW + 3000)).unwrap();
         assert_eq!(m.deliveries().len(), 2);
     }
 
@@ -1007,7 +942,6 @@ mod tests {
             &created.id,
             &confirm,
             None,
-            limits::uncounted,
             NOW + 61_000,
         ))
         .unwrap();
@@ -1022,7 +956,6 @@ mod tests {
                 &created.id,
                 &nothing,
                 None,
-                limits::uncounted,
                 NOW + 62_000
             )),
             Err(ServiceError::Invalid(_))

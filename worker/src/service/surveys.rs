@@ -46,7 +46,12 @@ pub async fn create(
     Ok(survey)
 }
 
+/// The survey `id`. Something that cannot be a survey id is not looked up at all:
+/// made-up paths cost neither a KV nor a D1 read.
 pub async fn get(store: &impl SurveyStore, id: &str) -> Result<SurveyView, ServiceError> {
+    if !is_survey_id(id) {
+        return Err(ServiceError::NotFound(format!("survey {id}")));
+    }
     store
         .get_survey(id)
         .await?

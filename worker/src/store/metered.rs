@@ -3,8 +3,9 @@
 //! [`Metered`] counts every statement a database runs — each statement of a batch
 //! counts — and refuses the one past its budget with a [`StoreError`] before sending
 //! it, so a path that would exceed the limit fails the same way here, in the tests and
-//! on Cloudflare. The worker builds one per invocation (`app::App`); the native tests
-//! read [`Metered::queries`] to hold every path to its bound at any data size.
+//! on Cloudflare. The worker builds one per invocation (`app::App`) and reports
+//! [`Metered::queries`] on every response (`X-D1-Queries`, `router`); the native tests
+//! read it to hold every path to its bound at any data size.
 
 use super::db::{Database, Statement};
 use super::{StoreError, StoreResult};
@@ -35,7 +36,6 @@ impl<D> Metered<D> {
     }
 
     /// Statements run so far (refused ones are not counted).
-    #[cfg(test)]
     pub fn queries(&self) -> u32 {
         self.used.get()
     }

@@ -7,7 +7,9 @@
 //! - `sql`: every storage trait in SQL, once, one module per table.
 //! - `metered`: counts the statements of one invocation against D1's per-invocation
 //!   query limit, and refuses the one past it.
-//! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config).
+//! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config), and
+//!   the isolate's short memory of survey ids the database does not have.
+//! - `limiter`: the Workers Rate Limiting binding, behind [`FloodLimiter`].
 //! - `queue`: the Cloudflare Queue of webhook deliveries, behind [`DeliveryQueue`].
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
@@ -17,6 +19,7 @@
 pub mod d1;
 pub mod db;
 pub mod kv;
+pub mod limiter;
 pub mod metered;
 pub mod queue;
 pub mod sql;
@@ -74,9 +77,27 @@ impl<T> Storage for T where
 /// A cache of survey definitions in front of `surveys` (KV in the worker): read
 /// first, written after every write. A cache that fails only costs speed; the
 /// database stays the truth.
+///
+/// An entry old enough is read from the database again by one of its readers
+/// ([`SurveyCache::claim_refresh`]), while the others go on being served from the cache.
+/// It also remembers, briefly, the ids the database was asked for and did not have,
+/// so that a made-up id asked for again does not reach the database again
+/// ([`SurveyCache::known_absent`]); writing a survey forgets that it was absent.
 pub trait SurveyCache {
     async fn get(&self, id: &str) -> Option<SurveyView>;
     async fn put(&self, survey: &SurveyView);
+    /// Whether the entry `get` just returned for `id` is old enough to be read from the
+    /// database again, and this caller is the one to do it (at most one a while per
+    /// isolate): the caller then reads the database and puts what it finds.
+    fn claim_refresh(&self, _id: &str) -> bool {
+        false
+    }
+    /// Whether the database was asked for `id` lately and did not have it.
+    fn known_absent(&self, _id: &str) -> bool {
+        false
+    }
+    /// The database was asked for `id` and did not have it.
+    fn absent(&self, _id: &str) {}
 }
 
 /// No cache: every read goes to the database (tests, tools).
@@ -280,7 +301,12 @@ pub trait InvitationStore {
 }
 
 pub trait SurveyStore {
+    /// The survey, from the cache, else from the database (which fills the cache); an
+    /// id the database lately did not have is not asked for again for a while, and an
+    /// old cache entry is read again by one reader (a failed refresh serves the entry).
     async fn get_survey(&self, id: &str) -> StoreResult<Option<SurveyView>>;
+    /// The survey if the cache has it, without asking the database.
+    async fn cached_survey(&self, id: &str) -> Option<SurveyView>;
     async fn list_surveys(&self) -> StoreResult<Vec<SurveyView>>;
     /// Stores a new survey; `false` if the id is taken.
     async fn insert_survey(&self, survey: &SurveyView) -> StoreResult<bool>;
@@ -464,6 +490,15 @@ pub trait AuditStore {
     /// Deletes at most `limit` of the entries made before `before` (RFC 3339), oldest
     /// first; how many it deleted.
     async fn forget_audit_before(&self, before: &str, limit: u32) -> StoreResult<u32>;
+}
+
+/// Flood protection for public requests: the Workers Rate Limiting binding
+/// (`PUBLIC_LIMITER` in wrangler.toml, its limit per key and minute configured there).
+/// It counts per Cloudflare location and eventually consistently: approximate, and
+/// without a D1 write.
+pub trait FloodLimiter {
+    /// Counts one request for `key`; `false` once the key is over the limit.
+    async fn allow(&self, key: &str) -> StoreResult<bool>;
 }
 
 /// Where deliveries go to be sent (and re-sent) in the background.

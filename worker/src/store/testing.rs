@@ -6,16 +6,18 @@
 //! not what a store method chooses to return.
 
 use super::db::{Database, Statement};
+use super::kv::{self, RecentIds};
 use super::metered::{Metered, PAID_PLAN_QUERIES};
 use super::sql::SqlStore;
 use super::sqlite::Sqlite;
 use super::{
-    Delivery, DeliveryQueue, DeliveryTask, StoreError, StoreResult, StoredCase, StoredResponse,
-    SurveyStore,
+    Delivery, DeliveryQueue, DeliveryTask, FloodLimiter, StoreError, StoreResult, StoredCase,
+    StoredResponse, SurveyCache, SurveyStore,
 };
 use nps_shared::api::{AttemptView, SurveyView};
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 /// The services' storage in tests: the real SQL over [`TestBackend`]. It is also
 /// the delivery queue, so a service taking `(&impl Storage, &impl DeliveryQueue)` is
@@ -41,6 +43,117 @@ impl Database for TestBackend {
     }
     async fn batch(&self, statements: Vec<Statement>) -> StoreResult<Vec<usize>> {
         self.db.batch(statements).await
+    }
+}
+
+/// The real SQL on a fresh migrated, metered SQLite database behind a survey cache
+/// ([`MemoryCache`]): the worker's survey reads, KV in front of D1.
+pub type CachedTestStore = SqlStore<Metered<Sqlite>, MemoryCache>;
+
+pub fn cached_store() -> CachedTestStore {
+    SqlStore::with_cache(
+        Metered::new(Sqlite::migrated(), PAID_PLAN_QUERIES),
+        MemoryCache::default(),
+    )
+}
+
+/// What KV and the isolate's memories (ids absent, entries refreshed) are to the
+/// worker (`store::kv`), in memory, at a clock the test sets (`now_ms`).
+pub struct MemoryCache {
+    /// Each survey with when it was cached.
+    surveys: RefCell<HashMap<String, (SurveyView, i64)>>,
+    absent: RefCell<RecentIds>,
+    refreshed: RefCell<RecentIds>,
+    pub now_ms: Cell<i64>,
+}
+
+impl Default for MemoryCache {
+    fn default() -> Self {
+        MemoryCache {
+            surveys: RefCell::default(),
+            absent: RefCell::new(RecentIds::new(kv::ABSENT_FOR_MS)),
+            refreshed: RefCell::new(RecentIds::new(kv::REFRESH_MS)),
+            now_ms: Cell::new(0),
+        }
+    }
+}
+
+impl MemoryCache {
+    /// The entry expired or was evicted (KV's TTL, a new deployment's empty KV).
+    pub fn evict(&self, id: &str) {
+        self.surveys.borrow_mut().remove(id);
+    }
+}
+
+impl SurveyCache for MemoryCache {
+    async fn get(&self, id: &str) -> Option<SurveyView> {
+        self.surveys.borrow().get(id).map(|(s, _)| s.clone())
+    }
+    async fn put(&self, survey: &SurveyView) {
+        self.absent.borrow_mut().forget(&survey.id);
+        self.surveys
+            .borrow_mut()
+            .insert(survey.id.clone(), (survey.clone(), self.now_ms.get()));
+    }
+    fn claim_refresh(&self, id: &str) -> bool {
+        let now = self.now_ms.get();
+        let stale = self
+            .surveys
+            .borrow()
+            .get(id)
+            .is_some_and(|(_, cached_at)| now - cached_at >= kv::REFRESH_MS);
+        let mut refreshed = self.refreshed.borrow_mut();
+        let claimed = stale && !refreshed.contains(id, now);
+        if claimed {
+            refreshed.remember(id, now);
+        }
+        claimed
+    }
+    fn known_absent(&self, id: &str) -> bool {
+        self.absent.borrow().contains(id, self.now_ms.get())
+    }
+    fn absent(&self, id: &str) {
+        self.absent.borrow_mut().remember(id, self.now_ms.get());
+    }
+}
+
+/// The Rate Limiting binding within one window: counts per key, allows `limit` a key;
+/// `down` makes every call fail (the binding unreachable).
+pub struct TestLimiter {
+    limit: u32,
+    counts: RefCell<HashMap<String, u32>>,
+    pub down: Cell<bool>,
+}
+
+impl TestLimiter {
+    pub fn new(limit: u32) -> Self {
+        TestLimiter {
+            limit,
+            counts: RefCell::default(),
+            down: Cell::new(false),
+        }
+    }
+
+    /// The keys counted so far, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.counts.borrow().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+}
+
+impl FloodLimiter for TestLimiter {
+    async fn allow(&self, key: &str) -> StoreResult<bool> {
+        if self.down.get() {
+            return Err(StoreError("the rate limiter is down".into()));
+        }
+        let mut counts = self.counts.borrow_mut();
+        let count = counts.entry(key.to_string()).or_default();
+        if *count >= self.limit {
+            return Ok(false);
+        }
+        *count += 1;
+        Ok(true)
     }
 }
 

@@ -46,6 +46,18 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
     pub fn db(&self) -> &D {
         &self.db
     }
+
+    #[cfg(test)]
+    pub fn cache_for_tests(&self) -> &C {
+        &self.cache
+    }
+}
+
+impl<D, C> SqlStore<super::metered::Metered<D>, C> {
+    /// D1 queries this invocation has run so far (each statement of a batch counts).
+    pub fn queries(&self) -> u32 {
+        self.db.queries()
+    }
 }
 
 /// The key a respondent's e-mail address is matched by (`respondent_email_key`
