@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn a_survey_and_a_page_of_its_answers_cost_the_same_with_five_hundred_or_five_thousand_answers()
     {
-        use crate::service::{limits, responses};
+        use crate::service::responses;
         use crate::store::ResponseStore;
         use crate::store::metered::FREE_PLAN_QUERIES;
         use crate::store::sql::testing::answer;
@@ -270,7 +270,6 @@ mod tests {
                 "r_00003",
                 &body,
                 None,
-                limits::uncounted,
                 10,
             ))
             .unwrap();
