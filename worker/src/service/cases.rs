@@ -68,28 +68,32 @@ pub fn new_case(
     Ok(Some(stored))
 }
 
-/// A later answer from a customer who has cases in this survey shows on each of them.
-/// Returns the cases it changed.
-pub async fn record_reanswer(
+/// Whether `case` is one of the customer's cases that `response` shows on: theirs by
+/// who they are, or the one a re-ask invitation names (`linked_case`).
+pub fn is_theirs(case: &StoredCase, response: &ResponseView, linked_case: Option<&str>) -> bool {
+    let r = &response.respondent;
+    let c = &case.respondent;
+    let by_id = r.id.is_some() && c.id == r.id;
+    let by_email = match (&r.email, &c.email) {
+        (Some(a), Some(b)) => {
+            nps_shared::validate::normalize_email(a) == nps_shared::validate::normalize_email(b)
+        }
+        _ => false,
+    };
+    case.view.survey_id == response.survey_id
+        && (by_id || by_email || linked_case == Some(case.view.id.as_str()))
+}
+
+/// A later answer from a customer who has cases in this survey shows on each of them
+/// (`theirs`: read for a whole group of answers in one query,
+/// `CaseStore::cases_of_respondents`, and picked by [`is_theirs`]). Returns the cases
+/// it changed.
+pub async fn reanswer(
     cases: &impl CaseStore,
+    theirs: Vec<StoredCase>,
     response: &ResponseView,
-    linked_case: Option<&str>,
     now_ms: i64,
 ) -> Result<Vec<CaseView>, StoreError> {
-    // The customer's cases: by who they are, and the one a re-ask invitation names.
-    let mut theirs = if response.respondent.is_empty() {
-        Vec::new()
-    } else {
-        cases
-            .cases_of_respondent(&response.survey_id, &response.respondent)
-            .await?
-    };
-    if let Some(id) = linked_case.filter(|id| theirs.iter().all(|c| c.view.id != *id))
-        && let Some(linked) = cases.get_case(id).await?
-        && linked.view.survey_id == response.survey_id
-    {
-        theirs.push(linked);
-    }
     let mut changed = Vec::new();
     for found in theirs {
         if found.view.response_id == response.id || found.view.created_at > response.created_at {

@@ -320,11 +320,19 @@ pub async fn deliveries_for(
     announcement: &Announcement<'_>,
     now_ms: i64,
 ) -> Result<Vec<Delivery>, StoreError> {
+    deliveries_to(&store.list_endpoints().await?, announcement, now_ms)
+}
+
+/// [`deliveries_for`] with the endpoints already read: a group of answers reads them
+/// once for all its announcements.
+pub fn deliveries_to(
+    endpoints: &[Endpoint],
+    announcement: &Announcement<'_>,
+    now_ms: i64,
+) -> Result<Vec<Delivery>, StoreError> {
     let a = announcement;
-    store
-        .list_endpoints()
-        .await?
-        .into_iter()
+    endpoints
+        .iter()
         .filter(|e| {
             e.view.enabled
                 && e.view.events.contains(&a.event_type)
@@ -335,7 +343,7 @@ pub async fn deliveries_for(
                 WebhookFormat::Standard => a.standard.clone(),
                 WebhookFormat::Slack => a.slack.clone(),
             };
-            pending_delivery(&e, a.event_type, payload, now_ms)
+            pending_delivery(e, a.event_type, payload, now_ms)
         })
         .collect()
 }

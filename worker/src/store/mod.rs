@@ -104,8 +104,9 @@ impl From<serde_json::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A stored answer with what only the server sees.
-#[derive(Clone, Debug, PartialEq)]
+/// A stored answer with what only the server sees. Serialisable, as the worker hands
+/// a prepared answer to its ingest gate (`gate`) as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredResponse {
     pub view: ResponseView,
     pub edit_token: String,
@@ -242,6 +243,13 @@ pub trait CaseStore {
         survey_id: &str,
         respondent: &Respondent,
     ) -> StoreResult<Vec<StoredCase>>;
+    /// The cases of several customers at once (each `(survey, respondent)` as in
+    /// [`Self::cases_of_respondent`]) and the cases named by `ids`, in one query.
+    async fn cases_of_respondents(
+        &self,
+        respondents: &[(String, Respondent)],
+        ids: &[String],
+    ) -> StoreResult<Vec<StoredCase>>;
 }
 
 /// Invitations as kept: those with `send_after` wait for the cron to announce them.
@@ -284,7 +292,40 @@ pub struct Companions {
     pub deliveries: Vec<Delivery>,
 }
 
+/// What a group of answers about to be stored is checked against: the stored answers
+/// sharing a survey and Idempotency-Key, an order, or a person answering within their
+/// throttle window with one of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Probes {
+    /// (survey, Idempotency-Key)
+    pub keys: Vec<(String, String)>,
+    /// (survey, order)
+    pub orders: Vec<(String, String)>,
+    /// (survey, person key, answered after this RFC 3339 instant)
+    pub persons: Vec<(String, String, String)>,
+}
+
+/// What became of a group insert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupInserted {
+    /// Every answer is stored, with its companions and its counts.
+    Stored,
+    /// Nothing is stored: a unique rule (Idempotency-Key, order) held one of them
+    /// back — an answer stored elsewhere since the group's reads. Read again and retry.
+    Raced,
+}
+
 pub trait ResponseStore {
+    /// The stored answers that [`Probes`] finds, in one query whatever their number.
+    async fn standing(&self, probes: &Probes) -> StoreResult<Vec<StoredResponse>>;
+    /// Stores new answers, each with its [`Companions`], and their counts in the
+    /// rollups (summed per counter), in one atomic write of a fixed number of
+    /// statements whatever the group's size (D1's limits: at most 100 bound
+    /// parameters and 100 KB per statement). All or nothing.
+    async fn insert_group(
+        &self,
+        answers: &[(StoredResponse, Companions)],
+    ) -> StoreResult<GroupInserted>;
     /// Stores the answer exactly once per (survey, idempotency key), and at most one
     /// per (survey, order), with its [`Companions`] and its counts in the rollups, in
     /// one atomic write.

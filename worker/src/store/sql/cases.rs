@@ -94,6 +94,34 @@ pub(super) const CASE_SELECT: &str = "SELECT c.id AS id, c.survey_id AS survey_i
      r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email \
      FROM cases c LEFT JOIN responses r ON r.id = c.response_id";
 
+/// The inserts of the cases a group of new answers opens (in the group's batch,
+/// after its answers): one statement for many cases.
+pub(super) fn insert_many(cases: &[&StoredCase]) -> StoreResult<Vec<Statement>> {
+    let rows = cases
+        .iter()
+        .map(|case| {
+            let v = &case.view;
+            Ok(serde_json::json!([
+                v.id,
+                v.survey_id,
+                v.response_id,
+                v.score.value(),
+                v.status.as_str(),
+                v.owner,
+                v.due_at,
+                case.respondent.id,
+                case.respondent.email,
+                v.reasked_score.map(|s| s.value()),
+                serde_json::to_string(&v.timeline)?,
+                v.created_at,
+                v.updated_at,
+                email_key(&case.respondent),
+            ]))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(super::insert_rows("cases", CASE_COLUMNS, &rows, ""))
+}
+
 /// The insert of the case an answer opens, only if that answer is stored (in the
 /// answer's own batch).
 pub(super) fn insert_if_answer_stored(case: &StoredCase) -> StoreResult<Statement> {
@@ -177,6 +205,40 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
                 filter.survey_id,
                 before,
                 limit,
+            ),
+            |row: CaseRow| StoredCase::try_from(row),
+        )
+        .await
+    }
+
+    async fn cases_of_respondents(
+        &self,
+        respondents: &[(String, Respondent)],
+        ids: &[String],
+    ) -> StoreResult<Vec<StoredCase>> {
+        let who: Vec<serde_json::Value> = respondents
+            .iter()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(survey_id, r)| serde_json::json!([survey_id, r.id, email_key(r)]))
+            .collect();
+        if who.is_empty() && ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Each arm finds its rows through an index: (survey_id, respondent_id),
+        // respondent_email_key, the primary key.
+        all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "{CASE_SELECT} WHERE c.id IN (\
+                     SELECT k.id FROM json_each(?1) j JOIN cases k ON k.survey_id = json_extract(j.value, '$[0]') \
+                     AND k.respondent_id = json_extract(j.value, '$[1]') \
+                     UNION SELECT k.id FROM json_each(?1) j JOIN cases k \
+                     ON k.respondent_email_key = json_extract(j.value, '$[2]') AND k.survey_id = json_extract(j.value, '$[0]') \
+                     UNION SELECT value FROM json_each(?2)) ORDER BY c.id"
+                ),
+                serde_json::Value::from(who).to_string(),
+                serde_json::to_string(ids)?,
             ),
             |row: CaseRow| StoredCase::try_from(row),
         )

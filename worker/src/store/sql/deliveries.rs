@@ -72,6 +72,30 @@ fn values(d: &Delivery) -> Vec<Value> {
     )
 }
 
+/// The inserts of many deliveries (a group of new answers' announcements, in the
+/// group's batch): one statement for many rows, more only past
+/// [`super::MAX_JSON_BYTES`] of payloads.
+pub(super) fn insert_many(deliveries: &[&Delivery]) -> Vec<Statement> {
+    let rows: Vec<serde_json::Value> = deliveries
+        .iter()
+        .map(|d| {
+            serde_json::json!([
+                d.id,
+                d.endpoint_id,
+                d.event_type.as_str(),
+                d.payload,
+                d.status.as_str(),
+                d.attempts,
+                d.round_start,
+                d.next_attempt_at,
+                d.created_at,
+                d.updated_at,
+            ])
+        })
+        .collect();
+    super::insert_rows("deliveries", DELIVERY_COLUMNS, &rows, "")
+}
+
 /// The insert of a delivery, only if the answer it announces is stored (in the
 /// answer's own batch).
 pub(super) fn insert_if_answer_stored(d: &Delivery, response_id: &str) -> Statement {

@@ -7,7 +7,8 @@ use super::{SqlStore, all_rows, cases, deliveries, email_key, first_row};
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{
-    Companions, Inserted, ResponseStore, StoreError, StoreResult, StoredResponse, SurveyCache,
+    Companions, GroupInserted, Inserted, Probes, ResponseStore, StoreError, StoreResult,
+    StoredResponse, SurveyCache,
 };
 use nps_shared::api::{Channel, Respondent, ResponseView};
 use nps_shared::identity;
@@ -148,7 +149,117 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
     }
 }
 
+/// The columns of a new answer's row, in the order of [`answer_row`].
+const INSERT_COLUMNS: &str = "id, survey_id, score, comment, channel, locale, page_url, respondent_id, \
+     respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
+     order_id, invitation_id, flagged, person_key, provisional, category, respondent_email_key, claimed_id, \
+     claimed_email_key";
+
+/// A new answer as a row of [`INSERT_COLUMNS`] (a JSON array: `insert_rows`).
+fn answer_row(response: &StoredResponse) -> StoreResult<serde_json::Value> {
+    let v = &response.view;
+    Ok(serde_json::json!([
+        v.id,
+        v.survey_id,
+        v.score.value(),
+        v.comment,
+        v.channel.as_str(),
+        v.locale,
+        v.page_url,
+        v.respondent.id,
+        v.respondent.email,
+        serde_json::to_string(&v.properties)?,
+        response.edit_token,
+        response.idempotency_key,
+        response.fingerprint,
+        v.created_at,
+        v.updated_at,
+        v.order_id,
+        response.invitation_id,
+        v.flagged,
+        response.person_key,
+        u8::from(v.provisional),
+        v.category.as_str(),
+        email_key(&v.respondent),
+        v.properties.get(identity::CLAIMED_ID),
+        v.properties
+            .get(identity::CLAIMED_EMAIL)
+            .map(|e| nps_shared::validate::normalize_email(e)),
+    ]))
+}
+
+/// Whether a failed write was held back by one of the answers' unique rules.
+fn unique_rule_broken(e: &StoreError) -> bool {
+    e.0.contains("UNIQUE constraint failed: responses.")
+}
+
 impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
+    async fn standing(&self, probes: &Probes) -> StoreResult<Vec<StoredResponse>> {
+        if probes.keys.is_empty() && probes.orders.is_empty() && probes.persons.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Three lookups, each through its index (responses_idempotency,
+        // responses_one_per_order, responses_by_person), one query.
+        all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE id IN (\
+                     SELECT r.id FROM json_each(?1) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                     AND r.idempotency_key = json_extract(j.value, '$[1]') \
+                     UNION SELECT r.id FROM json_each(?2) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                     AND r.order_id = json_extract(j.value, '$[1]') \
+                     UNION SELECT r.id FROM json_each(?3) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                     AND r.person_key = json_extract(j.value, '$[1]') AND r.created_at > json_extract(j.value, '$[2]')) \
+                     ORDER BY id"
+                ),
+                serde_json::to_string(&probes.keys)?,
+                serde_json::to_string(&probes.orders)?,
+                serde_json::to_string(&probes.persons)?,
+            ),
+            |row: ResponseRow| StoredResponse::try_from(row),
+        )
+        .await
+    }
+
+    async fn insert_group(
+        &self,
+        answers: &[(StoredResponse, Companions)],
+    ) -> StoreResult<GroupInserted> {
+        if answers.is_empty() {
+            return Ok(GroupInserted::Stored);
+        }
+        let rows = answers
+            .iter()
+            .map(|(response, _)| answer_row(response))
+            .collect::<StoreResult<Vec<_>>>()?;
+        // No `ON CONFLICT`: the unique indexes are the backstop, and one answer held
+        // back by them fails the whole batch, which the caller reads again.
+        let mut statements = super::insert_rows("responses", INSERT_COLUMNS, &rows, "");
+        let mut changes = Vec::new();
+        for (response, _) in answers {
+            let v = &response.view;
+            changes.extend(
+                rollup::changes(&record(v)?, 1)
+                    .into_iter()
+                    .map(|c| (v.survey_id.clone(), c)),
+            );
+        }
+        statements.extend(super::rollups::summed_rollup_statements(&changes));
+        let opened: Vec<_> = answers
+            .iter()
+            .filter_map(|(_, w)| w.case.as_ref())
+            .collect();
+        statements.extend(cases::insert_many(&opened)?);
+        let deliveries: Vec<_> = answers.iter().flat_map(|(_, w)| &w.deliveries).collect();
+        statements.extend(deliveries::insert_many(&deliveries));
+        match self.db.batch(statements).await {
+            Ok(_) => Ok(GroupInserted::Stored),
+            Err(e) if unique_rule_broken(&e) => Ok(GroupInserted::Raced),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn insert_response(
         &self,
         response: &StoredResponse,

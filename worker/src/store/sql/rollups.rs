@@ -98,6 +98,62 @@ pub(super) fn rollup_statements(
         .collect()
 }
 
+/// The counter changes of a group of new answers (each with its survey), summed per
+/// counter in Rust: one upsert per rollup table whatever the group's size (more only
+/// past [`super::MAX_JSON_BYTES`] of counters). No guard: the answers are inserted
+/// in the same batch without `ON CONFLICT`, so the batch stores all or nothing.
+pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> Vec<Statement> {
+    use std::collections::BTreeMap;
+    let mut sums: BTreeMap<(&str, &rollup::Cell, bool), [i64; 11]> = BTreeMap::new();
+    for (survey_id, c) in changes {
+        sums.entry((survey_id, &c.cell, c.flagged)).or_default()[usize::from(c.score.value())] +=
+            c.delta;
+    }
+    let (mut times, mut properties) = (Vec::new(), Vec::new());
+    for ((survey_id, cell, flagged), counts) in sums {
+        let mut row = vec![serde_json::Value::from(survey_id)];
+        match cell {
+            rollup::Cell::Time { quarter } => {
+                row.extend([(*quarter).into(), u8::from(flagged).into()]);
+                row.extend(counts.iter().map(|&n| serde_json::Value::from(n)));
+                times.push(serde_json::Value::Array(row));
+            }
+            rollup::Cell::Property { key, value, day } => {
+                row.extend([
+                    key.as_str().into(),
+                    (*day).into(),
+                    value.as_str().into(),
+                    u8::from(flagged).into(),
+                ]);
+                row.extend(counts.iter().map(|&n| serde_json::Value::from(n)));
+                properties.push(serde_json::Value::Array(row));
+            }
+        }
+    }
+    let scores = (0..=10).map(|i| format!("s{i}")).collect::<Vec<_>>();
+    let add = scores
+        .iter()
+        .map(|s| format!("{s} = {s} + excluded.{s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let scores = scores.join(", ");
+    let mut statements = super::insert_rows(
+        "rollup_time",
+        &format!("survey_id, quarter, flagged, {scores}"),
+        &times,
+        &format!("WHERE true ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {add}"),
+    );
+    statements.extend(super::insert_rows(
+        "rollup_property",
+        &format!("survey_id, key, day, value, flagged, {scores}"),
+        &properties,
+        &format!(
+            "WHERE true ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {add}"
+        ),
+    ));
+    statements
+}
+
 /// The answer's record for the rollups, or why a stored answer has none.
 pub(super) fn record(view: &nps_shared::api::ResponseView) -> StoreResult<AnswerRecord> {
     AnswerRecord::try_from(view).map_err(|e| StoreError(format!("answer {}: {e}", view.id)))
