@@ -38,6 +38,11 @@ pub struct App {
     pub admin_auth_failures_per_minute: u32,
     /// Days the audit log keeps an entry (`AUDIT_RETENTION_DAYS`, default 365).
     pub audit_retention_days: u32,
+    /// The ingest gate (`gate`, binding `GATE`); without it answers are stored one
+    /// by one.
+    pub gate: Option<worker::ObjectNamespace>,
+    /// Gate objects per survey (`GATE_SHARDS`, default `gate::DEFAULT_SHARDS`).
+    pub gate_shards: u32,
     /// For what must own its bindings, such as a streamed export.
     pub env: Env,
 }
@@ -64,6 +69,10 @@ impl App {
             audit_retention_days: setting(env, "AUDIT_RETENTION_DAYS")
                 .and_then(|v| crate::service::audit::parse_retention(&v))
                 .unwrap_or(crate::service::audit::DEFAULT_RETENTION_DAYS),
+            gate: env.durable_object("GATE").ok(),
+            gate_shards: setting(env, "GATE_SHARDS")
+                .and_then(|v| crate::gate::parse_shards(&v))
+                .unwrap_or(crate::gate::DEFAULT_SHARDS),
             env: env.clone(),
         })
     }

@@ -21,6 +21,7 @@ mod app;
 mod auth;
 mod delivery;
 mod error;
+mod gate;
 mod http;
 mod intl;
 mod router;

@@ -455,7 +455,7 @@ mod tests {
                     Op::Insert { score, minutes, store, who, provisional } => {
                         let r = stored(n, score, NOW + minutes * 60_000 + 7, store, who, provisional);
                         ids.push(r.view.id.clone());
-                        block_on(m.insert_response(&r, &Default::default())).unwrap();
+                        block_on(m.insert_group(&[(r.clone(), Default::default())])).unwrap();
                     }
                     Op::Comment { pick, text, confirm } if !ids.is_empty() => {
                         let id = &ids[pick % ids.len()];

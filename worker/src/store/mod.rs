@@ -120,16 +120,6 @@ pub struct StoredResponse {
     pub person_key: Option<String>,
 }
 
-/// What happened to an insert that carries an idempotency key.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Inserted {
-    New,
-    /// The same survey and key were stored before: this is the earlier answer.
-    Existing(Box<StoredResponse>),
-    /// The order it belongs to was answered before (one answer per order).
-    OrderTaken,
-}
-
 /// A webhook endpoint with its signing secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
@@ -237,14 +227,9 @@ pub trait CaseStore {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<StoredCase>>;
-    /// The cases of this customer (same survey, same respondent id or e-mail).
-    async fn cases_of_respondent(
-        &self,
-        survey_id: &str,
-        respondent: &Respondent,
-    ) -> StoreResult<Vec<StoredCase>>;
-    /// The cases of several customers at once (each `(survey, respondent)` as in
-    /// [`Self::cases_of_respondent`]) and the cases named by `ids`, in one query.
+    /// The cases of several customers at once — for each `(survey, respondent)`, the
+    /// survey's cases with the same respondent id or e-mail — and the cases named by
+    /// `ids`, in one query.
     async fn cases_of_respondents(
         &self,
         respondents: &[(String, Respondent)],
@@ -326,20 +311,7 @@ pub trait ResponseStore {
         &self,
         answers: &[(StoredResponse, Companions)],
     ) -> StoreResult<GroupInserted>;
-    /// Stores the answer exactly once per (survey, idempotency key), and at most one
-    /// per (survey, order), with its [`Companions`] and its counts in the rollups, in
-    /// one atomic write.
-    async fn insert_response(
-        &self,
-        response: &StoredResponse,
-        with: &Companions,
-    ) -> StoreResult<Inserted>;
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
-    async fn answer_for_order(
-        &self,
-        survey_id: &str,
-        order_id: &str,
-    ) -> StoreResult<Option<StoredResponse>>;
     /// What a report needs of each answer in `[from, to)` (RFC 3339), oldest first
     /// (ties by id).
     async fn report_answers(
@@ -371,15 +343,6 @@ pub trait ResponseStore {
         include_flagged: bool,
         limit: u32,
     ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
-    /// Whether this person answered the survey after `since` (RFC 3339), not
-    /// counting an answer stored under `except_key` (an Idempotency-Key replay).
-    async fn answered_since(
-        &self,
-        survey_id: &str,
-        person_key: &str,
-        since: &str,
-        except_key: Option<&str>,
-    ) -> StoreResult<bool>;
     /// A person acted on the page: the answer is no longer provisional. Rollups move
     /// with it when that makes it counted.
     async fn confirm(&self, id: &str) -> StoreResult<()>;

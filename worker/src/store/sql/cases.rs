@@ -122,32 +122,6 @@ pub(super) fn insert_many(cases: &[&StoredCase]) -> StoreResult<Vec<Statement>> 
     Ok(super::insert_rows("cases", CASE_COLUMNS, &rows, ""))
 }
 
-/// The insert of the case an answer opens, only if that answer is stored (in the
-/// answer's own batch).
-pub(super) fn insert_if_answer_stored(case: &StoredCase) -> StoreResult<Statement> {
-    let v = &case.view;
-    Ok(query!(
-        format!(
-            "INSERT INTO cases ({CASE_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 \
-             WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?3)"
-        ),
-        v.id,
-        v.survey_id,
-        v.response_id,
-        v.score.value(),
-        v.status.as_str(),
-        v.owner,
-        v.due_at,
-        case.respondent.id,
-        case.respondent.email,
-        v.reasked_score.map(|s| s.value()),
-        serde_json::to_string(&v.timeline)?,
-        v.created_at,
-        v.updated_at,
-        email_key(&case.respondent),
-    ))
-}
-
 impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
     async fn get_case(&self, id: &str) -> StoreResult<Option<StoredCase>> {
         first_row(
@@ -244,31 +218,6 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
         )
         .await
     }
-
-    async fn cases_of_respondent(
-        &self,
-        survey_id: &str,
-        respondent: &Respondent,
-    ) -> StoreResult<Vec<StoredCase>> {
-        if respondent.is_empty() {
-            return Ok(Vec::new());
-        }
-        all_rows(
-            &self.db,
-            query!(
-                format!(
-                    "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
-                     ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email_key = ?3)) \
-                     ORDER BY c.id"
-                ),
-                survey_id,
-                respondent.id,
-                email_key(respondent),
-            ),
-            |row: CaseRow| StoredCase::try_from(row),
-        )
-        .await
-    }
 }
 
 #[cfg(test)]
@@ -294,7 +243,7 @@ mod tests {
                 case: Some(case(&format!("c_{i}"), &a, Some(owner))),
                 deliveries: Vec::new(),
             };
-            run(s.insert_response(&a, &with)).unwrap();
+            run(s.insert_group(&[(a, with)])).unwrap();
         }
         s
     }
@@ -352,20 +301,29 @@ mod tests {
             id: Some("cust-2".into()),
             email: None,
         };
-        let found = run(s.cases_of_respondent("s_demo", &by_id)).unwrap();
-        assert_eq!(found.len(), 1);
+        let of = |who: &[Respondent], ids: &[&str]| {
+            let who: Vec<(String, Respondent)> = who
+                .iter()
+                .map(|r| ("s_demo".to_string(), r.clone()))
+                .collect();
+            let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            run(s.cases_of_respondents(&who, &ids))
+                .unwrap()
+                .into_iter()
+                .map(|c| c.view.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(std::slice::from_ref(&by_id), &[]), ["c_2"]);
         let by_email = Respondent {
             id: None,
             email: Some("KIM@Example.com".into()),
         };
-        assert_eq!(
-            run(s.cases_of_respondent("s_demo", &by_email))
-                .unwrap()
-                .len(),
-            3
-        );
+        assert_eq!(of(&[by_email], &[]), ["c_1", "c_2", "c_3"]);
+        assert!(of(&[Respondent::default()], &[]).is_empty());
+        assert_eq!(of(&[], &["c_3"]), ["c_3"], "a re-ask names its case");
+        let elsewhere = vec![("s_other".to_string(), by_id)];
         assert!(
-            run(s.cases_of_respondent("s_demo", &Respondent::default()))
+            run(s.cases_of_respondents(&elsewhere, &[]))
                 .unwrap()
                 .is_empty()
         );

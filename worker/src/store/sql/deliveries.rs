@@ -96,20 +96,6 @@ pub(super) fn insert_many(deliveries: &[&Delivery]) -> Vec<Statement> {
     super::insert_rows("deliveries", DELIVERY_COLUMNS, &rows, "")
 }
 
-/// The insert of a delivery, only if the answer it announces is stored (in the
-/// answer's own batch).
-pub(super) fn insert_if_answer_stored(d: &Delivery, response_id: &str) -> Statement {
-    let mut params = values(d);
-    params.push(response_id.value());
-    Statement::new(
-        format!(
-            "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
-             WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?11)"
-        ),
-        params,
-    )
-}
-
 fn update(d: &Delivery) -> Statement {
     query!(
         "UPDATE deliveries SET status = ?2, attempts = ?3, round_start = ?4, next_attempt_at = ?5, \

@@ -7,8 +7,8 @@ use super::{SqlStore, all_rows, cases, deliveries, email_key, first_row};
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{
-    Companions, GroupInserted, Inserted, Probes, ResponseStore, StoreError, StoreResult,
-    StoredResponse, SurveyCache,
+    Companions, GroupInserted, Probes, ResponseStore, StoreError, StoreResult, StoredResponse,
+    SurveyCache,
 };
 use nps_shared::api::{Channel, Respondent, ResponseView};
 use nps_shared::identity;
@@ -260,112 +260,8 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         }
     }
 
-    async fn insert_response(
-        &self,
-        response: &StoredResponse,
-        with: &Companions,
-    ) -> StoreResult<Inserted> {
-        let v = &response.view;
-        let mut statements = vec![query!(
-            format!(
-                "INSERT INTO responses ({RESPONSE_COLUMNS}, category, respondent_email_key, claimed_id, \
-                 claimed_email_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-                 ?23, ?24) \
-                 ON CONFLICT DO NOTHING RETURNING 1 AS done"
-            ),
-            v.id,
-            v.survey_id,
-            v.score.value(),
-            v.comment,
-            v.channel.as_str(),
-            v.locale,
-            v.page_url,
-            v.respondent.id,
-            v.respondent.email,
-            serde_json::to_string(&v.properties)?,
-            response.edit_token,
-            response.idempotency_key,
-            response.fingerprint,
-            v.created_at,
-            v.updated_at,
-            v.order_id,
-            response.invitation_id,
-            v.flagged,
-            response.person_key,
-            v.provisional,
-            v.category.as_str(),
-            email_key(&v.respondent),
-            v.properties.get(identity::CLAIMED_ID),
-            v.properties
-                .get(identity::CLAIMED_EMAIL)
-                .map(|e| nps_shared::validate::normalize_email(e)),
-        )];
-        // Counted, and its companions stored, only if the insert above stored this
-        // id: a replay or a taken order stores nothing and counts nothing.
-        statements.extend(rollup_statements(
-            &v.survey_id,
-            &v.id,
-            &rollup::changes(&record(v)?, 1),
-            Guard::Stored,
-        ));
-        if let Some(case) = &with.case {
-            statements.push(cases::insert_if_answer_stored(case)?);
-        }
-        for d in &with.deliveries {
-            statements.push(deliveries::insert_if_answer_stored(d, &v.id));
-        }
-        // The insert returns its row only if it stored one.
-        let returned = self.db.batch(statements).await?;
-        if returned.first() == Some(&1) {
-            return Ok(Inserted::New);
-        }
-        // Nothing was inserted: which unique rule held it back? The same
-        // Idempotency-Key is a replay; otherwise the order was answered before.
-        if let Some(key) = response.idempotency_key.as_deref() {
-            let existing = first_row(
-                &self.db,
-                query!(
-                    format!(
-                        "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND idempotency_key = ?2"
-                    ),
-                    v.survey_id,
-                    key
-                ),
-                |row: ResponseRow| StoredResponse::try_from(row),
-            )
-            .await?;
-            if let Some(existing) = existing {
-                return Ok(Inserted::Existing(Box::new(existing)));
-            }
-        }
-        if v.order_id.is_some() {
-            return Ok(Inserted::OrderTaken);
-        }
-        Err(StoreError(format!("insert of {} changed nothing", v.id)))
-    }
-
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>> {
         response(&self.db, id).await
-    }
-
-    async fn answer_for_order(
-        &self,
-        survey_id: &str,
-        order_id: &str,
-    ) -> StoreResult<Option<StoredResponse>> {
-        first_row(
-            &self.db,
-            query!(
-                format!(
-                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND order_id = ?2"
-                ),
-                survey_id,
-                order_id
-            ),
-            |row: ResponseRow| StoredResponse::try_from(row),
-        )
-        .await
     }
 
     async fn report_answers(
@@ -432,25 +328,6 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         Ok(answers)
     }
 
-    async fn answered_since(
-        &self,
-        survey_id: &str,
-        person_key: &str,
-        since: &str,
-        except_key: Option<&str>,
-    ) -> StoreResult<bool> {
-        self.db
-            .exists(query!(
-                "SELECT 1 FROM responses WHERE survey_id = ?1 AND person_key = ?2 AND created_at > ?3 \
-                 AND (?4 IS NULL OR idempotency_key IS NOT ?4) LIMIT 1",
-                survey_id,
-                person_key,
-                since,
-                except_key
-            ))
-            .await
-    }
-
     async fn confirm(&self, id: &str) -> StoreResult<()> {
         let update = query!("UPDATE responses SET provisional = 0 WHERE id = ?1", id);
         self.restate(id, false, Guard::ProvisionalOnly, update)
@@ -512,13 +389,19 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{answer, case, delivery, run, with_survey};
-    use crate::store::{CaseStore, Companions, DeliveryStore, Inserted, ResponseStore};
+    use crate::store::{
+        CaseStore, Companions, DeliveryStore, GroupInserted, Probes, ResponseStore, StoredResponse,
+    };
     use nps_shared::Category;
 
     const T0: &str = "2026-11-01T10:00:00.000Z";
 
+    fn ids(found: Vec<StoredResponse>) -> Vec<String> {
+        found.into_iter().map(|r| r.view.id).collect()
+    }
+
     #[test]
-    fn an_answer_is_stored_once_per_key_with_its_case_and_deliveries() {
+    fn a_group_is_stored_with_its_cases_and_deliveries_and_a_second_key_breaks_all_of_it() {
         let s = with_survey();
         let mut first = answer("r_1", 2, T0);
         first.idempotency_key = Some("key-1".into());
@@ -526,22 +409,25 @@ mod tests {
             case: Some(case("c_1", &first, Some("anna"))),
             deliveries: vec![delivery("dl_1", "wh_1", "{}", T0)],
         };
-        assert_eq!(
-            run(s.insert_response(&first, &with)).unwrap(),
-            Inserted::New
-        );
-        // The same key again, under another id: nothing more is stored.
+        let plain = answer("r_0", 9, T0);
+        let stored = run(s.insert_group(&[(first.clone(), with), (plain, Companions::default())]));
+        assert_eq!(stored.unwrap(), GroupInserted::Stored);
+        // The same key again, under another id, beside a new answer: the unique index
+        // holds the group back, and nothing of it is stored.
         let mut again = answer("r_2", 2, T0);
         again.idempotency_key = Some("key-1".into());
         let replay = Companions {
             case: Some(case("c_2", &again, None)),
             deliveries: vec![delivery("dl_2", "wh_1", "{}", T0)],
         };
-        match run(s.insert_response(&again, &replay)).unwrap() {
-            Inserted::Existing(previous) => assert_eq!(previous.view.id, "r_1"),
-            other => panic!("expected the earlier answer, got {other:?}"),
+        let group = [
+            (answer("r_3", 7, T0), Companions::default()),
+            (again, replay),
+        ];
+        assert_eq!(run(s.insert_group(&group)).unwrap(), GroupInserted::Raced);
+        for id in ["r_2", "r_3"] {
+            assert!(run(s.get_response(id)).unwrap().is_none());
         }
-        assert!(run(s.get_response("r_2")).unwrap().is_none());
         assert!(
             run(s.get_case("c_2")).unwrap().is_none(),
             "no case without its answer"
@@ -552,6 +438,14 @@ mod tests {
             "c_1"
         );
         assert!(run(s.get_delivery("dl_1")).unwrap().is_some());
+        let probes = Probes {
+            keys: vec![
+                ("s_demo".into(), "key-1".into()),
+                ("s_demo".into(), "key-9".into()),
+            ],
+            ..Probes::default()
+        };
+        assert_eq!(ids(run(s.standing(&probes)).unwrap()), ["r_1"]);
     }
 
     #[test]
@@ -563,22 +457,83 @@ mod tests {
         second.view.order_id = Some("1001".into());
         let none = Companions::default();
         assert_eq!(
-            run(s.insert_response(&first, &none)).unwrap(),
-            Inserted::New
+            run(s.insert_group(&[(first, none.clone())])).unwrap(),
+            GroupInserted::Stored
         );
         assert_eq!(
-            run(s.insert_response(&second, &none)).unwrap(),
-            Inserted::OrderTaken
+            run(s.insert_group(&[(second, none)])).unwrap(),
+            GroupInserted::Raced
         );
-        let taken = run(s.answer_for_order("s_demo", "1001")).unwrap().unwrap();
-        assert_eq!(taken.view.id, "r_1");
+        let probes = Probes {
+            orders: vec![
+                ("s_demo".into(), "1001".into()),
+                ("s_other".into(), "1001".into()),
+            ],
+            ..Probes::default()
+        };
+        assert_eq!(ids(run(s.standing(&probes)).unwrap()), ["r_1"]);
+    }
+
+    #[test]
+    fn the_throttle_probe_finds_a_person_s_answers_after_the_instant_only() {
+        let s = with_survey();
+        let mut kim = answer("r_1", 7, T0);
+        kim.person_key = Some("p-kim".into());
+        kim.idempotency_key = Some("key-1".into());
+        run(s.insert_group(&[(kim, Companions::default())])).unwrap();
+        let person = |who: &str, since: &str| Probes {
+            persons: vec![("s_demo".into(), who.into(), since.into())],
+            ..Probes::default()
+        };
+        let since = "2026-10-01T00:00:00.000Z";
+        assert_eq!(
+            ids(run(s.standing(&person("p-kim", since))).unwrap()),
+            ["r_1"]
+        );
+        assert!(run(s.standing(&person("p-ben", since))).unwrap().is_empty());
+        assert!(
+            run(s.standing(&person("p-kim", T0))).unwrap().is_empty(),
+            "after, not at"
+        );
+        assert!(run(s.standing(&Probes::default())).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_probes_look_answers_up_through_their_indexes() {
+        let s = with_survey();
+        #[derive(serde::Deserialize)]
+        struct Plan {
+            detail: String,
+        }
+        let sql = "EXPLAIN QUERY PLAN SELECT r.id FROM json_each('[]') j JOIN responses r \
+                   ON r.survey_id = json_extract(j.value, '$[0]') AND r.idempotency_key = json_extract(j.value, '$[1]') \
+                   UNION SELECT r.id FROM json_each('[]') j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                   AND r.order_id = json_extract(j.value, '$[1]') \
+                   UNION SELECT r.id FROM json_each('[]') j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                   AND r.person_key = json_extract(j.value, '$[1]') AND r.created_at > json_extract(j.value, '$[2]')";
+        let plan: Vec<Plan> = s.db().select(sql);
+        let text: Vec<&str> = plan.iter().map(|p| p.detail.as_str()).collect();
+        assert!(
+            text.iter().all(|d| !d.starts_with("SCAN r")),
+            "a probe scans the answers: {text:?}"
+        );
+        for index in [
+            "responses_idempotency",
+            "responses_one_per_order",
+            "responses_by_person",
+        ] {
+            assert!(
+                text.iter().any(|d| d.contains(index)),
+                "{index} unused: {text:?}"
+            );
+        }
     }
 
     #[test]
     fn lists_are_newest_first_filtered_and_continued_after_a_cursor() {
         let s = with_survey();
         for (id, score) in [("r_1", 1), ("r_2", 9), ("r_3", 2), ("r_4", 10)] {
-            run(s.insert_response(&answer(id, score, T0), &Companions::default())).unwrap();
+            run(s.insert_group(&[(answer(id, score, T0), Companions::default())])).unwrap();
         }
         let ids = |items: Vec<nps_shared::api::ResponseView>| {
             items.into_iter().map(|r| r.id).collect::<Vec<_>>()
@@ -592,30 +547,13 @@ mod tests {
     }
 
     #[test]
-    fn the_throttle_finds_a_person_s_earlier_answer_but_not_the_replayed_one() {
-        let s = with_survey();
-        let mut kim = answer("r_1", 7, T0);
-        kim.person_key = Some("p-kim".into());
-        kim.idempotency_key = Some("key-1".into());
-        run(s.insert_response(&kim, &Companions::default())).unwrap();
-        let since = "2026-10-01T00:00:00.000Z";
-        assert!(run(s.answered_since("s_demo", "p-kim", since, None)).unwrap());
-        assert!(!run(s.answered_since("s_demo", "p-kim", since, Some("key-1"))).unwrap());
-        assert!(!run(s.answered_since("s_demo", "p-ben", since, None)).unwrap());
-        assert!(
-            !run(s.answered_since("s_demo", "p-kim", T0, None)).unwrap(),
-            "after, not at"
-        );
-    }
-
-    #[test]
     fn flagged_and_provisional_answers_leave_the_sample_until_confirmed() {
         let s = with_survey();
         let none = Companions::default();
-        run(s.insert_response(&answer("r_1", 9, T0), &none)).unwrap();
+        run(s.insert_group(&[(answer("r_1", 9, T0), none.clone())])).unwrap();
         let mut mail = answer("r_2", 3, "2026-11-01T11:00:00.000Z");
         mail.view.provisional = true;
-        run(s.insert_response(&mail, &none)).unwrap();
+        run(s.insert_group(&[(mail, none)])).unwrap();
         let sample = |flagged| run(s.report_sample("s_demo", None, None, flagged, 10)).unwrap();
         assert_eq!(sample(false).len(), 1);
         assert_eq!(

@@ -15,8 +15,6 @@ use serde::Deserialize;
 /// batch as the write: `?G` is the answer's id, `?S` its flagged state (0 or 1).
 #[derive(Clone, Copy)]
 pub(super) enum Guard {
-    /// The answer is stored (after its insert).
-    Stored,
     /// The answer is stored and its flagged state is `?S` (before the write).
     InState(bool),
     /// The answer is counted and not flagged (before a flag).
@@ -29,7 +27,6 @@ impl Guard {
     fn sql(self, g: usize) -> String {
         let state = "(flagged IS NOT NULL OR provisional = 1)";
         match self {
-            Guard::Stored => format!("EXISTS (SELECT 1 FROM responses WHERE id = ?{g})"),
             Guard::InState(_) => format!(
                 "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND {state} = ?{})",
                 g + 1
@@ -321,7 +318,7 @@ mod tests {
             ("r_2", 3, "2026-11-01T23:30:00.000Z"),
             ("r_3", 9, "2026-11-02T08:00:00.000Z"),
         ] {
-            run(s.insert_response(&answer(id, score, at), &Companions::default())).unwrap();
+            run(s.insert_group(&[(answer(id, score, at), Companions::default())])).unwrap();
         }
         run(s.flag("r_3", "scanner")).unwrap();
         let first_day =
@@ -355,10 +352,10 @@ mod tests {
     #[test]
     fn counters_back_at_zero_count_nothing() {
         let s = with_survey();
-        run(s.insert_response(
-            &answer("r_1", 10, "2026-11-01T09:00:00.000Z"),
-            &Companions::default(),
-        ))
+        run(s.insert_group(&[(
+            answer("r_1", 10, "2026-11-01T09:00:00.000Z"),
+            Companions::default(),
+        )]))
         .unwrap();
         run(s.flag("r_1", "scanner")).unwrap();
         let counts =
