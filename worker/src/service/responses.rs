@@ -1528,4 +1528,317 @@ mod tests {
             "from the invitation"
         );
     }
+
+    /// A submission as a shop page sends it (with invitations and identity set up).
+    fn prepared(m: &TestStore, body: serde_json::Value, key: Option<&str>, at: i64) -> Prepared {
+        let submission = Submission {
+            body: &body,
+            idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
+            origin: None,
+            user_agent: None,
+            invitation_secret: Some(SECRET),
+            identity_secret: Some(IDENTITY_SECRET),
+        };
+        block_on(prepare(m, &submission, at)).expect("a valid answer")
+    }
+
+    /// Answer `i` of a burst: every score, two properties, every fifth a verified
+    /// customer.
+    fn burst_answer(i: usize) -> serde_json::Value {
+        let (plan, country) = (["free", "pro"][i % 2], ["de", "fr", "it"][i % 3]);
+        let mut body = json!({"survey_id": "s_demo", "score": i % 11,
+                              "properties": {"plan": plan, "country": country}});
+        if i % 5 == 0 {
+            let id = format!("cust-{i}");
+            body["respondent"] = json!({"id": id, "user_hash": hash(&id)});
+        }
+        body
+    }
+
+    fn with_endpoint(m: &TestStore) {
+        webhooks::create_for_test(
+            m,
+            CreateWebhook {
+                url: "https://hooks.example/nps".into(),
+                format: nps_shared::api::WebhookFormat::Standard,
+                events: vec![EventType::ResponseCreated, EventType::CaseOpened],
+                filter: nps_shared::api::WebhookFilter {
+                    score_max: Some(nps_shared::Score::try_from(6u8).unwrap()),
+                    ..Default::default()
+                },
+                description: None,
+            },
+        );
+    }
+
+    /// A fresh count of the stored answers, to hold the rollups to.
+    fn recount(m: &TestStore) -> nps_shared::rollup::Counters {
+        let mut counters = nps_shared::rollup::Counters::default();
+        for r in m.responses() {
+            counters.add(&nps_shared::report::AnswerRecord::try_from(&r.view).unwrap());
+        }
+        counters
+    }
+
+    fn commit(m: &TestStore, group: Vec<Prepared>) -> Vec<Result<Accepted, ServiceError>> {
+        block_on(commit_group(m, m, group))
+    }
+
+    #[test]
+    fn a_group_costs_the_same_few_queries_whatever_its_size_and_stores_what_one_by_one_would() {
+        let grouped = demo_store();
+        with_endpoint(&grouped);
+        let cost = |from: usize, n: usize| {
+            let group = (from..from + n)
+                .map(|i| {
+                    prepared(
+                        &grouped,
+                        burst_answer(i),
+                        Some(&format!("k{i}")),
+                        NOW + i as i64,
+                    )
+                })
+                .collect();
+            grouped.reset_queries();
+            let outcomes = commit(&grouped, group);
+            assert!(
+                outcomes
+                    .iter()
+                    .all(|o| o.as_ref().is_ok_and(|a| !a.done.replayed))
+            );
+            grouped.queries()
+        };
+        let ten = cost(0, 10);
+        let hundred = cost(10, 100);
+        // The same statements; a group past 90 KB of webhook payloads writes its
+        // deliveries in one more (`store::sql::MAX_JSON_BYTES`).
+        assert!(
+            ten <= hundred && hundred <= ten + 1,
+            "{ten} for 10 answers, {hundred} for 100"
+        );
+        assert!(hundred <= 10, "{hundred} queries for a group");
+
+        let one_by_one = demo_store();
+        with_endpoint(&one_by_one);
+        for i in 0..110 {
+            let body = burst_answer(i);
+            let key = format!("k{i}");
+            submit_json(&one_by_one, body, Some(&key)).unwrap();
+        }
+        for m in [&grouped, &one_by_one] {
+            m.reset_queries(); // the reads below are the test's, not an invocation's
+            assert_eq!(m.responses().len(), 110, "each stored once");
+            assert_eq!(
+                m.rollups("s_demo"),
+                recount(m),
+                "the rollups count every answer once"
+            );
+        }
+        assert_eq!(grouped.cases().len(), one_by_one.cases().len());
+        grouped.reset_queries();
+        let kinds = |m: &TestStore| {
+            m.reset_queries();
+            let mut kinds: Vec<EventType> = m.deliveries().iter().map(|d| d.event_type).collect();
+            kinds.sort();
+            kinds
+        };
+        assert_eq!(kinds(&grouped), kinds(&one_by_one));
+        assert!(kinds(&grouped).contains(&EventType::CaseOpened));
+        assert_eq!(
+            grouped.queue().queued.borrow().len(),
+            grouped.deliveries().len(),
+            "every delivery queued"
+        );
+        // Each case announced with its own answer, each delivery's payload names it.
+        grouped.reset_queries();
+        let deliveries = grouped.deliveries();
+        for case in grouped.cases() {
+            let named = deliveries
+                .iter()
+                .filter(|d| d.payload.contains(&case.view.id))
+                .count();
+            assert_eq!(
+                named, 2,
+                "response.created and case.opened of {}",
+                case.view.id
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_s_answers_cost_at_most_half_a_query_each() {
+        let m = demo_store();
+        with_endpoint(&m);
+        let group = (0..50)
+            .map(|i| prepared(&m, burst_answer(i), Some(&format!("k{i}")), NOW))
+            .collect();
+        m.reset_queries();
+        commit(&m, group);
+        let per_answer = f64::from(m.queries()) / 50.0;
+        assert!(per_answer <= 0.5, "{per_answer} queries per answer");
+    }
+
+    #[test]
+    fn replays_and_conflicts_are_told_apart_within_a_group_and_across_groups() {
+        let m = demo_store();
+        let inv = invite(&m, "1001");
+        let kim = |key: &str| {
+            let body = json!({"survey_id": "s_demo", "score": 6,
+                              "respondent": {"id": "kim", "user_hash": hash("kim")}});
+            prepared(&m, body, Some(key), NOW)
+        };
+        let order = |score: u8| {
+            let body = json!({"survey_id": "s_demo", "score": score, "token": inv.token, "channel": "link"});
+            let agent =
+                "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+            block_on(prepare(&m, &clicked(&body, agent), NOW + 60_000)).unwrap()
+        };
+        let nine = json!({"survey_id": "s_demo", "score": 9});
+        let first = commit(
+            &m,
+            vec![
+                prepared(&m, nine.clone(), Some("k1"), NOW),
+                prepared(&m, nine.clone(), Some("k1"), NOW),
+                prepared(
+                    &m,
+                    json!({"survey_id": "s_demo", "score": 2}),
+                    Some("k1"),
+                    NOW,
+                ),
+                kim("k2"),
+                kim("k3"),
+                order(2),
+                order(8),
+            ],
+        );
+        let conflict =
+            |o: &Result<Accepted, ServiceError>| matches!(o, Err(ServiceError::Conflict(_)));
+        let stored = first[0].as_ref().unwrap();
+        assert!(!stored.done.replayed);
+        let again = first[1].as_ref().unwrap();
+        assert!(
+            again.done.replayed,
+            "the same request twice in a group: a replay"
+        );
+        assert_eq!(again.done.created, stored.done.created);
+        assert!(conflict(&first[2]), "the same key with another body");
+        assert!(first[3].is_ok());
+        assert!(conflict(&first[4]), "the same person twice in a group");
+        assert!(first[5].is_ok());
+        assert!(conflict(&first[6]), "the same order twice in a group");
+        assert_eq!(m.responses().len(), 3);
+        let by_order = m
+            .responses()
+            .into_iter()
+            .find(|r| r.view.order_id.is_some())
+            .unwrap();
+        assert_eq!(
+            by_order.view.flagged.as_deref(),
+            Some("several scores for one order within seconds"),
+            "flagged before it was stored"
+        );
+        assert_eq!(m.rollups("s_demo"), recount(&m));
+
+        let second = commit(
+            &m,
+            vec![
+                prepared(&m, nine, Some("k1"), NOW + 1),
+                kim("k4"),
+                kim("k2"),
+                order(2),
+            ],
+        );
+        let replay = second[0].as_ref().unwrap();
+        assert!(replay.done.replayed);
+        assert_eq!(
+            replay.done.created, stored.done.created,
+            "the first reply again"
+        );
+        assert!(conflict(&second[1]), "throttled against the stored answer");
+        assert!(
+            second[2].as_ref().unwrap().done.replayed,
+            "kim's own answer replayed"
+        );
+        assert!(conflict(&second[3]));
+        assert_eq!(m.responses().len(), 3);
+        assert_eq!(m.rollups("s_demo"), recount(&m));
+    }
+
+    #[test]
+    fn a_group_whose_write_fails_stores_nothing_and_answers_every_waiter_503() {
+        let m = demo_store();
+        with_endpoint(&m);
+        let group: Vec<Prepared> = (0..20)
+            .map(|i| prepared(&m, burst_answer(i), Some(&format!("k{i}")), NOW))
+            .collect();
+        m.fail_on(Some("deliveries"));
+        let outcomes = commit(&m, group.clone());
+        assert_eq!(outcomes.len(), 20);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, Err(ServiceError::Store(_))))
+        );
+        assert!(m.responses().is_empty() && m.cases().is_empty());
+        assert!(m.rollups("s_demo").0.is_empty(), "nothing counted");
+        assert!(m.queue().queued.borrow().is_empty());
+        // The clients retry with their keys: stored, once.
+        m.fail_on(None);
+        assert!(
+            commit(&m, group.clone())
+                .iter()
+                .all(|o| o.as_ref().is_ok_and(|a| !a.done.replayed))
+        );
+        assert!(
+            commit(&m, group)
+                .iter()
+                .all(|o| o.as_ref().is_ok_and(|a| a.done.replayed))
+        );
+        assert_eq!(m.responses().len(), 20);
+        assert_eq!(m.rollups("s_demo"), recount(&m));
+    }
+
+    #[test]
+    fn an_answer_stored_elsewhere_between_the_reads_and_the_write_is_a_replay_not_a_second_count() {
+        let m = demo_store();
+        let group: Vec<Prepared> = (0..5)
+            .map(|i| prepared(&m, burst_answer(i), Some(&format!("k{i}")), NOW))
+            .collect();
+        // Another shard stores the same request (k3) first.
+        let theirs = &group[3].stored;
+        m.before_next_batch(crate::query!(
+            "INSERT INTO responses (id, survey_id, score, category, channel, properties, edit_token, \
+             idempotency_key, fingerprint, created_at, updated_at) VALUES ('r_elsewhere', 's_demo', ?1, ?2, 'web', '{}', \
+             'token', 'k3', ?3, ?4, ?4)",
+            theirs.view.score.value(),
+            theirs.view.category.as_str(),
+            theirs.fingerprint,
+            theirs.view.created_at,
+        ));
+        let outcomes = commit(&m, group);
+        let replay = outcomes[3].as_ref().unwrap();
+        assert!(replay.done.replayed);
+        assert_eq!(replay.done.created.id, "r_elsewhere");
+        assert!(
+            outcomes
+                .iter()
+                .enumerate()
+                .all(|(i, o)| i == 3 || o.as_ref().is_ok_and(|a| !a.done.replayed))
+        );
+        let mine: Vec<_> = m
+            .responses()
+            .into_iter()
+            .filter(|r| r.view.id != "r_elsewhere")
+            .collect();
+        assert_eq!(mine.len(), 4);
+        let mut counted = nps_shared::rollup::Counters::default();
+        for r in &mine {
+            counted.add(&nps_shared::report::AnswerRecord::try_from(&r.view).unwrap());
+        }
+        assert_eq!(
+            m.rollups("s_demo"),
+            counted,
+            "the retried group counted once"
+        );
+    }
 }
