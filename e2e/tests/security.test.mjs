@@ -63,12 +63,16 @@ test('a survey with a low limit answers 429 with Retry-After, and recovers after
   const { response, allowed } = await untilLimited(() => answer(id), 3);
   assert.ok(allowed >= 3, `${allowed} allowed before the 429`);
   const seconds = await assert429(response);
-  // The config of the same survey counts against the same client and survey.
-  // A page on an allowed origin can read the 429 and its Retry-After.
-  const config = await fetch(`${BASE_URL}/v1/surveys/${id}/config`, { headers: { origin: 'http://localhost:3000' } });
-  assert.equal(config.headers.get('access-control-allow-origin'), 'http://localhost:3000');
-  assert.match(config.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
-  await assert429(config);
+  // Answers are counted in the ingest gate, per client and survey. A page on an
+  // allowed origin can read the 429 and its Retry-After.
+  const again = await fetch(`${BASE_URL}/v1/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'http://localhost:3000' },
+    body: JSON.stringify({ survey_id: id, score: 8, channel: 'api' }),
+  });
+  assert.equal(again.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  assert.match(again.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+  await assert429(again);
   // Nothing of the refused requests was stored.
   const stored = await admin(`/v1/surveys/${id}/responses?limit=100`);
   assert.equal(stored.body.items.length, allowed);
@@ -82,7 +86,9 @@ test("a comment counts against its answer's survey: 429 once the limit is used, 
   const id = `s_commented-${Date.now()}`;
   await copyOfDemo(id, { rate_limit_per_minute: 2 });
   await freshWindow();
-  const created = await answer(id); // request 1
+  // The answer is counted in the ingest gate; comments (and config reads) are counted
+  // together apart from it.
+  const created = await answer(id);
   assert.equal(created.status, 201);
   const { id: responseId, edit_token } = await created.json();
   const comment = (text) => fetch(`${BASE_URL}/v1/responses/${responseId}`, {
@@ -90,6 +96,7 @@ test("a comment counts against its answer's survey: 429 once the limit is used, 
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ edit_token, comment: text }),
   });
+  assert.equal((await comment('Slow')).status, 200); // request 1
   assert.equal((await comment('Fast')).status, 200); // request 2
   await assert429(await comment('Fast, friendly')); // request 3: over the limit
   const stored = await admin(`/v1/surveys/${id}/responses?limit=10`);

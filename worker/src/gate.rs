@@ -6,7 +6,7 @@
 //! the survey from KV, the invitation, the identity, id and edit token) and sends the
 //! prepared answer here, to the object named `"{survey}:{shard}"`: the shard is a
 //! stable hash of the verified person if there is one, else of the client
-//! (`http::client`), modulo `GATE_SHARDS` (default 8). So one person's answers, and
+//! (`http::client`), modulo `GATE_SHARDS` (`app::DEFAULT_GATE_SHARDS`). So one person's answers, and
 //! one anonymous client's, always meet in one object, which keeps the throttle exact
 //! and the client's rate limit in memory; a survey's load spreads over its shards.
 //!
@@ -47,8 +47,6 @@ pub const GROUP_ANSWERS: usize = 100;
 /// The most bytes of prepared answers one group writes (a few statements of the
 /// group's batch, whose each statement stays within D1's 100 KB).
 pub const GROUP_BYTES: usize = 256 * 1024;
-/// Shards per survey when `GATE_SHARDS` is not set.
-pub const DEFAULT_SHARDS: u32 = 8;
 
 /// What the worker sends the gate for one answer.
 #[derive(Debug, Serialize, Deserialize)]
@@ -128,11 +126,6 @@ pub fn object_name(survey_id: &str, who: &str, shards: u32) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     });
     format!("{survey_id}:{}", hash % u64::from(shards.max(1)))
-}
-
-/// The shard count `GATE_SHARDS` names (1 to 256).
-pub fn parse_shards(value: &str) -> Option<u32> {
-    value.trim().parse().ok().filter(|n| (1..=256).contains(n))
 }
 
 /// Sends a ticket to its object and waits for its reply.
@@ -331,14 +324,6 @@ mod tests {
             .collect();
         assert_eq!(shards.len(), 8, "clients spread over every shard");
         assert_eq!(object_name("s_demo", "anyone", 1), "s_demo:0");
-    }
-
-    #[test]
-    fn the_shard_setting_is_a_count_from_1_to_256() {
-        assert_eq!(parse_shards("8"), Some(8));
-        assert_eq!(parse_shards("0"), None);
-        assert_eq!(parse_shards("1000"), None);
-        assert_eq!(parse_shards("many"), None);
     }
 
     #[test]

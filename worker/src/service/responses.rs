@@ -1548,7 +1548,7 @@ mod tests {
         let (plan, country) = (["free", "pro"][i % 2], ["de", "fr", "it"][i % 3]);
         let mut body = json!({"survey_id": "s_demo", "score": i % 11,
                               "properties": {"plan": plan, "country": country}});
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             let id = format!("cust-{i}");
             body["respondent"] = json!({"id": id, "user_hash": hash(&id)});
         }
