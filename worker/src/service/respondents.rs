@@ -465,7 +465,7 @@ mod tests {
                         block_on(m.set_comment(id, text, &rfc3339(NOW))).unwrap();
                     }
                     Op::Flag { pick } if !ids.is_empty() => {
-                        block_on(m.flag(&ids[pick % ids.len()], "scanner")).unwrap();
+                        block_on(m.flag_all(&[ids[pick % ids.len()].clone()], "scanner")).unwrap();
                     }
                     Op::Erase { who } => {
                         block_on(erase(&m, &format!("who-{who}"))).unwrap();

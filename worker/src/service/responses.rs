@@ -391,12 +391,10 @@ async fn decide_and_write(
         }
     }
     // Several scores for one order within seconds: a scanner opened the links. The
-    // first answer was stored before this group; one write each, and rare.
-    for id in to_flag {
-        store
-            .flag(&id, "several scores for one order within seconds")
-            .await?;
-    }
+    // first answers were stored before this group: flagged together.
+    store
+        .flag_all(&to_flag, "several scores for one order within seconds")
+        .await?;
     Ok(Some((verdicts, written)))
 }
 
@@ -1839,6 +1837,64 @@ mod tests {
             m.rollups("s_demo"),
             counted,
             "the retried group counted once"
+        );
+    }
+
+    #[test]
+    fn a_scanner_s_second_clicks_flag_every_first_answer_together_and_the_rollups_follow() {
+        let m = demo_store();
+        let agent = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+        let click = |order: &nps_shared::api::Invitation, score: u8, at: i64| {
+            let body = json!({"survey_id": "s_demo", "score": score, "token": order.token, "channel": "link"});
+            block_on(prepare(&m, &clicked(&body, agent), at)).unwrap()
+        };
+        let orders: Vec<_> = (0..6)
+            .map(|i| {
+                let request = serde_json::from_value(
+                    json!({"survey_id": "s_demo", "order_id": format!("20{i}"),
+                                                            "properties": {"plan": "pro"}}),
+                )
+                .unwrap();
+                block_on(crate::service::invitations::create(
+                    &m,
+                    request,
+                    SECRET,
+                    "https://x",
+                    NOW,
+                ))
+                .unwrap()
+            })
+            .collect();
+        let firsts = orders.iter().map(|o| click(o, 9, NOW + 60_000)).collect();
+        assert!(commit(&m, firsts).iter().all(Result::is_ok));
+        let cost = |n: usize| {
+            let seconds = orders[..n]
+                .iter()
+                .map(|o| click(o, 1, NOW + 61_000))
+                .collect();
+            m.reset_queries();
+            let outcomes = commit(&m, seconds);
+            assert!(
+                outcomes
+                    .iter()
+                    .all(|o| matches!(o, Err(ServiceError::Conflict(_))))
+            );
+            m.queries()
+        };
+        let one = cost(1);
+        let five = cost(6);
+        assert_eq!(one, five, "flagging 1 or 6 first answers costs the same");
+        m.reset_queries();
+        let flagged = m
+            .responses()
+            .iter()
+            .filter(|r| r.view.flagged.is_some())
+            .count();
+        assert_eq!(flagged, 6);
+        assert_eq!(
+            m.rollups("s_demo"),
+            recount(&m),
+            "each moved to the flagged counters once"
         );
     }
 }

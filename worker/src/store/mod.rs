@@ -346,9 +346,9 @@ pub trait ResponseStore {
     /// A person acted on the page: the answer is no longer provisional. Rollups move
     /// with it when that makes it counted.
     async fn confirm(&self, id: &str) -> StoreResult<()>;
-    /// Marks an answer as a likely scanner visit (keeps the first reason). Rollups move
-    /// with it when that makes it flagged.
-    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
+    /// Marks answers as likely scanner visits (each keeps its first reason). Rollups
+    /// move with those it makes flagged. A fixed number of statements however many.
+    async fn flag_all(&self, ids: &[String], reason: &str) -> StoreResult<()>;
     async fn set_comment(
         &self,
         id: &str,

@@ -5,6 +5,9 @@
 use super::{DeliveryQueue, DeliveryTask, StoreResult};
 use worker::{BatchMessageBuilder, MessageBuilder, Queue};
 
+/// The most messages one `sendBatch` carries (Cloudflare Queues limits).
+const MESSAGES_PER_SEND: usize = 100;
+
 pub struct QueueSender {
     queue: Queue,
     dead_letters: Queue,
@@ -24,14 +27,18 @@ impl DeliveryQueue for QueueSender {
         if tasks.is_empty() {
             return Ok(());
         }
-        let batch = BatchMessageBuilder::new()
-            .messages(tasks.iter().map(|t| {
-                MessageBuilder::new(t.clone())
-                    .delay_seconds(delay_seconds)
-                    .build()
-            }))
-            .build();
-        self.queue.send_batch(batch).await?;
+        // A group of answers queues hundreds at once; one `sendBatch` takes at most
+        // 100 messages (Queues limits).
+        for chunk in tasks.chunks(MESSAGES_PER_SEND) {
+            let batch = BatchMessageBuilder::new()
+                .messages(chunk.iter().map(|t| {
+                    MessageBuilder::new(t.clone())
+                        .delay_seconds(delay_seconds)
+                        .build()
+                }))
+                .build();
+            self.queue.send_batch(batch).await?;
+        }
         Ok(())
     }
 

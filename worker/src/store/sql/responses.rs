@@ -334,13 +334,42 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
             .await
     }
 
-    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
-        let update = query!(
-            "UPDATE responses SET flagged = ?2 WHERE id = ?1 AND flagged IS NULL",
-            id,
+    async fn flag_all(&self, ids: &[String], reason: &str) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(ids)?;
+        let answers = all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE id IN (SELECT value FROM json_each(?1))"
+                ),
+                ids
+            ),
+            |row: ResponseRow| StoredResponse::try_from(row),
+        )
+        .await?;
+        let mut changes = Vec::new();
+        for stored in &answers {
+            let mut answer = record(&stored.view)?;
+            // The change assumes the state the guard checks, not the one just read:
+            // a concurrent write may have moved it since.
+            answer.flagged = false;
+            changes.extend(
+                rollup::reflag(&answer, true)
+                    .into_iter()
+                    .map(|c| (stored.view.survey_id.clone(), stored.view.id.clone(), c)),
+            );
+        }
+        let mut statements = super::rollups::guarded_flag_statements(&changes);
+        statements.push(query!(
+            "UPDATE responses SET flagged = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND flagged IS NULL",
+            ids,
             reason
-        );
-        self.restate(id, true, Guard::Counted, update).await
+        ));
+        self.db.batch(statements).await?;
+        Ok(())
     }
 
     async fn set_comment(
@@ -563,8 +592,8 @@ mod tests {
         );
         run(s.confirm("r_2")).unwrap();
         assert_eq!(sample(false).len(), 2);
-        run(s.flag("r_1", "scanner")).unwrap();
-        run(s.flag("r_1", "a second reason is not kept")).unwrap();
+        run(s.flag_all(&["r_1".into()], "scanner")).unwrap();
+        run(s.flag_all(&["r_1".into()], "a second reason is not kept")).unwrap();
         assert_eq!(sample(false).len(), 1);
         let r1 = run(s.get_response("r_1")).unwrap().unwrap();
         assert_eq!(r1.view.flagged.as_deref(), Some("scanner"));

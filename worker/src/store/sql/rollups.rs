@@ -17,8 +17,6 @@ use serde::Deserialize;
 pub(super) enum Guard {
     /// The answer is stored and its flagged state is `?S` (before the write).
     InState(bool),
-    /// The answer is counted and not flagged (before a flag).
-    Counted,
     /// The answer is provisional and not flagged (before a confirm).
     ProvisionalOnly,
 }
@@ -30,9 +28,6 @@ impl Guard {
             Guard::InState(_) => format!(
                 "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND {state} = ?{})",
                 g + 1
-            ),
-            Guard::Counted => format!(
-                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 0)"
             ),
             Guard::ProvisionalOnly => format!(
                 "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 1)"
@@ -149,6 +144,80 @@ pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> 
         ),
     ));
     statements
+}
+
+/// The counter changes of answers being flagged (each with its survey and id), in one
+/// upsert per rollup table whatever their number: each change applies only if its
+/// answer is still counted and not flagged when the batch runs (checked per
+/// row), then they are summed per counter in SQL.
+pub(super) fn guarded_flag_statements(
+    changes: &[(String, String, rollup::Change)],
+) -> Vec<Statement> {
+    let (mut times, mut properties) = (Vec::new(), Vec::new());
+    for (survey_id, id, c) in changes {
+        let head =
+            serde_json::json!([survey_id, id, c.score.value(), c.delta, u8::from(c.flagged)]);
+        let mut row = head.as_array().cloned().unwrap_or_default();
+        match &c.cell {
+            rollup::Cell::Time { quarter } => {
+                row.push((*quarter).into());
+                times.push(serde_json::Value::Array(row));
+            }
+            rollup::Cell::Property { key, value, day } => {
+                row.extend([key.as_str().into(), (*day).into(), value.as_str().into()]);
+                properties.push(serde_json::Value::Array(row));
+            }
+        }
+    }
+    let pick = |i: usize| format!("json_extract(value, '$[{i}]')");
+    let scores = (0..=10).map(|i| format!("s{i}")).collect::<Vec<_>>();
+    let sums = (0..=10)
+        .map(|i| {
+            format!(
+                "SUM(CASE WHEN {} = {i} THEN {} ELSE 0 END)",
+                pick(2),
+                pick(3)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let add = scores
+        .iter()
+        .map(|s| format!("{s} = {s} + excluded.{s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let scores = scores.join(", ");
+    let counted = format!(
+        "EXISTS (SELECT 1 FROM responses WHERE id = {} AND flagged IS NULL AND provisional = 0)",
+        pick(1)
+    );
+    let statement = |table: &str, keys: &str, picks: &str, rows: &[serde_json::Value]| {
+        (!rows.is_empty()).then(|| {
+            crate::query!(
+                format!(
+                    "INSERT INTO {table} (survey_id, {keys}, {scores}) SELECT {}, {picks}, {sums} \
+                     FROM json_each(?1) WHERE {counted} GROUP BY {}, {picks} \
+                     ON CONFLICT (survey_id, {keys}) DO UPDATE SET {add}",
+                    pick(0),
+                    pick(0),
+                ),
+                serde_json::Value::from(rows.to_vec()).to_string()
+            )
+        })
+    };
+    let time = statement(
+        "rollup_time",
+        "quarter, flagged",
+        &format!("{}, {}", pick(5), pick(4)),
+        &times,
+    );
+    let property = statement(
+        "rollup_property",
+        "key, day, value, flagged",
+        &format!("{}, {}, {}, {}", pick(5), pick(6), pick(7), pick(4)),
+        &properties,
+    );
+    time.into_iter().chain(property).collect()
 }
 
 /// The answer's record for the rollups, or why a stored answer has none.
@@ -320,7 +389,7 @@ mod tests {
         ] {
             run(s.insert_group(&[(answer(id, score, at), Companions::default())])).unwrap();
         }
-        run(s.flag("r_3", "scanner")).unwrap();
+        run(s.flag_all(&["r_3".into()], "scanner")).unwrap();
         let first_day =
             nps_shared::time::parse_rfc3339("2026-11-01T00:00:00.000Z").unwrap() / DAY_MS;
         let days = |zone: &Zone| {
@@ -357,7 +426,7 @@ mod tests {
             Companions::default(),
         )]))
         .unwrap();
-        run(s.flag("r_1", "scanner")).unwrap();
+        run(s.flag_all(&["r_1".into()], "scanner")).unwrap();
         let counts =
             run(s.report_counts("s_demo", None, None, &Zone::fixed(UtcOffset::UTC), None)).unwrap();
         let unflagged: Vec<_> = counts
