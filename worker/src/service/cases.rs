@@ -26,7 +26,7 @@ pub(crate) fn current(mut stored: StoredCase, now_ms: i64) -> CaseView {
 }
 
 /// The case `response` opens if its score is at or under the survey's threshold, not
-/// yet stored: it is stored together with the answer (`ResponseStore::insert_response`).
+/// yet stored: it is stored together with the answer (`ResponseStore::insert_group`).
 pub fn new_case(
     survey: &SurveyView,
     response: &ResponseView,

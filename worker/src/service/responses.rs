@@ -1,7 +1,10 @@
-//! Answers: validated by `nps_shared::validate`, stored exactly once per
-//! Idempotency-Key with the case a low score opens and the webhook deliveries that
-//! announce them (one atomic write), then followed up: the deliveries are queued and a
-//! returning customer's score shows on their cases. A comment may follow with the
+//! Answers: validated by `nps_shared::validate` and prepared without a write
+//! ([`prepare`]), then stored in groups ([`commit_group`]: the answers that reached
+//! the ingest gate, `crate::gate`, while the previous group was written; one answer
+//! without the gate) — exactly once per Idempotency-Key, with the case a low score
+//! opens and the webhook deliveries that announce them, in one atomic write of a fixed
+//! number of statements — then followed up: the deliveries are queued and a returning
+//! customer's score shows on their cases ([`win_back`]). A comment may follow with the
 //! edit token the first call returned.
 //!
 //! Who answered is believed only when verified (`nps_shared::identity`): by a valid

@@ -1,6 +1,9 @@
-//! `responses`: answers, stored exactly once per (survey, Idempotency-Key) and at
-//! most once per (survey, order), each with its case, its deliveries and its rollup
-//! counts in one batch; and the reads of the reports, lists and throttle.
+//! `responses`: answers, stored in groups — exactly once per (survey,
+//! Idempotency-Key) and at most once per (survey, order), the unique indexes as the
+//! backstop — each group with its cases, its deliveries and its rollup counts in one
+//! batch of a fixed number of statements (multi-row inserts through `json_each`); the
+//! one read a group is checked against (`standing`); and the reads of the reports and
+//! lists.
 
 use super::rollups::{Guard, record, rollup_statements};
 use super::{SqlStore, all_rows, cases, deliveries, email_key, first_row};
