@@ -133,3 +133,42 @@ test('a burst of 2,000 answers is stored exactly once, counted exactly, and ever
   const promoters = receiver.requests.filter((r) => !wanted.has(JSON.parse(r.body).data?.id));
   assert.equal(promoters.length, 0, 'nothing but the detractors');
 });
+
+test('storage failing in the middle of a burst: each failed group answers 503, the retries store every answer once', async (t) => {
+  const { lockStorage } = await import('../lib/storage.mjs');
+  const surveyId = await freshSurvey('outage');
+  const raised = await admin(`/v1/surveys/${surveyId}`, { method: 'PATCH', body: { rate_limit_per_minute: 1_000_000 } });
+  assert.equal(raised.status, 200);
+  const total = 400;
+  const refused = [];
+  /** Sends answer `i` until it is taken, as the widget's outbox does with its key. */
+  const answer = async (i) => {
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      const reply = await send(surveyId, i);
+      if (reply.status === 201 || reply.status === 200) return reply;
+      assert.equal(reply.status, 503, `answer ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      refused.push(i);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`answer ${i} never taken`);
+  };
+  let release = () => {};
+  t.after(() => release());
+  const outage = (async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    release = lockStorage();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    release();
+  })();
+  const replies = await pool(Array.from({ length: total }, (_, i) => () => answer(i)), CONCURRENCY);
+  await outage;
+  t.diagnostic(`${refused.length} answers got a 503 during the outage and were sent again`);
+  assert.ok(refused.length > 0, 'the outage hit the burst');
+  const ids = new Set(replies.map((r) => r.body.id));
+  assert.equal(ids.size, total, 'one answer per key');
+  const stored = await storedIds(surveyId);
+  assert.equal(stored.length, total, 'no answer stored twice, none lost');
+  assert.deepEqual(new Set(stored), ids);
+  const report = await admin(`/v1/surveys/${surveyId}/report`);
+  assert.equal(report.body.overall.responses, total, 'counted once each');
+});
