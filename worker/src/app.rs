@@ -14,6 +14,8 @@ use worker::Env;
 /// `rate_limit_per_minute`. The same number as `PUBLIC_LIMITER`'s limit for public
 /// reads in wrangler.toml, which a Worker cannot read back.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 300;
+/// Ingest gate objects per survey (`gate`) when `GATE_SHARDS` is not set.
+pub const DEFAULT_GATE_SHARDS: u32 = 8;
 /// Used when `ADMIN_AUTH_FAILURES_PER_MINUTE` is not set.
 pub const DEFAULT_ADMIN_AUTH_FAILURES_PER_MINUTE: u32 = 30;
 
@@ -45,6 +47,11 @@ pub struct App {
     pub admin_auth_failures_per_minute: u32,
     /// Days the audit log keeps an entry (`AUDIT_RETENTION_DAYS`, default 365).
     pub audit_retention_days: u32,
+    /// The ingest gate's objects (binding `GATE`); without it answers are stored
+    /// one by one.
+    pub gate: Option<worker::ObjectNamespace>,
+    /// Gate objects per survey (`GATE_SHARDS`, 1 to 256).
+    pub gate_shards: u32,
     /// For what must own its bindings, such as a streamed export.
     pub env: Env,
 }
@@ -73,6 +80,10 @@ impl App {
             audit_retention_days: setting(env, "AUDIT_RETENTION_DAYS")
                 .and_then(|v| crate::service::audit::parse_retention(&v))
                 .unwrap_or(crate::service::audit::DEFAULT_RETENTION_DAYS),
+            gate: env.durable_object("GATE").ok(),
+            gate_shards: setting(env, "GATE_SHARDS")
+                .and_then(|v| parse_shards(&v))
+                .unwrap_or(DEFAULT_GATE_SHARDS),
             env: env.clone(),
         })
     }
@@ -102,6 +113,11 @@ pub fn database(env: &Env) -> worker::Result<Metered<D1>> {
     Ok(Metered::new(D1::new(env.d1("DB")?), budget))
 }
 
+/// The shard count `GATE_SHARDS` names (1 to 256).
+pub fn parse_shards(value: &str) -> Option<u32> {
+    value.trim().parse().ok().filter(|n| (1..=256).contains(n))
+}
+
 /// A secret or plain variable, whichever is set.
 pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
@@ -113,4 +129,18 @@ pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
 
 pub fn now_ms() -> i64 {
     worker::Date::now().as_millis() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shard_setting_is_a_count_from_1_to_256() {
+        assert_eq!(parse_shards("8"), Some(8));
+        assert_eq!(parse_shards(" 256 "), Some(256));
+        assert_eq!(parse_shards("0"), None);
+        assert_eq!(parse_shards("1000"), None);
+        assert_eq!(parse_shards("many"), None);
+    }
 }

@@ -8,9 +8,11 @@
 //!   checked by `access`) and with which scope, the
 //!   lockout and CORS; `routes` parse requests and map
 //!   results; `error` makes every failure problem+json;
-//! - a response is validated in `nps_shared::validate` and stored with its case and
-//!   its webhook deliveries in one atomic write by `service::responses::submit` (the
-//!   deliveries built by `service::webhooks::deliveries_for`, queued after the write by
+//! - a response is validated in `nps_shared::validate` and prepared by
+//!   `service::responses::prepare`, then passes the ingest gate (`gate`, a Durable
+//!   Object per survey shard) and is stored with its case and its webhook deliveries
+//!   in one atomic group write by `service::responses::commit_group` (the deliveries
+//!   built by `service::webhooks::deliveries_to`, queued after the write by
 //!   `service::webhooks::enqueue`);
 //! - deliveries are sent and signed in `delivery`, logged, retried, dead-lettered and
 //!   replayed by `service::deliveries`; the cron (`scheduled` below) re-queues those
@@ -21,6 +23,7 @@ mod app;
 mod auth;
 mod delivery;
 mod error;
+mod gate;
 mod http;
 mod intl;
 mod router;
@@ -28,6 +31,7 @@ mod routes;
 mod service;
 mod store;
 
+pub use gate::Gate;
 use store::DeliveryTask;
 use worker::{
     Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,

@@ -1,7 +1,8 @@
 //! Rate limits at the edge: which client and survey a request counts against, and
 //! which limiter counts it (`service::limits`):
-//! - answers (`POST /v1/responses`): exact, in D1, at the survey's
-//!   `rate_limit_per_minute` (else [`App::rate_limit_per_minute`]);
+//! - answers (`POST /v1/responses`): exact, at the survey's `rate_limit_per_minute`
+//!   (else [`App::rate_limit_per_minute`]) — in the ingest gate's memory (`gate`), or
+//!   here in D1 when no gate is bound;
 //! - public reads (a survey's config, its hosted page), comments and ids that name no
 //!   survey: the Workers Rate Limiting binding `PUBLIC_LIMITER`, approximate, its limit
 //!   in wrangler.toml — no D1 write, and for a known survey no D1 query at all;

@@ -3,19 +3,19 @@
 
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
+use crate::gate;
 use crate::http;
-use crate::service::Done;
+use crate::service::ServiceError;
 use crate::service::responses;
-use crate::store::ResponseStore;
 use crate::store::sql::SqlStore;
+use crate::store::{ResponseStore, StoreError};
 use nps_shared::csv;
 use worker::{Request, Response};
 
+/// `POST /v1/responses`: prepared here, stored through the ingest gate (`gate`) when
+/// it is bound, else directly (counted against the D1 rate limit as before).
 pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
     let body = http::read_json(req).await?;
-    if let Some(survey_id) = body.get("survey_id").and_then(|v| v.as_str()) {
-        super::limits::answer(req, app, survey_id).await?;
-    }
     let key = req.headers().get("Idempotency-Key")?;
     let origin = http::origin(req);
     let user_agent = req.headers().get("User-Agent")?;
@@ -30,11 +30,49 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
         invitation_secret: app.invitation_secret(),
         identity_secret: app.identity_secret(),
     };
-    let done = responses::submit(&app.store, &app.queue, &submission, now_ms()).await?;
-    super::log_follow_ups(&done, &format!("response {}", done.value.created.id));
-    let Done {
-        value: submitted, ..
-    } = done;
+    let Some(gate) = &app.gate else {
+        if let Some(survey_id) = body.get("survey_id").and_then(|v| v.as_str()) {
+            super::limits::answer(req, app, survey_id).await?;
+        }
+        let done = responses::submit(&app.store, &app.queue, &submission, now_ms()).await?;
+        super::log_follow_ups(&done, &format!("response {}", done.value.created.id));
+        return reply(done.value);
+    };
+    let prepared = match responses::prepare(&app.store, &submission, now_ms()).await {
+        Ok(prepared) => prepared,
+        Err(e @ ServiceError::NotFound(_)) => {
+            // Made-up survey ids are counted by the flood limiter (per client,
+            // together), so that trying ids costs the caller its limit and D1 nothing;
+            // known surveys are counted in the gate.
+            if let Some(survey_id) = body.get("survey_id").and_then(|v| v.as_str()) {
+                super::limits::read(req, app, survey_id).await?;
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let client = http::client(req);
+    let who = prepared.stored.person_key.as_deref().unwrap_or(&client);
+    let name = gate::object_name(&prepared.survey.id, who, app.gate_shards);
+    let ticket = gate::Ticket {
+        per_minute: prepared
+            .survey
+            .definition
+            .rate_limit_per_minute
+            .unwrap_or(app.rate_limit_per_minute),
+        client: client.clone(),
+        prepared,
+    };
+    // The gate unreachable or gone mid-write: a 503, and the client retries with its
+    // Idempotency-Key (a group that committed replays, one that did not stores).
+    let sent = gate::send(gate, &name, &ticket)
+        .await
+        .map_err(|e| ServiceError::Store(StoreError(format!("the ingest gate: {e}"))))?;
+    reply(sent.into_result()?)
+}
+
+/// 201 with the new answer, 200 with the first reply to its Idempotency-Key.
+fn reply(submitted: responses::Submitted) -> Result<Response, ApiError> {
     http::json(
         if submitted.replayed { 200 } else { 201 },
         &submitted.created,

@@ -26,7 +26,7 @@ pub(crate) fn current(mut stored: StoredCase, now_ms: i64) -> CaseView {
 }
 
 /// The case `response` opens if its score is at or under the survey's threshold, not
-/// yet stored: it is stored together with the answer (`ResponseStore::insert_response`).
+/// yet stored: it is stored together with the answer (`ResponseStore::insert_group`).
 pub fn new_case(
     survey: &SurveyView,
     response: &ResponseView,
@@ -68,38 +68,46 @@ pub fn new_case(
     Ok(Some(stored))
 }
 
+/// Whether `case` is one of the customer's cases that `response` shows on: theirs by
+/// who they are, or the one a re-ask invitation names (`linked_case`).
+pub fn is_theirs(case: &StoredCase, response: &ResponseView, linked_case: Option<&str>) -> bool {
+    let r = &response.respondent;
+    let c = &case.respondent;
+    let by_id = r.id.is_some() && c.id == r.id;
+    let by_email = match (&r.email, &c.email) {
+        (Some(a), Some(b)) => {
+            nps_shared::validate::normalize_email(a) == nps_shared::validate::normalize_email(b)
+        }
+        _ => false,
+    };
+    case.view.survey_id == response.survey_id
+        && (by_id || by_email || linked_case == Some(case.view.id.as_str()))
+}
+
 /// The most recent cases of a customer a later answer shows on: each is a write (and,
 /// at the caller, an announcement), so a customer with thousands of cases costs what
 /// one with a few does.
-pub const REANSWERED_CASES: u32 = 5;
+pub const REANSWERED_CASES: usize = 5;
 
 /// A later answer from a customer who has cases in this survey shows on each of them
-/// (their [`REANSWERED_CASES`] most recent). Returns the cases it changed.
-pub async fn record_reanswer(
+/// (`theirs`: read for a whole group of answers in one query,
+/// `CaseStore::cases_of_respondents`, and picked by [`is_theirs`]) — on their
+/// [`REANSWERED_CASES`] most recent. Returns the cases it changed.
+pub async fn reanswer(
     cases: &impl CaseStore,
+    theirs: Vec<StoredCase>,
     response: &ResponseView,
-    linked_case: Option<&str>,
     now_ms: i64,
 ) -> Result<Vec<CaseView>, StoreError> {
-    // The customer's cases: by who they are, and the one a re-ask invitation names.
-    let mut theirs = if response.respondent.is_empty() {
-        Vec::new()
-    } else {
-        cases
-            .cases_of_respondent(&response.survey_id, &response.respondent, REANSWERED_CASES)
-            .await?
-    };
-    if let Some(id) = linked_case.filter(|id| theirs.iter().all(|c| c.view.id != *id))
-        && let Some(linked) = cases.get_case(id).await?
-        && linked.view.survey_id == response.survey_id
-    {
-        theirs.push(linked);
-    }
+    let mut theirs: Vec<StoredCase> = theirs
+        .into_iter()
+        .filter(|c| c.view.response_id != response.id && c.view.created_at <= response.created_at)
+        .collect();
+    // Ids are time-ordered: the newest last.
+    theirs.sort_by(|a, b| a.view.id.cmp(&b.view.id));
+    let skip = theirs.len().saturating_sub(REANSWERED_CASES);
     let mut changed = Vec::new();
-    for found in theirs {
-        if found.view.response_id == response.id || found.view.created_at > response.created_at {
-            continue;
-        }
+    for found in theirs.into_iter().skip(skip) {
         let id = found.view.id.clone();
         let saved = save_with_retry(cases, found, now_ms, |c| {
             c.view.reasked_score = Some(response.score);
@@ -424,7 +432,7 @@ mod tests {
     /// `responses::submit` stores them), and 3 endpoints that want `case.updated`.
     fn many_cases(n: usize) -> TestStore {
         use crate::store::sql::testing::{answer, case};
-        use crate::store::{Companions, ResponseStore};
+        use crate::store::{Companions, ResponseStore as _};
         let m = demo_store();
         for i in 0..3 {
             let hook: CreateWebhook = serde_json::from_value(json!({
@@ -440,7 +448,7 @@ mod tests {
                 case: Some(case(&format!("c_{i:05}"), &r, None)),
                 deliveries: Vec::new(),
             };
-            block_on(m.insert_response(&r, &with)).unwrap();
+            block_on(m.insert_group(&[(r, with)])).unwrap();
             m.reset_queries();
         }
         m
@@ -449,7 +457,7 @@ mod tests {
     #[test]
     fn a_later_answer_of_a_customer_with_three_hundred_cases_shows_on_the_most_recent_few() {
         use crate::store::sql::testing::{answer, case};
-        use crate::store::{Companions, ResponseStore};
+        use crate::store::{Companions, ResponseStore as _};
         let measure = |n: usize| {
             let m = demo_store();
             for i in 0..n {
@@ -459,21 +467,27 @@ mod tests {
                     case: Some(case(&format!("c_{i:05}"), &r, None)),
                     deliveries: Vec::new(),
                 };
-                block_on(m.insert_response(&r, &with)).unwrap();
+                block_on(m.insert_group(&[(r, with)])).unwrap();
                 m.reset_queries();
             }
             let mut later = answer("r_later", 9, &rfc3339(NOW + HOUR)).view;
             later.respondent.id = Some("cust-1".into());
-            let changed = block_on(record_reanswer(&m, &later, None, NOW + HOUR)).unwrap();
+            let who = vec![("s_demo".to_string(), later.respondent.clone())];
+            let theirs = block_on(m.cases_of_respondents(&who, &[])).unwrap();
+            let changed = block_on(reanswer(&m, theirs, &later, NOW + HOUR)).unwrap();
             let ids: Vec<String> = changed.iter().map(|c| c.id.clone()).collect();
-            let newest: Vec<String> = (n - REANSWERED_CASES as usize..n)
+            let newest: Vec<String> = (n - REANSWERED_CASES..n)
                 .map(|i| format!("c_{i:05}"))
                 .collect();
             assert_eq!(ids, newest);
             m.queries()
         };
         let small = measure(30);
-        assert_eq!(small, 1 + REANSWERED_CASES, "the cases, a write each");
+        assert_eq!(
+            small,
+            1 + REANSWERED_CASES as u32,
+            "the read, a write per case"
+        );
         assert_eq!(measure(300), small);
     }
 

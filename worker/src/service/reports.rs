@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn a_report_by_store_over_two_years_costs_what_one_over_two_months_does() {
-        use crate::store::ResponseStore;
+        use crate::store::ResponseStore as _;
         use crate::store::metered::FREE_PLAN_QUERIES;
         use crate::store::sql::testing::answer;
         // 20 answers a day, each in one of 20 stores.
@@ -286,7 +286,7 @@ mod tests {
                     r.view
                         .properties
                         .insert("store".into(), format!("store-{i}"));
-                    block_on(m.insert_response(&r, &Default::default())).unwrap();
+                    block_on(m.insert_group(&[(r.clone(), Default::default())])).unwrap();
                     m.reset_queries();
                 }
             }

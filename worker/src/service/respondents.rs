@@ -355,9 +355,9 @@ mod tests {
                 let payload = format!("{{\"response\":{{\"id\":\"{}\"}}}}", r.view.id);
                 with.deliveries = vec![delivery(&format!("dl_{i:04}"), "wh_1", &payload, "x")];
             }
-            block_on(m.insert_response(&r, &with)).unwrap();
+            block_on(m.insert_group(&[(r.clone(), with)])).unwrap();
             if i % 13 == 0 {
-                block_on(m.flag(&r.view.id, "scanner")).unwrap();
+                block_on(m.flag_all(std::slice::from_ref(&r.view.id), "scanner")).unwrap();
             }
             m.reset_queries();
         }
@@ -543,7 +543,7 @@ mod tests {
                     Op::Insert { score, minutes, store, who, provisional } => {
                         let r = stored(n, score, NOW + minutes * 60_000 + 7, store, who, provisional);
                         ids.push(r.view.id.clone());
-                        block_on(m.insert_response(&r, &Default::default())).unwrap();
+                        block_on(m.insert_group(&[(r.clone(), Default::default())])).unwrap();
                     }
                     Op::Comment { pick, text, confirm } if !ids.is_empty() => {
                         let id = &ids[pick % ids.len()];
@@ -553,7 +553,7 @@ mod tests {
                         block_on(m.set_comment(id, text, &rfc3339(NOW))).unwrap();
                     }
                     Op::Flag { pick } if !ids.is_empty() => {
-                        block_on(m.flag(&ids[pick % ids.len()], "scanner")).unwrap();
+                        block_on(m.flag_all(&[ids[pick % ids.len()].clone()], "scanner")).unwrap();
                     }
                     Op::Erase { who } => {
                         block_on(erase(&m, &format!("who-{who}"))).unwrap();

@@ -1,7 +1,10 @@
-//! Answers: validated by `nps_shared::validate`, stored exactly once per
-//! Idempotency-Key with the case a low score opens and the webhook deliveries that
-//! announce them (one atomic write), then followed up: the deliveries are queued and a
-//! returning customer's score shows on their cases. A comment may follow with the
+//! Answers: validated by `nps_shared::validate` and prepared without a write
+//! ([`prepare`]), then stored in groups ([`commit_group`]: the answers that reached
+//! the ingest gate, `crate::gate`, while the previous group was written; one answer
+//! without the gate) — exactly once per Idempotency-Key, with the case a low score
+//! opens and the webhook deliveries that announce them, in one atomic write of a fixed
+//! number of statements — then followed up: the deliveries are queued and a returning
+//! customer's score shows on their cases ([`win_back`]). A comment may follow with the
 //! edit token the first call returned.
 //!
 //! Who answered is believed only when verified (`nps_shared::identity`): by a valid
@@ -10,18 +13,20 @@
 //! person's throttle, open a case about them or win back their earlier cases. An
 //! unproven claim is kept as `claimed_id` / `claimed_email` properties.
 
-use super::webhooks::{
-    case_announcement, deliveries_for, dispatch, enqueue, response_announcement,
-};
+use super::webhooks::{case_announcement, deliveries_to, dispatch, enqueue, response_announcement};
 use super::{Done, ServiceError, cases, check_origin, invitations, new_id, page, random};
-use crate::store::{Companions, DeliveryQueue, Inserted, Storage, StoredResponse};
+use crate::store::{
+    Companions, Delivery, DeliveryQueue, Endpoint, GroupInserted, Probes, Storage, StoreError,
+    StoredCase, StoredResponse,
+};
 use nps_shared::Category;
+use nps_shared::api::Respondent;
 use nps_shared::api::{EventType, Page, ResponseCreated, ResponseView, SurveyView};
 use nps_shared::identity::{Identity, IdentityPolicy, Verified};
 use nps_shared::invitation::Claims;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{self, FieldError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How long after answering the comment may still be added or changed.
@@ -89,35 +94,43 @@ pub struct Submitted {
     pub replayed: bool,
 }
 
-/// An answer built from a submission, not stored yet.
-struct Answer {
-    survey: SurveyView,
-    stored: StoredResponse,
+/// An answer built from a submission and checked as far as that needs no write: the
+/// survey, the origin, the invitation, the identity, its id and edit token. It goes
+/// to the ingest gate (`crate::gate`) as JSON and is stored by [`commit_group`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Prepared {
+    pub survey: SurveyView,
+    pub stored: StoredResponse,
     /// The case a re-ask invitation links the answer to.
-    linked_case: Option<String>,
+    pub linked_case: Option<String>,
+    /// When it arrived (Unix ms): the answer's `created_at`, and what its throttle
+    /// window and scanner check count from.
+    pub now_ms: i64,
 }
 
-/// `POST /v1/responses`: build the answer, throttle, add its companions (the case it
-/// opens and the deliveries announcing it), store it once — then follow up.
+/// `POST /v1/responses` without the gate: the answer prepared and committed as a group
+/// of one, then followed up.
 pub async fn submit(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
     submission: &Submission<'_>,
     now_ms: i64,
 ) -> Result<Done<Submitted>, ServiceError> {
-    let answer = build(store, submission, now_ms).await?;
-    throttle(store, &answer, submission, now_ms).await?;
-    let companions = companions(store, &answer, now_ms).await?;
-    save(store, queue, answer, companions, now_ms).await
+    let prepared = prepare(store, submission, now_ms).await?;
+    let outcome = commit_group(store, queue, vec![prepared])
+        .await
+        .pop()
+        .ok_or_else(|| StoreError("a group of one gave no outcome".into()))??;
+    Ok(win_back(store, queue, outcome).await)
 }
 
 /// Validates the body, finds the survey, checks the origin and the invitation token,
 /// and builds the answer to store.
-async fn build(
+pub async fn prepare(
     store: &impl Storage,
     submission: &Submission<'_>,
     now_ms: i64,
-) -> Result<Answer, ServiceError> {
+) -> Result<Prepared, ServiceError> {
     let new = validate::parse_response(submission.body).map_err(ServiceError::Invalid)?;
     let survey = store
         .get_survey(&new.survey_id)
@@ -209,10 +222,11 @@ async fn build(
             submission.body.to_string().as_bytes(),
         )),
     };
-    Ok(Answer {
+    Ok(Prepared {
         survey,
         stored,
         linked_case: claims.and_then(|c| c.case_id),
+        now_ms,
     })
 }
 
@@ -248,47 +262,228 @@ fn invitation_properties(
     Ok(properties)
 }
 
-/// One person, one answer per survey in `throttle.days`, whatever the channel —
-/// except when support asks again on purpose (a case re-ask). A replay of the same
-/// Idempotency-Key is not a second answer.
-async fn throttle(
+/// Times a group is read and written again when an answer stored elsewhere since its
+/// reads (another shard of the gate) broke a unique rule; then every answer of it gets
+/// the 503 and its client retries.
+const GROUP_ATTEMPTS: usize = 3;
+
+/// A committed answer and what its own invocation still does: queue nothing (the
+/// group queued its deliveries) but show the new score on the customer's earlier
+/// cases ([`win_back`]).
+#[derive(Debug)]
+pub struct Accepted {
+    pub done: Done<Submitted>,
+    pub win_back: Option<WinBack>,
+}
+
+/// A verified customer's new answer and their cases it is to show on, read with the
+/// group's other customers' cases in one query.
+#[derive(Debug)]
+pub struct WinBack {
+    survey: SurveyView,
+    response: ResponseView,
+    cases: Vec<StoredCase>,
+}
+
+/// What the group decided for one answer, before the write.
+enum Verdict {
+    /// Stored by this group's write.
+    New,
+    /// The same request as an answer stored before: its first reply again.
+    Replay(Box<StoredResponse>),
+    /// The same request as an earlier answer of this group: that one's outcome.
+    SameAs(usize),
+    /// 409 with this detail.
+    Refused(String),
+}
+
+/// Stores a group of prepared answers — exactly once per Idempotency-Key, at most one
+/// per order, one per person in their survey's `throttle.days` — in a fixed number of
+/// D1 statements whatever the group's size: one read of what stands in the way
+/// ([`ResponseStore::standing`]), one of the webhook endpoints, one atomic batch
+/// (answers, summed rollups, cases, deliveries), one read of the customers' cases for
+/// the win-back. Answers within the group are held to the same rules as against the
+/// stored ones: a second answer with a key is a replay of the first, the same person
+/// or order twice a 409 for the later one. Outcomes come in the group's order, each
+/// only once the write that decides it committed: a 2xx is stored.
+pub async fn commit_group(
     store: &impl Storage,
-    answer: &Answer,
-    submission: &Submission<'_>,
-    now_ms: i64,
-) -> Result<(), ServiceError> {
-    let days = i64::from(answer.survey.definition.throttle.days);
-    let Some(person) = answer.stored.person_key.as_deref() else {
-        return Ok(());
+    queue: &impl DeliveryQueue,
+    group: Vec<Prepared>,
+) -> Vec<Result<Accepted, ServiceError>> {
+    let unavailable = |why: &str| {
+        (0..group.len())
+            .map(|_| Err(ServiceError::Store(StoreError(why.to_string()))))
+            .collect()
     };
-    if days == 0 || answer.linked_case.is_some() {
-        return Ok(());
+    for _ in 0..GROUP_ATTEMPTS {
+        match decide_and_write(store, &group).await {
+            Ok(Some((verdicts, written))) => {
+                return follow_up(store, queue, &group, verdicts, written).await;
+            }
+            // Raced by a write elsewhere: the next reads see it.
+            Ok(None) => continue,
+            Err(e) => return unavailable(&e.to_string()),
+        }
     }
-    let since = rfc3339(now_ms - days * DAY_MS);
-    let key = submission
-        .idempotency_key
-        .as_ref()
-        .map(IdempotencyKey::as_str);
-    if store
-        .answered_since(&answer.survey.id, person, &since, key)
-        .await?
-    {
-        return Err(ServiceError::Conflict(format!(
-            "this person already answered this survey in the last {days} days"
-        )));
+    unavailable("answers to this survey kept being stored elsewhere meanwhile; try again")
+}
+
+/// Whether the survey's throttle applies to this answer: a verified person, a
+/// throttle, and no re-ask (support asking again on purpose).
+fn throttled(p: &Prepared) -> Option<(&str, i64)> {
+    let days = i64::from(p.survey.definition.throttle.days);
+    let person = p.stored.person_key.as_deref()?;
+    (days > 0 && p.linked_case.is_none()).then_some((person, days))
+}
+
+/// The group's reads, its verdicts and its one write; `None` when the write was raced.
+#[allow(clippy::type_complexity)]
+async fn decide_and_write(
+    store: &impl Storage,
+    group: &[Prepared],
+) -> Result<Option<(Vec<Verdict>, Vec<(StoredResponse, Companions)>)>, StoreError> {
+    let mut probes = Probes::default();
+    for p in group {
+        let survey_id = &p.stored.view.survey_id;
+        if let Some(key) = &p.stored.idempotency_key {
+            probes.keys.push((survey_id.clone(), key.clone()));
+        }
+        if let Some(order) = &p.stored.view.order_id {
+            probes.orders.push((survey_id.clone(), order.clone()));
+        }
+        if let Some((person, days)) = throttled(p) {
+            let since = rfc3339(p.now_ms - days * DAY_MS);
+            probes
+                .persons
+                .push((survey_id.clone(), person.to_string(), since));
+        }
     }
-    Ok(())
+    let standing = store.standing(&probes).await?;
+    // The answers this group stores, as it decides them (a later one may flag one).
+    let mut fresh: Vec<StoredResponse> = Vec::new();
+    // For each answer of the group: its verdict, and its place in `fresh` if new.
+    let mut verdicts = Vec::with_capacity(group.len());
+    let mut places: Vec<Option<usize>> = Vec::with_capacity(group.len());
+    let mut to_flag: Vec<String> = Vec::new();
+    for (i, p) in group.iter().enumerate() {
+        let verdict = judge(p, &group[..i], &places, &mut fresh, &standing, &mut to_flag);
+        places.push(match verdict {
+            Verdict::New => {
+                fresh.push(p.stored.clone());
+                Some(fresh.len() - 1)
+            }
+            _ => None,
+        });
+        verdicts.push(verdict);
+    }
+    let mut written = Vec::with_capacity(fresh.len());
+    if !fresh.is_empty() {
+        let endpoints = store.list_endpoints().await?;
+        for (stored, p) in fresh.into_iter().zip(
+            group
+                .iter()
+                .zip(&places)
+                .filter_map(|(p, place)| place.map(|_| p)),
+        ) {
+            let with = companions(&endpoints, &p.survey, &stored, p.now_ms)?;
+            written.push((stored, with));
+        }
+        if store.insert_group(&written).await? == GroupInserted::Raced {
+            return Ok(None);
+        }
+    }
+    // Several scores for one order within seconds: a scanner opened the links. The
+    // first answers were stored before this group: flagged together.
+    store
+        .flag_all(&to_flag, "several scores for one order within seconds")
+        .await?;
+    Ok(Some((verdicts, written)))
+}
+
+/// The verdict on answer `p`, given the group's answers before it (`earlier`, with
+/// their places in `fresh`), what is stored (`standing`), and the first answers of
+/// orders to flag as a scanner's.
+fn judge(
+    p: &Prepared,
+    earlier: &[Prepared],
+    places: &[Option<usize>],
+    fresh: &mut [StoredResponse],
+    standing: &[StoredResponse],
+    to_flag: &mut Vec<String>,
+) -> Verdict {
+    let v = &p.stored.view;
+    let same_survey = |other: &StoredResponse| other.view.survey_id == v.survey_id;
+    let reused = "this Idempotency-Key was already used for a different request";
+    if let Some(key) = &p.stored.idempotency_key {
+        if let Some(j) = earlier.iter().position(|e| {
+            e.stored.view.survey_id == v.survey_id && e.stored.idempotency_key.as_ref() == Some(key)
+        }) {
+            return if earlier[j].stored.fingerprint == p.stored.fingerprint {
+                Verdict::SameAs(j)
+            } else {
+                Verdict::Refused(reused.into())
+            };
+        }
+        if let Some(previous) = standing
+            .iter()
+            .find(|s| same_survey(s) && s.idempotency_key.as_ref() == Some(key))
+        {
+            return if previous.fingerprint == p.stored.fingerprint {
+                Verdict::Replay(Box::new(previous.clone()))
+            } else {
+                Verdict::Refused(reused.into())
+            };
+        }
+    }
+    if let Some((person, days)) = throttled(p) {
+        let since = rfc3339(p.now_ms - days * DAY_MS);
+        let answered = |s: &StoredResponse| {
+            same_survey(s) && s.person_key.as_deref() == Some(person) && s.view.created_at > since
+        };
+        let in_group = places.iter().flatten().any(|&f| answered(&fresh[f]));
+        if in_group || standing.iter().any(answered) {
+            return Verdict::Refused(format!(
+                "this person already answered this survey in the last {days} days"
+            ));
+        }
+    }
+    if let Some(order) = &v.order_id {
+        let of_order =
+            |s: &StoredResponse| same_survey(s) && s.view.order_id.as_ref() == Some(order);
+        let scanned = |first: &StoredResponse| {
+            first.view.score != v.score
+                && nps_shared::time::parse_rfc3339(&first.view.created_at)
+                    .is_some_and(|t| p.now_ms - t < nps_shared::scanner::SCORE_BURST_MS)
+        };
+        let taken = Verdict::Refused(format!("order {order} was already answered"));
+        if let Some(&f) = places.iter().flatten().find(|&&f| of_order(&fresh[f])) {
+            // Not stored yet: flagged before it is.
+            if scanned(&fresh[f]) && fresh[f].view.flagged.is_none() {
+                fresh[f].view.flagged = Some("several scores for one order within seconds".into());
+            }
+            return taken;
+        }
+        if let Some(first) = standing.iter().find(|s| of_order(s)) {
+            if scanned(first) && !to_flag.contains(&first.view.id) {
+                to_flag.push(first.view.id.clone());
+            }
+            return taken;
+        }
+    }
+    Verdict::New
 }
 
 /// The case a low score opens and the webhook deliveries announcing the answer (and
-/// the case): written in the answer's own atomic batch, so a crash cannot keep the
-/// answer and lose them; the queue is told afterwards.
-async fn companions(
-    store: &impl Storage,
-    answer: &Answer,
+/// the case), for the endpoints read once for the group: written in the group's own
+/// atomic batch, so a crash cannot keep the answer and lose them; the queue is told
+/// afterwards.
+fn companions(
+    endpoints: &[Endpoint],
+    survey: &SurveyView,
+    stored: &StoredResponse,
     now_ms: i64,
-) -> Result<Companions, ServiceError> {
-    let Answer { survey, stored, .. } = answer;
+) -> Result<Companions, StoreError> {
     let opened = cases::new_case(survey, &stored.view, now_ms)?;
     let created = response_announcement(
         EventType::ResponseCreated,
@@ -297,12 +492,12 @@ async fn companions(
         opened.as_ref().map(|c| c.view.id.clone()),
         now_ms,
     )?;
-    let mut deliveries = deliveries_for(store, &created, now_ms).await?;
+    let mut deliveries = deliveries_to(endpoints, &created, now_ms)?;
     if let Some(case) = &opened {
         let view = cases::current(case.clone(), now_ms);
         let announcement =
             case_announcement(EventType::CaseOpened, survey, &view, &stored.view, now_ms)?;
-        deliveries.extend(deliveries_for(store, &announcement, now_ms).await?);
+        deliveries.extend(deliveries_to(endpoints, &announcement, now_ms)?);
     }
     Ok(Companions {
         case: opened,
@@ -310,84 +505,123 @@ async fn companions(
     })
 }
 
-/// Stores the answer with its companions, once; a replay gets the first reply, a
-/// second answer for one order a conflict.
-async fn save(
-    store: &impl Storage,
-    queue: &impl DeliveryQueue,
-    answer: Answer,
-    companions: Companions,
-    now_ms: i64,
-) -> Result<Done<Submitted>, ServiceError> {
-    let Answer { survey, stored, .. } = &answer;
-    match store.insert_response(stored, &companions).await? {
-        Inserted::Existing(previous) => {
-            if previous.fingerprint != stored.fingerprint {
-                return Err(ServiceError::Conflict(
-                    "this Idempotency-Key was already used for a different request".into(),
-                ));
-            }
-            Ok(Done::new(Submitted {
-                created: created(&previous),
-                replayed: true,
-            }))
-        }
-        Inserted::OrderTaken => {
-            let order = stored.view.order_id.as_deref().unwrap_or_default();
-            // Several scores for one order within seconds: a scanner opened the links.
-            if let Some(first) = store.answer_for_order(&survey.id, order).await?
-                && first.view.score != stored.view.score
-                && nps_shared::time::parse_rfc3339(&first.view.created_at)
-                    .is_some_and(|t| now_ms - t < nps_shared::scanner::SCORE_BURST_MS)
-            {
-                store
-                    .flag(
-                        &first.view.id,
-                        "several scores for one order within seconds",
-                    )
-                    .await?;
-            }
-            Err(ServiceError::Conflict(format!(
-                "order {order} was already answered"
-            )))
-        }
-        Inserted::New => {
-            let done = Done::new(Submitted {
-                created: created(stored),
-                replayed: false,
-            });
-            Ok(follow_up(store, queue, done, &answer, &companions, now_ms).await)
-        }
-    }
-}
-
-/// What a new answer sets off once stored: its deliveries (stored with it) are
-/// queued, and it shows on the customer's earlier cases (`case.updated`). Failures are
-/// collected, not raised: the answer is stored, and the sweeper queues deliveries
-/// whose message was not sent.
+/// The outcomes once the write committed: every new answer's deliveries queued in one
+/// send (the sweeper queues them if it fails), and the verified customers' earlier
+/// cases read in one query for each answer's [`win_back`].
 async fn follow_up(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
-    mut done: Done<Submitted>,
-    answer: &Answer,
-    companions: &Companions,
-    now_ms: i64,
+    group: &[Prepared],
+    verdicts: Vec<Verdict>,
+    written: Vec<(StoredResponse, Companions)>,
+) -> Vec<Result<Accepted, ServiceError>> {
+    let deliveries: Vec<Delivery> = written
+        .iter()
+        .flat_map(|(_, with)| with.deliveries.iter().cloned())
+        .collect();
+    let queued = enqueue(queue, &deliveries).await.err();
+    let customers: Vec<(String, Respondent)> = written
+        .iter()
+        .filter(|(r, _)| !r.view.respondent.is_empty())
+        .map(|(r, _)| (r.view.survey_id.clone(), r.view.respondent.clone()))
+        .collect();
+    let linked: Vec<String> = group
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| matches!(v, Verdict::New))
+        .filter_map(|(p, _)| p.linked_case.clone())
+        .collect();
+    let theirs = store.cases_of_respondents(&customers, &linked).await;
+    let mut written = written.into_iter();
+    let mut outcomes: Vec<Result<Accepted, ServiceError>> = Vec::with_capacity(group.len());
+    for (p, verdict) in group.iter().zip(verdicts) {
+        let outcome = match verdict {
+            Verdict::New => {
+                let Some((stored, with)) = written.next() else {
+                    outcomes.push(Err(StoreError("a new answer was not written".into()).into()));
+                    continue;
+                };
+                let mut done = Done::new(Submitted {
+                    created: created(&stored),
+                    replayed: false,
+                });
+                if let Some(e) = queued.as_ref().filter(|_| !with.deliveries.is_empty()) {
+                    done.failed_follow_ups.push(StoreError(e.0.clone()));
+                }
+                let win_back = match &theirs {
+                    Ok(cases) => {
+                        let linked = p.linked_case.as_deref();
+                        let cases: Vec<StoredCase> = cases
+                            .iter()
+                            .filter(|c| cases::is_theirs(c, &stored.view, linked))
+                            .cloned()
+                            .collect();
+                        (!cases.is_empty()).then(|| WinBack {
+                            survey: p.survey.clone(),
+                            response: stored.view.clone(),
+                            cases,
+                        })
+                    }
+                    Err(e) => {
+                        done.failed_follow_ups.push(StoreError(e.0.clone()));
+                        None
+                    }
+                };
+                Ok(Accepted { done, win_back })
+            }
+            Verdict::Replay(previous) => Ok(Accepted {
+                done: Done::new(Submitted {
+                    created: created(&previous),
+                    replayed: true,
+                }),
+                win_back: None,
+            }),
+            Verdict::Refused(detail) => Err(ServiceError::Conflict(detail)),
+            Verdict::SameAs(j) => match outcomes.get(j) {
+                Some(Ok(first)) => Ok(Accepted {
+                    done: Done::new(Submitted {
+                        created: first.done.value.created.clone(),
+                        replayed: true,
+                    }),
+                    win_back: None,
+                }),
+                Some(Err(ServiceError::Conflict(detail))) => {
+                    Err(ServiceError::Conflict(detail.clone()))
+                }
+                _ => Err(StoreError("the first of two identical requests failed".into()).into()),
+            },
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+/// What a new answer sets off in its own invocation once stored: it shows on the
+/// customer's earlier cases (`case.updated`). Failures are collected, not raised: the
+/// answer is stored.
+pub async fn win_back(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
+    accepted: Accepted,
 ) -> Done<Submitted> {
-    let Answer {
+    let Accepted { mut done, win_back } = accepted;
+    let Some(WinBack {
         survey,
-        stored,
-        linked_case,
-    } = answer;
-    done = done.unless(enqueue(queue, &companions.deliveries).await);
-    let linked_case = linked_case.as_deref();
-    match cases::record_reanswer(store, &stored.view, linked_case, now_ms).await {
+        response,
+        cases: theirs,
+    }) = win_back
+    else {
+        return done;
+    };
+    let now_ms = nps_shared::time::parse_rfc3339(&response.created_at).unwrap_or_default();
+    match cases::reanswer(store, theirs, &response, now_ms).await {
         Ok(reanswered) => {
             for case in &reanswered {
                 let announced = cases::announce(
                     store,
                     queue,
                     EventType::CaseUpdated,
-                    survey,
+                    &survey,
                     case,
                     None,
                     now_ms,
@@ -1226,6 +1460,377 @@ mod tests {
             stored.respondent.id.as_deref(),
             Some("cust-42"),
             "from the invitation"
+        );
+    }
+
+    /// A submission as a shop page sends it (with invitations and identity set up).
+    fn prepared(m: &TestStore, body: serde_json::Value, key: Option<&str>, at: i64) -> Prepared {
+        let submission = Submission {
+            body: &body,
+            idempotency_key: key.map(|k| IdempotencyKey::parse(k).unwrap()),
+            origin: None,
+            user_agent: None,
+            invitation_secret: Some(SECRET),
+            identity_secret: Some(IDENTITY_SECRET),
+        };
+        block_on(prepare(m, &submission, at)).expect("a valid answer")
+    }
+
+    /// Answer `i` of a burst: every score, two properties, every fifth a verified
+    /// customer.
+    fn burst_answer(i: usize) -> serde_json::Value {
+        let (plan, country) = (["free", "pro"][i % 2], ["de", "fr", "it"][i % 3]);
+        let mut body = json!({"survey_id": "s_demo", "score": i % 11,
+                              "properties": {"plan": plan, "country": country}});
+        if i.is_multiple_of(5) {
+            let id = format!("cust-{i}");
+            body["respondent"] = json!({"id": id, "user_hash": hash(&id)});
+        }
+        body
+    }
+
+    fn with_endpoint(m: &TestStore) {
+        webhooks::create_for_test(
+            m,
+            CreateWebhook {
+                url: "https://hooks.example/nps".into(),
+                format: nps_shared::api::WebhookFormat::Standard,
+                events: vec![EventType::ResponseCreated, EventType::CaseOpened],
+                filter: nps_shared::api::WebhookFilter {
+                    score_max: Some(nps_shared::Score::try_from(6u8).unwrap()),
+                    ..Default::default()
+                },
+                description: None,
+            },
+        );
+    }
+
+    /// A fresh count of the stored answers, to hold the rollups to.
+    fn recount(m: &TestStore) -> nps_shared::rollup::Counters {
+        let mut counters = nps_shared::rollup::Counters::default();
+        for r in m.responses() {
+            counters.add(&nps_shared::report::AnswerRecord::try_from(&r.view).unwrap());
+        }
+        counters
+    }
+
+    fn commit(m: &TestStore, group: Vec<Prepared>) -> Vec<Result<Accepted, ServiceError>> {
+        block_on(commit_group(m, m, group))
+    }
+
+    #[test]
+    fn a_group_costs_the_same_few_queries_whatever_its_size_and_stores_what_one_by_one_would() {
+        let grouped = demo_store();
+        with_endpoint(&grouped);
+        let cost = |from: usize, n: usize| {
+            let group = (from..from + n)
+                .map(|i| {
+                    prepared(
+                        &grouped,
+                        burst_answer(i),
+                        Some(&format!("k{i}")),
+                        NOW + i as i64,
+                    )
+                })
+                .collect();
+            grouped.reset_queries();
+            let outcomes = commit(&grouped, group);
+            assert!(
+                outcomes
+                    .iter()
+                    .all(|o| o.as_ref().is_ok_and(|a| !a.done.replayed))
+            );
+            grouped.queries()
+        };
+        let ten = cost(0, 10);
+        let hundred = cost(10, 100);
+        // The same statements; a group past 90 KB of webhook payloads writes its
+        // deliveries in one more (`store::sql::MAX_JSON_BYTES`).
+        assert!(
+            ten <= hundred && hundred <= ten + 1,
+            "{ten} for 10 answers, {hundred} for 100"
+        );
+        assert!(hundred <= 10, "{hundred} queries for a group");
+
+        let one_by_one = demo_store();
+        with_endpoint(&one_by_one);
+        for i in 0..110 {
+            let body = burst_answer(i);
+            let key = format!("k{i}");
+            submit_json(&one_by_one, body, Some(&key)).unwrap();
+        }
+        for m in [&grouped, &one_by_one] {
+            m.reset_queries(); // the reads below are the test's, not an invocation's
+            assert_eq!(m.responses().len(), 110, "each stored once");
+            assert_eq!(
+                m.rollups("s_demo"),
+                recount(m),
+                "the rollups count every answer once"
+            );
+        }
+        assert_eq!(grouped.cases().len(), one_by_one.cases().len());
+        grouped.reset_queries();
+        let kinds = |m: &TestStore| {
+            m.reset_queries();
+            let mut kinds: Vec<EventType> = m.deliveries().iter().map(|d| d.event_type).collect();
+            kinds.sort();
+            kinds
+        };
+        assert_eq!(kinds(&grouped), kinds(&one_by_one));
+        assert!(kinds(&grouped).contains(&EventType::CaseOpened));
+        assert_eq!(
+            grouped.queue().queued.borrow().len(),
+            grouped.deliveries().len(),
+            "every delivery queued"
+        );
+        // Each case announced with its own answer, each delivery's payload names it.
+        grouped.reset_queries();
+        let deliveries = grouped.deliveries();
+        for case in grouped.cases() {
+            let named = deliveries
+                .iter()
+                .filter(|d| d.payload.contains(&case.view.id))
+                .count();
+            assert_eq!(
+                named, 2,
+                "response.created and case.opened of {}",
+                case.view.id
+            );
+        }
+    }
+
+    #[test]
+    fn a_group_s_answers_cost_at_most_half_a_query_each() {
+        let m = demo_store();
+        with_endpoint(&m);
+        let group = (0..50)
+            .map(|i| prepared(&m, burst_answer(i), Some(&format!("k{i}")), NOW))
+            .collect();
+        m.reset_queries();
+        commit(&m, group);
+        let per_answer = f64::from(m.queries()) / 50.0;
+        assert!(per_answer <= 0.5, "{per_answer} queries per answer");
+    }
+
+    #[test]
+    fn replays_and_conflicts_are_told_apart_within_a_group_and_across_groups() {
+        let m = demo_store();
+        let inv = invite(&m, "1001");
+        let kim = |key: &str| {
+            let body = json!({"survey_id": "s_demo", "score": 6,
+                              "respondent": {"id": "kim", "user_hash": hash("kim")}});
+            prepared(&m, body, Some(key), NOW)
+        };
+        let order = |score: u8| {
+            let body = json!({"survey_id": "s_demo", "score": score, "token": inv.token, "channel": "link"});
+            let agent =
+                "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+            block_on(prepare(&m, &clicked(&body, agent), NOW + 60_000)).unwrap()
+        };
+        let nine = json!({"survey_id": "s_demo", "score": 9});
+        let first = commit(
+            &m,
+            vec![
+                prepared(&m, nine.clone(), Some("k1"), NOW),
+                prepared(&m, nine.clone(), Some("k1"), NOW),
+                prepared(
+                    &m,
+                    json!({"survey_id": "s_demo", "score": 2}),
+                    Some("k1"),
+                    NOW,
+                ),
+                kim("k2"),
+                kim("k3"),
+                order(2),
+                order(8),
+            ],
+        );
+        let conflict =
+            |o: &Result<Accepted, ServiceError>| matches!(o, Err(ServiceError::Conflict(_)));
+        let stored = first[0].as_ref().unwrap();
+        assert!(!stored.done.replayed);
+        let again = first[1].as_ref().unwrap();
+        assert!(
+            again.done.replayed,
+            "the same request twice in a group: a replay"
+        );
+        assert_eq!(again.done.created, stored.done.created);
+        assert!(conflict(&first[2]), "the same key with another body");
+        assert!(first[3].is_ok());
+        assert!(conflict(&first[4]), "the same person twice in a group");
+        assert!(first[5].is_ok());
+        assert!(conflict(&first[6]), "the same order twice in a group");
+        assert_eq!(m.responses().len(), 3);
+        let by_order = m
+            .responses()
+            .into_iter()
+            .find(|r| r.view.order_id.is_some())
+            .unwrap();
+        assert_eq!(
+            by_order.view.flagged.as_deref(),
+            Some("several scores for one order within seconds"),
+            "flagged before it was stored"
+        );
+        assert_eq!(m.rollups("s_demo"), recount(&m));
+
+        let second = commit(
+            &m,
+            vec![
+                prepared(&m, nine, Some("k1"), NOW + 1),
+                kim("k4"),
+                kim("k2"),
+                order(2),
+            ],
+        );
+        let replay = second[0].as_ref().unwrap();
+        assert!(replay.done.replayed);
+        assert_eq!(
+            replay.done.created, stored.done.created,
+            "the first reply again"
+        );
+        assert!(conflict(&second[1]), "throttled against the stored answer");
+        assert!(
+            second[2].as_ref().unwrap().done.replayed,
+            "kim's own answer replayed"
+        );
+        assert!(conflict(&second[3]));
+        assert_eq!(m.responses().len(), 3);
+        assert_eq!(m.rollups("s_demo"), recount(&m));
+    }
+
+    #[test]
+    fn a_group_whose_write_fails_stores_nothing_and_answers_every_waiter_503() {
+        let m = demo_store();
+        with_endpoint(&m);
+        let group: Vec<Prepared> = (0..20)
+            .map(|i| prepared(&m, burst_answer(i), Some(&format!("k{i}")), NOW))
+            .collect();
+        m.fail_on(Some("deliveries"));
+        let outcomes = commit(&m, group.clone());
+        assert_eq!(outcomes.len(), 20);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, Err(ServiceError::Store(_))))
+        );
+        assert!(m.responses().is_empty() && m.cases().is_empty());
+        assert!(m.rollups("s_demo").0.is_empty(), "nothing counted");
+        assert!(m.queue().queued.borrow().is_empty());
+        // The clients retry with their keys: stored, once.
+        m.fail_on(None);
+        assert!(
+            commit(&m, group.clone())
+                .iter()
+                .all(|o| o.as_ref().is_ok_and(|a| !a.done.replayed))
+        );
+        assert!(
+            commit(&m, group)
+                .iter()
+                .all(|o| o.as_ref().is_ok_and(|a| a.done.replayed))
+        );
+        assert_eq!(m.responses().len(), 20);
+        assert_eq!(m.rollups("s_demo"), recount(&m));
+    }
+
+    #[test]
+    fn an_answer_stored_elsewhere_between_the_reads_and_the_write_is_a_replay_not_a_second_count() {
+        let m = demo_store();
+        let group: Vec<Prepared> = (0..5)
+            .map(|i| prepared(&m, burst_answer(i), Some(&format!("k{i}")), NOW))
+            .collect();
+        // Another shard stores the same request (k3) first.
+        let theirs = &group[3].stored;
+        m.before_next_batch(crate::query!(
+            "INSERT INTO responses (id, survey_id, score, category, channel, properties, edit_token, \
+             idempotency_key, fingerprint, created_at, updated_at) VALUES ('r_elsewhere', 's_demo', ?1, ?2, 'web', '{}', \
+             'token', 'k3', ?3, ?4, ?4)",
+            theirs.view.score.value(),
+            theirs.view.category.as_str(),
+            theirs.fingerprint,
+            theirs.view.created_at,
+        ));
+        let outcomes = commit(&m, group);
+        let replay = outcomes[3].as_ref().unwrap();
+        assert!(replay.done.replayed);
+        assert_eq!(replay.done.created.id, "r_elsewhere");
+        assert!(
+            outcomes
+                .iter()
+                .enumerate()
+                .all(|(i, o)| i == 3 || o.as_ref().is_ok_and(|a| !a.done.replayed))
+        );
+        let mine: Vec<_> = m
+            .responses()
+            .into_iter()
+            .filter(|r| r.view.id != "r_elsewhere")
+            .collect();
+        assert_eq!(mine.len(), 4);
+        let mut counted = nps_shared::rollup::Counters::default();
+        for r in &mine {
+            counted.add(&nps_shared::report::AnswerRecord::try_from(&r.view).unwrap());
+        }
+        assert_eq!(
+            m.rollups("s_demo"),
+            counted,
+            "the retried group counted once"
+        );
+    }
+
+    #[test]
+    fn a_scanner_s_second_clicks_flag_every_first_answer_together_and_the_rollups_follow() {
+        let m = demo_store();
+        let agent = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/131.0 Safari/537.36";
+        let click = |order: &nps_shared::api::Invitation, score: u8, at: i64| {
+            let body = json!({"survey_id": "s_demo", "score": score, "token": order.token, "channel": "link"});
+            block_on(prepare(&m, &clicked(&body, agent), at)).unwrap()
+        };
+        let orders: Vec<_> = (0..6)
+            .map(|i| {
+                let request = serde_json::from_value(
+                    json!({"survey_id": "s_demo", "order_id": format!("20{i}"),
+                                                            "properties": {"plan": "pro"}}),
+                )
+                .unwrap();
+                block_on(crate::service::invitations::create(
+                    &m,
+                    request,
+                    SECRET,
+                    "https://x",
+                    NOW,
+                ))
+                .unwrap()
+            })
+            .collect();
+        let firsts = orders.iter().map(|o| click(o, 9, NOW + 60_000)).collect();
+        assert!(commit(&m, firsts).iter().all(Result::is_ok));
+        let cost = |n: usize| {
+            let seconds = orders[..n]
+                .iter()
+                .map(|o| click(o, 1, NOW + 61_000))
+                .collect();
+            m.reset_queries();
+            let outcomes = commit(&m, seconds);
+            assert!(
+                outcomes
+                    .iter()
+                    .all(|o| matches!(o, Err(ServiceError::Conflict(_))))
+            );
+            m.queries()
+        };
+        let one = cost(1);
+        let five = cost(6);
+        assert_eq!(one, five, "flagging 1 or 6 first answers costs the same");
+        m.reset_queries();
+        let flagged = m
+            .responses()
+            .iter()
+            .filter(|r| r.view.flagged.is_some())
+            .count();
+        assert_eq!(flagged, 6);
+        assert_eq!(
+            m.rollups("s_demo"),
+            recount(&m),
+            "each moved to the flagged counters once"
         );
     }
 }

@@ -213,7 +213,7 @@ mod tests {
     fn a_survey_and_a_page_of_its_answers_cost_the_same_with_five_hundred_or_five_thousand_answers()
     {
         use crate::service::responses;
-        use crate::store::ResponseStore;
+        use crate::store::ResponseStore as _;
         use crate::store::metered::FREE_PLAN_QUERIES;
         use crate::store::sql::testing::answer;
         let measure = |n: usize| {
@@ -226,7 +226,7 @@ mod tests {
             for i in 0..n {
                 let mut r = answer(&format!("r_{i:05}"), (i % 11) as u8, &rfc3339(i as i64));
                 r.edit_token = "edit-me".into();
-                block_on(m.insert_response(&r, &Default::default())).unwrap();
+                block_on(m.insert_group(&[(r.clone(), Default::default())])).unwrap();
                 m.reset_queries();
             }
             let mut costs = Vec::new();
@@ -264,15 +264,7 @@ mod tests {
             cost(&m);
             // PATCH /v1/responses/{id}: a comment on an answer, announced.
             let body = serde_json::json!({"edit_token": "edit-me", "comment": "late"});
-            block_on(responses::add_comment(
-                &m,
-                &m,
-                "r_00003",
-                &body,
-                None,
-                10,
-            ))
-            .unwrap();
+            block_on(responses::add_comment(&m, &m, "r_00003", &body, None, 10)).unwrap();
             cost(&m);
             costs
         };

@@ -125,8 +125,9 @@ impl From<serde_json::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A stored answer with what only the server sees.
-#[derive(Clone, Debug, PartialEq)]
+/// A stored answer with what only the server sees. Serialisable, as the worker hands
+/// a prepared answer to its ingest gate (`gate`) as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoredResponse {
     pub view: ResponseView,
     pub edit_token: String,
@@ -138,16 +139,6 @@ pub struct StoredResponse {
     /// `nps_shared::identity::Verified::person_key` of the verified respondent (`None`
     /// when nobody was verified), for the per-person throttle.
     pub person_key: Option<String>,
-}
-
-/// What happened to an insert that carries an idempotency key.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Inserted {
-    New,
-    /// The same survey and key were stored before: this is the earlier answer.
-    Existing(Box<StoredResponse>),
-    /// The order it belongs to was answered before (one answer per order).
-    OrderTaken,
 }
 
 /// A webhook endpoint with its signing secrets.
@@ -257,13 +248,13 @@ pub trait CaseStore {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<StoredCase>>;
-    /// The customer's `limit` most recent cases (same survey, same respondent id or
-    /// e-mail), oldest first.
-    async fn cases_of_respondent(
+    /// The cases of several customers at once — for each `(survey, respondent)`, the
+    /// survey's cases with the same respondent id or e-mail — and the cases named by
+    /// `ids`, in one query.
+    async fn cases_of_respondents(
         &self,
-        survey_id: &str,
-        respondent: &Respondent,
-        limit: u32,
+        respondents: &[(String, Respondent)],
+        ids: &[String],
     ) -> StoreResult<Vec<StoredCase>>;
 }
 
@@ -323,21 +314,41 @@ pub struct Companions {
     pub deliveries: Vec<Delivery>,
 }
 
+/// What a group of answers about to be stored is checked against: the stored answers
+/// sharing a survey and Idempotency-Key, an order, or a person answering within their
+/// throttle window with one of them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Probes {
+    /// (survey, Idempotency-Key)
+    pub keys: Vec<(String, String)>,
+    /// (survey, order)
+    pub orders: Vec<(String, String)>,
+    /// (survey, person key, answered after this RFC 3339 instant)
+    pub persons: Vec<(String, String, String)>,
+}
+
+/// What became of a group insert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupInserted {
+    /// Every answer is stored, with its companions and its counts.
+    Stored,
+    /// Nothing is stored: a unique rule (Idempotency-Key, order) held one of them
+    /// back — an answer stored elsewhere since the group's reads. Read again and retry.
+    Raced,
+}
+
 pub trait ResponseStore {
-    /// Stores the answer exactly once per (survey, idempotency key), and at most one
-    /// per (survey, order), with its [`Companions`] and its counts in the rollups, in
-    /// one atomic write.
-    async fn insert_response(
+    /// The stored answers that [`Probes`] finds, in one query whatever their number.
+    async fn standing(&self, probes: &Probes) -> StoreResult<Vec<StoredResponse>>;
+    /// Stores new answers, each with its [`Companions`], and their counts in the
+    /// rollups (summed per counter), in one atomic write of a fixed number of
+    /// statements whatever the group's size (D1's limits: at most 100 bound
+    /// parameters and 100 KB per statement). All or nothing.
+    async fn insert_group(
         &self,
-        response: &StoredResponse,
-        with: &Companions,
-    ) -> StoreResult<Inserted>;
+        answers: &[(StoredResponse, Companions)],
+    ) -> StoreResult<GroupInserted>;
     async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>>;
-    async fn answer_for_order(
-        &self,
-        survey_id: &str,
-        order_id: &str,
-    ) -> StoreResult<Option<StoredResponse>>;
     /// What a report needs of each answer in `[from, to)` (RFC 3339), oldest first
     /// (ties by id).
     async fn report_answers(
@@ -369,21 +380,12 @@ pub trait ResponseStore {
         include_flagged: bool,
         limit: u32,
     ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
-    /// Whether this person answered the survey after `since` (RFC 3339), not
-    /// counting an answer stored under `except_key` (an Idempotency-Key replay).
-    async fn answered_since(
-        &self,
-        survey_id: &str,
-        person_key: &str,
-        since: &str,
-        except_key: Option<&str>,
-    ) -> StoreResult<bool>;
     /// A person acted on the page: the answer is no longer provisional. Rollups move
     /// with it when that makes it counted.
     async fn confirm(&self, id: &str) -> StoreResult<()>;
-    /// Marks an answer as a likely scanner visit (keeps the first reason). Rollups move
-    /// with it when that makes it flagged.
-    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()>;
+    /// Marks answers as likely scanner visits (each keeps its first reason). Rollups
+    /// move with those it makes flagged. A fixed number of statements however many.
+    async fn flag_all(&self, ids: &[String], reason: &str) -> StoreResult<()>;
     async fn set_comment(
         &self,
         id: &str,

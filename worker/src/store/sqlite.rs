@@ -17,6 +17,9 @@ use std::cell::RefCell;
 pub struct Sqlite {
     connection: rusqlite::Connection,
     failing: RefCell<Option<String>>,
+    /// Run just before the next batch: another writer getting in between a
+    /// caller's reads and its write (`before_next_batch`).
+    interloper: RefCell<Option<Statement>>,
 }
 
 fn failed(e: rusqlite::Error) -> StoreError {
@@ -48,12 +51,18 @@ impl Sqlite {
         Sqlite {
             connection,
             failing: RefCell::new(None),
+            interloper: RefCell::new(None),
         }
     }
 
     /// From now on every statement that names `table` fails (`None`: none does).
     pub fn fail_on(&self, table: Option<&str>) {
         *self.failing.borrow_mut() = table.map(str::to_owned);
+    }
+
+    /// Runs `statement` just before the next batch, as a concurrent writer would.
+    pub fn before_next_batch(&self, statement: Statement) {
+        *self.interloper.borrow_mut() = Some(statement);
     }
 
     fn check(&self, statement: &Statement) -> StoreResult<()> {
@@ -166,6 +175,10 @@ impl Database for Sqlite {
         // D1 rolls back a batch in which one statement fails.
         for statement in &statements {
             self.check(statement)?;
+        }
+        let interloper = self.interloper.borrow_mut().take();
+        if let Some(other) = interloper {
+            self.execute(&other)?;
         }
         let transaction = self.connection.unchecked_transaction().map_err(failed)?;
         let changes = statements

@@ -219,6 +219,12 @@ impl TestStore {
         assert!(inserted, "survey {} was there already", survey.id);
     }
 
+    /// Runs `statement` (uncounted) just before the next batch: a writer elsewhere
+    /// getting in between a service's reads and its write.
+    pub fn before_next_batch(&self, statement: Statement) {
+        self.db().db.inner().before_next_batch(statement);
+    }
+
     /// From now on every statement naming `table` fails (`None`: none does).
     pub fn fail_on(&self, table: Option<&str>) {
         self.db().db.inner().fail_on(table);

@@ -94,30 +94,32 @@ pub(super) const CASE_SELECT: &str = "SELECT c.id AS id, c.survey_id AS survey_i
      r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email \
      FROM cases c LEFT JOIN responses r ON r.id = c.response_id";
 
-/// The insert of the case an answer opens, only if that answer is stored (in the
-/// answer's own batch).
-pub(super) fn insert_if_answer_stored(case: &StoredCase) -> StoreResult<Statement> {
-    let v = &case.view;
-    Ok(query!(
-        format!(
-            "INSERT INTO cases ({CASE_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14 \
-             WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?3)"
-        ),
-        v.id,
-        v.survey_id,
-        v.response_id,
-        v.score.value(),
-        v.status.as_str(),
-        v.owner,
-        v.due_at,
-        case.respondent.id,
-        case.respondent.email,
-        v.reasked_score.map(|s| s.value()),
-        serde_json::to_string(&v.timeline)?,
-        v.created_at,
-        v.updated_at,
-        email_key(&case.respondent),
-    ))
+/// The inserts of the cases a group of new answers opens (in the group's batch,
+/// after its answers): one statement for many cases.
+pub(super) fn insert_many(cases: &[&StoredCase]) -> StoreResult<Vec<Statement>> {
+    let rows = cases
+        .iter()
+        .map(|case| {
+            let v = &case.view;
+            Ok(serde_json::json!([
+                v.id,
+                v.survey_id,
+                v.response_id,
+                v.score.value(),
+                v.status.as_str(),
+                v.owner,
+                v.due_at,
+                case.respondent.id,
+                case.respondent.email,
+                v.reasked_score.map(|s| s.value()),
+                serde_json::to_string(&v.timeline)?,
+                v.created_at,
+                v.updated_at,
+                email_key(&case.respondent),
+            ]))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(super::insert_rows("cases", CASE_COLUMNS, &rows, ""))
 }
 
 impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
@@ -183,33 +185,38 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
         .await
     }
 
-    async fn cases_of_respondent(
+    async fn cases_of_respondents(
         &self,
-        survey_id: &str,
-        respondent: &Respondent,
-        limit: u32,
+        respondents: &[(String, Respondent)],
+        ids: &[String],
     ) -> StoreResult<Vec<StoredCase>> {
-        if respondent.is_empty() {
+        let who: Vec<serde_json::Value> = respondents
+            .iter()
+            .filter(|(_, r)| !r.is_empty())
+            .map(|(survey_id, r)| serde_json::json!([survey_id, r.id, email_key(r)]))
+            .collect();
+        if who.is_empty() && ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut newest_first = all_rows(
+        // Each arm finds its rows through an index: (survey_id, respondent_id),
+        // respondent_email_key, the primary key.
+        all_rows(
             &self.db,
             query!(
                 format!(
-                    "{CASE_SELECT} WHERE c.survey_id = ?1 AND \
-                     ((?2 IS NOT NULL AND c.respondent_id = ?2) OR (?3 IS NOT NULL AND c.respondent_email_key = ?3)) \
-                     ORDER BY c.id DESC LIMIT ?4"
+                    "{CASE_SELECT} WHERE c.id IN (\
+                     SELECT k.id FROM json_each(?1) j JOIN cases k ON k.survey_id = json_extract(j.value, '$[0]') \
+                     AND k.respondent_id = json_extract(j.value, '$[1]') \
+                     UNION SELECT k.id FROM json_each(?1) j JOIN cases k \
+                     ON k.respondent_email_key = json_extract(j.value, '$[2]') AND k.survey_id = json_extract(j.value, '$[0]') \
+                     UNION SELECT value FROM json_each(?2)) ORDER BY c.id"
                 ),
-                survey_id,
-                respondent.id,
-                email_key(respondent),
-                limit,
+                serde_json::Value::from(who).to_string(),
+                serde_json::to_string(ids)?,
             ),
             |row: CaseRow| StoredCase::try_from(row),
         )
-        .await?;
-        newest_first.reverse();
-        Ok(newest_first)
+        .await
     }
 }
 
@@ -236,7 +243,7 @@ mod tests {
                 case: Some(case(&format!("c_{i}"), &a, Some(owner))),
                 deliveries: Vec::new(),
             };
-            run(s.insert_response(&a, &with)).unwrap();
+            run(s.insert_group(&[(a, with)])).unwrap();
         }
         s
     }
@@ -294,25 +301,29 @@ mod tests {
             id: Some("cust-2".into()),
             email: None,
         };
-        let found = run(s.cases_of_respondent("s_demo", &by_id, 10)).unwrap();
-        assert_eq!(found.len(), 1);
+        let of = |who: &[Respondent], ids: &[&str]| {
+            let who: Vec<(String, Respondent)> = who
+                .iter()
+                .map(|r| ("s_demo".to_string(), r.clone()))
+                .collect();
+            let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            run(s.cases_of_respondents(&who, &ids))
+                .unwrap()
+                .into_iter()
+                .map(|c| c.view.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(std::slice::from_ref(&by_id), &[]), ["c_2"]);
         let by_email = Respondent {
             id: None,
             email: Some("KIM@Example.com".into()),
         };
-        let all = run(s.cases_of_respondent("s_demo", &by_email, 10)).unwrap();
-        assert_eq!(all.len(), 3);
-        let newest = run(s.cases_of_respondent("s_demo", &by_email, 2)).unwrap();
-        let ids = |cases: &[crate::store::StoredCase]| -> Vec<String> {
-            cases.iter().map(|c| c.view.id.clone()).collect()
-        };
-        assert_eq!(
-            ids(&newest),
-            ids(&all[1..]),
-            "the two most recent, oldest first"
-        );
+        assert_eq!(of(&[by_email], &[]), ["c_1", "c_2", "c_3"]);
+        assert!(of(&[Respondent::default()], &[]).is_empty());
+        assert_eq!(of(&[], &["c_3"]), ["c_3"], "a re-ask names its case");
+        let elsewhere = vec![("s_other".to_string(), by_id)];
         assert!(
-            run(s.cases_of_respondent("s_demo", &Respondent::default(), 10))
+            run(s.cases_of_respondents(&elsewhere, &[]))
                 .unwrap()
                 .is_empty()
         );

@@ -3,7 +3,7 @@
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
-use crate::store::db::{Database, Param, Statement, Value};
+use crate::store::db::{Database, Statement, Value};
 use crate::store::{Delivery, DeliveryStore, StoreError, StoreResult, SurveyCache};
 use nps_shared::api::{AttemptView, DeliveryStatus, DeliveryView, EventType};
 use serde::Deserialize;
@@ -56,34 +56,28 @@ struct AttemptRow {
 pub(super) const DELIVERY_COLUMNS: &str = "id, endpoint_id, event_type, payload, status, attempts, round_start, \
      next_attempt_at, created_at, updated_at";
 
-/// `?1`…`?10`, in the order of [`DELIVERY_COLUMNS`].
-fn values(d: &Delivery) -> Vec<Value> {
-    crate::params!(
-        d.id,
-        d.endpoint_id,
-        d.event_type.as_str(),
-        d.payload,
-        d.status.as_str(),
-        d.attempts,
-        d.round_start,
-        d.next_attempt_at,
-        d.created_at,
-        d.updated_at,
-    )
-}
-
-/// The insert of a delivery, only if the answer it announces is stored (in the
-/// answer's own batch).
-pub(super) fn insert_if_answer_stored(d: &Delivery, response_id: &str) -> Statement {
-    let mut params = values(d);
-    params.push(response_id.value());
-    Statement::new(
-        format!(
-            "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 \
-             WHERE EXISTS (SELECT 1 FROM responses WHERE id = ?11)"
-        ),
-        params,
-    )
+/// The inserts of many deliveries (a group of new answers' announcements, in the
+/// group's batch): one statement for many rows, more only past
+/// [`super::MAX_JSON_BYTES`] of payloads.
+pub(super) fn insert_many(deliveries: &[&Delivery]) -> Vec<Statement> {
+    let rows: Vec<serde_json::Value> = deliveries
+        .iter()
+        .map(|d| {
+            serde_json::json!([
+                d.id,
+                d.endpoint_id,
+                d.event_type.as_str(),
+                d.payload,
+                d.status.as_str(),
+                d.attempts,
+                d.round_start,
+                d.next_attempt_at,
+                d.created_at,
+                d.updated_at,
+            ])
+        })
+        .collect();
+    super::insert_rows("deliveries", DELIVERY_COLUMNS, &rows, "")
 }
 
 fn update(d: &Delivery) -> Statement {

@@ -99,6 +99,47 @@ pub(super) fn json_arrays(rows: impl IntoIterator<Item = serde_json::Value>) -> 
     arrays
 }
 
+/// The most JSON one statement of a group write binds: well inside D1's 100 KB per
+/// statement, so a group of any size is written in a few statements.
+pub(super) const MAX_JSON_BYTES: usize = 90_000;
+
+/// `INSERT INTO {table} ({columns}) SELECT … FROM json_each(?1)`: many rows in one
+/// statement with one bound parameter (a JSON array of arrays, one per row, values in
+/// the order of `columns`), split into as few such statements as keep each within
+/// [`MAX_JSON_BYTES`]. `tail` follows the SELECT (`WHERE true ON CONFLICT …`).
+fn insert_rows(
+    table: &str,
+    columns: &str,
+    rows: &[serde_json::Value],
+    tail: &str,
+) -> Vec<super::db::Statement> {
+    let width = columns.split(',').count();
+    let picks = (0..width)
+        .map(|i| format!("json_extract(value, '$[{i}]')"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("INSERT INTO {table} ({columns}) SELECT {picks} FROM json_each(?1) {tail}");
+    let mut statements = Vec::new();
+    let mut chunk = String::from("[");
+    for row in rows {
+        let text = row.to_string();
+        if chunk.len() > 1 && chunk.len() + text.len() + 1 > MAX_JSON_BYTES {
+            chunk.push(']');
+            statements.push(crate::query!(sql.clone(), std::mem::take(&mut chunk)));
+            chunk.push('[');
+        }
+        if chunk.len() > 1 {
+            chunk.push(',');
+        }
+        chunk.push_str(&text);
+    }
+    if chunk.len() > 1 {
+        chunk.push(']');
+        statements.push(crate::query!(sql, chunk));
+    }
+    statements
+}
+
 /// Every row of `statement`, each turned into a `T` by `convert` (the row types'
 /// checks): how lists are read.
 async fn all_rows<D: Database, Row: DeserializeOwned, T>(

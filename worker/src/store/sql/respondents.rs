@@ -252,10 +252,10 @@ mod tests {
             case: Some(case("c_1", &kim, None)),
             deliveries: vec![delivery("dl_1", "wh_1", "{\"response\":\"r_1\"}", T0)],
         };
-        run(s.insert_response(&kim, &with)).unwrap();
+        run(s.insert_group(&[(kim.clone(), with)])).unwrap();
         let mut other = answer("r_2", 9, T0);
         other.view.respondent.id = Some("cust-42".into());
-        run(s.insert_response(&other, &Companions::default())).unwrap();
+        run(s.insert_group(&[(other.clone(), Companions::default())])).unwrap();
         // Names the other customer only: `"cust-4"` must not find `"cust-42"`.
         run(s.insert_deliveries(&[delivery("dl_2", "wh_1", "{\"id\":\"cust-42\"}", T0)])).unwrap();
 

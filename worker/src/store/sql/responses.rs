@@ -1,13 +1,17 @@
-//! `responses`: answers, stored exactly once per (survey, Idempotency-Key) and at
-//! most once per (survey, order), each with its case, its deliveries and its rollup
-//! counts in one batch; and the reads of the reports, lists and throttle.
+//! `responses`: answers, stored in groups — exactly once per (survey,
+//! Idempotency-Key) and at most once per (survey, order), the unique indexes as the
+//! backstop — each group with its cases, its deliveries and its rollup counts in one
+//! batch of a fixed number of statements (multi-row inserts through `json_each`); the
+//! one read a group is checked against (`standing`); and the reads of the reports and
+//! lists.
 
 use super::rollups::{Guard, record, rollup_statements};
 use super::{SqlStore, all_rows, cases, deliveries, email_key, first_row};
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{
-    Companions, Inserted, ResponseStore, StoreError, StoreResult, StoredResponse, SurveyCache,
+    Companions, GroupInserted, Probes, ResponseStore, StoreError, StoreResult, StoredResponse,
+    SurveyCache,
 };
 use nps_shared::api::{Channel, Respondent, ResponseView};
 use nps_shared::identity;
@@ -148,113 +152,119 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
     }
 }
 
+/// The columns of a new answer's row, in the order of [`answer_row`].
+const INSERT_COLUMNS: &str = "id, survey_id, score, comment, channel, locale, page_url, respondent_id, \
+     respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
+     order_id, invitation_id, flagged, person_key, provisional, category, respondent_email_key, claimed_id, \
+     claimed_email_key";
+
+/// A new answer as a row of [`INSERT_COLUMNS`] (a JSON array: `insert_rows`).
+fn answer_row(response: &StoredResponse) -> StoreResult<serde_json::Value> {
+    let v = &response.view;
+    Ok(serde_json::json!([
+        v.id,
+        v.survey_id,
+        v.score.value(),
+        v.comment,
+        v.channel.as_str(),
+        v.locale,
+        v.page_url,
+        v.respondent.id,
+        v.respondent.email,
+        serde_json::to_string(&v.properties)?,
+        response.edit_token,
+        response.idempotency_key,
+        response.fingerprint,
+        v.created_at,
+        v.updated_at,
+        v.order_id,
+        response.invitation_id,
+        v.flagged,
+        response.person_key,
+        u8::from(v.provisional),
+        v.category.as_str(),
+        email_key(&v.respondent),
+        v.properties.get(identity::CLAIMED_ID),
+        v.properties
+            .get(identity::CLAIMED_EMAIL)
+            .map(|e| nps_shared::validate::normalize_email(e)),
+    ]))
+}
+
+/// Whether a failed write was held back by one of the answers' unique rules.
+fn unique_rule_broken(e: &StoreError) -> bool {
+    e.0.contains("UNIQUE constraint failed: responses.")
+}
+
 impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
-    async fn insert_response(
-        &self,
-        response: &StoredResponse,
-        with: &Companions,
-    ) -> StoreResult<Inserted> {
-        let v = &response.view;
-        let mut statements = vec![query!(
-            format!(
-                "INSERT INTO responses ({RESPONSE_COLUMNS}, category, respondent_email_key, claimed_id, \
-                 claimed_email_key) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, \
-                 ?23, ?24) \
-                 ON CONFLICT DO NOTHING RETURNING 1 AS done"
-            ),
-            v.id,
-            v.survey_id,
-            v.score.value(),
-            v.comment,
-            v.channel.as_str(),
-            v.locale,
-            v.page_url,
-            v.respondent.id,
-            v.respondent.email,
-            serde_json::to_string(&v.properties)?,
-            response.edit_token,
-            response.idempotency_key,
-            response.fingerprint,
-            v.created_at,
-            v.updated_at,
-            v.order_id,
-            response.invitation_id,
-            v.flagged,
-            response.person_key,
-            v.provisional,
-            v.category.as_str(),
-            email_key(&v.respondent),
-            v.properties.get(identity::CLAIMED_ID),
-            v.properties
-                .get(identity::CLAIMED_EMAIL)
-                .map(|e| nps_shared::validate::normalize_email(e)),
-        )];
-        // Counted, and its companions stored, only if the insert above stored this
-        // id: a replay or a taken order stores nothing and counts nothing.
-        statements.extend(rollup_statements(
-            &v.survey_id,
-            &v.id,
-            &rollup::changes(&record(v)?, 1),
-            Guard::Stored,
-        ));
-        if let Some(case) = &with.case {
-            statements.push(cases::insert_if_answer_stored(case)?);
+    async fn standing(&self, probes: &Probes) -> StoreResult<Vec<StoredResponse>> {
+        if probes.keys.is_empty() && probes.orders.is_empty() && probes.persons.is_empty() {
+            return Ok(Vec::new());
         }
-        for d in &with.deliveries {
-            statements.push(deliveries::insert_if_answer_stored(d, &v.id));
-        }
-        // The insert returns its row only if it stored one.
-        let returned = self.db.batch(statements).await?;
-        if returned.first() == Some(&1) {
-            return Ok(Inserted::New);
-        }
-        // Nothing was inserted: which unique rule held it back? The same
-        // Idempotency-Key is a replay; otherwise the order was answered before.
-        if let Some(key) = response.idempotency_key.as_deref() {
-            let existing = first_row(
-                &self.db,
-                query!(
-                    format!(
-                        "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND idempotency_key = ?2"
-                    ),
-                    v.survey_id,
-                    key
-                ),
-                |row: ResponseRow| StoredResponse::try_from(row),
-            )
-            .await?;
-            if let Some(existing) = existing {
-                return Ok(Inserted::Existing(Box::new(existing)));
-            }
-        }
-        if v.order_id.is_some() {
-            return Ok(Inserted::OrderTaken);
-        }
-        Err(StoreError(format!("insert of {} changed nothing", v.id)))
-    }
-
-    async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>> {
-        response(&self.db, id).await
-    }
-
-    async fn answer_for_order(
-        &self,
-        survey_id: &str,
-        order_id: &str,
-    ) -> StoreResult<Option<StoredResponse>> {
-        first_row(
+        // Three lookups, each through its index (responses_idempotency,
+        // responses_one_per_order, responses_by_person), one query.
+        all_rows(
             &self.db,
             query!(
                 format!(
-                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 AND order_id = ?2"
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE id IN (\
+                     SELECT r.id FROM json_each(?1) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                     AND r.idempotency_key = json_extract(j.value, '$[1]') \
+                     UNION SELECT r.id FROM json_each(?2) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                     AND r.order_id = json_extract(j.value, '$[1]') \
+                     UNION SELECT r.id FROM json_each(?3) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                     AND r.person_key = json_extract(j.value, '$[1]') AND r.created_at > json_extract(j.value, '$[2]')) \
+                     ORDER BY id"
                 ),
-                survey_id,
-                order_id
+                serde_json::to_string(&probes.keys)?,
+                serde_json::to_string(&probes.orders)?,
+                serde_json::to_string(&probes.persons)?,
             ),
             |row: ResponseRow| StoredResponse::try_from(row),
         )
         .await
+    }
+
+    async fn insert_group(
+        &self,
+        answers: &[(StoredResponse, Companions)],
+    ) -> StoreResult<GroupInserted> {
+        if answers.is_empty() {
+            return Ok(GroupInserted::Stored);
+        }
+        let rows = answers
+            .iter()
+            .map(|(response, _)| answer_row(response))
+            .collect::<StoreResult<Vec<_>>>()?;
+        // No `ON CONFLICT`: the unique indexes are the backstop, and one answer held
+        // back by them fails the whole batch, which the caller reads again.
+        let mut statements = super::insert_rows("responses", INSERT_COLUMNS, &rows, "");
+        let mut changes = Vec::new();
+        for (response, _) in answers {
+            let v = &response.view;
+            changes.extend(
+                rollup::changes(&record(v)?, 1)
+                    .into_iter()
+                    .map(|c| (v.survey_id.clone(), c)),
+            );
+        }
+        statements.extend(super::rollups::summed_rollup_statements(&changes));
+        let opened: Vec<_> = answers
+            .iter()
+            .filter_map(|(_, w)| w.case.as_ref())
+            .collect();
+        statements.extend(cases::insert_many(&opened)?);
+        let deliveries: Vec<_> = answers.iter().flat_map(|(_, w)| &w.deliveries).collect();
+        statements.extend(deliveries::insert_many(&deliveries));
+        match self.db.batch(statements).await {
+            Ok(_) => Ok(GroupInserted::Stored),
+            Err(e) if unique_rule_broken(&e) => Ok(GroupInserted::Raced),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn get_response(&self, id: &str) -> StoreResult<Option<StoredResponse>> {
+        response(&self.db, id).await
     }
 
     async fn report_answers(
@@ -321,38 +331,48 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         Ok(answers)
     }
 
-    async fn answered_since(
-        &self,
-        survey_id: &str,
-        person_key: &str,
-        since: &str,
-        except_key: Option<&str>,
-    ) -> StoreResult<bool> {
-        self.db
-            .exists(query!(
-                "SELECT 1 FROM responses WHERE survey_id = ?1 AND person_key = ?2 AND created_at > ?3 \
-                 AND (?4 IS NULL OR idempotency_key IS NOT ?4) LIMIT 1",
-                survey_id,
-                person_key,
-                since,
-                except_key
-            ))
-            .await
-    }
-
     async fn confirm(&self, id: &str) -> StoreResult<()> {
         let update = query!("UPDATE responses SET provisional = 0 WHERE id = ?1", id);
         self.restate(id, false, Guard::ProvisionalOnly, update)
             .await
     }
 
-    async fn flag(&self, id: &str, reason: &str) -> StoreResult<()> {
-        let update = query!(
-            "UPDATE responses SET flagged = ?2 WHERE id = ?1 AND flagged IS NULL",
-            id,
+    async fn flag_all(&self, ids: &[String], reason: &str) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(ids)?;
+        let answers = all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE id IN (SELECT value FROM json_each(?1))"
+                ),
+                ids
+            ),
+            |row: ResponseRow| StoredResponse::try_from(row),
+        )
+        .await?;
+        let mut changes = Vec::new();
+        for stored in &answers {
+            let mut answer = record(&stored.view)?;
+            // The change assumes the state the guard checks, not the one just read:
+            // a concurrent write may have moved it since.
+            answer.flagged = false;
+            changes.extend(
+                rollup::reflag(&answer, true)
+                    .into_iter()
+                    .map(|c| (stored.view.survey_id.clone(), stored.view.id.clone(), c)),
+            );
+        }
+        let mut statements = super::rollups::guarded_flag_statements(&changes);
+        statements.push(query!(
+            "UPDATE responses SET flagged = ?2 WHERE id IN (SELECT value FROM json_each(?1)) AND flagged IS NULL",
+            ids,
             reason
-        );
-        self.restate(id, true, Guard::Counted, update).await
+        ));
+        self.db.batch(statements).await?;
+        Ok(())
     }
 
     async fn set_comment(
@@ -401,13 +421,19 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
 #[cfg(test)]
 mod tests {
     use super::super::testing::{answer, case, delivery, run, with_survey};
-    use crate::store::{CaseStore, Companions, DeliveryStore, Inserted, ResponseStore};
+    use crate::store::{
+        CaseStore, Companions, DeliveryStore, GroupInserted, Probes, ResponseStore, StoredResponse,
+    };
     use nps_shared::Category;
 
     const T0: &str = "2026-11-01T10:00:00.000Z";
 
+    fn ids(found: Vec<StoredResponse>) -> Vec<String> {
+        found.into_iter().map(|r| r.view.id).collect()
+    }
+
     #[test]
-    fn an_answer_is_stored_once_per_key_with_its_case_and_deliveries() {
+    fn a_group_is_stored_with_its_cases_and_deliveries_and_a_second_key_breaks_all_of_it() {
         let s = with_survey();
         let mut first = answer("r_1", 2, T0);
         first.idempotency_key = Some("key-1".into());
@@ -415,22 +441,25 @@ mod tests {
             case: Some(case("c_1", &first, Some("anna"))),
             deliveries: vec![delivery("dl_1", "wh_1", "{}", T0)],
         };
-        assert_eq!(
-            run(s.insert_response(&first, &with)).unwrap(),
-            Inserted::New
-        );
-        // The same key again, under another id: nothing more is stored.
+        let plain = answer("r_0", 9, T0);
+        let stored = run(s.insert_group(&[(first.clone(), with), (plain, Companions::default())]));
+        assert_eq!(stored.unwrap(), GroupInserted::Stored);
+        // The same key again, under another id, beside a new answer: the unique index
+        // holds the group back, and nothing of it is stored.
         let mut again = answer("r_2", 2, T0);
         again.idempotency_key = Some("key-1".into());
         let replay = Companions {
             case: Some(case("c_2", &again, None)),
             deliveries: vec![delivery("dl_2", "wh_1", "{}", T0)],
         };
-        match run(s.insert_response(&again, &replay)).unwrap() {
-            Inserted::Existing(previous) => assert_eq!(previous.view.id, "r_1"),
-            other => panic!("expected the earlier answer, got {other:?}"),
+        let group = [
+            (answer("r_3", 7, T0), Companions::default()),
+            (again, replay),
+        ];
+        assert_eq!(run(s.insert_group(&group)).unwrap(), GroupInserted::Raced);
+        for id in ["r_2", "r_3"] {
+            assert!(run(s.get_response(id)).unwrap().is_none());
         }
-        assert!(run(s.get_response("r_2")).unwrap().is_none());
         assert!(
             run(s.get_case("c_2")).unwrap().is_none(),
             "no case without its answer"
@@ -441,6 +470,14 @@ mod tests {
             "c_1"
         );
         assert!(run(s.get_delivery("dl_1")).unwrap().is_some());
+        let probes = Probes {
+            keys: vec![
+                ("s_demo".into(), "key-1".into()),
+                ("s_demo".into(), "key-9".into()),
+            ],
+            ..Probes::default()
+        };
+        assert_eq!(ids(run(s.standing(&probes)).unwrap()), ["r_1"]);
     }
 
     #[test]
@@ -452,22 +489,83 @@ mod tests {
         second.view.order_id = Some("1001".into());
         let none = Companions::default();
         assert_eq!(
-            run(s.insert_response(&first, &none)).unwrap(),
-            Inserted::New
+            run(s.insert_group(&[(first, none.clone())])).unwrap(),
+            GroupInserted::Stored
         );
         assert_eq!(
-            run(s.insert_response(&second, &none)).unwrap(),
-            Inserted::OrderTaken
+            run(s.insert_group(&[(second, none)])).unwrap(),
+            GroupInserted::Raced
         );
-        let taken = run(s.answer_for_order("s_demo", "1001")).unwrap().unwrap();
-        assert_eq!(taken.view.id, "r_1");
+        let probes = Probes {
+            orders: vec![
+                ("s_demo".into(), "1001".into()),
+                ("s_other".into(), "1001".into()),
+            ],
+            ..Probes::default()
+        };
+        assert_eq!(ids(run(s.standing(&probes)).unwrap()), ["r_1"]);
+    }
+
+    #[test]
+    fn the_throttle_probe_finds_a_person_s_answers_after_the_instant_only() {
+        let s = with_survey();
+        let mut kim = answer("r_1", 7, T0);
+        kim.person_key = Some("p-kim".into());
+        kim.idempotency_key = Some("key-1".into());
+        run(s.insert_group(&[(kim, Companions::default())])).unwrap();
+        let person = |who: &str, since: &str| Probes {
+            persons: vec![("s_demo".into(), who.into(), since.into())],
+            ..Probes::default()
+        };
+        let since = "2026-10-01T00:00:00.000Z";
+        assert_eq!(
+            ids(run(s.standing(&person("p-kim", since))).unwrap()),
+            ["r_1"]
+        );
+        assert!(run(s.standing(&person("p-ben", since))).unwrap().is_empty());
+        assert!(
+            run(s.standing(&person("p-kim", T0))).unwrap().is_empty(),
+            "after, not at"
+        );
+        assert!(run(s.standing(&Probes::default())).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_probes_look_answers_up_through_their_indexes() {
+        let s = with_survey();
+        #[derive(serde::Deserialize)]
+        struct Plan {
+            detail: String,
+        }
+        let sql = "EXPLAIN QUERY PLAN SELECT r.id FROM json_each('[]') j JOIN responses r \
+                   ON r.survey_id = json_extract(j.value, '$[0]') AND r.idempotency_key = json_extract(j.value, '$[1]') \
+                   UNION SELECT r.id FROM json_each('[]') j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                   AND r.order_id = json_extract(j.value, '$[1]') \
+                   UNION SELECT r.id FROM json_each('[]') j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
+                   AND r.person_key = json_extract(j.value, '$[1]') AND r.created_at > json_extract(j.value, '$[2]')";
+        let plan: Vec<Plan> = s.db().select(sql);
+        let text: Vec<&str> = plan.iter().map(|p| p.detail.as_str()).collect();
+        assert!(
+            text.iter().all(|d| !d.starts_with("SCAN r")),
+            "a probe scans the answers: {text:?}"
+        );
+        for index in [
+            "responses_idempotency",
+            "responses_one_per_order",
+            "responses_by_person",
+        ] {
+            assert!(
+                text.iter().any(|d| d.contains(index)),
+                "{index} unused: {text:?}"
+            );
+        }
     }
 
     #[test]
     fn lists_are_newest_first_filtered_and_continued_after_a_cursor() {
         let s = with_survey();
         for (id, score) in [("r_1", 1), ("r_2", 9), ("r_3", 2), ("r_4", 10)] {
-            run(s.insert_response(&answer(id, score, T0), &Companions::default())).unwrap();
+            run(s.insert_group(&[(answer(id, score, T0), Companions::default())])).unwrap();
         }
         let ids = |items: Vec<nps_shared::api::ResponseView>| {
             items.into_iter().map(|r| r.id).collect::<Vec<_>>()
@@ -481,30 +579,13 @@ mod tests {
     }
 
     #[test]
-    fn the_throttle_finds_a_person_s_earlier_answer_but_not_the_replayed_one() {
-        let s = with_survey();
-        let mut kim = answer("r_1", 7, T0);
-        kim.person_key = Some("p-kim".into());
-        kim.idempotency_key = Some("key-1".into());
-        run(s.insert_response(&kim, &Companions::default())).unwrap();
-        let since = "2026-10-01T00:00:00.000Z";
-        assert!(run(s.answered_since("s_demo", "p-kim", since, None)).unwrap());
-        assert!(!run(s.answered_since("s_demo", "p-kim", since, Some("key-1"))).unwrap());
-        assert!(!run(s.answered_since("s_demo", "p-ben", since, None)).unwrap());
-        assert!(
-            !run(s.answered_since("s_demo", "p-kim", T0, None)).unwrap(),
-            "after, not at"
-        );
-    }
-
-    #[test]
     fn flagged_and_provisional_answers_leave_the_sample_until_confirmed() {
         let s = with_survey();
         let none = Companions::default();
-        run(s.insert_response(&answer("r_1", 9, T0), &none)).unwrap();
+        run(s.insert_group(&[(answer("r_1", 9, T0), none.clone())])).unwrap();
         let mut mail = answer("r_2", 3, "2026-11-01T11:00:00.000Z");
         mail.view.provisional = true;
-        run(s.insert_response(&mail, &none)).unwrap();
+        run(s.insert_group(&[(mail, none)])).unwrap();
         let sample = |flagged| run(s.report_sample("s_demo", None, None, flagged, 10)).unwrap();
         assert_eq!(sample(false).len(), 1);
         assert_eq!(
@@ -514,8 +595,8 @@ mod tests {
         );
         run(s.confirm("r_2")).unwrap();
         assert_eq!(sample(false).len(), 2);
-        run(s.flag("r_1", "scanner")).unwrap();
-        run(s.flag("r_1", "a second reason is not kept")).unwrap();
+        run(s.flag_all(&["r_1".into()], "scanner")).unwrap();
+        run(s.flag_all(&["r_1".into()], "a second reason is not kept")).unwrap();
         assert_eq!(sample(false).len(), 1);
         let r1 = run(s.get_response("r_1")).unwrap().unwrap();
         assert_eq!(r1.view.flagged.as_deref(), Some("scanner"));

@@ -15,10 +15,6 @@ use serde::Deserialize;
 /// batch as the write: `?G` is the answer's id.
 #[derive(Clone, Copy)]
 pub(super) enum Guard {
-    /// The answer is stored (after its insert).
-    Stored,
-    /// The answer is counted and not flagged (before a flag).
-    Counted,
     /// The answer is provisional and not flagged (before a confirm).
     ProvisionalOnly,
 }
@@ -26,10 +22,6 @@ pub(super) enum Guard {
 impl Guard {
     fn sql(self, g: usize) -> String {
         match self {
-            Guard::Stored => format!("EXISTS (SELECT 1 FROM responses WHERE id = ?{g})"),
-            Guard::Counted => format!(
-                "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 0)"
-            ),
             Guard::ProvisionalOnly => format!(
                 "EXISTS (SELECT 1 FROM responses WHERE id = ?{g} AND flagged IS NULL AND provisional = 1)"
             ),
@@ -86,6 +78,136 @@ pub(super) fn rollup_statements(
             statement
         })
         .collect()
+}
+
+/// The counter changes of a group of new answers (each with its survey), summed per
+/// counter in Rust: one upsert per rollup table whatever the group's size (more only
+/// past [`super::MAX_JSON_BYTES`] of counters). No guard: the answers are inserted
+/// in the same batch without `ON CONFLICT`, so the batch stores all or nothing.
+pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> Vec<Statement> {
+    use std::collections::BTreeMap;
+    let mut sums: BTreeMap<(&str, &rollup::Cell, bool), [i64; 11]> = BTreeMap::new();
+    for (survey_id, c) in changes {
+        sums.entry((survey_id, &c.cell, c.flagged)).or_default()[usize::from(c.score.value())] +=
+            c.delta;
+    }
+    let (mut times, mut properties) = (Vec::new(), Vec::new());
+    for ((survey_id, cell, flagged), counts) in sums {
+        let mut row = vec![serde_json::Value::from(survey_id)];
+        match cell {
+            rollup::Cell::Time { quarter } => {
+                row.extend([(*quarter).into(), u8::from(flagged).into()]);
+                row.extend(counts.iter().map(|&n| serde_json::Value::from(n)));
+                times.push(serde_json::Value::Array(row));
+            }
+            rollup::Cell::Property { key, value, day } => {
+                row.extend([
+                    key.as_str().into(),
+                    (*day).into(),
+                    value.as_str().into(),
+                    u8::from(flagged).into(),
+                ]);
+                row.extend(counts.iter().map(|&n| serde_json::Value::from(n)));
+                properties.push(serde_json::Value::Array(row));
+            }
+        }
+    }
+    let scores = (0..=10).map(|i| format!("s{i}")).collect::<Vec<_>>();
+    let add = scores
+        .iter()
+        .map(|s| format!("{s} = {s} + excluded.{s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let scores = scores.join(", ");
+    let mut statements = super::insert_rows(
+        "rollup_time",
+        &format!("survey_id, quarter, flagged, {scores}"),
+        &times,
+        &format!("WHERE true ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {add}"),
+    );
+    statements.extend(super::insert_rows(
+        "rollup_property",
+        &format!("survey_id, key, day, value, flagged, {scores}"),
+        &properties,
+        &format!(
+            "WHERE true ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {add}"
+        ),
+    ));
+    statements
+}
+
+/// The counter changes of answers being flagged (each with its survey and id), in one
+/// upsert per rollup table whatever their number: each change applies only if its
+/// answer is still counted and not flagged when the batch runs (checked per
+/// row), then they are summed per counter in SQL.
+pub(super) fn guarded_flag_statements(
+    changes: &[(String, String, rollup::Change)],
+) -> Vec<Statement> {
+    let (mut times, mut properties) = (Vec::new(), Vec::new());
+    for (survey_id, id, c) in changes {
+        let head =
+            serde_json::json!([survey_id, id, c.score.value(), c.delta, u8::from(c.flagged)]);
+        let mut row = head.as_array().cloned().unwrap_or_default();
+        match &c.cell {
+            rollup::Cell::Time { quarter } => {
+                row.push((*quarter).into());
+                times.push(serde_json::Value::Array(row));
+            }
+            rollup::Cell::Property { key, value, day } => {
+                row.extend([key.as_str().into(), (*day).into(), value.as_str().into()]);
+                properties.push(serde_json::Value::Array(row));
+            }
+        }
+    }
+    let pick = |i: usize| format!("json_extract(value, '$[{i}]')");
+    let scores = (0..=10).map(|i| format!("s{i}")).collect::<Vec<_>>();
+    let sums = (0..=10)
+        .map(|i| {
+            format!(
+                "SUM(CASE WHEN {} = {i} THEN {} ELSE 0 END)",
+                pick(2),
+                pick(3)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let add = scores
+        .iter()
+        .map(|s| format!("{s} = {s} + excluded.{s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let scores = scores.join(", ");
+    let counted = format!(
+        "EXISTS (SELECT 1 FROM responses WHERE id = {} AND flagged IS NULL AND provisional = 0)",
+        pick(1)
+    );
+    let statement = |table: &str, keys: &str, picks: &str, rows: &[serde_json::Value]| {
+        (!rows.is_empty()).then(|| {
+            crate::query!(
+                format!(
+                    "INSERT INTO {table} (survey_id, {keys}, {scores}) SELECT {}, {picks}, {sums} \
+                     FROM json_each(?1) WHERE {counted} GROUP BY {}, {picks} \
+                     ON CONFLICT (survey_id, {keys}) DO UPDATE SET {add}",
+                    pick(0),
+                    pick(0),
+                ),
+                serde_json::Value::from(rows.to_vec()).to_string()
+            )
+        })
+    };
+    let time = statement(
+        "rollup_time",
+        "quarter, flagged",
+        &format!("{}, {}", pick(5), pick(4)),
+        &times,
+    );
+    let property = statement(
+        "rollup_property",
+        "key, day, value, flagged",
+        &format!("{}, {}, {}, {}", pick(5), pick(6), pick(7), pick(4)),
+        &properties,
+    );
+    time.into_iter().chain(property).collect()
 }
 
 /// The answer's record for the rollups, or why a stored answer has none.
@@ -255,9 +377,9 @@ mod tests {
             ("r_2", 3, "2026-11-01T23:30:00.000Z"),
             ("r_3", 9, "2026-11-02T08:00:00.000Z"),
         ] {
-            run(s.insert_response(&answer(id, score, at), &Companions::default())).unwrap();
+            run(s.insert_group(&[(answer(id, score, at), Companions::default())])).unwrap();
         }
-        run(s.flag("r_3", "scanner")).unwrap();
+        run(s.flag_all(&["r_3".into()], "scanner")).unwrap();
         let first_day =
             nps_shared::time::parse_rfc3339("2026-11-01T00:00:00.000Z").unwrap() / DAY_MS;
         let days = |zone: &Zone| {
@@ -289,12 +411,12 @@ mod tests {
     #[test]
     fn counters_back_at_zero_count_nothing() {
         let s = with_survey();
-        run(s.insert_response(
-            &answer("r_1", 10, "2026-11-01T09:00:00.000Z"),
-            &Companions::default(),
-        ))
+        run(s.insert_group(&[(
+            answer("r_1", 10, "2026-11-01T09:00:00.000Z"),
+            Companions::default(),
+        )]))
         .unwrap();
-        run(s.flag("r_1", "scanner")).unwrap();
+        run(s.flag_all(&["r_1".into()], "scanner")).unwrap();
         let counts =
             run(s.report_counts("s_demo", None, None, &Zone::fixed(UtcOffset::UTC), None)).unwrap();
         let unflagged: Vec<_> = counts
