@@ -848,6 +848,37 @@ pub struct SurveyRef {
     pub name: String,
 }
 
+/// `GET /v1/surveys/{id}/archive`: the parts retention archived, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveList {
+    /// The time of the newest archived answer: the survey's answers given before it
+    /// are only in the archive. Absent: nothing archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_until: Option<String>,
+    pub items: Vec<ArchivePartView>,
+}
+
+/// One archive object: NDJSON (one answer per line, as `ResponseView`), gzip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivePartView {
+    /// `YYYY-MM` (UTC) of its answers.
+    pub month: String,
+    /// 1, 2, … within the month.
+    pub part: u32,
+    /// The R2 object's key.
+    pub key: String,
+    /// Answers (lines) in it.
+    pub count: u32,
+    /// Size of the gzip object.
+    pub bytes: u64,
+    /// Its oldest and newest answer's `created_at`.
+    pub first_created_at: String,
+    pub last_created_at: String,
+    pub written_at: String,
+    /// Where to download it (`GET`).
+    pub href: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,9 @@
 //!   `service::webhooks::enqueue`);
 //! - deliveries are sent and signed in `delivery`, logged, retried, dead-lettered and
 //!   replayed by `service::deliveries`; the cron (`scheduled` below) re-queues those
-//!   whose queue message was lost, and forgets audit entries past their retention.
+//!   whose queue message was lost, and forgets audit entries past their retention;
+//! - answers past a survey's `retention_days` are archived to R2 and deleted by the
+//!   cron too (`service::archive`), a bounded number of parts a run.
 
 mod access;
 mod app;
@@ -46,8 +48,9 @@ async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> wo
 
 /// Every minute (`[triggers]` in wrangler.toml): re-queue deliveries whose queue
 /// message was lost, so an alert stored is an alert sent; announce invitations whose
-/// `send_after` has come; and forget audit entries older than `AUDIT_RETENTION_DAYS`
-/// (one bounded delete a run).
+/// `send_after` has come; forget audit entries older than `AUDIT_RETENTION_DAYS`
+/// (one bounded delete a run); and archive answers past their survey's retention
+/// (`service::archive::PARTS_PER_RUN` parts at most).
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let app = match app::App::from_env(&env) {
@@ -77,5 +80,21 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             routes::log_follow_ups(&done, "cron: due invitations");
         }
         Err(e) => worker::console_error!("cron: releasing due invitations failed: {e}"),
+    }
+    let archived = match app.archive() {
+        Ok(bucket) => {
+            service::archive::archive_due(&app.store, &bucket, now, service::archive::PARTS_PER_RUN)
+                .await
+        }
+        Err(e) => return worker::console_error!("cron: no archive bucket: {e}"),
+    };
+    match archived {
+        Ok(done) if done.parts == 0 => {}
+        Ok(done) => worker::console_log!(
+            "cron: archived {} answers past their retention in {} parts",
+            done.answers,
+            done.parts
+        ),
+        Err(e) => worker::console_error!("cron: archiving answers past retention failed: {e}"),
     }
 }
