@@ -203,8 +203,10 @@ impl SurveyForm {
         let sla_hours = number("cases.sla_hours", &self.sla_hours, 100_000);
         let rate_limit_per_minute = (!self.rate_limit.trim().is_empty())
             .then(|| number("rate_limit_per_minute", &self.rate_limit, 10_000_000));
+        let radius = (!self.radius.trim().is_empty())
+            .then(|| number("theme.radius", &self.radius, u32::from(theme::MAX_RADIUS)) as u8);
         let retention_days = (!self.retention_days.trim().is_empty()).then(|| {
-            let days = number("retention_days", &self.retention_days, retention::MAX_DAYS);
+            let days = self.retention_days.trim().parse::<u32>().unwrap_or(0);
             if !retention::is_valid_days(days) {
                 errors.add(
                     "retention_days",
@@ -217,8 +219,6 @@ impl SurveyForm {
             }
             days
         });
-        let radius = (!self.radius.trim().is_empty())
-            .then(|| number("theme.radius", &self.radius, u32::from(theme::MAX_RADIUS)) as u8);
         let threshold = self
             .case_threshold
             .trim()
