@@ -537,6 +537,23 @@ mod tests {
         let cut = rfc3339(NOW - 42 * DAY + 5 * 3_600_000 + 7 * 60_000);
         let r = report_of(&m, &[("from", &cut)]);
         assert!(r.archived.expect("archived").rounded);
+        // A scan reads answers only: it says every section lacks the archived ones.
+        let q = crate::service::reports::parse_query(&Default::default()).unwrap();
+        let scan = block_on(crate::service::reports::report(
+            &m,
+            "s_demo",
+            &q,
+            crate::service::reports::Source::Scan,
+        ))
+        .unwrap();
+        assert_eq!(scan.overall.responses, 10, "only the answers still stored");
+        assert_eq!(
+            scan.archived
+                .expect("archived")
+                .sections_without_archived
+                .len(),
+            6
+        );
         // A range after the archived period has no note.
         let recent = rfc3339(NOW - 2 * DAY);
         assert!(report_of(&m, &[("from", &recent)]).archived.is_none());
