@@ -20,6 +20,7 @@ use nps_shared::api::{
 };
 use nps_shared::case::{CaseSettings, OwnerRule};
 use nps_shared::locale;
+use nps_shared::retention;
 use nps_shared::theme;
 use nps_shared::words;
 use nps_shared::{Category, Score};
@@ -45,6 +46,8 @@ pub struct SurveyForm {
     pub throttle_days: String,
     /// Answers per visitor (IP address) and minute; blank: the worker's default.
     pub rate_limit: String,
+    /// Days answers are kept before they are archived and deleted; blank: forever.
+    pub retention_days: String,
     pub dismissed_days: String,
     pub delay_seconds: String,
     pub scroll_percent: String,
@@ -88,6 +91,7 @@ impl SurveyForm {
                 .rate_limit_per_minute
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
+            retention_days: d.retention_days.map(|n| n.to_string()).unwrap_or_default(),
             dismissed_days: d.throttle.dismissed_days.to_string(),
             delay_seconds: d.triggers.delay_seconds.to_string(),
             scroll_percent: d.triggers.scroll_percent.to_string(),
@@ -122,6 +126,7 @@ impl SurveyForm {
             triggers: Triggers::default(),
             cases: CaseSettings::default(),
             rate_limit_per_minute: None,
+            retention_days: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
         };
@@ -200,6 +205,20 @@ impl SurveyForm {
             .then(|| number("rate_limit_per_minute", &self.rate_limit, 10_000_000));
         let radius = (!self.radius.trim().is_empty())
             .then(|| number("theme.radius", &self.radius, u32::from(theme::MAX_RADIUS)) as u8);
+        let retention_days = (!self.retention_days.trim().is_empty()).then(|| {
+            let days = self.retention_days.trim().parse::<u32>().unwrap_or(0);
+            if !retention::is_valid_days(days) {
+                errors.add(
+                    "retention_days",
+                    format!(
+                        "must be from {} to {} days, or blank to keep answers forever",
+                        retention::MIN_DAYS,
+                        retention::MAX_DAYS
+                    ),
+                );
+            }
+            days
+        });
         let threshold = self
             .case_threshold
             .trim()
@@ -248,6 +267,7 @@ impl SurveyForm {
             rate_limit_per_minute,
             identity: self.identity,
             extend_invitation_properties: self.extend_invitation_properties,
+            retention_days,
         })
     }
 
@@ -284,6 +304,8 @@ pub fn survey_patch(saved: &SurveyDefinition, edited: &SurveyDefinition) -> Surv
             &saved.extend_invitation_properties,
             &edited.extend_invitation_properties,
         ),
+        // Cleared: `null`, keep answers forever.
+        retention_days: changed(&saved.retention_days, &edited.retention_days),
     }
 }
 
@@ -380,6 +402,7 @@ pub fn field_label(field: &str) -> String {
         "theme.accent" => Some("Brand colour"),
         "theme.radius" => Some("Corner radius"),
         "rate_limit_per_minute" => Some("Answers per visitor and minute"),
+        "retention_days" => Some("Keep answers (days)"),
         "theme.font" => Some("Font"),
         "theme.position" => Some("Position"),
         "theme" => Some("Look"),
@@ -453,6 +476,7 @@ pub fn field_target(field: &str) -> Option<(Option<String>, String)> {
         | "cases.default_owner"
         | "theme.radius"
         | "rate_limit_per_minute"
+        | "retention_days"
         | "theme.font"
         | "theme.position" => format!("f-{base}"),
         _ => return None,
@@ -657,6 +681,7 @@ mod tests {
                 ..CaseSettings::default()
             },
             rate_limit_per_minute: None,
+            retention_days: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
         }
@@ -675,6 +700,27 @@ mod tests {
         form.rate_limit = "many".into();
         let errors = form.to_definition().expect_err("not a number");
         assert!(errors.get("rate_limit_per_minute").is_some());
+    }
+
+    #[test]
+    fn retention_is_sent_as_days_cleared_as_null_and_checked_in_the_form() {
+        let saved = demo();
+        let mut form = SurveyForm::from_definition("s", &saved);
+        assert_eq!(form.retention_days, "");
+        form.retention_days = "365".into();
+        let edited = form.to_definition().expect("valid");
+        let patch = serde_json::to_value(survey_patch(&saved, &edited)).expect("json");
+        assert_eq!(patch["retention_days"], 365);
+        // Back to blank: the patch clears it (null), not "no change".
+        let kept = SurveyForm::from_definition("s", &edited);
+        let mut cleared = kept.clone();
+        cleared.retention_days = " ".into();
+        let forever = cleared.to_definition().expect("valid");
+        let patch = serde_json::to_value(survey_patch(&edited, &forever)).expect("json");
+        assert_eq!(patch.get("retention_days"), Some(&serde_json::Value::Null));
+        form.retention_days = "7".into();
+        let errors = form.to_definition().expect_err("under a month");
+        assert!(errors.get("retention_days").is_some());
     }
 
     fn score(n: u8) -> Score {

@@ -314,6 +314,11 @@ pub struct SurveyDefinition {
     /// not set. Never those it set: the invitation's values stand. Off by default.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub extend_invitation_properties: bool,
+    /// Days an answer is kept in the database (`crate::retention`): older ones are
+    /// archived (R2) and deleted by the cron, their counts staying in the rollups.
+    /// Absent: kept forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
 }
 
 fn default_locale() -> String {
@@ -354,6 +359,23 @@ pub struct SurveyPatch {
     pub identity: Option<IdentityPolicy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extend_invitation_properties: Option<bool>,
+    /// Absent: unchanged; `null`: keep answers forever; a number: that many days.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retention_days: Option<Option<u32>>,
+}
+
+/// A field that is present, `null` included: `Some(None)` for `null`, so a patch can
+/// clear a setting (absent fields stay `None` through `#[serde(default)]`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl SurveyPatch {
@@ -390,6 +412,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.extend_invitation_properties {
             definition.extend_invitation_properties = v;
+        }
+        if let Some(v) = self.retention_days {
+            definition.retention_days = v;
         }
     }
 }
@@ -824,12 +849,64 @@ pub struct SurveyRef {
     pub name: String,
 }
 
+/// `GET /v1/surveys/{id}/archive`: the parts retention archived, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveList {
+    /// The time of the newest archived answer: the survey's answers given before it
+    /// are only in the archive. Absent: nothing archived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived_until: Option<String>,
+    pub items: Vec<ArchivePartView>,
+}
+
+/// One archive object: NDJSON (one answer per line, as `ResponseView`), gzip.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivePartView {
+    /// `YYYY-MM` (UTC) of its answers.
+    pub month: String,
+    /// 1, 2, … within the month.
+    pub part: u32,
+    /// The R2 object's key.
+    pub key: String,
+    /// Answers (lines) in it.
+    pub count: u32,
+    /// Size of the gzip object.
+    pub bytes: u64,
+    /// Its oldest and newest answer's `created_at`.
+    pub first_created_at: String,
+    pub last_created_at: String,
+    pub written_at: String,
+    /// Where to download it (`GET`).
+    pub href: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn score(n: u8) -> Score {
         Score::try_from(n).unwrap()
+    }
+
+    #[test]
+    fn a_patch_sets_clears_or_leaves_the_retention() {
+        let patch = |json: &str| serde_json::from_str::<SurveyPatch>(json).unwrap();
+        assert_eq!(
+            patch(r#"{"retention_days":90}"#).retention_days,
+            Some(Some(90))
+        );
+        assert_eq!(
+            patch(r#"{"retention_days":null}"#).retention_days,
+            Some(None)
+        );
+        assert_eq!(patch("{}").retention_days, None);
+        let mut d: SurveyDefinition = serde_json::from_str(r#"{"name":"Shop"}"#).unwrap();
+        patch(r#"{"retention_days":90}"#).apply_to(&mut d);
+        assert_eq!(d.retention_days, Some(90));
+        patch(r#"{"name":"Shop 2"}"#).apply_to(&mut d);
+        assert_eq!(d.retention_days, Some(90));
+        patch(r#"{"retention_days":null}"#).apply_to(&mut d);
+        assert_eq!(d.retention_days, None);
     }
 
     #[test]

@@ -44,6 +44,7 @@
 //! - [`csv`]: answers as RFC 4180 CSV, safe from spreadsheet formulas.
 //! - [`scanner`]: telling e-mail security scanners' link visits from people.
 //! - [`rate_limit`]: fixed-window rate limits per client and survey.
+//! - [`retention`]: how long a survey keeps its answers, and the archive's names.
 
 pub mod api;
 pub mod case;
@@ -53,6 +54,7 @@ pub mod locale;
 pub mod nps;
 pub mod report;
 pub mod respondent;
+pub mod retention;
 pub mod rollup;
 pub mod score;
 pub mod staff;

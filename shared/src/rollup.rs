@@ -354,6 +354,7 @@ impl Report {
         let comments = sample.iter().filter_map(AnswerRecord::theme_comment);
         let sampled = (sample.len() as u64) < overall.total();
         Ok(Report {
+            archived: None,
             scope: query.into(),
             flagged_excluded,
             overall: overall.into(),

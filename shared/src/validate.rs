@@ -367,6 +367,15 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
             "must be a whole number from 1 to 100000000",
         ));
     }
+    if definition
+        .retention_days
+        .is_some_and(|days| !crate::retention::is_valid_days(days))
+    {
+        errors.push(FieldError::new(
+            "retention_days",
+            "must be a whole number of days from 30 to 3650, or null to keep answers forever",
+        ));
+    }
     if definition.throttle.dismissed_days > 3650 {
         errors.push(FieldError::new(
             "throttle.dismissed_days",
@@ -789,6 +798,27 @@ mod tests {
                 .collect();
             assert_eq!(fields.len(), 1, "{radius:?} {font:?}");
             assert!(fields[0].starts_with("theme."), "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn retention_keeps_answers_a_month_to_ten_years_or_forever() {
+        let mut d = demo_definition();
+        for (days, ok) in [
+            (Some(29), false),
+            (Some(30), true),
+            (Some(3650), true),
+            (Some(3651), false),
+            (None, true),
+        ] {
+            d.retention_days = days;
+            match check_survey(&d) {
+                Ok(()) => assert!(ok, "{days:?}"),
+                Err(errors) => {
+                    assert!(!ok, "{days:?}");
+                    assert_eq!(errors[0].field, "retention_days");
+                }
+            }
         }
     }
 

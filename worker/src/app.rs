@@ -106,6 +106,15 @@ impl App {
 
 /// D1 as one invocation may use it: metered against `D1_QUERIES_PER_INVOCATION`
 /// (default: the paid plan's 1,000; 50 on the free plan).
+impl App {
+    /// The archive bucket (`ARCHIVE`, R2) of retention.
+    pub fn archive(&self) -> worker::Result<crate::store::r2::R2Archive> {
+        Ok(crate::store::r2::R2Archive::new(
+            self.env.bucket("ARCHIVE")?,
+        ))
+    }
+}
+
 pub fn database(env: &Env) -> worker::Result<Metered<D1>> {
     let budget = setting(env, "D1_QUERIES_PER_INVOCATION")
         .and_then(|v| metered::parse_budget(&v))

@@ -16,7 +16,9 @@
 //!   `service::webhooks::enqueue`);
 //! - deliveries are sent and signed in `delivery`, logged, retried, dead-lettered and
 //!   replayed by `service::deliveries`; the cron (`scheduled` below) re-queues those
-//!   whose queue message was lost, and forgets audit entries past their retention.
+//!   whose queue message was lost, and forgets audit entries past their retention;
+//! - answers past a survey's `retention_days` are archived to R2 and deleted by the
+//!   cron too (`service::archive`), a bounded number of parts a run.
 
 mod access;
 mod app;
@@ -51,8 +53,10 @@ async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> wo
 /// Every minute (`[triggers]` in wrangler.toml), `service::cron::run`: re-queue
 /// deliveries whose queue message was lost, so an alert stored is an alert sent;
 /// forget old rate-limit counters and audit entries older than
-/// `AUDIT_RETENTION_DAYS`; announce invitations whose `send_after` has come. Each job
-/// is bounded per run, all of them within the free plan's 50 D1 queries.
+/// `AUDIT_RETENTION_DAYS`; announce invitations whose `send_after` has come. Then
+/// archive answers past their survey's retention (`service::archive::PARTS_PER_RUN`
+/// parts at most). Each job is bounded per run: the cron's jobs take at most 9 D1
+/// queries, the archive at most 41 — within the free plan's 50 together.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let app = match app::App::from_env(&env) {
@@ -87,5 +91,26 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             routes::log_follow_ups(&done, "cron: due invitations");
         }
         Err(e) => worker::console_error!("cron: releasing due invitations failed: {e}"),
+    }
+    let archived = match app.archive() {
+        Ok(bucket) => {
+            service::archive::archive_due(
+                &app.store,
+                &bucket,
+                app::now_ms(),
+                service::archive::PARTS_PER_RUN,
+            )
+            .await
+        }
+        Err(e) => return worker::console_error!("cron: no archive bucket: {e}"),
+    };
+    match archived {
+        Ok(done) if done.parts == 0 => {}
+        Ok(done) => worker::console_log!(
+            "cron: archived {} answers past their retention in {} parts",
+            done.answers,
+            done.parts
+        ),
+        Err(e) => worker::console_error!("cron: archiving answers past retention failed: {e}"),
     }
 }

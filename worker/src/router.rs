@@ -76,6 +76,13 @@ pub static ROUTES: &[Route] = {
         route(Patch, "/v1/surveys/:id", ADMIN, UpdateSurvey),
         route(Get, "/v1/surveys/:id/report", READ, SurveyReport),
         route(Get, "/v1/surveys/:id/export.csv", READ, ExportResponses),
+        route(Get, "/v1/surveys/:id/archive", READ, ListArchive),
+        route(
+            Get,
+            "/v1/surveys/:id/archive/:month/:part",
+            READ,
+            ReadArchivePart,
+        ),
         route(Get, "/v1/surveys/:id/responses", READ, ListResponses),
         route(Post, "/v1/invitations", ADMIN, CreateInvitation),
         route(Get, "/v1/cases", READ, ListCases),
@@ -124,6 +131,8 @@ pub enum Handler {
     UpdateSurvey,
     SurveyReport,
     ExportResponses,
+    ListArchive,
+    ReadArchivePart,
     ListResponses,
     CreateInvitation,
     ListCases,
@@ -156,7 +165,9 @@ impl Handler {
         params: &Params<'_>,
         who: Option<&Principal>,
     ) -> Result<Response, ApiError> {
-        use routes::{cases, invitations, respondents, responses, staff, surveys, webhooks};
+        use routes::{
+            archive, cases, invitations, respondents, responses, staff, surveys, webhooks,
+        };
         // A staff handler without its principal is a bug of this module.
         let who = || who.ok_or_else(|| ApiError::internal("a staff route without its principal"));
         match self {
@@ -171,6 +182,11 @@ impl Handler {
             Handler::UpdateSurvey => surveys::update(req, app, params.get("id")?, who()?).await,
             Handler::SurveyReport => surveys::report(req, app, params.get("id")?).await,
             Handler::ExportResponses => responses::export_csv(req, app, params.get("id")?).await,
+            Handler::ListArchive => archive::list(app, params.get("id")?).await,
+            Handler::ReadArchivePart => {
+                let (id, month) = (params.get("id")?, params.get("month")?);
+                archive::part(app, id, month, params.get("part")?).await
+            }
             Handler::ListResponses => responses::list(req, app, params.get("id")?).await,
             Handler::CreateInvitation => invitations::create(req, app).await,
             Handler::ListCases => cases::list(req, app).await,
@@ -505,6 +521,8 @@ mod tests {
             (Method::Get, "/v1/surveys/s_1"),
             (Method::Get, "/v1/surveys/s_1/report"),
             (Method::Get, "/v1/surveys/s_1/export.csv"),
+            (Method::Get, "/v1/surveys/s_1/archive"),
+            (Method::Get, "/v1/surveys/s_1/archive/2026-09/1"),
             (Method::Get, "/v1/surveys/s_1/responses"),
             (Method::Get, "/v1/cases"),
             (Method::Get, "/v1/cases/c_1"),

@@ -914,6 +914,7 @@ fn WhenToAsk(form: RwSignal<SurveyForm>, errors: RwSignal<FieldErrors>) -> impl 
                 {number_input("Ask again after (days)", form, errors, "throttle.days", |f| &f.throttle_days, |f| &mut f.throttle_days)}
                 {number_input("After a dismissal (days)", form, errors, "throttle.dismissed_days", |f| &f.dismissed_days, |f| &mut f.dismissed_days)}
                 {number_input("Answers per visitor and minute (blank: default)", form, errors, "rate_limit_per_minute", |f| &f.rate_limit, |f| &mut f.rate_limit)}
+                {number_input("Keep answers (days, 30–3650; blank: forever)", form, errors, "retention_days", |f| &f.retention_days, |f| &mut f.retention_days)}
             </div>
             <div class="field">
                 <label for="f-allowed_origins">"Allowed origins, one per line"</label>

@@ -281,6 +281,29 @@ pub struct Report {
     /// the range: see [`crate::rollup`]. Absent when they saw all of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample: Option<Sample>,
+    /// Present when the range reaches into the survey's archived period (answers past
+    /// its `retention_days`, deleted from the database after being archived): what
+    /// of the report still includes them. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<Archived>,
+}
+
+/// How a report covers the answers that retention deleted (`crate::retention`).
+/// Counts, NPS, the distribution, the trend and groups by a rolled-up property come
+/// from the rollups, which keep counting deleted answers; whatever reads single
+/// answers (comments and themes, revenue bands, RFM, groups by a property that is
+/// not rolled up) cannot see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Archived {
+    /// Answers given before this instant (RFC 3339) are no longer in the database;
+    /// they can be read back from the archive (`GET /v1/surveys/{id}/archive`).
+    pub before: String,
+    /// The report's sections that leave out the archived answers of the range.
+    pub sections_without_archived: Vec<String>,
+    /// Whether the range's bounds cut a quarter-hour (or, for groups, a UTC day) of
+    /// the archived period: that stretch was counted in the whole quarter-hours (days)
+    /// that lie inside the range, the answers of the cut one left out.
+    pub rounded: bool,
 }
 
 impl Report {
@@ -308,6 +331,7 @@ impl Report {
         };
         let comments = counted.iter().filter_map(|a| a.theme_comment());
         Ok(Report {
+            archived: None,
             scope: query.into(),
             flagged_excluded: flagged.len() as u64,
             overall: overall.into(),

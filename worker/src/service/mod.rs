@@ -19,8 +19,11 @@
 //!   the principal of a key's secret.
 //! - `audit`: the audit log of admin changes, its list and its retention.
 //! - `page`: page sizes and cursors of the lists.
+//! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
+//!   and read back.
 
 pub mod api_keys;
+pub mod archive;
 pub mod audit;
 pub mod cases;
 pub mod cron;

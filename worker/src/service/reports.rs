@@ -9,13 +9,21 @@
 //! from every answer in range, the way it was made before rollups: the benchmark's
 //! reference, and the fallback for UTC offsets that are not a multiple of 15 minutes.
 //!
+//! Answers that retention archived and deleted (`service::archive`) are still in the
+//! rollups: whole days come from them as always, and a part-day edge of the archived
+//! period is counted from its quarter-hour counters instead of its answers. What reads
+//! single answers cannot include them; the report's `archived` says which sections
+//! those are, and whether a bound that cut an archived quarter-hour was rounded.
+//!
 //! The trend is in local time: a fixed `utc_offset_minutes`, or a `time_zone` (IANA
 //! name) whose offsets over the range — daylight saving included — come from
 //! [`ZoneRules`] (the runtime's `Intl` in the worker) through [`resolve_zone`].
 
 use super::ServiceError;
-use crate::store::{ResponseStore, SurveyStore};
-use nps_shared::report::{GroupBy, Interval, Report, ReportError, ReportQuery, UtcOffset, Zone};
+use crate::store::{ArchiveStore, ResponseStore, SurveyStore};
+use nps_shared::report::{
+    Archived, GroupBy, Interval, Report, ReportError, ReportQuery, UtcOffset, Zone,
+};
 use nps_shared::rollup::{self, RangeCounts};
 use nps_shared::time::{parse_rfc3339, rfc3339};
 use nps_shared::validate::FieldError;
@@ -169,7 +177,7 @@ pub async fn resolve_zone(
 }
 
 pub async fn report(
-    store: &(impl SurveyStore + ResponseStore),
+    store: &(impl SurveyStore + ResponseStore + ArchiveStore),
     survey_id: &str,
     query: &ReportQuery,
     source: Source,
@@ -185,6 +193,14 @@ pub async fn report(
             &ReportError::EmptyRange.to_string(),
         ));
     }
+    // Answers before `horizon` may be archived: a whole quarter-hour past the newest
+    // archived one, so that the quarter-hour it lies in comes from the counters.
+    let horizon = store
+        .archived_until(survey_id)
+        .await?
+        .and_then(|until| parse_rfc3339(&until))
+        .map(|until| (rollup::quarter_of(until) + 1) * rollup::QUARTER_MS)
+        .filter(|horizon| query.from.is_none_or(|from| from < *horizon));
     // The counters give the trend only where no quarter-hour straddles a local midnight.
     let built = if source == Source::Scan || !query.zone.quarter_hours_only() {
         let from = query.from.map(rfc3339);
@@ -192,9 +208,25 @@ pub async fn report(
         let answers = store
             .report_answers(survey_id, from.as_deref(), to.as_deref())
             .await?;
-        Report::build(&answers, query)
+        Report::build(&answers, query).map(|mut r| {
+            r.archived = horizon.map(|h| Archived {
+                before: rfc3339(h),
+                sections_without_archived: [
+                    "overall",
+                    "distribution",
+                    "trend",
+                    "groups",
+                    "revenue_bands",
+                    "themes",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                rounded: false,
+            });
+            r
+        })
     } else {
-        from_rollups(store, survey_id, query).await?
+        from_rollups(store, survey_id, query, horizon).await?
     };
     built.map_err(|e| match e {
         ReportError::EmptyRange => ServiceError::invalid("to", &e.to_string()),
@@ -210,11 +242,13 @@ pub async fn report(
 }
 
 /// Counters for the whole days, the answers of the edges, the most recent answers for
-/// the sampled sections.
+/// the sampled sections. Before `horizon` (answers possibly archived) the edges come
+/// from the quarter-hour counters.
 async fn from_rollups(
     responses: &impl ResponseStore,
     survey_id: &str,
     query: &ReportQuery,
+    horizon: Option<i64>,
 ) -> Result<Result<Report, ReportError>, ServiceError> {
     let group_key = match &query.group_by {
         Some(GroupBy::Property(key)) => Some(key.as_str()),
@@ -229,7 +263,34 @@ async fn from_rollups(
         }
         None => RangeCounts::default(),
     };
+    let mut rounded = false;
+    let mut archived_edge = false;
     for (from, to) in split.edges {
+        let (mut from, to) = (from, to);
+        if let (Some(horizon), Some(start), Some(end)) = (horizon, from, to)
+            && start < horizon
+        {
+            // The archived stretch: the whole quarter-hours inside it.
+            let stop = end.min(horizon);
+            let first = start.div_euclid(rollup::QUARTER_MS)
+                + i64::from(start.rem_euclid(rollup::QUARTER_MS) != 0);
+            let last = stop.div_euclid(rollup::QUARTER_MS);
+            rounded |= start.rem_euclid(rollup::QUARTER_MS) != 0
+                || stop.rem_euclid(rollup::QUARTER_MS) != 0;
+            archived_edge = true;
+            if first < last {
+                let quarters = responses
+                    .report_quarter_counts(survey_id, Some(first), Some(last), &query.zone)
+                    .await?;
+                for (at, d) in quarters.times {
+                    counts.times.entry(at).or_default().merge(&d);
+                }
+            }
+            if end <= horizon {
+                continue;
+            }
+            from = Some(horizon);
+        }
         let (from, to) = (from.map(rfc3339), to.map(rfc3339));
         for answer in responses
             .report_answers(survey_id, from.as_deref(), to.as_deref())
@@ -248,7 +309,29 @@ async fn from_rollups(
             rollup::SAMPLE_LIMIT as u32,
         )
         .await?;
-    Ok(Report::from_counts(&counts, &sample, query))
+    Ok(
+        Report::from_counts(&counts, &sample, query).map(|mut report| {
+            report.archived = horizon.map(|horizon| {
+                let from_answers = match &query.group_by {
+                    Some(GroupBy::Property(key)) => !rollup::is_rolled_up(key) || archived_edge,
+                    Some(GroupBy::Rfm) => true,
+                    None => false,
+                };
+                let sections = from_answers
+                    .then_some("groups")
+                    .into_iter()
+                    .chain(["revenue_bands", "themes"])
+                    .map(str::to_owned)
+                    .collect();
+                Archived {
+                    before: rfc3339(horizon),
+                    sections_without_archived: sections,
+                    rounded,
+                }
+            });
+            report
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -314,8 +397,8 @@ mod tests {
         };
         let small = measure(60);
         assert_eq!(
-            small, 7,
-            "first answer; survey, days, values, two edges, sample"
+            small, 8,
+            "first answer; survey, archived until, days, values, two edges, sample"
         );
         assert_eq!(measure(600), small);
         assert!(small <= FREE_PLAN_QUERIES);

@@ -11,6 +11,7 @@
 //!   the isolate's short memory of survey ids the database does not have.
 //! - `limiter`: the Workers Rate Limiting binding, behind [`FloodLimiter`].
 //! - `queue`: the Cloudflare Queue of webhook deliveries, behind [`DeliveryQueue`].
+//! - `r2`: the R2 bucket of answer archives, gzip by the runtime, behind [`ArchiveBucket`].
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
@@ -22,6 +23,7 @@ pub mod kv;
 pub mod limiter;
 pub mod metered;
 pub mod queue;
+pub mod r2;
 pub mod sql;
 #[cfg(test)]
 pub mod sqlite;
@@ -57,6 +59,7 @@ pub trait Storage:
     + RateLimitStore
     + ApiKeyStore
     + AuditStore
+    + ArchiveStore
 {
 }
 
@@ -71,6 +74,7 @@ impl<T> Storage for T where
         + RateLimitStore
         + ApiKeyStore
         + AuditStore
+        + ArchiveStore
 {
 }
 
@@ -368,6 +372,16 @@ pub trait ResponseStore {
         zone: &nps_shared::report::Zone,
         group_key: Option<&str>,
     ) -> StoreResult<nps_shared::rollup::RangeCounts>;
+    /// The time counters of the UTC quarter-hours `[first, end)` (`quarter_of`
+    /// numbers; `None` = unbounded), merged per local day in `zone`: how a report
+    /// counts a part-day whose answers were archived.
+    async fn report_quarter_counts(
+        &self,
+        survey_id: &str,
+        first: Option<i64>,
+        end: Option<i64>,
+        zone: &nps_shared::report::Zone,
+    ) -> StoreResult<nps_shared::rollup::RangeCounts>;
     /// When the survey's first answer was given (Unix ms, to the quarter-hour).
     async fn first_answer_at(&self, survey_id: &str) -> StoreResult<Option<i64>>;
     /// The most recent `limit` answers in `[from, to)` that a report counts (flagged
@@ -586,4 +600,77 @@ pub trait RespondentStore {
     /// Deletes exactly these records (answers leave the rollups in the same atomic
     /// write, under the state they are in then).
     async fn erase_records(&self, records: &RespondentRecords) -> StoreResult<()>;
+}
+
+/// An archive object as recorded (`archive_parts`): which answers it holds, by their
+/// first and last in the order (created_at, id), and what was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchivePart {
+    pub survey_id: String,
+    /// `YYYY-MM` (UTC) of its answers.
+    pub month: String,
+    /// 1, 2, … within the month.
+    pub part: u32,
+    /// The object's key (`nps_shared::retention::part_key`).
+    pub key: String,
+    pub first_created_at: String,
+    pub first_id: String,
+    pub last_created_at: String,
+    pub last_id: String,
+    /// Answers (NDJSON lines) in it.
+    pub count: u32,
+    /// Size of the gzip object.
+    pub bytes: u64,
+    pub etag: String,
+    pub written_at: String,
+}
+
+/// Retention: the answers past it, and the record of the archive parts they went to.
+pub trait ArchiveStore {
+    /// The survey's oldest answers given before `before` (RFC 3339), at most `limit`,
+    /// in the order (created_at, id).
+    async fn oldest_answers(
+        &self,
+        survey_id: &str,
+        before: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredResponse>>;
+    /// The number the next part of this survey and month gets (1 for the first).
+    async fn next_part(&self, survey_id: &str, month: &str) -> StoreResult<u32>;
+    /// Records `part` and deletes exactly its answers, in one atomic write; the cases
+    /// they opened stay, keeping the answer's comment. Rollups are not touched: they
+    /// keep counting the answers. `false` (nothing written) when the survey no longer
+    /// holds exactly `part.count` answers in the part's range (one was erased since
+    /// they were read), or the part is recorded already.
+    async fn record_part_and_delete(&self, part: &ArchivePart) -> StoreResult<bool>;
+    /// Oldest first.
+    async fn archive_parts(&self, survey_id: &str) -> StoreResult<Vec<ArchivePart>>;
+    async fn archive_part(
+        &self,
+        survey_id: &str,
+        month: &str,
+        part: u32,
+    ) -> StoreResult<Option<ArchivePart>>;
+    /// The time of the newest archived answer (RFC 3339): every answer of the survey
+    /// given before it is deleted, those given after it are all kept. `None`: nothing
+    /// archived.
+    async fn archived_until(&self, survey_id: &str) -> StoreResult<Option<String>>;
+}
+
+/// An object as the archive bucket holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    /// Its size in bytes (gzip).
+    pub bytes: u64,
+    pub etag: String,
+}
+
+/// Where archive parts are kept (R2 in the worker).
+pub trait ArchiveBucket {
+    /// Writes `ndjson` gzip-compressed under `key`, replacing what was there.
+    async fn put_gzip(&self, key: &str, ndjson: &str) -> StoreResult<Stored>;
+    /// What is stored under `key`, without reading it.
+    async fn head(&self, key: &str) -> StoreResult<Option<Stored>>;
+    /// The object's bytes (gzip) as stored.
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
 }

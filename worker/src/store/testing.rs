@@ -1,5 +1,7 @@
 //! The storage of the services' native tests: the real SQL ([`SqlStore`]) on a fresh
 //! SQLite database with the real migrations, a queue that records what it is given,
+//! an archive bucket in memory that gzips for real (`flate2`, as the runtime's
+//! `CompressionStream` does in the worker),
 //! and the faults a test can switch on ("the queue is down": `queue().down`; "a table
 //! is down": `fail_on`).
 //! The read helpers below look at the tables directly, so a test sees what was stored,
@@ -11,13 +13,13 @@ use super::metered::{Metered, PAID_PLAN_QUERIES};
 use super::sql::SqlStore;
 use super::sqlite::Sqlite;
 use super::{
-    Delivery, DeliveryQueue, DeliveryTask, FloodLimiter, StoreError, StoreResult, StoredCase,
-    StoredResponse, SurveyCache, SurveyStore,
+    ArchiveBucket, Delivery, DeliveryQueue, DeliveryTask, FloodLimiter, StoreError, StoreResult,
+    Stored, StoredCase, StoredResponse, SurveyCache, SurveyStore,
 };
 use nps_shared::api::{AttemptView, SurveyView};
 use serde::de::DeserializeOwned;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The services' storage in tests: the real SQL over [`TestBackend`]. It is also
 /// the delivery queue, so a service taking `(&impl Storage, &impl DeliveryQueue)` is
@@ -187,6 +189,63 @@ impl DeliveryQueue for TestStore {
         }
         queue.dead.borrow_mut().push(task.clone());
         Ok(())
+    }
+}
+
+/// An [`ArchiveBucket`] in memory: objects by key, gzip-compressed.
+#[derive(Default)]
+pub struct TestBucket {
+    objects: RefCell<BTreeMap<String, Vec<u8>>>,
+    /// When set, writes report success and store nothing (a bucket that lost them).
+    pub lose_writes: Cell<bool>,
+}
+
+impl TestBucket {
+    /// Every key, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.objects.borrow().keys().cloned().collect()
+    }
+
+    /// The object's bytes now.
+    pub fn get_now(&self, key: &str) -> Option<Vec<u8>> {
+        self.objects.borrow().get(key).cloned()
+    }
+
+    fn stored(bytes: &[u8]) -> Stored {
+        // A content hash as the etag, as R2's is (an MD5 there).
+        let etag = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        Stored {
+            bytes: bytes.len() as u64,
+            etag: format!("{etag:016x}"),
+        }
+    }
+}
+
+impl ArchiveBucket for TestBucket {
+    async fn put_gzip(&self, key: &str, ndjson: &str) -> StoreResult<Stored> {
+        use std::io::Write;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(ndjson.as_bytes())
+            .and_then(|()| gzip.try_finish())
+            .map_err(|e| StoreError(format!("gzip: {e}")))?;
+        let bytes = gzip
+            .finish()
+            .map_err(|e| StoreError(format!("gzip: {e}")))?;
+        let stored = Self::stored(&bytes);
+        if !self.lose_writes.get() {
+            self.objects.borrow_mut().insert(key.to_owned(), bytes);
+        }
+        Ok(stored)
+    }
+
+    async fn head(&self, key: &str) -> StoreResult<Option<Stored>> {
+        Ok(self.objects.borrow().get(key).map(|b| Self::stored(b)))
+    }
+
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.get_now(key))
     }
 }
 

@@ -85,12 +85,12 @@ const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, du
 
 /// Reads cases (`c`) with the comment and respondent of the answer that opened each
 /// (`r`), in one query: the comment as it is now, also when it was added after the
-/// case opened. Conditions after it name the case's columns as `c.…`.
+/// case opened; once that answer is archived, the comment the case kept of it. Conditions after it name the case's columns as `c.…`.
 pub(super) const CASE_SELECT: &str = "SELECT c.id AS id, c.survey_id AS survey_id, c.response_id AS response_id, \
      c.score AS score, c.status AS status, c.owner AS owner, c.due_at AS due_at, \
      c.respondent_id AS respondent_id, c.respondent_email AS respondent_email, \
      c.reasked_score AS reasked_score, c.timeline AS timeline, c.created_at AS created_at, \
-     c.updated_at AS updated_at, r.id AS answer_id, r.comment AS comment, \
+     c.updated_at AS updated_at, r.id AS answer_id, COALESCE(r.comment, c.archived_comment) AS comment, \
      r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email \
      FROM cases c LEFT JOIN responses r ON r.id = c.response_id";
 

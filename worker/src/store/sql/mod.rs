@@ -7,6 +7,7 @@
 //! nothing here knows which database it talks to.
 
 mod api_keys;
+mod archive;
 mod audit;
 mod cases;
 mod deliveries;

@@ -287,6 +287,16 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         .await
     }
 
+    async fn report_quarter_counts(
+        &self,
+        survey_id: &str,
+        first: Option<i64>,
+        end: Option<i64>,
+        zone: &Zone,
+    ) -> StoreResult<RangeCounts> {
+        self.quarter_counts(survey_id, first, end, zone).await
+    }
+
     async fn report_counts(
         &self,
         survey_id: &str,

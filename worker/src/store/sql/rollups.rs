@@ -225,38 +225,10 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
         zone: &Zone,
         group_key: Option<&str>,
     ) -> StoreResult<RangeCounts> {
-        // Merged per local day in SQL (the +10 days keep the dividend positive, so
-        // SQLite's truncating division floors): one row per day, not per quarter-hour.
-        let times: Vec<Sums> = self
-            .db
-            .all(query!(
-                format!(
-                    "SELECT MIN(quarter) AS quarter, flagged, {SUMS} FROM rollup_time WHERE survey_id = ?1 \
-                     AND (?2 IS NULL OR quarter >= ?2 * 96) AND (?3 IS NULL OR quarter < ?3 * 96) \
-                     GROUP BY (quarter * 900 + {offset} + 864000) / 86400, flagged",
-                    offset = offset_seconds_sql(zone),
-                ),
-                survey_id,
-                first_day,
-                end_day,
-            ))
+        let quarters = |day: Option<i64>| day.map(|d| d * rollup::QUARTERS_PER_DAY);
+        let mut counts = self
+            .quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
             .await?;
-        let mut counts = RangeCounts::default();
-        // Counters that went back to zero (an answer flagged or erased) keep their
-        // rows; they count nothing and must not make a bucket or a group appear.
-        for row in times
-            .iter()
-            .filter(|row| Distribution::from(*row).total() > 0)
-        {
-            let quarter = row
-                .quarter
-                .ok_or_else(|| StoreError("a day of rollups without its quarter".into()))?;
-            counts
-                .times
-                .entry((quarter * rollup::QUARTER_MS, row.flagged == 1))
-                .or_default()
-                .merge(&Distribution::from(row));
-        }
         if let Some(key) = group_key.filter(|k| rollup::is_rolled_up(k)) {
             let values: Vec<Sums> = self
                 .db
@@ -282,6 +254,50 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
                     .or_default()
                     .merge(&Distribution::from(row));
             }
+        }
+        Ok(counts)
+    }
+
+    /// See `ResponseStore::report_quarter_counts`: the time counters of the UTC
+    /// quarter-hours `[first, end)`, merged per local day in `zone`.
+    pub(super) async fn quarter_counts(
+        &self,
+        survey_id: &str,
+        first: Option<i64>,
+        end: Option<i64>,
+        zone: &Zone,
+    ) -> StoreResult<RangeCounts> {
+        // Merged per local day in SQL (the +10 days keep the dividend positive, so
+        // SQLite's truncating division floors): one row per day, not per quarter-hour.
+        let times: Vec<Sums> = self
+            .db
+            .all(query!(
+                format!(
+                    "SELECT MIN(quarter) AS quarter, flagged, {SUMS} FROM rollup_time WHERE survey_id = ?1 \
+                     AND (?2 IS NULL OR quarter >= ?2) AND (?3 IS NULL OR quarter < ?3) \
+                     GROUP BY (quarter * 900 + {offset} + 864000) / 86400, flagged",
+                    offset = offset_seconds_sql(zone),
+                ),
+                survey_id,
+                first,
+                end,
+            ))
+            .await?;
+        let mut counts = RangeCounts::default();
+        // Counters that went back to zero (an answer flagged or erased) keep their
+        // rows; they count nothing and must not make a bucket or a group appear.
+        for row in times
+            .iter()
+            .filter(|row| Distribution::from(*row).total() > 0)
+        {
+            let quarter = row
+                .quarter
+                .ok_or_else(|| StoreError("a day of rollups without its quarter".into()))?;
+            counts
+                .times
+                .entry((quarter * rollup::QUARTER_MS, row.flagged == 1))
+                .or_default()
+                .merge(&Distribution::from(row));
         }
         Ok(counts)
     }

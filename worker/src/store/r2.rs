@@ -1,0 +1,93 @@
+//! The [`ArchiveBucket`] of the worker: an R2 bucket (binding `ARCHIVE`;
+//! `wrangler dev` keeps a local one in its state directory). Parts are compressed by
+//! the runtime's own `CompressionStream("gzip")`, which costs the wasm nothing.
+
+use super::{ArchiveBucket, StoreError, StoreResult, Stored};
+use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
+use wasm_bindgen_futures::JsFuture;
+use worker::Bucket;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's `CompressionStream` (web-sys has it only behind its unstable
+    /// APIs flag).
+    #[wasm_bindgen(js_name = CompressionStream)]
+    type Compression;
+    #[wasm_bindgen(constructor, js_class = "CompressionStream", catch)]
+    fn new(format: &str) -> Result<Compression, JsValue>;
+    #[wasm_bindgen(method, getter, js_class = "CompressionStream")]
+    fn readable(this: &Compression) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter, js_class = "CompressionStream")]
+    fn writable(this: &Compression) -> web_sys::WritableStream;
+}
+
+fn failed(what: &str, e: JsValue) -> StoreError {
+    StoreError(format!("{what}: {e:?}"))
+}
+
+/// `data` as gzip, compressed by the runtime.
+async fn gzip(data: &[u8]) -> StoreResult<Vec<u8>> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(data));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| failed("blob", e))?;
+    let gzip = Compression::new("gzip").map_err(|e| failed("CompressionStream", e))?;
+    let pair = web_sys::ReadableWritablePair::new(&gzip.readable(), &gzip.writable());
+    let compressed = blob.stream().pipe_through(&pair);
+    let response = web_sys::Response::new_with_opt_readable_stream(Some(&compressed))
+        .map_err(|e| failed("gzip response", e))?;
+    let buffer = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|e| failed("gzip read", e))?,
+    )
+    .await
+    .map_err(|e| failed("gzip", e))?;
+    let buffer: js_sys::ArrayBuffer = buffer.dyn_into().map_err(|e| failed("gzip result", e))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+pub struct R2Archive {
+    bucket: Bucket,
+}
+
+impl R2Archive {
+    pub fn new(bucket: Bucket) -> Self {
+        R2Archive { bucket }
+    }
+}
+
+impl ArchiveBucket for R2Archive {
+    async fn put_gzip(&self, key: &str, ndjson: &str) -> StoreResult<Stored> {
+        let body = gzip(ndjson.as_bytes()).await?;
+        let object = self
+            .bucket
+            .put(key, body)
+            .http_metadata(worker::HttpMetadata {
+                content_type: Some("application/gzip".into()),
+                ..Default::default()
+            })
+            .execute()
+            .await?
+            .ok_or_else(|| StoreError(format!("R2 did not store {key}")))?;
+        Ok(Stored {
+            bytes: object.size(),
+            etag: object.etag(),
+        })
+    }
+
+    async fn head(&self, key: &str) -> StoreResult<Option<Stored>> {
+        Ok(self.bucket.head(key).await?.map(|object| Stored {
+            bytes: object.size(),
+            etag: object.etag(),
+        }))
+    }
+
+    async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let Some(object) = self.bucket.get(key).execute().await? else {
+            return Ok(None);
+        };
+        match object.body() {
+            Some(body) => Ok(Some(body.bytes().await?)),
+            None => Err(StoreError(format!("R2 object {key} without a body"))),
+        }
+    }
+}
