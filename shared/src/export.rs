@@ -121,7 +121,6 @@ impl ExportStatus {
 
 /// The body of `POST /v1/surveys/{id}/exports`: the filters `export.csv` takes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CreateExport {
     /// `detractor`, `passive` or `promoter`; every answer when absent.
     #[serde(default)]

@@ -4,7 +4,8 @@
 use crate::store::d1::D1;
 use crate::store::kv::KvSurveys;
 use crate::store::metered::{self, Metered};
-use crate::store::queue::QueueSender;
+use crate::store::queue::{JobSender, QueueSender};
+use crate::store::r2::R2;
 use crate::store::sql::SqlStore;
 use nps_shared::webhook::RetrySchedule;
 use worker::Env;
@@ -21,6 +22,15 @@ pub type Store = SqlStore<Metered<D1>, KvSurveys>;
 pub struct App {
     pub store: Store,
     pub queue: QueueSender,
+    /// Long jobs (export chunks), one step a message (`JOBS`).
+    pub jobs: JobSender,
+    /// The R2 bucket export chunks are written to (`ARCHIVE`, prefix `exports/`).
+    pub objects: R2,
+    /// D1 queries one invocation may run (`D1_QUERIES_PER_INVOCATION`).
+    pub d1_budget: u32,
+    /// How big an export chunk is: the most the budget allows, or fewer answers
+    /// (`EXPORT_ROWS_PER_CHUNK`, which tests set small).
+    pub export_chunking: Option<nps_shared::export::Chunking>,
     pub admin_token: Option<String>,
     pub retry: RetrySchedule,
     /// Webhooks may target loopback and private addresses: local development only.
@@ -44,9 +54,16 @@ pub struct App {
 
 impl App {
     pub fn from_env(env: &Env) -> worker::Result<App> {
+        let d1_budget = budget(env);
+        let rows_per_chunk =
+            setting(env, "EXPORT_ROWS_PER_CHUNK").and_then(|v| v.trim().parse().ok());
         Ok(App {
             store: SqlStore::with_cache(database(env)?, KvSurveys::new(env.kv("CONFIG")?)),
             queue: QueueSender::new(env.queue("DELIVERIES")?, env.queue("DEAD_LETTERS")?),
+            jobs: JobSender::new(env.queue("JOBS")?),
+            objects: R2::new(env.bucket("ARCHIVE")?),
+            d1_budget,
+            export_chunking: nps_shared::export::Chunking::new(d1_budget, rows_per_chunk),
             admin_token: setting(env, "ADMIN_TOKEN"),
             retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
                 .and_then(|s| RetrySchedule::parse(&s))
@@ -87,10 +104,14 @@ impl App {
 /// D1 as one invocation may use it: metered against `D1_QUERIES_PER_INVOCATION`
 /// (default: the paid plan's 1,000; 50 on the free plan).
 pub fn database(env: &Env) -> worker::Result<Metered<D1>> {
-    let budget = setting(env, "D1_QUERIES_PER_INVOCATION")
+    Ok(Metered::new(D1::new(env.d1("DB")?), budget(env)))
+}
+
+/// `D1_QUERIES_PER_INVOCATION`, else the paid plan's 1,000.
+fn budget(env: &Env) -> u32 {
+    setting(env, "D1_QUERIES_PER_INVOCATION")
         .and_then(|v| metered::parse_budget(&v))
-        .unwrap_or(metered::PAID_PLAN_QUERIES);
-    Ok(Metered::new(D1::new(env.d1("DB")?), budget))
+        .unwrap_or(metered::PAID_PLAN_QUERIES)
 }
 
 /// A secret or plain variable, whichever is set.

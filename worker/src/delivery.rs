@@ -160,7 +160,7 @@ async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::Stor
 
 /// Handles a batch: every delivery in it at once, so one slow receiver does not hold
 /// up the alerts behind it.
-pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Result<()> {
+pub async fn consume<T>(batch: MessageBatch<T>, app: &App) -> worker::Result<()> {
     let handled = batch.raw_iter().map(|message| async move {
         let task: DeliveryTask = match serde_wasm_bindgen::from_value(message.body()) {
             Ok(task) => task,

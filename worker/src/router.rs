@@ -76,6 +76,9 @@ pub static ROUTES: &[Route] = {
         route(Patch, "/v1/surveys/:id", ADMIN, UpdateSurvey),
         route(Get, "/v1/surveys/:id/report", READ, SurveyReport),
         route(Get, "/v1/surveys/:id/export.csv", READ, ExportResponses),
+        route(Post, "/v1/surveys/:id/exports", READ, StartExport),
+        route(Get, "/v1/exports/:id", READ, GetExport),
+        route(Get, "/v1/exports/:id/download", READ, DownloadExport),
         route(Get, "/v1/surveys/:id/responses", READ, ListResponses),
         route(Post, "/v1/invitations", ADMIN, CreateInvitation),
         route(Get, "/v1/cases", READ, ListCases),
@@ -124,6 +127,9 @@ pub enum Handler {
     UpdateSurvey,
     SurveyReport,
     ExportResponses,
+    StartExport,
+    GetExport,
+    DownloadExport,
     ListResponses,
     CreateInvitation,
     ListCases,
@@ -156,7 +162,9 @@ impl Handler {
         params: &Params<'_>,
         who: Option<&Principal>,
     ) -> Result<Response, ApiError> {
-        use routes::{cases, invitations, respondents, responses, staff, surveys, webhooks};
+        use routes::{
+            cases, exports, invitations, respondents, responses, staff, surveys, webhooks,
+        };
         // A staff handler without its principal is a bug of this module.
         let who = || who.ok_or_else(|| ApiError::internal("a staff route without its principal"));
         match self {
@@ -171,6 +179,9 @@ impl Handler {
             Handler::UpdateSurvey => surveys::update(req, app, params.get("id")?, who()?).await,
             Handler::SurveyReport => surveys::report(req, app, params.get("id")?).await,
             Handler::ExportResponses => responses::export_csv(req, app, params.get("id")?).await,
+            Handler::StartExport => exports::create(req, app, params.get("id")?).await,
+            Handler::GetExport => exports::get(app, params.get("id")?).await,
+            Handler::DownloadExport => exports::download(app, params.get("id")?).await,
             Handler::ListResponses => responses::list(req, app, params.get("id")?).await,
             Handler::CreateInvitation => invitations::create(req, app).await,
             Handler::ListCases => cases::list(req, app).await,

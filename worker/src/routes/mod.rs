@@ -2,6 +2,7 @@
 //! an HTTP response. No business rules here; those live in `service`.
 
 pub mod cases;
+pub mod exports;
 pub mod invitations;
 pub mod limits;
 pub mod respondents;

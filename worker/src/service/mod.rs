@@ -16,12 +16,15 @@
 //! - `api_keys`: scoped API keys — create (secret shown once), list, revoke, and
 //!   the principal of a key's secret.
 //! - `audit`: the audit log of admin changes, its list and its retention.
+//! - `exports`: export jobs written in chunks within the D1 query budget, and the
+//!   bound of the one-request CSV export.
 //! - `page`: page sizes and cursors of the lists.
 
 pub mod api_keys;
 pub mod audit;
 pub mod cases;
 pub mod deliveries;
+pub mod exports;
 pub mod invitations;
 pub mod limits;
 pub mod page;

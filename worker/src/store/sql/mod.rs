@@ -10,6 +10,7 @@ mod api_keys;
 mod audit;
 mod cases;
 mod deliveries;
+mod exports;
 mod invitations;
 mod rate_limits;
 mod respondents;
