@@ -37,8 +37,8 @@ pub struct Chunking {
 impl Chunking {
     /// The largest chunk whose queries stay within `budget` (pages plus
     /// [`CHUNK_OVERHEAD_QUERIES`]), at most [`MAX_PAGES_PER_CHUNK`] pages of
-    /// [`PAGE_ROWS`], and at most `rows_cap` rows when given. `None` when the budget
-    /// leaves no page at all.
+    /// [`PAGE_ROWS`], and about `rows_cap` rows when that is fewer (whole pages: at
+    /// most a row a page more). `None` when the budget leaves no page at all.
     pub fn new(budget: u32, rows_cap: Option<u32>) -> Option<Chunking> {
         let pages = budget
             .checked_sub(CHUNK_OVERHEAD_QUERIES)
@@ -50,10 +50,12 @@ impl Chunking {
         };
         Some(match rows_cap.filter(|cap| *cap > 0) {
             Some(cap) if cap < full.rows() => {
-                let page_rows = cap.min(PAGE_ROWS);
+                // As few pages as the cap needs, shared evenly: `cap` rows, or a few
+                // more when it does not divide.
+                let pages = cap.div_ceil(PAGE_ROWS);
                 Chunking {
-                    page_rows,
-                    pages: cap.div_ceil(page_rows).min(pages),
+                    page_rows: cap.div_ceil(pages),
+                    pages,
                 }
             }
             _ => full,
@@ -195,8 +197,9 @@ mod tests {
         let c = Chunking::new(1_000, Some(250)).unwrap();
         assert_eq!((c.page_rows, c.pages), (250, 1));
         let c = Chunking::new(1_000, Some(1_200)).unwrap();
-        assert_eq!((c.page_rows, c.pages), (500, 3));
-        assert!(c.rows() >= 1_200);
+        assert_eq!((c.page_rows, c.pages), (400, 3));
+        let c = Chunking::new(1_000, Some(701)).unwrap();
+        assert_eq!((c.page_rows, c.pages, c.rows()), (351, 2, 702));
         let c = Chunking::new(1_000, Some(1_000_000)).unwrap();
         assert_eq!(c.rows(), 10_000, "the cap does not lift the budget's bound");
         let c = Chunking::new(5, Some(5_000)).unwrap();
