@@ -423,6 +423,25 @@ mod tests {
     }
 
     #[test]
+    fn starting_following_and_downloading_a_job_take_a_few_queries_at_any_size() {
+        let m = seeded(3_000);
+        let view = block_on(start(&m, &m, "s_demo", &CreateExport::default(), NOW)).unwrap();
+        assert!(m.queries() <= 4, "start ran {}", m.queries());
+        drain(&m, Chunking::new(1_000, Some(100)).unwrap(), 1_000);
+        m.reset_queries();
+        block_on(get(&m, &view.id)).unwrap();
+        assert_eq!(m.queries(), 1);
+        m.reset_queries();
+        let (done, keys) = block_on(download(&m, &view.id)).unwrap();
+        assert_eq!(m.queries(), 1);
+        assert_eq!(keys.len() as u32, done.parts);
+        assert_eq!(
+            done.parts, 31,
+            "30 chunks of 100 and the one that finds the end"
+        );
+    }
+
+    #[test]
     fn the_free_plan_s_budget_holds_every_chunk_of_the_default_size() {
         let m = seeded(1_200);
         let view = block_on(start(&m, &m, "s_demo", &CreateExport::default(), NOW)).unwrap();
