@@ -7,7 +7,7 @@
 
 use crate::app::{App, now_ms};
 use crate::service::exports;
-use crate::store::ExportTask;
+use crate::store::{ExportStore, ExportTask};
 use worker::{
     MessageBatch, MessageExt, QueueRetryOptionsBuilder, console_error, console_log, console_warn,
 };
@@ -34,12 +34,19 @@ pub async fn consume<T>(batch: MessageBatch<T>, app: &App) -> worker::Result<()>
         }
     };
     let Some(chunking) = app.export_chunking else {
-        console_error!(
-            "export {}: D1_QUERIES_PER_INVOCATION ({}) leaves no query for a page",
-            task.export_id,
+        let why = format!(
+            "D1_QUERIES_PER_INVOCATION ({}) leaves no query for a page of answers",
             app.d1_budget
         );
-        message.ack();
+        console_error!("export {}: {why}", task.export_id);
+        let at = nps_shared::time::rfc3339(now_ms());
+        match app.store.fail_export(&task.export_id, &why, &at).await {
+            Ok(()) => message.ack(),
+            Err(e) => {
+                console_warn!("export {}: could not be failed: {e}", task.export_id);
+                message.retry();
+            }
+        }
         return Ok(());
     };
     let what = format!("export {} chunk {}", task.export_id, task.chunk);
