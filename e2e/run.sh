@@ -50,12 +50,13 @@ for _ in $(seq 1 40); do
 done
 curl -sf "http://127.0.0.1:$access_port/cdn-cgi/access/certs" >/dev/null || { cat "$state/access.log"; echo "the Access key server did not start" >&2; exit 1; }
 
-# Short retry delays so that retries can be watched within a test.
+# Short retry delays so that retries can be watched within a test; small export chunks
+# so that an export of a few thousand answers takes many queue messages.
 setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ADMIN_TOKEN:$token" --var "WEBHOOK_RETRY_SCHEDULE:1,1,1,1" \
   --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" --var "INVITATION_SECRET:$invitation_secret" \
   --var "ACCESS_TEAM_DOMAIN:http://127.0.0.1:$access_port" --var "ACCESS_AUD:$access_aud" \
-  --var "IDENTITY_SECRET:$identity_secret" \
+  --var "IDENTITY_SECRET:$identity_secret" --var "EXPORT_ROWS_PER_CHUNK:700" \
   --test-scheduled --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
 for _ in $(seq 1 120); do

@@ -13,6 +13,7 @@ use nps_shared::api::{
     SurveyView, WebhookCreated, WebhookPatch, WebhookView,
 };
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
+use nps_shared::export::{CreateExport, ExportView};
 use nps_shared::report::Report;
 use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};
 use serde::de::DeserializeOwned;
@@ -163,6 +164,35 @@ impl Api {
             path.push_str(&format!("&actor={}", encode_component(actor.trim())));
         }
         self.get(&path).await
+    }
+
+    /// Starts an export job of the survey's answers (of `category`, all when `None`).
+    pub async fn start_export(
+        &self,
+        survey_id: &str,
+        category: Option<String>,
+    ) -> Result<ExportView, ApiError> {
+        let body = CreateExport {
+            category,
+            format: None,
+        };
+        let path = format!("/v1/surveys/{}/exports", encode_component(survey_id));
+        self.send(Request::post(&path), &body).await
+    }
+
+    pub async fn export(&self, export_id: &str) -> Result<ExportView, ApiError> {
+        self.get(&format!("/v1/exports/{}", encode_component(export_id)))
+            .await
+    }
+
+    /// A finished export's CSV (`download_url`), as text: fetched with this page's
+    /// credentials, which a plain link would not carry.
+    pub async fn download(&self, download_url: &str) -> Result<String, ApiError> {
+        let request = self
+            .authorized(Request::get(download_url))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        checked(request.send().await).await
     }
 
     pub async fn surveys(&self) -> Result<Vec<SurveyView>, ApiError> {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod editor;
 pub mod embed;
+pub mod exports;
 pub mod overview;
 pub mod preview;
 pub mod signin;

@@ -24,6 +24,7 @@
 //! - [`staff`]: who works with the data: scopes, the principal of a request, API
 //!   keys and audit entries on the wire.
 //! - [`zone`]: local time for the trend: a fixed offset or a time zone's changes.
+//! - [`export`]: export jobs: chunks sized to a D1 query budget, and the job on the wire.
 //!
 //! No module imports one that imports it back: a type two modules need lives below
 //! both (`field`, `respondent`, `zone`'s `UtcOffset`), and `rollup` builds on
@@ -48,6 +49,7 @@
 
 pub mod api;
 pub mod case;
+pub mod export;
 pub mod field;
 pub mod ids;
 pub mod locale;

@@ -5,7 +5,8 @@ use crate::store::d1::D1;
 use crate::store::kv::KvSurveys;
 use crate::store::limiter::PublicLimiter;
 use crate::store::metered::{self, Metered};
-use crate::store::queue::QueueSender;
+use crate::store::queue::{JobSender, QueueSender};
+use crate::store::r2::R2;
 use crate::store::sql::SqlStore;
 use nps_shared::webhook::RetrySchedule;
 use worker::Env;
@@ -29,6 +30,15 @@ pub struct App {
     /// Flood protection for public reads and comments: the Workers Rate Limiting
     /// binding `PUBLIC_LIMITER` (its limit per client and minute in wrangler.toml).
     pub limiter: PublicLimiter,
+    /// Long jobs (export chunks), one step a message (`JOBS`).
+    pub jobs: JobSender,
+    /// The R2 bucket export chunks are written to (`ARCHIVE`, prefix `exports/`).
+    pub objects: R2,
+    /// D1 queries one invocation may run (`D1_QUERIES_PER_INVOCATION`).
+    pub d1_budget: u32,
+    /// How big an export chunk is: the most the budget allows, or fewer answers
+    /// (`EXPORT_ROWS_PER_CHUNK`, which tests set small).
+    pub export_chunking: Option<nps_shared::export::Chunking>,
     pub admin_token: Option<String>,
     pub retry: RetrySchedule,
     /// Webhooks may target loopback and private addresses: local development only.
@@ -58,6 +68,9 @@ pub struct App {
 
 impl App {
     pub fn from_env(env: &Env) -> worker::Result<App> {
+        let d1_budget = budget(env);
+        let rows_per_chunk =
+            setting(env, "EXPORT_ROWS_PER_CHUNK").and_then(|v| v.trim().parse().ok());
         Ok(App {
             store: SqlStore::with_cache(database(env)?, KvSurveys::new(env.kv("CONFIG")?)),
             queue: QueueSender::new(env.queue("DELIVERIES")?, env.queue("DEAD_LETTERS")?),
@@ -65,6 +78,10 @@ impl App {
             // was asked about (`routes::limits`): a deployment without the binding
             // keeps serving.
             limiter: PublicLimiter::new(env.rate_limiter("PUBLIC_LIMITER").ok()),
+            jobs: JobSender::new(env.queue("JOBS")?),
+            objects: R2::new(env.bucket("ARCHIVE")?),
+            d1_budget,
+            export_chunking: nps_shared::export::Chunking::new(d1_budget, rows_per_chunk),
             admin_token: setting(env, "ADMIN_TOKEN"),
             retry: setting(env, "WEBHOOK_RETRY_SCHEDULE")
                 .and_then(|s| RetrySchedule::parse(&s))
@@ -116,10 +133,14 @@ impl App {
 }
 
 pub fn database(env: &Env) -> worker::Result<Metered<D1>> {
-    let budget = setting(env, "D1_QUERIES_PER_INVOCATION")
+    Ok(Metered::new(D1::new(env.d1("DB")?), budget(env)))
+}
+
+/// `D1_QUERIES_PER_INVOCATION`, else the paid plan's 1,000.
+fn budget(env: &Env) -> u32 {
+    setting(env, "D1_QUERIES_PER_INVOCATION")
         .and_then(|v| metered::parse_budget(&v))
-        .unwrap_or(metered::PAID_PLAN_QUERIES);
-    Ok(Metered::new(D1::new(env.d1("DB")?), budget))
+        .unwrap_or(metered::PAID_PLAN_QUERIES)
 }
 
 /// The shard count `GATE_SHARDS` names (1 to 256).

@@ -167,7 +167,7 @@ async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::Stor
 /// Handles a batch: every delivery in it at once, so one slow receiver does not hold
 /// up the alerts behind it; at most [`MAX_BATCH_SIZE`] of them, the rest are retried
 /// (a queue configured for larger batches than this invocation's D1 queries allow).
-pub async fn consume(batch: MessageBatch<DeliveryTask>, app: &App) -> worker::Result<()> {
+pub async fn consume<T>(batch: MessageBatch<T>, app: &App) -> worker::Result<()> {
     let mut messages = batch.raw_iter();
     let now: Vec<_> = messages.by_ref().take(MAX_BATCH_SIZE as usize).collect();
     for later in messages {

@@ -18,7 +18,9 @@
 //!   replayed by `service::deliveries`; the cron (`scheduled` below) re-queues those
 //!   whose queue message was lost, and forgets audit entries past their retention;
 //! - answers past a survey's `retention_days` are archived to R2 and deleted by the
-//!   cron too (`service::archive`), a bounded number of parts a run.
+//!   cron too (`service::archive`), a bounded number of parts a run;
+//! - export jobs write a chunk per message of the `JOBS` queue to R2 (`jobs`,
+//!   `service::exports`), each within one invocation's D1 queries.
 
 mod access;
 mod app;
@@ -28,13 +30,13 @@ mod error;
 mod gate;
 mod http;
 mod intl;
+mod jobs;
 mod router;
 mod routes;
 mod service;
 mod store;
 
 pub use gate::Gate;
-use store::DeliveryTask;
 use worker::{
     Context, Env, MessageBatch, Request, Response, ScheduleContext, ScheduledEvent, event,
 };
@@ -44,11 +46,25 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     router::respond(&mut req, &env).await
 }
 
+/// The queue named `JOBS_QUEUE` carries long jobs (export chunks, `jobs`); every other
+/// queue this worker consumes carries webhook deliveries (`delivery`). Each consumer
+/// decodes its own messages.
 #[event(queue)]
-async fn queue(batch: MessageBatch<DeliveryTask>, env: Env, _ctx: Context) -> worker::Result<()> {
+async fn queue(
+    batch: MessageBatch<serde_json::Value>,
+    env: Env,
+    _ctx: Context,
+) -> worker::Result<()> {
     let app = app::App::from_env(&env)?;
-    delivery::consume(batch, &app).await
+    if batch.queue() == JOBS_QUEUE {
+        jobs::consume(batch, &app).await
+    } else {
+        delivery::consume(batch, &app).await
+    }
 }
+
+/// The queue of the `JOBS` binding (wrangler.toml).
+const JOBS_QUEUE: &str = "nps-loop-jobs";
 
 /// Every minute (`[triggers]` in wrangler.toml), `service::cron::run`: re-queue
 /// deliveries whose queue message was lost, so an alert stored is an alert sent;

@@ -83,6 +83,9 @@ pub static ROUTES: &[Route] = {
             READ,
             ReadArchivePart,
         ),
+        route(Post, "/v1/surveys/:id/exports", READ, StartExport),
+        route(Get, "/v1/exports/:id", READ, GetExport),
+        route(Get, "/v1/exports/:id/download", READ, DownloadExport),
         route(Get, "/v1/surveys/:id/responses", READ, ListResponses),
         route(Post, "/v1/invitations", ADMIN, CreateInvitation),
         route(Get, "/v1/cases", READ, ListCases),
@@ -133,6 +136,9 @@ pub enum Handler {
     ExportResponses,
     ListArchive,
     ReadArchivePart,
+    StartExport,
+    GetExport,
+    DownloadExport,
     ListResponses,
     CreateInvitation,
     ListCases,
@@ -166,7 +172,7 @@ impl Handler {
         who: Option<&Principal>,
     ) -> Result<Response, ApiError> {
         use routes::{
-            archive, cases, invitations, respondents, responses, staff, surveys, webhooks,
+            archive, cases, exports, invitations, respondents, responses, staff, surveys, webhooks,
         };
         // A staff handler without its principal is a bug of this module.
         let who = || who.ok_or_else(|| ApiError::internal("a staff route without its principal"));
@@ -187,6 +193,9 @@ impl Handler {
                 let (id, month) = (params.get("id")?, params.get("month")?);
                 archive::part(app, id, month, params.get("part")?).await
             }
+            Handler::StartExport => exports::create(req, app, params.get("id")?).await,
+            Handler::GetExport => exports::get(app, params.get("id")?).await,
+            Handler::DownloadExport => exports::download(app, params.get("id")?).await,
             Handler::ListResponses => responses::list(req, app, params.get("id")?).await,
             Handler::CreateInvitation => invitations::create(req, app).await,
             Handler::ListCases => cases::list(req, app).await,

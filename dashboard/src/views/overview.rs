@@ -1,7 +1,8 @@
 //! The overview of one survey from `GET /v1/surveys/{id}/report`: the NPS headline with
 //! its margin of error and the three categories, the trend (line and margin band), the
 //! 0–10 distribution, the segments table, NPS per revenue band (with each band's margin
-//! as an error bar and its count) and the comment themes. Geometry comes from
+//! as an error bar and its count) and the comment themes; above them, the export of
+//! the survey's answers (`views::exports`). Geometry comes from
 //! `crate::charts`; this module only turns it into SVG elements.
 
 use leptos::prelude::*;
@@ -78,6 +79,7 @@ fn category_class(category: Category) -> &'static str {
 #[component]
 pub fn Overview(survey_id: String) -> impl IntoView {
     let session = expect_context::<Session>();
+    let export_survey_id = survey_id.clone();
     let controls = RwSignal::new(ReportControls {
         utc_offset_minutes: crate::clock::offset_now(),
         time_zone: crate::clock::zone_name(),
@@ -121,6 +123,7 @@ pub fn Overview(survey_id: String) -> impl IntoView {
                 <input type="date" on:change=set(|c, v| c.from = v) />
             </label>
         </form>
+        <crate::views::exports::ExportPanel survey_id=export_survey_id />
         {move || match report.get() {
             None => view! { <p class="muted loading">"Loading the report…"</p> }.into_any(),
             Some(Err(e)) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),

@@ -76,7 +76,7 @@ pub fn Webhooks() -> impl IntoView {
 }
 
 /// A sleep that yields to the browser (`setTimeout`).
-async fn sleep(ms: i32) {
+pub(crate) async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let scheduled = web_sys::window()
             .map(|w| w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms));

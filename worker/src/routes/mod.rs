@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod cases;
+pub mod exports;
 pub mod invitations;
 pub mod limits;
 pub mod respondents;

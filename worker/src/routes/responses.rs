@@ -113,12 +113,14 @@ pub async fn list(req: &Request, app: &App, survey_id: &str) -> Result<Response,
 }
 
 /// `GET /v1/surveys/{id}/export.csv?category=`: every answer, newest first, streamed
-/// page by page so that an export of any size stays within the worker's memory.
+/// page by page so that it stays within the worker's memory — for a survey whose
+/// answers one invocation can read within its D1 queries; a larger one is refused
+/// (422) before the first byte, pointing at the export jobs (`routes::exports`).
 pub async fn export_csv(req: &Request, app: &App, survey_id: &str) -> Result<Response, ApiError> {
     let query = http::query(req)?;
     let category = http::param(&query, "category");
-    // Checks the survey and the category before the first byte is sent.
-    responses::list(&app.store, survey_id, category, None, Some("1")).await?;
+    // Checks the survey, the category and the size before the first byte is sent.
+    crate::service::exports::csv_streamable(&app.store, survey_id, category, app.d1_budget).await?;
     let category = category.and_then(nps_shared::Category::parse);
     let store = SqlStore::new(crate::app::database(&app.env)?);
     let survey_id = survey_id.to_string();

@@ -18,6 +18,8 @@
 //! - `api_keys`: scoped API keys — create (secret shown once), list, revoke, and
 //!   the principal of a key's secret.
 //! - `audit`: the audit log of admin changes, its list and its retention.
+//! - `exports`: export jobs written in chunks within the D1 query budget, and the
+//!   bound of the one-request CSV export.
 //! - `page`: page sizes and cursors of the lists.
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
@@ -28,6 +30,7 @@ pub mod audit;
 pub mod cases;
 pub mod cron;
 pub mod deliveries;
+pub mod exports;
 pub mod invitations;
 pub mod limits;
 pub mod page;

@@ -22,7 +22,7 @@ pub const FREE_PLAN_QUERIES: u32 = 50;
 /// A database that counts its statements and stops at `budget`.
 pub struct Metered<D> {
     db: D,
-    budget: u32,
+    budget: Cell<u32>,
     used: Cell<u32>,
 }
 
@@ -30,7 +30,7 @@ impl<D> Metered<D> {
     pub fn new(db: D, budget: u32) -> Self {
         Metered {
             db,
-            budget,
+            budget: Cell::new(budget),
             used: Cell::new(0),
         }
     }
@@ -46,6 +46,13 @@ impl<D> Metered<D> {
         self.used.set(0);
     }
 
+    /// A new budget, counted from zero (a test's set-up ran under the old one).
+    #[cfg(test)]
+    pub fn set_budget(&self, budget: u32) {
+        self.budget.set(budget);
+        self.used.set(0);
+    }
+
     #[cfg(test)]
     pub fn inner(&self) -> &D {
         &self.db
@@ -54,10 +61,10 @@ impl<D> Metered<D> {
     fn take(&self, n: usize) -> StoreResult<()> {
         let n = u32::try_from(n).unwrap_or(u32::MAX);
         let after = self.used.get().saturating_add(n);
-        if after > self.budget {
+        if after > self.budget.get() {
             return Err(StoreError(format!(
                 "this invocation would run {after} D1 queries, over its budget of {}",
-                self.budget
+                self.budget.get()
             )));
         }
         self.used.set(after);

@@ -10,8 +10,10 @@
 //! - `kv`: the KV cache of survey definitions in front of `surveys` (hot config), and
 //!   the isolate's short memory of survey ids the database does not have.
 //! - `limiter`: the Workers Rate Limiting binding, behind [`FloodLimiter`].
-//! - `queue`: the Cloudflare Queue of webhook deliveries, behind [`DeliveryQueue`].
-//! - `r2`: the R2 bucket of answer archives, gzip by the runtime, behind [`ArchiveBucket`].
+//! - `queue`: the Cloudflare Queues: webhook deliveries behind [`DeliveryQueue`], export
+//!   chunks behind [`JobQueue`].
+//! - `r2`: the R2 bucket of answer archives (gzip by the runtime, behind
+//!   [`ArchiveBucket`]) and export chunks (behind [`ObjectStore`]).
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
@@ -60,6 +62,7 @@ pub trait Storage:
     + ApiKeyStore
     + AuditStore
     + ArchiveStore
+    + ExportStore
 {
 }
 
@@ -75,6 +78,7 @@ impl<T> Storage for T where
         + ApiKeyStore
         + AuditStore
         + ArchiveStore
+        + ExportStore
 {
 }
 
@@ -673,4 +677,93 @@ pub trait ArchiveBucket {
     async fn head(&self, key: &str) -> StoreResult<Option<Stored>>;
     /// The object's bytes (gzip) as stored.
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+}
+
+/// An export job as kept: what the API shows, and where the job is in the answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportJob {
+    /// `download_url` is filled in on reading, once the job is done.
+    pub view: nps_shared::export::ExportView,
+    /// The newest answer the export holds (`None`: the survey had none).
+    pub newest_id: Option<String>,
+    /// The last answer written; the next chunk continues below it.
+    pub cursor: Option<String>,
+}
+
+/// What one chunk of an export wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkWritten {
+    /// Its number: it is recorded only while the job has written exactly this many.
+    pub chunk: u32,
+    /// The last answer it wrote (the job's cursor stays where it was when none).
+    pub cursor: Option<String>,
+    pub rows: u64,
+    pub bytes: u64,
+    /// It reached the end: the job is done.
+    pub last: bool,
+    pub at: String,
+}
+
+/// Export jobs and the reads of their answers.
+pub trait ExportStore {
+    async fn insert_export(&self, job: &ExportJob) -> StoreResult<()>;
+    async fn get_export(&self, id: &str) -> StoreResult<Option<ExportJob>>;
+    /// How many answers (of `category`) the survey has and the newest one's id, in
+    /// one query: what an export started now holds.
+    async fn export_scope(
+        &self,
+        survey_id: &str,
+        category: Option<Category>,
+    ) -> StoreResult<(u64, Option<String>)>;
+    /// Whether the survey has more than `limit` answers (of `category`); reads at most
+    /// `limit + 1` index entries.
+    async fn more_answers_than(
+        &self,
+        survey_id: &str,
+        category: Option<Category>,
+        limit: u32,
+    ) -> StoreResult<bool>;
+    /// Up to `limit` answers (of `category`) from `newest_id` down, newest first,
+    /// below `cursor` when given.
+    async fn export_page(
+        &self,
+        survey_id: &str,
+        category: Option<Category>,
+        newest_id: &str,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<ResponseView>>;
+    /// Records a chunk in one write if the job is still at `written.chunk` (and not
+    /// finished); `false` when another delivery of the same message did it first.
+    async fn record_chunk(&self, id: &str, written: &ChunkWritten) -> StoreResult<bool>;
+    /// Marks the job failed for good with `error`, unless it is finished.
+    async fn fail_export(&self, id: &str, error: &str, at: &str) -> StoreResult<()>;
+}
+
+/// The queue message of an export: "write chunk `chunk` of this job". The job row is
+/// the truth (its `parts` and cursor); the message's cursor is for the logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportTask {
+    pub export_id: String,
+    pub chunk: u32,
+    pub cursor: Option<String>,
+    /// Failed tries of this chunk so far (Queues in worker 0.8 expose no count).
+    #[serde(default)]
+    pub attempt: u32,
+    /// Sent again by a redelivered message of the chunk before, in case its own
+    /// was lost: if it finds its chunk written, it sends no further copy.
+    #[serde(default)]
+    pub resent: bool,
+}
+
+/// Where long jobs go to be run in steps (the `JOBS` queue in the worker).
+pub trait JobQueue {
+    async fn enqueue_job(&self, task: &ExportTask, delay_seconds: u32) -> StoreResult<()>;
+}
+
+/// Whole objects by key (the `ARCHIVE` R2 bucket in the worker). Writing a key again
+/// replaces it.
+pub trait ObjectStore {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()>;
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
 }

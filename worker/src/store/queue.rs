@@ -1,8 +1,9 @@
 //! The Cloudflare Queue that carries webhook deliveries from the fetch handler (the
 //! producer) to the queue handler (the consumer, `delivery.rs`) of the same worker, and
-//! the dead-letter queue where deliveries that failed for good are parked.
+//! the dead-letter queue where deliveries that failed for good are parked; and the queue
+//! of long jobs (export chunks), which the same worker consumes too.
 
-use super::{DeliveryQueue, DeliveryTask, StoreResult};
+use super::{DeliveryQueue, DeliveryTask, ExportTask, JobQueue, StoreResult};
 use worker::{BatchMessageBuilder, MessageBuilder, Queue};
 
 /// A `sendBatch` carries at most this many messages (Cloudflare Queues limits): a
@@ -40,6 +41,30 @@ impl DeliveryQueue for QueueSender {
 
     async fn dead_letter(&self, task: &DeliveryTask) -> StoreResult<()> {
         self.dead_letters.send(task.clone()).await?;
+        Ok(())
+    }
+}
+
+/// The `JOBS` queue: one message per step of a long job.
+pub struct JobSender {
+    queue: Queue,
+}
+
+impl JobSender {
+    pub fn new(queue: Queue) -> Self {
+        JobSender { queue }
+    }
+}
+
+impl JobQueue for JobSender {
+    async fn enqueue_job(&self, task: &ExportTask, delay_seconds: u32) -> StoreResult<()> {
+        self.queue
+            .send(
+                MessageBuilder::new(task.clone())
+                    .delay_seconds(delay_seconds)
+                    .build(),
+            )
+            .await?;
         Ok(())
     }
 }

@@ -1,11 +1,12 @@
-//! The [`ArchiveBucket`] of the worker: an R2 bucket (binding `ARCHIVE`;
-//! `wrangler dev` keeps a local one in its state directory). Parts are compressed by
-//! the runtime's own `CompressionStream("gzip")`, which costs the wasm nothing.
+//! The R2 bucket `ARCHIVE` (`wrangler dev` keeps a local one in its state directory):
+//! answer archives under `archive/` behind [`ArchiveBucket`] — parts compressed by the
+//! runtime's own `CompressionStream("gzip")`, which costs the wasm nothing — and
+//! export chunks under `exports/` behind [`ObjectStore`].
 
-use super::{ArchiveBucket, StoreError, StoreResult, Stored};
+use super::{ArchiveBucket, ObjectStore, StoreError, StoreResult, Stored};
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
 use wasm_bindgen_futures::JsFuture;
-use worker::Bucket;
+use worker::{Bucket, HttpMetadata};
 
 #[wasm_bindgen]
 extern "C" {
@@ -89,5 +90,39 @@ impl ArchiveBucket for R2Archive {
             Some(body) => Ok(Some(body.bytes().await?)),
             None => Err(StoreError(format!("R2 object {key} without a body"))),
         }
+    }
+}
+
+pub struct R2 {
+    bucket: Bucket,
+}
+
+impl R2 {
+    pub fn new(bucket: Bucket) -> Self {
+        R2 { bucket }
+    }
+}
+
+impl ObjectStore for R2 {
+    async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()> {
+        self.bucket
+            .put(key, body)
+            .http_metadata(HttpMetadata {
+                content_type: Some(content_type.to_string()),
+                ..Default::default()
+            })
+            .execute()
+            .await?;
+        Ok(())
+    }
+
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let Some(object) = self.bucket.get(key).execute().await? else {
+            return Ok(None);
+        };
+        let body = object
+            .body()
+            .ok_or_else(|| StoreError(format!("R2 object {key} came without a body")))?;
+        Ok(Some(body.bytes().await?))
     }
 }

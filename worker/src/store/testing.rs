@@ -13,8 +13,9 @@ use super::metered::{Metered, PAID_PLAN_QUERIES};
 use super::sql::SqlStore;
 use super::sqlite::Sqlite;
 use super::{
-    ArchiveBucket, Delivery, DeliveryQueue, DeliveryTask, FloodLimiter, StoreError, StoreResult,
-    Stored, StoredCase, StoredResponse, SurveyCache, SurveyStore,
+    ArchiveBucket, Delivery, DeliveryQueue, DeliveryTask, ExportTask, FloodLimiter, JobQueue,
+    ObjectStore, StoreError, StoreResult, Stored, StoredCase, StoredResponse, SurveyCache,
+    SurveyStore,
 };
 use nps_shared::api::{AttemptView, SurveyView};
 use serde::de::DeserializeOwned;
@@ -167,6 +168,38 @@ pub struct TestQueue {
     pub dead: RefCell<Vec<DeliveryTask>>,
     /// When set, every send fails (to test that answers survive it).
     pub down: Cell<bool>,
+    /// Long-job messages, each with its delay.
+    pub jobs: RefCell<Vec<(ExportTask, u32)>>,
+    /// The object store (R2 in the worker): key to body.
+    pub objects: RefCell<std::collections::BTreeMap<String, Vec<u8>>>,
+    /// When set, every object write fails.
+    pub objects_down: Cell<bool>,
+}
+
+impl JobQueue for TestStore {
+    async fn enqueue_job(&self, task: &ExportTask, delay_seconds: u32) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        queue.jobs.borrow_mut().push((task.clone(), delay_seconds));
+        Ok(())
+    }
+}
+
+impl ObjectStore for TestStore {
+    async fn put_object(&self, key: &str, body: Vec<u8>, _content_type: &str) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.objects_down.get() {
+            return Err(StoreError("R2 is down".into()));
+        }
+        queue.objects.borrow_mut().insert(key.to_owned(), body);
+        Ok(())
+    }
+
+    async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        Ok(self.queue().objects.borrow().get(key).cloned())
+    }
 }
 
 impl DeliveryQueue for TestStore {
@@ -259,6 +292,13 @@ impl Default for TestStore {
 }
 
 impl TestStore {
+    /// From now on an invocation may run at most `budget` queries (the free plan's 50,
+    /// or less), to hold a path to a tighter limit than the paid plan's; counting
+    /// starts again.
+    pub fn set_budget(&self, budget: u32) {
+        self.db().db.set_budget(budget);
+    }
+
     pub fn queue(&self) -> &TestQueue {
         &self.db().queue
     }
@@ -368,6 +408,21 @@ impl TestStore {
             .select::<Count>(&format!("SELECT COUNT(*) AS n FROM {table}"))
             .first()
             .map_or(0, |c| c.n as usize)
+    }
+
+    /// The status of every export job, in the order started.
+    pub fn export_statuses(&self) -> Vec<String> {
+        #[derive(serde::Deserialize)]
+        struct Row {
+            status: String,
+        }
+        self.db()
+            .db
+            .inner()
+            .select::<Row>("SELECT status FROM export_jobs ORDER BY rowid")
+            .into_iter()
+            .map(|r| r.status)
+            .collect()
     }
 
     /// How many rate-limit counters (key and window) exist.

@@ -11,6 +11,7 @@ mod archive;
 mod audit;
 mod cases;
 mod deliveries;
+mod exports;
 mod invitations;
 mod rate_limits;
 mod respondents;
