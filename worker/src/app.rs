@@ -64,6 +64,9 @@ pub struct App {
     pub gate_shards: u32,
     /// For what must own its bindings, such as a streamed export.
     pub env: Env,
+    /// D1 statements spent for this request in another invocation (the ingest gate's
+    /// share of a group write), added to `X-D1-Queries`.
+    pub d1_elsewhere: std::cell::Cell<f64>,
 }
 
 impl App {
@@ -102,6 +105,7 @@ impl App {
                 .and_then(|v| parse_shards(&v))
                 .unwrap_or(DEFAULT_GATE_SHARDS),
             env: env.clone(),
+            d1_elsewhere: std::cell::Cell::new(0.0),
         })
     }
 

@@ -65,6 +65,11 @@ pub enum Reply {
     Stored {
         created: ResponseCreated,
         replayed: bool,
+        /// The D1 statements this answer cost: its share of its group's write (the
+        /// group's statements over its answers) and its own follow-up's. For
+        /// `X-D1-Queries`, which the benchmark sums.
+        #[serde(default)]
+        d1_queries: f64,
     },
     Conflict {
         detail: String,
@@ -79,11 +84,15 @@ pub enum Reply {
 }
 
 impl Reply {
-    fn from_outcome(outcome: Result<Done<responses::Submitted>, ServiceError>) -> Reply {
+    fn from_outcome(
+        outcome: Result<Done<responses::Submitted>, ServiceError>,
+        d1_queries: f64,
+    ) -> Reply {
         match outcome {
             Ok(done) => Reply::Stored {
                 created: done.value.created,
                 replayed: done.value.replayed,
+                d1_queries,
             },
             Err(ServiceError::Conflict(detail)) => Reply::Conflict { detail },
             Err(ServiceError::TooManyRequests {
@@ -99,10 +108,20 @@ impl Reply {
         }
     }
 
+    /// The D1 statements the gate spent on this answer (0 unless stored).
+    pub fn d1_queries(&self) -> f64 {
+        match self {
+            Reply::Stored { d1_queries, .. } => *d1_queries,
+            _ => 0.0,
+        }
+    }
+
     /// The service's result this reply stands for.
     pub fn into_result(self) -> Result<responses::Submitted, ServiceError> {
         match self {
-            Reply::Stored { created, replayed } => Ok(responses::Submitted { created, replayed }),
+            Reply::Stored {
+                created, replayed, ..
+            } => Ok(responses::Submitted { created, replayed }),
             Reply::Conflict { detail } => Err(ServiceError::Conflict(detail)),
             Reply::TooManyRequests {
                 detail,
@@ -147,7 +166,8 @@ pub async fn send(
 struct Waiter {
     prepared: Prepared,
     bytes: usize,
-    reply: oneshot::Sender<Result<Accepted, ServiceError>>,
+    /// The outcome, and the answer's share of its group's D1 statements.
+    reply: oneshot::Sender<(Result<Accepted, ServiceError>, f64)>,
 }
 
 /// The object's memory: who waits, whether a write runs, the minute's counts.
@@ -228,16 +248,23 @@ async fn write_groups(memory: Rc<Memory>, env: Env) {
         let (prepared, replies): (Vec<_>, Vec<_>) =
             group.into_iter().map(|w| (w.prepared, w.reply)).unzip();
         // A fresh store per group: its statements are metered as one invocation's.
-        let outcomes = match App::from_env(&env) {
-            Ok(app) => responses::commit_group(&app.store, &app.queue, prepared).await,
-            Err(e) => replies
-                .iter()
-                .map(|_| Err(ServiceError::Store(StoreError(e.to_string()))))
-                .collect(),
+        let answers = replies.len().max(1) as f64;
+        let (outcomes, share) = match App::from_env(&env) {
+            Ok(app) => {
+                let outcomes = responses::commit_group(&app.store, &app.queue, prepared).await;
+                (outcomes, f64::from(app.store.queries()) / answers)
+            }
+            Err(e) => (
+                replies
+                    .iter()
+                    .map(|_| Err(ServiceError::Store(StoreError(e.to_string()))))
+                    .collect(),
+                0.0,
+            ),
         };
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // A waiter that went away (its client disconnected) needs no reply.
-            let _ = reply.send(outcome);
+            let _ = reply.send((outcome, share));
         }
     }
 }
@@ -259,13 +286,13 @@ impl DurableObject for Gate {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let ticket: Ticket = req.json().await?;
         let reply = match self.accept(ticket).await {
-            Ok((done, label)) => {
+            Ok((done, label, d1_queries)) => {
                 for e in &done.failed_follow_ups {
                     worker::console_warn!("{label} stored; a follow-up failed: {e}");
                 }
-                Reply::from_outcome(Ok(done))
+                Reply::from_outcome(Ok(done), d1_queries)
             }
-            Err(e) => Reply::from_outcome(Err(e)),
+            Err(e) => Reply::from_outcome(Err(e), 0.0),
         };
         Response::from_json(&reply)
     }
@@ -276,7 +303,7 @@ impl Gate {
     async fn accept(
         &self,
         ticket: Ticket,
-    ) -> Result<(Done<responses::Submitted>, String), ServiceError> {
+    ) -> Result<(Done<responses::Submitted>, String, f64), ServiceError> {
         let Ticket {
             client,
             per_minute,
@@ -297,16 +324,15 @@ impl Gate {
                 self.env.clone(),
             ));
         }
-        let accepted = outcome
+        let (accepted, share) = outcome
             .await
-            .map_err(|_| ServiceError::Store(StoreError("the group write was dropped".into())))??;
+            .map_err(|_| ServiceError::Store(StoreError("the group write was dropped".into())))?;
+        let accepted = accepted?;
         let label = format!("response {}", accepted.done.value.created.id);
         let app =
             App::from_env(&self.env).map_err(|e| ServiceError::Store(StoreError(e.to_string())))?;
-        Ok((
-            responses::win_back(&app.store, &app.queue, accepted).await,
-            label,
-        ))
+        let done = responses::win_back(&app.store, &app.queue, accepted).await;
+        Ok((done, label, share + f64::from(app.store.queries())))
     }
 }
 

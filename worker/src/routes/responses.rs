@@ -68,6 +68,8 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     let sent = gate::send(gate, &name, &ticket)
         .await
         .map_err(|e| ServiceError::Store(StoreError(format!("the ingest gate: {e}"))))?;
+    // What the gate's D1 statements cost this answer, for `X-D1-Queries`.
+    app.d1_elsewhere.set(sent.d1_queries());
     reply(sent.into_result()?)
 }
 
