@@ -60,23 +60,7 @@ pub(super) const DELIVERY_COLUMNS: &str = "id, endpoint_id, event_type, payload,
 /// group's batch): one statement for many rows, more only past
 /// [`super::MAX_JSON_BYTES`] of payloads.
 pub(super) fn insert_many(deliveries: &[&Delivery]) -> Vec<Statement> {
-    let rows: Vec<serde_json::Value> = deliveries
-        .iter()
-        .map(|d| {
-            serde_json::json!([
-                d.id,
-                d.endpoint_id,
-                d.event_type.as_str(),
-                d.payload,
-                d.status.as_str(),
-                d.attempts,
-                d.round_start,
-                d.next_attempt_at,
-                d.created_at,
-                d.updated_at,
-            ])
-        })
-        .collect();
+    let rows: Vec<serde_json::Value> = deliveries.iter().map(|d| delivery_json(d, None)).collect();
     super::insert_rows("deliveries", DELIVERY_COLUMNS, &rows, "")
 }
 
