@@ -3,7 +3,7 @@
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
-use crate::store::db::{Database, Statement, Value};
+use crate::store::db::{Database, Statement};
 use crate::store::{Delivery, DeliveryStore, StoreError, StoreResult, SurveyCache};
 use nps_shared::api::{AttemptView, DeliveryStatus, DeliveryView, EventType};
 use serde::Deserialize;
@@ -101,21 +101,12 @@ pub(super) fn delivery_json(d: &Delivery, extra: Option<&str>) -> serde_json::Va
 /// One statement inserting every delivery of `array` (rows of [`delivery_json`]),
 /// those for which `condition` holds (SQL over `value`, the row; `""`: all).
 pub(super) fn insert_from_json(array: String, condition: &str) -> Statement {
-    let columns: Vec<String> = (0..10)
-        .map(|i| format!("json_extract(value, '$[{i}]')"))
-        .collect();
-    let condition = if condition.is_empty() {
+    let tail = if condition.is_empty() {
         String::new()
     } else {
-        format!(" WHERE {condition}")
+        format!("WHERE {condition}")
     };
-    Statement::new(
-        format!(
-            "INSERT INTO deliveries ({DELIVERY_COLUMNS}) SELECT {} FROM json_each(?1){condition}",
-            columns.join(", ")
-        ),
-        vec![Value::Text(array)],
-    )
+    super::insert_select("deliveries", DELIVERY_COLUMNS, array, &tail)
 }
 
 impl<D: Database, C: SurveyCache> DeliveryStore for SqlStore<D, C> {

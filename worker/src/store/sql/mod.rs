@@ -81,11 +81,19 @@ pub(super) const JSON_PARAM_BYTES: usize = 1_000_000;
 /// a megabyte is one array, so the statements a path runs do not grow with its rows
 /// below that.
 pub(super) fn json_arrays(rows: impl IntoIterator<Item = serde_json::Value>) -> Vec<String> {
+    json_arrays_within(rows, JSON_PARAM_BYTES)
+}
+
+/// [`json_arrays`] cut at `max_bytes` an array.
+fn json_arrays_within(
+    rows: impl IntoIterator<Item = serde_json::Value>,
+    max_bytes: usize,
+) -> Vec<String> {
     let mut arrays = Vec::new();
     let mut current = String::from("[");
     for row in rows {
         let row = row.to_string();
-        if current.len() > 1 && current.len() + row.len() + 2 > JSON_PARAM_BYTES {
+        if current.len() > 1 && current.len() + row.len() + 2 > max_bytes {
             current.push(']');
             arrays.push(std::mem::replace(&mut current, String::from("[")));
         }
@@ -105,41 +113,39 @@ pub(super) fn json_arrays(rows: impl IntoIterator<Item = serde_json::Value>) -> 
 /// statement, so a group of any size is written in a few statements.
 pub(super) const MAX_JSON_BYTES: usize = 90_000;
 
-/// `INSERT INTO {table} ({columns}) SELECT … FROM json_each(?1)`: many rows in one
-/// statement with one bound parameter (a JSON array of arrays, one per row, values in
-/// the order of `columns`), split into as few such statements as keep each within
-/// [`MAX_JSON_BYTES`]. `tail` follows the SELECT (`WHERE true ON CONFLICT …`).
+/// `INSERT INTO {table} ({columns}) SELECT … FROM json_each(?1) {tail}` with `array`
+/// (a JSON array of arrays, one per row, values in the order of `columns`) bound to
+/// `?1`: many rows in one statement with one bound parameter. `tail` follows the
+/// SELECT (`WHERE …`, `ON CONFLICT …`, or nothing).
+pub(super) fn insert_select(
+    table: &str,
+    columns: &str,
+    array: String,
+    tail: &str,
+) -> super::db::Statement {
+    let width = columns.split(',').count();
+    let picks = (0..width)
+        .map(|i| format!("json_extract(value, '$[{i}]')"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    crate::query!(
+        format!("INSERT INTO {table} ({columns}) SELECT {picks} FROM json_each(?1) {tail}"),
+        array
+    )
+}
+
+/// [`insert_select`] of `rows`, split into as few statements as keep each within
+/// [`MAX_JSON_BYTES`].
 fn insert_rows(
     table: &str,
     columns: &str,
     rows: &[serde_json::Value],
     tail: &str,
 ) -> Vec<super::db::Statement> {
-    let width = columns.split(',').count();
-    let picks = (0..width)
-        .map(|i| format!("json_extract(value, '$[{i}]')"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("INSERT INTO {table} ({columns}) SELECT {picks} FROM json_each(?1) {tail}");
-    let mut statements = Vec::new();
-    let mut chunk = String::from("[");
-    for row in rows {
-        let text = row.to_string();
-        if chunk.len() > 1 && chunk.len() + text.len() + 1 > MAX_JSON_BYTES {
-            chunk.push(']');
-            statements.push(crate::query!(sql.clone(), std::mem::take(&mut chunk)));
-            chunk.push('[');
-        }
-        if chunk.len() > 1 {
-            chunk.push(',');
-        }
-        chunk.push_str(&text);
-    }
-    if chunk.len() > 1 {
-        chunk.push(']');
-        statements.push(crate::query!(sql, chunk));
-    }
-    statements
+    json_arrays_within(rows.iter().cloned(), MAX_JSON_BYTES)
+        .into_iter()
+        .map(|array| insert_select(table, columns, array, tail))
+        .collect()
 }
 
 /// Every row of `statement`, each turned into a `T` by `convert` (the row types'
