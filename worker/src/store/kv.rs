@@ -11,6 +11,10 @@
 //! location to D1 until KV has the new entry there (KV also caches a miss, up to a
 //! minute). Entries expire after [`TTL_SECONDS`] unread.
 //!
+//! The isolate also holds the surveys it read from KV (fresh ones) or wrote, for
+//! [`HOT_FOR_MS`]: in a burst, a survey's answers and config reads ask KV once every
+//! few seconds per isolate, not once each.
+//!
 //! A `KvSurveys` lives for one event (the worker builds its `App` per request), and
 //! keeps the surveys it has read or written for that event, and the ids KV did not
 //! have: the flood limiter and the handler both need the survey of a public request,
@@ -38,6 +42,13 @@ pub const REFRESH_MS: i64 = 3_600_000;
 /// How long an isolate remembers that D1 had no survey of an id.
 pub const ABSENT_FOR_MS: i64 = 60_000;
 
+/// How long an isolate serves a survey from its own memory before it asks KV again:
+/// under a burst, the answers and config reads of a survey cost no KV read each. A
+/// survey changed through another isolate shows here within this time (KV itself takes
+/// up to a minute to show a change in another location); one changed through this
+/// isolate shows at once (`put`).
+pub const HOT_FOR_MS: i64 = 5_000;
+
 /// The most ids an isolate remembers (as absent, as refreshed); the oldest go first.
 pub const MAX_REMEMBERED: usize = 1_024;
 
@@ -46,6 +57,7 @@ thread_local! {
     /// its requests, gone when the isolate is.
     static ABSENT: RefCell<RecentIds> = RefCell::new(RecentIds::new(ABSENT_FOR_MS));
     static REFRESHED: RefCell<RecentIds> = RefCell::new(RecentIds::new(REFRESH_MS));
+    static HOT: RefCell<Recent<SurveyView>> = RefCell::new(Recent::new(HOT_FOR_MS));
 }
 
 /// What KV holds for a survey.
@@ -104,10 +116,19 @@ impl SurveyCache for KvSurveys {
         if self.missed.borrow().iter().any(|m| m == id) {
             return None;
         }
+        let now = now_ms();
+        if let Some(survey) = HOT.with_borrow(|hot| hot.get(id, now).cloned()) {
+            self.keep(&survey);
+            return Some(survey);
+        }
         match self.kv.get(&key(id)).json::<Entry>().await {
             Ok(Some(entry)) => {
-                if now_ms() - entry.cached_at >= REFRESH_MS {
+                if now - entry.cached_at >= REFRESH_MS {
                     self.stale.borrow_mut().push(id.to_string());
+                } else {
+                    // A stale entry is not held: the next request asks KV again,
+                    // and one of them refreshes it from D1 (`claim_refresh`).
+                    HOT.with_borrow_mut(|hot| hot.keep(id, entry.survey.clone(), now));
                 }
                 self.keep(&entry.survey);
                 Some(entry.survey)
@@ -125,6 +146,7 @@ impl SurveyCache for KvSurveys {
 
     async fn put(&self, survey: &SurveyView) {
         self.keep(survey);
+        HOT.with_borrow_mut(|hot| hot.keep(&survey.id, survey.clone(), now_ms()));
         self.stale.borrow_mut().retain(|s| *s != survey.id);
         ABSENT.with_borrow_mut(|absent| absent.forget(&survey.id));
         let entry = Entry {
@@ -171,20 +193,24 @@ impl SurveyCache for KvSurveys {
     }
 }
 
-/// Ids remembered for a while (`for_ms` each), at most [`MAX_REMEMBERED`]: a flood of
-/// ever new made-up ids costs a bounded memory, and pushes out the oldest.
+/// Ids remembered for a while (`for_ms` each), each with a value (`()` for a bare
+/// id), at most [`MAX_REMEMBERED`]: a flood of ever new made-up ids costs a bounded
+/// memory, and pushes out the oldest.
 #[derive(Debug)]
-pub struct RecentIds {
+pub struct Recent<V> {
     for_ms: i64,
-    /// Id → when it is forgotten (Unix ms).
-    until: HashMap<String, i64>,
+    /// Id → when it is forgotten (Unix ms), and its value.
+    until: HashMap<String, (i64, V)>,
     /// The ids in the order they were remembered, for forgetting the oldest.
     order: VecDeque<String>,
 }
 
-impl RecentIds {
+/// Ids remembered for a while, without a value.
+pub type RecentIds = Recent<()>;
+
+impl<V> Recent<V> {
     pub fn new(for_ms: i64) -> Self {
-        RecentIds {
+        Recent {
             for_ms,
             until: HashMap::new(),
             order: VecDeque::new(),
@@ -192,13 +218,21 @@ impl RecentIds {
     }
 
     pub fn contains(&self, id: &str, now_ms: i64) -> bool {
-        self.until.get(id).is_some_and(|until| now_ms < *until)
+        self.get(id, now_ms).is_some()
     }
 
-    pub fn remember(&mut self, id: &str, now_ms: i64) {
+    /// The value kept for `id`, unless it was forgotten or its time is up.
+    pub fn get(&self, id: &str, now_ms: i64) -> Option<&V> {
+        self.until
+            .get(id)
+            .and_then(|(until, value)| (now_ms < *until).then_some(value))
+    }
+
+    /// Keeps `value` for `id` from `now_ms` on, in place of what was kept.
+    pub fn keep(&mut self, id: &str, value: V, now_ms: i64) {
         if self
             .until
-            .insert(id.to_string(), now_ms + self.for_ms)
+            .insert(id.to_string(), (now_ms + self.for_ms, value))
             .is_some()
         {
             self.order.retain(|o| o != id);
@@ -215,6 +249,12 @@ impl RecentIds {
         if self.until.remove(id).is_some() {
             self.order.retain(|o| o != id);
         }
+    }
+}
+
+impl RecentIds {
+    pub fn remember(&mut self, id: &str, now_ms: i64) {
+        self.keep(id, (), now_ms);
     }
 }
 
@@ -261,6 +301,18 @@ mod tests {
         absent.remember("s_nope", T0 + ABSENT_FOR_MS - 1);
         assert_eq!(absent.order.len(), 1);
         assert!(absent.contains("s_nope", T0 + ABSENT_FOR_MS + 1));
+    }
+
+    #[test]
+    fn a_kept_value_is_served_until_its_time_is_up_and_replaced_in_place() {
+        let mut hot = Recent::new(HOT_FOR_MS);
+        hot.keep("s_demo", 1, T0);
+        assert_eq!(hot.get("s_demo", T0 + HOT_FOR_MS - 1), Some(&1));
+        assert_eq!(hot.get("s_demo", T0 + HOT_FOR_MS), None);
+        hot.keep("s_demo", 2, T0 + 10);
+        assert_eq!(hot.get("s_demo", T0 + 11), Some(&2));
+        assert_eq!(hot.order.len(), 1);
+        assert_eq!(hot.get("s_other", T0), None);
     }
 
     #[test]
