@@ -14,6 +14,7 @@
 //! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
 //! - [`field`]: `FieldError`, one wrong field of a request, for every check.
 //! - [`respondent`]: who answered, as far as the sender knows.
+//! - [`action`]: action plans: status table, what a create or patch may carry.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
@@ -47,6 +48,7 @@
 //! - [`rate_limit`]: fixed-window rate limits per client and survey.
 //! - [`retention`]: how long a survey keeps its answers, and the archive's names.
 
+pub mod action;
 pub mod api;
 pub mod case;
 pub mod export;
