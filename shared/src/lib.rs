@@ -16,6 +16,7 @@
 //! - [`respondent`]: who answered, as far as the sender knows.
 //! - [`action`]: action plans: status table, what a create or patch may carry.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
+//! - [`coaching`]: the team coaching view: rates per case owner and team.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
@@ -51,6 +52,7 @@
 pub mod action;
 pub mod api;
 pub mod case;
+pub mod coaching;
 pub mod export;
 pub mod field;
 pub mod ids;
