@@ -27,7 +27,9 @@
 pub mod api_keys;
 pub mod archive;
 pub mod audit;
+pub mod actions;
 pub mod cases;
+pub mod coaching;
 pub mod cron;
 pub mod deliveries;
 pub mod exports;
