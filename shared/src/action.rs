@@ -272,9 +272,10 @@ pub fn apply_patch(
             .map_or_else(|| current.title.clone(), |t| t.trim().to_string()),
         survey_id: current.survey_id.clone(),
         cause: patch.cause.unwrap_or_else(|| current.cause.clone()),
-        owner: patch
-            .owner
-            .map_or_else(|| current.owner.clone(), |o| o.map(|o| o.trim().to_string())),
+        owner: patch.owner.map_or_else(
+            || current.owner.clone(),
+            |o| o.map(|o| o.trim().to_string()),
+        ),
         segment: patch
             .segment
             .map_or_else(|| current.segment.clone(), trimmed),
@@ -625,7 +626,13 @@ mod tests {
             assert!(!is_cause_key(key), "{key}");
         }
         assert!(is_date("2028-02-29"));
-        for date in ["2027-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01T"] {
+        for date in [
+            "2027-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "26-01-01",
+            "2026-01-01T",
+        ] {
             assert!(!is_date(date), "{date}");
         }
     }

@@ -180,7 +180,11 @@ mod tests {
 
     #[test]
     fn rows_sort_by_cases_then_name() {
-        let mut rows = [row("bo", 2, 0, 0), row("anna", 2, 0, 0), row("cem", 9, 0, 0)];
+        let mut rows = [
+            row("bo", 2, 0, 0),
+            row("anna", 2, 0, 0),
+            row("cem", 9, 0, 0),
+        ];
         sort_rows(&mut rows);
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["cem", "anna", "bo"]);

@@ -236,7 +236,10 @@ mod tests {
         assert_eq!(impact.z, None);
         assert!(!impact.significant);
         let one_each = Impact::measure(&windows(), tally(0, 0, 1), tally(1, 0, 0));
-        assert_eq!(one_each.before.margin_of_error, None, "one answer, no spread");
+        assert_eq!(
+            one_each.before.margin_of_error, None,
+            "one answer, no spread"
+        );
         close(one_each.difference, 200.0);
         assert!(!one_each.significant);
     }

@@ -31,7 +31,11 @@ pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
 pub async fn create(req: &mut Request, app: &App, who: &Principal) -> Result<Response, ApiError> {
     let request: NewAction = http::decode(http::read_json(req).await?)?;
     let plan = actions::create(&app.store, request, now_ms()).await?;
-    let change = Change::new(AuditAction::ActionCreated, &plan.id, plan.fields.title.clone());
+    let change = Change::new(
+        AuditAction::ActionCreated,
+        &plan.id,
+        plan.fields.title.clone(),
+    );
     super::audit(app, who, change).await;
     http::json(201, &plan)
 }
@@ -45,6 +49,11 @@ pub async fn update(
     let patch: ActionPatch = http::decode(http::read_json(req).await?)?;
     let summary = patch.summary();
     let plan = actions::update(&app.store, id, patch, now_ms()).await?;
-    super::audit(app, who, Change::new(AuditAction::ActionUpdated, id, summary)).await;
+    super::audit(
+        app,
+        who,
+        Change::new(AuditAction::ActionUpdated, id, summary),
+    )
+    .await;
     http::json(200, &plan)
 }

@@ -76,7 +76,11 @@ pub async fn create(
 }
 
 /// `GET /v1/actions/{id}`, with its impact.
-pub async fn get(store: &impl ActionStore, id: &str, now_ms: i64) -> Result<ActionView, ServiceError> {
+pub async fn get(
+    store: &impl ActionStore,
+    id: &str,
+    now_ms: i64,
+) -> Result<ActionView, ServiceError> {
     let plan = load(store, id).await?;
     measured(store, plan, now_ms).await
 }
@@ -134,10 +138,7 @@ pub async fn update(
         let mut next = plan.clone();
         next.fields = action::apply_patch(&plan.fields, patch.clone(), now_ms)?;
         // Strictly later than what it replaces, so the lock tells two saves apart.
-        next.updated_at = rfc3339(
-            parse_rfc3339(&seen)
-                .map_or(now_ms, |last| now_ms.max(last + 1)),
-        );
+        next.updated_at = rfc3339(parse_rfc3339(&seen).map_or(now_ms, |last| now_ms.max(last + 1)));
         if store.update_action(&next, &seen).await? {
             return measured(store, next, now_ms).await;
         }
@@ -274,9 +275,10 @@ mod tests {
                         (n % 11) as u8,
                         &rfc3339(at),
                     );
-                    a.view
-                        .properties
-                        .insert("store".into(), if n % 2 == 0 { "Berlin" } else { "Hamburg" }.into());
+                    a.view.properties.insert(
+                        "store".into(),
+                        if n % 2 == 0 { "Berlin" } else { "Hamburg" }.into(),
+                    );
                     (a, crate::store::Companions::default())
                 })
                 .collect();

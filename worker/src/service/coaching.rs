@@ -110,7 +110,8 @@ pub async fn coaching(
         .team_tallies(&from, &to, survey_id, &team_property)
         .await?;
 
-    let settings: BTreeMap<&str, &SurveyView> = surveys.iter().map(|s| (s.id.as_str(), s)).collect();
+    let settings: BTreeMap<&str, &SurveyView> =
+        surveys.iter().map(|s| (s.id.as_str(), s)).collect();
     let mut owner_customers: BTreeMap<String, Tally> = BTreeMap::new();
     let mut team_customers: BTreeMap<String, Tally> = BTreeMap::new();
     for t in &tallies {
@@ -181,8 +182,8 @@ fn rows(
 mod tests {
     use super::*;
     use crate::service::fixtures::{answer, demo_survey};
-    use crate::store::testing::TestStore;
     use crate::store::CaseStore;
+    use crate::store::testing::TestStore;
     use nps_shared::case::{CasePatch, CaseStatus, OwnerRule};
     use serde_json::json;
 
@@ -224,7 +225,15 @@ mod tests {
             status: Some(CaseStatus::Contacted),
             ..Default::default()
         };
-        run(crate::service::cases::update(m, m, &case.view.id, patch, Some("x"), at)).unwrap();
+        run(crate::service::cases::update(
+            m,
+            m,
+            &case.view.id,
+            patch,
+            Some("x"),
+            at,
+        ))
+        .unwrap();
     }
 
     #[test]
@@ -259,7 +268,10 @@ mod tests {
         assert_eq!(anna.customers.responses, 3);
         assert!((anna.customers.nps.unwrap() + 100.0 / 3.0).abs() < 1e-9);
         let bo = view.owners.iter().find(|r| r.name == "bo").unwrap();
-        assert_eq!((bo.cases, bo.contacted, bo.sla_met_percent), (1, 0, Some(0.0)));
+        assert_eq!(
+            (bo.cases, bo.contacted, bo.sla_met_percent),
+            (1, 0, Some(0.0))
+        );
         let desk = view.owners.iter().find(|r| r.name == "desk").unwrap();
         assert_eq!((desk.cases, desk.customers.nps), (0, Some(100.0)));
         assert_eq!(view.owners[0].name, "anna", "most cases first");
@@ -271,11 +283,11 @@ mod tests {
     #[test]
     fn bad_periods_and_properties_are_refused_by_field() {
         let m = routed();
-        let field = |from: Option<&str>, to: Option<&str>, team: Option<&str>| {
-            match run(coaching(&m, from, to, None, team, T0)) {
-                Err(ServiceError::Invalid(errors)) => errors[0].field.clone(),
-                other => panic!("{other:?}"),
-            }
+        let field = |from: Option<&str>, to: Option<&str>, team: Option<&str>| match run(coaching(
+            &m, from, to, None, team, T0,
+        )) {
+            Err(ServiceError::Invalid(errors)) => errors[0].field.clone(),
+            other => panic!("{other:?}"),
         };
         assert_eq!(field(Some("yesterday"), None, None), "from");
         assert_eq!(field(None, Some("2026-13-01"), None), "to");
@@ -312,7 +324,15 @@ mod tests {
             run(crate::store::ResponseStore::insert_group(&m, &group)).unwrap();
         }
         m.reset_queries();
-        let view = run(coaching(&m, Some("2026-11-01"), Some("2026-11-30"), None, None, T0)).unwrap();
+        let view = run(coaching(
+            &m,
+            Some("2026-11-01"),
+            Some("2026-11-30"),
+            None,
+            None,
+            T0,
+        ))
+        .unwrap();
         assert_eq!(m.queries(), 3, "surveys, case groups, team tallies");
         let cases: u64 = view.owners.iter().map(|r| r.cases).sum();
         assert_eq!(cases, 2000);

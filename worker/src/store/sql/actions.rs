@@ -93,7 +93,11 @@ impl<D: Database, C: SurveyCache> ActionStore for SqlStore<D, C> {
         .await
     }
 
-    async fn update_action(&self, action: &ActionView, expected_updated_at: &str) -> StoreResult<bool> {
+    async fn update_action(
+        &self,
+        action: &ActionView,
+        expected_updated_at: &str,
+    ) -> StoreResult<bool> {
         let f = &action.fields;
         self.db
             .exists(query!(
@@ -250,7 +254,10 @@ mod tests {
                 .map(|a| a.id)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(ids(ActionFilter::default(), None), ["act_3", "act_2", "act_1"]);
+        assert_eq!(
+            ids(ActionFilter::default(), None),
+            ["act_3", "act_2", "act_1"]
+        );
         let planned = ActionFilter {
             status: Some(ActionStatus::Planned),
             ..Default::default()
@@ -288,11 +295,21 @@ mod tests {
         let windows = Windows::around(live, live + 7 * 86_400_000, 28).unwrap();
         let berlin = BTreeMap::from([("store".to_string(), "Berlin".to_string())]);
         let (before, after) = run(s.segment_tallies("s_demo", &berlin, &windows)).unwrap();
-        assert_eq!((before.promoters, before.passives, before.detractors), (1, 0, 1));
-        assert_eq!((after.promoters, after.passives, after.detractors), (1, 1, 0));
+        assert_eq!(
+            (before.promoters, before.passives, before.detractors),
+            (1, 0, 1)
+        );
+        assert_eq!(
+            (after.promoters, after.passives, after.detractors),
+            (1, 1, 0)
+        );
         let (all_before, all_after) =
             run(s.segment_tallies("s_demo", &BTreeMap::new(), &windows)).unwrap();
         assert_eq!(all_before.total(), 2);
-        assert_eq!(all_after.total(), 4, "every store's answers without a segment");
+        assert_eq!(
+            all_after.total(),
+            4,
+            "every store's answers without a segment"
+        );
     }
 }

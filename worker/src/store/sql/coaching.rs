@@ -16,7 +16,8 @@ use serde::Deserialize;
 /// The value of the team property (`?4`) of an answer's properties (`props`), trimmed
 /// and lower case; NULL when absent or blank. Property names are letters, digits and
 /// `_ - .` (checked by the service), so quoting them as a JSON path member is safe.
-const TEAM: &str = "NULLIF(lower(trim(COALESCE(json_extract(props, '$.\"' || ?4 || '\"'), ''))), '')";
+const TEAM: &str =
+    "NULLIF(lower(trim(COALESCE(json_extract(props, '$.\"' || ?4 || '\"'), ''))), '')";
 
 #[derive(Deserialize)]
 struct GroupRow {
@@ -190,7 +191,9 @@ mod tests {
         c.view.timeline = vec![TimelineEntry::new(
             opened,
             None,
-            TimelineEvent::Opened { score: a.view.score },
+            TimelineEvent::Opened {
+                score: a.view.score,
+            },
         )];
         if let Some(at) = contacted {
             c.view.status = CaseStatus::Resolved;
@@ -221,7 +224,11 @@ mod tests {
         )
     }
 
-    fn group<'g>(groups: &'g [CaseGroup], dimension: Dimension, name: Option<&str>) -> &'g CaseCounts {
+    fn group<'g>(
+        groups: &'g [CaseGroup],
+        dimension: Dimension,
+        name: Option<&str>,
+    ) -> &'g CaseCounts {
         &groups
             .iter()
             .find(|g| g.dimension == dimension && g.name.as_deref() == name)
@@ -236,18 +243,75 @@ mod tests {
         run(s.insert_group(&[
             // anna: contacted after 1 h, 3 h and 30 h (late), one uncontacted and
             // overdue; two answered again, one a promoter.
-            worked(1, Some("anna"), Some("Berlin"), &format!("{d}00:00:00.000Z"), Some(&format!("{d}01:00:00.000Z")), Some(10)),
-            worked(2, Some("anna"), Some("berlin "), &format!("{d}00:00:00.000Z"), Some(&format!("{d}03:00:00.000Z")), Some(4)),
-            worked(3, Some("anna"), Some("Hamburg"), &format!("{d}00:00:00.000Z"), Some("2026-11-11T06:00:00.000Z"), None),
-            worked(4, Some("anna"), None, &format!("{d}00:00:00.000Z"), None, None),
+            worked(
+                1,
+                Some("anna"),
+                Some("Berlin"),
+                &format!("{d}00:00:00.000Z"),
+                Some(&format!("{d}01:00:00.000Z")),
+                Some(10),
+            ),
+            worked(
+                2,
+                Some("anna"),
+                Some("berlin "),
+                &format!("{d}00:00:00.000Z"),
+                Some(&format!("{d}03:00:00.000Z")),
+                Some(4),
+            ),
+            worked(
+                3,
+                Some("anna"),
+                Some("Hamburg"),
+                &format!("{d}00:00:00.000Z"),
+                Some("2026-11-11T06:00:00.000Z"),
+                None,
+            ),
+            worked(
+                4,
+                Some("anna"),
+                None,
+                &format!("{d}00:00:00.000Z"),
+                None,
+                None,
+            ),
             // bo: contacted after 2 h and 4 h: the median is their mean, 3 h.
-            worked(5, Some("bo"), Some("Hamburg"), &format!("{d}00:00:00.000Z"), Some(&format!("{d}02:00:00.000Z")), None),
-            worked(6, Some("bo"), Some("Hamburg"), &format!("{d}00:00:00.000Z"), Some(&format!("{d}04:00:00.000Z")), None),
+            worked(
+                5,
+                Some("bo"),
+                Some("Hamburg"),
+                &format!("{d}00:00:00.000Z"),
+                Some(&format!("{d}02:00:00.000Z")),
+                None,
+            ),
+            worked(
+                6,
+                Some("bo"),
+                Some("Hamburg"),
+                &format!("{d}00:00:00.000Z"),
+                Some(&format!("{d}04:00:00.000Z")),
+                None,
+            ),
             // Unassigned, not yet due as of NOW: its SLA is not decided.
-            worked(7, None, Some("Berlin"), "2026-11-19T12:00:00.000Z", None, None),
+            worked(
+                7,
+                None,
+                Some("Berlin"),
+                "2026-11-19T12:00:00.000Z",
+                None,
+                None,
+            ),
             // Outside the period.
-            worked(8, Some("anna"), Some("Berlin"), "2026-11-01T00:00:00.000Z", None, None),
-        ])).unwrap();
+            worked(
+                8,
+                Some("anna"),
+                Some("Berlin"),
+                "2026-11-01T00:00:00.000Z",
+                None,
+                None,
+            ),
+        ]))
+        .unwrap();
         let groups = run(s.case_groups(
             "2026-11-05T00:00:00.000Z",
             NOW,
@@ -258,7 +322,13 @@ mod tests {
         .unwrap();
         let anna = group(&groups, Dimension::Owner, Some("anna"));
         assert_eq!(
-            (anna.cases, anna.contacted, anna.resolved, anna.sla_decided, anna.sla_met),
+            (
+                anna.cases,
+                anna.contacted,
+                anna.resolved,
+                anna.sla_decided,
+                anna.sla_met
+            ),
             (4, 3, 3, 4, 2)
         );
         assert_eq!((anna.reasked, anna.won_back), (2, 1));
@@ -266,14 +336,21 @@ mod tests {
         let bo = group(&groups, Dimension::Owner, Some("bo"));
         assert_eq!(bo.median_contact_ms, Some(3.0 * 3_600_000.0));
         let nobody = group(&groups, Dimension::Owner, None);
-        assert_eq!((nobody.cases, nobody.sla_decided, nobody.median_contact_ms), (1, 0, None));
+        assert_eq!(
+            (nobody.cases, nobody.sla_decided, nobody.median_contact_ms),
+            (1, 0, None)
+        );
         let berlin = group(&groups, Dimension::Team, Some("berlin"));
         assert_eq!((berlin.cases, berlin.contacted), (3, 2));
         assert_eq!(berlin.median_contact_ms, Some(2.0 * 3_600_000.0));
         let hamburg = group(&groups, Dimension::Team, Some("hamburg"));
         assert_eq!(hamburg.cases, 3);
         assert_eq!(group(&groups, Dimension::Team, None).cases, 1);
-        assert_eq!(groups.len(), 6, "owners anna, bo, none; teams berlin, hamburg, none");
+        assert_eq!(
+            groups.len(),
+            6,
+            "owners anna, bo, none; teams berlin, hamburg, none"
+        );
     }
 
     #[test]
