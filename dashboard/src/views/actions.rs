@@ -256,15 +256,12 @@ fn ActionDetail(action_id: String, reload: RwSignal<u32>) -> impl IntoView {
     });
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let set_status = move |to: ActionStatus| {
+    let live_date = RwSignal::new(String::new());
+    let save = move |patch: ActionPatch| {
         let id = action_id.clone();
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let patch = ActionPatch {
-                status: Some(to),
-                ..Default::default()
-            };
             let result = match session.api() {
                 Ok(api) => session.check(api.patch_action(&id, &patch).await),
                 Err(e) => Err(e),
@@ -279,10 +276,33 @@ fn ActionDetail(action_id: String, reload: RwSignal<u32>) -> impl IntoView {
             busy.set(false);
         });
     };
+    let set_status = {
+        let save = save.clone();
+        move |to: ActionStatus| {
+            save(ActionPatch {
+                status: Some(to),
+                ..Default::default()
+            })
+        }
+    };
+    // Corrects when the plan went live: the day it did, from its midnight (UTC).
+    let set_live = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let date = live_date.get_untracked();
+        if date.is_empty() {
+            return;
+        }
+        save(ActionPatch {
+            live_at: Some(format!("{date}T00:00:00Z")),
+            ..Default::default()
+        });
+    };
     move || match plan.get() {
         None => view! { <p class="muted loading">"Loading the plan…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error" role="alert">{e.message()}</p> }.into_any(),
         Some(Ok(plan)) => {
+            let live = plan.fields.status.is_live();
+            let set_live = set_live.clone();
             let buttons = next_steps(plan.fields.status)
                 .into_iter()
                 .map(|(to, label)| {
@@ -305,6 +325,22 @@ fn ActionDetail(action_id: String, reload: RwSignal<u32>) -> impl IntoView {
                     {summary(&plan)}
                     <Show when=move || session.allows(Scope::Admin)>
                         <div class="actions">{buttons.clone()}</div>
+                    </Show>
+                    <Show when=move || live && session.allows(Scope::Admin)>
+                        <form class="filters" aria-label="Went live on" on:submit=set_live.clone()>
+                            <label class="field inline">
+                                <span>"Went live on"</span>
+                                <input
+                                    type="date"
+                                    data-testid="action-live-date"
+                                    prop:value=move || live_date.get()
+                                    on:input=move |ev| live_date.set(event_target_value(&ev))
+                                />
+                            </label>
+                            <button type="submit" class="button ghost" disabled=move || busy.get()>
+                                "Save date"
+                            </button>
+                        </form>
                     </Show>
                     {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     {impact_panel(plan.impact.clone())}
