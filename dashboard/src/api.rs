@@ -8,11 +8,13 @@
 //! session — a view decides what a 401 means.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use nps_shared::action::{ActionPatch, ActionView, NewAction};
 use nps_shared::api::{
     CreateSurvey, CreateWebhook, DeliveryView, Page, RotateSecret, SecretRotated, SurveyPatch,
     SurveyView, WebhookCreated, WebhookPatch, WebhookView,
 };
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
+use nps_shared::coaching::Coaching;
 use nps_shared::export::{CreateExport, ExportView};
 use nps_shared::report::Report;
 use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};
@@ -290,6 +292,54 @@ impl Api {
             .body(body)
             .map_err(|e| ApiError::local(e.to_string()))?;
         decode(request.send().await).await
+    }
+
+    /// The survey's action plans, newest first (the first page; without impact).
+    pub async fn actions(&self, survey_id: &str) -> Result<Page<ActionView>, ApiError> {
+        self.get(&format!(
+            "/v1/actions?survey_id={}&limit=200",
+            encode_component(survey_id)
+        ))
+        .await
+    }
+
+    /// One plan with its impact.
+    pub async fn action(&self, action_id: &str) -> Result<ActionView, ApiError> {
+        self.get(&format!("/v1/actions/{}", encode_component(action_id)))
+            .await
+    }
+
+    pub async fn create_action(&self, body: &NewAction) -> Result<ActionView, ApiError> {
+        self.send(Request::post("/v1/actions"), body).await
+    }
+
+    pub async fn patch_action(
+        &self,
+        action_id: &str,
+        patch: &ActionPatch,
+    ) -> Result<ActionView, ApiError> {
+        self.send(
+            Request::patch(&format!("/v1/actions/{}", encode_component(action_id))),
+            patch,
+        )
+        .await
+    }
+
+    /// The coaching view of the survey over the days `from`–`to` (`YYYY-MM-DD`, both
+    /// included).
+    pub async fn coaching(
+        &self,
+        survey_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Coaching, ApiError> {
+        self.get(&format!(
+            "/v1/coaching?survey_id={}&from={}&to={}",
+            encode_component(survey_id),
+            encode_component(from),
+            encode_component(to)
+        ))
+        .await
     }
 
     pub async fn webhooks(&self) -> Result<Vec<WebhookView>, ApiError> {

@@ -1,6 +1,6 @@
 //! The page's frame: the sign-in gate, the top bar with the survey picker and who is
-//! signed in, and the section navigation (Overview · Cases · Webhooks · Survey · Embed
-//! · API keys · Audit log), showing only the sections the token's scopes allow
+//! signed in, and the section navigation (Overview · Cases · Actions · Coaching ·
+//! Webhooks · Survey · Embed · API keys · Audit log), showing only the sections the token's scopes allow
 //! (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
 //! creates and provides, in `state`; network calls in `api`.
@@ -14,8 +14,8 @@ use wasm_bindgen::JsCast;
 
 use crate::state::{Drafts, Session, Surveys};
 use crate::views::{
-    api_keys::ApiKeys, audit::Audit, cases::Cases, editor::Editor, embed::Embed,
-    overview::Overview, signin::SignIn, webhooks::Webhooks,
+    actions::Actions, api_keys::ApiKeys, audit::Audit, cases::Cases, coaching::Coaching,
+    editor::Editor, embed::Embed, overview::Overview, signin::SignIn, webhooks::Webhooks,
 };
 
 /// The sections of the dashboard.
@@ -23,6 +23,8 @@ use crate::views::{
 enum Section {
     Overview,
     Cases,
+    Actions,
+    Coaching,
     Webhooks,
     Survey,
     Embed,
@@ -31,9 +33,11 @@ enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 9] = [
         Section::Overview,
         Section::Cases,
+        Section::Actions,
+        Section::Coaching,
         Section::Webhooks,
         Section::Survey,
         Section::Embed,
@@ -58,6 +62,8 @@ impl Section {
         match self {
             Section::Overview => "Overview",
             Section::Cases => "Cases",
+            Section::Actions => "Actions",
+            Section::Coaching => "Coaching",
             Section::Webhooks => "Webhooks",
             Section::Survey => "Survey",
             Section::Embed => "Embed",
@@ -239,6 +245,8 @@ fn Shell() -> impl IntoView {
             (ListState::Ready, Some(id)) => match current {
                 Section::Overview => view! { <Overview survey_id=id /> }.into_any(),
                 Section::Cases => view! { <Cases survey_id=id /> }.into_any(),
+                Section::Actions => view! { <Actions survey_id=id /> }.into_any(),
+                Section::Coaching => view! { <Coaching survey_id=id /> }.into_any(),
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),
                 Section::Survey => {
                     view! { <Editor survey=survey.get_untracked() /> }.into_any()

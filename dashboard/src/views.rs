@@ -2,9 +2,11 @@
 //! from the context, calls `crate::api`, and renders comments and other text that came
 //! from customers as text nodes only.
 
+pub mod actions;
 pub mod api_keys;
 pub mod audit;
 pub mod cases;
+pub mod coaching;
 pub mod editor;
 pub mod embed;
 pub mod exports;

@@ -14,7 +14,9 @@
 //! - [`ids`]: prefixed opaque ids from caller-supplied random bytes.
 //! - [`field`]: `FieldError`, one wrong field of a request, for every check.
 //! - [`respondent`]: who answered, as far as the sender knows.
+//! - [`action`]: action plans: status table, what a create or patch may carry.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
+//! - [`coaching`]: the team coaching view: rates per case owner and team.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
@@ -47,8 +49,10 @@
 //! - [`rate_limit`]: fixed-window rate limits per client and survey.
 //! - [`retention`]: how long a survey keeps its answers, and the archive's names.
 
+pub mod action;
 pub mod api;
 pub mod case;
+pub mod coaching;
 pub mod export;
 pub mod field;
 pub mod ids;

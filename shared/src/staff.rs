@@ -252,10 +252,15 @@ pub enum AuditAction {
     CaseReasked,
     #[serde(rename = "respondent.erased")]
     RespondentErased,
+    #[serde(rename = "action.created")]
+    ActionCreated,
+    /// Fields or status of an action plan (`PATCH /v1/actions/{id}`).
+    #[serde(rename = "action.updated")]
+    ActionUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SurveyCreated,
         AuditAction::SurveyUpdated,
         AuditAction::WebhookCreated,
@@ -267,6 +272,8 @@ impl AuditAction {
         AuditAction::CaseUpdated,
         AuditAction::CaseReasked,
         AuditAction::RespondentErased,
+        AuditAction::ActionCreated,
+        AuditAction::ActionUpdated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -282,6 +289,8 @@ impl AuditAction {
             AuditAction::CaseUpdated => "case.updated",
             AuditAction::CaseReasked => "case.reasked",
             AuditAction::RespondentErased => "respondent.erased",
+            AuditAction::ActionCreated => "action.created",
+            AuditAction::ActionUpdated => "action.updated",
         }
     }
 

@@ -92,6 +92,11 @@ pub static ROUTES: &[Route] = {
         route(Get, "/v1/cases/:id", READ, GetCase),
         route(Patch, "/v1/cases/:id", CASES, UpdateCase),
         route(Post, "/v1/cases/:id/reask", CASES, ReaskCase),
+        route(Get, "/v1/actions", READ, ListActions),
+        route(Post, "/v1/actions", ADMIN, CreateAction),
+        route(Get, "/v1/actions/:id", READ, GetAction),
+        route(Patch, "/v1/actions/:id", ADMIN, UpdateAction),
+        route(Get, "/v1/coaching", READ, Coaching),
         route(Get, "/v1/webhooks", READ, ListWebhooks),
         route(Post, "/v1/webhooks", ADMIN, CreateWebhook),
         route(Patch, "/v1/webhooks/:id", ADMIN, UpdateWebhook),
@@ -145,6 +150,11 @@ pub enum Handler {
     GetCase,
     UpdateCase,
     ReaskCase,
+    ListActions,
+    CreateAction,
+    GetAction,
+    UpdateAction,
+    Coaching,
     ListWebhooks,
     CreateWebhook,
     UpdateWebhook,
@@ -172,7 +182,8 @@ impl Handler {
         who: Option<&Principal>,
     ) -> Result<Response, ApiError> {
         use routes::{
-            archive, cases, exports, invitations, respondents, responses, staff, surveys, webhooks,
+            actions, archive, cases, coaching, exports, invitations, respondents, responses, staff,
+            surveys, webhooks,
         };
         // A staff handler without its principal is a bug of this module.
         let who = || who.ok_or_else(|| ApiError::internal("a staff route without its principal"));
@@ -202,6 +213,11 @@ impl Handler {
             Handler::GetCase => cases::get(app, params.get("id")?).await,
             Handler::UpdateCase => cases::update(req, app, params.get("id")?, who()?).await,
             Handler::ReaskCase => cases::reask(req, app, params.get("id")?, who()?).await,
+            Handler::ListActions => actions::list(req, app).await,
+            Handler::CreateAction => actions::create(req, app, who()?).await,
+            Handler::GetAction => actions::get(app, params.get("id")?).await,
+            Handler::UpdateAction => actions::update(req, app, params.get("id")?, who()?).await,
+            Handler::Coaching => coaching::get(req, app).await,
             Handler::ListWebhooks => webhooks::list(app).await,
             Handler::CreateWebhook => webhooks::create(req, app, who()?).await,
             Handler::UpdateWebhook => webhooks::update(req, app, params.get("id")?, who()?).await,
@@ -544,6 +560,9 @@ mod tests {
             (Method::Get, "/v1/cases/c_1"),
             (Method::Get, "/v1/webhooks"),
             (Method::Get, "/v1/webhooks/wh_1/deliveries"),
+            (Method::Get, "/v1/actions"),
+            (Method::Get, "/v1/actions/act_1"),
+            (Method::Get, "/v1/coaching"),
         ] {
             assert_eq!(
                 needs(method.clone(), path),
@@ -574,6 +593,8 @@ mod tests {
             (Method::Post, "/v1/api-keys"),
             (Method::Delete, "/v1/api-keys/key_1"),
             (Method::Get, "/v1/audit"),
+            (Method::Post, "/v1/actions"),
+            (Method::Patch, "/v1/actions/act_1"),
         ] {
             assert_eq!(
                 needs(method.clone(), path),

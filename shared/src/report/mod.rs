@@ -112,10 +112,13 @@
 //! - [`answer`] — [`AnswerRecord`], one answer as the report reads it.
 //! - [`groups`] — groups by a property's values.
 //! - [`segments`] — RFM segments and revenue bands.
+//! - [`impact`] — an action plan's NPS before and after it went live, and whether the
+//!   difference is significant (the margins of [`summary`]).
 
 pub mod answer;
 pub mod error;
 pub mod groups;
+pub mod impact;
 pub mod interval;
 pub mod segments;
 pub mod summary;

@@ -1,8 +1,10 @@
 //! Route handlers: each parses the request, calls one service, and maps the result to
 //! an HTTP response. No business rules here; those live in `service`.
 
+pub mod actions;
 pub mod archive;
 pub mod cases;
+pub mod coaching;
 pub mod exports;
 pub mod invitations;
 pub mod limits;

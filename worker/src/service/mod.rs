@@ -24,10 +24,12 @@
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
 
+pub mod actions;
 pub mod api_keys;
 pub mod archive;
 pub mod audit;
 pub mod cases;
+pub mod coaching;
 pub mod cron;
 pub mod deliveries;
 pub mod exports;

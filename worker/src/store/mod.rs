@@ -14,6 +14,8 @@
 //!   chunks behind [`JobQueue`].
 //! - `r2`: the R2 bucket of answer archives (gzip by the runtime, behind
 //!   [`ArchiveBucket`]) and export chunks (behind [`ObjectStore`]).
+//! - `sql::actions`, `sql::coaching`: action plans and their impact, the coaching
+//!   view's aggregates.
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
@@ -63,6 +65,8 @@ pub trait Storage:
     + AuditStore
     + ArchiveStore
     + ExportStore
+    + ActionStore
+    + CoachingStore
 {
 }
 
@@ -79,6 +83,8 @@ impl<T> Storage for T where
         + AuditStore
         + ArchiveStore
         + ExportStore
+        + ActionStore
+        + CoachingStore
 {
 }
 
@@ -766,4 +772,89 @@ pub trait JobQueue {
 pub trait ObjectStore {
     async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()>;
     async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+}
+
+/// Which action plans a list wants; `None` means any.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActionFilter {
+    pub status: Option<nps_shared::action::ActionStatus>,
+    pub survey_id: Option<String>,
+}
+
+/// Action plans (stored without `impact`, which is measured on reading), and the
+/// answers their impact is measured on.
+pub trait ActionStore {
+    async fn insert_action(&self, action: &nps_shared::action::ActionView) -> StoreResult<()>;
+    async fn get_action(&self, id: &str) -> StoreResult<Option<nps_shared::action::ActionView>>;
+    /// Saves the plan unless someone else saved it since `expected_updated_at`
+    /// (optimistic locking); `false` then, and nothing is written.
+    async fn update_action(
+        &self,
+        action: &nps_shared::action::ActionView,
+        expected_updated_at: &str,
+    ) -> StoreResult<bool>;
+    /// Newest first; `before` is an id to continue after.
+    async fn list_actions(
+        &self,
+        filter: &ActionFilter,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<nps_shared::action::ActionView>>;
+    /// The counted answers (neither flagged nor provisional) of the survey whose
+    /// properties match `segment` (every entry, trimmed and ignoring case), in each of
+    /// the two windows: `(before, after)`, in one query whatever their number.
+    async fn segment_tallies(
+        &self,
+        survey_id: &str,
+        segment: &std::collections::BTreeMap<String, String>,
+        windows: &nps_shared::report::impact::Windows,
+    ) -> StoreResult<(nps_shared::nps::Tally, nps_shared::nps::Tally)>;
+}
+
+/// What the coaching view is grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Owner,
+    Team,
+}
+
+/// One group of cases of the coaching view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CaseGroup {
+    pub dimension: Dimension,
+    /// The owner (`None`: unassigned) or the team value (`None`: the answer lacks it).
+    pub name: Option<String>,
+    pub counts: nps_shared::coaching::CaseCounts,
+}
+
+/// One team's answers in a survey (the coaching view's customers' NPS).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamTally {
+    pub survey_id: String,
+    /// Trimmed and lower case; `None` for answers without the property.
+    pub team: Option<String>,
+    pub tally: nps_shared::nps::Tally,
+}
+
+/// The aggregates of the coaching view, each in one query whatever the number of cases
+/// or answers (RFC 3339 bounds, `[from, to)`).
+pub trait CoachingStore {
+    /// The cases opened in the period, counted per owner and per team (the value of
+    /// `team_property` of the answer that opened each); SLAs decided as of `now`.
+    async fn case_groups(
+        &self,
+        from: &str,
+        to: &str,
+        survey_id: Option<&str>,
+        team_property: &str,
+        now: &str,
+    ) -> StoreResult<Vec<CaseGroup>>;
+    /// The counted answers of the period per survey and team.
+    async fn team_tallies(
+        &self,
+        from: &str,
+        to: &str,
+        survey_id: Option<&str>,
+        team_property: &str,
+    ) -> StoreResult<Vec<TeamTally>>;
 }

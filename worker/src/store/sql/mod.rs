@@ -6,10 +6,12 @@
 //! Depends on `store` (traits, records, the statement interface) and the shared domain;
 //! nothing here knows which database it talks to.
 
+mod actions;
 mod api_keys;
 mod archive;
 mod audit;
 mod cases;
+mod coaching;
 mod deliveries;
 mod exports;
 mod invitations;
