@@ -15,6 +15,8 @@
 //! - [`field`]: `FieldError`, one wrong field of a request, for every check.
 //! - [`respondent`]: who answered, as far as the sender knows.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
+//! - [`cause`]: root causes of a survey, suggesting one from a comment, and the
+//!   playbook of solutions ranked by how often they won the customer back.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
@@ -49,6 +51,7 @@
 
 pub mod api;
 pub mod case;
+pub mod cause;
 pub mod export;
 pub mod field;
 pub mod ids;
