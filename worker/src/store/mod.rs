@@ -264,6 +264,15 @@ pub trait CaseStore {
         respondents: &[(String, Respondent)],
         ids: &[String],
     ) -> StoreResult<Vec<StoredCase>>;
+    /// The playbook of `cause`: the solutions of its resolved cases (of one survey, or
+    /// of all), grouped by their normalised text, best first
+    /// ([`nps_shared::cause::PlaybookEntry::rank`]), at most `limit`; one query.
+    async fn playbook(
+        &self,
+        cause: &str,
+        survey_id: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<nps_shared::cause::PlaybookEntry>>;
 }
 
 /// Invitations as kept: those with `send_after` wait for the cron to announce them.
