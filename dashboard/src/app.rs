@@ -1,5 +1,5 @@
 //! The page's frame: the sign-in gate, the top bar with the survey picker and who is
-//! signed in, and the section navigation (Overview · Cases · Webhooks · Survey · Embed
+//! signed in, and the section navigation (Overview · Cases · Playbook · Webhooks · Survey · Embed
 //! · API keys · Audit log), showing only the sections the token's scopes allow
 //! (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use crate::state::{Drafts, Session, Surveys};
 use crate::views::{
     api_keys::ApiKeys, audit::Audit, cases::Cases, editor::Editor, embed::Embed,
-    overview::Overview, signin::SignIn, webhooks::Webhooks,
+    overview::Overview, playbook::Playbook, signin::SignIn, webhooks::Webhooks,
 };
 
 /// The sections of the dashboard.
@@ -23,6 +23,7 @@ use crate::views::{
 enum Section {
     Overview,
     Cases,
+    Playbook,
     Webhooks,
     Survey,
     Embed,
@@ -31,9 +32,10 @@ enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 8] = [
         Section::Overview,
         Section::Cases,
+        Section::Playbook,
         Section::Webhooks,
         Section::Survey,
         Section::Embed,
@@ -58,6 +60,7 @@ impl Section {
         match self {
             Section::Overview => "Overview",
             Section::Cases => "Cases",
+            Section::Playbook => "Playbook",
             Section::Webhooks => "Webhooks",
             Section::Survey => "Survey",
             Section::Embed => "Embed",
@@ -210,6 +213,13 @@ fn Shell() -> impl IntoView {
         })
         .collect_view();
 
+    // The chosen survey's causes (its own, or the defaults of its language).
+    let causes = move || {
+        survey
+            .get_untracked()
+            .map(|s| s.definition.cases.causes_for(&s.definition.default_locale))
+            .unwrap_or_default()
+    };
     let body = move || {
         let current = section.get();
         if !current.per_survey() {
@@ -238,7 +248,10 @@ fn Shell() -> impl IntoView {
             .into_any(),
             (ListState::Ready, Some(id)) => match current {
                 Section::Overview => view! { <Overview survey_id=id /> }.into_any(),
-                Section::Cases => view! { <Cases survey_id=id /> }.into_any(),
+                Section::Cases => view! { <Cases survey_id=id causes=causes() /> }.into_any(),
+                Section::Playbook => {
+                    view! { <Playbook survey_id=id causes=causes() /> }.into_any()
+                }
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),
                 Section::Survey => {
                     view! { <Editor survey=survey.get_untracked() /> }.into_any()
