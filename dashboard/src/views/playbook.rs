@@ -75,7 +75,6 @@ pub fn Playbook(survey_id: String, causes: Vec<Cause>) -> impl IntoView {
     };
     view! {
         <div class="card">
-            <h2>"Playbook"</h2>
             <p class="muted small">
                 "What was offered to customers of a cause, and how often they came back as promoters. Best first."
             </p>
