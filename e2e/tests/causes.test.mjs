@@ -131,6 +131,14 @@ test('a case resolved with a cause and a solution teaches the next case of that 
   assert.equal(await later.caseSolution().inputValue(), solution, 'a click copies the solution');
   await later.screenshot('case-suggestions');
 
+  // The CSV export names the case each answer opened, with its cause and solution.
+  const csv = await (await fetch(`${process.env.NPS_BASE_URL}/v1/surveys/${surveyId}/export.csv`,
+    { headers: { authorization: `Bearer ${process.env.NPS_ADMIN_TOKEN}` } })).text();
+  const [header, ...lines] = csv.trim().split('\r\n');
+  assert.deepEqual(header.split(',').slice(-3), ['case_status', 'case_cause', 'case_solution']);
+  const exported = lines.find((l) => l.startsWith(`${opened.response_id},`));
+  assert.ok(exported.endsWith(`,resolved,delivery,${solution}`), exported);
+
   const book = await admin(`/v1/playbook?cause=delivery&survey_id=${surveyId}`);
   assert.equal(book.status, 200);
   assert.deepEqual(book.body.entries, [{ solution, used: 1, won_back: 1, win_back_rate: 1 }]);
