@@ -15,6 +15,7 @@ use nps_shared::api::{
 };
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
 use nps_shared::coaching::Coaching;
+use nps_shared::cause::Playbook;
 use nps_shared::export::{CreateExport, ExportView};
 use nps_shared::report::Report;
 use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};
@@ -278,6 +279,16 @@ impl Api {
     pub async fn case(&self, case_id: &str) -> Result<CaseView, ApiError> {
         self.get(&format!("/v1/cases/{}", encode_component(case_id)))
             .await
+    }
+
+    /// `GET /v1/playbook`: what was offered for `cause` in the survey's resolved cases.
+    pub async fn playbook(&self, cause: &str, survey_id: &str) -> Result<Playbook, ApiError> {
+        self.get(&format!(
+            "/v1/playbook?cause={}&survey_id={}",
+            encode_component(cause),
+            encode_component(survey_id),
+        ))
+        .await
     }
 
     pub async fn patch_case(&self, case_id: &str, patch: &CasePatch) -> Result<CaseView, ApiError> {

@@ -1,6 +1,7 @@
 //! The page's frame: the sign-in gate, the top bar with the survey picker and who is
-//! signed in, and the section navigation (Overview · Cases · Actions · Coaching ·
-//! Webhooks · Survey · Embed · API keys · Audit log), showing only the sections the token's scopes allow
+//! signed in, and the section navigation (Overview · Cases · Playbook · Actions ·
+//! Coaching · Webhooks · Survey · Embed · API keys · Audit log), showing only the
+//! sections the token's scopes allow
 //! (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
 //! creates and provides, in `state`; network calls in `api`.
@@ -15,7 +16,8 @@ use wasm_bindgen::JsCast;
 use crate::state::{Drafts, Session, Surveys};
 use crate::views::{
     actions::Actions, api_keys::ApiKeys, audit::Audit, cases::Cases, coaching::Coaching,
-    editor::Editor, embed::Embed, overview::Overview, signin::SignIn, webhooks::Webhooks,
+    editor::Editor, embed::Embed, overview::Overview, playbook::Playbook, signin::SignIn,
+    webhooks::Webhooks,
 };
 
 /// The sections of the dashboard.
@@ -23,6 +25,7 @@ use crate::views::{
 enum Section {
     Overview,
     Cases,
+    Playbook,
     Actions,
     Coaching,
     Webhooks,
@@ -33,9 +36,10 @@ enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 9] = [
+    const ALL: [Section; 10] = [
         Section::Overview,
         Section::Cases,
+        Section::Playbook,
         Section::Actions,
         Section::Coaching,
         Section::Webhooks,
@@ -62,6 +66,7 @@ impl Section {
         match self {
             Section::Overview => "Overview",
             Section::Cases => "Cases",
+            Section::Playbook => "Playbook",
             Section::Actions => "Actions",
             Section::Coaching => "Coaching",
             Section::Webhooks => "Webhooks",
@@ -216,6 +221,13 @@ fn Shell() -> impl IntoView {
         })
         .collect_view();
 
+    // The chosen survey's causes (its own, or the defaults of its language).
+    let causes = move || {
+        survey
+            .get_untracked()
+            .map(|s| s.definition.cases.causes_for(&s.definition.default_locale))
+            .unwrap_or_default()
+    };
     let body = move || {
         let current = section.get();
         if !current.per_survey() {
@@ -244,7 +256,10 @@ fn Shell() -> impl IntoView {
             .into_any(),
             (ListState::Ready, Some(id)) => match current {
                 Section::Overview => view! { <Overview survey_id=id /> }.into_any(),
-                Section::Cases => view! { <Cases survey_id=id /> }.into_any(),
+                Section::Cases => view! { <Cases survey_id=id causes=causes() /> }.into_any(),
+                Section::Playbook => {
+                    view! { <Playbook survey_id=id causes=causes() /> }.into_any()
+                }
                 Section::Actions => view! { <Actions survey_id=id /> }.into_any(),
                 Section::Coaching => view! { <Coaching survey_id=id /> }.into_any(),
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),

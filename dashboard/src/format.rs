@@ -283,7 +283,14 @@ pub fn timeline_text(event: &TimelineEvent) -> String {
         TimelineEvent::AnsweredAgain { score } => {
             format!("Customer answered again: {}", score.value())
         }
+        TimelineEvent::CauseSet { to, .. } => format!("Cause: {to}"),
+        TimelineEvent::SolutionSet { solution } => format!("Solution: {solution}"),
     }
+}
+
+/// A playbook entry's win-back rate (0 to 1) in whole percent: "67%".
+pub fn rate(rate: f64) -> String {
+    format!("{:.0}%", (rate * 100.0).clamp(0.0, 100.0))
 }
 
 #[cfg(test)]
@@ -339,6 +346,13 @@ mod tests {
         );
         assert_eq!(count(0), "0");
         assert_eq!(count(1000), "1,000");
+    }
+
+    #[test]
+    fn win_back_rates_are_whole_percent() {
+        assert_eq!(rate(2.0 / 3.0), "67%");
+        assert_eq!(rate(1.0), "100%");
+        assert_eq!(rate(0.0), "0%");
     }
 
     #[test]

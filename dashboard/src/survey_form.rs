@@ -62,6 +62,8 @@ pub struct SurveyForm {
     pub default_owner: String,
     pub owner_rules: Vec<OwnerRule>,
     /// Not edited here (the API sets them); kept so that saving the form keeps them.
+    pub causes: Vec<nps_shared::cause::Cause>,
+    /// Not edited here (the API sets them); kept so that saving the form keeps them.
     pub identity: IdentityPolicy,
     pub extend_invitation_properties: bool,
 }
@@ -104,6 +106,7 @@ impl SurveyForm {
             sla_hours: d.cases.sla_hours.to_string(),
             default_owner: d.cases.default_owner.clone().unwrap_or_default(),
             owner_rules: d.cases.owner_rules.clone(),
+            causes: d.cases.causes.clone(),
             identity: d.identity,
             extend_invitation_properties: d.extend_invitation_properties,
         }
@@ -263,6 +266,7 @@ impl SurveyForm {
                 sla_hours,
                 default_owner: (!default_owner.is_empty()).then(|| default_owner.to_owned()),
                 owner_rules: self.owner_rules.clone(),
+                causes: self.causes.clone(),
             },
             rate_limit_per_minute,
             identity: self.identity,
@@ -678,6 +682,12 @@ mod tests {
             },
             cases: CaseSettings {
                 default_owner: Some("support@shop.example".into()),
+                causes: vec![nps_shared::cause::Cause {
+                    key: "returns".into(),
+                    label: "Returns".into(),
+                    department: "Warehouse".into(),
+                    keywords: vec!["refund".into()],
+                }],
                 ..CaseSettings::default()
             },
             rate_limit_per_minute: None,

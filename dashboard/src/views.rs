@@ -11,6 +11,7 @@ pub mod editor;
 pub mod embed;
 pub mod exports;
 pub mod overview;
+pub mod playbook;
 pub mod preview;
 pub mod signin;
 pub mod webhooks;

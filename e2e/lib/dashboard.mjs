@@ -27,6 +27,13 @@ export class DashboardPage {
   caseDetail() { return this.page.getByTestId('case-detail'); }
   caseRow(id) { return this.page.locator(`[data-testid="case-row"][data-case-id="${id}"]`); }
   loadMoreCases() { return this.page.getByTestId('cases-load-more'); }
+  // The root cause and solution of the selected case, and the playbook page.
+  caseCause() { return this.caseDetail().getByLabel('Root cause'); }
+  caseSolution() { return this.caseDetail().getByLabel('Solution offered'); }
+  caseSuggestions() { return this.caseDetail().getByTestId('case-suggestion'); }
+  caseError() { return this.caseDetail().getByTestId('case-error'); }
+  playbookCause() { return this.page.getByTestId('playbook-cause'); }
+  playbookEntries() { return this.page.getByTestId('playbook-entry'); }
   surveyPicker() { return this.page.locator('.topbar select'); }
   webhook(id) { return this.page.locator(`[data-testid="webhook"][data-webhook-id="${id}"]`); }
 

@@ -78,11 +78,18 @@ test('a detractor opens a case that support works to resolved, re-asks, and the 
   const bad = await patch({ status: 'closed' });
   assert.equal(bad.status, 422);
 
-  assert.equal((await patch({ status: 'resolved' })).body.status, 'resolved');
+  const refused = await patch({ status: 'resolved' });
+  assert.equal(refused.status, 422, 'resolving needs a cause');
+  assert.deepEqual(refused.body.errors.map((e) => e.field), ['cause']);
+  const resolved = await patch({ status: 'resolved', cause: 'product', solution: 'Sent a new box' });
+  assert.equal(resolved.body.status, 'resolved');
   const updates = await receiver.waitFor((b) => b.type === 'case.updated' && b.data.id === opened.id, 2);
   updates.forEach(verify);
   // One event each (sent concurrently when they share a queue batch: order not promised).
   assert.deepEqual(updates.map((u) => JSON.parse(u.body).data.status).sort(), ['contacted', 'resolved']);
+  const resolvedEvent = updates.map(verify).find((e) => e.data.status === 'resolved');
+  assert.equal(resolvedEvent.data.cause, 'product', 'the signed case.updated carries the cause');
+  assert.equal(resolvedEvent.data.solution, 'Sent a new box', 'and the solution');
 
   // Support asks again with an invitation linked to the case…
   const notYet = await admin(`/v1/cases/${opened.id}/reask`, { method: 'POST' });

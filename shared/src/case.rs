@@ -17,6 +17,7 @@
 //! hold a bad value. What was stored (settings, timeline) is plain text, so that a
 //! tightened limit never makes an existing survey or case undecodable.
 
+use crate::cause::{Cause, PlaybookEntry, Solution};
 use crate::field::FieldError;
 use crate::respondent::Respondent;
 use crate::score::{Category, Score};
@@ -116,9 +117,15 @@ pub enum CaseError {
     /// A change the status table does not allow (409).
     #[error("a {from} case cannot become {to}{}", transition_hint(*.from, *.to))]
     TransitionNotAllowed { from: CaseStatus, to: CaseStatus },
-    /// A patch with no status, owner or note (422).
-    #[error("the patch is empty: send at least one of status, owner or note")]
+    /// A patch with no status, owner, note, cause or solution (422).
+    #[error("the patch is empty: send at least one of status, owner, note, cause or solution")]
     EmptyPatch,
+    /// A cause that is not one of the survey's (422 on `cause`).
+    #[error("must be one of the survey's causes: {0}")]
+    UnknownCause(String),
+    /// Resolving a case that has no cause and whose patch names none (422 on `cause`).
+    #[error("a case is resolved with its cause: send one of the survey's causes")]
+    CauseRequired,
     /// An owner that is empty, too long or has control characters (422 on `owner`).
     #[error("must be 1 to {MAX_OWNER_CHARS} characters without control characters")]
     InvalidOwner,
@@ -146,6 +153,7 @@ impl CaseError {
         match self {
             CaseError::AlreadyInStatus(_) | CaseError::TransitionNotAllowed { .. } => "status",
             CaseError::EmptyPatch => "",
+            CaseError::UnknownCause(_) | CaseError::CauseRequired => "cause",
             CaseError::InvalidOwner => "owner",
             CaseError::InvalidNote => "note",
         }
@@ -226,6 +234,10 @@ pub struct CaseSettings {
     /// Tried in order; the first match wins.
     #[serde(default)]
     pub owner_rules: Vec<OwnerRule>,
+    /// The root causes a case is resolved with; empty: the defaults of the survey's
+    /// language ([`crate::cause::default_causes`]), see [`CaseSettings::causes_for`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
 }
 
 impl Default for CaseSettings {
@@ -235,6 +247,7 @@ impl Default for CaseSettings {
             sla_hours: default_sla_hours(),
             default_owner: None,
             owner_rules: Vec::new(),
+            causes: Vec::new(),
         }
     }
 }
@@ -282,10 +295,20 @@ impl CaseSettings {
                 problems.push(FieldError::new(field("owner"), owner_message.clone()));
             }
         }
+        problems.extend(crate::cause::check_causes(&self.causes));
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
+        }
+    }
+
+    /// The survey's causes, or the defaults in `locale`'s language when it names none.
+    pub fn causes_for(&self, locale: &str) -> Vec<Cause> {
+        if self.causes.is_empty() {
+            crate::cause::default_causes(locale)
+        } else {
+            self.causes.clone()
         }
     }
 }
@@ -421,6 +444,12 @@ pub struct CasePatch {
     pub owner: Option<Option<Owner>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Note>,
+    /// One of the survey's cause keys; required to resolve, changeable afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// What was offered to the customer; it goes into the playbook once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solution: Option<Solution>,
 }
 
 /// Tells `"owner": null` (present, `Some(None)`) from no `owner` at all (`None`, via
@@ -435,7 +464,11 @@ where
 
 impl CasePatch {
     pub fn is_empty(&self) -> bool {
-        self.status.is_none() && self.owner.is_none() && self.note.is_none()
+        self.status.is_none()
+            && self.owner.is_none()
+            && self.note.is_none()
+            && self.cause.is_none()
+            && self.solution.is_none()
     }
 }
 
@@ -444,6 +477,8 @@ impl CasePatch {
 pub struct CaseState {
     pub status: CaseStatus,
     pub owner: Option<String>,
+    pub cause: Option<String>,
+    pub solution: Option<String>,
 }
 
 /// What happened to a case, one line of its timeline.
@@ -484,6 +519,15 @@ pub enum TimelineEvent {
     AnsweredAgain {
         score: Score,
     },
+    /// The root cause was set or changed (`from` is `None` the first time).
+    CauseSet {
+        from: Option<String>,
+        to: String,
+    },
+    /// What was offered to the customer was written down (or rewritten).
+    SolutionSet {
+        solution: String,
+    },
 }
 
 impl TimelineEntry {
@@ -497,12 +541,15 @@ impl TimelineEntry {
 }
 
 /// Applies a `PATCH` to a case: the new state and one timeline entry per actual
-/// change, in the order status, owner, note. All or nothing: any error leaves the
-/// case as it was. Setting the owner it already has writes no entry; asking for the
-/// status it already has is an error (see [`transition`]).
+/// change, in the order status, owner, cause, solution, note. All or nothing: any
+/// error leaves the case as it was. Setting the owner, cause or solution it already
+/// has writes no entry; asking for the status it already has is an error (see
+/// [`transition`]). The cause must be one of `causes` (the survey's), and a case is
+/// only resolved with a cause: the one it has or the one the patch sets.
 pub fn apply_patch(
     state: &CaseState,
     patch: &CasePatch,
+    causes: &[Cause],
     actor: Option<&str>,
     now_rfc3339: &str,
 ) -> Result<(CaseState, Vec<TimelineEntry>), CaseError> {
@@ -513,8 +560,17 @@ pub fn apply_patch(
     let mut entries = Vec::new();
     let entry = |event| TimelineEntry::new(now_rfc3339, actor, event);
 
+    if let Some(cause) = &patch.cause
+        && !causes.iter().any(|c| &c.key == cause)
+    {
+        let keys: Vec<&str> = causes.iter().map(|c| c.key.as_str()).collect();
+        return Err(CaseError::UnknownCause(keys.join(", ")));
+    }
     if let Some(to) = patch.status {
         transition(state.status, to)?;
+        if to == CaseStatus::Resolved && patch.cause.is_none() && state.cause.is_none() {
+            return Err(CaseError::CauseRequired);
+        }
         next.status = to;
         entries.push(entry(TimelineEvent::StatusChanged {
             from: state.status,
@@ -530,6 +586,23 @@ pub fn apply_patch(
             }));
             next.owner = to;
         }
+    }
+    if let Some(cause) = &patch.cause
+        && state.cause.as_ref() != Some(cause)
+    {
+        entries.push(entry(TimelineEvent::CauseSet {
+            from: state.cause.clone(),
+            to: cause.clone(),
+        }));
+        next.cause = Some(cause.clone());
+    }
+    if let Some(solution) = &patch.solution
+        && state.solution.as_deref() != Some(solution.as_str())
+    {
+        entries.push(entry(TimelineEvent::SolutionSet {
+            solution: solution.as_str().to_string(),
+        }));
+        next.solution = Some(solution.as_str().to_string());
     }
     if let Some(note) = &patch.note {
         entries.push(entry(TimelineEvent::Note {
@@ -598,6 +671,20 @@ pub struct CaseView {
     /// so support knows whom to call; absent when the answer was anonymous.
     #[serde(default, skip_serializing_if = "Respondent::is_empty")]
     pub respondent: Respondent,
+    /// The root cause's key (one of the survey's causes), `null` until set.
+    #[serde(default)]
+    pub cause: Option<String>,
+    /// What was offered to the customer, `null` until written down.
+    #[serde(default)]
+    pub solution: Option<String>,
+    /// The cause the comment suggests ([`crate::cause::suggest`]); absent when none
+    /// does or where it is not worked out (lists, webhooks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_cause: Option<String>,
+    /// `GET /v1/cases/{id}`: the most successful solutions of the playbook for the
+    /// case's cause, or its suggested cause while it has none; absent elsewhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<PlaybookEntry>,
 }
 
 #[cfg(test)]
@@ -613,6 +700,8 @@ mod tests {
         CaseState {
             status,
             owner: owner.map(str::to_string),
+            cause: None,
+            solution: None,
         }
     }
 
@@ -625,10 +714,26 @@ mod tests {
             status,
             owner: owner.map(|o| o.map(|o| Owner::parse(o).unwrap())),
             note: note.map(|n| Note::parse(n).unwrap()),
+            ..CasePatch::default()
         }
     }
 
     const NOW: &str = "2026-03-01T10:00:00.000Z";
+
+    fn apply_patch_with_defaults(
+        state: &CaseState,
+        patch: &CasePatch,
+        actor: Option<&str>,
+        now: &str,
+    ) -> Result<(CaseState, Vec<TimelineEntry>), CaseError> {
+        apply_patch(
+            state,
+            patch,
+            &crate::cause::default_causes("en"),
+            actor,
+            now,
+        )
+    }
 
     fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -743,6 +848,7 @@ mod tests {
                 equals: "berlin".into(),
                 owner: "anna@shop.example".into(),
             }],
+            causes: crate::cause::default_causes("de"),
         };
         let text = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<CaseSettings>(&text).unwrap(), s);
@@ -778,6 +884,7 @@ mod tests {
                     owner: "x".repeat(MAX_OWNER_CHARS + 1),
                 },
             ],
+            causes: Vec::new(),
         };
         let fields: Vec<String> = s
             .check()
@@ -1023,14 +1130,15 @@ mod tests {
     #[test]
     fn an_empty_patch_is_refused() {
         let p: CasePatch = serde_json::from_str("{}").unwrap();
-        let e = apply_patch(&state(CaseStatus::Open, None), &p, Some("anna"), NOW).unwrap_err();
+        let e = apply_patch_with_defaults(&state(CaseStatus::Open, None), &p, Some("anna"), NOW)
+            .unwrap_err();
         assert_eq!(e, CaseError::EmptyPatch);
         assert_eq!(e.field(), "");
     }
 
     #[test]
     fn a_full_patch_writes_one_entry_per_change_in_order() {
-        let (next, entries) = apply_patch(
+        let (next, entries) = apply_patch_with_defaults(
             &state(CaseStatus::Open, None),
             &patch(
                 Some(CaseStatus::Contacted),
@@ -1072,7 +1180,7 @@ mod tests {
     #[test]
     fn setting_the_same_owner_writes_nothing() {
         let s = state(CaseStatus::Open, Some("anna@shop.example"));
-        let (next, entries) = apply_patch(
+        let (next, entries) = apply_patch_with_defaults(
             &s,
             &patch(None, Some(Some(" anna@shop.example ")), None),
             None,
@@ -1085,7 +1193,7 @@ mod tests {
 
     #[test]
     fn unassigning_records_the_previous_owner() {
-        let (next, entries) = apply_patch(
+        let (next, entries) = apply_patch_with_defaults(
             &state(CaseStatus::Contacted, Some("anna@shop.example")),
             &patch(None, Some(None), None),
             Some("lead"),
@@ -1104,7 +1212,7 @@ mod tests {
 
     #[test]
     fn a_refused_status_change_refuses_the_whole_patch() {
-        let e = apply_patch(
+        let e = apply_patch_with_defaults(
             &state(CaseStatus::Resolved, None),
             &patch(
                 Some(CaseStatus::Contacted),
@@ -1120,7 +1228,7 @@ mod tests {
 
     #[test]
     fn reopening_a_resolved_case_is_recorded() {
-        let (next, entries) = apply_patch(
+        let (next, entries) = apply_patch_with_defaults(
             &state(CaseStatus::Resolved, None),
             &patch(Some(CaseStatus::Open), None, Some("customer wrote again")),
             Some("anna"),
@@ -1129,6 +1237,113 @@ mod tests {
         .unwrap();
         assert_eq!(next.status, CaseStatus::Open);
         assert_eq!(entries.len(), 2);
+    }
+
+    #[test]
+    fn resolving_needs_a_cause_from_the_patch_or_the_case() {
+        let open = state(CaseStatus::Open, None);
+        let e = apply_patch_with_defaults(
+            &open,
+            &patch(Some(CaseStatus::Resolved), None, None),
+            None,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(e, CaseError::CauseRequired);
+        assert_eq!(e.field(), "cause");
+        assert!(!e.is_conflict());
+        let with_cause: CasePatch = serde_json::from_str(
+            r#"{"status": "resolved", "cause": "delivery", "solution": " Refunded the shipping "}"#,
+        )
+        .unwrap();
+        let (next, entries) =
+            apply_patch_with_defaults(&open, &with_cause, Some("anna"), NOW).unwrap();
+        assert_eq!(next.status, CaseStatus::Resolved);
+        assert_eq!(next.cause.as_deref(), Some("delivery"));
+        assert_eq!(next.solution.as_deref(), Some("Refunded the shipping"));
+        let events: Vec<TimelineEvent> = entries.into_iter().map(|e| e.event).collect();
+        assert_eq!(
+            events,
+            vec![
+                TimelineEvent::StatusChanged {
+                    from: CaseStatus::Open,
+                    to: CaseStatus::Resolved
+                },
+                TimelineEvent::CauseSet {
+                    from: None,
+                    to: "delivery".into()
+                },
+                TimelineEvent::SolutionSet {
+                    solution: "Refunded the shipping".into()
+                },
+            ]
+        );
+        // Reopened and resolved again: the cause it has is enough.
+        let reopened = CaseState {
+            status: CaseStatus::Open,
+            ..next
+        };
+        assert!(
+            apply_patch_with_defaults(
+                &reopened,
+                &patch(Some(CaseStatus::Resolved), None, None),
+                None,
+                NOW
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_cause_stays_changeable_after_resolving_and_must_be_the_survey_s() {
+        let mut resolved = state(CaseStatus::Resolved, None);
+        resolved.cause = Some("delivery".into());
+        let to_price: CasePatch = serde_json::from_str(r#"{"cause": "price"}"#).unwrap();
+        let (next, entries) = apply_patch_with_defaults(&resolved, &to_price, None, NOW).unwrap();
+        assert_eq!(next.cause.as_deref(), Some("price"));
+        assert_eq!(
+            entries[0].event,
+            TimelineEvent::CauseSet {
+                from: Some("delivery".into()),
+                to: "price".into()
+            }
+        );
+        let same: CasePatch = serde_json::from_str(r#"{"cause": "delivery"}"#).unwrap();
+        assert!(
+            apply_patch_with_defaults(&resolved, &same, None, NOW)
+                .unwrap()
+                .1
+                .is_empty()
+        );
+        let unknown: CasePatch = serde_json::from_str(r#"{"cause": "weather"}"#).unwrap();
+        let e = apply_patch_with_defaults(&resolved, &unknown, None, NOW).unwrap_err();
+        assert_eq!(e.field(), "cause");
+        assert!(e.to_string().contains("delivery, product, price"), "{e}");
+        assert!(serde_json::from_str::<CasePatch>(r#"{"solution": "  "}"#).is_err());
+    }
+
+    #[test]
+    fn a_survey_s_causes_are_checked_with_its_case_settings_and_default_by_language() {
+        let settings: CaseSettings = serde_json::from_value(serde_json::json!({
+            "causes": [{"key": "late", "label": "Late", "department": "Logistics"},
+                       {"key": "late", "label": "Again", "department": "Logistics"}]
+        }))
+        .unwrap();
+        let fields: Vec<String> = settings
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, ["causes[1].key"]);
+        let none = CaseSettings::default();
+        assert_eq!(none.causes_for("de")[0].label, "Lieferung");
+        assert_eq!(none.causes_for("en")[0].label, "Delivery");
+        assert!(
+            !serde_json::to_string(&none).unwrap().contains("causes"),
+            "the defaults are not written into older surveys"
+        );
+        assert_eq!(settings.causes_for("de")[0].label, "Late");
     }
 
     // --- timeline ---
@@ -1174,6 +1389,13 @@ mod tests {
             },
             TimelineEvent::Reasked,
             TimelineEvent::AnsweredAgain { score: score(10) },
+            TimelineEvent::CauseSet {
+                from: None,
+                to: "delivery".into(),
+            },
+            TimelineEvent::SolutionSet {
+                solution: "refund".into(),
+            },
         ];
         for event in events {
             let entry = TimelineEntry::new(NOW, Some("anna"), event);
@@ -1249,6 +1471,10 @@ mod tests {
                 id: Some("cust-42".into()),
                 email: Some("kim@example.com".into()),
             },
+            cause: Some("product".into()),
+            solution: Some("Sent a new box".into()),
+            suggested_cause: Some("product".into()),
+            suggestions: vec![PlaybookEntry::new("Sent a new box".into(), 4, 3)],
         };
         let value = serde_json::to_value(&view).unwrap();
         assert_eq!(value["status"], "open");
@@ -1272,7 +1498,14 @@ mod tests {
         let view: CaseView = serde_json::from_value(older.clone()).unwrap();
         assert_eq!(view.comment, None);
         assert!(view.respondent.is_empty());
-        assert_eq!(serde_json::to_value(&view).unwrap(), older);
+        let mut now = older;
+        now["cause"] = serde_json::Value::Null;
+        now["solution"] = serde_json::Value::Null;
+        assert_eq!(
+            serde_json::to_value(&view).unwrap(),
+            now,
+            "cause and solution are always named, null until set"
+        );
     }
 
     // --- properties ---
@@ -1286,11 +1519,17 @@ mod tests {
             "anna", "max", " anna ",
         ])));
         let note = prop::option::of(prop::sample::select(vec!["called", "left a message"]));
-        (prop::option::of(any_status()), owner, note).prop_map(|(status, owner, note)| CasePatch {
-            status,
-            owner: owner.map(|o| o.map(|o| Owner::parse(o).unwrap())),
-            note: note.map(|n| Note::parse(n).unwrap()),
-        })
+        let cause = prop::option::of(prop::sample::select(vec!["delivery", "price", "nope"]));
+        let solution = prop::option::of(prop::sample::select(vec!["voucher", "refund"]));
+        (prop::option::of(any_status()), owner, note, cause, solution).prop_map(
+            |(status, owner, note, cause, solution)| CasePatch {
+                status,
+                owner: owner.map(|o| o.map(|o| Owner::parse(o).unwrap())),
+                note: note.map(|n| Note::parse(n).unwrap()),
+                cause: cause.map(str::to_string),
+                solution: solution.map(|s| Solution::parse(s).unwrap()),
+            },
+        )
     }
 
     proptest! {
@@ -1307,7 +1546,7 @@ mod tests {
         ) {
             let mut current = state(start, None);
             for p in &patches {
-                match apply_patch(&current, p, Some("anna"), NOW) {
+                match apply_patch_with_defaults(&current, p, Some("anna"), NOW) {
                     Err(_) => {}
                     Ok((next, entries)) => {
                         let status_changed = next.status != current.status;
@@ -1316,10 +1555,20 @@ mod tests {
                         }
                         prop_assert_eq!(p.status.is_some(), status_changed);
                         let owner_changed = next.owner != current.owner;
+                        let cause_changed = next.cause != current.cause;
+                        let solution_changed = next.solution != current.solution;
                         let expected = usize::from(status_changed)
                             + usize::from(owner_changed)
+                            + usize::from(cause_changed)
+                            + usize::from(solution_changed)
                             + usize::from(p.note.is_some());
                         prop_assert_eq!(entries.len(), expected);
+                        if status_changed && next.status == CaseStatus::Resolved {
+                            prop_assert!(next.cause.is_some(), "resolved without a cause");
+                        }
+                        if let Some(cause) = &next.cause {
+                            prop_assert!(cause == "delivery" || cause == "price");
+                        }
                         current = next;
                     }
                 }
@@ -1327,14 +1576,20 @@ mod tests {
         }
 
         #[test]
-        fn a_failed_patch_is_a_refused_transition_or_an_empty_patch(
+        fn a_failed_patch_is_a_refused_transition_an_unknown_or_missing_cause_or_empty(
             start in any_status(),
             p in any_patch(),
         ) {
-            if let Err(e) = apply_patch(&state(start, None), &p, None, NOW) {
-                match p.status {
-                    None => prop_assert_eq!(e, CaseError::EmptyPatch),
-                    Some(to) => prop_assert!(transition(start, to).is_err()),
+            if let Err(e) = apply_patch_with_defaults(&state(start, None), &p, None, NOW) {
+                match (&e, p.status) {
+                    (CaseError::UnknownCause(_), _) => {
+                        prop_assert_eq!(p.cause.as_deref(), Some("nope"));
+                    }
+                    (CaseError::CauseRequired, Some(CaseStatus::Resolved)) => {
+                        prop_assert!(p.cause.is_none());
+                    }
+                    (_, None) => prop_assert_eq!(e, CaseError::EmptyPatch),
+                    (_, Some(to)) => prop_assert!(transition(start, to).is_err()),
                 }
             }
         }

@@ -13,7 +13,7 @@
 
 use crate::api::ResponseView;
 
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 16] = [
     "id",
     "survey_id",
     "created_at",
@@ -27,7 +27,19 @@ pub const HEADER: [&str; 13] = [
     "respondent_email",
     "order_id",
     "properties",
+    "case_status",
+    "case_cause",
+    "case_solution",
 ];
+
+/// The detractor case an answer opened, as its export row shows it: its status, root
+/// cause and the solution offered (empty cells when the answer opened none).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CaseCells {
+    pub status: String,
+    pub cause: Option<String>,
+    pub solution: Option<String>,
+}
 
 /// What a spreadsheet takes as the start of a formula: ASCII and full-width
 /// (U+FF1D, U+FF0B, U+FF0D, U+FF20) forms.
@@ -76,8 +88,8 @@ pub fn header() -> String {
     record(HEADER)
 }
 
-/// An answer as a record; properties as one JSON object.
-pub fn response_record(r: &ResponseView) -> String {
+/// An answer as a record, with the case it opened; properties as one JSON object.
+pub fn response_record(r: &ResponseView, case: Option<&CaseCells>) -> String {
     let score = r.score.to_string();
     let properties = serde_json::to_string(&r.properties).unwrap_or_default();
     record([
@@ -94,6 +106,9 @@ pub fn response_record(r: &ResponseView) -> String {
         r.respondent.email.as_deref().unwrap_or_default(),
         r.order_id.as_deref().unwrap_or_default(),
         properties.as_str(),
+        case.map(|c| c.status.as_str()).unwrap_or_default(),
+        case.and_then(|c| c.cause.as_deref()).unwrap_or_default(),
+        case.and_then(|c| c.solution.as_deref()).unwrap_or_default(),
     ])
 }
 
@@ -177,12 +192,22 @@ mod tests {
             "properties": {"store": "berlin"}, "created_at": "2026-11-25T00:00:00.000Z", "updated_at": "x"
         }))
         .unwrap();
-        let line = response_record(&r);
+        let line = response_record(&r, None);
         assert!(line.ends_with("\r\n"));
         assert_eq!(
             line,
-            "r_1,s_demo,2026-11-25T00:00:00.000Z,3,detractor,\"late, again\",web,de,,c1,,,\"{\"\"store\"\":\"\"berlin\"\"}\"\r\n"
+            "r_1,s_demo,2026-11-25T00:00:00.000Z,3,detractor,\"late, again\",web,de,,c1,,,\"{\"\"store\"\":\"\"berlin\"\"}\",,,\r\n"
         );
         assert_eq!(header().split(',').count(), HEADER.len());
+        let case = CaseCells {
+            status: "resolved".into(),
+            cause: Some("delivery".into()),
+            solution: Some("=refund, and a voucher".into()),
+        };
+        assert!(
+            response_record(&r, Some(&case))
+                .ends_with(",resolved,delivery,\"'=refund, and a voucher\"\r\n"),
+            "the case's cells, a solution neutralised like every cell"
+        );
     }
 }

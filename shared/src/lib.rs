@@ -17,6 +17,8 @@
 //! - [`action`]: action plans: status table, what a create or patch may carry.
 //! - [`case`]: detractor cases: opening, owners, due dates, status changes, timeline.
 //! - [`coaching`]: the team coaching view: rates per case owner and team.
+//! - [`cause`]: root causes of a survey, suggesting one from a comment, and the
+//!   playbook of solutions ranked by how often they won the customer back.
 //! - [`report`]: the survey report: NPS with its margin of error, distribution, trend,
 //!   groups and RFM segments, NPS against revenue.
 //! - [`rollup`]: counts kept on write so a report reads rollups, not answers.
@@ -53,6 +55,7 @@ pub mod action;
 pub mod api;
 pub mod case;
 pub mod coaching;
+pub mod cause;
 pub mod export;
 pub mod field;
 pub mod ids;

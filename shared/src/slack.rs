@@ -105,6 +105,8 @@ fn describe(entry: &TimelineEntry) -> String {
         TimelineEvent::Note { note } => format!("note{who}: {}", escape(note)),
         TimelineEvent::Reasked => "customer asked again".into(),
         TimelineEvent::AnsweredAgain { score } => format!("customer answered again: {score}/10"),
+        TimelineEvent::CauseSet { to, .. } => format!("cause: {}{who}", escape(to)),
+        TimelineEvent::SolutionSet { solution } => format!("solution{who}: {}", escape(solution)),
     }
 }
 
@@ -249,6 +251,10 @@ mod tests {
             win_back: None,
             comment: response.comment.clone(),
             respondent: response.respondent.clone(),
+            cause: None,
+            solution: None,
+            suggested_cause: None,
+            suggestions: Vec::new(),
         };
         let d = CaseEventData {
             case,

@@ -2,14 +2,18 @@
 //! at a time ("Load more" follows `next_cursor`), each with its score, owner, customer,
 //! due time and the comment that opened it — all from the case itself, so a case on
 //! any page shows them; a selected case shows its timeline and is worked with
-//! `PATCH /v1/cases/{id}` (status, owner, note) by tokens with the `cases` scope (others
-//! see it read-only). Refusals (409, 422) are shown next to
+//! `PATCH /v1/cases/{id}` (status, owner, note, root cause, solution) by tokens with
+//! the `cases` scope (others see it read-only). The cause select starts at the case's
+//! cause, else the one its comment suggests; resolving sends the cause and solution
+//! with it; the playbook's three best solutions for the cause are offered, a click
+//! copies one into the solution. Refusals (409, 422) are shown next to
 //! the buttons that caused them. Comments and names are customers' text: they are
 //! only ever set as text nodes, never as HTML.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::case::{CasePatch, CaseStatus, CaseView, Note, Owner};
+use nps_shared::cause::{Cause, Solution};
 use nps_shared::staff::Scope;
 
 use crate::clock;
@@ -17,7 +21,7 @@ use crate::format;
 use crate::state::Session;
 
 #[component]
-pub fn Cases(survey_id: String) -> impl IntoView {
+pub fn Cases(survey_id: String, causes: Vec<Cause>) -> impl IntoView {
     let session = expect_context::<Session>();
     let status = RwSignal::new(CaseStatus::Open);
     let selected = RwSignal::new(None::<String>);
@@ -162,7 +166,7 @@ pub fn Cases(survey_id: String) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some(id) => view! { <CaseDetail case_id=id reload /> }.into_any(),
+        Some(id) => view! { <CaseDetail case_id=id reload causes=causes.clone() /> }.into_any(),
     };
 
     view! {
@@ -196,13 +200,16 @@ pub fn Cases(survey_id: String) -> impl IntoView {
 
 /// One case: what happened so far, and the actions it allows.
 #[component]
-fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
+fn CaseDetail(case_id: String, reload: RwSignal<u32>, causes: Vec<Cause>) -> impl IntoView {
     let session = expect_context::<Session>();
     let case = RwSignal::new(None::<Result<CaseView, String>>);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let owner = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
+    let cause = RwSignal::new(String::new());
+    let solution = RwSignal::new(String::new());
+    let causes = StoredValue::new(causes);
 
     {
         let case_id = case_id.clone();
@@ -213,6 +220,13 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
             };
             if let Ok(c) = &loaded {
                 owner.set(c.owner.clone().unwrap_or_default());
+                cause.set(
+                    c.cause
+                        .clone()
+                        .or_else(|| c.suggested_cause.clone())
+                        .unwrap_or_default(),
+                );
+                solution.set(c.solution.clone().unwrap_or_default());
             }
             case.set(Some(loaded.map_err(|e| e.message())));
         });
@@ -230,11 +244,15 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
                 Err(e) => Err(e),
             };
             match result {
-                Ok(updated) => {
+                Ok(mut updated) => {
                     if patch.note.is_some() {
                         note.set(String::new());
                     }
                     owner.set(updated.owner.clone().unwrap_or_default());
+                    // A PATCH answer carries no playbook: keep the suggestions shown.
+                    if updated.suggestions.is_empty() {
+                        updated.suggestions = current.suggestions.clone();
+                    }
                     case.set(Some(Ok(updated)));
                     reload.update(|n| *n += 1);
                 }
@@ -256,13 +274,47 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
         }
     };
 
-    let change_status = move |to: CaseStatus| match pending_note() {
-        Ok(note) => send(CasePatch {
-            status: Some(to),
-            note,
-            ..CasePatch::default()
-        }),
-        Err(e) => error.set(Some(e)),
+    // The chosen cause and the written solution, as a patch carries them.
+    let pending_cause = move || -> Result<(Option<String>, Option<Solution>), String> {
+        let key = cause.get_untracked();
+        let text = solution.get_untracked();
+        let solution = if text.trim().is_empty() {
+            None
+        } else {
+            Some(Solution::parse(&text).map_err(|e| format!("The solution {e}."))?)
+        };
+        Ok(((!key.is_empty()).then_some(key), solution))
+    };
+    // Resolving sends the cause and solution along: the server refuses to resolve
+    // without a cause and names the field.
+    let change_status = move |to: CaseStatus| {
+        let with_cause = if to == CaseStatus::Resolved {
+            pending_cause()
+        } else {
+            Ok((None, None))
+        };
+        match (pending_note(), with_cause) {
+            (Ok(note), Ok((cause, solution))) => send(CasePatch {
+                status: Some(to),
+                note,
+                cause,
+                solution,
+                ..CasePatch::default()
+            }),
+            (Err(e), _) | (_, Err(e)) => error.set(Some(e)),
+        }
+    };
+    let save_cause = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match pending_cause() {
+            Ok((None, None)) => error.set(Some("Choose a cause or write a solution first.".into())),
+            Ok((cause, solution)) => send(CasePatch {
+                cause,
+                solution,
+                ..CasePatch::default()
+            }),
+            Err(e) => error.set(Some(e)),
+        }
     };
     let add_note = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -315,6 +367,51 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            let cause_options = causes.with_value(|all| {
+                all.iter()
+                    .map(|k| {
+                        let key = k.key.clone();
+                        let selected = move || cause.get() == key;
+                        view! {
+                            <option value=k.key.clone() selected=selected>
+                                {format!("{} ({})", k.label, k.department)}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            });
+            let suggested_label = c.suggested_cause.as_ref().and_then(|key| {
+                causes.with_value(|all| all.iter().find(|k| &k.key == key).map(|k| k.label.clone()))
+            });
+            let suggestions = c
+                .suggestions
+                .iter()
+                .map(|e| {
+                    let text = e.solution.clone();
+                    view! {
+                        <li>
+                            <button
+                                type="button"
+                                class="button ghost suggestion"
+                                data-testid="case-suggestion"
+                                title="Copy into the solution"
+                                on:click=move |_| solution.set(text.clone())
+                            >
+                                {e.solution.clone()}
+                            </button>
+                            <span class="muted small">
+                                {format!(
+                                    " won back {} of {} ({})",
+                                    e.won_back,
+                                    e.used,
+                                    format::rate(e.win_back_rate)
+                                )}
+                            </span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            let has_suggestions = !c.suggestions.is_empty();
             let timeline = c
                 .timeline
                 .iter()
@@ -364,6 +461,12 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
                         .into_any(),
                     }}
                     {c.win_back.map(|w| view! { <p class="muted small">{format!("Win-back: {w:?}")}</p> })}
+                    {c.cause.clone().map(|key| view! {
+                        <p class="muted small" data-testid="case-cause-set">
+                            {format!("Cause: {key}")}
+                            {c.solution.clone().map(|s| format!(" · Solution: {s}"))}
+                        </p>
+                    })}
                     <h3>"Timeline"</h3>
                     <ol class="timeline" data-testid="timeline">{timeline}</ol>
                     <p class="muted small" data-testid="case-read-only" hidden=move || session.allows(Scope::Cases)>
@@ -385,6 +488,44 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>) -> impl IntoView {
                             {buttons}
                             <button type="submit" class="button ghost" disabled=move || busy.get()>
                                 "Add note"
+                            </button>
+                        </div>
+                    </form>
+                    <form class="stacked cause-form" on:submit=save_cause data-testid="cause-form">
+                        <label class="field">
+                            <span>"Root cause"</span>
+                            <select
+                                data-testid="case-cause"
+                                on:change=move |ev| cause.set(event_target_value(&ev))
+                            >
+                                <option value="" selected=move || cause.get().is_empty()>"Choose a cause"</option>
+                                {cause_options}
+                            </select>
+                        </label>
+                        {suggested_label.map(|label| view! {
+                            <p class="muted small" data-testid="case-suggested-cause">
+                                {format!("Suggested from the comment: {label}")}
+                            </p>
+                        })}
+                        <label class="field">
+                            <span>"Solution offered"</span>
+                            <textarea
+                                rows="2"
+                                data-testid="case-solution"
+                                placeholder="What the customer was offered"
+                                prop:value=move || solution.get()
+                                on:input=move |ev| solution.set(event_target_value(&ev))
+                            ></textarea>
+                        </label>
+                        {has_suggestions.then(|| view! {
+                            <div class="suggestions">
+                                <p class="muted small">"What worked before for this cause (click to use):"</p>
+                                <ul data-testid="case-suggestions">{suggestions}</ul>
+                            </div>
+                        })}
+                        <div class="actions">
+                            <button type="submit" class="button ghost" disabled=move || busy.get()>
+                                "Save cause and solution"
                             </button>
                         </div>
                     </form>

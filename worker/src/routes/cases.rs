@@ -1,5 +1,6 @@
 //! Case endpoints: `GET /v1/cases`, `GET|PATCH /v1/cases/{id}`, `POST
-//! /v1/cases/{id}/reask`. Who makes a change is the request's principal (a key's
+//! /v1/cases/{id}/reask`, and the playbook of what was offered per cause, `GET
+//! /v1/playbook`. Who makes a change is the request's principal (a key's
 //! name, a signed-in person's e-mail, or what the bootstrap token's holder sent as
 //! `X-Actor`), never a header an API key or a person could set.
 
@@ -30,6 +31,15 @@ pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
 
 pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
     http::json(200, &cases::get(&app.store, id, now_ms()).await?)
+}
+
+pub async fn playbook(req: &Request, app: &App) -> Result<Response, ApiError> {
+    let query = http::query(req)?;
+    let get = |name: &str| http::param(&query, name);
+    http::json(
+        200,
+        &cases::playbook(&app.store, get("cause"), get("survey_id")).await?,
+    )
 }
 
 pub async fn reask(

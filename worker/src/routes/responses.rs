@@ -8,7 +8,7 @@ use crate::http;
 use crate::service::ServiceError;
 use crate::service::responses;
 use crate::store::sql::SqlStore;
-use crate::store::{ResponseStore, StoreError};
+use crate::store::{ExportRow, ExportStore, StoreError};
 use nps_shared::csv;
 use worker::{Request, Response};
 
@@ -139,15 +139,15 @@ pub async fn export_csv(req: &Request, app: &App, survey_id: &str) -> Result<Res
                     return Some((Ok(csv::header().into_bytes()), (store, cursor, true, false)));
                 }
                 let page = store
-                    .list_responses(&survey_id, category, cursor.as_deref(), EXPORT_PAGE)
+                    .export_page(&survey_id, category, None, cursor.as_deref(), EXPORT_PAGE)
                     .await
                     .map_err(|e| worker::Error::RustError(e.to_string()));
                 match page {
                     Err(e) => Some((Err(e), (store, cursor, true, true))),
                     Ok(rows) => {
                         let last = (rows.len() < EXPORT_PAGE as usize).then_some(());
-                        let next = rows.last().map(|r| r.id.clone());
-                        let chunk: String = rows.iter().map(csv::response_record).collect();
+                        let next = rows.last().map(|r| r.response.id.clone());
+                        let chunk: String = rows.iter().map(ExportRow::csv_record).collect();
                         Some((Ok(chunk.into_bytes()), (store, next, true, last.is_some())))
                     }
                 }

@@ -131,6 +131,12 @@ pub fn case_summary(patch: &CasePatch) -> String {
     if patch.note.is_some() {
         parts.push("note added".to_owned());
     }
+    if let Some(cause) = &patch.cause {
+        parts.push(format!("cause {cause}"));
+    }
+    if patch.solution.is_some() {
+        parts.push("solution written".to_owned());
+    }
     if parts.is_empty() {
         "saved without changes".to_owned()
     } else {

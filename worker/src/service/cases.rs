@@ -2,7 +2,11 @@
 //! with an owner from the survey's rules and a due time from its SLA; support works it
 //! open → contacted → resolved (or reopens it), each change kept in the timeline and
 //! announced as `case.updated`; when the customer answers again, the new score shows
-//! on the case — did we win them back? The rules themselves are `nps_shared::case`.
+//! on the case — did we win them back? Resolving names the root cause (one of the
+//! survey's) and the solution offered; `GET /v1/cases/{id}` suggests a cause from the
+//! comment and the playbook's best solutions for it, and `GET /v1/playbook` lists what
+//! was offered for a cause with its win-back rate. The rules themselves are
+//! `nps_shared::case` and `nps_shared::cause`.
 
 use super::invitations;
 use super::webhooks::{case_announcement, dispatch};
@@ -12,6 +16,7 @@ use nps_shared::api::{EventType, Invitation, Page, ResponseView, SurveyView};
 use nps_shared::case::{
     self, CaseError, CasePatch, CaseState, CaseStatus, CaseView, TimelineEntry, TimelineEvent,
 };
+use nps_shared::cause::{self, CASE_SUGGESTIONS, Cause, MAX_PLAYBOOK_ENTRIES, Playbook};
 use nps_shared::invitation::Claims;
 use nps_shared::time::{parse_rfc3339, rfc3339};
 
@@ -62,6 +67,10 @@ pub fn new_case(
             // on, so a comment added later shows too.
             comment: response.comment.clone(),
             respondent: response.respondent.clone(),
+            cause: None,
+            solution: None,
+            suggested_cause: None,
+            suggestions: Vec::new(),
         },
         respondent: response.respondent.clone(),
     };
@@ -214,8 +223,53 @@ async fn load(cases: &impl CaseStore, id: &str) -> Result<StoredCase, ServiceErr
         .ok_or_else(|| ServiceError::NotFound(format!("case {id}")))
 }
 
-pub async fn get(cases: &impl CaseStore, id: &str, now_ms: i64) -> Result<CaseView, ServiceError> {
-    Ok(current(load(cases, id).await?, now_ms))
+/// The causes a case of `survey` is resolved with.
+fn causes_of(survey: &SurveyView) -> Vec<Cause> {
+    survey
+        .definition
+        .cases
+        .causes_for(&survey.definition.default_locale)
+}
+
+/// The cause the case's comment suggests among `causes`.
+fn suggested_cause(causes: &[Cause], case: &CaseView) -> Option<String> {
+    let comment = case.comment.as_deref()?;
+    cause::suggest(causes, comment).map(|c| c.key.clone())
+}
+
+/// `GET /v1/cases/{id}`: the case with the cause its comment suggests and the
+/// [`CASE_SUGGESTIONS`] best solutions of the playbook for its cause (the suggested
+/// one while it has none). Three queries: the case, its survey, the playbook.
+pub async fn get(store: &impl Storage, id: &str, now_ms: i64) -> Result<CaseView, ServiceError> {
+    let mut case = current(load(store, id).await?, now_ms);
+    if let Some(survey) = store.get_survey(&case.survey_id).await? {
+        case.suggested_cause = suggested_cause(&causes_of(&survey), &case);
+    }
+    if let Some(key) = case.cause.clone().or_else(|| case.suggested_cause.clone()) {
+        case.suggestions = store.playbook(&key, None, CASE_SUGGESTIONS as u32).await?;
+    }
+    Ok(case)
+}
+
+/// `GET /v1/playbook?cause=&survey_id=`: what was offered for a cause in resolved
+/// cases (of one survey, or of all), grouped by the solution's normalised text, with
+/// how often it won the customer back, best first. One query.
+pub async fn playbook(
+    cases: &impl CaseStore,
+    cause: Option<&str>,
+    survey_id: Option<&str>,
+) -> Result<Playbook, ServiceError> {
+    let cause = cause
+        .filter(|c| cause::is_cause_key(c))
+        .ok_or_else(|| ServiceError::invalid("cause", "must be a cause key, like delivery"))?;
+    let entries = cases
+        .playbook(cause, survey_id, MAX_PLAYBOOK_ENTRIES)
+        .await?;
+    Ok(Playbook {
+        cause: cause.to_string(),
+        survey_id: survey_id.map(str::to_string),
+        entries,
+    })
 }
 
 /// `GET /v1/cases?status=&owner=&survey_id=&cursor=&limit=`: newest first.
@@ -257,8 +311,9 @@ pub async fn list(
     Ok(Page { items, next_cursor })
 }
 
-/// `PATCH /v1/cases/{id}`: a status change, a new owner and/or a note, each written
-/// to the timeline and announced as `case.updated`.
+/// `PATCH /v1/cases/{id}`: a status change, a new owner, a note, the root cause
+/// (one of the survey's; required to resolve) and/or the solution offered, each
+/// written to the timeline and announced as `case.updated`.
 pub async fn update(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
@@ -268,21 +323,31 @@ pub async fn update(
     now_ms: i64,
 ) -> Result<Done<CaseView>, ServiceError> {
     let stored = load(store, id).await?;
-    let unchanged = current(stored.clone(), now_ms);
+    let survey = store
+        .get_survey(&stored.view.survey_id)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("survey {}", stored.view.survey_id)))?;
+    let causes = causes_of(&survey);
+    let mut unchanged = current(stored.clone(), now_ms);
+    unchanged.suggested_cause = suggested_cause(&causes, &unchanged);
     let saved = save_with_retry(store, stored, now_ms, |c| {
         let state = CaseState {
             status: c.view.status,
             owner: c.view.owner.clone(),
+            cause: c.view.cause.clone(),
+            solution: c.view.solution.clone(),
         };
-        let (next, entries) = case::apply_patch(&state, &patch, actor, &rfc3339(now_ms))?;
+        let (next, entries) = case::apply_patch(&state, &patch, &causes, actor, &rfc3339(now_ms))?;
         c.view.status = next.status;
         c.view.owner = next.owner;
+        c.view.cause = next.cause;
+        c.view.solution = next.solution;
         let changed = !entries.is_empty();
         c.view.timeline.extend(entries);
         Ok(changed)
     })
     .await;
-    let case = match saved {
+    let mut case = match saved {
         Ok(Some(case)) => case,
         Ok(None) => return Ok(Done::new(unchanged)),
         Err(SaveError::Store(e)) => return Err(e.into()),
@@ -296,23 +361,17 @@ pub async fn update(
             ));
         }
     };
-    let announced = async {
-        let survey = store
-            .get_survey(&case.survey_id)
-            .await?
-            .ok_or_else(|| StoreError(format!("case {id}: its survey is gone")))?;
-        announce(
-            store,
-            queue,
-            EventType::CaseUpdated,
-            &survey,
-            &case,
-            None,
-            now_ms,
-        )
-        .await
-    };
-    let announced = announced.await;
+    let announced = announce(
+        store,
+        queue,
+        EventType::CaseUpdated,
+        &survey,
+        &case,
+        None,
+        now_ms,
+    )
+    .await;
+    case.suggested_cause = suggested_cause(&causes, &case);
     Ok(Done::new(case).unless(announced))
 }
 
@@ -533,9 +592,10 @@ mod tests {
             costs
         };
         let small = measure(500);
-        // List, get; a change: read, write, its survey, answer and endpoints, the
+        // List; get: the case and its survey (no comment, so no cause to look up in
+        // the playbook); a change: read, its survey, write, answer and endpoints, the
         // deliveries; a re-ask also stores its invitation.
-        assert_eq!(small, [1, 1, 6, 7]);
+        assert_eq!(small, [1, 2, 6, 7]);
         assert_eq!(measure(5_000), small);
         assert!(small.iter().all(|&q| q <= FREE_PLAN_QUERIES), "{small:?}");
     }
@@ -550,7 +610,7 @@ mod tests {
             m,
             m,
             id,
-            patch(json!({"status": "resolved"})),
+            patch(json!({"status": "resolved", "cause": "delivery"})),
             None,
             at,
         ))
@@ -798,7 +858,7 @@ mod tests {
         .value;
         assert_eq!(c.status, CaseStatus::Contacted);
         let c = run(
-            json!({"status": "resolved", "owner": "ben@shop.example"}),
+            json!({"status": "resolved", "owner": "ben@shop.example", "cause": "product"}),
             NOW + 2 * HOUR,
         )
         .unwrap()
@@ -835,6 +895,7 @@ mod tests {
                 "note",
                 "status_changed",
                 "owner_changed",
+                "cause_set",
                 "status_changed"
             ]
         );
@@ -914,6 +975,7 @@ mod tests {
             status: None,
             owner: None,
             note: None,
+            ..CasePatch::default()
         };
         assert!(matches!(
             block_on(update(&m, &m, &id, empty, None, NOW)),
@@ -923,6 +985,7 @@ mod tests {
             status: None,
             owner: Some(Some(Owner::parse("anna@shop.example").unwrap())),
             note: None,
+            ..CasePatch::default()
         };
         let c = block_on(update(&m, &m, &id, same_owner, None, NOW + 5))
             .unwrap()
@@ -932,10 +995,235 @@ mod tests {
             status: None,
             owner: None,
             note: Some(Note::parse("left a voicemail").unwrap()),
+            ..CasePatch::default()
         };
         let c = block_on(update(&m, &m, &id, note, None, NOW + 6))
             .unwrap()
             .value;
         assert_eq!(c.timeline.len(), 2);
+    }
+
+    #[test]
+    fn resolving_without_a_cause_or_with_one_the_survey_lacks_is_refused_naming_cause() {
+        let m = demo_store();
+        answer(&m, 2, "berlin", "cust-1", NOW);
+        let id = m.cases()[0].view.id.clone();
+        for body in [
+            json!({"status": "resolved"}),
+            json!({"status": "resolved", "cause": "weather"}),
+        ] {
+            match block_on(update(&m, &m, &id, patch(body.clone()), None, NOW)) {
+                Err(ServiceError::Invalid(errors)) => {
+                    assert_eq!(errors[0].field, "cause", "{body}");
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        assert_eq!(m.cases()[0].view.status, CaseStatus::Open, "nothing saved");
+    }
+
+    #[test]
+    fn a_resolved_solution_is_suggested_on_the_next_case_with_the_same_cause() {
+        let m = demo_store();
+        let hook: CreateWebhook = serde_json::from_value(
+            json!({"url": "https://h.example/x", "events": ["case.updated"]}),
+        )
+        .unwrap();
+        block_on(webhooks::create(&m, hook, false, NOW)).unwrap();
+        let late = json!({"survey_id": "s_demo", "score": 2, "comment": "The parcel came a week late",
+                          "respondent": {"id": "cust-1"}});
+        fixtures::answer(&m, &late, NOW);
+        let first = m.cases()[0].view.id.clone();
+        let seen = block_on(get(&m, &first, NOW)).unwrap();
+        assert_eq!(seen.suggested_cause.as_deref(), Some("delivery"));
+        assert!(seen.suggestions.is_empty(), "nothing learnt yet");
+
+        let resolved = block_on(update(
+            &m,
+            &m,
+            &first,
+            patch(json!({"status": "resolved", "cause": "delivery",
+                         "solution": "Refunded the shipping and sent a voucher"})),
+            Some("anna"),
+            NOW + HOUR,
+        ))
+        .unwrap()
+        .value;
+        assert_eq!(resolved.cause.as_deref(), Some("delivery"));
+        let kinds: Vec<String> = resolved
+            .timeline
+            .iter()
+            .map(|e| {
+                serde_json::to_value(e).unwrap()["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["opened", "status_changed", "cause_set", "solution_set"]
+        );
+        let event: serde_json::Value = serde_json::from_str(&m.deliveries()[0].payload).unwrap();
+        assert_eq!(event["type"], "case.updated");
+        assert_eq!(event["data"]["cause"], "delivery");
+        assert_eq!(
+            event["data"]["solution"],
+            "Refunded the shipping and sent a voucher"
+        );
+        // The customer comes back as a promoter: won back.
+        answer(&m, 10, "berlin", "cust-1", NOW + 48 * HOUR);
+
+        let german = json!({"survey_id": "s_demo", "score": 1, "comment": "Das Paket kam viel zu spät",
+                            "respondent": {"id": "cust-2"}});
+        fixtures::answer(&m, &german, NOW + 49 * HOUR);
+        let next = m
+            .cases()
+            .into_iter()
+            .map(|c| c.view.id)
+            .find(|c| c != &first)
+            .unwrap();
+        let shown = block_on(get(&m, &next, NOW + 50 * HOUR)).unwrap();
+        assert_eq!(shown.suggested_cause.as_deref(), Some("delivery"));
+        assert_eq!(shown.suggestions.len(), 1);
+        let s = &shown.suggestions[0];
+        assert_eq!(s.solution, "Refunded the shipping and sent a voucher");
+        assert_eq!((s.used, s.won_back), (1, 1));
+        assert_eq!(s.win_back_rate, 1.0);
+
+        let book = block_on(playbook(&m, Some("delivery"), Some("s_demo"))).unwrap();
+        assert_eq!(book.entries, shown.suggestions);
+        assert!(
+            block_on(playbook(&m, Some("price"), None))
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        for bad in [None, Some(""), Some("Delivery!")] {
+            match block_on(playbook(&m, bad, None)) {
+                Err(ServiceError::Invalid(errors)) => assert_eq!(errors[0].field, "cause"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_cause_and_solution_stay_changeable_after_resolving() {
+        let m = demo_store();
+        answer(&m, 2, "berlin", "cust-1", NOW);
+        let id = m.cases()[0].view.id.clone();
+        resolve(&m, &id, NOW + 1);
+        let c = block_on(update(
+            &m,
+            &m,
+            &id,
+            patch(json!({"cause": "price", "solution": "Price match"})),
+            None,
+            NOW + 2,
+        ))
+        .unwrap()
+        .value;
+        assert_eq!(c.status, CaseStatus::Resolved);
+        assert_eq!(
+            (c.cause.as_deref(), c.solution.as_deref()),
+            (Some("price"), Some("Price match"))
+        );
+        let book = block_on(playbook(&m, Some("price"), None)).unwrap();
+        assert_eq!(book.entries[0].solution, "Price match");
+    }
+
+    #[test]
+    fn a_survey_s_own_causes_replace_the_defaults() {
+        let m = TestStore::default();
+        let mut survey = demo_survey();
+        survey.definition.cases = serde_json::from_value(json!({
+            "causes": [{"key": "returns", "label": "Returns", "department": "Warehouse",
+                        "keywords": ["refund", "return"]}]
+        }))
+        .unwrap();
+        m.add_survey(survey);
+        let body = json!({"survey_id": "s_demo", "score": 0, "comment": "Still no refund"});
+        fixtures::answer(&m, &body, NOW);
+        let id = m.cases()[0].view.id.clone();
+        assert_eq!(
+            block_on(get(&m, &id, NOW))
+                .unwrap()
+                .suggested_cause
+                .as_deref(),
+            Some("returns")
+        );
+        let refused = block_on(update(
+            &m,
+            &m,
+            &id,
+            patch(json!({"status": "resolved", "cause": "delivery"})),
+            None,
+            NOW,
+        ));
+        assert!(matches!(refused, Err(ServiceError::Invalid(_))));
+        let done = block_on(update(
+            &m,
+            &m,
+            &id,
+            patch(json!({"status": "resolved", "cause": "returns"})),
+            None,
+            NOW,
+        ));
+        assert!(done.is_ok());
+    }
+
+    #[test]
+    fn reading_a_case_with_suggestions_and_the_playbook_cost_the_same_among_five_thousand_resolved_cases()
+     {
+        use crate::store::sql::testing::{answer, case};
+        use crate::store::{Companions, ResponseStore as _};
+        let measure = |n: usize| {
+            let m = demo_store();
+            let rows: Vec<_> = (0..n)
+                .map(|i| {
+                    let r = answer(&format!("r_{i:05}"), 2, &rfc3339(NOW + i as i64));
+                    let mut c = case(&format!("c_{i:05}"), &r, None);
+                    c.view.status = CaseStatus::Resolved;
+                    c.view.cause = Some("delivery".into());
+                    c.view.solution = Some(format!("Solution {}", i % 40));
+                    c.view.reasked_score =
+                        (i % 3 == 0).then(|| nps_shared::Score::try_from(9u8).unwrap());
+                    let with = Companions {
+                        case: Some(c),
+                        deliveries: Vec::new(),
+                    };
+                    (r, with)
+                })
+                .collect();
+            for chunk in rows.chunks(500) {
+                block_on(m.insert_group(chunk)).unwrap();
+            }
+            let mut open = answer("r_open", 1, &rfc3339(NOW + HOUR));
+            open.view.comment = Some("parcel late again".into());
+            let with = Companions {
+                case: Some(case("c_open", &open, None)),
+                deliveries: Vec::new(),
+            };
+            block_on(m.insert_group(&[(open, with)])).unwrap();
+            m.reset_queries();
+            let c = block_on(get(&m, "c_open", NOW + HOUR)).unwrap();
+            assert_eq!(c.suggestions.len(), 3);
+            let get_cost = m.queries();
+            m.reset_queries();
+            let book = block_on(playbook(&m, Some("delivery"), None)).unwrap();
+            assert_eq!(book.entries.len(), 40);
+            assert_eq!(
+                book.entries.iter().map(|e| e.used as usize).sum::<usize>(),
+                n
+            );
+            (get_cost, m.queries())
+        };
+        let small = measure(500);
+        assert_eq!(
+            small,
+            (3, 1),
+            "the case, its survey, the playbook; one GROUP BY"
+        );
+        assert_eq!(measure(5_000), small);
     }
 }

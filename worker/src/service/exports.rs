@@ -18,7 +18,8 @@
 
 use super::{Done, ServiceError, new_id};
 use crate::store::{
-    ChunkWritten, ExportJob, ExportStore, ExportTask, JobQueue, ObjectStore, Storage, StoreError,
+    ChunkWritten, ExportJob, ExportRow, ExportStore, ExportTask, JobQueue, ObjectStore, Storage,
+    StoreError,
 };
 use nps_shared::Category;
 use nps_shared::export::{Chunking, CreateExport, ExportStatus, ExportView, PAGE_ROWS, chunk_key};
@@ -186,15 +187,15 @@ pub async fn run_chunk(
                 .export_page(
                     &job.view.survey_id,
                     category,
-                    newest_id,
+                    Some(newest_id),
                     cursor.as_deref(),
                     chunking.page_rows,
                 )
                 .await?;
             rows += page.len() as u64;
-            csv.extend(page.iter().map(nps_shared::csv::response_record));
+            csv.extend(page.iter().map(ExportRow::csv_record));
             if let Some(r) = page.last() {
-                cursor = Some(r.id.clone());
+                cursor = Some(r.response.id.clone());
             }
             if page.len() < chunking.page_rows as usize {
                 last = true;

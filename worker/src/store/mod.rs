@@ -270,6 +270,15 @@ pub trait CaseStore {
         respondents: &[(String, Respondent)],
         ids: &[String],
     ) -> StoreResult<Vec<StoredCase>>;
+    /// The playbook of `cause`: the solutions of its resolved cases (of one survey, or
+    /// of all), grouped by their normalised text, best first
+    /// ([`nps_shared::cause::PlaybookEntry::rank`]), at most `limit`; one query.
+    async fn playbook(
+        &self,
+        cause: &str,
+        survey_id: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<nps_shared::cause::PlaybookEntry>>;
 }
 
 /// Invitations as kept: those with `send_after` wait for the cron to announce them.
@@ -711,6 +720,19 @@ pub struct ChunkWritten {
 }
 
 /// Export jobs and the reads of their answers.
+/// An answer as an export writes it: with the case it opened, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportRow {
+    pub response: ResponseView,
+    pub case: Option<nps_shared::csv::CaseCells>,
+}
+
+impl ExportRow {
+    pub fn csv_record(&self) -> String {
+        nps_shared::csv::response_record(&self.response, self.case.as_ref())
+    }
+}
+
 pub trait ExportStore {
     async fn insert_export(&self, job: &ExportJob) -> StoreResult<()>;
     async fn get_export(&self, id: &str) -> StoreResult<Option<ExportJob>>;
@@ -729,16 +751,17 @@ pub trait ExportStore {
         category: Option<Category>,
         limit: u32,
     ) -> StoreResult<bool>;
-    /// Up to `limit` answers (of `category`) from `newest_id` down, newest first,
-    /// below `cursor` when given.
+    /// Up to `limit` answers (of `category`) from `newest_id` down (from the newest
+    /// when `None`), newest first, below `cursor` when given, each with the case it
+    /// opened; one query.
     async fn export_page(
         &self,
         survey_id: &str,
         category: Option<Category>,
-        newest_id: &str,
+        newest_id: Option<&str>,
         cursor: Option<&str>,
         limit: u32,
-    ) -> StoreResult<Vec<ResponseView>>;
+    ) -> StoreResult<Vec<ExportRow>>;
     /// Records a chunk in one write if the job is still at `written.chunk` (and not
     /// finished); `false` when another delivery of the same message did it first.
     async fn record_chunk(&self, id: &str, written: &ChunkWritten) -> StoreResult<bool>;

@@ -1,5 +1,6 @@
 //! `cases`: detractor cases, read together with the answer that opened each (its
-//! comment and respondent as they are now), saved under optimistic locking.
+//! comment and respondent as they are now), saved under optimistic locking; and the
+//! playbook, the solutions of a cause's resolved cases grouped in one query.
 
 use super::{SqlStore, all_rows, email_key, first_row};
 use crate::query;
@@ -8,6 +9,7 @@ use crate::store::{CaseFilter, CaseStore, StoreError, StoreResult, StoredCase, S
 use nps_shared::Score;
 use nps_shared::api::Respondent;
 use nps_shared::case::{CaseStatus, CaseView, win_back};
+use nps_shared::cause::{PlaybookEntry, solution_key};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -31,6 +33,8 @@ pub(super) struct CaseRow {
     comment: Option<String>,
     answer_respondent_id: Option<String>,
     answer_respondent_email: Option<String>,
+    cause: Option<String>,
+    solution: Option<String>,
 }
 
 impl TryFrom<CaseRow> for StoredCase {
@@ -74,6 +78,10 @@ impl TryFrom<CaseRow> for StoredCase {
                 win_back: reasked_score.map(|after| win_back(score, after)),
                 comment: row.comment,
                 respondent: answered_by,
+                cause: row.cause,
+                solution: row.solution,
+                suggested_cause: None,
+                suggestions: Vec::new(),
             },
             respondent: kept,
         })
@@ -81,7 +89,8 @@ impl TryFrom<CaseRow> for StoredCase {
 }
 
 const CASE_COLUMNS: &str = "id, survey_id, response_id, score, status, owner, due_at, respondent_id, \
-     respondent_email, reasked_score, timeline, created_at, updated_at, respondent_email_key";
+     respondent_email, reasked_score, timeline, created_at, updated_at, respondent_email_key, \
+     cause, solution, solution_key";
 
 /// Reads cases (`c`) with the comment and respondent of the answer that opened each
 /// (`r`), in one query: the comment as it is now, also when it was added after the
@@ -91,7 +100,8 @@ pub(super) const CASE_SELECT: &str = "SELECT c.id AS id, c.survey_id AS survey_i
      c.respondent_id AS respondent_id, c.respondent_email AS respondent_email, \
      c.reasked_score AS reasked_score, c.timeline AS timeline, c.created_at AS created_at, \
      c.updated_at AS updated_at, r.id AS answer_id, COALESCE(r.comment, c.archived_comment) AS comment, \
-     r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email \
+     r.respondent_id AS answer_respondent_id, r.respondent_email AS answer_respondent_email, \
+     c.cause AS cause, c.solution AS solution \
      FROM cases c LEFT JOIN responses r ON r.id = c.response_id";
 
 /// The inserts of the cases a group of new answers opens (in the group's batch,
@@ -116,6 +126,9 @@ pub(super) fn insert_many(cases: &[&StoredCase]) -> StoreResult<Vec<Statement>> 
                 v.created_at,
                 v.updated_at,
                 email_key(&case.respondent),
+                v.cause,
+                v.solution,
+                v.solution.as_deref().map(solution_key),
             ]))
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -148,7 +161,8 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
         let v = &case.view;
         self.db
             .exists(query!(
-                "UPDATE cases SET status = ?2, owner = ?3, reasked_score = ?4, timeline = ?5, updated_at = ?6 \
+                "UPDATE cases SET status = ?2, owner = ?3, reasked_score = ?4, timeline = ?5, updated_at = ?6, \
+                 cause = ?8, solution = ?9, solution_key = ?10 \
                  WHERE id = ?1 AND updated_at = ?7 RETURNING 1 AS done",
                 v.id,
                 v.status.as_str(),
@@ -157,6 +171,9 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
                 serde_json::to_string(&v.timeline)?,
                 v.updated_at,
                 expected_updated_at,
+                v.cause,
+                v.solution,
+                v.solution.as_deref().map(solution_key),
             ))
             .await
     }
@@ -218,6 +235,39 @@ impl<D: Database, C: SurveyCache> CaseStore for SqlStore<D, C> {
         )
         .await
     }
+
+    async fn playbook(
+        &self,
+        cause: &str,
+        survey_id: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<PlaybookEntry>> {
+        // `solution` beside `MAX(id)` is SQLite's bare column of the row with the
+        // largest id: the latest wording of the solution. The order is
+        // `PlaybookEntry::rank`, the win-back rate with one win and one loss added.
+        all_rows(
+            &self.db,
+            query!(
+                "SELECT solution, MAX(id) AS latest, COUNT(*) AS used, \
+                 SUM(CASE WHEN reasked_score >= 9 THEN 1 ELSE 0 END) AS won_back \
+                 FROM cases WHERE cause = ?1 AND solution_key IS NOT NULL AND status = 'resolved' \
+                 AND (?2 IS NULL OR survey_id = ?2) GROUP BY solution_key \
+                 ORDER BY (won_back + 1.0) / (used + 2.0) DESC, used DESC, latest DESC LIMIT ?3",
+                cause,
+                survey_id,
+                limit,
+            ),
+            |row: PlaybookRow| Ok(PlaybookEntry::new(row.solution, row.used, row.won_back)),
+        )
+        .await
+    }
+}
+
+#[derive(Deserialize)]
+struct PlaybookRow {
+    solution: String,
+    used: u32,
+    won_back: u32,
 }
 
 #[cfg(test)]
@@ -326,6 +376,117 @@ mod tests {
             run(s.cases_of_respondents(&elsewhere, &[]))
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    /// Case `c_{i}` of answer `r_{i}` (customer `cust-{i}`), resolved with `cause` and
+    /// `solution`, and `reasked` as the customer's next score.
+    fn resolved(
+        s: &crate::store::sql::SqlStore<crate::store::sqlite::Sqlite>,
+        i: usize,
+        cause: &str,
+        solution: &str,
+        reasked: Option<u8>,
+    ) {
+        let a = answer(&format!("r_{i:05}"), 2, T0);
+        let mut c = case(&format!("c_{i:05}"), &a, None);
+        c.view.status = CaseStatus::Resolved;
+        c.view.cause = Some(cause.into());
+        c.view.solution = Some(solution.into());
+        c.view.reasked_score = reasked.map(|n| nps_shared::Score::try_from(n).unwrap());
+        let with = Companions {
+            case: Some(c),
+            deliveries: Vec::new(),
+        };
+        run(s.insert_group(&[(a, with)])).unwrap();
+    }
+
+    fn entries(
+        s: &crate::store::sql::SqlStore<crate::store::sqlite::Sqlite>,
+        cause: &str,
+        survey_id: Option<&str>,
+    ) -> Vec<(String, u32, u32)> {
+        run(s.playbook(cause, survey_id, 10))
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.solution, e.used, e.won_back))
+            .collect()
+    }
+
+    #[test]
+    fn the_playbook_groups_a_cause_s_solutions_by_their_words_and_ranks_by_win_back() {
+        let s = with_survey();
+        // Voucher: 3 of 4 won back, written three ways; refund: 1 of 1; sorry: 0 of 2.
+        resolved(&s, 1, "delivery", "10 € voucher", Some(9));
+        resolved(&s, 2, "delivery", "10 € Voucher.", Some(10));
+        resolved(&s, 3, "delivery", "10 €  voucher", Some(4));
+        resolved(&s, 4, "delivery", "10 € VOUCHER!", Some(9));
+        resolved(&s, 5, "delivery", "Refunded shipping", Some(10));
+        resolved(&s, 6, "delivery", "Said sorry", None);
+        resolved(&s, 7, "delivery", "said sorry", Some(2));
+        resolved(&s, 8, "price", "Price match", Some(9));
+        assert_eq!(
+            entries(&s, "delivery", None),
+            [
+                ("10 € VOUCHER!".to_string(), 4, 3),
+                ("Refunded shipping".to_string(), 1, 1),
+                ("said sorry".to_string(), 2, 0),
+            ],
+            "grouped ignoring case and punctuation, the latest wording shown, best first"
+        );
+        assert_eq!(entries(&s, "price", Some("s_demo")).len(), 1);
+        assert!(entries(&s, "price", Some("s_other")).is_empty());
+        assert!(entries(&s, "website", None).is_empty());
+        let top = run(s.playbook("delivery", None, 1)).unwrap();
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].win_back_rate, 0.75);
+    }
+
+    #[test]
+    fn only_resolved_cases_with_a_solution_count_and_a_saved_case_keeps_both() {
+        let s = three_cases();
+        let mut c = run(s.get_case("c_1")).unwrap().unwrap();
+        let seen = c.view.updated_at.clone();
+        c.view.cause = Some("delivery".into());
+        c.view.solution = Some("New parcel sent".into());
+        c.view.updated_at = "2026-11-01T11:00:00.000Z".into();
+        assert!(run(s.update_case(&c, &seen)).unwrap());
+        assert!(entries(&s, "delivery", None).is_empty(), "not resolved yet");
+        let stored = run(s.get_case("c_1")).unwrap().unwrap();
+        assert_eq!(stored.view.cause.as_deref(), Some("delivery"));
+        assert_eq!(stored.view.solution.as_deref(), Some("New parcel sent"));
+        let seen = stored.view.updated_at.clone();
+        let mut c = stored;
+        c.view.status = CaseStatus::Resolved;
+        c.view.updated_at = "2026-11-01T12:00:00.000Z".into();
+        assert!(run(s.update_case(&c, &seen)).unwrap());
+        assert_eq!(
+            entries(&s, "delivery", None),
+            [("New parcel sent".to_string(), 1, 0)]
+        );
+        let listed = run(s.list_cases(&CaseFilter::default(), None, 10)).unwrap();
+        assert_eq!(listed[2].view.cause.as_deref(), Some("delivery"));
+    }
+
+    #[test]
+    fn the_playbook_reads_a_cause_s_solutions_through_its_index() {
+        let s = with_survey();
+        #[derive(serde::Deserialize)]
+        struct Plan {
+            detail: String,
+        }
+        let sql = "EXPLAIN QUERY PLAN SELECT solution, MAX(id) AS latest, COUNT(*) AS used \
+                   FROM cases WHERE cause = 'delivery' AND solution_key IS NOT NULL \
+                   AND status = 'resolved' AND (NULL IS NULL OR survey_id = NULL) GROUP BY solution_key";
+        let plan: Vec<Plan> = s.db().select(sql);
+        let text: Vec<&str> = plan.iter().map(|p| p.detail.as_str()).collect();
+        assert!(
+            text.iter().any(|d| d.contains("cases_by_cause_solution")),
+            "{text:?}"
+        );
+        assert!(
+            !text.iter().any(|d| d.contains("TEMP B-TREE")),
+            "the grouping sorts: {text:?}"
         );
     }
 }

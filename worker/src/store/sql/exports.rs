@@ -8,10 +8,11 @@ use super::{SqlStore, all_rows, first_row};
 use crate::query;
 use crate::store::db::Database;
 use crate::store::{
-    ChunkWritten, ExportJob, ExportStore, StoreError, StoreResult, StoredResponse, SurveyCache,
+    ChunkWritten, ExportJob, ExportRow, ExportStore, StoreError, StoreResult, StoredResponse,
+    SurveyCache,
 };
 use nps_shared::Category;
-use nps_shared::api::ResponseView;
+use nps_shared::csv::CaseCells;
 use nps_shared::export::{ExportStatus, ExportView};
 use serde::Deserialize;
 
@@ -159,17 +160,25 @@ impl<D: Database, C: SurveyCache> ExportStore for SqlStore<D, C> {
         &self,
         survey_id: &str,
         category: Option<Category>,
-        newest_id: &str,
+        newest_id: Option<&str>,
         cursor: Option<&str>,
         limit: u32,
-    ) -> StoreResult<Vec<ResponseView>> {
+    ) -> StoreResult<Vec<ExportRow>> {
+        // The answer's columns named as the row type reads them; the case's through
+        // its UNIQUE (response_id) index.
+        let columns = RESPONSE_COLUMNS
+            .split(',')
+            .map(|c| format!("r.{0} AS {0}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
         all_rows(
             &self.db,
             query!(
                 format!(
-                    "SELECT {RESPONSE_COLUMNS} FROM responses WHERE survey_id = ?1 \
-                     AND (?2 IS NULL OR category = ?2) AND id <= ?3 \
-                     AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5"
+                    "SELECT {columns}, c.status AS case_status, c.cause AS case_cause, \
+                     c.solution AS case_solution FROM responses r LEFT JOIN cases c ON c.response_id = r.id \
+                     WHERE r.survey_id = ?1 AND (?2 IS NULL OR r.category = ?2) AND (?3 IS NULL OR r.id <= ?3) \
+                     AND (?4 IS NULL OR r.id < ?4) ORDER BY r.id DESC LIMIT ?5"
                 ),
                 survey_id,
                 category.map(Category::as_str),
@@ -177,7 +186,17 @@ impl<D: Database, C: SurveyCache> ExportStore for SqlStore<D, C> {
                 cursor,
                 limit
             ),
-            |row: ResponseRow| StoredResponse::try_from(row).map(|r| r.view),
+            |mut row: ResponseRow| {
+                let case = row.case_status.take().map(|status| CaseCells {
+                    status,
+                    cause: row.case_cause.take(),
+                    solution: row.case_solution.take(),
+                });
+                StoredResponse::try_from(row).map(|r| ExportRow {
+                    response: r.view,
+                    case,
+                })
+            },
         )
         .await
     }
@@ -321,16 +340,53 @@ mod tests {
     fn pages_go_newest_first_below_the_cursor_and_never_above_the_start() {
         let s = with_survey();
         store_answers(&s, &[1, 2, 3, 4, 5]);
-        let ids = |page: Vec<nps_shared::api::ResponseView>| {
-            page.into_iter().map(|r| r.id).collect::<Vec<_>>()
+        let ids = |page: Vec<crate::store::ExportRow>| {
+            page.into_iter().map(|r| r.response.id).collect::<Vec<_>>()
         };
         // r_004 came after the export started at r_003: it is not in it.
-        let first = run(s.export_page("s_demo", None, "r_003", None, 2)).unwrap();
+        let first = run(s.export_page("s_demo", None, Some("r_003"), None, 2)).unwrap();
         assert_eq!(ids(first), ["r_003", "r_002"]);
-        let next = run(s.export_page("s_demo", None, "r_003", Some("r_002"), 2)).unwrap();
+        let next = run(s.export_page("s_demo", None, Some("r_003"), Some("r_002"), 2)).unwrap();
         assert_eq!(ids(next), ["r_001", "r_000"]);
-        let end = run(s.export_page("s_demo", None, "r_003", Some("r_000"), 2)).unwrap();
+        let end = run(s.export_page("s_demo", None, Some("r_003"), Some("r_000"), 2)).unwrap();
         assert!(end.is_empty());
+        let newest = run(s.export_page("s_demo", None, None, None, 1)).unwrap();
+        assert_eq!(ids(newest), ["r_004"], "no start: from the newest");
+    }
+
+    #[test]
+    fn an_exported_answer_carries_the_case_it_opened_with_its_cause_and_solution() {
+        let s = with_survey();
+        let plain = answer("r_001", 9, T0);
+        run(s.insert_group(&[(plain, Companions::default())])).unwrap();
+        let low = answer("r_002", 2, T0);
+        let mut c = super::super::testing::case("c_002", &low, None);
+        c.view.status = nps_shared::case::CaseStatus::Resolved;
+        c.view.cause = Some("delivery".into());
+        c.view.solution = Some("Refunded the shipping".into());
+        let with = Companions {
+            case: Some(c),
+            deliveries: Vec::new(),
+        };
+        run(s.insert_group(&[(low, with)])).unwrap();
+        let rows = run(s.export_page("s_demo", None, None, None, 10)).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].case,
+            Some(nps_shared::csv::CaseCells {
+                status: "resolved".into(),
+                cause: Some("delivery".into()),
+                solution: Some("Refunded the shipping".into()),
+            })
+        );
+        assert_eq!(rows[0].response.score.value(), 2);
+        assert_eq!(rows[1].case, None, "a promoter opened no case");
+        assert!(
+            rows[0]
+                .csv_record()
+                .ends_with(",resolved,delivery,Refunded the shipping\r\n")
+        );
+        assert!(rows[1].csv_record().ends_with(",,,\r\n"));
     }
 
     #[test]

@@ -276,6 +276,10 @@ pub(crate) mod testing {
                 win_back: None,
                 comment: None,
                 respondent: v.respondent.clone(),
+                cause: None,
+                solution: None,
+                suggested_cause: None,
+                suggestions: Vec::new(),
             },
             respondent: v.respondent.clone(),
         }

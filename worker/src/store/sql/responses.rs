@@ -44,6 +44,13 @@ pub(super) struct ResponseRow {
     person_key: Option<String>,
     // Booleans come as 0/1.
     provisional: u8,
+    /// Only the export reads these (`LEFT JOIN cases`): the case the answer opened.
+    #[serde(default)]
+    pub(super) case_status: Option<String>,
+    #[serde(default)]
+    pub(super) case_cause: Option<String>,
+    #[serde(default)]
+    pub(super) case_solution: Option<String>,
 }
 
 impl TryFrom<ResponseRow> for StoredResponse {
