@@ -249,14 +249,15 @@ pub fn answer(plan: &Plan, rng: &mut Rng, n: u64) -> Seeded {
     let id = nps_shared::ids::new_id("r_", created_at.max(0) as u64, random);
     let edit_token = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
     Seeded {
-        id,
         record: AnswerRecord {
+            id: id.clone(),
             score,
             created_at,
             comment,
             properties,
             flagged: flagged.is_some(),
         },
+        id,
         channel: ["web", "web", "web", "email", "link"][rng.below(5) as usize],
         locale: if german { "de" } else { "en" },
         respondent_id: format!("cust-{}", rng.below(plan.answers.max(1) / 3 + 1)),

@@ -136,7 +136,7 @@ pub use segments::{
     rfm_groups, rfm_scores,
 };
 pub use summary::{Distribution, NpsSummary, Z_95, margin_of_error};
-pub use trend::{MAX_TREND_BUCKETS, TrendBucket, trend, trend_of_tallies};
+pub use trend::{MAX_TREND_BUCKETS, TrendBucket, bucket_keys, bucket_of, trend, trend_of_tallies};
 
 use crate::nps::Tally;
 use crate::themes::{self, ThemeOptions, Themes};
@@ -329,7 +329,14 @@ impl Report {
             Some(GroupBy::Rfm) => rfm_groups(&counted, &query.rfm),
             Some(GroupBy::Property(key)) => groups_by_property(&counted, key, query.min_group_size),
         };
-        let comments = counted.iter().filter_map(|a| a.theme_comment());
+        let keys = bucket_keys(
+            counted.iter().map(|a| a.created_at),
+            query.interval,
+            &query.zone,
+        );
+        let comments = counted.iter().filter_map(|a| {
+            a.theme_comment(bucket_of(&keys, a.created_at, query.interval, &query.zone))
+        });
         Ok(Report {
             archived: None,
             scope: query.into(),
@@ -343,7 +350,7 @@ impl Report {
             )?,
             groups,
             revenue_bands: revenue_bands(&counted, &query.rfm.revenue),
-            themes: themes::themes(comments, &query.themes),
+            themes: themes::themes(comments, &query.themes, keys.len()),
             sample: None,
         })
     }

@@ -25,6 +25,7 @@ fn tally(promoters: u64, passives: u64, detractors: u64) -> Tally {
 
 fn answer(n: u8, created_at: i64, properties: &[(&str, &str)]) -> AnswerRecord {
     AnswerRecord {
+        id: format!("r_{created_at}"),
         score: score(n),
         created_at,
         comment: None,
@@ -641,6 +642,7 @@ fn arb_answers() -> impl Strategy<Value = Vec<AnswerRecord>> {
                 put("order_count", orders.map(|o| o.to_string()));
                 put("revenue", revenue.map(|r| format!("{r}.50")));
                 AnswerRecord {
+                    id: format!("r_{at}"),
                     score: score(n),
                     created_at: at,
                     comment: None,
