@@ -68,8 +68,10 @@
 //!
 //! `detractor_share` and `promoter_share`: the theme's comments of that side over all
 //! comments of that side. `trend`: its comments per bucket of the report's trend
-//! (index for index, the caller says which bucket each comment is in), beside
-//! `bucket_comments`, all comments per bucket, for a share. `comments`: the newest
+//! (index for index, the caller says which bucket each comment is in), counting the
+//! comments of the theme's own side: what detractors (or promoters) said over time;
+//! beside `detractor_buckets` / `promoter_buckets`, all comments of that side per
+//! bucket, for a share. `comments`: the newest
 //! [`MAX_LISTED_COMMENTS`] with their answer's id, score and time, to click through.
 //! Examples are the shortest comments of that side containing the term (up to
 //! [`MAX_EXAMPLES`], ties by text): the quickest to read on a dashboard.
@@ -171,8 +173,9 @@ pub struct CommentTheme {
     /// `promoters` / the promoter comments (0 without any).
     #[serde(default)]
     pub promoter_share: f64,
-    /// Comments (of both sides) with the term per bucket of the report's trend, index
-    /// for index; divide by the themes' `bucket_comments` for a share.
+    /// Comments of this theme's side with the term per bucket of the report's trend,
+    /// index for index; divide by the themes' `detractor_buckets` (or
+    /// `promoter_buckets`) for a share.
     #[serde(default)]
     pub trend: Vec<u64>,
     /// The comments (of both sides) containing the term, newest first, at most
@@ -188,9 +191,12 @@ pub struct Themes {
     pub detractor_comments: u64,
     /// Promoter comments the themes were drawn from.
     pub promoter_comments: u64,
-    /// Detractor and promoter comments per bucket of the report's trend.
+    /// Detractor comments per bucket of the report's trend.
     #[serde(default)]
-    pub bucket_comments: Vec<u64>,
+    pub detractor_buckets: Vec<u64>,
+    /// Promoter comments per bucket of the report's trend.
+    #[serde(default)]
+    pub promoter_buckets: Vec<u64>,
     pub detractor: Vec<CommentTheme>,
     pub promoter: Vec<CommentTheme>,
 }
@@ -217,7 +223,7 @@ pub fn themes<'a>(
 ) -> Themes {
     let mut entries: Vec<Entry<'a>> = Vec::new();
     let mut sides = [0u64; 2];
-    let mut bucket_comments = vec![0u64; buckets];
+    let mut bucket_comments = [vec![0u64; buckets], vec![0u64; buckets]];
     let mut stats: BTreeMap<String, TermStats> = BTreeMap::new();
     let mut groups = GroupCache::new();
     for comment in comments {
@@ -232,7 +238,10 @@ pub fn themes<'a>(
         }
         let index = entries.len();
         sides[side] += 1;
-        if let Some(count) = comment.bucket.and_then(|b| bucket_comments.get_mut(b)) {
+        if let Some(count) = comment
+            .bucket
+            .and_then(|b| bucket_comments[side].get_mut(b))
+        {
             *count += 1;
         }
         for (stem, surface) in comment_terms(text, &mut groups) {
@@ -279,6 +288,9 @@ pub fn themes<'a>(
                     .collect();
                 let mut trend = vec![0u64; buckets];
                 for e in members.iter().filter_map(|&i| entries.get(i)) {
+                    if e.side != side {
+                        continue;
+                    }
                     if let Some(count) = e.comment.bucket.and_then(|b| trend.get_mut(b)) {
                         *count += 1;
                     }
@@ -315,7 +327,8 @@ pub fn themes<'a>(
     Themes {
         detractor_comments: sides[DETRACTOR],
         promoter_comments: sides[PROMOTER],
-        bucket_comments,
+        detractor_buckets: std::mem::take(&mut bucket_comments[DETRACTOR]),
+        promoter_buckets: std::mem::take(&mut bucket_comments[PROMOTER]),
         detractor,
         promoter,
     }
@@ -1171,7 +1184,8 @@ mod tests {
             &all(),
             3,
         );
-        assert_eq!(found.bucket_comments, [2, 1, 3]);
+        assert_eq!(found.detractor_buckets, [2, 0, 1]);
+        assert_eq!(found.promoter_buckets, [0, 1, 2]);
         // Every detractor says delivery and late: one theme, shown by its pair.
         assert_eq!(found.detractor.len(), 1);
         let delivery = &found.detractor[0];
@@ -1400,11 +1414,12 @@ mod tests {
         );
         assert_eq!(terms(&once.detractor), terms(&reversed.detractor));
         assert_eq!(terms(&once.promoter), terms(&reversed.promoter));
-        for theme in once.detractor.iter().chain(&once.promoter) {
-            assert_eq!(
-                theme.trend.iter().sum::<u64>(),
-                theme.detractors + theme.promoters
-            );
+        // A trend counts the comments of its own side.
+        for theme in &once.detractor {
+            assert_eq!(theme.trend.iter().sum::<u64>(), theme.detractors);
+        }
+        for theme in &once.promoter {
+            assert_eq!(theme.trend.iter().sum::<u64>(), theme.promoters);
         }
     }
 
@@ -1498,7 +1513,12 @@ mod tests {
                 prop_assert!(theme.score > 0.0 && theme.score.is_finite());
                 prop_assert!(theme.examples.len() <= MAX_EXAMPLES);
                 prop_assert!(!theme.examples.is_empty());
-                prop_assert_eq!(theme.trend.iter().sum::<u64>(), theme.detractors + theme.promoters);
+            }
+            for theme in &once.detractor {
+                prop_assert_eq!(theme.trend.iter().sum::<u64>(), theme.detractors);
+            }
+            for theme in &once.promoter {
+                prop_assert_eq!(theme.trend.iter().sum::<u64>(), theme.promoters);
             }
             prop_assert!(once.detractor.len() <= 5 && once.promoter.len() <= 5);
         }

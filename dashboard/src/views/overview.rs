@@ -152,7 +152,8 @@ fn report_view(report: Report) -> impl IntoView {
         )
     });
     let theme_context = ThemeContext {
-        bucket_comments: report.themes.bucket_comments.clone(),
+        detractor_buckets: report.themes.detractor_buckets.clone(),
+        promoter_buckets: report.themes.promoter_buckets.clone(),
         utc_offset_minutes: report.scope.utc_offset_minutes.minutes(),
     };
     let group_title = match report
@@ -487,8 +488,10 @@ fn segments_table(groups: Vec<Group>) -> impl IntoView {
 
 /// What every theme of a report is drawn against.
 struct ThemeContext {
-    /// Comments per trend bucket: a theme's trend is its share of these.
-    bucket_comments: Vec<u64>,
+    /// Detractor comments per trend bucket: a detractor theme's trend is its share.
+    detractor_buckets: Vec<u64>,
+    /// Promoter comments per trend bucket, likewise.
+    promoter_buckets: Vec<u64>,
     /// Local time for the comments' dates.
     utc_offset_minutes: i32,
 }
@@ -537,7 +540,12 @@ fn theme_item(
         // Customers wrote these: text nodes only, never HTML.
         .map(|e| view! { <li><q>{e.clone()}</q></li> })
         .collect_view();
-    let points = format::sparkline(&t.trend, &context.bucket_comments, SPARK_W, SPARK_H);
+    let side_buckets = if kind == "detractor" {
+        &context.detractor_buckets
+    } else {
+        &context.promoter_buckets
+    };
+    let points = format::sparkline(&t.trend, side_buckets, SPARK_W, SPARK_H);
     let spark = (!points.is_empty()).then(|| {
         view! {
             <svg class="sparkline" data-testid="theme-trend" role="img"
