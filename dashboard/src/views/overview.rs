@@ -1,7 +1,9 @@
 //! The overview of one survey from `GET /v1/surveys/{id}/report`: the NPS headline with
 //! its margin of error and the three categories, the trend (line and margin band), the
 //! 0–10 distribution, the segments table, NPS per revenue band (with each band's margin
-//! as an error bar and its count) and the comment themes; above them, the export of
+//! as an error bar and its count) and the comment themes (each with its share of
+//! detractors and promoters, a sparkline of its trend and a button that lists its
+//! newest comments); above them, the export of
 //! the survey's answers (`views::exports`). Geometry comes from
 //! `crate::charts`; this module only turns it into SVG elements.
 

@@ -79,9 +79,15 @@
 //!                      "revenue": 59.7, "responses": 3, "promoters": 1, "passives": 1,
 //!                      "detractors": 1, "nps": 0.0, "margin_of_error": 92.4}],
 //!   "themes": {"detractor_comments": 1, "promoter_comments": 2,
-//!              "detractor": [{"term": "late delivery", "stem": "lat delivery",
+//!              "detractor_buckets": [1], "promoter_buckets": [2],
+//!              "detractor": [{"term": "late delivery", "stem": "=delivery =late",
 //!                             "detractors": 1, "promoters": 0, "score": 0.9,
-//!                             "examples": ["Late delivery"]}],
+//!                             "examples": ["Late delivery"], "group": "delivery",
+//!                             "merged": ["late"], "detractor_share": 1.0,
+//!                             "promoter_share": 0.0, "trend": [1],
+//!                             "comments": [{"id": "r_…", "score": 3,
+//!                                           "created_at": "2025-01-02T10:00:00.000Z",
+//!                                           "comment": "Late delivery"}]}],
 //!              "promoter": []}
 //! }
 //! ```
