@@ -133,6 +133,28 @@ fn half_past_eleven_utc_on_leap_day_is_march_in_cet() {
 }
 
 #[test]
+fn the_bucket_keys_are_the_trends_buckets_and_find_each_answers_bucket() {
+    const DAY: i64 = 86_400_000;
+    let cet = Zone::fixed(UtcOffset::try_from(60).unwrap());
+    // 22:59 and 23:30 UTC on leap day, then three days later: four local days apart.
+    let at = [FEB_29_2259_UTC, FEB_29_2330_UTC, FEB_29_2330_UTC + 3 * DAY];
+    let days = trend(at.map(|a| (a, score(9))), Interval::Day, &cet).unwrap();
+    let keys = bucket_keys(at, Interval::Day, &cet);
+    assert_eq!(keys.len(), days.len());
+    assert_eq!(keys.len(), 5, "{}", labels(&days).join(" "));
+    let found: Vec<Option<usize>> = at
+        .iter()
+        .map(|&a| bucket_of(&keys, a, Interval::Day, &cet))
+        .collect();
+    assert_eq!(found, [Some(0), Some(1), Some(4)]);
+    assert_eq!(
+        bucket_of(&keys, FEB_29_2330_UTC + 30 * DAY, Interval::Day, &cet),
+        None
+    );
+    assert!(bucket_keys([], Interval::Week, &cet).is_empty());
+}
+
+#[test]
 fn days_start_at_local_midnight() {
     let cet = UtcOffset::try_from(60).unwrap();
     let days = trend(
