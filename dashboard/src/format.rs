@@ -41,6 +41,51 @@ pub fn percent(part: u64, total: u64) -> String {
     format!("{}%", (part as f64 * 100.0 / total as f64).round() as u64)
 }
 
+/// A theme's reach on both sides: "42% of detractors · 6% of promoters".
+pub fn theme_shares(detractor_share: f64, promoter_share: f64) -> String {
+    let whole = |share: f64| (share.clamp(0.0, 1.0) * 100.0).round() as u64;
+    format!(
+        "{}% of detractors · {}% of promoters",
+        whole(detractor_share),
+        whole(promoter_share)
+    )
+}
+
+/// A theme's trend as points of a sparkline `width` × `height` (SVG `points`): its
+/// share of each bucket's comments, 0 at the bottom, the largest share at the top;
+/// empty buckets sit at 0. Empty for fewer than two buckets.
+pub fn sparkline(trend: &[u64], bucket_comments: &[u64], width: f64, height: f64) -> String {
+    if trend.len() < 2 || trend.len() != bucket_comments.len() {
+        return String::new();
+    }
+    let shares: Vec<f64> = trend
+        .iter()
+        .zip(bucket_comments)
+        .map(|(&n, &of)| if of == 0 { 0.0 } else { n as f64 / of as f64 })
+        .collect();
+    let top = shares.iter().copied().fold(0.0, f64::max);
+    let step = width / (shares.len() - 1) as f64;
+    shares
+        .iter()
+        .enumerate()
+        .map(|(i, share)| {
+            let y = if top > 0.0 {
+                height - share / top * height
+            } else {
+                height
+            };
+            format!("{:.1},{:.1}", i as f64 * step, y)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What a sparkline says, for its `aria-label`: "Comments by bucket: 4, 6, 0".
+pub fn trend_label(trend: &[u64]) -> String {
+    let counts: Vec<String> = trend.iter().map(u64::to_string).collect();
+    format!("Comments by bucket: {}", counts.join(", "))
+}
+
 /// A count with thousands separators: "991,993".
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
@@ -296,6 +341,31 @@ pub fn rate(rate: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_themes_shares_are_whole_percent_of_each_side() {
+        assert_eq!(
+            theme_shares(0.4166, 0.06),
+            "42% of detractors · 6% of promoters"
+        );
+        assert_eq!(
+            theme_shares(0.0, 1.0),
+            "0% of detractors · 100% of promoters"
+        );
+    }
+
+    #[test]
+    fn a_sparkline_plots_each_buckets_share_with_the_largest_at_the_top() {
+        // Shares 0.5, 0.25, 0 (an empty bucket) over 100 × 20.
+        assert_eq!(
+            sparkline(&[2, 1, 0], &[4, 4, 0], 100.0, 20.0),
+            "0.0,0.0 50.0,10.0 100.0,20.0"
+        );
+        assert_eq!(sparkline(&[0, 0], &[3, 3], 10.0, 4.0), "0.0,4.0 10.0,4.0");
+        assert_eq!(sparkline(&[1], &[1], 10.0, 4.0), "");
+        assert_eq!(sparkline(&[1, 2], &[1], 10.0, 4.0), "");
+        assert_eq!(trend_label(&[4, 6, 0]), "Comments by bucket: 4, 6, 0");
+    }
     use nps_shared::Score;
 
     #[test]

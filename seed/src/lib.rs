@@ -249,14 +249,15 @@ pub fn answer(plan: &Plan, rng: &mut Rng, n: u64) -> Seeded {
     let id = nps_shared::ids::new_id("r_", created_at.max(0) as u64, random);
     let edit_token = format!("{:016x}{:016x}", rng.next_u64(), rng.next_u64());
     Seeded {
-        id,
         record: AnswerRecord {
+            id: id.clone(),
             score,
             created_at,
             comment,
             properties,
             flagged: flagged.is_some(),
         },
+        id,
         channel: ["web", "web", "web", "email", "link"][rng.below(5) as usize],
         locale: if german { "de" } else { "en" },
         respondent_id: format!("cust-{}", rng.below(plan.answers.max(1) / 3 + 1)),
@@ -398,6 +399,36 @@ pub fn write_rollups(survey_id: &str, counters: &Counters, out: &mut impl Write)
     Ok(())
 }
 
+/// The demo's comment pools, from the corpus (`nps_shared::corpus`), as the SQL of
+/// a common table expression `pools(pool, list)` that `worker/seed/demo.sql` picks its
+/// comments from: `delivery` (detractors whose comment has a word of the `delivery`
+/// synonym group: late, lost, damaged parcels), `detractor` (the other detractors),
+/// `passive` and
+/// `promoter`, each a JSON array of comments in corpus order. `nps-seed
+/// --demo-comments` prints it; a test holds `demo.sql` to it.
+pub fn demo_comment_pools() -> String {
+    let mut pools: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (score, text) in nps_shared::corpus::comments() {
+        let groups = nps_shared::themes::comment_groups(text);
+        let pool = match score.category() {
+            nps_shared::Category::Detractor if groups.contains(&"delivery") => "delivery",
+            nps_shared::Category::Detractor => "detractor",
+            nps_shared::Category::Passive => "passive",
+            nps_shared::Category::Promoter => "promoter",
+        };
+        pools.entry(pool).or_default().push(text);
+    }
+    let rows: Vec<String> = ["delivery", "detractor", "passive", "promoter"]
+        .iter()
+        .map(|pool| {
+            let list = serde_json::to_string_pretty(pools.get(pool).map_or(&[][..], Vec::as_slice))
+                .unwrap_or_else(|_| "[]".to_owned());
+            format!("  ('{pool}', json({}))", quote(&list))
+        })
+        .collect();
+    format!("pools(pool, list) AS (VALUES\n{}\n)", rows.join(",\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,6 +456,33 @@ mod tests {
         };
         assert_eq!(sql(7), sql(7));
         assert_ne!(sql(7), sql(8));
+    }
+
+    #[test]
+    fn the_demo_sql_draws_its_comments_from_the_corpus() {
+        let demo = include_str!("../../worker/seed/demo.sql");
+        assert!(
+            demo.contains(&demo_comment_pools()),
+            "worker/seed/demo.sql's comment pools are not the corpus's: \
+             paste the output of `nps-seed --demo-comments` between its BEGIN/END lines"
+        );
+    }
+
+    #[test]
+    fn the_demo_pools_sort_every_corpus_comment_by_its_score_and_topic() {
+        let pools = demo_comment_pools();
+        assert_eq!(pools.matches("json('[").count(), 4);
+        for (score, text) in nps_shared::corpus::comments() {
+            assert!(pools.contains(&quote_json(text)), "{score} {text}");
+        }
+        let delivery = &pools[..pools.find("('detractor'").unwrap()];
+        assert!(delivery.contains("Lieferung kam zu spät"));
+        assert!(!delivery.contains("Viel zu teuer"));
+    }
+
+    /// A comment as it stands in the pools: a JSON string inside an SQL literal.
+    fn quote_json(text: &str) -> String {
+        serde_json::to_string(text).unwrap().replace('\'', "''")
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! writes SQL for N synthetic answers and their rollups to stdout. Pipe it into the
 //! local D1's SQLite file (`sqlite3 .wrangler/state/v3/d1/*/…sqlite`) or pass it to
 //! `wrangler d1 execute DB --local --file`. See `e2e/bench/report.sh`.
+//!
+//! `nps-seed --demo-comments`: prints the comment pools of `worker/seed/demo.sql`
+//! (drawn from `shared/src/corpus.txt`), to paste there when the corpus changes.
 
 use nps_seed::{Plan, write_sql};
 use std::io::{BufWriter, Write};
@@ -29,6 +32,10 @@ fn run() -> Result<(), String> {
         end_ms: 1_764_000_000_000,
         days: 365,
     };
+    if std::env::args().nth(1).as_deref() == Some("--demo-comments") {
+        println!("{}", nps_seed::demo_comment_pools());
+        return Ok(());
+    }
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;

@@ -25,6 +25,8 @@
 //! - [`theme`]: the survey's look (accent, radius, font): one rule and one default
 //!   each, for the server, the widget and the dashboard.
 //! - [`themes`]: the words that set detractors' comments apart from promoters'.
+//! - [`synonyms`]: the English and German words that name one theme (`delivery`, …).
+//! - [`corpus`]: a fixed set of realistic comments with scores, for tests and the demo.
 //! - [`staff`]: who works with the data: scopes, the principal of a request, API
 //!   keys and audit entries on the wire.
 //! - [`zone`]: local time for the trend: a fixed offset or a time zone's changes.
@@ -56,6 +58,7 @@ pub mod api;
 pub mod case;
 pub mod coaching;
 pub mod cause;
+pub mod corpus;
 pub mod export;
 pub mod field;
 pub mod ids;
@@ -67,6 +70,7 @@ pub mod retention;
 pub mod rollup;
 pub mod score;
 pub mod staff;
+pub mod synonyms;
 pub mod theme;
 pub mod themes;
 pub mod time;

@@ -49,8 +49,8 @@ use crate::nps::Tally;
 /// The report's `sample`, here where it is filled.
 pub use crate::report::Sample;
 use crate::report::{
-    AnswerRecord, Distribution, GroupBy, Report, ReportError, ReportQuery, Zone,
-    groups_by_property, groups_of_tallies, revenue_bands, rfm_groups, trend_of_tallies,
+    AnswerRecord, Distribution, GroupBy, Report, ReportError, ReportQuery, Zone, bucket_keys,
+    bucket_of, groups_by_property, groups_of_tallies, revenue_bands, rfm_groups, trend_of_tallies,
 };
 use crate::themes;
 use std::collections::BTreeMap;
@@ -351,7 +351,10 @@ impl Report {
                 groups_by_property(&sample_refs, key, query.min_group_size)
             }
         };
-        let comments = sample.iter().filter_map(AnswerRecord::theme_comment);
+        let keys = bucket_keys(times.iter().map(|(at, _)| *at), query.interval, &query.zone);
+        let comments = sample.iter().filter_map(|a| {
+            a.theme_comment(bucket_of(&keys, a.created_at, query.interval, &query.zone))
+        });
         let sampled = (sample.len() as u64) < overall.total();
         Ok(Report {
             archived: None,
@@ -362,7 +365,7 @@ impl Report {
             trend: trend_of_tallies(times, query.interval, &query.zone)?,
             groups,
             revenue_bands: revenue_bands(&sample_refs, &query.rfm.revenue),
-            themes: themes::themes(comments, &query.themes),
+            themes: themes::themes(comments, &query.themes, keys.len()),
             sample: sampled.then(|| Sample {
                 answers: sample.len() as u64,
                 of: overall.total(),
@@ -425,6 +428,7 @@ mod tests {
 
     fn answer(score: u8, created_at: i64, store: Option<&str>, flagged: bool) -> AnswerRecord {
         AnswerRecord {
+            id: format!("r_{created_at}"),
             score: Score::try_from(score).unwrap(),
             created_at,
             comment: Some(

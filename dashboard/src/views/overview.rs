@@ -1,7 +1,9 @@
 //! The overview of one survey from `GET /v1/surveys/{id}/report`: the NPS headline with
 //! its margin of error and the three categories, the trend (line and margin band), the
 //! 0–10 distribution, the segments table, NPS per revenue band (with each band's margin
-//! as an error bar and its count) and the comment themes; above them, the export of
+//! as an error bar and its count) and the comment themes (each with its share of
+//! detractors and promoters, a sparkline of its trend and a button that lists its
+//! newest comments); above them, the export of
 //! the survey's answers (`views::exports`). Geometry comes from
 //! `crate::charts`; this module only turns it into SVG elements.
 
@@ -151,6 +153,11 @@ fn report_view(report: Report) -> impl IntoView {
             report.flagged_excluded
         )
     });
+    let theme_context = ThemeContext {
+        detractor_buckets: report.themes.detractor_buckets.clone(),
+        promoter_buckets: report.themes.promoter_buckets.clone(),
+        utc_offset_minutes: report.scope.utc_offset_minutes.minutes(),
+    };
     let group_title = match report
         .scope
         .group_by
@@ -220,18 +227,24 @@ fn report_view(report: Report) -> impl IntoView {
             </section>
             <section class="card wide" aria-labelledby="themes-title">
                 <h2 id="themes-title">"What comments talk about"</h2>
+                <p class="muted small">
+                    "Each theme with its share of detractors and promoters and its trend; "
+                    "open one to read its comments."
+                </p>
                 <div class="themes">
                     {theme_list(
                         "Detractors mention",
                         "detractor",
                         report.themes.detractor,
                         report.themes.detractor_comments,
+                        &theme_context,
                     )}
                     {theme_list(
                         "Promoters mention",
                         "promoter",
                         report.themes.promoter,
                         report.themes.promoter_comments,
+                        &theme_context,
                     )}
                 </div>
             </section>
@@ -475,37 +488,29 @@ fn segments_table(groups: Vec<Group>) -> impl IntoView {
     .into_any()
 }
 
+/// What every theme of a report is drawn against.
+struct ThemeContext {
+    /// Detractor comments per trend bucket: a detractor theme's trend is its share.
+    detractor_buckets: Vec<u64>,
+    /// Promoter comments per trend bucket, likewise.
+    promoter_buckets: Vec<u64>,
+    /// Local time for the comments' dates.
+    utc_offset_minutes: i32,
+}
+
 fn theme_list(
     title: &'static str,
     kind: &'static str,
     themes: Vec<CommentTheme>,
     comments: u64,
-) -> impl IntoView {
+    context: &ThemeContext,
+) -> impl IntoView + use<> {
     let body = if themes.is_empty() {
         view! { <p class="muted">"Not enough comments yet to find themes."</p> }.into_any()
     } else {
         themes
             .into_iter()
-            .map(|t| {
-                let examples = t
-                    .examples
-                    .into_iter()
-                    .take(3)
-                    // Customers wrote these: text nodes only, never HTML.
-                    .map(|e| view! { <li><q>{e}</q></li> })
-                    .collect_view();
-                view! {
-                    <li class="theme">
-                        <div class="theme-head">
-                            <span class=format!("term {kind}")>{t.term}</span>
-                            <span class="muted small">
-                                {format!("{} detractors · {} promoters", t.detractors, t.promoters)}
-                            </span>
-                        </div>
-                        <ul class="examples">{examples}</ul>
-                    </li>
-                }
-            })
+            .map(|t| theme_item(kind, t, context))
             .collect_view()
             .into_any()
     };
@@ -517,5 +522,93 @@ fn theme_list(
             </h3>
             <ul class="theme-list">{body}</ul>
         </div>
+    }
+}
+
+/// One theme: its term (a button that opens its comments), shares, sparkline and
+/// examples.
+fn theme_item(
+    kind: &'static str,
+    t: CommentTheme,
+    context: &ThemeContext,
+) -> impl IntoView + use<> {
+    const SPARK_W: f64 = 96.0;
+    const SPARK_H: f64 = 22.0;
+    let open = RwSignal::new(false);
+    let examples = t
+        .examples
+        .iter()
+        .take(3)
+        // Customers wrote these: text nodes only, never HTML.
+        .map(|e| view! { <li><q>{e.clone()}</q></li> })
+        .collect_view();
+    let side_buckets = if kind == "detractor" {
+        &context.detractor_buckets
+    } else {
+        &context.promoter_buckets
+    };
+    let points = format::sparkline(&t.trend, side_buckets, SPARK_W, SPARK_H);
+    let spark = (!points.is_empty()).then(|| {
+        view! {
+            <svg class="sparkline" data-testid="theme-trend" role="img"
+                aria-label=format::trend_label(&t.trend)
+                viewBox=format!("-2 -2 {} {}", SPARK_W + 4.0, SPARK_H + 4.0)
+                width=SPARK_W + 4.0 height=SPARK_H + 4.0>
+                <polyline class=format!("spark {kind}") points=points fill="none"/>
+            </svg>
+        }
+    });
+    let merged = (!t.merged.is_empty()).then(|| format!("also: {}", t.merged.join(", ")));
+    let total = t.detractors + t.promoters;
+    let listed = t.comments;
+    let offset = context.utc_offset_minutes;
+    let list_id = format!(
+        "theme-comments-{kind}-{}",
+        t.stem.replace(|c: char| !c.is_alphanumeric(), "-")
+    );
+    let list_for = list_id.clone();
+    view! {
+        <li class="theme" data-testid="theme" data-term=t.term.clone()>
+            <div class="theme-head">
+                <button type="button" class=format!("term {kind}")
+                    aria-expanded=move || open.get().to_string()
+                    aria-controls=list_for
+                    on:click=move |_| open.update(|o| *o = !*o)>
+                    {t.term.clone()}
+                </button>
+                <span class="muted small" data-testid="theme-shares">
+                    {format::theme_shares(t.detractor_share, t.promoter_share)}
+                </span>
+                {spark}
+            </div>
+            {merged.map(|m| view! { <p class="muted small merged">{m}</p> })}
+            <ul class="examples">{examples}</ul>
+            <div id=list_id>
+                {move || open.get().then(|| {
+                    let items = listed
+                        .iter()
+                        .map(|c| view! {
+                            <li data-response-id=c.id.clone()>
+                                <span class=format!("score {}", c.score.category().as_str())>
+                                    {u8::from(c.score)}
+                                </span>
+                                " "
+                                <q>{c.comment.clone()}</q>
+                                " "
+                                <span class="muted small">{format::local_time(&c.created_at, offset)}</span>
+                            </li>
+                        })
+                        .collect_view();
+                    view! {
+                        <div class="theme-comments" data-testid="theme-comments">
+                            <p class="muted small">
+                                {format!("The newest {} of {} comments", listed.len(), total)}
+                            </p>
+                            <ul>{items}</ul>
+                        </div>
+                    }
+                })}
+            </div>
+        </li>
     }
 }

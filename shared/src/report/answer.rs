@@ -15,6 +15,9 @@ use std::collections::BTreeMap;
 /// One answer as the report needs it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerRecord {
+    /// The answer's id (`r_…`); empty where a test or benchmark needs none.
+    #[serde(default)]
+    pub id: String,
     pub score: Score,
     /// Unix milliseconds.
     pub created_at: i64,
@@ -33,6 +36,7 @@ impl TryFrom<&ResponseView> for AnswerRecord {
     /// A stored answer; flagged when the view carries a scanner reason.
     fn try_from(view: &ResponseView) -> Result<Self, Self::Error> {
         Ok(AnswerRecord {
+            id: view.id.clone(),
             score: view.score,
             created_at: parse_rfc3339(&view.created_at).ok_or(ReportError::BadTimestamp)?,
             comment: view.comment.clone(),
@@ -43,11 +47,15 @@ impl TryFrom<&ResponseView> for AnswerRecord {
 }
 
 impl AnswerRecord {
-    /// The comment as the themes read it, `None` without one.
-    pub fn theme_comment(&self) -> Option<ThemeComment<'_>> {
+    /// The comment as the themes read it, in that bucket of the trend; `None`
+    /// without one.
+    pub fn theme_comment(&self, bucket: Option<usize>) -> Option<ThemeComment<'_>> {
         Some(ThemeComment {
-            category: self.score.category(),
+            score: self.score,
             text: self.comment.as_deref()?,
+            id: &self.id,
+            created_at: self.created_at,
+            bucket,
         })
     }
 

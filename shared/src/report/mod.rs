@@ -79,9 +79,15 @@
 //!                      "revenue": 59.7, "responses": 3, "promoters": 1, "passives": 1,
 //!                      "detractors": 1, "nps": 0.0, "margin_of_error": 92.4}],
 //!   "themes": {"detractor_comments": 1, "promoter_comments": 2,
-//!              "detractor": [{"term": "late delivery", "stem": "lat delivery",
+//!              "detractor_buckets": [1], "promoter_buckets": [2],
+//!              "detractor": [{"term": "late delivery", "stem": "=delivery =late",
 //!                             "detractors": 1, "promoters": 0, "score": 0.9,
-//!                             "examples": ["Late delivery"]}],
+//!                             "examples": ["Late delivery"], "group": "delivery",
+//!                             "merged": ["late"], "detractor_share": 1.0,
+//!                             "promoter_share": 0.0, "trend": [1],
+//!                             "comments": [{"id": "r_…", "score": 3,
+//!                                           "created_at": "2025-01-02T10:00:00.000Z",
+//!                                           "comment": "Late delivery"}]}],
 //!              "promoter": []}
 //! }
 //! ```
@@ -139,7 +145,7 @@ pub use segments::{
     rfm_groups, rfm_scores,
 };
 pub use summary::{Distribution, NpsSummary, Z_95, margin_of_error};
-pub use trend::{MAX_TREND_BUCKETS, TrendBucket, trend, trend_of_tallies};
+pub use trend::{MAX_TREND_BUCKETS, TrendBucket, bucket_keys, bucket_of, trend, trend_of_tallies};
 
 use crate::nps::Tally;
 use crate::themes::{self, ThemeOptions, Themes};
@@ -332,7 +338,14 @@ impl Report {
             Some(GroupBy::Rfm) => rfm_groups(&counted, &query.rfm),
             Some(GroupBy::Property(key)) => groups_by_property(&counted, key, query.min_group_size),
         };
-        let comments = counted.iter().filter_map(|a| a.theme_comment());
+        let keys = bucket_keys(
+            counted.iter().map(|a| a.created_at),
+            query.interval,
+            &query.zone,
+        );
+        let comments = counted.iter().filter_map(|a| {
+            a.theme_comment(bucket_of(&keys, a.created_at, query.interval, &query.zone))
+        });
         Ok(Report {
             archived: None,
             scope: query.into(),
@@ -346,7 +359,7 @@ impl Report {
             )?,
             groups,
             revenue_bands: revenue_bands(&counted, &query.rfm.revenue),
-            themes: themes::themes(comments, &query.themes),
+            themes: themes::themes(comments, &query.themes, keys.len()),
             sample: None,
         })
     }

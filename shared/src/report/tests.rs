@@ -25,6 +25,7 @@ fn tally(promoters: u64, passives: u64, detractors: u64) -> Tally {
 
 fn answer(n: u8, created_at: i64, properties: &[(&str, &str)]) -> AnswerRecord {
     AnswerRecord {
+        id: format!("r_{created_at}"),
         score: score(n),
         created_at,
         comment: None,
@@ -129,6 +130,28 @@ fn half_past_eleven_utc_on_leap_day_is_march_in_cet() {
     let utc = trend(answers, Interval::Month, &Zone::fixed(UtcOffset::UTC)).unwrap();
     assert_eq!(labels(&utc), ["2024-02"]);
     assert_eq!(utc[0].summary.responses, 2);
+}
+
+#[test]
+fn the_bucket_keys_are_the_trends_buckets_and_find_each_answers_bucket() {
+    const DAY: i64 = 86_400_000;
+    let cet = Zone::fixed(UtcOffset::try_from(60).unwrap());
+    // 22:59 and 23:30 UTC on leap day, then three days later: four local days apart.
+    let at = [FEB_29_2259_UTC, FEB_29_2330_UTC, FEB_29_2330_UTC + 3 * DAY];
+    let days = trend(at.map(|a| (a, score(9))), Interval::Day, &cet).unwrap();
+    let keys = bucket_keys(at, Interval::Day, &cet);
+    assert_eq!(keys.len(), days.len());
+    assert_eq!(keys.len(), 5, "{}", labels(&days).join(" "));
+    let found: Vec<Option<usize>> = at
+        .iter()
+        .map(|&a| bucket_of(&keys, a, Interval::Day, &cet))
+        .collect();
+    assert_eq!(found, [Some(0), Some(1), Some(4)]);
+    assert_eq!(
+        bucket_of(&keys, FEB_29_2330_UTC + 30 * DAY, Interval::Day, &cet),
+        None
+    );
+    assert!(bucket_keys([], Interval::Week, &cet).is_empty());
 }
 
 #[test]
@@ -641,6 +664,7 @@ fn arb_answers() -> impl Strategy<Value = Vec<AnswerRecord>> {
                 put("order_count", orders.map(|o| o.to_string()));
                 put("revenue", revenue.map(|r| format!("{r}.50")));
                 AnswerRecord {
+                    id: format!("r_{at}"),
                     score: score(n),
                     created_at: at,
                     comment: None,

@@ -85,3 +85,34 @@ pub fn trend_of_tallies(
     }
     Ok(buckets)
 }
+
+/// The keys (local start day) of the buckets [`trend_of_tallies`] makes for answers at
+/// these instants (Unix ms), in order: the first answer's bucket to the last one's,
+/// every bucket between included, at most [`MAX_TREND_BUCKETS`].
+pub fn bucket_keys(
+    instants: impl IntoIterator<Item = i64>,
+    interval: Interval,
+    zone: &Zone,
+) -> Vec<i64> {
+    let starts = instants
+        .into_iter()
+        .map(|at| interval.start_of(zone.local_day(at)));
+    let Some((first, last)) = starts.fold(None, |range: Option<(i64, i64)>, s| {
+        Some(range.map_or((s, s), |(a, b)| (a.min(s), b.max(s))))
+    }) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    let mut start = first;
+    while start <= last && keys.len() < MAX_TREND_BUCKETS {
+        keys.push(start);
+        start = interval.next(start);
+    }
+    keys
+}
+
+/// Which of those buckets (`keys` from [`bucket_keys`]) the instant `at` falls in.
+pub fn bucket_of(keys: &[i64], at: i64, interval: Interval, zone: &Zone) -> Option<usize> {
+    keys.binary_search(&interval.start_of(zone.local_day(at)))
+        .ok()
+}

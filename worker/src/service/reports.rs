@@ -458,6 +458,34 @@ mod tests {
     }
 
     #[test]
+    fn the_themes_list_the_stored_answers_and_count_them_per_trend_bucket_from_either_source() {
+        let m = seeded();
+        let q = parse_query(&query(&[("interval", "day")])).unwrap();
+        let mut seen = Vec::new();
+        for source in [Source::Rollups, Source::Scan] {
+            let r = block_on(report(&m, "s_demo", &q, source)).unwrap();
+            // "late" and "late delivery" cover the same two detractors: one theme.
+            let late = &r.themes.detractor[0];
+            assert_eq!(late.term, "late delivery", "{source:?}");
+            assert_eq!(late.merged, ["late"]);
+            assert_eq!((late.detractors, late.detractor_share), (2, 1.0));
+            // One detractor each day, the trend's two buckets.
+            assert_eq!(late.trend, [1, 1]);
+            assert_eq!(r.themes.detractor_buckets, [1, 1]);
+            assert_eq!(r.themes.promoter_buckets, [2, 0]);
+            let listed: Vec<(&str, u8)> = late
+                .comments
+                .iter()
+                .map(|c| (c.comment.as_str(), u8::from(c.score)))
+                .collect();
+            assert_eq!(listed, [("late delivery", 0), ("late delivery", 3)]);
+            assert!(late.comments.iter().all(|c| c.id.starts_with("r_")));
+            seen.push(late.comments.clone());
+        }
+        assert_eq!(seen[0], seen[1], "rollups and scan list the same answers");
+    }
+
+    #[test]
     fn a_range_keeps_only_its_answers() {
         let m = seeded();
         let from = rfc3339(NOW + DAY);

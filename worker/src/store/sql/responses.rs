@@ -98,6 +98,7 @@ pub(super) const RESPONSE_COLUMNS: &str = "id, survey_id, score, comment, channe
 /// What a report reads of an answer.
 #[derive(Deserialize)]
 struct AnswerRow {
+    id: String,
     score: u8,
     created_at: String,
     comment: Option<String>,
@@ -108,6 +109,7 @@ struct AnswerRow {
 
 fn answer_record(row: AnswerRow) -> StoreResult<AnswerRecord> {
     Ok(AnswerRecord {
+        id: row.id,
         score: Score::try_from(row.score).map_err(|e| StoreError(e.to_string()))?,
         created_at: nps_shared::time::parse_rfc3339(&row.created_at)
             .ok_or_else(|| StoreError(format!("bad created_at {}", row.created_at)))?,
@@ -283,7 +285,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         all_rows(
             &self.db,
             query!(
-                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
+                "SELECT id, score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
                  AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at, id",
                 survey_id,
                 from,
@@ -331,7 +333,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         let mut answers = all_rows(
             &self.db,
             query!(
-                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
+                "SELECT id, score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
                  AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
                  AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
                  ORDER BY created_at DESC, id DESC LIMIT ?5",
