@@ -65,7 +65,7 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
     };
     // The gate unreachable or gone mid-write: a 503, and the client retries with its
     // Idempotency-Key (a group that committed replays, one that did not stores).
-    let sent = gate::send(gate, &name, &ticket)
+    let sent = gate::send(gate, &name, ticket)
         .await
         .map_err(|e| ServiceError::Store(StoreError(format!("the ingest gate: {e}"))))?;
     // What the gate's D1 statements cost this answer, for `X-D1-Queries`.
