@@ -22,6 +22,10 @@ import { intArg as intArgOf } from './args.mjs';
 
 const OURS = process.env.NPS_BASE_URL;
 const BARE = process.env.BARE_URL;
+// Optional: our worker once more, started without the static-assets router that
+// `wrangler dev` puts in front of a worker with `[assets]` (on Cloudflare assets are
+// routed before the worker, at no cost to it), so that the worker alone is measured.
+const ALONE = process.env.ALONE_URL;
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
 const LUA = fileURLToPath(new URL('./ingest.lua', import.meta.url));
 
@@ -100,8 +104,8 @@ function wrk(url, seconds, survey, prefix) {
   });
 }
 
-async function adminJson(path, init = {}) {
-  const r = await fetch(OURS + path, {
+async function adminJson(path, init = {}, base = OURS) {
+  const r = await fetch(base + path, {
     ...init,
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     signal: AbortSignal.timeout(10_000),
@@ -117,6 +121,11 @@ async function main() {
   if (!OURS || !BARE || !TOKEN) throw new Error('run through e2e/bench/ingest.sh (NPS_BASE_URL, BARE_URL, NPS_ADMIN_TOKEN)');
   const pgid = { ours: Number(process.env.OURS_PGID), bare: Number(process.env.BARE_PGID) };
   const port = { ours: new URL(OURS).port, bare: new URL(BARE).port };
+  const WHO = ALONE ? ['ours', 'alone', 'bare'] : ['ours', 'bare'];
+  if (ALONE) {
+    pgid.alone = Number(process.env.ALONE_PGID);
+    port.alone = new URL(ALONE).port;
+  }
 
   // Our survey: a copy of the demo, with any per-survey rate limit lifted.
   const demo = await adminJson('/v1/surveys/s_demo');
@@ -130,14 +139,20 @@ async function main() {
   // The bare worker has the same seed (s_demo), and does not look the survey up.
   const surveyOf = { ours: survey.id, bare: 's_demo' };
   const urlOf = { ours: OURS, bare: BARE };
+  if (ALONE) {
+    const made = await adminJson('/v1/surveys', { method: 'POST', body: JSON.stringify(survey) }, ALONE);
+    if (made.status !== 201) throw new Error(`POST /v1/surveys (alone): ${made.status} ${JSON.stringify(made.body)}`);
+    surveyOf.alone = survey.id;
+    urlOf.alone = ALONE;
+  }
 
-  const runs = { ours: [], bare: [] };
+  const runs = Object.fromEntries(WHO.map((who) => [who, []]));
   const stamp = Date.now();
-  for (const who of ['ours', 'bare']) {
+  for (const who of WHO) {
     if (WARMUP > 0) await wrk(urlOf[who], WARMUP, surveyOf[who], `warm-${stamp}`);
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const who of round % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours']) {
+    for (const who of round % 2 === 0 ? WHO : [...WHO].reverse()) {
       const before = runtimeTicks(pgid[who], port[who]);
       const result = await wrk(urlOf[who], DURATION, surveyOf[who], `run${round}-${stamp}`);
       const after = runtimeTicks(pgid[who], port[who]);
@@ -151,7 +166,7 @@ async function main() {
   }
 
   const summary = {};
-  for (const who of ['ours', 'bare']) {
+  for (const who of WHO) {
     const rs = runs[who];
     const requests = rs.reduce((s, r) => s + r.requests, 0);
     summary[who] = {
@@ -167,40 +182,47 @@ async function main() {
       rounds_rps: rs.map((r) => round1(r.requests / (r.duration_us / 1e6))),
     };
   }
-  const o = summary.ours;
   const b = summary.bare;
+  const mine = WHO.filter((who) => who !== 'bare');
+  const label = { ours: 'ours', alone: 'ours, worker alone', bare: 'bare JS worker' };
   const load = `wrk ${CONNECTIONS} connections, ${THREADS} threads, ${ROUNDS}x${DURATION} s`;
+  /** A row: the figure of each contender, then each of ours over the bare worker's. */
+  const row = (name, figure, ratio = true) => [name, ...WHO.map((who) => figure(summary[who])),
+    ...mine.map((who) => (ratio ? round2(Number(figure(summary[who])) / Number(figure(b))) : ''))];
   const rows = [
-    ['', 'ours', 'bare JS worker', 'ours / bare'],
-    ['requests (2xx / non-2xx / socket errors)', `${o.requests - o.non_2xx} / ${o.non_2xx} / ${o.socket_errors}`,
-      `${b.requests - b.non_2xx} / ${b.non_2xx} / ${b.socket_errors}`, ''],
-    ['requests/s', round1(o.rps), round1(b.rps), round2(o.rps / b.rps)],
-    ['requests/s per round', o.rounds_rps.join(', '), b.rounds_rps.join(', '), ''],
-    ['latency p50 (ms)', round2(o.p50_ms), round2(b.p50_ms), round2(o.p50_ms / b.p50_ms)],
-    ['latency p99 (ms)', round2(o.p99_ms), round2(b.p99_ms), round2(o.p99_ms / b.p99_ms)],
-    ['CPU ms/request, worker runtime', round2(o.cpu_ms_per_request), round2(b.cpu_ms_per_request),
-      round2(o.cpu_ms_per_request / b.cpu_ms_per_request)],
-    ['CPU ms/request, both workerd', round2(o.cpu_all_ms_per_request), round2(b.cpu_all_ms_per_request),
-      round2(o.cpu_all_ms_per_request / b.cpu_all_ms_per_request)],
-    ['CPU ms/request, all of wrangler dev', round2(o.cpu_group_ms_per_request), round2(b.cpu_group_ms_per_request),
-      round2(o.cpu_group_ms_per_request / b.cpu_group_ms_per_request)],
+    ['', ...WHO.map((who) => label[who]), ...mine.map((who) => `${label[who]} / bare`)],
+    row('requests (2xx / non-2xx / socket errors)', (x) => `${x.requests - x.non_2xx} / ${x.non_2xx} / ${x.socket_errors}`, false),
+    row('requests/s', (x) => round1(x.rps)),
+    row('requests/s per round', (x) => x.rounds_rps.join(', '), false),
+    row('latency p50 (ms)', (x) => round2(x.p50_ms)),
+    row('latency p99 (ms)', (x) => round2(x.p99_ms)),
+    row('CPU ms/request, worker runtime', (x) => round2(x.cpu_ms_per_request)),
+    row('CPU ms/request, both workerd', (x) => round2(x.cpu_all_ms_per_request)),
+    row('CPU ms/request, all of wrangler dev', (x) => round2(x.cpu_group_ms_per_request)),
   ];
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => String(r[k]).length)));
   console.log(`\nIngest: POST /v1/responses under wrangler dev (${load}, loopback)\n`);
   for (const r of rows) console.log(r.map((c, k) => String(c).padEnd(widths[k])).join('  '));
   console.log('\nCPU: utime+stime of the workerd that runs the worker and its local D1 (SQLite), '
     + 'over the measured runs, divided by their requests; "both workerd" adds the wrangler dev proxy; '
-    + '"all of wrangler dev" adds wrangler\'s Node process too.\n');
+    + '"all of wrangler dev" adds wrangler\'s Node process too.'
+    + (ALONE ? ' "Worker alone": our worker without the static-assets router that wrangler dev runs in '
+      + 'front of a worker with [assets] (a whole extra invocation per request locally; on Cloudflare, '
+      + 'assets are routed before the worker and cost it nothing).' : '') + '\n');
 
   const bareLabel = 'bare JS worker, same D1 INSERT, same workerd, same run';
   const result = (metric, value, unit, reference, note) => console.log(`RESULT ${JSON.stringify({
     metric, value, unit, reference, reference_label: bareLabel, note,
   })}`);
-  result('ingest throughput', round1(o.rps), 'requests/s', round1(b.rps), `${load}; higher is better`);
-  result('ingest latency p50', round2(o.p50_ms), 'ms', round2(b.p50_ms), load);
-  result('ingest latency p99', round2(o.p99_ms), 'ms', round2(b.p99_ms), load);
-  result('worker CPU per request', round2(o.cpu_ms_per_request), 'ms', round2(b.cpu_ms_per_request),
-    'workerd runtime process (worker + local D1), utime+stime / requests');
+  for (const who of mine) {
+    const o = summary[who];
+    const suffix = who === 'ours' ? '' : ' (worker alone)';
+    result(`ingest throughput${suffix}`, round1(o.rps), 'requests/s', round1(b.rps), `${load}; higher is better`);
+    result(`ingest latency p50${suffix}`, round2(o.p50_ms), 'ms', round2(b.p50_ms), load);
+    result(`ingest latency p99${suffix}`, round2(o.p99_ms), 'ms', round2(b.p99_ms), load);
+    result(`worker CPU per request${suffix}`, round2(o.cpu_ms_per_request), 'ms', round2(b.cpu_ms_per_request),
+      'workerd runtime process (worker + local D1), utime+stime / requests');
+  }
 
   const broken = [];
   for (const [who, s] of Object.entries(summary)) {

@@ -2,8 +2,12 @@
 # Ingest benchmark: POST /v1/responses on our worker against a bare JavaScript worker
 # (e2e/bench/baseline/) doing only the same D1 INSERT, both under `wrangler dev` on a
 # fresh local state, loaded in turn by wrk on loopback (e2e/bench/ingest.mjs; its
-# options pass through, e.g. `--duration 20 --connections 32`). Ports: BENCH_PORT
-# (ours, default 8895) and BENCH_PORT+1 (the bare worker). Expects scripts/build.sh to
+# options pass through, e.g. `--duration 20 --connections 32`). Ours runs twice: as
+# configured, and "alone" — the same build from a copy of wrangler.toml without
+# `[assets]`, because wrangler dev puts a static-assets router (an invocation of its
+# own) in front of a worker with assets, which on Cloudflare costs the worker nothing.
+# Ports: BENCH_PORT (ours, default 8895), BENCH_PORT+1 (the bare worker) and
+# BENCH_PORT+2 (ours alone). Expects scripts/build.sh to
 # have run. Exit 1 only when the run was broken, never because the numbers are slow.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -34,7 +38,21 @@ bench_start_worker "$ROOT/worker" "$port" seed/demo.sql --var "ADMIN_TOKEN:$toke
 ours_pgid="$BENCH_WORKER_PID"
 bench_start_worker "$ROOT/e2e/bench/baseline" "$bare_port" "$ROOT/worker/seed/demo.sql"
 bare_pgid="$BENCH_WORKER_PID"
+alone_port="$((port + 2))"
+alone_dir="$(mktemp -d -t nps-bench-alone-XXXXXX)"
+bench_dirs+=("$alone_dir")
+# worker/wrangler.toml without its [assets] table, its relative paths made absolute.
+awk -v root="$ROOT/worker" '
+  /^\[/ { skip = ($0 == "[assets]") }
+  skip { next }
+  /^main = / { print "main = \"" root "/build/worker/shim.mjs\""; next }
+  /^migrations_dir = / { print "migrations_dir = \"" root "/migrations\""; next }
+  { print }
+' "$ROOT/worker/wrangler.toml" >"$alone_dir/wrangler.toml"
+bench_start_worker "$alone_dir" "$alone_port" "$ROOT/worker/seed/demo.sql" --var "ADMIN_TOKEN:$token"
+alone_pgid="$BENCH_WORKER_PID"
 
 cd "$ROOT"
 NPS_BASE_URL="http://127.0.0.1:$port" NPS_ADMIN_TOKEN="$token" BARE_URL="http://127.0.0.1:$bare_port" \
-  OURS_PGID="$ours_pgid" BARE_PGID="$bare_pgid" node e2e/bench/ingest.mjs "$@"
+  OURS_PGID="$ours_pgid" BARE_PGID="$bare_pgid" \
+  ALONE_URL="http://127.0.0.1:$alone_port" ALONE_PGID="$alone_pgid" node e2e/bench/ingest.mjs "$@"
