@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DatabaseSync } from 'node:sqlite';
 
-/** The path of the local D1 database file (the one with a `responses` table). */
-export function d1File() {
-  const state = process.env.NPS_STATE_DIR;
+/**
+ * The path of the local D1 database file (the one with a `responses` table) in `state`
+ * (by default the e2e worker's).
+ */
+export function d1File(state = process.env.NPS_STATE_DIR) {
   if (!state) throw new Error('NPS_STATE_DIR is not set (run the tests through e2e/run.sh)');
   const dir = join(state, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   const candidates = readdirSync(dir)
