@@ -1,7 +1,9 @@
 //! `rollup_time` and `rollup_property`: the report's counters (`nps_shared::rollup`),
 //! moved in the same batch as the answer they count, under a guard that makes each
 //! move apply exactly when the answer's write does; and their reads, merged per local
-//! day in SQL.
+//! day in SQL. `rollup_day` and `rollup_hour`, the same time counters per UTC day and
+//! hour, follow `rollup_time` by trigger (migration 0019): nothing here writes them,
+//! and a whole-hour zone's report reads them instead of the quarter-hours.
 
 use super::SqlStore;
 use crate::query;
@@ -226,9 +228,13 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
         group_key: Option<&str>,
     ) -> StoreResult<RangeCounts> {
         let quarters = |day: Option<i64>| day.map(|d| d * rollup::QUARTERS_PER_DAY);
-        let mut counts = self
-            .quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
-            .await?;
+        let mut counts = match rollup::HourShift::of(zone) {
+            Some(shift) => self.day_counts(survey_id, first_day, end_day, shift).await?,
+            None => {
+                self.quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
+                    .await?
+            }
+        };
         if let Some(key) = group_key.filter(|k| rollup::is_rolled_up(k)) {
             let values: Vec<Sums> = self
                 .db
@@ -254,6 +260,58 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
                     .or_default()
                     .merge(&Distribution::from(row));
             }
+        }
+        Ok(counts)
+    }
+
+    /// The time counters of the UTC days `[first_day, end_day)` merged per local day
+    /// in a fixed whole-hour zone: each UTC day's counter, less the hours its local
+    /// midnight gives to the next (or previous) local day, plus those of its
+    /// neighbour. One row per day and a key range of `rollup_hour` (migration 0019),
+    /// where the quarter-hours would be 96 rows a day.
+    async fn day_counts(
+        &self,
+        survey_id: &str,
+        first_day: Option<i64>,
+        end_day: Option<i64>,
+        shift: rollup::HourShift,
+    ) -> StoreResult<RangeCounts> {
+        let scores = (0..=10).map(|i| format!("s{i}")).collect::<Vec<_>>();
+        let minus = scores.iter().map(|s| format!("-{s}")).collect::<Vec<_>>();
+        let (scores, minus) = (scores.join(", "), minus.join(", "));
+        let days = "(?2 IS NULL OR day >= ?2) AND (?3 IS NULL OR day < ?3)";
+        let hours = format!("survey_id = ?1 AND hour_of_day BETWEEN ?4 AND ?5 AND {days}");
+        let rows: Vec<Sums> = self
+            .db
+            .all(query!(
+                format!(
+                    "SELECT day, flagged, {SUMS} FROM ( \
+                     SELECT day, flagged, {scores} FROM rollup_day WHERE survey_id = ?1 AND {days} \
+                     UNION ALL SELECT day, flagged, {minus} FROM rollup_hour WHERE {hours} \
+                     UNION ALL SELECT day + ?6, flagged, {scores} FROM rollup_hour WHERE {hours} \
+                     ) GROUP BY day, flagged"
+                ),
+                survey_id,
+                first_day,
+                end_day,
+                shift.first,
+                shift.last,
+                shift.days,
+            ))
+            .await?;
+        let mut counts = RangeCounts::default();
+        for row in rows
+            .iter()
+            .filter(|row| Distribution::from(*row).total() > 0)
+        {
+            let day = row
+                .day
+                .ok_or_else(|| StoreError("a day of rollups without its day".into()))?;
+            counts
+                .times
+                .entry((shift.local_midnight(day), row.flagged == 1))
+                .or_default()
+                .merge(&Distribution::from(row));
         }
         Ok(counts)
     }
@@ -324,12 +382,14 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
 const SUMS: &str = "SUM(s0) AS s0, SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, \
      SUM(s5) AS s5, SUM(s6) AS s6, SUM(s7) AS s7, SUM(s8) AS s8, SUM(s9) AS s9, SUM(s10) AS s10";
 
-/// A row of summed counters: a local day's (`quarter`) or a value's. Fields are
+/// A row of summed counters: a local day's (`quarter` or `day`) or a value's. Fields are
 /// spelt out: `serde(flatten)` would buffer D1's numbers as floats.
 #[derive(Deserialize)]
 struct Sums {
     #[serde(default)]
     quarter: Option<i64>,
+    #[serde(default)]
+    day: Option<i64>,
     #[serde(default)]
     value: Option<String>,
     flagged: u8,
