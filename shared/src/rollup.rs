@@ -116,9 +116,24 @@ impl HourShift {
         }
         let hours = minutes / 60;
         Some(match hours {
-            0 => HourShift { hours, first: 1, last: 0, days: 0 },
-            h if h > 0 => HourShift { hours, first: 24 - h, last: 23, days: 1 },
-            h => HourShift { hours, first: 0, last: -h - 1, days: -1 },
+            0 => HourShift {
+                hours,
+                first: 1,
+                last: 0,
+                days: 0,
+            },
+            h if h > 0 => HourShift {
+                hours,
+                first: 24 - h,
+                last: 23,
+                days: 1,
+            },
+            h => HourShift {
+                hours,
+                first: 0,
+                last: -h - 1,
+                days: -1,
+            },
         })
     }
 
@@ -480,8 +495,14 @@ mod tests {
     #[test]
     fn zones_with_minutes_or_changes_have_no_hour_shift() {
         use crate::report::UtcOffset;
-        assert_eq!(HourShift::of(&Zone::fixed(UtcOffset::try_from(330).unwrap())), None);
-        assert_eq!(HourShift::of(&Zone::fixed(UtcOffset::try_from(-45).unwrap())), None);
+        assert_eq!(
+            HourShift::of(&Zone::fixed(UtcOffset::try_from(330).unwrap())),
+            None
+        );
+        assert_eq!(
+            HourShift::of(&Zone::fixed(UtcOffset::try_from(-45).unwrap())),
+            None
+        );
         assert!(HourShift::of(&Zone::fixed(UtcOffset::UTC)).is_some());
     }
 

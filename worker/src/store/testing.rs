@@ -507,7 +507,11 @@ impl TestStore {
         let db = self.db().db.inner();
         let rows = |sql: String| -> Vec<serde_json::Value> { db.select(&sql) };
         for (table, keys, derived_keys) in [
-            ("rollup_day", "day, flagged", format!("{day} AS day, flagged")),
+            (
+                "rollup_day",
+                "day, flagged",
+                format!("{day} AS day, flagged"),
+            ),
             (
                 "rollup_hour",
                 "hour_of_day, day, flagged",

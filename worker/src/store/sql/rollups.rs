@@ -229,7 +229,10 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
     ) -> StoreResult<RangeCounts> {
         let quarters = |day: Option<i64>| day.map(|d| d * rollup::QUARTERS_PER_DAY);
         let mut counts = match rollup::HourShift::of(zone) {
-            Some(shift) => self.day_counts(survey_id, first_day, end_day, shift).await?,
+            Some(shift) => {
+                self.day_counts(survey_id, first_day, end_day, shift)
+                    .await?
+            }
             None => {
                 self.quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
                     .await?
