@@ -488,6 +488,76 @@ mod tests {
     }
 
     #[test]
+    fn migration_0019_counts_the_quarter_hours_already_stored_per_day_and_hour_and_follows_every_change()
+     {
+        use crate::store::sqlite::Sqlite;
+        use crate::store::testing::days_and_hours_follow_quarters;
+        let db = Sqlite::migrated_before("0019");
+        let upsert = |quarter: i64, flagged: u8, s3: i64, s10: i64| {
+            format!(
+                "INSERT INTO rollup_time (survey_id, quarter, flagged, s3, s10) \
+                 VALUES ('s_demo', {quarter}, {flagged}, {s3}, {s10}) \
+                 ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET s3 = s3 + excluded.s3, s10 = s10 + excluded.s10"
+            )
+        };
+        // Quarter-hours of one hour, of two hours of one day, across a midnight,
+        // before 1970 and flagged.
+        // Day 20416 starts at quarter-hour 20416 * 96 = 1_959_936.
+        let stored = [
+            (1_959_936, 0, 1, 2),
+            (1_959_937, 0, 0, 5),
+            (1_959_939, 1, 4, 0),
+            (1_959_940, 0, 1, 1),
+            (1_960_031, 0, 2, 0),
+            (1_960_032, 0, 0, 3),
+            (-1, 0, 1, 0),
+            (-96, 1, 0, 7),
+        ];
+        for (quarter, flagged, s3, s10) in stored {
+            db.select::<serde_json::Value>(&upsert(quarter, flagged, s3, s10));
+        }
+        db.migrate_from("0019");
+        let rows = |sql: &str| db.select::<serde_json::Value>(sql);
+        assert_eq!(
+            rows(
+                "SELECT day, flagged, s3, s10 FROM rollup_day WHERE day IN (20416, -1) ORDER BY day, flagged"
+            ),
+            [
+                serde_json::json!({"day": -1, "flagged": 0, "s3": 1, "s10": 0}),
+                serde_json::json!({"day": -1, "flagged": 1, "s3": 0, "s10": 7}),
+                serde_json::json!({"day": 20416, "flagged": 0, "s3": 4, "s10": 8}),
+                serde_json::json!({"day": 20416, "flagged": 1, "s3": 4, "s10": 0}),
+            ]
+        );
+        assert_eq!(
+            rows(
+                "SELECT hour_of_day AS h, s3, s10 FROM rollup_hour WHERE day = 20416 AND flagged = 0 ORDER BY h"
+            ),
+            [
+                serde_json::json!({"h": 0, "s3": 1, "s10": 7}),
+                serde_json::json!({"h": 1, "s3": 1, "s10": 1}),
+                serde_json::json!({"h": 23, "s3": 2, "s10": 0}),
+            ]
+        );
+        days_and_hours_follow_quarters(&db, "s_demo");
+        // After it: a new quarter-hour, an upsert, a move, a delete.
+        db.select::<serde_json::Value>(&upsert(1_960_200, 0, 3, 3));
+        db.select::<serde_json::Value>(&upsert(1_959_937, 0, -1, 1));
+        days_and_hours_follow_quarters(&db, "s_demo");
+        db.select::<serde_json::Value>(
+            "UPDATE rollup_time SET quarter = 1960300, flagged = 1 WHERE quarter = 1959936 AND flagged = 0",
+        );
+        days_and_hours_follow_quarters(&db, "s_demo");
+        db.select::<serde_json::Value>("DELETE FROM rollup_time WHERE quarter = 1960032");
+        days_and_hours_follow_quarters(&db, "s_demo");
+        let moved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            db.select::<serde_json::Value>("UPDATE rollup_day SET s3 = s3 + 1 WHERE day = 20416");
+            days_and_hours_follow_quarters(&db, "s_demo");
+        }));
+        assert!(moved.is_err(), "a day counter out of step goes unnoticed");
+    }
+
+    #[test]
     fn counters_back_at_zero_count_nothing() {
         let s = with_survey();
         run(s.insert_group(&[(
