@@ -21,6 +21,11 @@
 //!   same holds across daylight saving ([`crate::zone`]). A report with an offset that
 //!   is not a multiple of 15 minutes (which the API still accepts) is built from the
 //!   answers themselves.
+//!
+//!   The store also keeps these counts per **UTC day and UTC hour**, derived from the
+//!   quarter-hours by the database itself (migration 0019), so that a zone whose
+//!   offset is fixed and whole hours (UTC, CET, …) reads a row per day plus the hours
+//!   its local midnight moves ([`HourShift`]) instead of 96 quarter-hours a day.
 //! - each **property value on its UTC day** ([`Cell::Property`]): every property
 //!   except the four RFM inputs and `order_id` ([`NOT_ROLLED_UP`], near-unique values
 //!   that would make a counter per answer), value trimmed, blank values left out. A survey's answers

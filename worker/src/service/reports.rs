@@ -8,6 +8,8 @@
 //! does not grow with the number of answers. `?source=scan` builds the same report
 //! from every answer in range, the way it was made before rollups: the benchmark's
 //! reference, and the fallback for UTC offsets that are not a multiple of 15 minutes.
+//! For a fixed whole-hour offset (the common case: UTC, CET, …) the whole days come
+//! from the day and hour counters; other zones merge quarter-hours.
 //!
 //! Answers that retention archived and deleted (`service::archive`) are still in the
 //! rollups: whole days come from them as always, and a part-day edge of the archived
