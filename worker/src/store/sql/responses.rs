@@ -88,9 +88,6 @@ pub(super) const RESPONSE_COLUMNS: &str = "id, survey_id, score, comment, channe
      respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, \
      order_id, invitation_id, flagged, person_key, provisional";
 
-/// Characters of comments and properties in one chunk of the report's sample.
-const SAMPLE_CHUNK_CHARS: usize = 200_000;
-
 /// What a report reads of an answer.
 #[derive(Deserialize)]
 struct AnswerRow {
@@ -328,62 +325,24 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         include_flagged: bool,
         limit: u32,
     ) -> StoreResult<Vec<AnswerRecord>> {
-        // The answers come as a few JSON arrays built by SQLite, not as one row each:
-        // thousands of rows cost the worker a conversion per column from JS objects,
-        // one string per chunk costs it one parse. A chunk holds at most
-        // SAMPLE_CHUNK_CHARS characters of comments and properties (under 6 bytes
-        // each once escaped), so that it stays under D1's 2 MB value limit.
-        #[derive(Deserialize)]
-        struct Chunk {
-            answers: String,
-        }
-        type Sampled = (
-            String,
-            u8,
-            String,
-            Option<String>,
-            BTreeMap<String, String>,
-            u8,
-        );
-        let chunks: Vec<Chunk> = self
-            .db
-            .all(query!(
-                format!(
-                    "SELECT json_group_array(json_array(id, score, created_at, comment, json(properties), \
-                     flagged IS NOT NULL OR provisional = 1)) AS answers FROM ( \
-                     SELECT *, SUM(length(COALESCE(comment, '')) + length(properties) + 64) \
-                     OVER (ORDER BY created_at DESC, id DESC) / {SAMPLE_CHUNK_CHARS} AS chunk FROM ( \
-                     SELECT id, score, created_at, comment, properties, flagged, provisional FROM responses \
-                     WHERE survey_id = ?1 AND created_at >= COALESCE(?2, '') AND created_at < COALESCE(?3, '~') \
-                     AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
-                     ORDER BY created_at DESC, id DESC LIMIT ?5)) GROUP BY chunk"
-                ),
+        let mut answers = all_rows(
+            &self.db,
+            query!(
+                "SELECT score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
+                 AND created_at >= COALESCE(?2, '') AND created_at < COALESCE(?3, '~') \
+                 AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?5",
                 survey_id,
                 from,
                 to,
                 include_flagged,
                 limit
-            ))
-            .await?;
-        let mut sampled = Vec::new();
-        for chunk in chunks {
-            sampled.extend(serde_json::from_str::<Vec<Sampled>>(&chunk.answers)?);
-        }
-        // Oldest first, as the answers were stored.
-        sampled.sort_unstable_by(|a, b| (&a.2, &a.0).cmp(&(&b.2, &b.0)));
-        sampled
-            .into_iter()
-            .map(|(id, score, created_at, comment, properties, flagged)| {
-                Ok(AnswerRecord {
-                    score: Score::try_from(score).map_err(|e| StoreError(format!("{id}: {e}")))?,
-                    created_at: nps_shared::time::parse_rfc3339(&created_at)
-                        .ok_or_else(|| StoreError(format!("{id}: bad created_at {created_at}")))?,
-                    comment,
-                    properties,
-                    flagged: flagged == 1,
-                })
-            })
-            .collect()
+            ),
+            answer_record,
+        )
+        .await?;
+        answers.reverse();
+        Ok(answers)
     }
 
     async fn confirm(&self, id: &str) -> StoreResult<()> {

@@ -558,37 +558,6 @@ mod tests {
     }
 
     #[test]
-    fn a_sample_larger_than_one_chunk_comes_back_whole_oldest_first() {
-        let s = with_survey();
-        // 400 answers with 1,900-character comments: four chunks of 200,000 characters.
-        let group: Vec<_> = (0..400)
-            .map(|i| {
-                let at = nps_shared::time::rfc3339(1_764_000_000_000 + (i / 2) * 60_000);
-                let mut r = answer(&format!("r_{:03}", 399 - i), (i % 11) as u8, &at);
-                r.view.comment = Some(format!("{i:04} {}", "ä\"".repeat(947)));
-                (r, Companions::default())
-            })
-            .collect();
-        run(s.insert_group(&group)).unwrap();
-        let sample = run(s.report_sample("s_demo", None, None, false, 350)).unwrap();
-        assert_eq!(sample.len(), 350);
-        let comments: Vec<_> = sample
-            .iter()
-            .map(|a| a.comment.as_deref().unwrap_or_default()[..4].to_owned())
-            .collect();
-        // Two answers a minute, the later id first within each: ids break the tie.
-        let expected: Vec<_> = (50..400)
-            .map(|i| format!("{:04}", if i % 2 == 0 { i + 1 } else { i - 1 }))
-            .collect();
-        assert_eq!(comments, expected);
-        assert!(
-            sample
-                .iter()
-                .all(|a| a.comment.as_ref().unwrap().ends_with("ä\""))
-        );
-    }
-
-    #[test]
     fn counters_back_at_zero_count_nothing() {
         let s = with_survey();
         run(s.insert_group(&[(
