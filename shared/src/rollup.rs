@@ -21,6 +21,11 @@
 //!   same holds across daylight saving ([`crate::zone`]). A report with an offset that
 //!   is not a multiple of 15 minutes (which the API still accepts) is built from the
 //!   answers themselves.
+//!
+//!   The store also keeps these counts per **UTC day and UTC hour**, derived from the
+//!   quarter-hours by the database itself (migration 0019), so that a zone whose
+//!   offset is fixed and whole hours (UTC, CET, …) reads a row per day plus the hours
+//!   its local midnight moves ([`HourShift`]) instead of 96 quarter-hours a day.
 //! - each **property value on its UTC day** ([`Cell::Property`]): every property
 //!   except the four RFM inputs and `order_id` ([`NOT_ROLLED_UP`], near-unique values
 //!   that would make a counter per answer), value trimmed, blank values left out. A survey's answers
@@ -86,6 +91,61 @@ pub fn quarter_of(ms: i64) -> i64 {
 /// The UTC day (since 1970) of an instant in Unix ms.
 pub fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
+}
+
+/// How a fixed whole-hour offset moves UTC hours between days: a zone `+h` (`h` > 0)
+/// starts its local day `d` at UTC `d`'s 24−h'th hour, so the UTC hours `24−h ..= 23`
+/// of each UTC day belong to the next local day; a zone `−h` moves the hours
+/// `0 ..= h−1` to the local day before. The store reads whole UTC days, takes these
+/// hours off their UTC day and adds them to their local one: 1 + 2h rows a day instead
+/// of 96 quarter-hours (migration 0019).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HourShift {
+    /// The offset in whole hours.
+    pub hours: i64,
+    /// The UTC hours of the day (inclusive) that belong to another local day; an
+    /// empty range (`first > last`) for UTC.
+    pub first: i64,
+    pub last: i64,
+    /// Days from a moved hour's UTC day to its local day: 1, −1 or 0.
+    pub days: i64,
+}
+
+impl HourShift {
+    /// The shift of a fixed zone whose offset is whole hours; `None` for zones that
+    /// change their offset or whose offset has minutes (they read quarter-hours).
+    pub fn of(zone: &Zone) -> Option<HourShift> {
+        let minutes = i64::from(zone.base().minutes());
+        if !zone.changes().is_empty() || minutes % 60 != 0 {
+            return None;
+        }
+        let hours = minutes / 60;
+        Some(match hours {
+            0 => HourShift {
+                hours,
+                first: 1,
+                last: 0,
+                days: 0,
+            },
+            h if h > 0 => HourShift {
+                hours,
+                first: 24 - h,
+                last: 23,
+                days: 1,
+            },
+            h => HourShift {
+                hours,
+                first: 0,
+                last: -h - 1,
+                days: -1,
+            },
+        })
+    }
+
+    /// An instant (Unix ms) inside local day `day`: its local midnight.
+    pub fn local_midnight(&self, day: i64) -> i64 {
+        day * DAY_MS - self.hours * 3_600_000
+    }
 }
 
 /// One counter an answer counts in (besides its score and flagged state).
@@ -420,6 +480,39 @@ mod tests {
 
     const DAY: i64 = DAY_MS;
     const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn every_utc_hour_lands_in_its_local_day_after_the_shift_of_a_whole_hour_zone() {
+        for minutes in (-1080..=1080).step_by(60) {
+            let zone = Zone::fixed(crate::report::UtcOffset::try_from(minutes).unwrap());
+            let shift = HourShift::of(&zone).unwrap();
+            for utc_day in [-3_i64, 0, 20_000] {
+                for hour in 0..24 {
+                    let at = utc_day * DAY + hour * HOUR;
+                    let moved = (shift.first..=shift.last).contains(&hour);
+                    let local_day = utc_day + if moved { shift.days } else { 0 };
+                    assert_eq!(zone.local_day(at), local_day, "{minutes} min, hour {hour}");
+                    let midnight = shift.local_midnight(local_day);
+                    assert_eq!(zone.local_day(midnight), local_day);
+                    assert_eq!(zone.local_day(midnight - 1), local_day - 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn zones_with_minutes_or_changes_have_no_hour_shift() {
+        use crate::report::UtcOffset;
+        assert_eq!(
+            HourShift::of(&Zone::fixed(UtcOffset::try_from(330).unwrap())),
+            None
+        );
+        assert_eq!(
+            HourShift::of(&Zone::fixed(UtcOffset::try_from(-45).unwrap())),
+            None
+        );
+        assert!(HourShift::of(&Zone::fixed(UtcOffset::UTC)).is_some());
+    }
 
     fn offset(minutes: i32) -> crate::zone::UtcOffset {
         crate::zone::UtcOffset::try_from(minutes).unwrap()

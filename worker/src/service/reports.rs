@@ -8,6 +8,8 @@
 //! does not grow with the number of answers. `?source=scan` builds the same report
 //! from every answer in range, the way it was made before rollups: the benchmark's
 //! reference, and the fallback for UTC offsets that are not a multiple of 15 minutes.
+//! For a fixed whole-hour offset (the common case: UTC, CET, …) the whole days come
+//! from the day and hour counters; other zones merge quarter-hours.
 //!
 //! Answers that retention archived and deleted (`service::archive`) are still in the
 //! rollups: whole days come from them as always, and a part-day edge of the archived
@@ -402,6 +404,117 @@ mod tests {
         );
         assert_eq!(measure(600), small);
         assert!(small <= FREE_PLAN_QUERIES);
+    }
+
+    #[test]
+    fn a_report_in_a_whole_hour_zone_reads_days_and_costs_the_same_over_ten_times_the_days() {
+        use crate::store::ResponseStore as _;
+        use crate::store::metered::FREE_PLAN_QUERIES;
+        use crate::store::sql::testing::answer;
+        // 24 answers a day, one an hour, each in one of 6 stores.
+        let measure = |days: i64| {
+            let m = TestStore::default();
+            m.add_survey(demo_survey());
+            for day in 0..days {
+                let group: Vec<_> = (0..24)
+                    .map(|i| {
+                        let at = NOW + day * DAY + i * 3_600_000 + 123_456;
+                        let mut r =
+                            answer(&format!("r_{day:04}_{i:02}"), (i % 11) as u8, &rfc3339(at));
+                        r.view
+                            .properties
+                            .insert("store".into(), format!("store-{}", i % 6));
+                        (r, Default::default())
+                    })
+                    .collect();
+                block_on(m.insert_group(&group)).unwrap();
+            }
+            let mut q = parse_query(&query(&[
+                ("interval", "week"),
+                ("group_by", "store"),
+                ("utc_offset_minutes", "60"),
+            ]))
+            .unwrap();
+            q.from = Some(NOW + 7_777_777);
+            q.to = Some(NOW + days * DAY - 1_234_567);
+            m.reset_queries();
+            let r = block_on(report(&m, "s_demo", &q, Source::Rollups)).unwrap();
+            m.reset_queries();
+            // Past the sample limit only `sample` differs (no comments, no revenue).
+            let scanned = block_on(report(&m, "s_demo", &q, Source::Scan)).unwrap();
+            assert!(
+                r == scanned
+                    || (r.sample.is_some()
+                        && Report {
+                            sample: None,
+                            ..r.clone()
+                        } == scanned)
+            );
+            assert!(r.overall.responses > 24 * days as u64 - 48);
+            m.reset_queries();
+            block_on(report(&m, "s_demo", &q, Source::Rollups)).unwrap();
+            m.queries()
+        };
+        let small = measure(30);
+        assert_eq!(
+            small, 7,
+            "survey, archived until, days, values, two edges, sample"
+        );
+        assert_eq!(measure(300), small);
+        assert!(small <= FREE_PLAN_QUERIES);
+    }
+
+    #[test]
+    fn every_whole_hour_zone_gets_from_days_and_hours_the_report_a_scan_gives() {
+        use crate::store::ResponseStore as _;
+        use crate::store::sql::testing::answer;
+        let m = TestStore::default();
+        m.add_survey(demo_survey());
+        // Three days with an answer in every UTC hour (the days either side of each
+        // local midnight), some flagged, then one erased back to zero.
+        let mut flagged = Vec::new();
+        for day in 0..3 {
+            let group: Vec<_> = (0..24)
+                .map(|h| {
+                    let id = format!("r_{day}_{h:02}");
+                    if (day + h) % 7 == 0 {
+                        flagged.push(id.clone());
+                    }
+                    let at = NOW + day * DAY + h * 3_600_000 + 60_000;
+                    let mut r = answer(&id, ((day * 5 + h) % 11) as u8, &rfc3339(at));
+                    r.view
+                        .properties
+                        .insert("store".into(), format!("store-{}", h % 3));
+                    (r, Default::default())
+                })
+                .collect();
+            block_on(m.insert_group(&group)).unwrap();
+        }
+        block_on(m.flag_all(&flagged, "scanner")).unwrap();
+        m.assert_days_and_hours_follow_quarters("s_demo");
+        let ragged = NOW + DAY / 3;
+        for minutes in (-1080..=1080).step_by(60) {
+            for (from, to) in [
+                (None, None),
+                (Some(ragged), Some(ragged + DAY + 7_654_321)),
+                (Some(NOW + DAY), None),
+            ] {
+                for include_flagged in [false, true] {
+                    let mut q = parse_query(&query(&[
+                        ("interval", "day"),
+                        ("group_by", "store"),
+                        ("min_group_size", "1"),
+                        ("utc_offset_minutes", &minutes.to_string()),
+                    ]))
+                    .unwrap();
+                    (q.from, q.to, q.include_flagged) = (from, to, include_flagged);
+                    m.reset_queries();
+                    let rolled = block_on(report(&m, "s_demo", &q, Source::Rollups)).unwrap();
+                    let scanned = block_on(report(&m, "s_demo", &q, Source::Scan)).unwrap();
+                    assert_eq!(rolled, scanned, "{minutes} min, {from:?}..{to:?}");
+                }
+            }
+        }
     }
 
     fn seeded() -> TestStore {

@@ -527,6 +527,24 @@ mod tests {
                 min_group_size: 2,
                 ..ReportQuery::default()
             },
+            // Whole-hour zones read the day and hour counters (migration 0019).
+            ReportQuery {
+                from: Some(ragged_from),
+                to: Some(ragged_from + 9 * DAY + 1_234_567),
+                interval: Interval::Day,
+                zone: Zone::fixed(UtcOffset::try_from(60).unwrap()),
+                group_by: Some(GroupBy::Property("store".into())),
+                min_group_size: 1,
+                include_flagged: true,
+                ..ReportQuery::default()
+            },
+            ReportQuery {
+                interval: Interval::Week,
+                zone: Zone::fixed(UtcOffset::try_from(-300).unwrap()),
+                group_by: Some(GroupBy::Property("store".into())),
+                min_group_size: 1,
+                ..ReportQuery::default()
+            },
         ]
     }
 

@@ -29,7 +29,29 @@ fn failed(e: rusqlite::Error) -> StoreError {
 impl Sqlite {
     /// A fresh database with every migration applied.
     pub fn migrated() -> Self {
+        Self::migrated_before("9999")
+    }
+
+    /// A fresh database with the migrations numbered below `number` (`"0019"`)
+    /// applied: the schema a migration's backfill meets. [`Self::migrate_from`] then
+    /// applies the rest.
+    pub fn migrated_before(number: &str) -> Self {
         let connection = rusqlite::Connection::open_in_memory().expect("sqlite opens in memory");
+        let db = Sqlite {
+            connection,
+            failing: RefCell::new(None),
+            interloper: RefCell::new(None),
+        };
+        db.apply_migrations(|name| name < number);
+        db
+    }
+
+    /// Applies the migrations numbered `number` and above.
+    pub fn migrate_from(&self, number: &str) {
+        self.apply_migrations(|name| name >= number);
+    }
+
+    fn apply_migrations(&self, wanted: impl Fn(&str) -> bool) {
         let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
         let mut files: Vec<_> = std::fs::read_dir(folder)
             .expect("worker/migrations is readable")
@@ -39,20 +61,27 @@ impl Sqlite {
         files.sort();
         assert!(!files.is_empty(), "no migrations in {folder}");
         for file in files {
+            let name = file
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if !wanted(name) {
+                continue;
+            }
             let sql = std::fs::read_to_string(&file).expect("a migration is UTF-8");
-            connection
+            // As `wrangler d1 migrations apply` runs them: foreign keys off while a
+            // migration rebuilds a table.
+            self.connection
+                .execute_batch("PRAGMA foreign_keys = OFF")
+                .expect("foreign keys switch off");
+            self.connection
                 .execute_batch(&sql)
                 .unwrap_or_else(|e| panic!("{} does not apply: {e}", file.display()));
         }
         // D1 enforces foreign keys; so do the tests.
-        connection
+        self.connection
             .execute_batch("PRAGMA foreign_keys = ON")
             .expect("foreign keys switch on");
-        Sqlite {
-            connection,
-            failing: RefCell::new(None),
-            interloper: RefCell::new(None),
-        }
     }
 
     /// From now on every statement that names `table` fails (`None`: none does).

@@ -456,6 +456,7 @@ impl TestStore {
             .map(|i| format!("s{i}"))
             .collect::<Vec<_>>()
             .join(", ");
+        self.assert_days_and_hours_follow_quarters(survey_id);
         let rows: Vec<serde_json::Value> = self.db().db.inner().select(&format!(
             "SELECT quarter, NULL AS key, NULL AS value, NULL AS day, flagged, json_array({sums}) AS s \
              FROM rollup_time WHERE survey_id = '{survey_id}' UNION ALL \
@@ -483,5 +484,60 @@ impl TestStore {
             }
         }
         counters
+    }
+
+    /// Panics unless `rollup_day` and `rollup_hour` (kept by trigger, migration 0019)
+    /// hold exactly `rollup_time`'s counts summed per UTC day and hour. Every test that
+    /// compares [`Self::rollups`] with a recount checks this too, whatever wrote them.
+    pub fn assert_days_and_hours_follow_quarters(&self, survey_id: &str) {
+        days_and_hours_follow_quarters(self.db().db.inner(), survey_id);
+    }
+}
+
+/// See [`TestStore::assert_days_and_hours_follow_quarters`]; on any migrated database.
+pub fn days_and_hours_follow_quarters(db: &Sqlite, survey_id: &str) {
+    let counts = (0..=10)
+        .map(|i| format!("s{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sums = (0..=10)
+        .map(|i| format!("SUM(s{i})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let nonzero = (0..=10)
+        .map(|i| format!("s{i} <> 0"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let day = "(quarter - (((quarter % 96) + 96) % 96)) / 96";
+    let hour = "(((quarter % 96) + 96) % 96) / 4";
+    let rows = |sql: String| -> Vec<serde_json::Value> { db.select(&sql) };
+    for (table, keys, derived_keys) in [
+        (
+            "rollup_day",
+            "day, flagged",
+            format!("{day} AS day, flagged"),
+        ),
+        (
+            "rollup_hour",
+            "hour_of_day, day, flagged",
+            format!("{hour} AS hour_of_day, {day} AS day, flagged"),
+        ),
+    ] {
+        let stored = rows(format!(
+            "SELECT {keys}, json_array({counts}) AS s FROM {table} \
+                 WHERE survey_id = '{survey_id}' AND ({nonzero}) ORDER BY {keys}"
+        ));
+        let derived = rows(format!(
+            "SELECT {keys}, json_array({counts}) AS s FROM ( \
+                 SELECT {derived_keys}, {sums} FROM rollup_time WHERE survey_id = '{survey_id}' \
+                 GROUP BY {keys}) WHERE ({nonzero}) ORDER BY {keys}",
+            sums = sums
+                .split(", ")
+                .enumerate()
+                .map(|(i, s)| format!("{s} AS s{i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+        assert_eq!(stored, derived, "{table} is out of step with rollup_time");
     }
 }

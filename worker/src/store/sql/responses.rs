@@ -276,6 +276,10 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
         response(&self.db, id).await
     }
 
+    // An open end is the widest bound rather than `?2 IS NULL OR …`, which would keep
+    // SQLite from a range search of `responses_by_time`: every answer of the survey
+    // read for a part-day edge (430 ms at 1 M answers, 6 ms with the range). Times are
+    // RFC 3339 text: after '' and before '~'.
     async fn report_answers(
         &self,
         survey_id: &str,
@@ -286,7 +290,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
             &self.db,
             query!(
                 "SELECT id, score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
-                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) ORDER BY created_at, id",
+                 AND created_at >= COALESCE(?2, '') AND created_at < COALESCE(?3, '~') ORDER BY created_at, id",
                 survey_id,
                 from,
                 to
@@ -334,7 +338,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
             &self.db,
             query!(
                 "SELECT id, score, created_at, comment, properties, flagged, provisional FROM responses WHERE survey_id = ?1 \
-                 AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) \
+                 AND created_at >= COALESCE(?2, '') AND created_at < COALESCE(?3, '~') \
                  AND (?4 = 1 OR (flagged IS NULL AND provisional = 0)) \
                  ORDER BY created_at DESC, id DESC LIMIT ?5",
                 survey_id,

@@ -1,7 +1,9 @@
 //! `rollup_time` and `rollup_property`: the report's counters (`nps_shared::rollup`),
 //! moved in the same batch as the answer they count, under a guard that makes each
 //! move apply exactly when the answer's write does; and their reads, merged per local
-//! day in SQL.
+//! day in SQL. `rollup_day` and `rollup_hour`, the same time counters per UTC day and
+//! hour, follow `rollup_time` by trigger (migration 0019): nothing here writes them,
+//! and a whole-hour zone's report reads them instead of the quarter-hours.
 
 use super::SqlStore;
 use crate::query;
@@ -226,9 +228,16 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
         group_key: Option<&str>,
     ) -> StoreResult<RangeCounts> {
         let quarters = |day: Option<i64>| day.map(|d| d * rollup::QUARTERS_PER_DAY);
-        let mut counts = self
-            .quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
-            .await?;
+        let mut counts = match rollup::HourShift::of(zone) {
+            Some(shift) => {
+                self.day_counts(survey_id, first_day, end_day, shift)
+                    .await?
+            }
+            None => {
+                self.quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
+                    .await?
+            }
+        };
         if let Some(key) = group_key.filter(|k| rollup::is_rolled_up(k)) {
             let values: Vec<Sums> = self
                 .db
@@ -254,6 +263,58 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
                     .or_default()
                     .merge(&Distribution::from(row));
             }
+        }
+        Ok(counts)
+    }
+
+    /// The time counters of the UTC days `[first_day, end_day)` merged per local day
+    /// in a fixed whole-hour zone: each UTC day's counter, less the hours its local
+    /// midnight gives to the next (or previous) local day, plus those of its
+    /// neighbour. One row per day and a key range of `rollup_hour` (migration 0019),
+    /// where the quarter-hours would be 96 rows a day.
+    async fn day_counts(
+        &self,
+        survey_id: &str,
+        first_day: Option<i64>,
+        end_day: Option<i64>,
+        shift: rollup::HourShift,
+    ) -> StoreResult<RangeCounts> {
+        let scores = (0..=10).map(|i| format!("s{i}")).collect::<Vec<_>>();
+        let minus = scores.iter().map(|s| format!("-{s}")).collect::<Vec<_>>();
+        let (scores, minus) = (scores.join(", "), minus.join(", "));
+        let days = "(?2 IS NULL OR day >= ?2) AND (?3 IS NULL OR day < ?3)";
+        let hours = format!("survey_id = ?1 AND hour_of_day BETWEEN ?4 AND ?5 AND {days}");
+        let rows: Vec<Sums> = self
+            .db
+            .all(query!(
+                format!(
+                    "SELECT day, flagged, {SUMS} FROM ( \
+                     SELECT day, flagged, {scores} FROM rollup_day WHERE survey_id = ?1 AND {days} \
+                     UNION ALL SELECT day, flagged, {minus} FROM rollup_hour WHERE {hours} \
+                     UNION ALL SELECT day + ?6, flagged, {scores} FROM rollup_hour WHERE {hours} \
+                     ) GROUP BY day, flagged"
+                ),
+                survey_id,
+                first_day,
+                end_day,
+                shift.first,
+                shift.last,
+                shift.days,
+            ))
+            .await?;
+        let mut counts = RangeCounts::default();
+        for row in rows
+            .iter()
+            .filter(|row| Distribution::from(*row).total() > 0)
+        {
+            let day = row
+                .day
+                .ok_or_else(|| StoreError("a day of rollups without its day".into()))?;
+            counts
+                .times
+                .entry((shift.local_midnight(day), row.flagged == 1))
+                .or_default()
+                .merge(&Distribution::from(row));
         }
         Ok(counts)
     }
@@ -324,12 +385,14 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
 const SUMS: &str = "SUM(s0) AS s0, SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4, \
      SUM(s5) AS s5, SUM(s6) AS s6, SUM(s7) AS s7, SUM(s8) AS s8, SUM(s9) AS s9, SUM(s10) AS s10";
 
-/// A row of summed counters: a local day's (`quarter`) or a value's. Fields are
+/// A row of summed counters: a local day's (`quarter` or `day`) or a value's. Fields are
 /// spelt out: `serde(flatten)` would buffer D1's numbers as floats.
 #[derive(Deserialize)]
 struct Sums {
     #[serde(default)]
     quarter: Option<i64>,
+    #[serde(default)]
+    day: Option<i64>,
     #[serde(default)]
     value: Option<String>,
     flagged: u8,
@@ -422,6 +485,76 @@ mod tests {
             nps_shared::time::parse_rfc3339("2026-11-01T09:00:00.000Z")
                 .map(|t| t / QUARTER_MS * QUARTER_MS)
         );
+    }
+
+    #[test]
+    fn migration_0019_counts_the_quarter_hours_already_stored_per_day_and_hour_and_follows_every_change()
+     {
+        use crate::store::sqlite::Sqlite;
+        use crate::store::testing::days_and_hours_follow_quarters;
+        let db = Sqlite::migrated_before("0019");
+        let upsert = |quarter: i64, flagged: u8, s3: i64, s10: i64| {
+            format!(
+                "INSERT INTO rollup_time (survey_id, quarter, flagged, s3, s10) \
+                 VALUES ('s_demo', {quarter}, {flagged}, {s3}, {s10}) \
+                 ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET s3 = s3 + excluded.s3, s10 = s10 + excluded.s10"
+            )
+        };
+        // Quarter-hours of one hour, of two hours of one day, across a midnight,
+        // before 1970 and flagged.
+        // Day 20416 starts at quarter-hour 20416 * 96 = 1_959_936.
+        let stored = [
+            (1_959_936, 0, 1, 2),
+            (1_959_937, 0, 0, 5),
+            (1_959_939, 1, 4, 0),
+            (1_959_940, 0, 1, 1),
+            (1_960_031, 0, 2, 0),
+            (1_960_032, 0, 0, 3),
+            (-1, 0, 1, 0),
+            (-96, 1, 0, 7),
+        ];
+        for (quarter, flagged, s3, s10) in stored {
+            db.select::<serde_json::Value>(&upsert(quarter, flagged, s3, s10));
+        }
+        db.migrate_from("0019");
+        let rows = |sql: &str| db.select::<serde_json::Value>(sql);
+        assert_eq!(
+            rows(
+                "SELECT day, flagged, s3, s10 FROM rollup_day WHERE day IN (20416, -1) ORDER BY day, flagged"
+            ),
+            [
+                serde_json::json!({"day": -1, "flagged": 0, "s3": 1, "s10": 0}),
+                serde_json::json!({"day": -1, "flagged": 1, "s3": 0, "s10": 7}),
+                serde_json::json!({"day": 20416, "flagged": 0, "s3": 4, "s10": 8}),
+                serde_json::json!({"day": 20416, "flagged": 1, "s3": 4, "s10": 0}),
+            ]
+        );
+        assert_eq!(
+            rows(
+                "SELECT hour_of_day AS h, s3, s10 FROM rollup_hour WHERE day = 20416 AND flagged = 0 ORDER BY h"
+            ),
+            [
+                serde_json::json!({"h": 0, "s3": 1, "s10": 7}),
+                serde_json::json!({"h": 1, "s3": 1, "s10": 1}),
+                serde_json::json!({"h": 23, "s3": 2, "s10": 0}),
+            ]
+        );
+        days_and_hours_follow_quarters(&db, "s_demo");
+        // After it: a new quarter-hour, an upsert, a move, a delete.
+        db.select::<serde_json::Value>(&upsert(1_960_200, 0, 3, 3));
+        db.select::<serde_json::Value>(&upsert(1_959_937, 0, -1, 1));
+        days_and_hours_follow_quarters(&db, "s_demo");
+        db.select::<serde_json::Value>(
+            "UPDATE rollup_time SET quarter = 1960300, flagged = 1 WHERE quarter = 1959936 AND flagged = 0",
+        );
+        days_and_hours_follow_quarters(&db, "s_demo");
+        db.select::<serde_json::Value>("DELETE FROM rollup_time WHERE quarter = 1960032");
+        days_and_hours_follow_quarters(&db, "s_demo");
+        let moved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            db.select::<serde_json::Value>("UPDATE rollup_day SET s3 = s3 + 1 WHERE day = 20416");
+            days_and_hours_follow_quarters(&db, "s_demo");
+        }));
+        assert!(moved.is_err(), "a day counter out of step goes unnoticed");
     }
 
     #[test]
