@@ -638,6 +638,125 @@ mod tests {
         );
     }
 
+    /// `worker/seed/demo.sql` loaded into SQLite after the worker's migrations, as
+    /// `scripts/dev.sh` loads it into the local D1.
+    fn demo_database() -> rusqlite::Connection {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../worker/migrations");
+        let mut files: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        for file in files {
+            db.execute_batch(&std::fs::read_to_string(file).unwrap())
+                .unwrap();
+        }
+        db.execute_batch(include_str!("../../worker/seed/demo.sql"))
+            .unwrap();
+        db
+    }
+
+    fn number(db: &rusqlite::Connection, sql: &str) -> f64 {
+        db.query_row(sql, [], |row| row.get::<_, f64>(0)).unwrap()
+    }
+
+    #[test]
+    fn the_demo_resolves_its_cases_with_causes_solutions_and_later_answers() {
+        let db = demo_database();
+        let n = |sql: &str| number(&db, sql);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM responses WHERE idempotency_key NOT LIKE 'seed-again-%'"),
+            480.0
+        );
+        let resolved = n("SELECT COUNT(*) FROM cases WHERE status = 'resolved'");
+        assert!(resolved > 50.0, "{resolved}");
+        assert_eq!(
+            n(
+                "SELECT COUNT(*) FROM cases WHERE status = 'resolved' AND cause IS NOT NULL \
+               AND solution IS NOT NULL AND solution_key IS NOT NULL"
+            ),
+            resolved
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM cases WHERE status <> 'resolved' AND cause IS NOT NULL"),
+            0.0
+        );
+        // Every re-asked score is a later answer of the same customer, on the timeline.
+        let reasked = n("SELECT COUNT(*) FROM cases WHERE reasked_score IS NOT NULL");
+        assert!(reasked > resolved / 2.0, "{reasked}");
+        assert_eq!(
+            n(
+                "SELECT COUNT(*) FROM cases c JOIN responses r ON r.respondent_id = c.respondent_id \
+               AND r.score = c.reasked_score AND r.created_at > c.created_at \
+               AND r.idempotency_key = 'seed-again-' || c.response_id \
+               AND json_extract(c.timeline, '$[#-1].kind') = 'answered_again' \
+               AND json_extract(c.timeline, '$[#-1].score') = c.reasked_score"
+            ),
+            reasked
+        );
+        // Each delivery solution wins back at its own rate, as DEMO_SOLUTIONS says.
+        let mut rates = db
+            .prepare(
+                "SELECT solution, AVG(reasked_score >= 9) FROM cases \
+                 WHERE cause = 'delivery' AND status = 'resolved' GROUP BY solution_key ORDER BY 2 DESC",
+            )
+            .unwrap();
+        let rates: Vec<(String, f64)> = rates
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rates.len(), 3, "{rates:?}");
+        assert!(
+            rates[0].1 > rates[1].1 + 0.15 && rates[1].1 > rates[2].1 + 0.15,
+            "{rates:?}"
+        );
+        assert_eq!(rates[0].0, DEMO_SOLUTIONS[0].1);
+    }
+
+    #[test]
+    fn the_demo_s_action_plan_went_live_when_the_delivery_complaints_stopped_and_the_nps_rose() {
+        let db = demo_database();
+        let n = |sql: &str| number(&db, sql);
+        let live = "(SELECT live_at FROM action_plans WHERE cause = 'delivery' AND status = 'in_progress')";
+        assert!((n(&format!("SELECT julianday('now') - julianday({live})")) - 7.0).abs() < 0.01);
+        let delivery_detractors = |window: &str| {
+            n(&format!(
+                "SELECT COUNT(*) FROM cases WHERE cause = 'delivery' AND created_at {window} {live}"
+            ))
+        };
+        assert!(delivery_detractors("<") > 30.0);
+        let mut since = db
+            .prepare(&format!(
+                "SELECT comment FROM responses WHERE score <= 6 AND created_at >= {live}"
+            ))
+            .unwrap();
+        let complaints: Vec<Option<String>> = since
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(!complaints.is_empty(), "still some detractors");
+        for comment in complaints.iter().flatten() {
+            let groups = nps_shared::themes::comment_groups(comment);
+            assert!(
+                !groups.contains(&"delivery"),
+                "a delivery complaint after the plan: {comment}"
+            );
+        }
+        let nps = |window: &str| {
+            n(&format!(
+                "SELECT 100.0 * (SUM(score >= 9) - SUM(score <= 6)) / COUNT(*) FROM responses \
+                 WHERE created_at {window} \
+                 AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', {live}, '-7 days')"
+            ))
+        };
+        let (before, after) = (nps(&format!("< {live}")), nps(&format!(">= {live}")));
+        assert!(after - before > 15.0, "{before} → {after}");
+    }
+
     #[test]
     fn the_demo_pools_sort_every_corpus_comment_by_its_score_and_topic() {
         let pools = demo_comment_pools();
