@@ -429,11 +429,111 @@ pub fn demo_comment_pools() -> String {
     format!("pools(pool, list) AS (VALUES\n{}\n)", rows.join(",\n"))
 }
 
+/// The solutions the demo's support team offered per cause, and how many of every four
+/// customers each won back (their next answer a promoter's): several per cause with
+/// different rates, in English and German, so the playbook has something to rank.
+pub const DEMO_SOLUTIONS: [(&str, &str, u32); 13] = [
+    (
+        "delivery",
+        "Sent a replacement by express, delivered the next morning",
+        3,
+    ),
+    (
+        "delivery",
+        "Versandkosten erstattet und einen Gutschein über 10 € geschickt",
+        2,
+    ),
+    ("delivery", "Apologised and sent the tracking link", 1),
+    (
+        "product",
+        "Exchanged the item for a new one, pick-up at the door",
+        3,
+    ),
+    (
+        "product",
+        "Produkt zurückgenommen und den Kaufpreis erstattet",
+        2,
+    ),
+    ("price", "Offered 15 % off the next order", 2),
+    (
+        "price",
+        "Explained the price and the three-year warranty",
+        1,
+    ),
+    (
+        "service",
+        "Called back the same day and apologised personally",
+        3,
+    ),
+    (
+        "service",
+        "Rückruf durch die Teamleitung, Entschuldigung per E-Mail",
+        1,
+    ),
+    ("website", "Placed the order for the customer by phone", 3),
+    ("website", "Sent a step-by-step guide to the checkout", 1),
+    (
+        "other",
+        "Listened and passed the feedback on to the team",
+        1,
+    ),
+    (
+        "other",
+        "Gutschein über 10 € als Entschuldigung geschickt",
+        2,
+    ),
+];
+
+/// What the demo's cases are resolved with, as the SQL of two common table
+/// expressions that `worker/seed/demo.sql` reads: `causes(comment, cause)`, the cause
+/// [`nps_shared::cause::suggest`] finds in each detractor comment of the corpus among
+/// the default causes (`other` when none), as the team accepted it; and
+/// `solutions(cause, k, solution, solution_key, wins)`, [`DEMO_SOLUTIONS`] numbered
+/// per cause, with the key the worker groups the playbook by
+/// ([`nps_shared::cause::solution_key`]). `nps-seed --demo-cases` prints it; a test
+/// holds `demo.sql` to it.
+pub fn demo_cases() -> String {
+    let causes = nps_shared::cause::default_causes("en");
+    let mut by_comment: BTreeMap<&str, &str> = BTreeMap::new();
+    for (score, text) in nps_shared::corpus::comments() {
+        if score.category() == nps_shared::Category::Detractor {
+            let cause =
+                nps_shared::cause::suggest(&causes, text).map_or("other", |c| c.key.as_str());
+            by_comment.insert(text, cause);
+        }
+    }
+    let comments: Vec<String> = by_comment
+        .iter()
+        .map(|(text, cause)| format!("  ({}, {})", quote(text), quote(cause)))
+        .collect();
+    let mut numbered: BTreeMap<&str, u32> = BTreeMap::new();
+    let solutions: Vec<String> = DEMO_SOLUTIONS
+        .iter()
+        .map(|(cause, text, wins)| {
+            let k = numbered.entry(cause).or_default();
+            *k += 1;
+            format!(
+                "  ({}, {}, {}, {}, {wins})",
+                quote(cause),
+                *k - 1,
+                quote(text),
+                quote(&nps_shared::cause::solution_key(text))
+            )
+        })
+        .collect();
+    format!(
+        "causes(comment, cause) AS (VALUES\n{}\n),\nsolutions(cause, k, solution, solution_key, wins) AS (VALUES\n{}\n)",
+        comments.join(",\n"),
+        solutions.join(",\n")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use nps_shared::report::{GroupBy, Interval, Report, ReportQuery, UtcOffset, Zone};
     use nps_shared::rollup::{SAMPLE_LIMIT, report_from_counters};
+    use std::collections::BTreeSet;
 
     const END: i64 = 1_764_000_000_000;
 
@@ -466,6 +566,195 @@ mod tests {
             "worker/seed/demo.sql's comment pools are not the corpus's: \
              paste the output of `nps-seed --demo-comments` between its BEGIN/END lines"
         );
+    }
+
+    #[test]
+    fn the_demo_sql_resolves_its_cases_with_the_generated_causes_and_solutions() {
+        let demo = include_str!("../../worker/seed/demo.sql");
+        assert!(
+            demo.contains(&demo_cases()),
+            "worker/seed/demo.sql's causes and solutions are not the generated ones: \
+             paste the output of `nps-seed --demo-cases` between its BEGIN/END lines"
+        );
+    }
+
+    #[test]
+    fn every_demo_cause_has_solutions_that_win_back_at_different_rates() {
+        let causes = nps_shared::cause::default_causes("en");
+        for cause in &causes {
+            let wins: Vec<u32> = DEMO_SOLUTIONS
+                .iter()
+                .filter(|(c, _, _)| *c == cause.key)
+                .map(|(_, _, w)| *w)
+                .collect();
+            assert!(wins.len() >= 2, "{} has several solutions", cause.key);
+            assert!(wins.iter().all(|w| *w <= 4));
+            let distinct: BTreeSet<_> = wins.iter().collect();
+            assert_eq!(
+                distinct.len(),
+                wins.len(),
+                "{}: the playbook ranks them",
+                cause.key
+            );
+        }
+        assert!(
+            DEMO_SOLUTIONS
+                .iter()
+                .all(|(c, _, _)| causes.iter().any(|cause| cause.key == *c)),
+            "every solution's cause is a default cause"
+        );
+        let keys: BTreeSet<_> = DEMO_SOLUTIONS
+            .iter()
+            .map(|(_, text, _)| nps_shared::cause::solution_key(text))
+            .collect();
+        assert_eq!(
+            keys.len(),
+            DEMO_SOLUTIONS.len(),
+            "no two solutions share a key"
+        );
+    }
+
+    #[test]
+    fn the_demo_s_delivery_complaints_are_mostly_given_the_delivery_cause() {
+        let cases = demo_cases();
+        let pools = demo_comment_pools();
+        let delivery = &pools[..pools.find("('detractor'").unwrap()];
+        let listed: Vec<&str> = delivery
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('"'))
+            .filter_map(|l| l.rsplit_once('"').map(|(text, _)| text))
+            .collect();
+        assert!(listed.len() > 20, "{}", listed.len());
+        let as_delivery = listed
+            .iter()
+            .filter(|text| {
+                cases.contains(&format!("{}, 'delivery')", quote(&text.replace("''", "'"))))
+            })
+            .count();
+        assert!(
+            as_delivery * 4 >= listed.len() * 3,
+            "{as_delivery} of {}",
+            listed.len()
+        );
+    }
+
+    /// `worker/seed/demo.sql` loaded into SQLite after the worker's migrations, as
+    /// `scripts/dev.sh` loads it into the local D1.
+    fn demo_database() -> rusqlite::Connection {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../worker/migrations");
+        let mut files: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        for file in files {
+            db.execute_batch(&std::fs::read_to_string(file).unwrap())
+                .unwrap();
+        }
+        db.execute_batch(include_str!("../../worker/seed/demo.sql"))
+            .unwrap();
+        db
+    }
+
+    fn number(db: &rusqlite::Connection, sql: &str) -> f64 {
+        db.query_row(sql, [], |row| row.get::<_, f64>(0)).unwrap()
+    }
+
+    #[test]
+    fn the_demo_resolves_its_cases_with_causes_solutions_and_later_answers() {
+        let db = demo_database();
+        let n = |sql: &str| number(&db, sql);
+        assert_eq!(
+            n("SELECT COUNT(*) FROM responses WHERE idempotency_key NOT LIKE 'seed-again-%'"),
+            480.0
+        );
+        let resolved = n("SELECT COUNT(*) FROM cases WHERE status = 'resolved'");
+        assert!(resolved > 50.0, "{resolved}");
+        assert_eq!(
+            n(
+                "SELECT COUNT(*) FROM cases WHERE status = 'resolved' AND cause IS NOT NULL \
+               AND solution IS NOT NULL AND solution_key IS NOT NULL"
+            ),
+            resolved
+        );
+        assert_eq!(
+            n("SELECT COUNT(*) FROM cases WHERE status <> 'resolved' AND cause IS NOT NULL"),
+            0.0
+        );
+        // Every re-asked score is a later answer of the same customer, on the timeline.
+        let reasked = n("SELECT COUNT(*) FROM cases WHERE reasked_score IS NOT NULL");
+        assert!(reasked > resolved / 2.0, "{reasked}");
+        assert_eq!(
+            n(
+                "SELECT COUNT(*) FROM cases c JOIN responses r ON r.respondent_id = c.respondent_id \
+               AND r.score = c.reasked_score AND r.created_at > c.created_at \
+               AND r.idempotency_key = 'seed-again-' || c.response_id \
+               AND json_extract(c.timeline, '$[#-1].kind') = 'answered_again' \
+               AND json_extract(c.timeline, '$[#-1].score') = c.reasked_score"
+            ),
+            reasked
+        );
+        // Each delivery solution wins back at its own rate, as DEMO_SOLUTIONS says.
+        let mut rates = db
+            .prepare(
+                "SELECT solution, AVG(reasked_score >= 9) FROM cases \
+                 WHERE cause = 'delivery' AND status = 'resolved' GROUP BY solution_key ORDER BY 2 DESC",
+            )
+            .unwrap();
+        let rates: Vec<(String, f64)> = rates
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rates.len(), 3, "{rates:?}");
+        assert!(
+            rates[0].1 > rates[1].1 + 0.15 && rates[1].1 > rates[2].1 + 0.15,
+            "{rates:?}"
+        );
+        assert_eq!(rates[0].0, DEMO_SOLUTIONS[0].1);
+    }
+
+    #[test]
+    fn the_demo_s_action_plan_went_live_when_the_delivery_complaints_stopped_and_the_nps_rose() {
+        let db = demo_database();
+        let n = |sql: &str| number(&db, sql);
+        let live = "(SELECT live_at FROM action_plans WHERE cause = 'delivery' AND status = 'in_progress')";
+        assert!((n(&format!("SELECT julianday('now') - julianday({live})")) - 7.0).abs() < 0.01);
+        let delivery_detractors = |window: &str| {
+            n(&format!(
+                "SELECT COUNT(*) FROM cases WHERE cause = 'delivery' AND created_at {window} {live}"
+            ))
+        };
+        assert!(delivery_detractors("<") > 30.0);
+        let mut since = db
+            .prepare(&format!(
+                "SELECT comment FROM responses WHERE score <= 6 AND created_at >= {live}"
+            ))
+            .unwrap();
+        let complaints: Vec<Option<String>> = since
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(!complaints.is_empty(), "still some detractors");
+        for comment in complaints.iter().flatten() {
+            let groups = nps_shared::themes::comment_groups(comment);
+            assert!(
+                !groups.contains(&"delivery"),
+                "a delivery complaint after the plan: {comment}"
+            );
+        }
+        let nps = |window: &str| {
+            n(&format!(
+                "SELECT 100.0 * (SUM(score >= 9) - SUM(score <= 6)) / COUNT(*) FROM responses \
+                 WHERE created_at {window} \
+                 AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', {live}, '-7 days')"
+            ))
+        };
+        let (before, after) = (nps(&format!("< {live}")), nps(&format!(">= {live}")));
+        assert!(after - before > 15.0, "{before} → {after}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `wrangler d1 execute DB --local --file`. See `e2e/bench/report.sh`.
 //!
 //! `nps-seed --demo-comments`: prints the comment pools of `worker/seed/demo.sql`
-//! (drawn from `shared/src/corpus.txt`), to paste there when the corpus changes.
+//! (drawn from `shared/src/corpus.txt`), to paste there when the corpus changes;
+//! `nps-seed --demo-cases` the causes and solutions its resolved cases are given.
 
 use nps_seed::{Plan, write_sql};
 use std::io::{BufWriter, Write};
@@ -34,6 +35,10 @@ fn run() -> Result<(), String> {
     };
     if std::env::args().nth(1).as_deref() == Some("--demo-comments") {
         println!("{}", nps_seed::demo_comment_pools());
+        return Ok(());
+    }
+    if std::env::args().nth(1).as_deref() == Some("--demo-cases") {
+        println!("{}", nps_seed::demo_cases());
         return Ok(());
     }
     let mut args = std::env::args().skip(1);

@@ -238,15 +238,18 @@ fn suggested_cause(causes: &[Cause], case: &CaseView) -> Option<String> {
 }
 
 /// `GET /v1/cases/{id}`: the case with the cause its comment suggests and the
-/// [`CASE_SUGGESTIONS`] best solutions of the playbook for its cause (the suggested
-/// one while it has none). Three queries: the case, its survey, the playbook.
+/// [`CASE_SUGGESTIONS`] best solutions of its survey's playbook for its cause (the
+/// suggested one while it has none): causes are a survey's own, so another survey's
+/// `delivery` teaches nothing here. Three queries: the case, its survey, the playbook.
 pub async fn get(store: &impl Storage, id: &str, now_ms: i64) -> Result<CaseView, ServiceError> {
     let mut case = current(load(store, id).await?, now_ms);
     if let Some(survey) = store.get_survey(&case.survey_id).await? {
         case.suggested_cause = suggested_cause(&causes_of(&survey), &case);
     }
     if let Some(key) = case.cause.clone().or_else(|| case.suggested_cause.clone()) {
-        case.suggestions = store.playbook(&key, None, CASE_SUGGESTIONS as u32).await?;
+        case.suggestions = store
+            .playbook(&key, Some(&case.survey_id), CASE_SUGGESTIONS as u32)
+            .await?;
     }
     Ok(case)
 }
@@ -1093,6 +1096,25 @@ mod tests {
 
         let book = block_on(playbook(&m, Some("delivery"), Some("s_demo"))).unwrap();
         assert_eq!(book.entries, shown.suggestions);
+
+        // Another survey's case of the same cause learnt nothing from this one.
+        let mut other = demo_survey();
+        other.id = "s_other".into();
+        other.definition.throttle.days = 0;
+        m.add_survey(other);
+        let elsewhere = json!({"survey_id": "s_other", "score": 1, "comment": "The parcel never came",
+                               "respondent": {"id": "cust-3"}});
+        fixtures::answer(&m, &elsewhere, NOW + 51 * HOUR);
+        let third = m
+            .cases()
+            .into_iter()
+            .find(|c| c.view.survey_id == "s_other")
+            .unwrap()
+            .view
+            .id;
+        let shown = block_on(get(&m, &third, NOW + 52 * HOUR)).unwrap();
+        assert_eq!(shown.suggested_cause.as_deref(), Some("delivery"));
+        assert!(shown.suggestions.is_empty(), "{:?}", shown.suggestions);
         assert!(
             block_on(playbook(&m, Some("price"), None))
                 .unwrap()
