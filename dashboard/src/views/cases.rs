@@ -460,7 +460,7 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>, causes: Vec<Cause>) -> imp
                         }
                         .into_any(),
                     }}
-                    {c.win_back.map(|w| view! { <p class="muted small">{format!("Win-back: {w:?}")}</p> })}
+                    {c.win_back.map(|w| view! { <p class="muted small">{format!("Win-back: {}", win_back_label(w))}</p> })}
                     {c.cause.clone().map(|key| view! {
                         <p class="muted small" data-testid="case-cause-set">
                             {format!("Cause: {key}")}
@@ -549,5 +549,16 @@ fn CaseDetail(case_id: String, reload: RwSignal<u32>, causes: Vec<Cause>) -> imp
             }
             .into_any()
         }
+    }
+}
+
+/// What the later answer of the customer says, in words.
+fn win_back_label(w: nps_shared::case::WinBack) -> &'static str {
+    use nps_shared::case::WinBack;
+    match w {
+        WinBack::WonBack => "won back (answered 9 or 10)",
+        WinBack::Improved => "improved, not yet a promoter",
+        WinBack::Unchanged => "unchanged",
+        WinBack::Worse => "worse",
     }
 }
