@@ -79,3 +79,16 @@ export async function eventually(check, { timeoutMs = 45_000, everyMs = 200, wha
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Runs `jobs` (functions returning promises) `limit` at a time; their results in order. */
+export async function pool(jobs, limit) {
+  const results = new Array(jobs.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      results[i] = await jobs[i]();
+    }
+  }));
+  return results;
+}

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
-import { admin, call, eventually, freshSurvey } from '../lib/server.mjs';
+import { admin, call, eventually, freshSurvey, pool } from '../lib/server.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 
 const ANSWERS = 2_000;
@@ -36,19 +36,6 @@ const percentile = (p) => {
   const sorted = [...latencies].sort((a, b) => a - b);
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]);
 };
-
-/** Runs `jobs` (functions returning promises) `limit` at a time; their results in order. */
-async function pool(jobs, limit) {
-  const results = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]();
-    }
-  }));
-  return results;
-}
 
 async function storedIds(surveyId) {
   const ids = [];

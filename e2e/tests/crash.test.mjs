@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { startReceiver } from '../lib/receiver.mjs';
 import { d1File } from '../lib/storage.mjs';
+import { eventually, pool } from '../lib/server.mjs';
 
 const ANSWERS = 600;
 const CONCURRENCY = 30;
@@ -79,28 +80,6 @@ async function send(surveyId, i) {
     return await api('/v1/responses', { method: 'POST', body: body(surveyId, i), headers: { 'idempotency-key': `crash-${i}` } });
   } catch (e) {
     return { status: 0, body: String(e) };
-  }
-}
-
-async function pool(jobs, limit) {
-  const results = new Array(jobs.length);
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < jobs.length) {
-      const i = next++;
-      results[i] = await jobs[i]();
-    }
-  }));
-  return results;
-}
-
-async function eventually(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const got = await check();
-    if (got) return got;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -179,7 +158,7 @@ test('the worker killed mid-burst and started again: every answer stored once an
       if (event.type === 'response.created') seen.add(event.data.id);
     }
     return [...detractors].every((id) => seen.has(id));
-  }, 120_000, `${detractors.size} detractor alerts`);
+  }, { timeoutMs: 120_000, everyMs: 500, what: `${detractors.size} detractor alerts` });
   const perAnswer = new Map();
   for (const r of receiver.requests) {
     const event = JSON.parse(r.body);
