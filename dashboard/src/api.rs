@@ -14,8 +14,8 @@ use nps_shared::api::{
     SurveyView, WebhookCreated, WebhookPatch, WebhookView,
 };
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
-use nps_shared::coaching::Coaching;
 use nps_shared::cause::Playbook;
+use nps_shared::coaching::Coaching;
 use nps_shared::export::{CreateExport, ExportView};
 use nps_shared::report::Report;
 use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};

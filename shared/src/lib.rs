@@ -56,8 +56,8 @@
 pub mod action;
 pub mod api;
 pub mod case;
-pub mod coaching;
 pub mod cause;
+pub mod coaching;
 pub mod corpus;
 pub mod export;
 pub mod field;
