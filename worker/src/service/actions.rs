@@ -405,6 +405,39 @@ mod tests {
         assert!((percent - 100.0 / 3.0).abs() < 5.0, "{percent}");
     }
 
+    /// Every key of `value` is a property of the schema `name`, and each is required.
+    fn documented(value: &serde_json::Value, name: &str) {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"][name];
+        let required = schema["required"].as_array().unwrap();
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                schema["properties"].get(key).is_some(),
+                "{key} is not in {name}"
+            );
+            assert!(
+                required.iter().any(|r| r == key),
+                "{key} is not required in {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_openapi_impact_schemas_name_every_field_the_impact_has() {
+        let m = with_survey();
+        let plan = run(create(&m, berlin_plan(), LIVE - DAY)).unwrap();
+        answer_at(&m, 2, "Berlin", LIVE - 3_600_000);
+        start(&m, &plan.id, LIVE);
+        let read = run(get(&m, &plan.id, LIVE + DAY)).unwrap();
+        let impact = serde_json::to_value(read.impact.unwrap()).unwrap();
+        documented(&impact, "Impact");
+        documented(&impact["before"], "ImpactWindow");
+        documented(&impact["cause_share"], "ImpactCauseShare");
+        documented(&impact["cause_share"]["before"], "ImpactShareWindow");
+        assert_eq!(impact["cause_share"]["before"]["detractors"], 1);
+    }
+
     #[test]
     fn going_live_twice_is_a_conflict_and_a_bad_patch_names_its_field() {
         let m = with_survey();

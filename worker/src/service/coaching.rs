@@ -363,6 +363,15 @@ mod tests {
         assert_eq!(view.best_performers.len(), 3);
         assert_eq!(view.practices.len(), 9, "three of each best performer");
         assert_eq!(view.practices[0].owner, view.best_performers[0]);
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"]["CoachingPractice"];
+        let wire = serde_json::to_value(&view.practices[0]).unwrap();
+        let keys: Vec<&String> = wire.as_object().unwrap().keys().collect();
+        let required: Vec<String> = serde_json::from_value(schema["required"].clone()).unwrap();
+        assert_eq!(keys.len(), required.len());
+        assert!(keys.iter().all(|k| required.contains(k)), "{keys:?}");
+        assert!(doc["components"]["schemas"]["Coaching"]["properties"]["practices"].is_object());
         assert!(view.practices.iter().all(|p| p.cause == "delivery"
             && p.entry.used >= 100
             && p.entry.won_back < p.entry.used));
