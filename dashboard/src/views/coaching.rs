@@ -113,6 +113,7 @@ fn practices(practices: Vec<Practice>) -> impl IntoView {
                 view! {
                     <li data-testid="coaching-practice" data-owner=p.owner.clone()>
                         <strong>{p.owner.clone()}</strong>
+                        " "
                         <span class="pill">{p.cause.clone()}</span>
                         " "
                         {practice_text(&p)}
