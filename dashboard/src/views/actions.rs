@@ -1,9 +1,9 @@
 //! Action plans of the survey (`/v1/actions`): the list, a form to create one (title,
-//! cause, owner, a segment of one answer property, due date), and the selected plan
-//! with its status buttons (planned → in progress → done) and its impact panel —
-//! the NPS before and after it went live, each with its margin of error, and whether
-//! the difference is significant; and the same for the cause's share among the
-//! detractors. Changing plans needs the `admin` scope; others see
+//! one of the survey's causes, owner, a segment of one answer property, due date),
+//! and the selected plan with its status buttons (planned → in progress → done) and
+//! its impact panel — the NPS before and after it went live, each with its margin of
+//! error, and whether the difference is significant; and the same for the cause's
+//! share among the detractors. Changing plans needs the `admin` scope; others see
 //! them read-only. Titles and owners are set as text nodes only.
 
 use std::collections::BTreeMap;
@@ -11,16 +11,12 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::action::{ActionPatch, ActionStatus, ActionView, NewAction};
+use nps_shared::cause::Cause;
 use nps_shared::report::impact::{CauseShare, Impact, WindowNps, WindowShare};
 use nps_shared::staff::Scope;
 
 use crate::format;
 use crate::state::Session;
-
-/// The causes offered in the form (any cause key may be typed).
-const CAUSES: [&str; 6] = [
-    "delivery", "product", "price", "service", "website", "other",
-];
 
 fn status_label(status: ActionStatus) -> &'static str {
     match status {
@@ -43,7 +39,7 @@ fn next_steps(from: ActionStatus) -> Vec<(ActionStatus, &'static str)> {
 }
 
 #[component]
-pub fn Actions(survey_id: String) -> impl IntoView {
+pub fn Actions(survey_id: String, causes: Vec<Cause>) -> impl IntoView {
     let session = expect_context::<Session>();
     let selected = RwSignal::new(None::<String>);
     let reload = RwSignal::new(0u32);
@@ -120,7 +116,7 @@ pub fn Actions(survey_id: String) -> impl IntoView {
     };
     view! {
         <Show when=move || session.allows(Scope::Admin)>
-            <NewActionForm survey_id=survey_id.clone() selected reload />
+            <NewActionForm survey_id=survey_id.clone() causes=causes.clone() selected reload />
         </Show>
         {rows}
         {detail}
@@ -130,12 +126,13 @@ pub fn Actions(survey_id: String) -> impl IntoView {
 #[component]
 fn NewActionForm(
     survey_id: String,
+    causes: Vec<Cause>,
     selected: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let title = RwSignal::new(String::new());
-    let cause = RwSignal::new(CAUSES[0].to_string());
+    let cause = RwSignal::new(causes.first().map(|c| c.key.clone()).unwrap_or_default());
     let owner = RwSignal::new(String::new());
     let property = RwSignal::new("store".to_string());
     let value = RwSignal::new(String::new());
@@ -186,9 +183,12 @@ fn NewActionForm(
             busy.set(false);
         });
     };
-    let causes = CAUSES
+    // The survey's causes (the API refuses any other): key as value, label to read.
+    let causes = causes
         .into_iter()
-        .map(|c| view! { <option value=c>{c}</option> })
+        .map(|c| {
+            view! { <option value=c.key.clone()>{format!("{} ({})", c.label, c.department)}</option> }
+        })
         .collect_view();
     let text = |label: &'static str, signal: RwSignal<String>, placeholder: &'static str| {
         view! {
