@@ -260,7 +260,7 @@ fn Shell() -> impl IntoView {
                 Section::Playbook => {
                     view! { <Playbook survey_id=id causes=causes() /> }.into_any()
                 }
-                Section::Actions => view! { <Actions survey_id=id /> }.into_any(),
+                Section::Actions => view! { <Actions survey_id=id causes=causes() /> }.into_any(),
                 Section::Coaching => view! { <Coaching survey_id=id /> }.into_any(),
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),
                 Section::Survey => {

@@ -1,8 +1,10 @@
 // The outer loop in the dashboard, in Chromium against the real worker: an action plan
 // created for a cause and a store, moved to in progress, and its impact panel showing
 // the store's NPS before and after it went live with both margins and the verdict —
-// the numbers computed here from the answers seeded into D1; and the coaching view
-// listing owners and teams with the figures of cases this test opened and worked.
+// the numbers computed here from the answers seeded into D1 — and the share of the
+// plan's cause among the store's detractors before and after; and the coaching view
+// listing owners and teams with the figures of cases this test opened and worked, and
+// the practices of the best performer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
@@ -51,10 +53,40 @@ test('an action plan goes live and its impact panel shows the store\'s NPS befor
 
   // What the panel must show, from the stored answers themselves: Berlin's counted ones.
   const db = new DatabaseSync(d1File(), { readOnly: true });
-  const rows = db.prepare('SELECT score, created_at, properties, flagged, provisional FROM responses WHERE survey_id = ?').all(surveyId);
+  const rows = db.prepare('SELECT id, score, created_at, properties, flagged, provisional FROM responses WHERE survey_id = ?').all(surveyId);
   db.close();
   const berlin = rows.filter((r) => r.flagged === null && r.provisional === 0
     && (JSON.parse(r.properties).store ?? '').trim().toLowerCase() === 'berlin');
+  // Cases of Berlin's detractors, resolved as late deliveries: one in two before the
+  // plan, one in four after (the rest as price), written as resolved cases are stored.
+  const detractors = (rows) => rows.filter((r) => r.score <= 6);
+  const beforeDetractors = detractors(berlin.filter((r) => r.created_at < liveAt));
+  const afterDetractors = detractors(berlin.filter((r) => r.created_at >= liveAt));
+  const writer = new DatabaseSync(d1File());
+  try {
+    writer.exec('PRAGMA busy_timeout = 10000');
+    const put = writer.prepare(`INSERT INTO cases (id, survey_id, response_id, score, status, due_at, created_at, updated_at, cause)
+      VALUES (?, ?, ?, ?, 'resolved', ?, ?, ?, ?) ON CONFLICT (response_id) DO UPDATE SET status = 'resolved', cause = excluded.cause`);
+    const resolve = (list, every) => list.forEach((r, i) => put.run(`c_${surveyId}-${r.id}`, surveyId, r.id, r.score,
+      r.created_at, r.created_at, r.created_at, i % every === 0 ? 'delivery' : 'price'));
+    resolve(beforeDetractors, 2);
+    resolve(afterDetractors, 4);
+  } finally {
+    writer.close();
+  }
+  const share = (list, every) => {
+    const n = list.length;
+    const k = list.filter((_, i) => i % every === 0).length;
+    const p = k / n;
+    return { n, k, percent: 100 * p, margin: n < 2 ? null : 1.96 * Math.sqrt(p * (1 - p) / n) * 100 };
+  };
+  const shareBefore = share(beforeDetractors, 2);
+  const shareAfter = share(afterDetractors, 4);
+  // Two-proportion z with the pooled share (shared/src/report/impact.rs).
+  const pooled = (shareBefore.k + shareAfter.k) / (shareBefore.n + shareAfter.n);
+  const shareZ = (shareAfter.k / shareAfter.n - shareBefore.k / shareBefore.n)
+    / Math.sqrt(pooled * (1 - pooled) * (1 / shareBefore.n + 1 / shareAfter.n));
+  const shareText = ({ n, percent, margin }) => `${rounded(percent)}% ± ${rounded(margin)} of ${n} detractors`;
   const beforeExpected = nps(berlin.filter((r) => r.created_at < liveAt).map((r) => r.score));
   const afterExpected = nps(berlin.filter((r) => r.created_at >= liveAt).map((r) => r.score));
   assert.ok(beforeExpected.n > 20 && afterExpected.n > 20, 'both windows have Berlin answers');
@@ -96,6 +128,11 @@ test('an action plan goes live and its impact panel shows the store\'s NPS befor
   assert.equal(await text(detail.getByTestId('impact-difference')),
     `${rounded(difference) >= 0 ? '+' : ''}${rounded(difference)} ± ${rounded(combined)} points`);
 
+  assert.equal(await text(detail.getByTestId('cause-share-before')), `before ${shareText(shareBefore)}`);
+  assert.equal(await text(detail.getByTestId('cause-share-after')), `after ${shareText(shareAfter)}`);
+  assert.equal(await text(detail.getByTestId('cause-share-significance')),
+    Math.abs(shareZ) > 1.96 ? 'significant' : 'not significant');
+
   // The API says the same, unrounded, and the change is in the audit log.
   const list = await admin(`/v1/actions?survey_id=${surveyId}`);
   assert.equal(list.status, 200);
@@ -108,6 +145,11 @@ test('an action plan goes live and its impact panel shows the store\'s NPS befor
   assert.ok(Math.abs(read.body.impact.after.nps - afterExpected.nps) < 1e-9);
   assert.ok(Math.abs(read.body.impact.before.margin_of_error - beforeExpected.margin) < 1e-9);
   assert.equal(read.body.impact.significant, significant);
+  const causeShare = read.body.impact.cause_share;
+  assert.deepEqual([causeShare.before.detractors, causeShare.before.with_cause], [shareBefore.n, shareBefore.k]);
+  assert.deepEqual([causeShare.after.detractors, causeShare.after.with_cause], [shareAfter.n, shareAfter.k]);
+  assert.ok(Math.abs(causeShare.before.margin_of_error - shareBefore.margin) < 1e-9);
+  assert.ok(Math.abs(causeShare.z - shareZ) < 1e-9);
   const audit = await admin('/v1/audit?action=action.updated');
   assert.ok(audit.body.items.some((e) => e.target_id === plan.id && e.summary === 'live_at'));
 });
@@ -117,8 +159,14 @@ test('a plan with a bad cause or a step the status table forbids is refused as p
   assert.equal(bad.status, 422);
   assert.equal(bad.headers.get('content-type'), 'application/problem+json');
   assert.deepEqual(bad.body.errors.map((e) => e.field), ['cause']);
+  const foreign = await admin('/v1/actions', { method: 'POST', body: { title: 'x', survey_id: 's_demo', cause: 'weather' } });
+  assert.equal(foreign.status, 422, 'a well-formed key that is not one of the survey\'s causes');
+  assert.deepEqual(foreign.body.errors.map((e) => e.field), ['cause']);
   const created = await admin('/v1/actions', { method: 'POST', body: { title: 'Price check', survey_id: 's_demo', cause: 'price' } });
   assert.equal(created.status, 201);
+  const moved = await admin(`/v1/actions/${created.body.id}`, { method: 'PATCH', body: { cause: 'weather' } });
+  assert.equal(moved.status, 422);
+  assert.deepEqual(moved.body.errors.map((e) => e.field), ['cause']);
   const skip = await admin(`/v1/actions/${created.body.id}`, { method: 'PATCH', body: { status: 'done' } });
   assert.equal(skip.status, 409);
   assert.equal((await admin('/v1/actions/act_unknown')).status, 404);
@@ -176,4 +224,54 @@ test('the coaching view lists each owner and team with the figures of their case
   assert.equal(await text(desk.getByTestId('coaching-nps')), '-100 (1)');
   assert.equal(await text(row('team', 'berlin').getByTestId('coaching-cases')), '2');
   assert.equal(await text(row('team', 'hamburg').getByTestId('coaching-cases')), '1');
+});
+
+test('the coaching view lists the practices of the best performer with their win-back', async (t) => {
+  const demo = await demoDefinition();
+  const surveyId = `s_practices-${Date.now()}`;
+  // A cause of this survey's own, so that the playbook of the default causes, which
+  // other tests read, stays as they left it.
+  const cause = `parcels-${Date.now() % 1_000_000}`;
+  const cases = {
+    threshold: 6, sla_hours: 48, owner_rules: [{ property: 'store', equals: 'Berlin', owner: 'anna@shop.example' }],
+    causes: [{ key: cause, label: 'Parcels', department: 'logistics' }],
+  };
+  const created = await admin('/v1/surveys', { method: 'POST', body: { ...demo, id: surveyId, cases, throttle: { days: 0, dismissed_days: 0 } } });
+  assert.equal(created.status, 201);
+  const answer = async (body) => {
+    const r = await call('/v1/responses', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ survey_id: surveyId, ...body }) });
+    assert.equal(r.status, 201);
+    return r.body.id;
+  };
+  // Three of anna's detractors, each resolved with a solution, asked again and answering:
+  // the refund won both back, the voucher did not.
+  const worked = [['Refunded the shipping', 10], ['refunded the shipping', 9], ['Sent a voucher', 3]];
+  for (const [i, [solution, again]] of worked.entries()) {
+    const id = await answer({ score: 2 + i, channel: 'api', properties: { store: 'Berlin' } });
+    const opened = (await admin(`/v1/cases?survey_id=${surveyId}`)).body.items.find((c) => c.response_id === id);
+    const resolved = await admin(`/v1/cases/${opened.id}`, { method: 'PATCH', body: { status: 'resolved', cause, solution } });
+    assert.equal(resolved.status, 200);
+    const reask = await admin(`/v1/cases/${opened.id}/reask`, { method: 'POST' });
+    assert.equal(reask.status, 201);
+    await answer({ score: again, channel: 'email', token: reask.body.token });
+    await eventually(async () => (await admin(`/v1/cases/${opened.id}`)).body.reasked_score === again,
+      { what: 'the answer again on the case' });
+  }
+
+  const api = await admin(`/v1/coaching?survey_id=${surveyId}`);
+  assert.equal(api.status, 200);
+  assert.deepEqual(api.body.best_performers, ['anna@shop.example']);
+  assert.deepEqual(api.body.practices.map((p) => [p.owner, p.cause, p.solution, p.used, p.won_back]), [
+    ['anna@shop.example', cause, 'refunded the shipping', 2, 2],
+    ['anna@shop.example', cause, 'Sent a voucher', 1, 0],
+  ]);
+
+  const page = await dashboard(t);
+  await page.signIn();
+  await page.surveyPicker().selectOption(surveyId);
+  await page.section('Coaching').click();
+  const items = page.page.getByTestId('coaching-practice');
+  await eventually(async () => (await items.count()) === 2, { what: 'two practices' });
+  assert.equal(await text(items.nth(0)), `anna@shop.example ${cause} “refunded the shipping”: won back 2 of 2 (100%)`);
+  assert.equal(await text(items.nth(1)), `anna@shop.example ${cause} “Sent a voucher”: won back 0 of 1 (0%)`);
 });

@@ -13,8 +13,13 @@
 //! - customers' NPS: the answers of the period with the team's property value; for an
 //!   owner, those of the teams whose answers the survey's owner rules route to them.
 //!
+//! The practices of the best performers are their playbook entries
+//! ([`crate::cause::PlaybookEntry`]): the solutions they offered in the cases of the
+//! period they resolved, grouped per cause and ranked as the playbook ranks.
+//!
 //! Pure: counts in, rates out. No clock, no storage, no `serde_json`.
 
+use crate::cause::PlaybookEntry;
 use crate::nps::Tally;
 use crate::report::NpsSummary;
 use serde::{Deserialize, Serialize};
@@ -91,6 +96,33 @@ pub struct Coaching {
     /// The owners with the best win-back rate (at least [`MIN_ANSWERED_AGAIN`]
     /// customers answered again), best first: whose practices to share.
     pub best_performers: Vec<String>,
+    /// What the best performers offered in the cases of the period they resolved:
+    /// at most [`PRACTICES_PER_PERFORMER`] each, in the order of `best_performers`,
+    /// each owner's best first.
+    #[serde(default)]
+    pub practices: Vec<Practice>,
+}
+
+/// How many practices the view lists per best performer.
+pub const PRACTICES_PER_PERFORMER: u32 = 3;
+
+/// One practice of a best performer: a solution they offered for a cause, how often,
+/// and how often the customer was won back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Practice {
+    pub owner: String,
+    /// The cause key of the cases it was offered in.
+    pub cause: String,
+    #[serde(flatten)]
+    pub entry: PlaybookEntry,
+}
+
+/// `practices` in the order of `best` (each owner's own order kept), those of owners
+/// not in it dropped.
+pub fn order_practices(best: &[String], mut practices: Vec<Practice>) -> Vec<Practice> {
+    practices.retain(|p| best.contains(&p.owner));
+    practices.sort_by_key(|p| best.iter().position(|b| *b == p.owner));
+    practices
 }
 
 /// Fewest customers answering again for a win-back rate to rank an owner.
@@ -176,6 +208,25 @@ mod tests {
             row("dana", 3, 3, 3),
         ];
         assert_eq!(best_performers(&owners), ["dana", "anna", "cem"]);
+    }
+
+    #[test]
+    fn practices_follow_the_best_performers_and_keep_each_owner_s_order() {
+        let practice = |owner: &str, solution: &str| Practice {
+            owner: owner.into(),
+            cause: "delivery".into(),
+            entry: PlaybookEntry::new(solution.into(), 2, 1),
+        };
+        let practices = vec![
+            practice("anna", "a1"),
+            practice("zoe", "z1"),
+            practice("dana", "d1"),
+            practice("anna", "a2"),
+            practice("dana", "d2"),
+        ];
+        let ordered = order_practices(&["dana".into(), "anna".into()], practices);
+        let solutions: Vec<&str> = ordered.iter().map(|p| p.entry.solution.as_str()).collect();
+        assert_eq!(solutions, ["d1", "d2", "a1", "a2"]);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Action plans of the survey (`/v1/actions`): the list, a form to create one (title,
-//! cause, owner, a segment of one answer property, due date), and the selected plan
-//! with its status buttons (planned → in progress → done) and its impact panel —
-//! the NPS before and after it went live, each with its margin of error, and whether
-//! the difference is significant. Changing plans needs the `admin` scope; others see
+//! one of the survey's causes, owner, a segment of one answer property, due date),
+//! and the selected plan with its status buttons (planned → in progress → done) and
+//! its impact panel — the NPS before and after it went live, each with its margin of
+//! error, and whether the difference is significant; and the same for the cause's
+//! share among the detractors. Changing plans needs the `admin` scope; others see
 //! them read-only. Titles and owners are set as text nodes only.
 
 use std::collections::BTreeMap;
@@ -10,16 +11,12 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use nps_shared::action::{ActionPatch, ActionStatus, ActionView, NewAction};
-use nps_shared::report::impact::{Impact, WindowNps};
+use nps_shared::cause::Cause;
+use nps_shared::report::impact::{CauseShare, Impact, WindowNps, WindowShare};
 use nps_shared::staff::Scope;
 
 use crate::format;
 use crate::state::Session;
-
-/// The causes offered in the form (any cause key may be typed).
-const CAUSES: [&str; 6] = [
-    "delivery", "product", "price", "service", "website", "other",
-];
 
 fn status_label(status: ActionStatus) -> &'static str {
     match status {
@@ -42,7 +39,7 @@ fn next_steps(from: ActionStatus) -> Vec<(ActionStatus, &'static str)> {
 }
 
 #[component]
-pub fn Actions(survey_id: String) -> impl IntoView {
+pub fn Actions(survey_id: String, causes: Vec<Cause>) -> impl IntoView {
     let session = expect_context::<Session>();
     let selected = RwSignal::new(None::<String>);
     let reload = RwSignal::new(0u32);
@@ -119,7 +116,7 @@ pub fn Actions(survey_id: String) -> impl IntoView {
     };
     view! {
         <Show when=move || session.allows(Scope::Admin)>
-            <NewActionForm survey_id=survey_id.clone() selected reload />
+            <NewActionForm survey_id=survey_id.clone() causes=causes.clone() selected reload />
         </Show>
         {rows}
         {detail}
@@ -129,12 +126,13 @@ pub fn Actions(survey_id: String) -> impl IntoView {
 #[component]
 fn NewActionForm(
     survey_id: String,
+    causes: Vec<Cause>,
     selected: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let title = RwSignal::new(String::new());
-    let cause = RwSignal::new(CAUSES[0].to_string());
+    let cause = RwSignal::new(causes.first().map(|c| c.key.clone()).unwrap_or_default());
     let owner = RwSignal::new(String::new());
     let property = RwSignal::new("store".to_string());
     let value = RwSignal::new(String::new());
@@ -185,9 +183,12 @@ fn NewActionForm(
             busy.set(false);
         });
     };
-    let causes = CAUSES
+    // The survey's causes (the API refuses any other): key as value, label to read.
+    let causes = causes
         .into_iter()
-        .map(|c| view! { <option value=c>{c}</option> })
+        .map(|c| {
+            view! { <option value=c.key.clone()>{format!("{} ({})", c.label, c.department)}</option> }
+        })
         .collect_view();
     let text = |label: &'static str, signal: RwSignal<String>, placeholder: &'static str| {
         view! {
@@ -343,7 +344,7 @@ fn ActionDetail(action_id: String, reload: RwSignal<u32>) -> impl IntoView {
                         </form>
                     </Show>
                     {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                    {impact_panel(plan.impact.clone())}
+                    {impact_panel(plan.impact.clone(), plan.fields.cause.clone())}
                 </section>
             }
             .into_any()
@@ -396,7 +397,43 @@ fn window_figure(
     }
 }
 
-fn impact_panel(impact: Option<Impact>) -> impl IntoView {
+/// One window's share of the cause among detractors, as the panel says it.
+fn share_text(w: &WindowShare) -> String {
+    let of = match w.detractors {
+        1 => "1 detractor".to_string(),
+        n => format!("{} detractors", format::count(n)),
+    };
+    match (w.percent, w.margin_of_error) {
+        (Some(p), Some(m)) => format!("{}% ± {} of {of}", p.round() as i64, m.round() as i64),
+        (Some(p), None) => format!("{}% of {of}", p.round() as i64),
+        (None, _) => "no detractors".to_string(),
+    }
+}
+
+fn cause_share_figure(share: &CauseShare, cause: &str) -> impl IntoView + use<> {
+    let verdict = if share.significant {
+        "significant"
+    } else {
+        "not significant"
+    };
+    let difference = share
+        .difference
+        .map(|d| format!(" · {:+} points", d.round() as i64));
+    view! {
+        <p data-testid="impact-cause-share">
+            {format!("Cause “{cause}” among detractors: ")}
+            <span data-testid="cause-share-before">{format!("before {}", share_text(&share.before))}</span>
+            " → "
+            <span data-testid="cause-share-after">{format!("after {}", share_text(&share.after))}</span>
+            {difference}
+            " · "
+            <strong data-testid="cause-share-significance">{verdict}</strong>
+            <span class="muted small">" (95%, two-proportion)"</span>
+        </p>
+    }
+}
+
+fn impact_panel(impact: Option<Impact>, cause: String) -> impl IntoView {
     let Some(impact) = impact else {
         return view! {
             <p class="muted" data-testid="impact-none">
@@ -428,6 +465,7 @@ fn impact_panel(impact: Option<Impact>) -> impl IntoView {
                 <strong data-testid="impact-significance">{verdict}</strong>
                 <span class="muted small">" (95%, two-sample)"</span>
             </p>
+            {cause_share_figure(&impact.cause_share, &cause)}
         </div>
     }
     .into_any()
@@ -436,6 +474,16 @@ fn impact_panel(impact: Option<Impact>) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_window_s_cause_share_reads_with_its_margin_and_what_it_is_of() {
+        let share =
+            |detractors, with_cause| CauseShare::measure((detractors, with_cause), (0, 0)).before;
+        // 10 of 20: 50% ± 1.96 × sqrt(.25 / 20) × 100 = 21.9.
+        assert_eq!(share_text(&share(20, 10)), "50% ± 22 of 20 detractors");
+        assert_eq!(share_text(&share(1, 1)), "100% of 1 detractor");
+        assert_eq!(share_text(&share(0, 0)), "no detractors");
+    }
 
     #[test]
     fn every_status_offers_the_steps_the_status_table_allows() {

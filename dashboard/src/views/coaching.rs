@@ -1,10 +1,12 @@
 //! Team coaching (`GET /v1/coaching`): for a period (two dates, the last 30 days to
 //! start with), a table per case owner and one per team — cases handled, median time
 //! to first contact, SLA met, win-back rate, customers' NPS with its margin — and the
-//! best performers, whose practices to share. Names are set as text nodes only.
+//! best performers with their practices (the solutions they offered in the cases of
+//! the period they resolved, with how often each won the customer back). Names and
+//! solutions are set as text nodes only.
 
 use leptos::prelude::*;
-use nps_shared::coaching::{Coaching, CoachingRow};
+use nps_shared::coaching::{Coaching, CoachingRow, Practice};
 use nps_shared::time::rfc3339;
 
 use crate::format;
@@ -85,9 +87,47 @@ fn tables(coaching: Coaching) -> impl IntoView {
     let team_title = format!("Per team ({})", coaching.team_property);
     view! {
         <p class="muted" data-testid="best-performers">{best}</p>
+        {practices(coaching.practices)}
         {table("Per owner", "Owner", "coaching-owner", coaching.owners)}
         {table(team_title, "Team", "coaching-team", coaching.teams)}
     }
+}
+
+/// What a practice says after its owner and cause.
+fn practice_text(p: &Practice) -> String {
+    let e = &p.entry;
+    format!(
+        "“{}”: won back {} of {} ({})",
+        e.solution,
+        e.won_back,
+        e.used,
+        percent(Some(100.0 * e.win_back_rate))
+    )
+}
+
+fn practices(practices: Vec<Practice>) -> impl IntoView {
+    (!practices.is_empty()).then(|| {
+        let items = practices
+            .into_iter()
+            .map(|p| {
+                view! {
+                    <li data-testid="coaching-practice" data-owner=p.owner.clone()>
+                        <strong>{p.owner.clone()}</strong>
+                        " "
+                        <span class="pill">{p.cause.clone()}</span>
+                        " "
+                        {practice_text(&p)}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="card" data-testid="coaching-practices">
+                <h2>"Practices of the best performers"</h2>
+                <ul>{items}</ul>
+            </div>
+        }
+    })
 }
 
 fn table(
@@ -150,5 +190,18 @@ mod tests {
         assert_eq!(hours(None), "—");
         assert_eq!(percent(Some(66.666)), "67%");
         assert_eq!(percent(None), "—");
+    }
+
+    #[test]
+    fn a_practice_says_its_solution_and_how_often_it_won_back() {
+        let p = Practice {
+            owner: "anna".into(),
+            cause: "delivery".into(),
+            entry: nps_shared::cause::PlaybookEntry::new("Refund shipping".into(), 3, 2),
+        };
+        assert_eq!(
+            practice_text(&p),
+            "“Refund shipping”: won back 2 of 3 (67%)"
+        );
     }
 }

@@ -22,6 +22,20 @@
 //! either side (fewer than two answers) nothing is significant. The normal
 //! approximation is rough for small or lopsided windows, as the report's margins are.
 //!
+//! # The cause's share among detractors
+//!
+//! Beside the NPS, each window counts the detractor answers whose case names the
+//! plan's cause (`with_cause` of `detractors`): the share `p = with_cause /
+//! detractors` in percent, with its 95% margin `1.96 × sqrt(p (1 − p) / n) × 100`
+//! (the normal approximation of a proportion, as rough as the NPS margin for small
+//! or extreme windows; `null` with fewer than two detractors). Whether it moved is
+//! the two-proportion z-test with the pooled share `P = (k₁ + k₂) / (n₁ + n₂)`:
+//! `z = (p_after − p_before) / sqrt(P (1 − P) (1/n₁ + 1/n₂))`, significant when
+//! `|z| > 1.96`; without a margin on either side, or when every detractor of both
+//! windows has (or lacks) the cause, nothing is significant. Detractors whose case
+//! has no cause yet (not resolved) count as without it: the share is of the causes
+//! named so far.
+//!
 //! Pure arithmetic over counts: the caller reads the tallies (in the worker, one
 //! `COUNT … GROUP BY` over the answers) and passes the clock in.
 
@@ -111,6 +125,80 @@ pub struct Impact {
     pub z: Option<f64>,
     /// `|z| > 1.96`: the NPS moved by more than chance explains, at 95%.
     pub significant: bool,
+    /// The plan's cause among the detractors of each window.
+    #[serde(default)]
+    pub cause_share: CauseShare,
+}
+
+/// One window's share of detractor answers whose case names the plan's cause.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowShare {
+    /// The window's detractor answers.
+    pub detractors: u64,
+    /// Those whose case names the plan's cause.
+    pub with_cause: u64,
+    /// `with_cause / detractors` in percent; `null` without detractors.
+    pub percent: Option<f64>,
+    /// ± percentage points at 95%; `null` with fewer than two detractors.
+    pub margin_of_error: Option<f64>,
+}
+
+impl WindowShare {
+    fn new(detractors: u64, with_cause: u64) -> WindowShare {
+        let with_cause = with_cause.min(detractors);
+        let p = (detractors > 0).then(|| with_cause as f64 / detractors as f64);
+        WindowShare {
+            detractors,
+            with_cause,
+            percent: p.map(|p| 100.0 * p),
+            margin_of_error: p
+                .filter(|_| detractors >= 2)
+                .map(|p| Z_95 * (p * (1.0 - p) / detractors as f64).sqrt() * 100.0),
+        }
+    }
+}
+
+/// `impact.cause_share`: the cause's share among detractors before and after.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CauseShare {
+    pub before: WindowShare,
+    pub after: WindowShare,
+    /// `after.percent − before.percent` in percentage points.
+    pub difference: Option<f64>,
+    /// The two-proportion z with the pooled share; `null` without both margins or
+    /// when the pooled share is 0 or 100%.
+    pub z: Option<f64>,
+    /// `|z| > 1.96`: the share moved by more than chance explains, at 95%.
+    pub significant: bool,
+}
+
+impl CauseShare {
+    /// The share of `before_with_cause` of `before_detractors`, and so after.
+    pub fn measure(
+        (before_detractors, before_with_cause): (u64, u64),
+        (after_detractors, after_with_cause): (u64, u64),
+    ) -> CauseShare {
+        let before = WindowShare::new(before_detractors, before_with_cause);
+        let after = WindowShare::new(after_detractors, after_with_cause);
+        let difference = after.percent.zip(before.percent).map(|(a, b)| a - b);
+        let z = before
+            .margin_of_error
+            .and(after.margin_of_error)
+            .and(difference)
+            .and_then(|difference| {
+                let (n1, n2) = (before.detractors as f64, after.detractors as f64);
+                let pooled = (before.with_cause + after.with_cause) as f64 / (n1 + n2);
+                let se = (pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)).sqrt() * 100.0;
+                (se > 0.0).then(|| difference / se)
+            });
+        CauseShare {
+            before,
+            after,
+            difference,
+            significant: z.is_some_and(|z| z.abs() > Z_95),
+            z,
+        }
+    }
 }
 
 impl Impact {
@@ -134,7 +222,18 @@ impl Impact {
             margin_of_error: combined,
             significant: flat_apart || z.is_some_and(|z| z.abs() > Z_95),
             z,
+            cause_share: CauseShare::measure((before.detractors, 0), (after.detractors, 0)),
         }
+    }
+
+    /// This impact with the cause's share among the detractors of each window:
+    /// `with_cause` of them per window, before and after.
+    pub fn with_cause(mut self, before_with_cause: u64, after_with_cause: u64) -> Impact {
+        self.cause_share = CauseShare::measure(
+            (self.before.detractors, before_with_cause),
+            (self.after.detractors, after_with_cause),
+        );
+        self
     }
 }
 
@@ -252,6 +351,65 @@ mod tests {
         assert!(apart.significant);
         let alike = Impact::measure(&windows(), tally(5, 0, 0), tally(4, 0, 0));
         assert!(!alike.significant);
+    }
+
+    #[test]
+    fn a_cause_falling_from_half_to_a_fifth_of_the_detractors_is_significant() {
+        // Before: 10 of 20 detractors name the cause, p = .5,
+        //   margin = 1.96 × sqrt(.5 × .5 / 20) × 100 = 1.96 × .111803 × 100 = 21.9135.
+        // After: 6 of 30, p = .2, margin = 1.96 × sqrt(.2 × .8 / 30) × 100 = 14.3138.
+        // Pooled P = 16 / 50 = .32; SE = sqrt(.32 × .68 × (1/20 + 1/30))
+        //   = sqrt(.2176 × .083333) = .134660; z = −.3 / .134660 = −2.22783.
+        let before = tally(5, 5, 20);
+        let after = tally(10, 5, 30);
+        let impact = Impact::measure(&windows(), before, after).with_cause(10, 6);
+        let share = &impact.cause_share;
+        assert_eq!((share.before.detractors, share.before.with_cause), (20, 10));
+        assert_eq!((share.after.detractors, share.after.with_cause), (30, 6));
+        close(share.before.percent, 50.0);
+        close(share.before.margin_of_error, 21.9135);
+        close(share.after.percent, 20.0);
+        close(share.after.margin_of_error, 14.3138);
+        close(share.difference, -30.0);
+        close(share.z, -2.22783);
+        assert!(share.significant);
+    }
+
+    #[test]
+    fn a_smaller_fall_on_few_detractors_is_not_significant() {
+        // Before 4 of 8 (p = .5): margin 1.96 × sqrt(.25 / 8) × 100 = 34.6482.
+        // After 3 of 10 (p = .3): margin 1.96 × sqrt(.21 / 10) × 100 = 28.4031.
+        // P = 7 / 18 = .388889; SE = sqrt(.388889 × .611111 × (1/8 + 1/10)) = .231241;
+        // z = −.2 / .231241 = −.864900.
+        let impact = Impact::measure(&windows(), tally(2, 0, 8), tally(2, 0, 10)).with_cause(4, 3);
+        let share = &impact.cause_share;
+        close(share.before.margin_of_error, 34.6482);
+        close(share.after.margin_of_error, 28.4031);
+        close(share.z, -0.8649);
+        assert!(!share.significant);
+    }
+
+    #[test]
+    fn a_share_without_detractors_or_without_spread_is_never_significant() {
+        let none = Impact::measure(&windows(), tally(3, 0, 0), tally(0, 0, 4)).with_cause(0, 4);
+        assert_eq!(none.cause_share.before.percent, None);
+        assert_eq!(none.cause_share.difference, None);
+        assert!(!none.cause_share.significant);
+        let one = Impact::measure(&windows(), tally(0, 0, 1), tally(0, 0, 5)).with_cause(1, 0);
+        assert_eq!(
+            one.cause_share.before.margin_of_error, None,
+            "one detractor"
+        );
+        assert!(!one.cause_share.significant);
+        let all = Impact::measure(&windows(), tally(0, 0, 5), tally(0, 0, 6)).with_cause(5, 6);
+        assert_eq!(all.cause_share.before.margin_of_error, Some(0.0));
+        assert_eq!(all.cause_share.z, None, "pooled share 100%");
+        assert!(!all.cause_share.significant);
+        let clamped = Impact::measure(&windows(), tally(0, 0, 2), tally(0, 0, 2)).with_cause(9, 0);
+        assert_eq!(
+            clamped.cause_share.before.with_cause, 2,
+            "no more than the detractors"
+        );
     }
 
     #[test]

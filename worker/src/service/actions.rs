@@ -1,17 +1,23 @@
 //! Action plans (`/v1/actions`): created for a survey's cause and segment, worked
 //! planned → in progress → done, and read with their measured impact — the NPS of the
-//! matching answers in equal windows before and after the plan went live, whether the
+//! matching answers in equal windows before and after the plan went live, and the
+//! share of their detractors whose case names the plan's cause, each with whether the
 //! difference is significant (`nps_shared::report::impact`). The rules are
 //! `nps_shared::action`; this module stores and measures.
 //!
+//! A plan's cause is one of its survey's causes (`CaseSettings::causes_for`: the
+//! survey's own list, else the defaults in its language), checked on create and on a
+//! patch that changes it.
+//!
 //! D1 queries: a create is 2 (survey, insert) + 1 when created live; a read 2 (plan,
-//! tallies); a patch 4 (plan, save, tallies; a lost race re-reads); a list 1. None
-//! grows with the answers measured: the tallies are one `COUNT … GROUP BY`.
+//! tallies); a patch 3 (plan, save, tallies; + the survey when it changes the cause;
+//! a lost race re-reads); a list 1. None grows with the answers measured: the tallies
+//! are one `COUNT … GROUP BY`.
 
 use super::{ServiceError, new_id};
 use crate::store::{ActionFilter, ActionStore, Storage};
 use nps_shared::action::{self, ActionError, ActionPatch, ActionStatus, ActionView, NewAction};
-use nps_shared::api::Page;
+use nps_shared::api::{Page, SurveyView};
 use nps_shared::report::impact::{DEFAULT_WINDOW_DAYS, Impact, Windows};
 use nps_shared::time::{parse_rfc3339, rfc3339};
 
@@ -38,10 +44,18 @@ pub async fn impact(
     else {
         return Ok(None);
     };
-    let (before, after) = store
-        .segment_tallies(&plan.fields.survey_id, &plan.fields.segment, &windows)
+    let counts = store
+        .segment_tallies(
+            &plan.fields.survey_id,
+            &plan.fields.segment,
+            &plan.fields.cause,
+            &windows,
+        )
         .await?;
-    Ok(Some(Impact::measure(&windows, before, after)))
+    Ok(Some(
+        Impact::measure(&windows, counts.before, counts.after)
+            .with_cause(counts.before_with_cause, counts.after_with_cause),
+    ))
 }
 
 async fn measured(
@@ -60,9 +74,11 @@ pub async fn create(
     now_ms: i64,
 ) -> Result<ActionView, ServiceError> {
     let fields = request.fields(now_ms)?;
-    if store.get_survey(&fields.survey_id).await?.is_none() {
-        return Err(ServiceError::invalid("survey_id", "no such survey"));
-    }
+    let survey = store
+        .get_survey(&fields.survey_id)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("survey_id", "no such survey"))?;
+    check_cause(&survey, &fields.cause)?;
     let now = rfc3339(now_ms);
     let plan = ActionView {
         id: new_id("act_", now_ms)?,
@@ -73,6 +89,22 @@ pub async fn create(
     };
     store.insert_action(&plan).await?;
     measured(store, plan, now_ms).await
+}
+
+/// 422 on `cause` unless `cause` is one of `survey`'s causes.
+fn check_cause(survey: &SurveyView, cause: &str) -> Result<(), ServiceError> {
+    let causes = survey
+        .definition
+        .cases
+        .causes_for(&survey.definition.default_locale);
+    if causes.iter().any(|c| c.key == cause) {
+        return Ok(());
+    }
+    let keys: Vec<&str> = causes.iter().map(|c| c.key.as_str()).collect();
+    Err(ServiceError::invalid(
+        "cause",
+        &format!("must be one of the survey's causes: {}", keys.join(", ")),
+    ))
 }
 
 /// `GET /v1/actions/{id}`, with its impact.
@@ -127,12 +159,20 @@ pub async fn list(
 /// `PATCH /v1/actions/{id}`: fields and/or a status change (going live sets
 /// `live_at`), saved under optimistic locking; with its impact as it is now.
 pub async fn update(
-    store: &impl ActionStore,
+    store: &impl Storage,
     id: &str,
     patch: ActionPatch,
     now_ms: i64,
 ) -> Result<ActionView, ServiceError> {
     let mut plan = load(store, id).await?;
+    if let Some(cause) = patch.cause.as_deref().filter(|c| action::is_cause_key(c)) {
+        // A malformed key is refused by `apply_patch` below with its shape's message.
+        let survey = store
+            .get_survey(&plan.fields.survey_id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("the survey of action plan {id}")))?;
+        check_cause(&survey, cause)?;
+    }
     for _ in 0..WRITE_ATTEMPTS {
         let seen = plan.updated_at.clone();
         let mut next = plan.clone();
@@ -225,6 +265,58 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_s_cause_must_be_one_of_its_survey_s_causes_on_create_and_on_patch() {
+        let m = with_survey();
+        let mut request = berlin_plan();
+        request.cause = "weather".into();
+        match run(create(&m, request, LIVE)) {
+            Err(ServiceError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, "cause");
+                assert!(
+                    errors[0].message.contains("delivery, product, price"),
+                    "{errors:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let plan = run(create(&m, berlin_plan(), LIVE)).unwrap();
+        let to = |cause: &str| ActionPatch {
+            cause: Some(cause.into()),
+            ..Default::default()
+        };
+        match run(update(&m, &plan.id, to("weather"), LIVE + 1)) {
+            Err(ServiceError::Invalid(errors)) => assert_eq!(errors[0].field, "cause"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            run(get(&m, &plan.id, LIVE + 1)).unwrap().fields.cause,
+            "delivery"
+        );
+        let moved = run(update(&m, &plan.id, to("price"), LIVE + 2)).unwrap();
+        assert_eq!(moved.fields.cause, "price");
+    }
+
+    #[test]
+    fn a_survey_s_own_causes_replace_the_defaults_for_its_plans() {
+        let m = TestStore::default();
+        let mut survey = demo_survey();
+        survey.definition.cases.causes = vec![nps_shared::cause::Cause {
+            key: "late".into(),
+            label: "Late".into(),
+            department: "logistics".into(),
+            keywords: Vec::new(),
+        }];
+        m.add_survey(survey);
+        assert!(matches!(
+            run(create(&m, berlin_plan(), LIVE)),
+            Err(ServiceError::Invalid(_))
+        ));
+        let mut request = berlin_plan();
+        request.cause = "late".into();
+        assert_eq!(run(create(&m, request, LIVE)).unwrap().fields.cause, "late");
+    }
+
+    #[test]
     fn impact_compares_the_segment_s_nps_before_and_after_going_live() {
         let m = with_survey();
         let plan = run(create(&m, berlin_plan(), LIVE - 30 * DAY)).unwrap();
@@ -279,7 +371,18 @@ mod tests {
                         "store".into(),
                         if n % 2 == 0 { "Berlin" } else { "Hamburg" }.into(),
                     );
-                    (a, crate::store::Companions::default())
+                    // Every detractor has a case; one in three names delivery.
+                    let case = (n % 11 <= 6).then(|| {
+                        let mut c =
+                            crate::store::sql::testing::case(&format!("c_{n:05}"), &a, None);
+                        c.view.cause = Some(if n % 3 == 0 { "delivery" } else { "price" }.into());
+                        c
+                    });
+                    let with = crate::store::Companions {
+                        case,
+                        deliveries: Vec::new(),
+                    };
+                    (a, with)
                 })
                 .collect();
             run(m.insert_group(&group)).unwrap();
@@ -287,9 +390,52 @@ mod tests {
         start(&m, &plan.id, LIVE);
         m.reset_queries();
         let read = run(get(&m, &plan.id, LIVE + 40 * DAY)).unwrap();
-        assert_eq!(m.queries(), 2);
+        assert_eq!(
+            m.queries(),
+            2,
+            "the plan and one count, with the cause's share"
+        );
         let impact = read.impact.unwrap();
         assert!(impact.before.responses > 500 && impact.after.responses > 500);
+        // Berlin's (even) detractors naming delivery: n ≡ 0 (mod 6) among n % 11 ≤ 6.
+        let share = &impact.cause_share;
+        assert!(share.before.detractors > 200 && share.after.detractors > 200);
+        assert!(share.before.with_cause > 50 && share.before.with_cause < share.before.detractors);
+        let percent = share.before.percent.unwrap();
+        assert!((percent - 100.0 / 3.0).abs() < 5.0, "{percent}");
+    }
+
+    /// Every key of `value` is a property of the schema `name`, and each is required.
+    fn documented(value: &serde_json::Value, name: &str) {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"][name];
+        let required = schema["required"].as_array().unwrap();
+        for key in value.as_object().unwrap().keys() {
+            assert!(
+                schema["properties"].get(key).is_some(),
+                "{key} is not in {name}"
+            );
+            assert!(
+                required.iter().any(|r| r == key),
+                "{key} is not required in {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_openapi_impact_schemas_name_every_field_the_impact_has() {
+        let m = with_survey();
+        let plan = run(create(&m, berlin_plan(), LIVE - DAY)).unwrap();
+        answer_at(&m, 2, "Berlin", LIVE - 3_600_000);
+        start(&m, &plan.id, LIVE);
+        let read = run(get(&m, &plan.id, LIVE + DAY)).unwrap();
+        let impact = serde_json::to_value(read.impact.unwrap()).unwrap();
+        documented(&impact, "Impact");
+        documented(&impact["before"], "ImpactWindow");
+        documented(&impact["cause_share"], "ImpactCauseShare");
+        documented(&impact["cause_share"]["before"], "ImpactShareWindow");
+        assert_eq!(impact["cause_share"]["before"]["detractors"], 1);
     }
 
     #[test]

@@ -7,15 +7,20 @@
 //! them (`case::assign_owner` on the team property alone; rules on other properties do
 //! not route a team, so its answers go to the default owner).
 //!
-//! Three D1 queries whatever the period holds: the survey(s), the case groups and the
-//! team tallies, each aggregated in SQL.
+//! The best performers' practices are their playbook entries over the cases of the
+//! period they resolved with a cause and a solution (`nps_shared::coaching::Practice`).
+//!
+//! Four D1 queries whatever the period holds: the survey(s), the case groups, the
+//! team tallies and the practices (none without best performers), each aggregated
+//! in SQL.
 
 use super::ServiceError;
 use crate::store::{CaseGroup, Dimension, Storage};
 use nps_shared::api::SurveyView;
 use nps_shared::case::assign_owner;
 use nps_shared::coaching::{
-    CaseCounts, Coaching, CoachingRow, DEFAULT_TEAM_PROPERTY, best_performers, sort_rows,
+    CaseCounts, Coaching, CoachingRow, DEFAULT_TEAM_PROPERTY, PRACTICES_PER_PERFORMER,
+    best_performers, order_practices, sort_rows,
 };
 use nps_shared::nps::Tally;
 use nps_shared::time::{days_from_civil, parse_rfc3339, rfc3339};
@@ -132,11 +137,16 @@ pub async fn coaching(
 
     let owners = rows(&groups, Dimension::Owner, UNASSIGNED, &owner_customers);
     let teams = rows(&groups, Dimension::Team, NO_TEAM, &team_customers);
-    // HOOK (playbook, issue 15 "practices of the best performers"): once cases carry
-    // a cause and a solution, list here the playbook entries (`GET /v1/playbook`)
-    // resolved by `best_performers` in the period — their solutions with win-back
-    // rates — as `practices`; the owners are already ranked below.
     let best_performers = best_performers(&owners);
+    let practices = store
+        .practices(
+            &best_performers,
+            &from,
+            &to,
+            survey_id,
+            PRACTICES_PER_PERFORMER,
+        )
+        .await?;
     Ok(Coaching {
         from,
         to,
@@ -144,6 +154,7 @@ pub async fn coaching(
         team_property,
         owners,
         teams,
+        practices: order_practices(&best_performers, practices),
         best_performers,
     })
 }
@@ -301,7 +312,7 @@ mod tests {
     }
 
     #[test]
-    fn the_view_is_three_queries_however_many_cases() {
+    fn the_view_is_four_queries_however_many_cases() {
         let m = routed();
         let stores = ["Berlin", "Hamburg", "Munich", "Paris"];
         for chunk in 0..4 {
@@ -313,7 +324,15 @@ mod tests {
                     let store = stores[(n % 4) as usize];
                     a.view.properties.insert("store".into(), store.into());
                     let owner = ["anna", "bo", "desk", "desk"][(n % 4) as usize];
-                    let c = crate::store::sql::testing::case(&format!("c_{n:05}"), &a, Some(owner));
+                    let mut c =
+                        crate::store::sql::testing::case(&format!("c_{n:05}"), &a, Some(owner));
+                    // Every case resolved with one of five solutions; two in three
+                    // customers won back.
+                    c.view.status = CaseStatus::Resolved;
+                    c.view.cause = Some("delivery".into());
+                    c.view.solution = Some(format!("Solution {}", n % 5));
+                    let again: u8 = if n % 3 == 0 { 4 } else { 10 };
+                    c.view.reasked_score = nps_shared::Score::try_from(again).ok();
                     let companions = crate::store::Companions {
                         case: Some(c),
                         deliveries: Vec::new(),
@@ -333,9 +352,28 @@ mod tests {
             T0,
         ))
         .unwrap();
-        assert_eq!(m.queries(), 3, "surveys, case groups, team tallies");
+        assert_eq!(
+            m.queries(),
+            4,
+            "surveys, case groups, team tallies, practices"
+        );
         let cases: u64 = view.owners.iter().map(|r| r.cases).sum();
         assert_eq!(cases, 2000);
         assert_eq!(view.teams.len(), 4);
+        assert_eq!(view.best_performers.len(), 3);
+        assert_eq!(view.practices.len(), 9, "three of each best performer");
+        assert_eq!(view.practices[0].owner, view.best_performers[0]);
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"]["CoachingPractice"];
+        let wire = serde_json::to_value(&view.practices[0]).unwrap();
+        let keys: Vec<&String> = wire.as_object().unwrap().keys().collect();
+        let required: Vec<String> = serde_json::from_value(schema["required"].clone()).unwrap();
+        assert_eq!(keys.len(), required.len());
+        assert!(keys.iter().all(|k| required.contains(k)), "{keys:?}");
+        assert!(doc["components"]["schemas"]["Coaching"]["properties"]["practices"].is_object());
+        assert!(view.practices.iter().all(|p| p.cause == "delivery"
+            && p.entry.used >= 100
+            && p.entry.won_back < p.entry.used));
     }
 }

@@ -825,13 +825,25 @@ pub trait ActionStore {
     ) -> StoreResult<Vec<nps_shared::action::ActionView>>;
     /// The counted answers (neither flagged nor provisional) of the survey whose
     /// properties match `segment` (every entry, trimmed and ignoring case), in each of
-    /// the two windows: `(before, after)`, in one query whatever their number.
+    /// the two windows, and how many of their detractors' cases name `cause`; in one
+    /// query whatever their number.
     async fn segment_tallies(
         &self,
         survey_id: &str,
         segment: &std::collections::BTreeMap<String, String>,
+        cause: &str,
         windows: &nps_shared::report::impact::Windows,
-    ) -> StoreResult<(nps_shared::nps::Tally, nps_shared::nps::Tally)>;
+    ) -> StoreResult<SegmentTallies>;
+}
+
+/// What an action plan's impact is measured on, per window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SegmentTallies {
+    pub before: nps_shared::nps::Tally,
+    pub after: nps_shared::nps::Tally,
+    /// Detractor answers of each window whose case names the plan's cause.
+    pub before_with_cause: u64,
+    pub after_with_cause: u64,
 }
 
 /// What the coaching view is grouped by.
@@ -872,6 +884,17 @@ pub trait CoachingStore {
         team_property: &str,
         now: &str,
     ) -> StoreResult<Vec<CaseGroup>>;
+    /// The playbook entries of `owners` over the cases opened in the period that they
+    /// resolved with a solution, per owner, cause and solution, at most `per_owner`
+    /// each, best first (as `CaseStore::playbook` ranks); in one query.
+    async fn practices(
+        &self,
+        owners: &[String],
+        from: &str,
+        to: &str,
+        survey_id: Option<&str>,
+        per_owner: u32,
+    ) -> StoreResult<Vec<nps_shared::coaching::Practice>>;
     /// The counted answers of the period per survey and team.
     async fn team_tallies(
         &self,

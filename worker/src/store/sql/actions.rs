@@ -1,13 +1,16 @@
 //! `action_plans`: action plans, saved under optimistic locking; and the one query
 //! their impact is measured with — the survey's counted answers matching the plan's
-//! segment, counted per window and category over `responses_by_time`.
+//! segment, counted per window and category over `responses_by_time`, with the
+//! detractors among them whose case names the plan's cause (one probe of the
+//! `cases.response_id` unique index per detractor).
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
 use crate::store::db::Database;
-use crate::store::{ActionFilter, ActionStore, StoreError, StoreResult, SurveyCache};
+use crate::store::{
+    ActionFilter, ActionStore, SegmentTallies, StoreError, StoreResult, SurveyCache,
+};
 use nps_shared::action::{ActionFields, ActionStatus, ActionView};
-use nps_shared::nps::Tally;
 use nps_shared::report::impact::Windows;
 use nps_shared::time::rfc3339;
 use serde::Deserialize;
@@ -60,6 +63,7 @@ struct WindowCount {
     after: u8,
     category: String,
     n: u64,
+    with_cause: u64,
 }
 
 impl<D: Database, C: SurveyCache> ActionStore for SqlStore<D, C> {
@@ -144,15 +148,18 @@ impl<D: Database, C: SurveyCache> ActionStore for SqlStore<D, C> {
         &self,
         survey_id: &str,
         segment: &BTreeMap<String, String>,
+        cause: &str,
         windows: &Windows,
-    ) -> StoreResult<(Tally, Tally)> {
+    ) -> StoreResult<SegmentTallies> {
         let (from, to) = windows.span();
         // Property names are letters, digits, `_ - .` (`action::check`), so quoting
         // them as a JSON path member is safe; values compare as owner rules compare.
         let rows: Vec<WindowCount> = self
             .db
             .all(query!(
-                "SELECT CASE WHEN created_at < ?3 THEN 0 ELSE 1 END AS after, category, COUNT(*) AS n \
+                "SELECT CASE WHEN created_at < ?3 THEN 0 ELSE 1 END AS after, category, COUNT(*) AS n, \
+                 SUM(CASE WHEN category = 'detractor' AND EXISTS (SELECT 1 FROM cases c \
+                   WHERE c.response_id = responses.id AND c.cause = ?6) THEN 1 ELSE 0 END) AS with_cause \
                  FROM responses WHERE survey_id = ?1 AND created_at >= ?2 AND created_at < ?4 \
                  AND flagged IS NULL AND provisional = 0 \
                  AND NOT EXISTS (SELECT 1 FROM json_each(?5) f WHERE \
@@ -164,15 +171,17 @@ impl<D: Database, C: SurveyCache> ActionStore for SqlStore<D, C> {
                 rfc3339(windows.after.0),
                 rfc3339(to),
                 serde_json::to_string(segment)?,
+                cause,
             ))
             .await?;
-        let (mut before, mut after) = (Tally::default(), Tally::default());
+        let mut counts = SegmentTallies::default();
         for row in rows {
-            let tally = if row.after == 1 {
-                &mut after
+            let (tally, with_cause) = if row.after == 1 {
+                (&mut counts.after, &mut counts.after_with_cause)
             } else {
-                &mut before
+                (&mut counts.before, &mut counts.before_with_cause)
             };
+            *with_cause += row.with_cause;
             match row.category.as_str() {
                 "promoter" => tally.promoters += row.n,
                 "passive" => tally.passives += row.n,
@@ -180,15 +189,15 @@ impl<D: Database, C: SurveyCache> ActionStore for SqlStore<D, C> {
                 other => return Err(StoreError(format!("an answer of category {other}"))),
             }
         }
-        Ok((before, after))
+        Ok(counts)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{answer, run, with_survey};
+    use super::super::testing::{answer, case, run, with_survey};
     use super::*;
-    use crate::store::{Companions, ResponseStore, StoredResponse};
+    use crate::store::{CaseStore, Companions, ResponseStore, StoredResponse};
     use nps_shared::time::parse_rfc3339;
 
     fn plan(id: &str, status: ActionStatus) -> ActionView {
@@ -288,13 +297,39 @@ mod tests {
             in_store("r_8", 10, "2026-11-17T00:00:00.000Z", Some("Berlin")),
         ]
         .into_iter()
-        .map(|a| (a, Companions::default()))
+        .map(|a| {
+            // r_2 (Berlin, before) and r_4 (Hamburg, after) are detractors with a case.
+            let case = ["r_2", "r_4"]
+                .contains(&a.view.id.as_str())
+                .then(|| case(&format!("c_{}", a.view.id), &a, None));
+            let with = Companions {
+                case,
+                deliveries: Vec::new(),
+            };
+            (a, with)
+        })
         .collect();
         run(s.insert_group(&group)).unwrap();
+        for (answer, with) in &group {
+            if let Some(c) = &with.case {
+                // Resolved as delivery: the cause is set by an update, as the service does.
+                let mut named = c.clone();
+                named.view.cause = Some("delivery".into());
+                assert!(
+                    run(s.update_case(&named, &c.view.updated_at)).unwrap(),
+                    "{}",
+                    answer.view.id
+                );
+            }
+        }
         let live = parse_rfc3339("2026-11-10T00:00:00.000Z").unwrap();
         let windows = Windows::around(live, live + 7 * 86_400_000, 28).unwrap();
         let berlin = BTreeMap::from([("store".to_string(), "Berlin".to_string())]);
-        let (before, after) = run(s.segment_tallies("s_demo", &berlin, &windows)).unwrap();
+        let counts = run(s.segment_tallies("s_demo", &berlin, "delivery", &windows)).unwrap();
+        let (before, after) = (counts.before, counts.after);
+        assert_eq!((counts.before_with_cause, counts.after_with_cause), (1, 0));
+        let other = run(s.segment_tallies("s_demo", &berlin, "price", &windows)).unwrap();
+        assert_eq!(other.before_with_cause, 0, "another cause");
         assert_eq!(
             (before.promoters, before.passives, before.detractors),
             (1, 0, 1)
@@ -303,8 +338,12 @@ mod tests {
             (after.promoters, after.passives, after.detractors),
             (1, 1, 0)
         );
-        let (all_before, all_after) =
-            run(s.segment_tallies("s_demo", &BTreeMap::new(), &windows)).unwrap();
+        let all = run(s.segment_tallies("s_demo", &BTreeMap::new(), "delivery", &windows)).unwrap();
+        let (all_before, all_after) = (all.before, all.after);
+        assert_eq!(
+            all.after_with_cause, 1,
+            "Hamburg's detractor without a segment"
+        );
         assert_eq!(all_before.total(), 2);
         assert_eq!(
             all_after.total(),

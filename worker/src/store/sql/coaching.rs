@@ -1,7 +1,9 @@
 //! The coaching view's aggregates, computed in SQL so that the rows read do not grow
 //! with the cases or answers of the period: the cases opened in it per owner and per
 //! team (first contact read from each case's timeline with `json_each`, the median by
-//! window functions), and the counted answers per survey, team and category.
+//! window functions), the counted answers per survey, team and category, and the
+//! best performers' practices (their playbook entries, the top few per owner by a
+//! window function).
 
 use super::SqlStore;
 use crate::query;
@@ -9,7 +11,8 @@ use crate::store::db::Database;
 use crate::store::{
     CaseGroup, CoachingStore, Dimension, StoreError, StoreResult, SurveyCache, TeamTally,
 };
-use nps_shared::coaching::CaseCounts;
+use nps_shared::cause::PlaybookEntry;
+use nps_shared::coaching::{CaseCounts, Practice};
 use nps_shared::nps::Tally;
 use serde::Deserialize;
 
@@ -39,6 +42,15 @@ struct TallyRow {
     team: Option<String>,
     category: String,
     n: u64,
+}
+
+#[derive(Deserialize)]
+struct PracticeRow {
+    owner: String,
+    cause: String,
+    solution: String,
+    used: u32,
+    won_back: u32,
 }
 
 impl<D: Database, C: SurveyCache> CoachingStore for SqlStore<D, C> {
@@ -111,6 +123,49 @@ impl<D: Database, C: SurveyCache> CoachingStore for SqlStore<D, C> {
                 })
             })
             .collect()
+    }
+
+    async fn practices(
+        &self,
+        owners: &[String],
+        from: &str,
+        to: &str,
+        survey_id: Option<&str>,
+        per_owner: u32,
+    ) -> StoreResult<Vec<Practice>> {
+        if owners.is_empty() {
+            return Ok(Vec::new());
+        }
+        // As `CaseStore::playbook`: the latest wording per solution_key (SQLite's bare
+        // column beside MAX), ranked by the win-back rate with one win and one loss added.
+        self.db
+            .all(query!(
+                "SELECT owner, cause, solution, used, won_back FROM (\
+                   SELECT owner, cause, solution, used, won_back, ROW_NUMBER() OVER (PARTITION BY owner \
+                     ORDER BY (won_back + 1.0) / (used + 2.0) DESC, used DESC, latest DESC) AS place \
+                   FROM (SELECT owner, cause, solution, MAX(id) AS latest, COUNT(*) AS used, \
+                     SUM(CASE WHEN reasked_score >= 9 THEN 1 ELSE 0 END) AS won_back \
+                     FROM cases WHERE created_at >= ?2 AND created_at < ?3 AND (?4 IS NULL OR survey_id = ?4) \
+                     AND owner IN (SELECT value FROM json_each(?1)) AND status = 'resolved' \
+                     AND cause IS NOT NULL AND solution_key IS NOT NULL \
+                     GROUP BY owner, cause, solution_key)) \
+                 WHERE place <= ?5 ORDER BY owner, place",
+                serde_json::to_string(owners)?,
+                from,
+                to,
+                survey_id,
+                per_owner,
+            ))
+            .await
+            .map(|rows: Vec<PracticeRow>| {
+                rows.into_iter()
+                    .map(|row| Practice {
+                        owner: row.owner,
+                        cause: row.cause,
+                        entry: PlaybookEntry::new(row.solution, row.used, row.won_back),
+                    })
+                    .collect()
+            })
     }
 
     async fn team_tallies(
@@ -234,6 +289,56 @@ mod tests {
             .find(|g| g.dimension == dimension && g.name.as_deref() == name)
             .unwrap_or_else(|| panic!("no group {dimension:?} {name:?}"))
             .counts
+    }
+
+    #[test]
+    fn practices_are_the_best_few_solutions_each_owner_resolved_in_the_period() {
+        let s = with_survey();
+        let d = "2026-11-10T";
+        let contacted = format!("{d}01:00:00.000Z");
+        let mut group = Vec::new();
+        // anna: "Refund" twice (both won back), "Voucher" once (lost), "Call" once
+        // open; bo: "Refund" once; anna's case of October is outside the period.
+        for (n, owner, solution, again, opened) in [
+            (1, "anna", Some("Refund"), Some(10), d),
+            (2, "anna", Some("refund "), Some(9), d),
+            (3, "anna", Some("Voucher"), Some(3), d),
+            (4, "anna", None, None, d),
+            (5, "bo", Some("Refund"), Some(10), d),
+            (6, "anna", Some("Old trick"), Some(10), "2026-10-10T"),
+        ] {
+            let opened = format!("{opened}00:00:00.000Z");
+            let (a, mut with) = worked(n, Some(owner), None, &opened, Some(&contacted), again);
+            if let Some(c) = with.case.as_mut() {
+                c.view.cause = Some("delivery".into());
+                c.view.solution = solution.map(str::to_string);
+            }
+            group.push((a, with));
+        }
+        run(s.insert_group(&group)).unwrap();
+        let owners = ["anna".to_string()];
+        let (from, to) = ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z");
+        let practices = run(s.practices(&owners, from, to, Some("s_demo"), 3)).unwrap();
+        let seen: Vec<(&str, &str, u32, u32)> = practices
+            .iter()
+            .map(|p| {
+                (
+                    p.owner.as_str(),
+                    p.entry.solution.as_str(),
+                    p.entry.used,
+                    p.entry.won_back,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [("anna", "refund ", 2, 2), ("anna", "Voucher", 1, 0)],
+            "grouped by the solution's key, best first, bo's not asked for"
+        );
+        assert_eq!(practices[0].cause, "delivery");
+        let one = run(s.practices(&owners, from, to, None, 1)).unwrap();
+        assert_eq!(one.len(), 1, "at most per_owner each");
+        assert!(run(s.practices(&[], from, to, None, 3)).unwrap().is_empty());
     }
 
     #[test]
