@@ -72,7 +72,16 @@ status=0
 # `schemathesis`.
 tests=()
 run_schemathesis=0
-[ $# -gt 0 ] || { tests=(e2e/tests/*.test.mjs); run_schemathesis=1; }
+# The files that read the demo as seeded (the README's screenshots, its story, its themes)
+# run first, before the others add answers and cases to s_demo.
+demo_first=(e2e/tests/screenshots.test.mjs e2e/tests/story.test.mjs e2e/tests/themes.test.mjs)
+if [ $# -eq 0 ]; then
+  tests=("${demo_first[@]}")
+  for file in e2e/tests/*.test.mjs; do
+    [[ " ${demo_first[*]} " == *" $file "* ]] || tests+=("$file")
+  done
+  run_schemathesis=1
+fi
 for arg in "$@"; do
   if [ "$arg" = schemathesis ]; then run_schemathesis=1; else tests+=("$arg"); fi
 done

@@ -234,7 +234,7 @@ test('in the dashboard a person creates a key, sees the secret once, and revokes
   await dashboard.section('Audit log').click();
   const entry = page.locator('[data-testid="audit-entry"][data-action="api_key.revoked"]').first();
   await entry.waitFor();
-  await page.getByLabel('Action').selectOption('api_key.created');
+  await page.getByRole('combobox', { name: /^Action/ }).selectOption('api_key.created');
   // The filtered page replaces the whole list.
   await page.locator('[data-testid="audit-entry"]:not([data-action="api_key.created"])').first().waitFor({ state: 'detached' });
   await page.locator('[data-testid="audit-entry"][data-action="api_key.created"]', { hasText: name }).waitFor();
