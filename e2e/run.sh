@@ -73,10 +73,11 @@ status=0
 tests=()
 run_schemathesis=0
 # The files that read the demo as seeded (the README's screenshots, its story, its themes)
-# run first, before the others add answers and cases to s_demo.
-demo_first=(e2e/tests/screenshots.test.mjs e2e/tests/story.test.mjs e2e/tests/themes.test.mjs)
+# run first, in a test run of their own (Node's runner orders the files it is given),
+# before the others add answers and cases to s_demo.
+demo_first=()
 if [ $# -eq 0 ]; then
-  tests=("${demo_first[@]}")
+  demo_first=(e2e/tests/screenshots.test.mjs e2e/tests/story.test.mjs e2e/tests/themes.test.mjs)
   for file in e2e/tests/*.test.mjs; do
     [[ " ${demo_first[*]} " == *" $file "* ]] || tests+=("$file")
   done
@@ -91,6 +92,9 @@ export NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITA
   NPS_IDENTITY_SECRET="$identity_secret" \
   NPS_STATE_DIR="$state" NPS_SEED_BIN="$worker_dir/bin/nps-seed" \
   NPS_ACCESS_ISSUER="http://127.0.0.1:$access_port" NPS_ACCESS_AUD="$access_aud" NPS_ACCESS_KEYS="$state/access"
+if [ ${#demo_first[@]} -gt 0 ]; then
+  node --test --test-concurrency=1 "${demo_first[@]}" || status=$?
+fi
 if [ ${#tests[@]} -gt 0 ]; then
   node --test --test-concurrency=1 "${tests[@]}" || status=$?
 fi
