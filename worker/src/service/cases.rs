@@ -467,6 +467,19 @@ mod tests {
     use pollster::block_on;
     use serde_json::json;
 
+    /// The kinds of a case's timeline entries, in order, as the wire names them.
+    fn timeline_kinds(case: &CaseView) -> Vec<String> {
+        case.timeline
+            .iter()
+            .map(|e| {
+                serde_json::to_value(e).unwrap()["kind"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    }
+
     const NOW: i64 = 1_764_000_000_000;
     const HOUR: i64 = 3_600_000;
 
@@ -880,16 +893,7 @@ mod tests {
             CaseStatus::Open,
             "a resolved case can be reopened"
         );
-        let kinds: Vec<String> = c
-            .timeline
-            .iter()
-            .map(|e| {
-                serde_json::to_value(e).unwrap()["kind"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
+        let kinds = timeline_kinds(&c);
         assert_eq!(
             kinds,
             [
@@ -1053,16 +1057,7 @@ mod tests {
         .unwrap()
         .value;
         assert_eq!(resolved.cause.as_deref(), Some("delivery"));
-        let kinds: Vec<String> = resolved
-            .timeline
-            .iter()
-            .map(|e| {
-                serde_json::to_value(e).unwrap()["kind"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
+        let kinds = timeline_kinds(&resolved);
         assert_eq!(
             kinds,
             ["opened", "status_changed", "cause_set", "solution_set"]
