@@ -170,15 +170,30 @@ pub async fn release_due(
     queue: &impl DeliveryQueue,
     now_ms: i64,
 ) -> Result<Done<usize>, StoreError> {
+    let due = store
+        .due_invitations(&rfc3339(now_ms), RELEASED_PER_RUN)
+        .await?;
+    release(store, queue, &due, now_ms).await
+}
+
+/// Announces these invitations (read as due, or just created by a caller that sends
+/// them at once), each once, as [`release_due`] describes: one read of the endpoints,
+/// one per survey (at most [`SURVEYS_PER_RUN`]; invitations to further surveys are
+/// left as they are), one atomic write, then the queue. How many this call released.
+pub async fn release(
+    store: &impl Storage,
+    queue: &impl DeliveryQueue,
+    due: &[Invitation],
+    now_ms: i64,
+) -> Result<Done<usize>, StoreError> {
     let now = rfc3339(now_ms);
-    let due = store.due_invitations(&now, RELEASED_PER_RUN).await?;
     if due.is_empty() {
         return Ok(Done::new(0));
     }
     let endpoints = store.list_endpoints().await?;
     let mut surveys: BTreeMap<String, Option<SurveyView>> = BTreeMap::new();
     let mut releases = Vec::new();
-    for invitation in &due {
+    for invitation in due {
         if !surveys.contains_key(&invitation.survey_id) {
             if surveys.len() == SURVEYS_PER_RUN {
                 continue;
