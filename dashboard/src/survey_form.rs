@@ -48,6 +48,9 @@ pub struct SurveyForm {
     pub rate_limit: String,
     /// Days answers are kept before they are archived and deleted; blank: forever.
     pub retention_days: String,
+    /// Hours a shop connector's invitation waits after delivery: set through the
+    /// API, carried as it is.
+    pub delay_after_delivery_hours: Option<u32>,
     pub dismissed_days: String,
     pub delay_seconds: String,
     pub scroll_percent: String,
@@ -94,6 +97,7 @@ impl SurveyForm {
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             retention_days: d.retention_days.map(|n| n.to_string()).unwrap_or_default(),
+            delay_after_delivery_hours: d.delay_after_delivery_hours,
             dismissed_days: d.throttle.dismissed_days.to_string(),
             delay_seconds: d.triggers.delay_seconds.to_string(),
             scroll_percent: d.triggers.scroll_percent.to_string(),
@@ -130,6 +134,7 @@ impl SurveyForm {
             cases: CaseSettings::default(),
             rate_limit_per_minute: None,
             retention_days: None,
+            delay_after_delivery_hours: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
         };
@@ -272,6 +277,7 @@ impl SurveyForm {
             identity: self.identity,
             extend_invitation_properties: self.extend_invitation_properties,
             retention_days,
+            delay_after_delivery_hours: self.delay_after_delivery_hours,
         })
     }
 
@@ -310,6 +316,12 @@ pub fn survey_patch(saved: &SurveyDefinition, edited: &SurveyDefinition) -> Surv
         ),
         // Cleared: `null`, keep answers forever.
         retention_days: changed(&saved.retention_days, &edited.retention_days),
+        // Set through the API (no field in the form): carried as it was.
+        delay_after_delivery_hours: changed(
+            &saved.delay_after_delivery_hours,
+            &edited.delay_after_delivery_hours,
+        )
+        .flatten(),
     }
 }
 
@@ -692,6 +704,7 @@ mod tests {
             },
             rate_limit_per_minute: None,
             retention_days: None,
+            delay_after_delivery_hours: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
         }

@@ -319,6 +319,10 @@ pub struct SurveyDefinition {
     /// Absent: kept forever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u32>,
+    /// Hours a shop connector's invitation waits after the order's delivery before it
+    /// is sent (`crate::connector`); absent: 72. From 0 to 2160 (90 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_after_delivery_hours: Option<u32>,
 }
 
 fn default_locale() -> String {
@@ -366,6 +370,8 @@ pub struct SurveyPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_days: Option<Option<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_after_delivery_hours: Option<u32>,
 }
 
 /// A field that is present, `null` included: `Some(None)` for `null`, so a patch can
@@ -415,6 +421,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.retention_days {
             definition.retention_days = v;
+        }
+        if let Some(v) = self.delay_after_delivery_hours {
+            definition.delay_after_delivery_hours = Some(v);
         }
     }
 }

@@ -82,6 +82,8 @@ pub mod access;
 #[cfg(feature = "server")]
 pub mod address;
 #[cfg(feature = "server")]
+pub mod connector;
+#[cfg(feature = "server")]
 pub mod csv;
 #[cfg(feature = "server")]
 pub mod email;

@@ -376,6 +376,15 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
             "must be a whole number of days from 30 to 3650, or null to keep answers forever",
         ));
     }
+    if definition
+        .delay_after_delivery_hours
+        .is_some_and(|h| h > crate::connector::MAX_DELAY_AFTER_DELIVERY_HOURS)
+    {
+        errors.push(FieldError::new(
+            "delay_after_delivery_hours",
+            "must be a whole number of hours from 0 to 2160",
+        ));
+    }
     if definition.throttle.dismissed_days > 3650 {
         errors.push(FieldError::new(
             "throttle.dismissed_days",

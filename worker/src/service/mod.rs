@@ -21,6 +21,8 @@
 //! - `exports`: export jobs written in chunks within the D1 query budget, and the
 //!   bound of the one-request CSV export.
 //! - `page`: page sizes and cursors of the lists.
+//! - `connectors`: shop connectors (Shopify, WooCommerce, generic) and their
+//!   receiver: a shop's signed webhook becomes an invitation, once.
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
 
@@ -30,6 +32,7 @@ pub mod archive;
 pub mod audit;
 pub mod cases;
 pub mod coaching;
+pub mod connectors;
 pub mod cron;
 pub mod deliveries;
 pub mod exports;

@@ -16,11 +16,13 @@
 //!   [`ArchiveBucket`]) and export chunks (behind [`ObjectStore`]).
 //! - `sql::actions`, `sql::coaching`: action plans and their impact, the coaching
 //!   view's aggregates.
+//! - `connector`: shop connectors and the webhooks they received ([`ConnectorStore`]).
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
 #![allow(async_fn_in_trait)]
 
+pub mod connector;
 pub mod d1;
 pub mod db;
 pub mod kv;
@@ -42,6 +44,8 @@ use nps_shared::api::{Invitation, Respondent};
 use nps_shared::case::{CaseStatus, CaseView};
 use nps_shared::staff::{ApiKeyView, AuditAction, AuditEntry};
 use serde::{Deserialize, Serialize};
+
+pub use connector::{Connector, ConnectorEvent, ConnectorStore};
 
 /// Storage failed (D1, KV or the queue is down or refused the operation). The detail
 /// is logged, never shown to clients.
@@ -67,6 +71,7 @@ pub trait Storage:
     + ExportStore
     + ActionStore
     + CoachingStore
+    + ConnectorStore
 {
 }
 
@@ -85,6 +90,7 @@ impl<T> Storage for T where
         + ExportStore
         + ActionStore
         + CoachingStore
+        + ConnectorStore
 {
 }
 

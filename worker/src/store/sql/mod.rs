@@ -12,6 +12,7 @@ mod archive;
 mod audit;
 mod cases;
 mod coaching;
+mod connectors;
 mod deliveries;
 mod exports;
 mod invitations;
