@@ -122,6 +122,11 @@ pub static ROUTES: &[Route] = {
         route(Post, "/v1/api-keys", ADMIN, CreateApiKey),
         route(Delete, "/v1/api-keys/:id", ADMIN, RevokeApiKey),
         route(Get, "/v1/audit", ADMIN, ListAudit),
+        route(Get, "/v1/connectors", READ, ListConnectors),
+        route(Post, "/v1/connectors", ADMIN, CreateConnector),
+        route(Delete, "/v1/connectors/:id", ADMIN, DeleteConnector),
+        route(Get, "/v1/connectors/:id/events", READ, ListConnectorEvents),
+        route(Post, "/hooks/connectors/:id", Open, ReceiveConnectorEvent),
     ]
 };
 
@@ -172,6 +177,11 @@ pub enum Handler {
     CreateApiKey,
     RevokeApiKey,
     ListAudit,
+    ListConnectors,
+    CreateConnector,
+    DeleteConnector,
+    ListConnectorEvents,
+    ReceiveConnectorEvent,
 }
 
 impl Handler {
@@ -240,6 +250,15 @@ impl Handler {
             Handler::CreateApiKey => staff::create_key(req, app, who()?).await,
             Handler::RevokeApiKey => staff::revoke_key(app, params.get("id")?, who()?).await,
             Handler::ListAudit => staff::audit(req, app).await,
+            Handler::ListConnectors => routes::connectors::list(req, app).await,
+            Handler::CreateConnector => routes::connectors::create(req, app).await,
+            Handler::DeleteConnector => routes::connectors::delete(app, params.get("id")?).await,
+            Handler::ListConnectorEvents => {
+                routes::connectors::events(req, app, params.get("id")?).await
+            }
+            Handler::ReceiveConnectorEvent => {
+                routes::connectors::receive(req, app, params.get("id")?).await
+            }
         }
     }
 }
@@ -567,6 +586,8 @@ mod tests {
             (Method::Get, "/v1/actions"),
             (Method::Get, "/v1/actions/act_1"),
             (Method::Get, "/v1/coaching"),
+            (Method::Get, "/v1/connectors"),
+            (Method::Get, "/v1/connectors/con_1/events"),
         ] {
             assert_eq!(
                 needs(method.clone(), path),
@@ -599,6 +620,8 @@ mod tests {
             (Method::Get, "/v1/audit"),
             (Method::Post, "/v1/actions"),
             (Method::Patch, "/v1/actions/act_1"),
+            (Method::Post, "/v1/connectors"),
+            (Method::Delete, "/v1/connectors/con_1"),
         ] {
             assert_eq!(
                 needs(method.clone(), path),
@@ -727,6 +750,7 @@ mod tests {
             (Method::Get, "/v1/surveys/s_demo/config", Access::Public),
             (Method::Get, "/healthz", Access::Open),
             (Method::Get, "/s/s_demo", Access::Open),
+            (Method::Post, "/hooks/connectors/con_1", Access::Open),
             (Method::Get, "/v2/anything", Access::Open),
         ] {
             assert_eq!(lookup(&method, path).access(), access, "{method:?} {path}");

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod archive;
 pub mod cases;
 pub mod coaching;
+pub mod connectors;
 pub mod exports;
 pub mod invitations;
 pub mod limits;

@@ -6,7 +6,8 @@
 //! Every received webhook is logged with its outcome. An accepted one and its
 //! invitation are one atomic write that a retry of the event, or another delivery
 //! event of the same order, cannot repeat (`ConnectorStore::accept_connector_event`).
-//! A request costs at most [`RECEIVE_QUERIES`] D1 queries, whatever the data.
+//! A request costs at most six D1 queries whatever the data: the connector, the
+//! survey, an order's remembered facts, and the three statements of the accepting write.
 //!
 //! Signatures and payloads are read by `nps_shared::connector`; nothing here calls a
 //! shop's API.
@@ -24,9 +25,6 @@ use nps_shared::invitation::Claims;
 use nps_shared::time::rfc3339;
 use nps_shared::validate::{FieldError, is_survey_id, parse_properties, parse_respondent};
 
-/// The most D1 queries one received webhook costs: the connector, the survey, an
-/// order's remembered facts, and the three statements of the accepting write.
-pub const RECEIVE_QUERIES: u32 = 6;
 /// How long an invitation from a connector can be answered after it is sent.
 const ANSWERABLE_DAYS: i64 = 30;
 const DAY_MS: i64 = 86_400_000;
@@ -361,6 +359,9 @@ mod tests {
     use nps_shared::connector::body_signature;
     use pollster::block_on;
 
+    /// The most D1 queries one received webhook costs (the module's documentation).
+    const RECEIVE_QUERIES: u32 = 6;
+    const _: () = assert!(RECEIVE_QUERIES <= crate::store::metered::FREE_PLAN_QUERIES);
     const SECRET: &[u8] = b"invitation secret";
     const NOW: i64 = 1_764_000_000_000;
     const BASE: &str = "https://nps.example";
@@ -436,7 +437,7 @@ mod tests {
             format!("{BASE}/hooks/connectors/{}", created.connector.id)
         );
         let listed = block_on(list(&m, BASE)).unwrap();
-        assert_eq!(listed, [created.connector.clone()]);
+        assert_eq!(listed, std::slice::from_ref(&created.connector));
         assert!(!serde_json::to_string(&listed).unwrap().contains("whsec_"));
         let woo = connector(&m, Platform::Woocommerce, None);
         assert!(woo.secret.len() >= 32, "{}", woo.secret);
@@ -772,6 +773,5 @@ mod tests {
             cost("fulfillment_events/create", "f-x", &body),
         );
         assert_eq!(large, small);
-        assert!(RECEIVE_QUERIES <= crate::store::metered::FREE_PLAN_QUERIES);
     }
 }
