@@ -16,6 +16,7 @@ use nps_shared::api::{
 use nps_shared::case::{CasePatch, CaseStatus, CaseView};
 use nps_shared::cause::Playbook;
 use nps_shared::coaching::Coaching;
+use nps_shared::connector::{ConnectorEventView, ConnectorView, CreateConnector, CreatedConnector};
 use nps_shared::export::{CreateExport, ExportView};
 use nps_shared::report::Report;
 use nps_shared::staff::{ApiKeyCreated, ApiKeyView, AuditEntry, CreateApiKey, Me};
@@ -441,6 +442,44 @@ impl Api {
             .build()
             .map_err(|e| ApiError::local(e.to_string()))?;
         decode(request.send().await).await
+    }
+
+    /// Shop connectors, without their secrets.
+    pub async fn connectors(&self) -> Result<Vec<ConnectorView>, ApiError> {
+        self.get("/v1/connectors").await
+    }
+
+    /// Creates a connector; the answer carries its secret, shown this once.
+    pub async fn create_connector(
+        &self,
+        body: &CreateConnector,
+    ) -> Result<CreatedConnector, ApiError> {
+        self.send(Request::post("/v1/connectors"), body).await
+    }
+
+    pub async fn delete_connector(&self, connector_id: &str) -> Result<(), ApiError> {
+        let request = self
+            .authorized(Request::delete(&format!(
+                "/v1/connectors/{}",
+                encode_component(connector_id)
+            )))
+            .build()
+            .map_err(|e| ApiError::local(e.to_string()))?;
+        checked(request.send().await).await.map(|_| ())
+    }
+
+    /// One page of the webhooks a connector received, newest first.
+    pub async fn connector_events(
+        &self,
+        connector_id: &str,
+        cursor: Option<&str>,
+    ) -> Result<Page<ConnectorEventView>, ApiError> {
+        self.get(&format!(
+            "/v1/connectors/{}/events?limit={PAGE_SIZE}{}",
+            encode_component(connector_id),
+            cursor_param(cursor),
+        ))
+        .await
     }
 }
 

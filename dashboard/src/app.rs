@@ -1,6 +1,6 @@
 //! The page's frame: the sign-in gate, the top bar with the survey picker and who is
 //! signed in, and the section navigation (Overview · Cases · Playbook · Actions ·
-//! Coaching · Webhooks · Survey · Embed · API keys · Audit log), showing only the
+//! Coaching · Webhooks · Connectors · Survey · Embed · API keys · Audit log), showing only the
 //! sections the token's scopes allow
 //! (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
@@ -16,8 +16,8 @@ use wasm_bindgen::JsCast;
 use crate::state::{Drafts, Session, Surveys};
 use crate::views::{
     actions::Actions, api_keys::ApiKeys, audit::Audit, cases::Cases, coaching::Coaching,
-    editor::Editor, embed::Embed, overview::Overview, playbook::Playbook, signin::SignIn,
-    webhooks::Webhooks,
+    connectors::Connectors, editor::Editor, embed::Embed, overview::Overview, playbook::Playbook,
+    signin::SignIn, webhooks::Webhooks,
 };
 
 /// The sections of the dashboard.
@@ -29,6 +29,7 @@ enum Section {
     Actions,
     Coaching,
     Webhooks,
+    Connectors,
     Survey,
     Embed,
     ApiKeys,
@@ -36,13 +37,14 @@ enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 10] = [
+    const ALL: [Section; 11] = [
         Section::Overview,
         Section::Cases,
         Section::Playbook,
         Section::Actions,
         Section::Coaching,
         Section::Webhooks,
+        Section::Connectors,
         Section::Survey,
         Section::Embed,
         Section::ApiKeys,
@@ -70,6 +72,7 @@ impl Section {
             Section::Actions => "Actions",
             Section::Coaching => "Coaching",
             Section::Webhooks => "Webhooks",
+            Section::Connectors => "Connectors",
             Section::Survey => "Survey",
             Section::Embed => "Embed",
             Section::ApiKeys => "API keys",
@@ -263,6 +266,7 @@ fn Shell() -> impl IntoView {
                 Section::Actions => view! { <Actions survey_id=id causes=causes() /> }.into_any(),
                 Section::Coaching => view! { <Coaching survey_id=id /> }.into_any(),
                 Section::Webhooks => view! { <Webhooks /> }.into_any(),
+                Section::Connectors => view! { <Connectors survey_id=id /> }.into_any(),
                 Section::Survey => {
                     view! { <Editor survey=survey.get_untracked() /> }.into_any()
                 }

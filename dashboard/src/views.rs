@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod cases;
 pub mod coaching;
+pub mod connectors;
 pub mod editor;
 pub mod embed;
 pub mod exports;

@@ -58,6 +58,7 @@ pub mod api;
 pub mod case;
 pub mod cause;
 pub mod coaching;
+pub mod connector;
 pub mod corpus;
 pub mod export;
 pub mod field;
@@ -81,8 +82,6 @@ pub mod zone;
 pub mod access;
 #[cfg(feature = "server")]
 pub mod address;
-#[cfg(feature = "server")]
-pub mod connector;
 #[cfg(feature = "server")]
 pub mod csv;
 #[cfg(feature = "server")]
