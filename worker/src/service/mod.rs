@@ -21,6 +21,8 @@
 //! - `exports`: export jobs written in chunks within the D1 query budget, and the
 //!   bound of the one-request CSV export.
 //! - `page`: page sizes and cursors of the lists.
+//! - `campaigns`: relationship surveys — customer lists kept in R2, runs turned into
+//!   invitations chunk by chunk through the JOBS queue, throttled per person.
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
 
@@ -28,6 +30,7 @@ pub mod actions;
 pub mod api_keys;
 pub mod archive;
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod coaching;
 pub mod cron;
