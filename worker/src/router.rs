@@ -122,6 +122,17 @@ pub static ROUTES: &[Route] = {
         route(Post, "/v1/api-keys", ADMIN, CreateApiKey),
         route(Delete, "/v1/api-keys/:id", ADMIN, RevokeApiKey),
         route(Get, "/v1/audit", ADMIN, ListAudit),
+        route(Get, "/v1/campaigns", READ, ListCampaigns),
+        route(Post, "/v1/campaigns", ADMIN, CreateCampaign),
+        route(Get, "/v1/campaigns/:id", READ, GetCampaign),
+        route(Patch, "/v1/campaigns/:id", ADMIN, UpdateCampaign),
+        route(Delete, "/v1/campaigns/:id", ADMIN, DeleteCampaign),
+        route(
+            Post,
+            "/v1/campaigns/:id/recipients",
+            ADMIN,
+            AddCampaignRecipients,
+        ),
     ]
 };
 
@@ -172,6 +183,12 @@ pub enum Handler {
     CreateApiKey,
     RevokeApiKey,
     ListAudit,
+    ListCampaigns,
+    CreateCampaign,
+    GetCampaign,
+    UpdateCampaign,
+    DeleteCampaign,
+    AddCampaignRecipients,
 }
 
 impl Handler {
@@ -240,6 +257,14 @@ impl Handler {
             Handler::CreateApiKey => staff::create_key(req, app, who()?).await,
             Handler::RevokeApiKey => staff::revoke_key(app, params.get("id")?, who()?).await,
             Handler::ListAudit => staff::audit(req, app).await,
+            Handler::ListCampaigns => routes::campaigns::list(app).await,
+            Handler::CreateCampaign => routes::campaigns::create(req, app).await,
+            Handler::GetCampaign => routes::campaigns::get(app, params.get("id")?).await,
+            Handler::UpdateCampaign => routes::campaigns::update(req, app, params.get("id")?).await,
+            Handler::DeleteCampaign => routes::campaigns::delete(app, params.get("id")?).await,
+            Handler::AddCampaignRecipients => {
+                routes::campaigns::add_recipients(req, app, params.get("id")?).await
+            }
         }
     }
 }

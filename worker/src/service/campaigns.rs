@@ -592,7 +592,17 @@ fn next_task(campaign: &Campaign, resent: bool) -> CampaignTask {
     }
 }
 
-/// The cron's part: starts the runs that are due (the next run after it set by the
+/// The cron's part, sent every minute: a message that runs [`wake`] in the `JOBS`
+/// consumer, whose invocation has its own D1 budget (the cron's is spent on its
+/// other jobs and the archive).
+pub async fn ask_to_wake(jobs: &impl CampaignQueue, now_ms: i64) -> Result<(), StoreError> {
+    jobs.enqueue_wake(&crate::store::campaigns::WakeTask {
+        wake_campaigns: now_ms,
+    })
+    .await
+}
+
+/// Run by the cron's message ([`ask_to_wake`]): starts the runs that are due (the next run after it set by the
 /// schedule, counted from when this one was due) and queues the next chunk of runs
 /// stalled for [`STALLED_AFTER_MS`]; at most [`WOKEN_PER_RUN`] campaigns, one read
 /// and one write each. How many were woken.

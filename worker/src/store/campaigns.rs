@@ -179,7 +179,17 @@ pub trait CampaignStore {
     ) -> StoreResult<bool>;
 }
 
+/// The queue message the cron sends every minute: "start the campaign runs that are
+/// due, re-queue stalled ones" (`service::campaigns::wake`). It is done in the `JOBS`
+/// consumer's own invocation, so it costs the cron's D1 budget nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeTask {
+    /// When the cron sent it (Unix ms), for the logs.
+    pub wake_campaigns: i64,
+}
+
 /// Where chunk messages go (the `JOBS` queue in the worker, beside export chunks).
 pub trait CampaignQueue {
     async fn enqueue_campaign(&self, task: &CampaignTask, delay_seconds: u32) -> StoreResult<()>;
+    async fn enqueue_wake(&self, task: &WakeTask) -> StoreResult<()>;
 }

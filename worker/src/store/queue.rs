@@ -84,4 +84,9 @@ impl super::campaigns::CampaignQueue for JobSender {
             .await?;
         Ok(())
     }
+
+    async fn enqueue_wake(&self, task: &super::campaigns::WakeTask) -> StoreResult<()> {
+        self.queue.send(*task).await?;
+        Ok(())
+    }
 }

@@ -232,6 +232,13 @@ impl super::campaigns::CampaignQueue for TestStore {
             .push((task.clone(), delay_seconds));
         Ok(())
     }
+
+    async fn enqueue_wake(&self, _task: &super::campaigns::WakeTask) -> StoreResult<()> {
+        if self.queue().down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        Ok(())
+    }
 }
 
 impl DeliveryQueue for TestStore {
