@@ -24,7 +24,9 @@
 
 use super::invitations::{self, DEFAULT_DAYS};
 use super::{Done, ServiceError, new_id};
-use crate::store::campaigns::{Campaign, CampaignQueue, CampaignTask, ChunkWrite, Tallies};
+use crate::store::campaigns::{
+    Campaign, CampaignQueue, CampaignStore, CampaignTask, ChunkWrite, Tallies,
+};
 use crate::store::{DeliveryQueue, ObjectStore, Storage, StoreError};
 use nps_shared::api::Respondent;
 use nps_shared::campaign::{
@@ -208,7 +210,7 @@ fn no_tallies(campaign: &Campaign) -> CampaignView {
 /// `POST /v1/campaigns`: keeps the list and the campaign; a first run due now starts
 /// at once (its chunk 0 queued), a later one waits for the cron.
 pub async fn create(
-    store: &impl Storage,
+    store: &(impl Storage + CampaignStore),
     objects: &impl ObjectStore,
     jobs: &impl CampaignQueue,
     settings: NewCampaign,
@@ -283,7 +285,7 @@ fn first_task(campaign: &Campaign) -> CampaignTask {
 /// one upload). A run under way reaches it too; the throttle keeps anyone on two parts
 /// from being invited twice.
 pub async fn add_recipients(
-    store: &impl Storage,
+    store: &(impl Storage + CampaignStore),
     objects: &impl ObjectStore,
     id: &str,
     recipients: &[Recipient],
@@ -319,7 +321,10 @@ pub async fn add_recipients(
 }
 
 /// The campaign and its progress.
-pub async fn get(store: &impl Storage, id: &str) -> Result<CampaignView, ServiceError> {
+pub async fn get(
+    store: &(impl Storage + CampaignStore),
+    id: &str,
+) -> Result<CampaignView, ServiceError> {
     match store.campaign_progress(id).await? {
         Some((campaign, tallies)) => Ok(campaign.view(&tallies)),
         None => Err(ServiceError::NotFound(format!("campaign {id}"))),
@@ -327,7 +332,7 @@ pub async fn get(store: &impl Storage, id: &str) -> Result<CampaignView, Service
 }
 
 /// The newest [`LISTED`] campaigns with their progress.
-pub async fn list(store: &impl Storage) -> Result<CampaignList, ServiceError> {
+pub async fn list(store: &(impl Storage + CampaignStore)) -> Result<CampaignList, ServiceError> {
     let campaigns = store.list_campaigns(LISTED).await?;
     Ok(CampaignList {
         campaigns: campaigns.iter().map(|(c, t)| c.view(t)).collect(),
@@ -338,7 +343,7 @@ pub async fn list(store: &impl Storage) -> Result<CampaignList, ServiceError> {
 /// starts, no run is started); `active` resumes it: a run stopped halfway carries on
 /// from its next chunk, otherwise it waits for its next run (or is done).
 pub async fn update(
-    store: &impl Storage,
+    store: &(impl Storage + CampaignStore),
     jobs: &impl CampaignQueue,
     id: &str,
     request: &UpdateCampaign,
@@ -390,7 +395,7 @@ pub async fn update(
 /// `DELETE`: the campaign and its kept list go; the invitations it created stay valid
 /// (their links were sent), and a chunk message still queued finds no campaign.
 pub async fn delete(
-    store: &impl Storage,
+    store: &(impl Storage + CampaignStore),
     objects: &impl ObjectStore,
     id: &str,
 ) -> Result<(), ServiceError> {
@@ -428,7 +433,7 @@ pub enum Step {
 /// Turns the chunk a message names into invitations, as the module describes; a
 /// fixed number of queries.
 pub async fn run_chunk(
-    store: &impl Storage,
+    store: &(impl Storage + CampaignStore),
     objects: &impl ObjectStore,
     jobs: &impl CampaignQueue,
     queue: &impl DeliveryQueue,
@@ -607,7 +612,7 @@ pub async fn ask_to_wake(jobs: &impl CampaignQueue, now_ms: i64) -> Result<(), S
 /// stalled for [`STALLED_AFTER_MS`]; at most [`WOKEN_PER_RUN`] campaigns, one read
 /// and one write each. How many were woken.
 pub async fn wake(
-    store: &impl Storage,
+    store: &(impl Storage + CampaignStore),
     jobs: &impl CampaignQueue,
     now_ms: i64,
 ) -> Result<usize, StoreError> {

@@ -70,7 +70,6 @@ pub trait Storage:
     + ExportStore
     + ActionStore
     + CoachingStore
-    + campaigns::CampaignStore
 {
 }
 
@@ -89,7 +88,6 @@ impl<T> Storage for T where
         + ExportStore
         + ActionStore
         + CoachingStore
-        + campaigns::CampaignStore
 {
 }
 
