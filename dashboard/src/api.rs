@@ -506,3 +506,6 @@ async fn checked(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiE
         },
     })
 }
+
+/// Campaign calls (relationship surveys).
+pub mod campaigns;
