@@ -545,3 +545,6 @@ async fn checked(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiE
         },
     })
 }
+
+/// Campaign calls (relationship surveys).
+pub mod campaigns;

@@ -1,8 +1,7 @@
 //! The page's frame: the sign-in gate, the top bar with the survey picker and who is
 //! signed in, and the section navigation (Overview · Cases · Playbook · Actions ·
-//! Coaching · Webhooks · Connectors · Survey · Embed · API keys · Audit log), showing only the
-//! sections the token's scopes allow
-//! (`GET /v1/me`). Sections live in
+//! Coaching · Webhooks · Connectors · Survey · Embed · API keys · Audit log · Campaigns),
+//! showing only the sections the token's scopes allow (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
 //! creates and provides, in `state`; network calls in `api`.
 
@@ -14,6 +13,7 @@ use nps_shared::staff::Scope;
 use wasm_bindgen::JsCast;
 
 use crate::state::{Drafts, Session, Surveys};
+use crate::views::campaigns::Campaigns;
 use crate::views::{
     actions::Actions, api_keys::ApiKeys, audit::Audit, cases::Cases, coaching::Coaching,
     connectors::Connectors, editor::Editor, embed::Embed, overview::Overview, playbook::Playbook,
@@ -34,6 +34,7 @@ enum Section {
     Embed,
     ApiKeys,
     Audit,
+    Campaigns,
 }
 
 impl Section {
@@ -49,12 +50,15 @@ impl Section {
         Section::Embed,
         Section::ApiKeys,
         Section::Audit,
+        Section::Campaigns,
     ];
 
     /// The scope a token needs to see the section (the server checks every call).
     fn needs(self) -> Scope {
         match self {
-            Section::Survey | Section::ApiKeys | Section::Audit => Scope::Admin,
+            Section::Survey | Section::ApiKeys | Section::Audit | Section::Campaigns => {
+                Scope::Admin
+            }
             _ => Scope::Read,
         }
     }
@@ -77,6 +81,7 @@ impl Section {
             Section::Embed => "Embed",
             Section::ApiKeys => "API keys",
             Section::Audit => "Audit log",
+            Section::Campaigns => "Campaigns",
         }
     }
 }
@@ -274,6 +279,7 @@ fn Shell() -> impl IntoView {
                     Some(s) => view! { <Embed survey=s /> }.into_any(),
                     None => ().into_any(),
                 },
+                Section::Campaigns => view! { <Campaigns survey_id=id /> }.into_any(),
                 Section::ApiKeys | Section::Audit => ().into_any(),
             },
         }

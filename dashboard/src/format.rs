@@ -338,6 +338,15 @@ pub fn rate(rate: f64) -> String {
     format!("{:.0}%", (rate * 100.0).clamp(0.0, 100.0))
 }
 
+/// A response rate (`answered / sent`) to one decimal: "12.5%"; "—" before anything
+/// was sent.
+pub fn response_rate(share: Option<f64>) -> String {
+    match share {
+        Some(share) => format!("{:.1}%", share.clamp(0.0, 1.0) * 100.0),
+        None => "—".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,5 +572,12 @@ mod tests {
             }),
             "Note: Called"
         );
+    }
+
+    #[test]
+    fn a_response_rate_shows_one_decimal_and_a_dash_before_anything_was_sent() {
+        assert_eq!(response_rate(None), "—");
+        assert_eq!(response_rate(Some(1.0 / 999.0)), "0.1%");
+        assert_eq!(response_rate(Some(0.25)), "25.0%");
     }
 }

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod api_keys;
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod coaching;
 pub mod connectors;

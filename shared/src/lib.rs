@@ -52,9 +52,12 @@
 //! - [`scanner`]: telling e-mail security scanners' link visits from people.
 //! - [`rate_limit`]: fixed-window rate limits per client and survey.
 //! - [`retention`]: how long a survey keeps its answers, and the archive's names.
+//! - [`campaign`]: relationship surveys — schedules, the per-person throttle, and the
+//!   readers of uploaded customer lists (CSV, JSON lines).
 
 pub mod action;
 pub mod api;
+pub mod campaign;
 pub mod case;
 pub mod cause;
 pub mod coaching;

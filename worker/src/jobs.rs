@@ -1,12 +1,15 @@
-//! The consumer of the `JOBS` queue: long jobs in steps, one step a message. Today the
-//! one kind of job is an export, a chunk a message (`service::exports`).
+//! The consumer of the `JOBS` queue: long jobs in steps, one step a message — an
+//! export chunk (`service::exports`), a campaign chunk or the cron's minutely wake of
+//! campaigns (`service::campaigns`). The kinds are told apart by their fields
+//! ([`Job`]), so export messages already queued stay decodable.
 //!
 //! D1's query limit is per invocation, so an invocation takes one message of its batch
 //! and hands the others back to the queue (`max_batch_size = 1` in wrangler.toml makes
 //! that the rare case). A message the service could not settle comes back after a while.
 
 use crate::app::{App, now_ms};
-use crate::service::exports;
+use crate::service::{campaigns, exports};
+use crate::store::campaigns::{CampaignTask, WakeTask};
 use crate::store::{ExportStore, ExportTask};
 use worker::{
     MessageBatch, MessageExt, QueueRetryOptionsBuilder, console_error, console_log, console_warn,
@@ -24,7 +27,22 @@ pub async fn consume<T>(batch: MessageBatch<T>, app: &App) -> worker::Result<()>
         other.retry();
     }
     let task: ExportTask = match serde_wasm_bindgen::from_value(message.body()) {
-        Ok(task) => task,
+        Ok(Job::Export(task)) => task,
+        Ok(Job::Campaign(task)) => {
+            settle(&message, campaign_chunk(&task, app).await);
+            return Ok(());
+        }
+        Ok(Job::Wake(task)) => {
+            let what = format!("campaign wake of {}", task.wake_campaigns);
+            match campaigns::wake(&app.store, &app.jobs, now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => console_log!("{what}: {n} campaigns started or re-queued"),
+                // The next minute's wake tries again.
+                Err(e) => console_warn!("{what} failed: {e}"),
+            }
+            message.ack();
+            return Ok(());
+        }
         Err(e) => {
             // Only this worker produces these messages; one that does not decode can
             // never succeed.
@@ -77,4 +95,91 @@ pub async fn consume<T>(batch: MessageBatch<T>, app: &App) -> worker::Result<()>
         }
     }
     Ok(())
+}
+
+/// A message of the `JOBS` queue, by the fields it has.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Job {
+    Export(ExportTask),
+    Campaign(CampaignTask),
+    Wake(WakeTask),
+}
+
+/// Runs one campaign chunk: `Ok(true)` settled, `Ok(false)` to be tried again.
+async fn campaign_chunk(task: &CampaignTask, app: &App) -> bool {
+    let what = format!(
+        "campaign {} run {} chunk {}",
+        task.campaign_id, task.run, task.chunk
+    );
+    let Some(secret) = app.invitation_secret() else {
+        console_error!("{what}: INVITATION_SECRET is not configured");
+        return false;
+    };
+    match campaigns::run_chunk(
+        &app.store,
+        &app.objects,
+        &app.jobs,
+        &app.queue,
+        task,
+        secret,
+        now_ms(),
+    )
+    .await
+    {
+        Ok(done) => {
+            for e in &done.failed_follow_ups {
+                console_warn!("{what}: a follow-up failed: {e}");
+            }
+            console_log!("{what}: {:?}", done.value);
+            true
+        }
+        Err(e) => {
+            console_warn!("{what}: storage or queue failed, the message comes back: {e}");
+            false
+        }
+    }
+}
+
+fn settle(message: &worker::RawMessage, settled: bool) {
+    if settled {
+        message.ack();
+    } else {
+        message.retry_with_options(
+            &QueueRetryOptionsBuilder::new()
+                .with_delay_seconds(PLATFORM_RETRY_SECONDS)
+                .build(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(body: serde_json::Value) -> &'static str {
+        match serde_json::from_value::<Job>(body) {
+            Ok(Job::Export(_)) => "export",
+            Ok(Job::Campaign(_)) => "campaign",
+            Ok(Job::Wake(_)) => "wake",
+            Err(_) => "undecodable",
+        }
+    }
+
+    #[test]
+    fn export_campaign_and_wake_messages_are_told_apart_by_their_fields() {
+        // An export message as queued before campaigns existed.
+        let export = serde_json::json!({"export_id": "ex_1", "chunk": 2, "cursor": null});
+        assert_eq!(kind(export), "export");
+        let task = CampaignTask {
+            campaign_id: "cmp_1".into(),
+            run: 1,
+            chunk: 3,
+            resent: false,
+        };
+        assert_eq!(kind(serde_json::to_value(&task).unwrap()), "campaign");
+        let wake = WakeTask { wake_campaigns: 1 };
+        assert_eq!(kind(serde_json::to_value(wake).unwrap()), "wake");
+        assert_eq!(kind(serde_json::json!({"what": 1})), "undecodable");
+    }
 }

@@ -72,7 +72,9 @@ const JOBS_QUEUE: &str = "nps-loop-jobs";
 /// `AUDIT_RETENTION_DAYS`; announce invitations whose `send_after` has come. Then
 /// archive answers past their survey's retention (`service::archive::PARTS_PER_RUN`
 /// parts at most). Each job is bounded per run: the cron's jobs take at most 9 D1
-/// queries, the archive at most 41 — within the free plan's 50 together.
+/// queries, the archive at most 41 — within the free plan's 50 together. Campaign
+/// runs that are due are started by one `JOBS` message a minute
+/// (`service::campaigns::wake`), in the consumer's own invocation and budget.
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let app = match app::App::from_env(&env) {
@@ -86,6 +88,9 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         app.audit_retention_days,
     )
     .await;
+    if let Err(e) = service::campaigns::ask_to_wake(&app.jobs, app::now_ms()).await {
+        worker::console_error!("cron: the campaign wake could not be queued: {e}");
+    }
     match done.requeued {
         Ok(0) => {}
         Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue deliveries"),

@@ -127,6 +127,17 @@ pub static ROUTES: &[Route] = {
         route(Delete, "/v1/connectors/:id", ADMIN, DeleteConnector),
         route(Get, "/v1/connectors/:id/events", READ, ListConnectorEvents),
         route(Post, "/hooks/connectors/:id", Open, ReceiveConnectorEvent),
+        route(Get, "/v1/campaigns", READ, ListCampaigns),
+        route(Post, "/v1/campaigns", ADMIN, CreateCampaign),
+        route(Get, "/v1/campaigns/:id", READ, GetCampaign),
+        route(Patch, "/v1/campaigns/:id", ADMIN, UpdateCampaign),
+        route(Delete, "/v1/campaigns/:id", ADMIN, DeleteCampaign),
+        route(
+            Post,
+            "/v1/campaigns/:id/recipients",
+            ADMIN,
+            AddCampaignRecipients,
+        ),
     ]
 };
 
@@ -182,6 +193,12 @@ pub enum Handler {
     DeleteConnector,
     ListConnectorEvents,
     ReceiveConnectorEvent,
+    ListCampaigns,
+    CreateCampaign,
+    GetCampaign,
+    UpdateCampaign,
+    DeleteCampaign,
+    AddCampaignRecipients,
 }
 
 impl Handler {
@@ -258,6 +275,14 @@ impl Handler {
             }
             Handler::ReceiveConnectorEvent => {
                 routes::connectors::receive(req, app, params.get("id")?).await
+            }
+            Handler::ListCampaigns => routes::campaigns::list(app).await,
+            Handler::CreateCampaign => routes::campaigns::create(req, app).await,
+            Handler::GetCampaign => routes::campaigns::get(app, params.get("id")?).await,
+            Handler::UpdateCampaign => routes::campaigns::update(req, app, params.get("id")?).await,
+            Handler::DeleteCampaign => routes::campaigns::delete(app, params.get("id")?).await,
+            Handler::AddCampaignRecipients => {
+                routes::campaigns::add_recipients(req, app, params.get("id")?).await
             }
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod archive;
+pub mod campaigns;
 pub mod cases;
 pub mod coaching;
 pub mod connectors;

@@ -23,6 +23,8 @@
 //! - `page`: page sizes and cursors of the lists.
 //! - `connectors`: shop connectors (Shopify, WooCommerce, generic) and their
 //!   receiver: a shop's signed webhook becomes an invitation, once.
+//! - `campaigns`: relationship surveys — customer lists kept in R2, runs turned into
+//!   invitations chunk by chunk through the JOBS queue, throttled per person.
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
 
@@ -30,6 +32,7 @@ pub mod actions;
 pub mod api_keys;
 pub mod archive;
 pub mod audit;
+pub mod campaigns;
 pub mod cases;
 pub mod coaching;
 pub mod connectors;

@@ -16,11 +16,14 @@
 //!   [`ArchiveBucket`]) and export chunks (behind [`ObjectStore`]).
 //! - `sql::actions`, `sql::coaching`: action plans and their impact, the coaching
 //!   view's aggregates.
+//! - `campaigns`: relationship surveys — their records, the throttle's read, a run's
+//!   chunk writes and queue messages (SQL in `sql::campaigns`).
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
 #![allow(async_fn_in_trait)]
 
+pub mod campaigns;
 pub mod d1;
 pub mod db;
 pub mod kv;
@@ -797,6 +800,8 @@ pub trait JobQueue {
 pub trait ObjectStore {
     async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()>;
     async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Deletes these keys (those that exist), in one request.
+    async fn delete_objects(&self, keys: &[String]) -> StoreResult<()>;
 }
 
 /// Which action plans a list wants; `None` means any.

@@ -68,3 +68,25 @@ impl JobQueue for JobSender {
         Ok(())
     }
 }
+
+impl super::campaigns::CampaignQueue for JobSender {
+    async fn enqueue_campaign(
+        &self,
+        task: &super::campaigns::CampaignTask,
+        delay_seconds: u32,
+    ) -> StoreResult<()> {
+        self.queue
+            .send(
+                MessageBuilder::new(task.clone())
+                    .delay_seconds(delay_seconds)
+                    .build(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn enqueue_wake(&self, task: &super::campaigns::WakeTask) -> StoreResult<()> {
+        self.queue.send(*task).await?;
+        Ok(())
+    }
+}

@@ -125,4 +125,14 @@ impl ObjectStore for R2 {
             .ok_or_else(|| StoreError(format!("R2 object {key} came without a body")))?;
         Ok(Some(body.bytes().await?))
     }
+
+    async fn delete_objects(&self, keys: &[String]) -> StoreResult<()> {
+        // R2 deletes up to 1,000 keys a request.
+        for chunk in keys.chunks(1000) {
+            self.bucket
+                .delete_multiple(chunk.iter().map(String::as_str).collect())
+                .await?;
+        }
+        Ok(())
+    }
 }

@@ -174,6 +174,8 @@ pub struct TestQueue {
     pub objects: RefCell<std::collections::BTreeMap<String, Vec<u8>>>,
     /// When set, every object write fails.
     pub objects_down: Cell<bool>,
+    /// Campaign chunk messages (the `JOBS` queue), each with its delay.
+    pub campaign_jobs: RefCell<Vec<(super::campaigns::CampaignTask, u32)>>,
 }
 
 impl JobQueue for TestStore {
@@ -199,6 +201,43 @@ impl ObjectStore for TestStore {
 
     async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(self.queue().objects.borrow().get(key).cloned())
+    }
+
+    async fn delete_objects(&self, keys: &[String]) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.objects_down.get() {
+            return Err(StoreError("R2 is down".into()));
+        }
+        let mut objects = queue.objects.borrow_mut();
+        for key in keys {
+            objects.remove(key);
+        }
+        Ok(())
+    }
+}
+
+impl super::campaigns::CampaignQueue for TestStore {
+    async fn enqueue_campaign(
+        &self,
+        task: &super::campaigns::CampaignTask,
+        delay_seconds: u32,
+    ) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        queue
+            .campaign_jobs
+            .borrow_mut()
+            .push((task.clone(), delay_seconds));
+        Ok(())
+    }
+
+    async fn enqueue_wake(&self, _task: &super::campaigns::WakeTask) -> StoreResult<()> {
+        if self.queue().down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        Ok(())
     }
 }
 

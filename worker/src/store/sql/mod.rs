@@ -10,6 +10,7 @@ mod actions;
 mod api_keys;
 mod archive;
 mod audit;
+mod campaigns;
 mod cases;
 mod coaching;
 mod connectors;
