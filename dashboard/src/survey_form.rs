@@ -66,6 +66,13 @@ pub struct SurveyForm {
     /// Not edited here (the API sets them); kept so that saving the form keeps them.
     pub identity: IdentityPolicy,
     pub extend_invitation_properties: bool,
+    /// The mail provider (`postmark`, `resend`; blank: the worker sends no e-mail).
+    pub mail_provider: String,
+    pub mail_from_address: String,
+    pub mail_from_name: String,
+    pub mail_reply_to: String,
+    /// Not edited here (message stream, subjects); kept so that saving keeps them.
+    pub mail_kept: Option<nps_shared::mail_settings::MailSettings>,
 }
 
 /// The texts to start a language from: its built-in words (`nps_shared::words`, the
@@ -109,7 +116,45 @@ impl SurveyForm {
             causes: d.cases.causes.clone(),
             identity: d.identity,
             extend_invitation_properties: d.extend_invitation_properties,
+            mail_provider: d
+                .mail
+                .as_ref()
+                .map(|m| m.provider.as_str().to_owned())
+                .unwrap_or_default(),
+            mail_from_address: d
+                .mail
+                .as_ref()
+                .map(|m| m.from_address.clone())
+                .unwrap_or_default(),
+            mail_from_name: d
+                .mail
+                .as_ref()
+                .and_then(|m| m.from_name.clone())
+                .unwrap_or_default(),
+            mail_reply_to: d
+                .mail
+                .as_ref()
+                .and_then(|m| m.reply_to.clone())
+                .unwrap_or_default(),
+            mail_kept: d.mail.clone(),
         }
+    }
+
+    /// The mail settings the fields hold: none without a provider.
+    fn mail_settings(&self) -> Option<nps_shared::mail_settings::MailSettings> {
+        let provider = nps_shared::mail_settings::MailProvider::parse(self.mail_provider.trim())?;
+        let optional = |v: &str| Some(v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+        let kept = self.mail_kept.clone().unwrap_or_default();
+        Some(nps_shared::mail_settings::MailSettings {
+            provider,
+            from_address: self.mail_from_address.trim().to_owned(),
+            from_name: optional(&self.mail_from_name),
+            reply_to: optional(&self.mail_reply_to),
+            message_stream: kept
+                .message_stream
+                .filter(|_| provider == nps_shared::mail_settings::MailProvider::Postmark),
+            subject: kept.subject,
+        })
     }
 
     /// A new survey: English texts, the API's defaults for everything else, shown on
@@ -132,6 +177,7 @@ impl SurveyForm {
             retention_days: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
+            mail: None,
         };
         SurveyForm::from_definition("", &definition)
     }
@@ -272,6 +318,7 @@ impl SurveyForm {
             identity: self.identity,
             extend_invitation_properties: self.extend_invitation_properties,
             retention_days,
+            mail: self.mail_settings(),
         })
     }
 
@@ -310,6 +357,8 @@ pub fn survey_patch(saved: &SurveyDefinition, edited: &SurveyDefinition) -> Surv
         ),
         // Cleared: `null`, keep answers forever.
         retention_days: changed(&saved.retention_days, &edited.retention_days),
+        // Cleared provider: `null`, the worker stops mailing.
+        mail: changed(&saved.mail, &edited.mail),
     }
 }
 
@@ -694,6 +743,7 @@ mod tests {
             retention_days: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
+            mail: None,
         }
     }
 

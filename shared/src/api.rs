@@ -319,6 +319,10 @@ pub struct SurveyDefinition {
     /// Absent: kept forever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u32>,
+    /// How the worker mails this survey's invitations when they are due (issue 16);
+    /// absent: it does not, the shop does on `invitation.due`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<crate::mail_settings::MailSettings>,
 }
 
 fn default_locale() -> String {
@@ -366,6 +370,13 @@ pub struct SurveyPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub retention_days: Option<Option<u32>>,
+    /// Absent: unchanged; `null`: the worker stops mailing; settings: replaced.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mail: Option<Option<crate::mail_settings::MailSettings>>,
 }
 
 /// A field that is present, `null` included: `Some(None)` for `null`, so a patch can
@@ -415,6 +426,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.retention_days {
             definition.retention_days = v;
+        }
+        if let Some(v) = self.mail {
+            definition.mail = v;
         }
     }
 }

@@ -63,6 +63,7 @@ pub mod export;
 pub mod field;
 pub mod ids;
 pub mod locale;
+pub mod mail_settings;
 pub mod nps;
 pub mod report;
 pub mod respondent;
@@ -91,6 +92,8 @@ pub mod identity;
 pub mod invitation;
 #[cfg(feature = "server")]
 pub mod json;
+#[cfg(feature = "server")]
+pub mod mail;
 #[cfg(feature = "server")]
 pub mod origin;
 #[cfg(feature = "server")]

@@ -434,6 +434,9 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
             ));
         }
     }
+    if let Some(mail) = &definition.mail {
+        errors.extend(crate::mail::check(mail));
+    }
     if let Err(problems) = definition.cases.check() {
         errors.extend(
             problems
