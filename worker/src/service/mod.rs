@@ -21,6 +21,8 @@
 //! - `exports`: export jobs written in chunks within the D1 query budget, and the
 //!   bound of the one-request CSV export.
 //! - `page`: page sizes and cursors of the lists.
+//! - `mail`: the invitation e-mails the worker sends (a queue job like deliveries),
+//!   unsubscribe, the providers' bounces and complaints, the send log, suppressions.
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
 
@@ -35,6 +37,7 @@ pub mod deliveries;
 pub mod exports;
 pub mod invitations;
 pub mod limits;
+pub mod mail;
 pub mod page;
 pub mod reports;
 pub mod respondents;

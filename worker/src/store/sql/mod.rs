@@ -15,6 +15,7 @@ mod coaching;
 mod deliveries;
 mod exports;
 mod invitations;
+mod mail;
 mod rate_limits;
 mod respondents;
 mod responses;
