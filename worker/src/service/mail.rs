@@ -537,8 +537,8 @@ mod tests {
                 NOW - 60_000,
             ))
             .unwrap();
+            m.reset_queries();
         }
-        m.reset_queries();
     }
 
     fn queued_mail(m: &TestStore) -> Vec<String> {
