@@ -122,6 +122,13 @@ pub static ROUTES: &[Route] = {
         route(Post, "/v1/api-keys", ADMIN, CreateApiKey),
         route(Delete, "/v1/api-keys/:id", ADMIN, RevokeApiKey),
         route(Get, "/v1/audit", ADMIN, ListAudit),
+        route(Get, "/u/:token", Open, UnsubscribePage),
+        route(Post, "/u/:token", Open, Unsubscribe),
+        route(Post, "/v1/mail/postmark/:token", Open, PostmarkEvent),
+        route(Post, "/v1/mail/resend", Open, ResendEvent),
+        route(Get, "/v1/mail-sends", ADMIN, ListMailSends),
+        route(Get, "/v1/suppressions", ADMIN, ListSuppressions),
+        route(Delete, "/v1/suppressions/:email", ADMIN, LiftSuppression),
     ]
 };
 
@@ -172,6 +179,13 @@ pub enum Handler {
     CreateApiKey,
     RevokeApiKey,
     ListAudit,
+    UnsubscribePage,
+    Unsubscribe,
+    PostmarkEvent,
+    ResendEvent,
+    ListMailSends,
+    ListSuppressions,
+    LiftSuppression,
 }
 
 impl Handler {
@@ -240,6 +254,13 @@ impl Handler {
             Handler::CreateApiKey => staff::create_key(req, app, who()?).await,
             Handler::RevokeApiKey => staff::revoke_key(app, params.get("id")?, who()?).await,
             Handler::ListAudit => staff::audit(req, app).await,
+            Handler::UnsubscribePage => routes::mail::page(app, params.get("token")?).await,
+            Handler::Unsubscribe => routes::mail::unsubscribe(app, params.get("token")?).await,
+            Handler::PostmarkEvent => routes::mail::postmark(req, app, params.get("token")?).await,
+            Handler::ResendEvent => routes::mail::resend(req, app).await,
+            Handler::ListMailSends => routes::mail::sends(req, app).await,
+            Handler::ListSuppressions => routes::mail::suppressions(req, app).await,
+            Handler::LiftSuppression => routes::mail::lift(app, params.get("email")?).await,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod coaching;
 pub mod exports;
 pub mod invitations;
 pub mod limits;
+pub mod mail;
 pub mod respondents;
 pub mod responses;
 pub mod staff;
