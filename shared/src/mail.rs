@@ -19,11 +19,10 @@
 //!   `email.bounced` / `email.complained`, `data.email_id`, `data.to`.
 //!
 //! Depends on `api` (texts), `email` (the score row, escaping), `mail_settings`,
-//! `validate` (addresses); no I/O.
+//! `locale`; no I/O. The settings are checked in `validate::check_mail`.
 
 use crate::api::SurveyTexts;
 use crate::email::{escape, score_row};
-use crate::field::FieldError;
 use crate::mail_settings::{MailProvider, MailSettings, SuppressionReason};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -33,8 +32,6 @@ use sha2::Sha256;
 
 /// Gmail clips a message whose HTML is larger than this; ours must stay below.
 pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
-const MAX_SUBJECT_CHARS: usize = 200;
-const MAX_NAME_CHARS: usize = 100;
 
 /// The words of the e-mail and of the unsubscribe page in one language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,72 +178,6 @@ pub fn words(tag: &str) -> &'static MailWords {
         .iter()
         .find(|(l, _)| *l == language)
         .map_or(&WORDS[0].1, |(_, w)| w)
-}
-
-/// Checks a survey's mail settings; errors name `mail.…` fields.
-pub fn check(settings: &MailSettings) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    if !crate::validate::is_email(settings.from_address.trim()) {
-        errors.push(FieldError::new(
-            "mail.from_address",
-            "must be an e-mail address the provider knows as a sender",
-        ));
-    }
-    if settings.from_name.as_deref().is_some_and(|n| {
-        n.trim().is_empty()
-            || n.chars().count() > MAX_NAME_CHARS
-            || n.chars()
-                .any(|c| c.is_control() || matches!(c, '<' | '>' | '"'))
-    }) {
-        errors.push(FieldError::new(
-            "mail.from_name",
-            "must be 1 to 100 characters, without < > \" or control characters",
-        ));
-    }
-    if settings
-        .reply_to
-        .as_deref()
-        .is_some_and(|r| !crate::validate::is_email(r.trim()))
-    {
-        errors.push(FieldError::new(
-            "mail.reply_to",
-            "must be an e-mail address",
-        ));
-    }
-    if let Some(stream) = settings.message_stream.as_deref() {
-        let ok = (1..=100).contains(&stream.len())
-            && stream
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
-        if settings.provider != MailProvider::Postmark {
-            errors.push(FieldError::new(
-                "mail.message_stream",
-                "is a Postmark setting",
-            ));
-        } else if !ok {
-            errors.push(FieldError::new(
-                "mail.message_stream",
-                "must be a Postmark message stream id like \"outbound\"",
-            ));
-        }
-    }
-    for (tag, subject) in &settings.subject {
-        if !crate::locale::is_valid_tag(tag) {
-            errors.push(FieldError::new(
-                format!("mail.subject.{tag}"),
-                "must be keyed by a language tag",
-            ));
-        } else if subject.trim().is_empty()
-            || subject.chars().count() > MAX_SUBJECT_CHARS
-            || subject.chars().any(char::is_control)
-        {
-            errors.push(FieldError::new(
-                format!("mail.subject.{tag}"),
-                "must be 1 to 200 characters, no line breaks",
-            ));
-        }
-    }
-    errors
 }
 
 /// One invitation e-mail, ready for any provider.
@@ -902,30 +833,6 @@ mod tests {
         assert_eq!(
             read_unsubscribe_token(b"secret", &token[..token.len() - 2]),
             None
-        );
-    }
-
-    #[test]
-    fn settings_are_checked_field_by_field() {
-        assert!(check(&settings(MailProvider::Postmark)).is_empty());
-        let bad = MailSettings {
-            provider: MailProvider::Resend,
-            from_address: "nobody".into(),
-            from_name: Some("a<b".into()),
-            reply_to: Some("x".into()),
-            message_stream: Some("outbound".into()),
-            subject: [("de".to_string(), "a\nb".to_string())].into(),
-        };
-        let fields: Vec<String> = check(&bad).into_iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            [
-                "mail.from_address",
-                "mail.from_name",
-                "mail.reply_to",
-                "mail.message_stream",
-                "mail.subject.de"
-            ]
         );
     }
 

@@ -651,10 +651,7 @@ mod tests {
         let id = queued_mail(&m)[0].clone();
         let mut at = NOW;
         let mut steps = Vec::new();
-        loop {
-            let Prepared::Send(send, _) = block_on(prepare(&m, &config(), &id, at)).unwrap() else {
-                break;
-            };
+        while let Prepared::Send(send, _) = block_on(prepare(&m, &config(), &id, at)).unwrap() {
             let down = Attempt::Answered(SendResult::Retry("503 down".into()));
             steps.push(block_on(settle(&m, &m, *send, down, &schedule(), 128, at)).unwrap());
             at += 60_000;
