@@ -243,7 +243,11 @@ pub fn compose(settings: &MailSettings, invite: &Invite) -> Message {
             "<!DOCTYPE html>",
             r#"<html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">"#,
             r#"<meta name="viewport" content="width=device-width,initial-scale=1">"#,
-            r#"<meta name="color-scheme" content="light"><title>{subject}</title></head>"#,
+            r#"<meta name="color-scheme" content="light"><title>{subject}</title>"#,
+            // Phones: narrower buttons so that 0–10 fit 320 px (clients without media
+            // queries keep the row as wide as it is and let it scroll).
+            r#"<style>@media (max-width:480px){{a.nps-score{{width:22px!important;line-height:30px!important;font-size:13px!important}}"#,
+            r#"td.nps-cell{{padding:1px!important}}td.nps-row{{padding:12px 0 16px!important}}}}</style></head>"#,
             r#"<body style="margin:0;padding:0;background:#f3f4f6">"#,
             // The preheader: the inbox's preview line, not shown in the message.
             r#"<div style="display:none;max-height:0;overflow:hidden;mso-hide:all">{preheader}</div>"#,
@@ -251,7 +255,7 @@ pub fn compose(settings: &MailSettings, invite: &Invite) -> Message {
             r#"<tr><td align="center" style="padding:24px 8px">"#,
             r#"<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background:#ffffff;border-radius:8px;border-top:4px solid {accent}">"#,
             r#"<tr><td style="padding:20px 16px 4px;font:bold 18px Arial,Helvetica,sans-serif;color:#111827">{brand}</td></tr>"#,
-            r#"<tr><td align="center" style="padding:12px 8px 20px;overflow-x:auto">{row}</td></tr>"#,
+            r#"<tr><td class="nps-row" align="center" style="padding:12px 8px 20px;overflow-x:auto">{row}</td></tr>"#,
             r#"</table>"#,
             r#"<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px">"#,
             r#"<tr><td align="center" style="padding:16px 8px;font:12px Arial,Helvetica,sans-serif;color:#6b7280">"#,
