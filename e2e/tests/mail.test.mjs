@@ -226,6 +226,7 @@ test('the e-mail renders in Chromium at 320 and 600 px (the README screenshots)'
     await page.setContent(sent.json.HtmlBody);
     const links = await page.$$eval('a[aria-label]', (as) => as.map((a) => a.getBoundingClientRect()));
     assert.equal(links.length, 11);
+    assert.ok(links.every((r) => r.height >= 28 && r.width >= 22), `tappable buttons at ${width} px`);
     const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(scrollWidth <= width + 1, `no sideways scrolling at ${width} px (${scrollWidth})`);
     await page.screenshot({ path: `docs/email-${width}.png`, fullPage: true });

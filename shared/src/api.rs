@@ -1071,6 +1071,10 @@ pub struct RespondentExport {
     pub invitations: Vec<Invitation>,
     /// Webhook deliveries whose payload carried their data, with the exact payload.
     pub deliveries: Vec<DeliveryView>,
+    /// The invitation e-mails to them (the send log). Whether their address is
+    /// suppressed is not personal data of theirs to erase: it stays.
+    #[serde(default)]
+    pub mail_sends: Vec<crate::mail_settings::MailSendView>,
 }
 
 /// `DELETE /v1/respondents/{id}`: how many records were erased (0s when none were
@@ -1081,4 +1085,6 @@ pub struct RespondentErased {
     pub cases: u64,
     pub invitations: u64,
     pub deliveries: u64,
+    #[serde(default)]
+    pub mail_sends: u64,
 }

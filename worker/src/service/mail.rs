@@ -793,6 +793,32 @@ mod tests {
     }
 
     #[test]
+    fn a_respondents_export_holds_their_e_mails_and_erasing_them_keeps_the_suppression() {
+        let m = mailing_store(MailProvider::Postmark);
+        due(&m, 2, Some("Kim@example.com"));
+        block_on(invitations::release_due(&m, &m, NOW)).unwrap();
+        let token = mail::unsubscribe_token(SECRET, &queued_mail(&m)[0]);
+        block_on(unsubscribe(&m, SECRET, &token, "one-click", NOW)).unwrap();
+        let exported = block_on(crate::service::respondents::export(
+            &m,
+            "kim@example.com",
+            NOW,
+        ))
+        .unwrap();
+        assert_eq!(exported.mail_sends.len(), 2);
+        let by_id = block_on(crate::service::respondents::export(&m, "cust-0", NOW)).unwrap();
+        assert_eq!(by_id.mail_sends.len(), 1);
+        let erased = block_on(crate::service::respondents::erase(&m, "KIM@example.com")).unwrap();
+        assert_eq!(erased.mail_sends, 2);
+        assert_eq!(m.count("mail_sends"), 0);
+        assert_eq!(
+            m.count("suppressions"),
+            1,
+            "what keeps them from being mailed again"
+        );
+    }
+
+    #[test]
     fn the_send_log_refuses_an_unknown_status() {
         let m = mailing_store(MailProvider::Postmark);
         assert!(matches!(

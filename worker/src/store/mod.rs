@@ -576,6 +576,9 @@ pub struct RespondentRecords {
     /// Deliveries whose payload names one of their answers, cases or invitations, or
     /// the respondent themselves.
     pub deliveries: Vec<Delivery>,
+    /// The invitation e-mails sent (or not) to them: those of their invitations, and
+    /// (found by address) every one to their address. Their suppression stays.
+    pub mail_sends: Vec<nps_shared::mail_settings::MailSendView>,
 }
 
 impl RespondentRecords {

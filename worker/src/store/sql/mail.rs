@@ -189,6 +189,31 @@ fn suppression_of(row: SuppressionRow) -> StoreResult<SuppressionView> {
     })
 }
 
+/// GDPR: the sends of a respondent's invitations and, found by address, every send
+/// to the address; one query.
+pub(super) async fn mail_sends_of<D: Database>(
+    db: &D,
+    who: &crate::store::Who,
+) -> StoreResult<Vec<MailSendView>> {
+    let (column, by_address) = match who {
+        crate::store::Who::Id(_) => ("respondent_id", false),
+        crate::store::Who::Email(_) => ("respondent_email_key", true),
+    };
+    all_rows(
+        db,
+        query!(
+            format!(
+                "SELECT {MAIL_COLUMNS} FROM mail_sends WHERE invitation_id IN \
+                 (SELECT id FROM invitations WHERE {column} = ?1) OR (?2 AND email_key = ?1) ORDER BY id"
+            ),
+            who.as_str(),
+            by_address
+        ),
+        |row: MailRow| MailSendView::try_from(row),
+    )
+    .await
+}
+
 #[derive(Deserialize)]
 struct IdRow {
     id: String,
