@@ -1085,4 +1085,32 @@ mod tests {
             assert_eq!(parse_url_match(url_match_name(k)), k);
         }
     }
+
+    #[test]
+    fn the_mail_fields_round_trip_and_clearing_the_provider_stops_the_mailing() {
+        let mut saved = demo();
+        saved.mail = Some(nps_shared::mail_settings::MailSettings {
+            provider: nps_shared::mail_settings::MailProvider::Resend,
+            from_address: "nps@shop.example".into(),
+            subject: BTreeMap::from([("de".into(), "Ihre Meinung".into())]),
+            ..Default::default()
+        });
+        let mut form = SurveyForm::from_definition("s_demo", &saved);
+        assert_eq!(form.mail_provider, "resend");
+        assert_eq!(
+            form.to_definition().unwrap(),
+            saved,
+            "saving unchanged keeps the subjects"
+        );
+        form.mail_reply_to = " help@shop.example ".into();
+        let edited = form.to_definition().unwrap();
+        let patch = survey_patch(&saved, &edited);
+        assert_eq!(
+            patch.mail.unwrap().unwrap().reply_to.as_deref(),
+            Some("help@shop.example")
+        );
+        form.mail_provider.clear();
+        let cleared = survey_patch(&saved, &form.to_definition().unwrap());
+        assert_eq!(cleared.mail, Some(None), "null: the worker stops mailing");
+    }
 }

@@ -10,6 +10,7 @@ pub mod coaching;
 pub mod editor;
 pub mod embed;
 pub mod exports;
+pub mod mail;
 pub mod overview;
 pub mod playbook;
 pub mod preview;
