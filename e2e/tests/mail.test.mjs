@@ -10,6 +10,7 @@ import http from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { admin, call, eventually, freshSurvey, BASE_URL } from '../lib/server.mjs';
 import { launch } from '../lib/browser.mjs';
+import { DashboardPage } from '../lib/dashboard.mjs';
 
 const PORT = Number(process.env.NPS_MAIL_PORT);
 /** Every request the "providers" got. */
@@ -232,4 +233,25 @@ test('the e-mail renders in Chromium at 320 and 600 px (the README screenshots)'
     await page.screenshot({ path: `docs/email-${width}.png`, fullPage: true });
     await page.close();
   }
+});
+
+test('the survey editor shows the mail settings and the send log with each status', async (t) => {
+  const survey = await mailingSurvey('mail-dash', 'postmark');
+  const email = `dash-${Date.now()}@example.com`;
+  await dueInvitation(survey, email);
+  await eventually(async () => (await sendsOf(survey))[0]?.status === 'sent', { what: 'the sent e-mail' });
+  const browser = await launch();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+  const dashboard = await new DashboardPage(page).open();
+  await dashboard.signIn();
+  await dashboard.surveyPicker().selectOption(survey);
+  await dashboard.section('Survey').click();
+  const card = page.getByRole('region', { name: 'E-mail' });
+  await card.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.equal(await card.getByLabel('Provider').inputValue(), 'postmark');
+  assert.equal(await card.getByLabel('From address').inputValue(), 'nps@shop.example');
+  const row = card.getByTestId('mail-send').first();
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  assert.match(await row.textContent(), new RegExp(`${email}.*sent`));
 });

@@ -34,8 +34,11 @@ pub fn MailSettings(
                         form.update(|f| set(f, value));
                     }
                     aria-invalid=move || errors.with(|e| e.get(path).is_some()).then_some("true")
+                    aria-describedby=move || errors.with(|e| e.get(path).is_some()).then(|| format!("err-{path}"))
                 />
-                {move || errors.with(|e| e.get(path).map(|m| view! { <span class="field-error" role="alert">{m.to_owned()}</span> }))}
+                {move || errors.with(|e| e.get(path)).map(|message| view! {
+                    <p class="field-error" id=format!("err-{path}") data-field=path>{message}</p>
+                })}
             </div>
         }
     };
