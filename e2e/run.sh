@@ -50,6 +50,14 @@ for _ in $(seq 1 40); do
 done
 curl -sf "http://127.0.0.1:$access_port/cdn-cgi/access/certs" >/dev/null || { cat "$state/access.log"; echo "the Access key server did not start" >&2; exit 1; }
 
+# The mail providers, played by the receiver e2e/tests/mail.test.mjs starts on this port:
+# the worker's provider base URLs point at it, with keys and webhook secrets of the run.
+mail_port=$((port + 2000))
+postmark_token="pm_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+resend_key="re_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+postmark_webhook_token="pmw_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+resend_webhook_secret="whsec_$(head -c 24 /dev/urandom | base64)"
+
 # Short retry delays so that retries can be watched within a test; small export chunks
 # so that an export of a few thousand answers takes many queue messages.
 setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
@@ -57,6 +65,9 @@ setsid wrangler dev --port "$port" --ip 127.0.0.1 --persist-to "$state" \
   --var "ALLOW_PRIVATE_WEBHOOK_TARGETS:true" --var "INVITATION_SECRET:$invitation_secret" \
   --var "ACCESS_TEAM_DOMAIN:http://127.0.0.1:$access_port" --var "ACCESS_AUD:$access_aud" \
   --var "IDENTITY_SECRET:$identity_secret" --var "EXPORT_ROWS_PER_CHUNK:700" \
+  --var "POSTMARK_API_URL:http://127.0.0.1:$mail_port/postmark" --var "POSTMARK_SERVER_TOKEN:$postmark_token" \
+  --var "RESEND_API_URL:http://127.0.0.1:$mail_port/resend" --var "RESEND_API_KEY:$resend_key" \
+  --var "POSTMARK_WEBHOOK_TOKEN:$postmark_webhook_token" --var "RESEND_WEBHOOK_SECRET:$resend_webhook_secret" \
   --test-scheduled --show-interactive-dev-session=false >"$log" 2>&1 &
 wrangler_pid=$!
 for _ in $(seq 1 120); do
@@ -91,7 +102,9 @@ done
 export NPS_BASE_URL="http://localhost:$port" NPS_ADMIN_TOKEN="$token" NPS_INVITATION_SECRET="$invitation_secret" \
   NPS_IDENTITY_SECRET="$identity_secret" \
   NPS_STATE_DIR="$state" NPS_SEED_BIN="$worker_dir/bin/nps-seed" \
-  NPS_ACCESS_ISSUER="http://127.0.0.1:$access_port" NPS_ACCESS_AUD="$access_aud" NPS_ACCESS_KEYS="$state/access"
+  NPS_ACCESS_ISSUER="http://127.0.0.1:$access_port" NPS_ACCESS_AUD="$access_aud" NPS_ACCESS_KEYS="$state/access" \
+  NPS_MAIL_PORT="$mail_port" NPS_POSTMARK_TOKEN="$postmark_token" NPS_RESEND_KEY="$resend_key" \
+  NPS_POSTMARK_WEBHOOK_TOKEN="$postmark_webhook_token" NPS_RESEND_WEBHOOK_SECRET="$resend_webhook_secret"
 if [ ${#demo_first[@]} -gt 0 ]; then
   node --test --test-concurrency=1 "${demo_first[@]}" || status=$?
 fi

@@ -354,6 +354,18 @@ impl Api {
         .await
     }
 
+    /// The newest invitation e-mails of a survey (the send log's first page).
+    pub async fn mail_sends(
+        &self,
+        survey_id: &str,
+    ) -> Result<Page<nps_shared::mail_settings::MailSendView>, ApiError> {
+        self.get(&format!(
+            "/v1/mail-sends?survey_id={}&limit={PAGE_SIZE}",
+            encode_component(survey_id)
+        ))
+        .await
+    }
+
     pub async fn webhooks(&self) -> Result<Vec<WebhookView>, ApiError> {
         self.get("/v1/webhooks").await
     }

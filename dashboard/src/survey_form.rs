@@ -69,6 +69,13 @@ pub struct SurveyForm {
     /// Not edited here (the API sets them); kept so that saving the form keeps them.
     pub identity: IdentityPolicy,
     pub extend_invitation_properties: bool,
+    /// The mail provider (`postmark`, `resend`; blank: the worker sends no e-mail).
+    pub mail_provider: String,
+    pub mail_from_address: String,
+    pub mail_from_name: String,
+    pub mail_reply_to: String,
+    /// Not edited here (message stream, subjects); kept so that saving keeps them.
+    pub mail_kept: Option<nps_shared::mail_settings::MailSettings>,
 }
 
 /// The texts to start a language from: its built-in words (`nps_shared::words`, the
@@ -113,7 +120,45 @@ impl SurveyForm {
             causes: d.cases.causes.clone(),
             identity: d.identity,
             extend_invitation_properties: d.extend_invitation_properties,
+            mail_provider: d
+                .mail
+                .as_ref()
+                .map(|m| m.provider.as_str().to_owned())
+                .unwrap_or_default(),
+            mail_from_address: d
+                .mail
+                .as_ref()
+                .map(|m| m.from_address.clone())
+                .unwrap_or_default(),
+            mail_from_name: d
+                .mail
+                .as_ref()
+                .and_then(|m| m.from_name.clone())
+                .unwrap_or_default(),
+            mail_reply_to: d
+                .mail
+                .as_ref()
+                .and_then(|m| m.reply_to.clone())
+                .unwrap_or_default(),
+            mail_kept: d.mail.clone(),
         }
+    }
+
+    /// The mail settings the fields hold: none without a provider.
+    fn mail_settings(&self) -> Option<nps_shared::mail_settings::MailSettings> {
+        let provider = nps_shared::mail_settings::MailProvider::parse(self.mail_provider.trim())?;
+        let optional = |v: &str| Some(v.trim()).filter(|v| !v.is_empty()).map(str::to_owned);
+        let kept = self.mail_kept.clone().unwrap_or_default();
+        Some(nps_shared::mail_settings::MailSettings {
+            provider,
+            from_address: self.mail_from_address.trim().to_owned(),
+            from_name: optional(&self.mail_from_name),
+            reply_to: optional(&self.mail_reply_to),
+            message_stream: kept
+                .message_stream
+                .filter(|_| provider == nps_shared::mail_settings::MailProvider::Postmark),
+            subject: kept.subject,
+        })
     }
 
     /// A new survey: English texts, the API's defaults for everything else, shown on
@@ -137,6 +182,7 @@ impl SurveyForm {
             delay_after_delivery_hours: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
+            mail: None,
         };
         SurveyForm::from_definition("", &definition)
     }
@@ -278,6 +324,7 @@ impl SurveyForm {
             extend_invitation_properties: self.extend_invitation_properties,
             retention_days,
             delay_after_delivery_hours: self.delay_after_delivery_hours,
+            mail: self.mail_settings(),
         })
     }
 
@@ -322,6 +369,8 @@ pub fn survey_patch(saved: &SurveyDefinition, edited: &SurveyDefinition) -> Surv
             &edited.delay_after_delivery_hours,
         )
         .flatten(),
+        // Cleared provider: `null`, the worker stops mailing.
+        mail: changed(&saved.mail, &edited.mail),
     }
 }
 
@@ -707,6 +756,7 @@ mod tests {
             delay_after_delivery_hours: None,
             identity: IdentityPolicy::default(),
             extend_invitation_properties: false,
+            mail: None,
         }
     }
 
@@ -1047,5 +1097,33 @@ mod tests {
         for k in URL_MATCHES {
             assert_eq!(parse_url_match(url_match_name(k)), k);
         }
+    }
+
+    #[test]
+    fn the_mail_fields_round_trip_and_clearing_the_provider_stops_the_mailing() {
+        let mut saved = demo();
+        saved.mail = Some(nps_shared::mail_settings::MailSettings {
+            provider: nps_shared::mail_settings::MailProvider::Resend,
+            from_address: "nps@shop.example".into(),
+            subject: BTreeMap::from([("de".into(), "Ihre Meinung".into())]),
+            ..Default::default()
+        });
+        let mut form = SurveyForm::from_definition("s_demo", &saved);
+        assert_eq!(form.mail_provider, "resend");
+        assert_eq!(
+            form.to_definition().unwrap(),
+            saved,
+            "saving unchanged keeps the subjects"
+        );
+        form.mail_reply_to = " help@shop.example ".into();
+        let edited = form.to_definition().unwrap();
+        let patch = survey_patch(&saved, &edited);
+        assert_eq!(
+            patch.mail.unwrap().unwrap().reply_to.as_deref(),
+            Some("help@shop.example")
+        );
+        form.mail_provider.clear();
+        let cleared = survey_patch(&saved, &form.to_definition().unwrap());
+        assert_eq!(cleared.mail, Some(None), "null: the worker stops mailing");
     }
 }

@@ -12,6 +12,7 @@ pub mod connectors;
 pub mod editor;
 pub mod embed;
 pub mod exports;
+pub mod mail;
 pub mod overview;
 pub mod playbook;
 pub mod preview;

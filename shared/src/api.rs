@@ -323,6 +323,10 @@ pub struct SurveyDefinition {
     /// is sent (`crate::connector`); absent: 72. From 0 to 2160 (90 days).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_after_delivery_hours: Option<u32>,
+    /// How the worker mails this survey's invitations when they are due (issue 16);
+    /// absent: it does not, the shop does on `invitation.due`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<crate::mail_settings::MailSettings>,
 }
 
 fn default_locale() -> String {
@@ -372,6 +376,13 @@ pub struct SurveyPatch {
     pub retention_days: Option<Option<u32>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_after_delivery_hours: Option<u32>,
+    /// Absent: unchanged; `null`: the worker stops mailing; settings: replaced.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mail: Option<Option<crate::mail_settings::MailSettings>>,
 }
 
 /// A field that is present, `null` included: `Some(None)` for `null`, so a patch can
@@ -424,6 +435,9 @@ impl SurveyPatch {
         }
         if let Some(v) = self.delay_after_delivery_hours {
             definition.delay_after_delivery_hours = Some(v);
+        }
+        if let Some(v) = self.mail {
+            definition.mail = v;
         }
     }
 }
@@ -1066,6 +1080,10 @@ pub struct RespondentExport {
     pub invitations: Vec<Invitation>,
     /// Webhook deliveries whose payload carried their data, with the exact payload.
     pub deliveries: Vec<DeliveryView>,
+    /// The invitation e-mails to them (the send log). Whether their address is
+    /// suppressed is not personal data of theirs to erase: it stays.
+    #[serde(default)]
+    pub mail_sends: Vec<crate::mail_settings::MailSendView>,
 }
 
 /// `DELETE /v1/respondents/{id}`: how many records were erased (0s when none were
@@ -1076,4 +1094,6 @@ pub struct RespondentErased {
     pub cases: u64,
     pub invitations: u64,
     pub deliveries: u64,
+    #[serde(default)]
+    pub mail_sends: u64,
 }

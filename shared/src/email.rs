@@ -1,6 +1,8 @@
 //! The NPS question as e-mail HTML: a row of eleven 0–10 links, each to the hosted
 //! survey page with that score. Tables and inline styles only, because that is what
-//! Outlook, Gmail and Apple Mail all render; every text and URL is escaped.
+//! Outlook, Gmail and Apple Mail all render; every text and URL is escaped. The cells
+//! carry classes (`nps-cell`, `nps-score`) that a whole e-mail's media query narrows on
+//! small screens (`crate::mail`).
 
 use crate::api::SurveyTexts;
 
@@ -27,7 +29,7 @@ pub fn score_row(texts: &SurveyTexts, accent: &str, link: impl Fn(u8) -> String)
     let cells: String = (0..=10u8)
         .map(|n| {
             format!(
-                r#"<td align="center" style="padding:2px"><a href="{href}" style="display:block;width:36px;line-height:36px;border:1px solid {accent};border-radius:4px;color:{accent};font:bold 16px Arial,Helvetica,sans-serif;text-decoration:none" aria-label="{n}">{n}</a></td>"#,
+                r#"<td class="nps-cell" align="center" style="padding:2px"><a class="nps-score" href="{href}" style="display:block;width:36px;border:1px solid {accent};border-radius:4px;color:{accent};font:bold 16px Arial,Helvetica,sans-serif;line-height:36px;text-decoration:none" aria-label="{n}">{n}</a></td>"#,
                 href = escape(&link(n)),
             )
         })
@@ -94,6 +96,18 @@ mod tests {
         let html = score_row(&texts(), "#0f766e", |n| n.to_string());
         assert!(html.contains("How likely &lt;b&gt;are&lt;/b&gt; you"));
         assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn the_buttons_line_height_comes_after_the_font_shorthand_that_would_reset_it() {
+        let html = score_row(&texts(), "#0f766e", |n| n.to_string());
+        let style = html.split("class=\"nps-score\"").nth(1).unwrap();
+        let font = style.find("font:").unwrap();
+        let line_height = style.find("line-height:36px").unwrap();
+        assert!(
+            font < line_height,
+            "a buttons' height of 36 px, not the font's"
+        );
     }
 
     #[test]

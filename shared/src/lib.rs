@@ -67,6 +67,7 @@ pub mod export;
 pub mod field;
 pub mod ids;
 pub mod locale;
+pub mod mail_settings;
 pub mod nps;
 pub mod report;
 pub mod respondent;
@@ -95,6 +96,8 @@ pub mod identity;
 pub mod invitation;
 #[cfg(feature = "server")]
 pub mod json;
+#[cfg(feature = "server")]
+pub mod mail;
 #[cfg(feature = "server")]
 pub mod origin;
 #[cfg(feature = "server")]

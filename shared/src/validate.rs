@@ -443,6 +443,9 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
             ));
         }
     }
+    if let Some(mail) = &definition.mail {
+        errors.extend(check_mail(mail));
+    }
     if let Err(problems) = definition.cases.check() {
         errors.extend(
             problems
@@ -455,6 +458,76 @@ pub fn check_survey(definition: &crate::api::SurveyDefinition) -> Result<(), Vec
     } else {
         Err(errors)
     }
+}
+
+const MAX_MAIL_SUBJECT_CHARS: usize = 200;
+const MAX_MAIL_NAME_CHARS: usize = 100;
+
+/// Checks a survey's mail settings (`crate::mail_settings`); errors name `mail.…`
+/// fields.
+pub fn check_mail(settings: &crate::mail_settings::MailSettings) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !is_email(settings.from_address.trim()) {
+        errors.push(FieldError::new(
+            "mail.from_address",
+            "must be an e-mail address the provider knows as a sender",
+        ));
+    }
+    if settings.from_name.as_deref().is_some_and(|n| {
+        n.trim().is_empty()
+            || n.chars().count() > MAX_MAIL_NAME_CHARS
+            || n.chars()
+                .any(|c| c.is_control() || matches!(c, '<' | '>' | '"'))
+    }) {
+        errors.push(FieldError::new(
+            "mail.from_name",
+            "must be 1 to 100 characters, without < > \" or control characters",
+        ));
+    }
+    if settings
+        .reply_to
+        .as_deref()
+        .is_some_and(|r| !is_email(r.trim()))
+    {
+        errors.push(FieldError::new(
+            "mail.reply_to",
+            "must be an e-mail address",
+        ));
+    }
+    if let Some(stream) = settings.message_stream.as_deref() {
+        let ok = (1..=100).contains(&stream.len())
+            && stream
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+        if settings.provider != crate::mail_settings::MailProvider::Postmark {
+            errors.push(FieldError::new(
+                "mail.message_stream",
+                "is a Postmark setting",
+            ));
+        } else if !ok {
+            errors.push(FieldError::new(
+                "mail.message_stream",
+                "must be a Postmark message stream id like \"outbound\"",
+            ));
+        }
+    }
+    for (tag, subject) in &settings.subject {
+        if !crate::locale::is_valid_tag(tag) {
+            errors.push(FieldError::new(
+                format!("mail.subject.{tag}"),
+                "must be keyed by a language tag",
+            ));
+        } else if subject.trim().is_empty()
+            || subject.chars().count() > MAX_MAIL_SUBJECT_CHARS
+            || subject.chars().any(char::is_control)
+        {
+            errors.push(FieldError::new(
+                format!("mail.subject.{tag}"),
+                "must be 1 to 200 characters, no line breaks",
+            ));
+        }
+    }
+    errors
 }
 
 /// SHA-256 of a request body, hex: tells a true idempotent retry from a key reused
@@ -1041,5 +1114,38 @@ mod tests {
         assert_eq!(fingerprint(b"a"), fingerprint(b"a"));
         assert_ne!(fingerprint(b"a"), fingerprint(b"b"));
         assert_eq!(fingerprint(b"").len(), 64);
+    }
+
+    fn mail_settings() -> crate::mail_settings::MailSettings {
+        crate::mail_settings::MailSettings {
+            from_address: "umfrage@shop.example".into(),
+            from_name: Some("Schuhhaus".into()),
+            reply_to: Some("hilfe@shop.example".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn mail_settings_are_checked_field_by_field() {
+        assert!(check_mail(&mail_settings()).is_empty());
+        let bad = crate::mail_settings::MailSettings {
+            provider: crate::mail_settings::MailProvider::Resend,
+            from_address: "nobody".into(),
+            from_name: Some("a<b".into()),
+            reply_to: Some("x".into()),
+            message_stream: Some("outbound".into()),
+            subject: [("de".to_string(), "a\nb".to_string())].into(),
+        };
+        let fields: Vec<String> = check_mail(&bad).into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "mail.from_address",
+                "mail.from_name",
+                "mail.reply_to",
+                "mail.message_stream",
+                "mail.subject.de"
+            ]
+        );
     }
 }

@@ -113,6 +113,20 @@ impl App {
         self.invitation_secret.as_deref().map(str::as_bytes)
     }
 
+    /// What sending invitation e-mails needs: the unsubscribe tokens' secret
+    /// (`INVITATION_SECRET`), the providers' keys (`POSTMARK_SERVER_TOKEN`,
+    /// `RESEND_API_KEY`) and base URLs (`POSTMARK_API_URL`, `RESEND_API_URL`: the
+    /// documented ones when unset).
+    pub fn mail_config(&self) -> crate::service::mail::MailConfig {
+        crate::service::mail::MailConfig {
+            secret: self.invitation_secret().map(<[u8]>::to_vec),
+            postmark_token: setting(&self.env, "POSTMARK_SERVER_TOKEN"),
+            resend_key: setting(&self.env, "RESEND_API_KEY"),
+            postmark_url: setting(&self.env, "POSTMARK_API_URL"),
+            resend_url: setting(&self.env, "RESEND_API_URL"),
+        }
+    }
+
     pub fn identity_secret(&self) -> Option<&[u8]> {
         self.identity_secret.as_deref().map(str::as_bytes)
     }

@@ -3,6 +3,7 @@
 //! rotation's overlap; no redirects followed, a timeout), and hands the outcome to
 //! `service::deliveries::settle`, which logs it and decides what comes next. Nothing
 //! here is dropped: if D1 or the queue fails mid-way, the message goes back to the queue.
+//! A message naming an invitation e-mail (`ml_…`) is `mailer`'s.
 
 use crate::app::{App, now_ms};
 use crate::service::deliveries::{self, Outcome, Prepared};
@@ -107,6 +108,9 @@ async fn attempt(
 }
 
 async fn handle(app: &App, task: &DeliveryTask) -> Result<(), crate::store::StoreError> {
+    if crate::service::mail::is_mail_task(task) {
+        return crate::mailer::handle(app, &task.delivery_id).await;
+    }
     let (delivery, outcome) =
         match deliveries::prepare(&app.store, &task.delivery_id, now_ms()).await? {
             Prepared::Skip(why) => {

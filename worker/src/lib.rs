@@ -31,6 +31,7 @@ mod gate;
 mod http;
 mod intl;
 mod jobs;
+mod mailer;
 mod router;
 mod routes;
 mod service;
@@ -103,6 +104,11 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(0) => {}
         Ok(n) => worker::console_log!("cron: forgot {n} audit entries past their retention"),
         Err(e) => worker::console_error!("cron: forgetting old audit entries failed: {e}"),
+    }
+    match done.mail_requeued {
+        Ok(0) => {}
+        Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue invitation e-mails"),
+        Err(e) => worker::console_error!("mail sweeper failed: {e}"),
     }
     match done.released {
         Ok(done) => {

@@ -138,6 +138,13 @@ pub static ROUTES: &[Route] = {
             ADMIN,
             AddCampaignRecipients,
         ),
+        route(Get, "/u/:token", Open, UnsubscribePage),
+        route(Post, "/u/:token", Open, Unsubscribe),
+        route(Post, "/v1/mail/postmark/:token", Open, PostmarkEvent),
+        route(Post, "/v1/mail/resend", Open, ResendEvent),
+        route(Get, "/v1/mail-sends", ADMIN, ListMailSends),
+        route(Get, "/v1/suppressions", ADMIN, ListSuppressions),
+        route(Delete, "/v1/suppressions/:email", ADMIN, LiftSuppression),
     ]
 };
 
@@ -199,6 +206,13 @@ pub enum Handler {
     UpdateCampaign,
     DeleteCampaign,
     AddCampaignRecipients,
+    UnsubscribePage,
+    Unsubscribe,
+    PostmarkEvent,
+    ResendEvent,
+    ListMailSends,
+    ListSuppressions,
+    LiftSuppression,
 }
 
 impl Handler {
@@ -284,6 +298,13 @@ impl Handler {
             Handler::AddCampaignRecipients => {
                 routes::campaigns::add_recipients(req, app, params.get("id")?).await
             }
+            Handler::UnsubscribePage => routes::mail::page(app, params.get("token")?).await,
+            Handler::Unsubscribe => routes::mail::unsubscribe(app, params.get("token")?).await,
+            Handler::PostmarkEvent => routes::mail::postmark(req, app, params.get("token")?).await,
+            Handler::ResendEvent => routes::mail::resend(req, app).await,
+            Handler::ListMailSends => routes::mail::sends(req, app).await,
+            Handler::ListSuppressions => routes::mail::suppressions(req, app).await,
+            Handler::LiftSuppression => routes::mail::lift(app, params.get("email")?).await,
         }
     }
 }

@@ -335,6 +335,7 @@ pub fn Editor(survey: Option<SurveyView>) -> impl IntoView {
                     <Look form errors />
                     <WhenToAsk form errors />
                     <CaseRules form errors />
+                    <crate::views::mail::MailSettings form errors survey_id=saved.with_untracked(|s| s.as_ref().map(|s| s.id.clone())) />
                 </div>
                 <aside class="editor-side" aria-label="Preview">
                     <Preview form locale step />

@@ -10,6 +10,7 @@ pub mod connectors;
 pub mod exports;
 pub mod invitations;
 pub mod limits;
+pub mod mail;
 pub mod respondents;
 pub mod responses;
 pub mod staff;

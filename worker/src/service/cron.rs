@@ -1,12 +1,12 @@
-//! The cron run, every minute (`scheduled` in `lib.rs`): re-queue deliveries whose
-//! queue message was lost, forget old rate-limit counters and audit entries past
+//! The cron run, every minute (`scheduled` in `lib.rs`): re-queue deliveries and
+//! invitation e-mails whose queue message was lost, forget old rate-limit counters and audit entries past
 //! their retention, announce invitations whose `send_after` has come. The jobs share
 //! one invocation and so one budget of D1 queries: each is bounded per run (what is
 //! left waits for the next minute), and together they stay within the free plan's 50
 //! whatever the data size (the test below holds them to it).
 //! Depends on the services it runs; it neither logs nor reads the environment.
 
-use super::{Done, ServiceError, audit, deliveries, invitations, limits};
+use super::{Done, ServiceError, audit, deliveries, invitations, limits, mail};
 use crate::store::{DeliveryQueue, Storage, StoreError};
 
 /// What each job of a run did, or why it failed; one failing does not stop the rest.
@@ -19,6 +19,8 @@ pub struct CronRun {
     pub audit_forgotten: Result<u32, StoreError>,
     /// Invitations announced.
     pub released: Result<Done<usize>, StoreError>,
+    /// Overdue invitation e-mails re-queued.
+    pub mail_requeued: Result<usize, StoreError>,
 }
 
 /// Runs every job once, in order.
@@ -33,6 +35,7 @@ pub async fn run(
         rate_limits_forgotten: limits::forget_old(store, now_ms).await,
         audit_forgotten: audit::forget_old(store, now_ms, audit_retention_days).await,
         released: invitations::release_due(store, queue, now_ms).await,
+        mail_requeued: mail::requeue_overdue(store, queue, now_ms).await,
     }
 }
 
@@ -113,7 +116,11 @@ mod tests {
         };
         let small = measure(500);
         // Invitations as in `invitations::release_due`'s test: 6 for 100.
-        assert_eq!(small, 1 + 1 + 1 + 6, "sweep, two deletes, invitations");
+        assert_eq!(
+            small,
+            1 + 1 + 1 + 6 + 1,
+            "sweep, two deletes, invitations, the e-mail sweep"
+        );
         assert_eq!(measure(5_000), small);
         assert!(small <= FREE_PLAN_QUERIES);
     }

@@ -5,7 +5,7 @@
 //! sends the HTML.
 
 use super::webhooks::{deliveries_to, enqueue, invitation_announcement};
-use super::{Done, ServiceError, new_id};
+use super::{Done, ServiceError, mail, new_id};
 use crate::store::{
     Delivery, DeliveryQueue, InvitationStore, Release, Storage, StoreError, SurveyStore,
 };
@@ -180,6 +180,11 @@ pub async fn release_due(
 /// them at once), each once, as [`release_due`] describes: one read of the endpoints,
 /// one per survey (at most [`SURVEYS_PER_RUN`]; invitations to further surveys are
 /// left as they are), one atomic write, then the queue. How many this call released.
+///
+/// When an invitation's survey mails (`mail`) and the invitation has an address, its
+/// e-mail is stored in the same write (`mail::plan`: pending, or `suppressed` for a
+/// suppressed address) and queued after (one more read: the addresses). The
+/// `invitation.due` webhook is stored beside it for the endpoints that want it.
 pub async fn release(
     store: &impl Storage,
     queue: &impl DeliveryQueue,
@@ -211,11 +216,41 @@ pub async fn release(
         releases.push(Release {
             invitation_id: invitation.id.clone(),
             deliveries,
+            mail: None,
         });
     }
+    // The e-mails of the surveys that mail: one read of the addresses (and whether
+    // each is suppressed), only when one of the surveys mails.
+    let mails_of = |survey_id: &str| {
+        surveys
+            .get(survey_id)
+            .and_then(Option::as_ref)
+            .filter(|s| s.definition.mail.is_some())
+    };
+    let mailing: Vec<String> = due
+        .iter()
+        .filter(|i| mails_of(&i.survey_id).is_some())
+        .map(|i| i.id.clone())
+        .collect();
+    if !mailing.is_empty() {
+        let recipients = store.mail_recipients(&mailing).await?;
+        for release in &mut releases {
+            let invitation = due.iter().find(|i| i.id == release.invitation_id);
+            if let Some((invitation, survey)) =
+                invitation.and_then(|i| mails_of(&i.survey_id).map(|s| (i, s)))
+            {
+                let recipient = recipients.iter().find(|r| r.invitation_id == invitation.id);
+                release.mail = mail::plan(survey, invitation, recipient, now_ms)?;
+            }
+        }
+    }
     let released = store.release_invitations(&releases, &now).await?;
+    let sends: Vec<_> = releases.iter().filter_map(|r| r.mail.as_ref()).collect();
+    let mailed = mail::enqueue(queue, &sends).await;
     let queued: Vec<Delivery> = releases.into_iter().flat_map(|r| r.deliveries).collect();
-    Ok(Done::new(released).unless(enqueue(queue, &queued).await))
+    Ok(Done::new(released)
+        .unless(enqueue(queue, &queued).await)
+        .unless(mailed))
 }
 
 /// What the invitation behind a token that came with an answer fixed: the token

@@ -25,6 +25,8 @@
 //!   receiver: a shop's signed webhook becomes an invitation, once.
 //! - `campaigns`: relationship surveys — customer lists kept in R2, runs turned into
 //!   invitations chunk by chunk through the JOBS queue, throttled per person.
+//! - `mail`: the invitation e-mails the worker sends (a queue job like deliveries),
+//!   unsubscribe, the providers' bounces and complaints, the send log, suppressions.
 //! - `archive`: retention — answers past it archived to R2 and deleted, parts listed
 //!   and read back.
 
@@ -41,6 +43,7 @@ pub mod deliveries;
 pub mod exports;
 pub mod invitations;
 pub mod limits;
+pub mod mail;
 pub mod page;
 pub mod reports;
 pub mod respondents;

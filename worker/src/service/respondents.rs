@@ -53,6 +53,7 @@ pub async fn export(
         cases: stored_cases,
         invitations,
         deliveries,
+        mail_sends,
     } = store.respondent_records(&who).await?;
     Ok(RespondentExport {
         respondent: who.as_str().to_owned(),
@@ -64,6 +65,7 @@ pub async fn export(
             .collect(),
         invitations,
         deliveries: deliveries.iter().map(|d| d.view(Vec::new())).collect(),
+        mail_sends,
     })
 }
 
@@ -81,6 +83,7 @@ pub async fn erase(
         cases: records.cases.len() as u64,
         invitations: records.invitations.len() as u64,
         deliveries: records.deliveries.len() as u64,
+        mail_sends: records.mail_sends.len() as u64,
     })
 }
 
@@ -411,8 +414,8 @@ mod tests {
         let small = measure(200);
         assert_eq!(
             small,
-            (4, 13),
-            "4 reads; 4 reads and a write of 9 statements"
+            (5, 14),
+            "5 reads; 5 reads and a write of 9 statements"
         );
         assert_eq!(measure(2_000), small);
         assert!(small.1 <= crate::store::metered::FREE_PLAN_QUERIES);

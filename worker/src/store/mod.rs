@@ -71,6 +71,7 @@ pub trait Storage:
     + ActionStore
     + CoachingStore
     + ConnectorStore
+    + MailStore
 {
 }
 
@@ -90,6 +91,7 @@ impl<T> Storage for T where
         + ActionStore
         + CoachingStore
         + ConnectorStore
+        + MailStore
 {
 }
 
@@ -293,6 +295,9 @@ pub trait CaseStore {
 pub struct Release {
     pub invitation_id: String,
     pub deliveries: Vec<Delivery>,
+    /// The e-mail the worker sends for it (its survey has `mail`, it has an address),
+    /// stored in the same write: `pending`, or `suppressed` for a suppressed address.
+    pub mail: Option<nps_shared::mail_settings::MailSendView>,
 }
 
 pub trait InvitationStore {
@@ -576,6 +581,9 @@ pub struct RespondentRecords {
     /// Deliveries whose payload names one of their answers, cases or invitations, or
     /// the respondent themselves.
     pub deliveries: Vec<Delivery>,
+    /// The invitation e-mails sent (or not) to them: those of their invitations, and
+    /// (found by address) every one to their address. Their suppression stays.
+    pub mail_sends: Vec<nps_shared::mail_settings::MailSendView>,
 }
 
 impl RespondentRecords {
@@ -999,4 +1007,67 @@ pub trait ConnectorStore {
         before: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<nps_shared::connector::ConnectorEventView>>;
+}
+
+/// An invitation being released, as the mail path needs it: its address as given,
+/// and whether that address is suppressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailRecipient {
+    pub invitation_id: String,
+    pub email: String,
+    pub suppressed: bool,
+    /// The campaign the invitation was issued for, if any.
+    pub campaign_id: Option<String>,
+}
+
+/// What sending one invitation e-mail reads, in one query: the send, its invitation
+/// (gone once the respondent was erased), the address as given, and whether the
+/// address is suppressed now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MailJob {
+    pub send: nps_shared::mail_settings::MailSendView,
+    pub invitation: Option<Invitation>,
+    pub email: Option<String>,
+    pub suppressed: Option<nps_shared::mail_settings::SuppressionReason>,
+}
+
+/// The invitation e-mails (`mail_sends`) and the suppression list (`suppressions`).
+/// Sends are stored by `InvitationStore::release_invitations` with their release.
+pub trait MailStore {
+    /// The address of each of these invitations that has one, and whether it is
+    /// suppressed; one query per megabyte of ids.
+    async fn mail_recipients(&self, invitation_ids: &[String]) -> StoreResult<Vec<MailRecipient>>;
+    async fn mail_job(&self, id: &str) -> StoreResult<Option<MailJob>>;
+    /// Saves the send's new state and, in the same write, suppresses its address.
+    async fn settle_mail_send(
+        &self,
+        send: &nps_shared::mail_settings::MailSendView,
+        suppress: Option<&nps_shared::mail_settings::SuppressionView>,
+    ) -> StoreResult<()>;
+    /// Suppresses an address (kept as first suppressed: a later reason does not
+    /// replace it) and marks `status` on the send the provider's message id names.
+    async fn suppress(
+        &self,
+        suppression: &nps_shared::mail_settings::SuppressionView,
+        message: Option<(nps_shared::mail_settings::MailProvider, &str)>,
+        status: nps_shared::mail_settings::MailStatus,
+    ) -> StoreResult<()>;
+    /// Pending sends due before `before` (their queue message was lost), oldest first.
+    async fn overdue_mail_sends(&self, before: &str, limit: u32) -> StoreResult<Vec<String>>;
+    /// Newest first; `before` is an id to continue after.
+    async fn list_mail_sends(
+        &self,
+        survey_id: Option<&str>,
+        status: Option<nps_shared::mail_settings::MailStatus>,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<nps_shared::mail_settings::MailSendView>>;
+    /// By address; `before` is an address to continue after.
+    async fn list_suppressions(
+        &self,
+        before: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<nps_shared::mail_settings::SuppressionView>>;
+    /// `false` when the address was not suppressed.
+    async fn lift_suppression(&self, email_key: &str) -> StoreResult<bool>;
 }

@@ -538,6 +538,7 @@ mod tests {
             .map(|i| crate::store::Release {
                 invitation_id: format!("inv_{i}"),
                 deliveries: vec![],
+                mail: None,
             })
             .collect();
         run(s.release_invitations(&releases, T1)).unwrap();

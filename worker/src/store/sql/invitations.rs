@@ -121,6 +121,16 @@ impl<D: Database, C: SurveyCache> InvitationStore for SqlStore<D, C> {
             .into_iter()
             .map(|array| insert_from_json(array, unreleased))
             .collect();
+        // The e-mails the worker sends, under the same condition.
+        let mails = releases
+            .iter()
+            .filter_map(|r| r.mail.as_ref())
+            .map(super::mail::mail_json);
+        statements.extend(
+            super::json_arrays(mails)
+                .into_iter()
+                .map(super::mail::insert_unreleased),
+        );
         let inserts = statements.len();
         let ids = releases.iter().map(|r| r.invitation_id.as_str().into());
         statements.extend(super::json_arrays(ids).into_iter().map(|array| {
@@ -209,6 +219,7 @@ mod tests {
         let release = |id: &str| Release {
             invitation_id: id.into(),
             deliveries: vec![delivery(&format!("dl_{id}"), "wh_1", "{}", now)],
+            mail: None,
         };
         assert_eq!(
             run(s.release_invitations(&[release("inv_2")], now)).unwrap(),

@@ -17,6 +17,7 @@ mod connectors;
 mod deliveries;
 mod exports;
 mod invitations;
+mod mail;
 mod rate_limits;
 mod respondents;
 mod responses;

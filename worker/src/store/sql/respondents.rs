@@ -69,11 +69,13 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
             |row: InvitationRow| invitation_of(row),
         )
         .await?;
+        let mail_sends = super::mail::mail_sends_of(&self.db, who).await?;
         let mut records = RespondentRecords {
             answers,
             cases,
             invitations,
             deliveries: Vec::new(),
+            mail_sends,
         };
         // Every needle in one JSON parameter: one query per megabyte of needles,
         // not one per 50 of them.
@@ -127,6 +129,10 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
         statements.extend(each(
             ids(records.invitations.iter().map(|i| i.id.as_str()).collect()),
             "DELETE FROM invitations WHERE id IN (SELECT value FROM json_each(?1))",
+        ));
+        statements.extend(each(
+            ids(records.mail_sends.iter().map(|m| m.id.as_str()).collect()),
+            "DELETE FROM mail_sends WHERE id IN (SELECT value FROM json_each(?1))",
         ));
         // Before the answers they point at.
         statements.extend(each(
