@@ -16,6 +16,7 @@
 //!   [`ArchiveBucket`]) and export chunks (behind [`ObjectStore`]).
 //! - `sql::actions`, `sql::coaching`: action plans and their impact, the coaching
 //!   view's aggregates.
+//! - `sql::mail`: the invitation e-mails (`mail_sends`) and the suppression list.
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
