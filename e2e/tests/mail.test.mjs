@@ -52,7 +52,7 @@ async function mailingSurvey(name, provider) {
   const id = await freshSurvey(name);
   const patched = await admin(`/v1/surveys/${id}`, {
     method: 'PATCH',
-    body: { mail: { provider, from_address: 'nps@shop.example', from_name: 'Demo shop', reply_to: 'help@shop.example' } },
+    body: { name: 'Demo shop', mail: { provider, from_address: 'nps@shop.example', from_name: 'Demo shop', reply_to: 'help@shop.example' } },
   });
   assert.equal(patched.status, 200, JSON.stringify(patched.body));
   return id;
@@ -91,7 +91,7 @@ test('a due invitation goes out through Postmark exactly as its API documents', 
   assert.equal(body.To, email);
   assert.equal(body.ReplyTo, 'help@shop.example');
   assert.equal(body.MessageStream, 'outbound');
-  assert.match(body.Subject, /mail-postmark/);
+  assert.equal(body.Subject, 'How did we do? A quick question from Demo shop');
   assert.ok(body.HtmlBody.includes(`${inv.url.replaceAll('&', '&amp;')}&amp;score=10`), 'the HTML links each score');
   assert.ok(body.TextBody.includes(`${inv.url}&score=0`), 'the text part too');
   assert.ok(Buffer.byteLength(body.HtmlBody) < 102 * 1024, "under Gmail's clip");
@@ -223,7 +223,7 @@ test('the e-mail renders in Chromium at 320 and 600 px (the README screenshots)'
   t.after(() => browser.close());
   mkdirSync('docs', { recursive: true });
   for (const width of [320, 600]) {
-    const page = await browser.newPage({ viewport: { width, height: 400 } });
+    const page = await browser.newPage({ viewport: { width, height: 280 } });
     await page.setContent(sent.json.HtmlBody);
     const links = await page.$$eval('a[aria-label]', (as) => as.map((a) => a.getBoundingClientRect()));
     assert.equal(links.length, 11);

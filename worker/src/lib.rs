@@ -21,6 +21,10 @@
 //!   cron too (`service::archive`), a bounded number of parts a run;
 //! - export jobs write a chunk per message of the `JOBS` queue to R2 (`jobs`,
 //!   `service::exports`), each within one invocation's D1 queries.
+//! - invitation e-mails (issue 16): stored with their invitation's release and sent
+//!   through Postmark or Resend by the deliveries queue's consumer (`mailer`,
+//!   `service::mail`), with the unsubscribe page and the providers' bounce webhooks
+//!   in `routes::mail`.
 
 mod access;
 mod app;

@@ -676,6 +676,7 @@ mod tests {
         .unwrap();
         assert_eq!(done.value, 1);
         let id = queued_mail(&m)[0].clone();
+        m.reset_queries();
         let Prepared::Send(send, _) = block_on(prepare(&m, &config(), &id, NOW)).unwrap() else {
             panic!("expected a send")
         };
@@ -686,6 +687,9 @@ mod tests {
         ));
         let step = block_on(settle(&m, &m, *send, refused, &schedule(), 128, NOW)).unwrap();
         assert_eq!(step, Step::GiveUp);
+        // The send and its survey read, the send and the suppression written: the
+        // most a message costs, within what the deliveries' batch size allows.
+        assert_eq!(m.queries(), super::super::deliveries::QUERIES_PER_MESSAGE);
         assert_eq!(
             block_on(m.mail_job(&id)).unwrap().unwrap().send.status,
             MailStatus::Bounced

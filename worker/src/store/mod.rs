@@ -18,6 +18,7 @@
 //!   view's aggregates.
 //! - `campaigns`: relationship surveys — their records, the throttle's read, a run's
 //!   chunk writes and queue messages (SQL in `sql::campaigns`).
+//! - `sql::mail`: the invitation e-mails (`mail_sends`) and the suppression list.
 //! - `testing`: the native tests' storage (SQLite) and a recording queue.
 //!
 //! Worker futures are not `Send`, so neither are these.
