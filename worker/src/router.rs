@@ -634,6 +634,8 @@ mod tests {
             (Method::Get, "/v1/coaching"),
             (Method::Get, "/v1/connectors"),
             (Method::Get, "/v1/connectors/con_1/events"),
+            (Method::Get, "/v1/campaigns"),
+            (Method::Get, "/v1/campaigns/cmp_1"),
         ] {
             assert_eq!(
                 needs(method.clone(), path),
@@ -658,6 +660,10 @@ mod tests {
             (Method::Post, "/v1/webhooks"),
             (Method::Delete, "/v1/webhooks/wh_1"),
             (Method::Post, "/v1/webhooks/wh_1/deliveries/dl_1/replay"),
+            (Method::Post, "/v1/campaigns"),
+            (Method::Patch, "/v1/campaigns/cmp_1"),
+            (Method::Delete, "/v1/campaigns/cmp_1"),
+            (Method::Post, "/v1/campaigns/cmp_1/recipients"),
             (Method::Get, "/v1/respondents/kim"),
             (Method::Delete, "/v1/respondents/kim"),
             (Method::Get, "/v1/api-keys"),
