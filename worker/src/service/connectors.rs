@@ -396,11 +396,17 @@ mod tests {
         }
     }
 
-    /// A clock that moves a millisecond a call, so that events are listed in the
-    /// order they were received.
+    /// A clock of each test's own (tests run on threads of their own) that moves a
+    /// millisecond a call, so that events are listed in the order they were received.
     fn tick() -> i64 {
-        static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(NOW);
-        CLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        thread_local! {
+            static CLOCK: std::cell::Cell<i64> = const { std::cell::Cell::new(NOW) };
+        }
+        CLOCK.with(|clock| {
+            let now = clock.get();
+            clock.set(now + 1);
+            now
+        })
     }
 
     fn shopify(
