@@ -178,3 +178,50 @@ test('a deleted connector is 404 and leaves the list; bad requests name their fi
   const anonymous = await call('/v1/connectors', { method: 'GET' });
   assert.equal(anonymous.status, 401);
 });
+
+test('the dashboard connects a shop, shows the URL and secret once, the events with their outcome, and deletes it', async (t) => {
+  const { DashboardPage } = await import('../lib/dashboard.mjs');
+  const browser = await launch();
+  t.after(() => browser.close());
+  const dashboard = await new DashboardPage(await browser.newPage({ viewport: { width: 1360, height: 900 } })).open();
+  const page = dashboard.page;
+  await dashboard.signIn();
+  await dashboard.surveyPicker().selectOption(survey);
+  await dashboard.section('Connectors').click();
+  const form = page.getByRole('form', { name: 'Connect a shop' });
+  await form.waitFor();
+  await form.getByLabel('Platform').selectOption('generic');
+  await form.getByRole('button', { name: 'Create connector' }).click();
+
+  const created = page.getByTestId('new-connector');
+  await created.waitFor();
+  const url = await created.getByTestId('new-connector-url').inputValue();
+  const secret = await created.getByTestId('new-connector-secret').inputValue();
+  assert.match(url, new RegExp(`^${BASE_URL}/hooks/connectors/con_`));
+  assert.match(secret, /^whsec_/);
+  assert.equal(await created.getByRole('button', { name: 'Copy URL' }).count(), 1);
+  assert.equal(await created.getByRole('button', { name: 'Copy secret' }).count(), 1);
+  await created.getByRole('button', { name: 'Done, I saved it' }).click();
+  assert.equal(await created.count(), 0, 'the secret is shown once');
+  const id = url.split('/').pop();
+  assert.ok(!JSON.stringify((await admin('/v1/connectors')).body).includes(secret), 'the list never shows it');
+
+  // The shop sends a delivery, signed with that secret.
+  const body = JSON.stringify({ order_id: `UI-${Date.now()}`, customer: { email: 'ui@example.com' } });
+  const now = Math.floor(Date.now() / 1000);
+  const sent = await post(url, {
+    'webhook-id': 'msg_ui', 'webhook-timestamp': String(now), 'webhook-signature': standardSignature(secret, 'msg_ui', now, body),
+  }, body);
+  assert.equal(sent.body.outcome, 'accepted');
+
+  const card = page.locator(`[data-testid="connector"][data-connector-id="${id}"]`);
+  await card.getByRole('button', { name: 'Show events' }).click();
+  await card.getByTestId('connector-event').first().waitFor();
+  assert.equal((await card.getByTestId('event-outcome').first().textContent()).trim(), 'accepted');
+  assert.equal(await card.getByRole('link', { name: 'Invitation' }).count(), 1);
+
+  await card.getByRole('button', { name: 'Delete', exact: true }).click();
+  await card.getByRole('button', { name: 'Delete connector' }).click();
+  await card.waitFor({ state: 'detached' });
+  assert.equal((await post(url, {}, '{}')).status, 404);
+});

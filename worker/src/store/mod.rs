@@ -993,7 +993,9 @@ pub trait ConnectorStore {
     /// Logs `event` as accepted and stores its invitation, in one atomic write —
     /// unless an accepted event of the connector has the same event id or the same
     /// order: then `event` is logged as a duplicate naming the earlier invitation, and
-    /// no invitation is stored. Which of the two it was. Three statements.
+    /// no invitation is stored; either way the facts remembered about the order are
+    /// forgotten (the invitation keeps the customer). Which of the two it was. Four
+    /// statements.
     async fn accept_connector_event(
         &self,
         event: &ConnectorEvent,

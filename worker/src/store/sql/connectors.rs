@@ -251,7 +251,18 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
             e.order_id,
             e.received_at,
         );
-        let returned = self.db.batch(vec![accept, invite, duplicate]).await?;
+        // 4. What was remembered about the order has done its work: the invitation
+        //    keeps the customer now (and is what a GDPR erase removes).
+        let forget = query!(
+            "UPDATE connector_events SET facts = NULL WHERE connector_id = ?1 AND order_id = ?2 \
+             AND facts IS NOT NULL",
+            e.connector_id,
+            e.order_id,
+        );
+        let returned = self
+            .db
+            .batch(vec![accept, invite, duplicate, forget])
+            .await?;
         Ok(if returned.first().copied().unwrap_or(0) > 0 {
             Outcome::Accepted
         } else {
@@ -429,6 +440,26 @@ mod tests {
         let next =
             run(s.accept_connector_event(&event("cev_4", "ev-c", "821"), &fourth, &fourth_claims));
         assert_eq!(next.unwrap(), Outcome::Accepted);
+    }
+
+    #[test]
+    fn what_an_order_event_told_about_the_customer_is_forgotten_once_the_order_is_invited() {
+        let s = with_survey();
+        let mut noted = event("cev_1", "ev-order", "820");
+        noted.outcome = Outcome::Ignored;
+        noted.facts = Some(OrderFacts {
+            email: Some("kim@example.com".into()),
+            ..OrderFacts::default()
+        });
+        run(s.log_connector_event(&noted)).unwrap();
+        assert!(run(s.order_facts("con_1", "820")).unwrap().is_some());
+        let (inv, claims) = invitation("inv_1", "820");
+        let mut delivered = event("cev_2", "ev-delivered", "820");
+        delivered.facts = noted.facts.clone();
+        run(s.accept_connector_event(&delivered, &inv, &claims)).unwrap();
+        assert_eq!(run(s.order_facts("con_1", "820")).unwrap(), None);
+        let kept = run(s.invitation_claims("inv_1")).unwrap().unwrap();
+        assert_eq!(kept.respondent.email.as_deref(), Some("Kim@Example.com"));
     }
 
     #[test]
