@@ -1,6 +1,6 @@
 //! The page's frame: the sign-in gate, the top bar with the survey picker and who is
 //! signed in, and the section navigation (Overview · Cases · Playbook · Actions ·
-//! Coaching · Webhooks · Connectors · Survey · Embed · API keys · Audit log · Campaigns),
+//! Coaching · Webhooks · Connectors · Campaigns · Survey · Embed · API keys · Audit log),
 //! showing only the sections the token's scopes allow (`GET /v1/me`). Sections live in
 //! `views`; the state they share (`Session`, `Surveys`, `Drafts`), which this module
 //! creates and provides, in `state`; network calls in `api`.
@@ -38,7 +38,7 @@ enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 11] = [
+    const ALL: [Section; 12] = [
         Section::Overview,
         Section::Cases,
         Section::Playbook,
@@ -46,11 +46,11 @@ impl Section {
         Section::Coaching,
         Section::Webhooks,
         Section::Connectors,
+        Section::Campaigns,
         Section::Survey,
         Section::Embed,
         Section::ApiKeys,
         Section::Audit,
-        Section::Campaigns,
     ];
 
     /// The scope a token needs to see the section (the server checks every call).
