@@ -1,5 +1,5 @@
-// The dashboard's Campaigns section seen through its labels and test ids, and what the
-// campaign tests put into the worker's storage that no API of this part makes yet.
+// The dashboard's Campaigns section seen through its labels and test ids, and the rows
+// the campaign tests read from or put into the worker's local storage directly.
 import { DatabaseSync } from 'node:sqlite';
 import { d1File } from './storage.mjs';
 
@@ -29,9 +29,11 @@ export class CampaignsPage {
 }
 
 /**
- * Suppresses `email` for every survey, as the unsubscribe link or a provider's bounce
- * webhook does (the mail part's endpoints write this row; until they are merged, the
- * test writes it into the local D1 file itself).
+ * Suppresses `email` for every survey: the row the unsubscribe link or a provider's
+ * bounce webhook writes. The dashboard campaign test has no mail provider (so no e-mail
+ * whose link could be clicked) and writes it into the local D1 file itself; the real
+ * one-click unsubscribe and bounce webhook before a campaign are in
+ * `after-delivery.test.mjs`.
  */
 export function suppress(email, reason) {
   const db = new DatabaseSync(d1File());
