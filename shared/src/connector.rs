@@ -21,7 +21,7 @@
 //! event of that order is joined with it by the service; Shopify's API is never called.
 //!
 //! The wire types here build for the dashboard too; the reading of signatures and
-//! payloads (`platform`) is the worker's (`server` feature): it depends on `webhook`
+//! payloads (`receive`) is the worker's (`server` feature): it depends on `webhook`
 //! (Standard Webhooks), `time` and `serde_json`. No storage.
 
 use crate::time::rfc3339;
@@ -29,9 +29,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[cfg(feature = "server")]
-mod platform;
-#[cfg(feature = "server")]
-pub use platform::*;
+pub mod receive;
 
 /// Where a connector's webhooks come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -196,7 +196,7 @@ pub async fn receive(
     };
     if connector.platform == Platform::Woocommerce
         && header("X-WC-Webhook-Signature").is_none()
-        && connector::is_woocommerce_ping(body)
+        && connector::receive::is_woocommerce_ping(body)
     {
         let ping = Event {
             event_id: None,
@@ -209,14 +209,14 @@ pub async fn receive(
             .await?;
         return Ok(Receipt::Received(ignored(reason)));
     }
-    let verified = connector::verify(
+    let verified = connector::receive::verify(
         connector.platform,
         &connector.secret,
         header,
         body,
         now_ms.div_euclid(1000),
     );
-    let event = connector::read(connector.platform, &connector.settings, header, body);
+    let event = connector::receive::read(connector.platform, &connector.settings, header, body);
     if let Err(e) = verified {
         let reason = e.to_string();
         store
@@ -356,7 +356,7 @@ mod tests {
     use crate::service::fixtures::demo_survey;
     use crate::store::InvitationStore;
     use crate::store::testing::TestStore;
-    use nps_shared::connector::body_signature;
+    use nps_shared::connector::receive::body_signature;
     use pollster::block_on;
 
     /// The most D1 queries one received webhook costs (the module's documentation).

@@ -1,13 +1,17 @@
-//! The worker's half of `connector`: signatures checked and payloads read as each
+//! The worker's half of `connector` (the receiver's): signatures checked and payloads read as each
 //! platform documents them (see the parent module).
 
-use super::*;
+use super::{
+    ConnectorSettings, DEFAULT_DAYS_AFTER_FULFILLED, Delivered, Event, OrderFacts, Platform,
+    Reading, clip,
+};
 use crate::time::parse_rfc3339;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
+use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
 
 /// Why a request is not from the shop.
@@ -397,6 +401,7 @@ fn generic(json: &Value) -> Reading {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connector::send_after;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../e2e/fixtures/connectors");
 
