@@ -200,4 +200,14 @@ test('a campaign of 1,000 customers is mailed once each; an unsubscribed and a b
   assert.equal(mailsTo(bouncer).length, 1, 'the bounced person got only the earlier e-mail');
   assert.equal(new Set(campaignMails.map((m) => m.To)).size, 1000, 'everyone else once');
   assert.equal(campaignMails.length, 1000, '998 campaign e-mails and the two earlier ones, none twice');
+
+  // Taking the bounced address off the list is an admin's act the audit log keeps,
+  // like creating the campaign and the connectors above — the address by hash only.
+  assert.equal((await admin(`/v1/suppressions/${encodeURIComponent(bouncer)}`, { method: 'DELETE' })).status, 204);
+  const audit = async (action) => (await admin(`/v1/audit?action=${action}&limit=100`)).body.items;
+  assert.ok((await audit('campaign.created')).some((e) => e.target_id === id), 'campaign.created');
+  assert.ok((await audit('connector.created')).length >= 3, 'connector.created for each platform');
+  const lifted = (await audit('suppression.lifted'))[0];
+  assert.match(lifted.target_id, /^sha256:[0-9a-f]{16}$/);
+  assert.ok(!JSON.stringify(lifted).includes(bouncer), 'the address is not in the audit log');
 });

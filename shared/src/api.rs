@@ -1084,6 +1084,10 @@ pub struct RespondentExport {
     /// suppressed is not personal data of theirs to erase: it stays.
     #[serde(default)]
     pub mail_sends: Vec<crate::mail_settings::MailSendView>,
+    /// What shop connectors remember about their orders not delivered yet (an order
+    /// event named them; the invitation comes with the delivery).
+    #[serde(default)]
+    pub remembered_orders: Vec<crate::connector::RememberedOrder>,
 }
 
 /// `DELETE /v1/respondents/{id}`: how many records were erased (0s when none were
@@ -1096,4 +1100,7 @@ pub struct RespondentErased {
     pub deliveries: u64,
     #[serde(default)]
     pub mail_sends: u64,
+    /// Orders a shop connector remembered about them, forgotten.
+    #[serde(default)]
+    pub remembered_orders: u64,
 }

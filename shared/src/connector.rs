@@ -184,6 +184,19 @@ pub struct Received {
     pub invitation_id: Option<String>,
 }
 
+/// What a connector remembers about an order not delivered yet (an order event named
+/// the customer; the delivery event will not): part of a respondent's GDPR export,
+/// and forgotten by their erase or once the order is invited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedOrder {
+    /// The event (`cev_…`) that brought it.
+    pub event_id: String,
+    pub connector_id: String,
+    pub order_id: Option<String>,
+    pub facts: OrderFacts,
+    pub received_at: String,
+}
+
 /// Who ordered, and what the order was: the invitation's respondent and properties.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderFacts {

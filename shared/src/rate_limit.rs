@@ -90,6 +90,9 @@ pub enum Scope {
     Comments,
     /// Failed admin authentications of one client.
     AdminAuth,
+    /// Unsigned or wrongly signed webhooks of one client to any shop connector: each
+    /// is logged, so the flood limiter bounds what a forger writes (the limiter).
+    Unsigned,
 }
 
 /// What the public requests of one client for surveys that do not exist count
@@ -104,6 +107,7 @@ pub fn key(scope: Scope, client: &str, subject: &str) -> String {
         Scope::Read => format!("r|{client}|{subject}"),
         Scope::Comments => format!("c|{client}"),
         Scope::AdminAuth => format!("a|{client}"),
+        Scope::Unsigned => format!("u|{client}"),
     }
 }
 

@@ -257,10 +257,24 @@ pub enum AuditAction {
     /// Fields or status of an action plan (`PATCH /v1/actions/{id}`).
     #[serde(rename = "action.updated")]
     ActionUpdated,
+    #[serde(rename = "connector.created")]
+    ConnectorCreated,
+    #[serde(rename = "connector.deleted")]
+    ConnectorDeleted,
+    #[serde(rename = "campaign.created")]
+    CampaignCreated,
+    /// Paused or resumed (`PATCH /v1/campaigns/{id}`).
+    #[serde(rename = "campaign.updated")]
+    CampaignUpdated,
+    #[serde(rename = "campaign.deleted")]
+    CampaignDeleted,
+    /// An address taken off the suppression list: it gets survey e-mail again.
+    #[serde(rename = "suppression.lifted")]
+    SuppressionLifted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::SurveyCreated,
         AuditAction::SurveyUpdated,
         AuditAction::WebhookCreated,
@@ -274,6 +288,12 @@ impl AuditAction {
         AuditAction::RespondentErased,
         AuditAction::ActionCreated,
         AuditAction::ActionUpdated,
+        AuditAction::ConnectorCreated,
+        AuditAction::ConnectorDeleted,
+        AuditAction::CampaignCreated,
+        AuditAction::CampaignUpdated,
+        AuditAction::CampaignDeleted,
+        AuditAction::SuppressionLifted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -291,6 +311,12 @@ impl AuditAction {
             AuditAction::RespondentErased => "respondent.erased",
             AuditAction::ActionCreated => "action.created",
             AuditAction::ActionUpdated => "action.updated",
+            AuditAction::ConnectorCreated => "connector.created",
+            AuditAction::ConnectorDeleted => "connector.deleted",
+            AuditAction::CampaignCreated => "campaign.created",
+            AuditAction::CampaignUpdated => "campaign.updated",
+            AuditAction::CampaignDeleted => "campaign.deleted",
+            AuditAction::SuppressionLifted => "suppression.lifted",
         }
     }
 

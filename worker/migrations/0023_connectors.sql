@@ -26,7 +26,11 @@ CREATE TABLE connector_events (
     order_id       TEXT,
     facts          TEXT,                            -- JSON OrderFacts
     invitation_id  TEXT,
-    received_at    TEXT NOT NULL
+    received_at    TEXT NOT NULL,
+    -- Whom the remembered facts name, while they are kept (NULL with them): what a
+    -- GDPR export and erase find them by (validate::normalize_email; the shop's id).
+    email_key      TEXT,
+    customer_id    TEXT
 );
 CREATE UNIQUE INDEX connector_events_one_accepted_per_event
     ON connector_events (connector_id, event_id) WHERE outcome = 'accepted';
@@ -34,3 +38,9 @@ CREATE UNIQUE INDEX connector_events_one_accepted_per_order
     ON connector_events (connector_id, order_id) WHERE outcome = 'accepted';
 CREATE INDEX connector_events_by_connector ON connector_events (connector_id, id);
 CREATE INDEX connector_events_by_order ON connector_events (connector_id, order_id, received_at);
+-- The cron forgets events past their retention (service::connectors::forget_old).
+CREATE INDEX connector_events_by_time ON connector_events (received_at);
+CREATE INDEX connector_events_remembered_email ON connector_events (email_key)
+    WHERE email_key IS NOT NULL;
+CREATE INDEX connector_events_remembered_customer ON connector_events (customer_id)
+    WHERE customer_id IS NOT NULL;

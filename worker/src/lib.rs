@@ -109,6 +109,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(n) => worker::console_log!("cron: forgot {n} audit entries past their retention"),
         Err(e) => worker::console_error!("cron: forgetting old audit entries failed: {e}"),
     }
+    match done.connector_events_forgotten {
+        Ok(0) => {}
+        Ok(n) => {
+            worker::console_log!("cron: forgot {n} shop connector events past their retention")
+        }
+        Err(e) => worker::console_error!("cron: forgetting old connector events failed: {e}"),
+    }
     match done.mail_requeued {
         Ok(0) => {}
         Ok(n) => worker::console_warn!("sweeper: re-queued {n} overdue invitation e-mails"),

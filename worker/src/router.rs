@@ -282,8 +282,10 @@ impl Handler {
             Handler::RevokeApiKey => staff::revoke_key(app, params.get("id")?, who()?).await,
             Handler::ListAudit => staff::audit(req, app).await,
             Handler::ListConnectors => routes::connectors::list(req, app).await,
-            Handler::CreateConnector => routes::connectors::create(req, app).await,
-            Handler::DeleteConnector => routes::connectors::delete(app, params.get("id")?).await,
+            Handler::CreateConnector => routes::connectors::create(req, app, who()?).await,
+            Handler::DeleteConnector => {
+                routes::connectors::delete(app, params.get("id")?, who()?).await
+            }
             Handler::ListConnectorEvents => {
                 routes::connectors::events(req, app, params.get("id")?).await
             }
@@ -291,10 +293,14 @@ impl Handler {
                 routes::connectors::receive(req, app, params.get("id")?).await
             }
             Handler::ListCampaigns => routes::campaigns::list(app).await,
-            Handler::CreateCampaign => routes::campaigns::create(req, app).await,
+            Handler::CreateCampaign => routes::campaigns::create(req, app, who()?).await,
             Handler::GetCampaign => routes::campaigns::get(app, params.get("id")?).await,
-            Handler::UpdateCampaign => routes::campaigns::update(req, app, params.get("id")?).await,
-            Handler::DeleteCampaign => routes::campaigns::delete(app, params.get("id")?).await,
+            Handler::UpdateCampaign => {
+                routes::campaigns::update(req, app, params.get("id")?, who()?).await
+            }
+            Handler::DeleteCampaign => {
+                routes::campaigns::delete(app, params.get("id")?, who()?).await
+            }
             Handler::AddCampaignRecipients => {
                 routes::campaigns::add_recipients(req, app, params.get("id")?).await
             }
@@ -304,7 +310,7 @@ impl Handler {
             Handler::ResendEvent => routes::mail::resend(req, app).await,
             Handler::ListMailSends => routes::mail::sends(req, app).await,
             Handler::ListSuppressions => routes::mail::suppressions(req, app).await,
-            Handler::LiftSuppression => routes::mail::lift(app, params.get("email")?).await,
+            Handler::LiftSuppression => routes::mail::lift(app, params.get("email")?, who()?).await,
         }
     }
 }

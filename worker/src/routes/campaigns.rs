@@ -8,9 +8,11 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::audit::Change;
 use crate::service::campaigns::{self, ListFormat, NewCampaign};
 use nps_shared::campaign::{MAX_LIST_BYTES, Recipient, UpdateCampaign};
 use nps_shared::problem::ProblemKind;
+use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
 
 /// The list in the body: 415 for another media type, 413 past the size bound, 400 if
@@ -54,7 +56,7 @@ async fn read_list(req: &mut Request) -> Result<Vec<Recipient>, ApiError> {
     Ok(campaigns::read_list(format, &text)?)
 }
 
-pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
+pub async fn create(req: &mut Request, app: &App, who: &Principal) -> Result<Response, ApiError> {
     app.require_invitation_secret()?;
     let query = http::query(req)?;
     let settings = NewCampaign::parse(|name| query.get(name).cloned())?;
@@ -70,6 +72,15 @@ pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> 
         now_ms(),
     )
     .await?;
+    let summary = format!(
+        "{} for survey {}: {} people, {}",
+        view.name,
+        view.survey_id,
+        view.recipients,
+        view.schedule.as_str()
+    );
+    let change = Change::new(AuditAction::CampaignCreated, &view.id, summary);
+    super::audit(app, who, change).await;
     let mut response = http::json(201, &view)?;
     response
         .headers_mut()
@@ -92,15 +103,22 @@ pub async fn get(app: &App, id: &str) -> Result<Response, ApiError> {
     http::json(200, &campaigns::get(&app.store, id).await?)
 }
 
-pub async fn update(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn update(
+    req: &mut Request,
+    app: &App,
+    id: &str,
+    who: &Principal,
+) -> Result<Response, ApiError> {
     let request: UpdateCampaign = http::decode(http::read_json(req).await?)?;
-    http::json(
-        200,
-        &campaigns::update(&app.store, &app.jobs, id, &request, now_ms()).await?,
-    )
+    let view = campaigns::update(&app.store, &app.jobs, id, &request, now_ms()).await?;
+    let change = Change::new(AuditAction::CampaignUpdated, id, request.status.clone());
+    super::audit(app, who, change).await;
+    http::json(200, &view)
 }
 
-pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn delete(app: &App, id: &str, who: &Principal) -> Result<Response, ApiError> {
     campaigns::delete(&app.store, &app.objects, id).await?;
+    let change = Change::new(AuditAction::CampaignDeleted, id, "deleted with its list");
+    super::audit(app, who, change).await;
     http::no_content()
 }

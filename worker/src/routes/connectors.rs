@@ -5,18 +5,26 @@
 use crate::app::{App, now_ms};
 use crate::error::ApiError;
 use crate::http;
+use crate::service::audit::Change;
 use crate::service::connectors::{self, Delivery, Receipt};
 use nps_shared::connector::{CreateConnector, MAX_BODY_BYTES};
 use nps_shared::problem::ProblemKind;
+use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
 
-pub async fn create(req: &mut Request, app: &App) -> Result<Response, ApiError> {
+pub async fn create(req: &mut Request, app: &App, who: &Principal) -> Result<Response, ApiError> {
     let request: CreateConnector = http::decode(http::read_json(req).await?)?;
     let base = http::base_url(req)?;
-    http::json(
-        201,
-        &connectors::create(&app.store, request, &base, now_ms()).await?,
-    )
+    let created = connectors::create(&app.store, request, &base, now_ms()).await?;
+    let c = &created.connector;
+    let summary = format!(
+        "{} connector for survey {}",
+        c.platform.as_str(),
+        c.survey_id
+    );
+    let change = Change::new(AuditAction::ConnectorCreated, &c.id, summary);
+    super::audit(app, who, change).await;
+    http::json(201, &created)
 }
 
 pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
@@ -24,8 +32,10 @@ pub async fn list(req: &Request, app: &App) -> Result<Response, ApiError> {
     http::json(200, &connectors::list(&app.store, &base).await?)
 }
 
-pub async fn delete(app: &App, id: &str) -> Result<Response, ApiError> {
+pub async fn delete(app: &App, id: &str, who: &Principal) -> Result<Response, ApiError> {
     connectors::delete(&app.store, id, now_ms()).await?;
+    let change = Change::new(AuditAction::ConnectorDeleted, id, "deleted");
+    super::audit(app, who, change).await;
     http::no_content()
 }
 
@@ -61,13 +71,24 @@ pub async fn receive(req: &mut Request, app: &App, id: &str) -> Result<Response,
     }
     let secret = app.require_invitation_secret()?;
     let base = http::base_url(req)?;
+    let client = http::client(req);
     let headers = req.headers().clone();
     let header = move |name: &str| headers.get(name).ok().flatten();
     let delivery = Delivery {
         header: &header,
         body: &body,
     };
-    match connectors::receive(&app.store, id, delivery, secret, &base, now_ms()).await? {
+    match connectors::receive(
+        &app.store,
+        (&app.limiter, &client),
+        id,
+        delivery,
+        secret,
+        &base,
+        now_ms(),
+    )
+    .await?
+    {
         Receipt::Received(received) => http::json(200, &received),
         Receipt::BadSignature(reason) => Err(ApiError::new(ProblemKind::Unauthorized, reason)),
     }

@@ -8,10 +8,12 @@ use crate::app::{App, now_ms, setting};
 use crate::error::ApiError;
 use crate::http;
 use crate::service::ServiceError;
+use crate::service::audit::Change;
 use crate::service::mail;
 use nps_shared::mail::{read_postmark_event, read_resend_event, unsubscribe_page};
 use nps_shared::mail_settings::MailProvider;
 use nps_shared::problem::ProblemKind;
+use nps_shared::staff::{AuditAction, Principal};
 use worker::{Request, Response};
 
 /// A provider's webhook body larger than this is refused (bounce payloads are a few
@@ -180,8 +182,18 @@ pub async fn suppressions(req: &Request, app: &App) -> Result<Response, ApiError
 }
 
 /// `DELETE /v1/suppressions/{email}` (the address percent-encoded or not).
-pub async fn lift(app: &App, email: &str) -> Result<Response, ApiError> {
-    mail::lift(&app.store, &percent_decoded(email)).await?;
+pub async fn lift(app: &App, email: &str, who: &Principal) -> Result<Response, ApiError> {
+    let email = percent_decoded(email);
+    mail::lift(&app.store, &email).await?;
+    // Named as an erasure names a person: a hash that whoever knows the address can
+    // find, and nobody reads the address off.
+    let target = crate::service::audit::respondent_ref(&email.to_lowercase());
+    let change = Change::new(
+        AuditAction::SuppressionLifted,
+        &target,
+        "gets survey e-mail again",
+    );
+    super::audit(app, who, change).await;
     http::no_content()
 }
 

@@ -10,12 +10,16 @@
 //! survey, an order's remembered facts, and the four statements of the accepting write.
 //!
 //! Signatures and payloads are read by `nps_shared::connector`; nothing here calls a
-//! shop's API.
+//! shop's API. Requests without a valid signature are counted by the flood limiter
+//! before they are logged (a forger past it gets 429 and writes nothing); the log
+//! keeps [`EVENT_RETENTION_DAYS`], forgotten by the cron ([`forget_old`]).
 
 use super::invitations::issue;
 use super::page::{cut, parse_limit};
-use super::{ServiceError, new_id, random};
-use crate::store::{Connector, ConnectorEvent, ConnectorStore, Storage, SurveyStore};
+use super::{ServiceError, limits, new_id, random};
+use crate::store::{
+    Connector, ConnectorEvent, ConnectorStore, FloodLimiter, Storage, StoreError, SurveyStore,
+};
 use nps_shared::api::Page;
 use nps_shared::connector::{
     self, ConnectorEventView, ConnectorView, CreateConnector, CreatedConnector, Delivered, Event,
@@ -27,6 +31,11 @@ use nps_shared::validate::{FieldError, is_survey_id, parse_properties, parse_res
 
 /// How long an invitation from a connector can be answered after it is sent.
 const ANSWERABLE_DAYS: i64 = 30;
+/// Days a received event stays in a connector's log — and with it what an order event
+/// remembered about an order whose delivery never came.
+pub const EVENT_RETENTION_DAYS: i64 = 90;
+/// Events a cron run forgets at most (one statement); the rest wait a minute.
+pub const FORGET_BATCH: u32 = 500;
 const DAY_MS: i64 = 86_400_000;
 const MAX_SECRET_CHARS: usize = 200;
 
@@ -164,10 +173,20 @@ pub struct Delivery<'a> {
     pub body: &'a [u8],
 }
 
+/// The cron: forgets events older than [`EVENT_RETENTION_DAYS`], at most
+/// [`FORGET_BATCH`] a run, in one statement. How many.
+pub async fn forget_old(store: &impl ConnectorStore, now_ms: i64) -> Result<u32, StoreError> {
+    let before = rfc3339(now_ms - EVENT_RETENTION_DAYS * DAY_MS);
+    store
+        .forget_connector_events_before(&before, FORGET_BATCH)
+        .await
+}
+
 /// The receiver `POST /hooks/connectors/{id}`. `secret` signs invitation tokens;
 /// `base_url` is where their links point.
 pub async fn receive(
     store: &impl Storage,
+    (limiter, client): (&impl FloodLimiter, &str),
     id: &str,
     delivery: Delivery<'_>,
     secret: &[u8],
@@ -204,6 +223,7 @@ pub async fn receive(
             reading: Reading::Ignored(String::new()),
         };
         let reason = "WooCommerce's ping when the webhook was saved".to_string();
+        limits::admit_unsigned(limiter, client, now_ms).await?;
         store
             .log_connector_event(&log(&ping, Outcome::Ignored, reason.clone())?)
             .await?;
@@ -219,6 +239,7 @@ pub async fn receive(
     let event = connector::receive::read(connector.platform, &connector.settings, header, body);
     if let Err(e) = verified {
         let reason = e.to_string();
+        limits::admit_unsigned(limiter, client, now_ms).await?;
         store
             .log_connector_event(&log(&event, Outcome::BadSignature, reason.clone())?)
             .await?;
@@ -355,7 +376,7 @@ mod tests {
     use super::*;
     use crate::service::fixtures::demo_survey;
     use crate::store::InvitationStore;
-    use crate::store::testing::TestStore;
+    use crate::store::testing::{TestLimiter, TestStore};
     use nps_shared::connector::receive::body_signature;
     use pollster::block_on;
 
@@ -423,7 +444,16 @@ mod tests {
             ("X-Shopify-Hmac-Sha256", body_signature(secret, body)),
         ]);
         let delivery = Delivery { header: &h, body };
-        block_on(receive(m, id, delivery, SECRET, BASE, tick())).unwrap()
+        block_on(receive(
+            m,
+            (&TestLimiter::new(100), "203.0.113.7"),
+            id,
+            delivery,
+            SECRET,
+            BASE,
+            tick(),
+        ))
+        .unwrap()
     }
 
     fn outcome(receipt: &Receipt) -> Outcome {
@@ -582,6 +612,7 @@ mod tests {
         let h = headers(vec![("X-Shopify-Topic", "orders/fulfilled".into())]);
         let unsigned = block_on(receive(
             &m,
+            (&TestLimiter::new(100), "203.0.113.7"),
             &c.connector.id,
             Delivery {
                 header: &h,
@@ -604,6 +635,103 @@ mod tests {
         );
         assert_eq!(logged.items[0].topic.as_deref(), Some("orders/fulfilled"));
         // The right secret is accepted: the event was never taken.
+        let right = shopify(
+            &m,
+            &c.connector.id,
+            "right",
+            "orders/fulfilled",
+            "ev-1",
+            &body,
+        );
+        assert_eq!(outcome(&right), Outcome::Accepted);
+    }
+
+    #[test]
+    fn an_order_remembered_for_its_customer_is_in_their_export_and_forgotten_by_their_erase() {
+        use crate::service::respondents;
+        let m = store();
+        let c = connector(&m, Platform::Shopify, Some("k"));
+        let id = &c.connector.id;
+        let order = fixture("shopify-orders-create.json");
+        let noted = shopify(&m, id, "k", "orders/create", "ev-order", &order);
+        assert_eq!(outcome(&noted), Outcome::Ignored);
+        // Found by address (any case) and by the shop's customer id.
+        let by_email = block_on(respondents::export(&m, "JON@example.com", NOW)).unwrap();
+        assert_eq!(by_email.remembered_orders.len(), 1);
+        let remembered = &by_email.remembered_orders[0];
+        assert_eq!(remembered.order_id.as_deref(), Some("820982911946154508"));
+        assert_eq!(remembered.facts.email.as_deref(), Some("jon@example.com"));
+        let by_id = block_on(respondents::export(&m, "115310627314723954", NOW)).unwrap();
+        assert_eq!(by_id.remembered_orders, by_email.remembered_orders);
+
+        let erased = block_on(respondents::erase(&m, "jon@example.com")).unwrap();
+        assert_eq!(erased.remembered_orders, 1);
+        let after = block_on(respondents::export(&m, "115310627314723954", NOW)).unwrap();
+        assert!(after.remembered_orders.is_empty());
+        // The log keeps the event, naming nobody; the delivery then invites nobody
+        // by name (a link without a customer, as when no order event came).
+        let logged = block_on(events(&m, id, None, None)).unwrap();
+        assert_eq!(logged.items.len(), 1);
+        let body = fixture("shopify-fulfillment_events-create.json");
+        let delivered = shopify(&m, id, "k", "fulfillment_events/create", "ev-d", &body);
+        let Receipt::Received(Received {
+            invitation_id: Some(invitation_id),
+            ..
+        }) = delivered
+        else {
+            panic!("{delivered:?}")
+        };
+        let claims = block_on(m.invitation_claims(&invitation_id))
+            .unwrap()
+            .unwrap();
+        assert_eq!(claims.respondent.email, None);
+        assert_eq!(claims.respondent.id, None);
+    }
+
+    #[test]
+    fn a_forger_past_the_flood_limit_gets_429_and_writes_no_more_events() {
+        let m = store();
+        let c = connector(&m, Platform::Shopify, Some("right"));
+        let body = fixture("shopify-orders-fulfilled.json");
+        let limiter = TestLimiter::new(3);
+        let h = headers(vec![
+            ("X-Shopify-Topic", "orders/fulfilled".into()),
+            ("X-Shopify-Hmac-Sha256", body_signature("guess", &body)),
+        ]);
+        let forge = |client| {
+            block_on(receive(
+                &m,
+                (&limiter, client),
+                &c.connector.id,
+                Delivery {
+                    header: &h,
+                    body: &body,
+                },
+                SECRET,
+                BASE,
+                NOW,
+            ))
+        };
+        for _ in 0..3 {
+            assert_eq!(
+                outcome(&forge("203.0.113.7").unwrap()),
+                Outcome::BadSignature
+            );
+        }
+        assert!(matches!(
+            forge("203.0.113.7"),
+            Err(ServiceError::TooManyRequests { .. })
+        ));
+        assert_eq!(
+            m.count("connector_events"),
+            3,
+            "the refused one is not logged"
+        );
+        // Another client is counted on its own; the shop's signed events never are.
+        assert_eq!(
+            outcome(&forge("198.51.100.1").unwrap()),
+            Outcome::BadSignature
+        );
         let right = shopify(
             &m,
             &c.connector.id,
@@ -640,6 +768,7 @@ mod tests {
         let stale = sign(NOW / 1000 - 600);
         let refused = block_on(receive(
             &m,
+            (&TestLimiter::new(100), "203.0.113.7"),
             &c.connector.id,
             Delivery {
                 header: &stale,
@@ -654,6 +783,7 @@ mod tests {
         let fresh = sign(NOW / 1000);
         let accepted = block_on(receive(
             &m,
+            (&TestLimiter::new(100), "203.0.113.7"),
             &c.connector.id,
             Delivery {
                 header: &fresh,
@@ -689,6 +819,7 @@ mod tests {
         let none = headers(Vec::new());
         let ping = block_on(receive(
             &m,
+            (&TestLimiter::new(100), "203.0.113.7"),
             &c.connector.id,
             Delivery {
                 header: &none,
@@ -708,6 +839,7 @@ mod tests {
         ]);
         let receipt = block_on(receive(
             &m,
+            (&TestLimiter::new(100), "203.0.113.7"),
             &c.connector.id,
             Delivery {
                 header: &h,
@@ -734,6 +866,7 @@ mod tests {
         assert!(matches!(
             block_on(receive(
                 &m,
+                (&TestLimiter::new(100), "203.0.113.7"),
                 &c.connector.id,
                 Delivery {
                     header: &none,

@@ -1,12 +1,13 @@
 //! The cron run, every minute (`scheduled` in `lib.rs`): re-queue deliveries and
-//! invitation e-mails whose queue message was lost, forget old rate-limit counters and audit entries past
-//! their retention, announce invitations whose `send_after` has come. The jobs share
+//! invitation e-mails whose queue message was lost, forget old rate-limit counters,
+//! audit entries and shop connector events past their retention, announce invitations
+//! whose `send_after` has come. The jobs share
 //! one invocation and so one budget of D1 queries: each is bounded per run (what is
 //! left waits for the next minute), and together they stay within the free plan's 50
 //! whatever the data size (the test below holds them to it).
 //! Depends on the services it runs; it neither logs nor reads the environment.
 
-use super::{Done, ServiceError, audit, deliveries, invitations, limits, mail};
+use super::{Done, ServiceError, audit, connectors, deliveries, invitations, limits, mail};
 use crate::store::{DeliveryQueue, Storage, StoreError};
 
 /// What each job of a run did, or why it failed; one failing does not stop the rest.
@@ -21,6 +22,8 @@ pub struct CronRun {
     pub released: Result<Done<usize>, StoreError>,
     /// Overdue invitation e-mails re-queued.
     pub mail_requeued: Result<usize, StoreError>,
+    /// Shop connector events past their retention deleted.
+    pub connector_events_forgotten: Result<u32, StoreError>,
 }
 
 /// Runs every job once, in order.
@@ -36,6 +39,7 @@ pub async fn run(
         audit_forgotten: audit::forget_old(store, now_ms, audit_retention_days).await,
         released: invitations::release_due(store, queue, now_ms).await,
         mail_requeued: mail::requeue_overdue(store, queue, now_ms).await,
+        connector_events_forgotten: connectors::forget_old(store, now_ms).await,
     }
 }
 
@@ -46,7 +50,9 @@ mod tests {
     use crate::store::metered::FREE_PLAN_QUERIES;
     use crate::store::sql::testing::delivery;
     use crate::store::testing::TestStore;
-    use crate::store::{AuditStore, DeliveryStore, InvitationStore, RateLimitStore};
+    use crate::store::{
+        AuditStore, ConnectorStore, DeliveryStore, InvitationStore, RateLimitStore,
+    };
     use nps_shared::staff::{AuditAction, Principal};
     use nps_shared::time::rfc3339;
     use pollster::block_on;
@@ -55,7 +61,7 @@ mod tests {
     const DAY: i64 = 86_400_000;
 
     /// `n` of everything a run works through: overdue deliveries, old rate-limit
-    /// counters and audit entries, due invitations (to 3 endpoints).
+    /// counters, audit entries and connector events, due invitations (to 3 endpoints).
     fn backlog(n: usize) -> TestStore {
         let m = TestStore::default();
         m.add_survey(demo_survey());
@@ -76,6 +82,19 @@ mod tests {
             let change = audit::Change::new(AuditAction::SurveyUpdated, "s_demo", "name");
             block_on(m.insert_audit(&audit::entry(&admin, change, old).unwrap())).unwrap();
             block_on(m.hit(&format!("client-{i}"), 1)).unwrap();
+            block_on(m.log_connector_event(&crate::store::ConnectorEvent {
+                id: format!("cev_{i:06}"),
+                connector_id: "con_1".into(),
+                event_id: Some(format!("ev-{i}")),
+                topic: Some("orders/create".into()),
+                outcome: nps_shared::connector::Outcome::Ignored,
+                reason: None,
+                order_id: Some(format!("o-{i}")),
+                facts: None,
+                invitation_id: None,
+                received_at: rfc3339(old),
+            }))
+            .unwrap();
             let request = serde_json::from_value(serde_json::json!({
                 "survey_id": "s_demo", "order_id": format!("o-{i}"),
                 "respondent": {"id": format!("cust-{i}")}, "send_after": rfc3339(NOW - 1000)
@@ -107,6 +126,10 @@ mod tests {
                 done.audit_forgotten.unwrap(),
                 audit::FORGET_BATCH.min(n as u32)
             );
+            assert_eq!(
+                done.connector_events_forgotten.unwrap(),
+                connectors::FORGET_BATCH.min(n as u32)
+            );
             let released = done.released.unwrap();
             assert_eq!(released.value, invitations::RELEASED_PER_RUN as usize);
             assert!(released.failed_follow_ups.is_empty());
@@ -118,8 +141,8 @@ mod tests {
         // Invitations as in `invitations::release_due`'s test: 6 for 100.
         assert_eq!(
             small,
-            1 + 1 + 1 + 6 + 1,
-            "sweep, two deletes, invitations, the e-mail sweep"
+            1 + 1 + 1 + 6 + 1 + 1,
+            "sweep, two deletes, invitations, the e-mail sweep, the connector events' delete"
         );
         assert_eq!(measure(5_000), small);
         assert!(small <= FREE_PLAN_QUERIES);

@@ -54,6 +54,19 @@ pub async fn admit_read(
     flood_check(limiter, &key, detail, now_ms).await
 }
 
+/// Counts a webhook to a shop connector that carries no valid signature (a bad one,
+/// or WooCommerce's unsigned ping) with the flood limiter, before it is logged: a
+/// forger past the limit gets 429 and costs no D1 write.
+pub async fn admit_unsigned(
+    limiter: &impl FloodLimiter,
+    client: &str,
+    now_ms: i64,
+) -> Result<Admission, ServiceError> {
+    let key = rate_limit::key(Scope::Unsigned, client, "");
+    let detail = "too many unsigned or wrongly signed webhooks from one client this minute".into();
+    flood_check(limiter, &key, detail, now_ms).await
+}
+
 /// Counts a comment of `client` with the flood limiter, before its answer is read:
 /// a made-up answer id past the limit costs no D1 read.
 pub async fn admit_comment(

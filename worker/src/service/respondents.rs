@@ -7,7 +7,8 @@
 //! e-mail to be sure. What belongs to them: their answers (comments and properties
 //! with them), the cases about them or opened by their answers (with notes), the
 //! invitations issued for them, and every webhook delivery whose payload names one of
-//! those or them (the exact payload). The per-person throttle key is a column of the
+//! those or them (the exact payload), the invitation e-mails to them, and what a shop
+//! connector remembers about their orders not delivered yet. The per-person throttle key is a column of the
 //! answer and goes with it; so do the answer's counts in the report rollups, in the
 //! same atomic write.
 
@@ -54,6 +55,7 @@ pub async fn export(
         invitations,
         deliveries,
         mail_sends,
+        remembered_orders,
     } = store.respondent_records(&who).await?;
     Ok(RespondentExport {
         respondent: who.as_str().to_owned(),
@@ -66,6 +68,7 @@ pub async fn export(
         invitations,
         deliveries: deliveries.iter().map(|d| d.view(Vec::new())).collect(),
         mail_sends,
+        remembered_orders,
     })
 }
 
@@ -84,6 +87,7 @@ pub async fn erase(
         invitations: records.invitations.len() as u64,
         deliveries: records.deliveries.len() as u64,
         mail_sends: records.mail_sends.len() as u64,
+        remembered_orders: records.remembered_orders.len() as u64,
     })
 }
 
@@ -414,8 +418,9 @@ mod tests {
         let small = measure(200);
         assert_eq!(
             small,
-            (5, 14),
-            "5 reads; 5 reads and a write of 9 statements"
+            (6, 15),
+            "6 reads (answers, cases, invitations, e-mails, remembered orders, deliveries); \
+             the same and a write of 9 statements"
         );
         assert_eq!(measure(2_000), small);
         assert!(small.1 <= crate::store::metered::FREE_PLAN_QUERIES);

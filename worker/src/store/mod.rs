@@ -585,6 +585,8 @@ pub struct RespondentRecords {
     /// The invitation e-mails sent (or not) to them: those of their invitations, and
     /// (found by address) every one to their address. Their suppression stays.
     pub mail_sends: Vec<nps_shared::mail_settings::MailSendView>,
+    /// What shop connectors remember about their orders not delivered yet.
+    pub remembered_orders: Vec<nps_shared::connector::RememberedOrder>,
 }
 
 impl RespondentRecords {
@@ -984,6 +986,9 @@ pub trait ConnectorStore {
     /// Logs an event that creates nothing (ignored, a remembered order, a bad
     /// signature).
     async fn log_connector_event(&self, event: &ConnectorEvent) -> StoreResult<()>;
+    /// Deletes at most `limit` events received before `before`, oldest first (with
+    /// what they remembered); how many. One statement.
+    async fn forget_connector_events_before(&self, before: &str, limit: u32) -> StoreResult<u32>;
     /// The newest facts an event of this connector left about the order.
     async fn order_facts(
         &self,

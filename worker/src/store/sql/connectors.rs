@@ -11,7 +11,7 @@ use crate::store::{
     Connector, ConnectorEvent, ConnectorStore, StoreError, StoreResult, SurveyCache,
 };
 use nps_shared::api::Invitation;
-use nps_shared::connector::{ConnectorEventView, OrderFacts, Outcome, Platform};
+use nps_shared::connector::{ConnectorEventView, OrderFacts, Outcome, Platform, RememberedOrder};
 use nps_shared::invitation::Claims;
 use serde::Deserialize;
 
@@ -88,7 +88,7 @@ struct FactsRow {
 }
 
 const EVENT_COLUMNS: &str = "id, connector_id, event_id, topic, outcome, reason, order_id, facts, \
-                             invitation_id, received_at";
+                             invitation_id, received_at, email_key, customer_id";
 
 fn facts_json(event: &ConnectorEvent) -> StoreResult<Option<String>> {
     Ok(event
@@ -97,6 +97,64 @@ fn facts_json(event: &ConnectorEvent) -> StoreResult<Option<String>> {
         .map(serde_json::to_string)
         .transpose()?)
 }
+
+/// Whom the event's facts name: the e-mail's key and the shop's customer id, kept
+/// beside the facts so that a GDPR export or erase finds them by index.
+fn named(event: &ConnectorEvent) -> (Option<String>, Option<String>) {
+    let facts = event.facts.as_ref();
+    (
+        facts
+            .and_then(|f| f.email.as_deref())
+            .map(nps_shared::validate::normalize_email),
+        facts.and_then(|f| f.customer_id.clone()),
+    )
+}
+
+#[derive(Deserialize)]
+struct RememberedRow {
+    id: String,
+    connector_id: String,
+    order_id: Option<String>,
+    facts: String,
+    received_at: String,
+}
+
+/// What connectors remember about `who`'s orders not delivered yet (GDPR export and
+/// erase): one query over the partial indexes of the names beside the facts.
+pub(super) async fn remembered_orders_of<D: Database>(
+    db: &D,
+    who: &crate::store::Who,
+) -> StoreResult<Vec<RememberedOrder>> {
+    let column = match who {
+        crate::store::Who::Id(_) => "customer_id",
+        crate::store::Who::Email(_) => "email_key",
+    };
+    all_rows(
+        db,
+        query!(
+            format!(
+                "SELECT id, connector_id, order_id, facts, received_at FROM connector_events \
+                 WHERE {column} = ?1 AND facts IS NOT NULL ORDER BY id"
+            ),
+            who.as_str()
+        ),
+        |row: RememberedRow| {
+            Ok(RememberedOrder {
+                event_id: row.id,
+                connector_id: row.connector_id,
+                order_id: row.order_id,
+                facts: serde_json::from_str(&row.facts)?,
+                received_at: row.received_at,
+            })
+        },
+    )
+    .await
+}
+
+/// Forgets the facts of these events (`cev_…` ids as one JSON array); the events stay
+/// in the connector's log, naming nobody.
+pub(super) const FORGET_FACTS: &str = "UPDATE connector_events SET facts = NULL, email_key = NULL, \
+     customer_id = NULL WHERE id IN (SELECT value FROM json_each(?1))";
 
 impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
     async fn insert_connector(&self, c: &Connector) -> StoreResult<()> {
@@ -147,12 +205,25 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
             .await
     }
 
+    async fn forget_connector_events_before(&self, before: &str, limit: u32) -> StoreResult<u32> {
+        let deleted = self
+            .db
+            .batch(vec![query!(
+                "DELETE FROM connector_events WHERE id IN (SELECT id FROM connector_events \
+                 WHERE received_at < ?1 ORDER BY received_at LIMIT ?2) RETURNING 1",
+                before,
+                limit
+            )])
+            .await?;
+        Ok(deleted.first().copied().unwrap_or(0) as u32)
+    }
+
     async fn log_connector_event(&self, e: &ConnectorEvent) -> StoreResult<()> {
         self.db
             .run(query!(
                 format!(
                     "INSERT INTO connector_events ({EVENT_COLUMNS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
                 ),
                 e.id,
                 e.connector_id,
@@ -164,6 +235,8 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
                 facts_json(e)?,
                 e.invitation_id,
                 e.received_at,
+                named(e).0,
+                named(e).1,
             ))
             .await
     }
@@ -197,7 +270,7 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
         let accept = query!(
             format!(
                 "INSERT OR IGNORE INTO connector_events ({EVENT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, 'accepted', ?5, ?6, ?7, ?8, ?9) RETURNING 1 AS done"
+                 VALUES (?1, ?2, ?3, ?4, 'accepted', ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING 1 AS done"
             ),
             e.id,
             e.connector_id,
@@ -208,6 +281,8 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
             facts_json(e)?,
             inv.id,
             e.received_at,
+            named(e).0,
+            named(e).1,
         );
         // 2. Its invitation, only if (1) was written. The columns of
         //    `InvitationStore::insert_invitation`.
@@ -241,7 +316,7 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
                         AND outcome = 'accepted' AND event_id = ?3) \
                      THEN 'the platform sent this event before' \
                      ELSE 'an invitation for this order was created before' END, \
-                   ?5, NULL, (SELECT invitation_id {earlier} LIMIT 1), ?6 \
+                   ?5, NULL, (SELECT invitation_id {earlier} LIMIT 1), ?6, NULL, NULL \
                  WHERE NOT EXISTS (SELECT 1 FROM connector_events WHERE id = ?1)"
             ),
             e.id,
@@ -254,8 +329,8 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
         // 4. What was remembered about the order has done its work: the invitation
         //    keeps the customer now (and is what a GDPR erase removes).
         let forget = query!(
-            "UPDATE connector_events SET facts = NULL WHERE connector_id = ?1 AND order_id = ?2 \
-             AND facts IS NOT NULL",
+            "UPDATE connector_events SET facts = NULL, email_key = NULL, customer_id = NULL \
+             WHERE connector_id = ?1 AND order_id = ?2 AND facts IS NOT NULL",
             e.connector_id,
             e.order_id,
         );

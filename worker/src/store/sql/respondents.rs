@@ -70,12 +70,14 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
         )
         .await?;
         let mail_sends = super::mail::mail_sends_of(&self.db, who).await?;
+        let remembered_orders = super::connectors::remembered_orders_of(&self.db, who).await?;
         let mut records = RespondentRecords {
             answers,
             cases,
             invitations,
             deliveries: Vec::new(),
             mail_sends,
+            remembered_orders,
         };
         // Every needle in one JSON parameter: one query per megabyte of needles,
         // not one per 50 of them.
@@ -133,6 +135,14 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
         statements.extend(each(
             ids(records.mail_sends.iter().map(|m| m.id.as_str()).collect()),
             "DELETE FROM mail_sends WHERE id IN (SELECT value FROM json_each(?1))",
+        ));
+        statements.extend(each(
+            ids(records
+                .remembered_orders
+                .iter()
+                .map(|o| o.event_id.as_str())
+                .collect()),
+            super::connectors::FORGET_FACTS,
         ));
         // Before the answers they point at.
         statements.extend(each(
