@@ -47,18 +47,23 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(PORT, '127.0.0.1', resolve));
   // A survey of this file's own: mailed through Postmark, sent at once after delivery.
+  survey = await mailingSurvey('after', 0);
+  browser = await launch();
+});
+
+/** A survey mailed through Postmark, `hours` after delivery. */
+async function mailingSurvey(name, hours) {
   const demo = await demoDefinition();
   const created = await admin('/v1/surveys', {
     method: 'POST',
     body: {
-      ...demo, id: `s_after-${Date.now()}`, name: 'Delivered shop', delay_after_delivery_hours: 0,
+      ...demo, id: `s_${name}-${Date.now()}`, name: 'Delivered shop', delay_after_delivery_hours: hours,
       mail: { provider: 'postmark', from_address: 'nps@shop.example', from_name: 'Delivered shop' },
     },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  survey = created.body.id;
-  browser = await launch();
-});
+  return created.body.id;
+}
 
 after(async () => {
   await browser?.close();
@@ -68,7 +73,7 @@ after(async () => {
 const mailsTo = (email) => mails.filter((m) => m.To === email);
 
 /** The cron mails the invitation to `email`; the click on 9 in it stores the answer. */
-async function clickNineInTheMail(email, order) {
+async function clickNineInTheMail(email, order, surveyId = survey) {
   await cron();
   const [mail] = await eventually(() => mailsTo(email).length ? mailsTo(email) : null, { what: `the e-mail to ${email}` });
   assert.match(mail.Subject, /Delivered shop/);
@@ -84,7 +89,7 @@ async function clickNineInTheMail(email, order) {
   await page.getByRole('button', { name: /^(Send|Senden)$/ }).click();
   await page.getByTestId('nps-thanks').waitFor({ timeout: 10_000 });
   await page.close();
-  const list = await admin(`/v1/surveys/${survey}/responses?limit=100`);
+  const list = await admin(`/v1/surveys/${surveyId}/responses?limit=100`);
   const stored = list.body.items.filter((r) => r.order_id === order);
   assert.equal(stored.length, 1, `one answer for order ${order}`);
   assert.equal(stored[0].score, 9);
@@ -93,8 +98,8 @@ async function clickNineInTheMail(email, order) {
   return stored[0];
 }
 
-async function connector(platform, extra = {}) {
-  const r = await admin('/v1/connectors', { method: 'POST', body: { platform, survey_id: survey, ...extra } });
+async function connector(platform, extra = {}, surveyId = survey) {
+  const r = await admin('/v1/connectors', { method: 'POST', body: { platform, survey_id: surveyId, ...extra } });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body;
 }
@@ -137,17 +142,25 @@ test('WooCommerce: a completed order signed as WooCommerce signs → one e-mail 
   assert.equal(stored.properties.shipping_method, 'Flat Rate');
 });
 
-test('generic: a Standard Webhooks delivery → one e-mail → the click answers with its properties', async () => {
-  const c = await connector('generic');
+test('generic: a Standard Webhooks delivery waits the survey\'s delay, then one e-mail → the click answers with its properties', async () => {
+  // An hour after delivery; delivered 59 min 50 s ago: due in ten seconds.
+  const delayed = await mailingSurvey('after-delay', 1);
+  const c = await connector('generic', {}, delayed);
   const email = `kim-${Date.now()}@example.com`;
   const orderId = `G-after-${Date.now()}`;
-  const body = fixture('generic-delivered.json').replace('"1001"', `"${orderId}"`).replaceAll('kim@example.com', email);
+  const deliveredAt = new Date(Date.now() - 3_590_000).toISOString();
+  const body = fixture('generic-delivered.json').replace('"1001"', `"${orderId}"`)
+    .replaceAll('kim@example.com', email).replace('2026-11-30T10:00:00Z', deliveredAt);
   const now = Math.floor(Date.now() / 1000);
   const sent = await hook(c.url, {
     'webhook-id': 'msg_after', 'webhook-timestamp': String(now), 'webhook-signature': standardSignature(c.secret, 'msg_after', now, body),
   }, body);
   assert.equal(sent.body.outcome, 'accepted', JSON.stringify(sent.body));
-  const stored = await clickNineInTheMail(email, orderId);
+  await cron();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(mailsTo(email).length, 0, 'not before the delay after delivery');
+  await new Promise((resolve) => setTimeout(resolve, 9000));
+  const stored = await clickNineInTheMail(email, orderId, delayed);
   assert.equal(stored.properties.store, 'berlin');
   assert.equal(stored.properties.revenue, '89.90');
 });
