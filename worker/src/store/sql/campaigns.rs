@@ -278,6 +278,7 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
     async fn skipped_people(
         &self,
         keys: &[String],
+        hashes: &[String],
         since: &str,
         campaign_id: &str,
         run_started_at: &str,
@@ -287,6 +288,7 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
             return Ok(skipped);
         }
         let keys = serde_json::to_string(keys)?;
+        let hashes = serde_json::to_string(hashes)?;
         let rows: Vec<SkipRow> = self
             .db
             .all(query!(
@@ -295,19 +297,23 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
                  UNION \
                  SELECT 'invited' AS why, respondent_email_key AS key FROM invitations \
                  WHERE respondent_email_key IN (SELECT value FROM json_each(?1)) \
-                 AND (created_at >= ?2 OR (campaign_id = ?3 AND created_at >= ?4))",
+                 AND (created_at >= ?2 OR (campaign_id = ?3 AND created_at >= ?4)) \
+                 UNION \
+                 SELECT 'erased' AS why, key_hash AS key FROM erasures_pending \
+                 WHERE key_hash IN (SELECT value FROM json_each(?5))",
                 keys,
                 since,
                 campaign_id,
-                run_started_at
+                run_started_at,
+                hashes
             ))
             .await?;
         for row in rows {
-            if row.why == "suppressed" {
-                skipped.suppressed.insert(row.key);
-            } else {
-                skipped.recently_invited.insert(row.key);
-            }
+            match row.why.as_str() {
+                "suppressed" => skipped.suppressed.insert(row.key),
+                "erased" => skipped.erased.insert(row.key),
+                _ => skipped.recently_invited.insert(row.key),
+            };
         }
         Ok(skipped)
     }
@@ -332,6 +338,31 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
         ));
         let returned = self.db.batch(statements).await?;
         Ok(returned.get(inserts).is_some_and(|&n| n > 0))
+    }
+
+    async fn campaign_parts_from(
+        &self,
+        from_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, usize)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            parts: i64,
+        }
+        let rows: Vec<Row> = self
+            .db
+            .all(query!(
+                "SELECT id, json_array_length(part_sizes) AS parts FROM campaigns \
+                 WHERE id >= ?1 ORDER BY id LIMIT ?2",
+                from_id,
+                limit
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, usize::try_from(r.parts).unwrap_or(0)))
+            .collect())
     }
 
     async fn campaigns_to_wake(
@@ -478,6 +509,7 @@ mod tests {
         assert!(run(s.invitation_claims("inv_a")).unwrap().is_some());
         let skipped = run(s.skipped_people(
             &["a@x.example".into(), "c@x.example".into()],
+            &[],
             "2026-10-01T00:00:00.000Z",
             "cmp_1",
             T0,
@@ -507,7 +539,7 @@ mod tests {
         ];
         // A throttle window that began after the invitation: only the run finds it.
         let skipped =
-            run(s.skipped_people(&keys, "2027-01-01T00:00:00.000Z", "cmp_1", T0)).unwrap();
+            run(s.skipped_people(&keys, &[], "2027-01-01T00:00:00.000Z", "cmp_1", T0)).unwrap();
         assert_eq!(
             skipped.suppressed.into_iter().collect::<Vec<_>>(),
             ["s@x.example"]
@@ -518,6 +550,7 @@ mod tests {
         );
         let later_run = run(s.skipped_people(
             &keys,
+            &[],
             "2027-01-01T00:00:00.000Z",
             "cmp_1",
             "2027-01-01T00:00:00.000Z",
