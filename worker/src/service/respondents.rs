@@ -268,6 +268,31 @@ mod tests {
     }
 
     #[test]
+    fn the_openapi_schema_of_an_erase_names_every_field_it_answers_with() {
+        let m = demo_store();
+        let erased = block_on(erase(&m, &m, "kim@example.com", Some(SECRET), NOW)).unwrap();
+        let value = serde_json::to_value(erased).unwrap();
+        assert_eq!(value["campaign_lists"], "queued");
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"]["RespondentErased"];
+        for (key, v) in value.as_object().unwrap() {
+            let documented = &schema["properties"][key];
+            assert!(documented.is_object(), "{key} is not in RespondentErased");
+            if let Some(text) = v.as_str() {
+                assert!(
+                    documented["enum"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e == text),
+                    "{key}: {text}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ids_and_addresses_are_told_apart_and_nonsense_is_refused() {
         assert_eq!(parse_who(" cust-42 ").unwrap(), Who::Id("cust-42".into()));
         assert_eq!(
