@@ -505,21 +505,22 @@ pub async fn run_chunk(
     let skipped = store
         .skipped_people(&keys, &all_hashes, &since, &campaign.id, &run_started_at)
         .await?;
-    let people: Vec<Recipient> = people
+    let people: Vec<(Recipient, Vec<String>)> = people
         .into_iter()
-        .zip(&hashes)
+        .zip(hashes)
         .filter(|(_, h)| !h.iter().any(|h| skipped.erased.contains(h)))
-        .map(|(p, _)| p)
         .collect();
     let sorted = campaign::sort_chunk(
         people,
-        Recipient::email_key,
+        |(p, _)| p.email_key(),
         &skipped.suppressed,
         &skipped.recently_invited,
     );
     let expires_at = now_ms / 1000 + i64::from(DEFAULT_DAYS) * 86_400;
     let mut created = Vec::with_capacity(sorted.invite.len());
-    for person in sorted.invite {
+    let mut erasure_hashes = Vec::with_capacity(sorted.invite.len());
+    for (person, hashes) in sorted.invite {
+        erasure_hashes.push(hashes);
         let claims = Claims {
             invitation_id: new_id("inv_", now_ms)?,
             survey_id: survey.id.clone(),
@@ -558,6 +559,7 @@ pub async fn run_chunk(
         run: campaign.run,
         chunk: task.chunk,
         invitations: created,
+        erasure_hashes,
         throttled: sorted.throttled,
         suppressed: sorted.suppressed,
         status,

@@ -102,6 +102,10 @@ pub struct ChunkWrite {
     pub run: u32,
     pub chunk: u32,
     pub invitations: Vec<(Invitation, Claims)>,
+    /// Beside each invitation, its person's keyed hashes (`campaign::recipient_hashes`):
+    /// an invitation whose person's erase became pending since the chunk's read is not
+    /// written (missing: no check).
+    pub erasure_hashes: Vec<Vec<String>>,
     pub throttled: u64,
     pub suppressed: u64,
     /// What the campaign becomes: `Queuing` while chunks remain, then `Done` (once)
