@@ -134,7 +134,8 @@ pub struct CampaignView {
     pub next_run_at: Option<String>,
     /// Runs started so far (0 before the first).
     pub run: u32,
-    /// People on the kept list.
+    /// People on the kept list, as uploaded: an entry a GDPR erase scrubbed since
+    /// stays counted (a placeholder line in its place, which invites nobody).
     pub recipients: u64,
     /// Chunks of the list the current run has turned into invitations, of all of them:
     /// the progress bar.

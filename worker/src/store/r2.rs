@@ -1,7 +1,8 @@
 //! The R2 bucket `ARCHIVE` (`wrangler dev` keeps a local one in its state directory):
 //! answer archives under `archive/` behind [`ArchiveBucket`] — parts compressed by the
 //! runtime's own `CompressionStream("gzip")`, which costs the wasm nothing — and
-//! export chunks under `exports/` behind [`ObjectStore`].
+//! export chunks under `exports/` and campaign lists under `campaigns/` behind
+//! [`ObjectStore`] (a conditional write on the etag for the lists' GDPR scrub).
 
 use super::{ArchiveBucket, ObjectStore, StoreError, StoreResult, Stored};
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
