@@ -1,5 +1,8 @@
 // The dashboard's Campaigns section seen through its labels and test ids, and the rows
-// the campaign tests read from or put into the worker's local storage directly.
+// the campaign tests read from or put into the worker's local storage directly (D1, and
+// a kept list in the local R2 bucket).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { d1File } from './storage.mjs';
 
@@ -55,4 +58,33 @@ export function campaignInvitations(campaignId) {
   } finally {
     db.close();
   }
+}
+
+/**
+ * The text of part `part` of a campaign's kept list, read from the local R2 bucket that
+ * `wrangler dev` keeps in the state directory (miniflare: the object index in a SQLite
+ * file, the bodies as blob files); `null` when there is no such object.
+ */
+export function keptListPart(campaignId, part = 0, state = process.env.NPS_STATE_DIR) {
+  if (!state) throw new Error('NPS_STATE_DIR is not set (run the tests through e2e/run.sh)');
+  const key = `campaigns/${campaignId}/part-${String(part).padStart(5, '0')}.ndjson`;
+  const index = join(state, 'v3', 'r2', 'miniflare-R2BucketObject');
+  for (const file of readdirSync(index).filter((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite')) {
+    const db = new DatabaseSync(join(index, file), { readOnly: true });
+    let row;
+    try {
+      db.exec('PRAGMA busy_timeout = 10000');
+      const hasObjects = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_mf_objects'").get();
+      row = hasObjects && db.prepare('SELECT blob_id FROM _mf_objects WHERE key = ?').get(key);
+    } finally {
+      db.close();
+    }
+    if (!row) continue;
+    for (const bucket of readdirSync(join(state, 'v3', 'r2'))) {
+      const blob = join(state, 'v3', 'r2', bucket, 'blobs', row.blob_id);
+      if (existsSync(blob)) return readFileSync(blob, 'utf8');
+    }
+    throw new Error(`${key}: its blob ${row.blob_id} is not in the state directory`);
+  }
+  return null;
 }

@@ -1,13 +1,14 @@
 // Relationship surveys: a CSV of 1,000 customers uploaded through the dashboard becomes a
 // campaign, queued in chunks through the JOBS queue (a progress bar while it runs); an
 // unsubscribed and a bounced person get nothing; an answer through one invitation's link
-// shows as answered, with the response rate, in the dashboard.
+// shows as answered, with the response rate, in the dashboard. A customer erased (GDPR)
+// leaves the kept list too, so the next quarter does not invite them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from '../lib/browser.mjs';
 import { admin, call, eventually, freshSurvey } from '../lib/server.mjs';
 import { DashboardPage } from '../lib/dashboard.mjs';
-import { CampaignsPage, campaignInvitations, suppress } from '../lib/campaigns.mjs';
+import { CampaignsPage, campaignInvitations, keptListPart, suppress } from '../lib/campaigns.mjs';
 
 const CUSTOMERS = 1000;
 const CHUNK = 200;
@@ -121,4 +122,37 @@ test('a list with bad lines is refused, naming them; settings are checked', asyn
   assert.equal(paused.body.status, 'paused');
   assert.equal((await admin(`/v1/campaigns/${scheduled.id}`, { method: 'DELETE' })).status, 204);
   assert.equal((await admin(`/v1/campaigns/${scheduled.id}`)).status, 404);
+});
+
+test('an erased customer leaves the kept list of a quarterly campaign; the others stay in their places', async () => {
+  const people = ['ann', 'kim', 'lee', 'max'].map((n) => `${n}-${tag}@shop.example`);
+  const csv = `email,id,name\n${people.map((p, i) => `${i === 1 ? p.toUpperCase() : p},erase-${i}-${tag},Person ${i}`).join('\n')}\n`;
+  const created = await fetch(`${process.env.NPS_BASE_URL}/v1/campaigns?survey_id=${surveyId}&name=Erase&schedule=quarterly`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${process.env.NPS_ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+    body: csv,
+  });
+  assert.equal(created.status, 201);
+  const campaign = await created.json();
+  // The first run is over (the next waits for the quarter).
+  await eventually(async () => (await admin(`/v1/campaigns/${campaign.id}`)).body.status === 'scheduled', { what: 'the first run' });
+  assert.ok(keptListPart(campaign.id).includes(people[1].toUpperCase()));
+
+  const erased = await admin(`/v1/respondents/${encodeURIComponent(people[1])}`, { method: 'DELETE' });
+  assert.equal(erased.status, 200);
+  assert.equal(erased.body.campaign_lists, 'queued');
+  assert.equal(erased.body.invitations, 1, 'the invitation of the first run');
+
+  const scrubbed = await eventually(() => {
+    const text = keptListPart(campaign.id);
+    return !text.toLowerCase().includes(people[1]) && text;
+  }, { what: 'the scrub of the kept list' });
+  const lines = scrubbed.trimEnd().split('\n');
+  assert.equal(lines.length, 4, 'every line keeps its place');
+  assert.equal(lines[1], '{"erased":true}');
+  assert.ok(!scrubbed.includes(`erase-1-${tag}`) && !scrubbed.includes('Person 1'));
+  for (const i of [0, 2, 3]) assert.ok(lines[i].includes(people[i]) && lines[i].includes(`Person ${i}`));
+  const left = campaignInvitations(campaign.id).map((i) => i.email).sort();
+  assert.deepEqual(left, [people[0], people[2], people[3]].sort());
+  assert.equal((await admin(`/v1/campaigns/${campaign.id}`, { method: 'DELETE' })).status, 204);
 });

@@ -83,7 +83,7 @@ test('a respondent is exported by id and e-mail, then erased from answers, cases
   assert.equal((await admin(`/v1/cases/${byId.body.cases[0].id}`)).status, 404);
 
   const again = await admin(`/v1/respondents/${encodeURIComponent(who.id)}`, { method: 'DELETE' });
-  assert.deepEqual(again.body, { answers: 0, cases: 0, invitations: 0, deliveries: 0, mail_sends: 0, remembered_orders: 0 });
+  assert.deepEqual(again.body, { answers: 0, cases: 0, invitations: 0, deliveries: 0, mail_sends: 0, remembered_orders: 0, campaign_lists: 'queued' });
 });
 
 test('respondent endpoints are admin-only and refuse an id that is not one', async () => {

@@ -1103,4 +1103,20 @@ pub struct RespondentErased {
     /// Orders a shop connector remembered about them, forgotten.
     #[serde(default)]
     pub remembered_orders: u64,
+    /// The campaign lists (kept in the object store) still name them until a
+    /// background job has scrubbed every list: `queued` when that job was queued.
+    /// Meanwhile no campaign run invites them.
+    #[serde(default)]
+    pub campaign_lists: ListScrub,
+}
+
+/// Whether an erase queued the scrub of the campaign lists.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListScrub {
+    /// Nothing was queued (a response of a server before campaign lists were scrubbed).
+    #[default]
+    None,
+    /// The scrub of every campaign list is queued.
+    Queued,
 }

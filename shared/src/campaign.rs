@@ -2,7 +2,10 @@
 //! schedule. The wire types of `/v1/campaigns`, the schedule arithmetic (the next run
 //! after a run: three or six calendar months later, the day clamped to the month), the
 //! per-person throttle rule, and — with the `server` feature — the readers of the list
-//! an admin uploads: CSV (RFC 4180, a header row) or JSON lines, checked line by line.
+//! an admin uploads: CSV (RFC 4180, a header row) or JSON lines, checked line by line;
+//! and the GDPR scrub of a kept list ([`scrub_list`]): an erased person's entries
+//! become [`TOMBSTONE`] lines, so every other entry keeps its line number (a run's
+//! chunks index the list by line) and the chunk reader skips them.
 //!
 //! Pure: no storage, no clock (time comes in as Unix milliseconds).
 
@@ -131,7 +134,8 @@ pub struct CampaignView {
     pub next_run_at: Option<String>,
     /// Runs started so far (0 before the first).
     pub run: u32,
-    /// People on the kept list.
+    /// People on the kept list, as uploaded: an entry a GDPR erase scrubbed since
+    /// stays counted (a placeholder line in its place, which invites nobody).
     pub recipients: u64,
     /// Chunks of the list the current run has turned into invitations, of all of them:
     /// the progress bar.
@@ -247,6 +251,7 @@ mod list {
         MAX_PROPERTIES, MAX_PROPERTY_VALUE_CHARS, MAX_RESPONDENT_ID_CHARS, is_email,
         parse_properties,
     };
+    use serde::{Deserialize, Serialize};
     use serde_json::Value;
     use std::collections::BTreeSet;
 
@@ -578,13 +583,118 @@ mod list {
     }
 
     /// Recipients `from..from + count` of a kept list (as [`to_json_lines`] wrote it),
-    /// reading only those lines.
+    /// reading only those lines; a [`TOMBSTONE`] among them is skipped and counts as
+    /// nobody.
     pub fn kept_slice(text: &str, from: usize, count: usize) -> Result<Vec<Recipient>, String> {
         text.lines()
             .skip(from)
             .take(count)
+            .filter(|l| *l != TOMBSTONE)
             .map(|l| serde_json::from_str(l).map_err(|e| format!("kept list line: {e}")))
             .collect()
+    }
+
+    /// What an erased entry of a kept list becomes: a line that holds nothing about
+    /// anyone, in its place, so the lines after it keep their numbers.
+    pub const TOMBSTONE: &str = "{\"erased\":true}";
+
+    /// Who a GDPR erase is about, as a kept list names people: by e-mail key
+    /// (`validate::normalize_email`, as [`Recipient::email_key`]), or by the shop's id
+    /// (exactly).
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ErasedPerson {
+        Email(String),
+        Id(String),
+    }
+
+    impl ErasedPerson {
+        fn matches(&self, r: &Recipient) -> bool {
+            match self {
+                ErasedPerson::Email(key) => r.email_key() == *key,
+                ErasedPerson::Id(id) => r.id.as_deref() == Some(id.as_str()),
+            }
+        }
+
+        /// What a line naming them must contain, in the text as lower-cased for an
+        /// e-mail key: the value as a JSON string (quotes included, so
+        /// `kim@example.com` does not find `akim@example.com`).
+        fn needle(&self) -> String {
+            let value = match self {
+                ErasedPerson::Email(key) => key,
+                ErasedPerson::Id(id) => id,
+            };
+            serde_json::Value::from(value.as_str()).to_string()
+        }
+
+        fn in_text(&self, text: &str, needle: &str) -> bool {
+            match self {
+                // The list keeps an address as uploaded; its key is lower-case.
+                ErasedPerson::Email(_) => text.to_lowercase().contains(needle),
+                ErasedPerson::Id(_) => text.contains(needle),
+            }
+        }
+
+        /// The keyed hashes a chunk checks its recipients against while the erase of
+        /// this person is pending (no plain address is kept for that):
+        /// HMAC-SHA256 of `email:<key>` or `id:<id>`, hex.
+        pub fn pending_hash(&self, secret: &[u8]) -> String {
+            match self {
+                ErasedPerson::Email(key) => keyed_hash(secret, "email", key),
+                ErasedPerson::Id(id) => keyed_hash(secret, "id", id),
+            }
+        }
+    }
+
+    fn keyed_hash(secret: &[u8], kind: &str, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        use sha2::Sha256;
+        // HMAC takes a key of any length.
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable!());
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The hashes of a recipient [`ErasedPerson::pending_hash`] would give for an erase
+    /// by their e-mail key or by their id.
+    pub fn recipient_hashes(secret: &[u8], r: &Recipient) -> Vec<String> {
+        let mut hashes = vec![keyed_hash(secret, "email", &r.email_key())];
+        if let Some(id) = &r.id {
+            hashes.push(keyed_hash(secret, "id", id));
+        }
+        hashes
+    }
+
+    /// A kept list with `person`'s entries replaced by [`TOMBSTONE`]s, and how many;
+    /// `None` when it names them nowhere (the list is not written again). Only lines
+    /// whose text holds the person's value are decoded.
+    pub fn scrub_list(text: &str, person: &ErasedPerson) -> Option<(String, usize)> {
+        let needle = person.needle();
+        if !person.in_text(text, &needle) {
+            return None;
+        }
+        let mut scrubbed = String::with_capacity(text.len());
+        let mut erased = 0;
+        for line in text.lines() {
+            let theirs = line != TOMBSTONE
+                && person.in_text(line, &needle)
+                && serde_json::from_str::<Recipient>(line).is_ok_and(|r| person.matches(&r));
+            if theirs {
+                erased += 1;
+                scrubbed.push_str(TOMBSTONE);
+            } else {
+                scrubbed.push_str(line);
+            }
+            scrubbed.push('\n');
+        }
+        (erased > 0).then_some((scrubbed, erased))
     }
 }
 
@@ -756,6 +866,91 @@ mod tests {
         let big = "x".repeat(MAX_LIST_BYTES + 1);
         assert_eq!(parse_csv(&big), Err(ListError::TooLarge));
         assert_eq!(parse_json_lines(&big), Err(ListError::TooLarge));
+    }
+
+    fn kept(emails: &[(&str, Option<&str>)]) -> String {
+        let people: Vec<Recipient> = emails
+            .iter()
+            .map(|(e, id)| Recipient {
+                email: e.to_string(),
+                id: id.map(str::to_string),
+                ..Recipient::default()
+            })
+            .collect();
+        to_json_lines(&people)
+    }
+
+    #[test]
+    fn an_erased_address_becomes_a_tombstone_in_its_place_whatever_its_case() {
+        let text = kept(&[
+            ("ann@example.com", Some("c-1")),
+            ("Kim@Example.COM", Some("c-2")),
+            ("akim@example.com", None),
+            ("bob@example.com", None),
+        ]);
+        let who = ErasedPerson::Email("kim@example.com".into());
+        let (scrubbed, erased) = scrub_list(&text, &who).unwrap();
+        assert_eq!(erased, 1);
+        assert!(!scrubbed.to_lowercase().contains("\"kim@example.com\""));
+        assert!(
+            scrubbed.contains("akim@example.com"),
+            "a longer address stays"
+        );
+        assert_eq!(scrubbed.lines().count(), 4, "every line keeps its number");
+        assert_eq!(scrubbed.lines().nth(1), Some(TOMBSTONE));
+        let slice = kept_slice(&scrubbed, 0, 3).unwrap();
+        assert_eq!(
+            slice.iter().map(|r| r.email.as_str()).collect::<Vec<_>>(),
+            ["ann@example.com", "akim@example.com"],
+            "the chunk reader skips the tombstone and reads no further"
+        );
+        assert_eq!(scrub_list(&scrubbed, &who), None, "scrubbed once");
+    }
+
+    #[test]
+    fn an_erase_by_id_finds_the_entries_with_that_id_only() {
+        let text = kept(&[
+            ("a@example.com", Some("cust-4")),
+            ("b@example.com", Some("cust-42")),
+            ("c@example.com", Some("cust-4")),
+            ("cust-4@example.com", None),
+        ]);
+        let (scrubbed, erased) = scrub_list(&text, &ErasedPerson::Id("cust-4".into())).unwrap();
+        assert_eq!(erased, 2);
+        let left: Vec<String> = kept_slice(&scrubbed, 0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.email)
+            .collect();
+        assert_eq!(left, ["b@example.com", "cust-4@example.com"]);
+        assert_eq!(
+            scrub_list(&text, &ErasedPerson::Id("nobody".into())),
+            None,
+            "a list that does not name them is not written again"
+        );
+    }
+
+    #[test]
+    fn a_pending_erase_hash_is_keyed_and_matches_the_recipient_it_names() {
+        let r = Recipient {
+            email: "Kim@Example.com".into(),
+            id: Some("c-2".into()),
+            ..Recipient::default()
+        };
+        let by_email = ErasedPerson::Email("kim@example.com".into()).pending_hash(b"k1");
+        let by_id = ErasedPerson::Id("c-2".into()).pending_hash(b"k1");
+        assert_eq!(recipient_hashes(b"k1", &r), [by_email.clone(), by_id]);
+        assert_ne!(
+            ErasedPerson::Email("kim@example.com".into()).pending_hash(b"k2"),
+            by_email,
+            "another secret, another hash"
+        );
+        assert!(!by_email.contains("kim"));
+        assert_ne!(
+            ErasedPerson::Id("kim@example.com".into()).pending_hash(b"k1"),
+            by_email,
+            "an id is not an address"
+        );
     }
 
     #[test]

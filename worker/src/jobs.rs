@@ -1,6 +1,7 @@
 //! The consumer of the `JOBS` queue: long jobs in steps, one step a message — an
 //! export chunk (`service::exports`), a campaign chunk or the cron's minutely wake of
-//! campaigns (`service::campaigns`). The kinds are told apart by their fields
+//! campaigns (`service::campaigns`), a step of a GDPR scrub of the campaign lists
+//! (`service::scrub`). The kinds are told apart by their fields
 //! ([`Job`]), so export messages already queued stay decodable.
 //!
 //! D1's query limit is per invocation, so an invocation takes one message of its batch
@@ -8,8 +9,8 @@
 //! that the rare case). A message the service could not settle comes back after a while.
 
 use crate::app::{App, now_ms};
-use crate::service::{campaigns, exports};
-use crate::store::campaigns::{CampaignTask, WakeTask};
+use crate::service::{campaigns, exports, scrub};
+use crate::store::campaigns::{CampaignTask, ScrubTask, WakeTask};
 use crate::store::{ExportStore, ExportTask};
 use worker::{
     MessageBatch, MessageExt, QueueRetryOptionsBuilder, console_error, console_log, console_warn,
@@ -41,6 +42,10 @@ pub async fn consume<T>(batch: MessageBatch<T>, app: &App) -> worker::Result<()>
                 Err(e) => console_warn!("{what} failed: {e}"),
             }
             message.ack();
+            return Ok(());
+        }
+        Ok(Job::Scrub(task)) => {
+            settle(&message, scrub_step(&task, app).await);
             return Ok(());
         }
         Err(e) => {
@@ -104,6 +109,23 @@ enum Job {
     Export(ExportTask),
     Campaign(CampaignTask),
     Wake(WakeTask),
+    Scrub(ScrubTask),
+}
+
+/// Runs one step of a campaign list scrub: `true` settled, `false` to be tried again.
+/// The person is not logged, only the erasure's id.
+async fn scrub_step(task: &ScrubTask, app: &App) -> bool {
+    let what = format!("campaign list scrub {}", task.scrub);
+    match scrub::step(&app.store, &app.objects, &app.jobs, task).await {
+        Ok(done) => {
+            console_log!("{what}: {:?}", done.value);
+            true
+        }
+        Err(e) => {
+            console_warn!("{what}: storage or queue failed, the message comes back: {e}");
+            false
+        }
+    }
 }
 
 /// Runs one campaign chunk: `Ok(true)` settled, `Ok(false)` to be tried again.
@@ -162,6 +184,7 @@ mod tests {
             Ok(Job::Export(_)) => "export",
             Ok(Job::Campaign(_)) => "campaign",
             Ok(Job::Wake(_)) => "wake",
+            Ok(Job::Scrub(_)) => "scrub",
             Err(_) => "undecodable",
         }
     }
@@ -181,5 +204,20 @@ mod tests {
         let wake = WakeTask { wake_campaigns: 1 };
         assert_eq!(kind(serde_json::to_value(wake).unwrap()), "wake");
         assert_eq!(kind(serde_json::json!({"what": 1})), "undecodable");
+        // Messages queued before scrubs existed still decode as what they were.
+        let old_campaign = serde_json::json!({"campaign_id": "cmp_1", "run": 1, "chunk": 0});
+        assert_eq!(kind(old_campaign), "campaign");
+        let scrub = ScrubTask {
+            scrub: "er_1".into(),
+            who: nps_shared::campaign::ErasedPerson::Email("kim@example.com".into()),
+            from_campaign: Some("cmp_1".into()),
+            from_part: 3,
+            finished: false,
+        };
+        let body = serde_json::to_value(&scrub).unwrap();
+        assert_eq!(kind(body.clone()), "scrub");
+        assert_eq!(serde_json::from_value::<ScrubTask>(body).unwrap(), scrub);
+        let first = serde_json::json!({"scrub": "er_2", "who": {"id": "cust-42"}});
+        assert_eq!(kind(first), "scrub", "the cursor may be left out");
     }
 }

@@ -22,7 +22,14 @@ pub async fn export(app: &App, id: &str) -> Result<Response, ApiError> {
 
 pub async fn erase(app: &App, id: &str, who: &Principal) -> Result<Response, ApiError> {
     let id = decoded(id)?;
-    let erased = respondents::erase(&app.store, &id).await?;
+    let erased = respondents::erase(
+        &app.store,
+        &app.jobs,
+        &id,
+        app.invitation_secret(),
+        now_ms(),
+    )
+    .await?;
     // Not the respondent: a hash of the id, and how much went.
     let summary = format!(
         "erased {} answers, {} cases, {} invitations, {} deliveries",

@@ -13,7 +13,9 @@
 //! number, announces them at once with `invitations::release` (the mail path sends
 //! the e-mail there; without a mail provider the `invitation.due` webhook goes out),
 //! and queues the next chunk. A chunk costs a fixed number of queries whatever the
-//! list's length (the test below counts them).
+//! list's length (the test below counts them). The same read finds recipients whose
+//! GDPR erase is pending (their list entries not yet scrubbed, `service::scrub`):
+//! they are skipped and counted as nobody, as the tombstone lines the scrub leaves.
 //!
 //! Invitations are written due at once (`send_after` = now): should the release after
 //! the write fail, the cron's `release_due` announces them a minute later. The cron
@@ -489,23 +491,36 @@ pub async fn run_chunk(
     let list = String::from_utf8(list).map_err(|e| StoreError(format!("{key}: {e}")))?;
     let people = campaign::kept_slice(&list, from, count).map_err(StoreError)?;
     let keys: Vec<String> = people.iter().map(Recipient::email_key).collect();
+    // Who of them an erase is pending for (their list entries not yet scrubbed).
+    let hashes: Vec<Vec<String>> = people
+        .iter()
+        .map(|p| campaign::recipient_hashes(secret, p))
+        .collect();
+    let all_hashes: Vec<String> = hashes.iter().flatten().cloned().collect();
     let since = rfc3339(campaign::throttle_since(now_ms, campaign.throttle_days));
     let run_started_at = campaign
         .run_started_at
         .clone()
         .unwrap_or_else(|| now.clone());
     let skipped = store
-        .skipped_people(&keys, &since, &campaign.id, &run_started_at)
+        .skipped_people(&keys, &all_hashes, &since, &campaign.id, &run_started_at)
         .await?;
+    let people: Vec<(Recipient, Vec<String>)> = people
+        .into_iter()
+        .zip(hashes)
+        .filter(|(_, h)| !h.iter().any(|h| skipped.erased.contains(h)))
+        .collect();
     let sorted = campaign::sort_chunk(
         people,
-        Recipient::email_key,
+        |(p, _)| p.email_key(),
         &skipped.suppressed,
         &skipped.recently_invited,
     );
     let expires_at = now_ms / 1000 + i64::from(DEFAULT_DAYS) * 86_400;
     let mut created = Vec::with_capacity(sorted.invite.len());
-    for person in sorted.invite {
+    let mut erasure_hashes = Vec::with_capacity(sorted.invite.len());
+    for (person, hashes) in sorted.invite {
+        erasure_hashes.push(hashes);
         let claims = Claims {
             invitation_id: new_id("inv_", now_ms)?,
             survey_id: survey.id.clone(),
@@ -544,6 +559,7 @@ pub async fn run_chunk(
         run: campaign.run,
         chunk: task.chunk,
         invitations: created,
+        erasure_hashes,
         throttled: sorted.throttled,
         suppressed: sorted.suppressed,
         status,

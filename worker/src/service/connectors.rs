@@ -664,7 +664,14 @@ mod tests {
         let by_id = block_on(respondents::export(&m, "115310627314723954", NOW)).unwrap();
         assert_eq!(by_id.remembered_orders, by_email.remembered_orders);
 
-        let erased = block_on(respondents::erase(&m, "jon@example.com")).unwrap();
+        let erased = block_on(respondents::erase(
+            &m,
+            &m,
+            "jon@example.com",
+            Some(SECRET),
+            NOW,
+        ))
+        .unwrap();
         assert_eq!(erased.remembered_orders, 1);
         let after = block_on(respondents::export(&m, "115310627314723954", NOW)).unwrap();
         assert!(after.remembered_orders.is_empty());

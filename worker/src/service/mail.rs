@@ -812,7 +812,14 @@ mod tests {
         assert_eq!(exported.mail_sends.len(), 2);
         let by_id = block_on(crate::service::respondents::export(&m, "cust-0", NOW)).unwrap();
         assert_eq!(by_id.mail_sends.len(), 1);
-        let erased = block_on(crate::service::respondents::erase(&m, "KIM@example.com")).unwrap();
+        let erased = block_on(crate::service::respondents::erase(
+            &m,
+            &m,
+            "KIM@example.com",
+            Some(b"s"),
+            0,
+        ))
+        .unwrap();
         assert_eq!(erased.mail_sends, 2);
         assert_eq!(m.count("mail_sends"), 0);
         assert_eq!(

@@ -14,6 +14,8 @@
 //! - `invitations`: invitations kept server-side, their opaque tokens, links and e-mail HTML.
 //! - `reports`: the survey report (NPS with margin, trend, segments, themes).
 //! - `respondents`: GDPR export and erase of one respondent's data.
+//! - `scrub`: the erase's part in the campaign lists — a pending erasure, and the
+//!   lists scrubbed of the person in steps through the JOBS queue.
 //! - `limits`: rate limits per client and survey, and on failed admin authentication.
 //! - `api_keys`: scoped API keys — create (secret shown once), list, revoke, and
 //!   the principal of a key's secret.
@@ -48,6 +50,7 @@ pub mod page;
 pub mod reports;
 pub mod respondents;
 pub mod responses;
+pub mod scrub;
 pub mod surveys;
 pub mod webhooks;
 

@@ -10,11 +10,14 @@
 //! those or them (the exact payload), the invitation e-mails to them, and what a shop
 //! connector remembers about their orders not delivered yet. The per-person throttle key is a column of the
 //! answer and goes with it; so do the answer's counts in the report rollups, in the
-//! same atomic write.
+//! same atomic write. The campaign lists (kept in the object store) are scrubbed of
+//! them by a background job the erase queues first (`scrub`); until it is done no
+//! campaign run invites them.
 
-use super::{ServiceError, cases};
+use super::{ServiceError, cases, scrub};
+use crate::store::campaigns::{CampaignQueue, ErasureStore};
 use crate::store::{RespondentRecords, RespondentStore, Who};
-use nps_shared::api::{RespondentErased, RespondentExport};
+use nps_shared::api::{ListScrub, RespondentErased, RespondentExport};
 
 /// Longest `{id}` taken: an e-mail address may have 254 characters.
 const MAX_ID_CHARS: usize = 254;
@@ -72,13 +75,19 @@ pub async fn export(
     })
 }
 
-/// `DELETE /v1/respondents/{id}`: erases what [`export`] shows and says how much.
-/// Erasing again finds nothing and returns zeros.
+/// `DELETE /v1/respondents/{id}`: erases what [`export`] shows and says how much,
+/// after queueing the scrub of the campaign lists (`scrub::begin`; `secret` keys
+/// the pending erasure's hash). Erasing again finds nothing and returns zeros (and
+/// scrubs again).
 pub async fn erase(
-    store: &impl RespondentStore,
+    store: &(impl RespondentStore + ErasureStore),
+    jobs: &impl CampaignQueue,
     raw_id: &str,
+    secret: Option<&[u8]>,
+    now_ms: i64,
 ) -> Result<RespondentErased, ServiceError> {
     let who = parse_who(raw_id)?;
+    scrub::begin(store, jobs, &who, secret, now_ms).await?;
     let records = store.respondent_records(&who).await?;
     store.erase_records(&records).await?;
     Ok(RespondentErased {
@@ -88,6 +97,7 @@ pub async fn erase(
         deliveries: records.deliveries.len() as u64,
         mail_sends: records.mail_sends.len() as u64,
         remembered_orders: records.remembered_orders.len() as u64,
+        campaign_lists: ListScrub::Queued,
     })
 }
 
@@ -178,7 +188,7 @@ mod tests {
             assert_eq!(data.answers[0].id, claimed);
             assert_eq!(data.cases.len(), 1, "{asked}: the case its 2 opened");
         }
-        let erased = block_on(erase(&m, "KIM@example.com")).unwrap();
+        let erased = block_on(erase(&m, &m, "KIM@example.com", Some(SECRET), NOW)).unwrap();
         assert_eq!((erased.answers, erased.cases), (1, 1));
         assert!(m.responses().is_empty());
         assert!(m.cases().is_empty());
@@ -199,7 +209,7 @@ mod tests {
             assert_eq!(kept, Some("Ö@Example.COM"), "kept as sent");
             assert_eq!(data.cases.len(), 1, "{asked}: a 2 opens a case");
         }
-        let erased = block_on(erase(&m, "ö@EXAMPLE.COM")).unwrap();
+        let erased = block_on(erase(&m, &m, "ö@EXAMPLE.COM", Some(SECRET), NOW)).unwrap();
         assert_eq!((erased.answers, erased.cases), (1, 1));
         assert!(m.responses().is_empty());
         assert!(m.cases().is_empty());
@@ -211,7 +221,7 @@ mod tests {
         // stored a new answer holding the erased address.
         let m = demo_store();
         let invitation = invite_kim(&m, json!({}));
-        let erased = block_on(erase(&m, "kim@example.com")).unwrap();
+        let erased = block_on(erase(&m, &m, "kim@example.com", Some(SECRET), NOW)).unwrap();
         assert_eq!(erased.invitations, 1);
         let body = json!({"survey_id": "s_demo", "score": 9, "token": invitation.token});
         let submission = crate::service::responses::Submission {
@@ -256,9 +266,34 @@ mod tests {
             !m.deliveries()[0].payload.contains("cust-42"),
             "only the link"
         );
-        let erased = block_on(erase(&m, "cust-42")).unwrap();
+        let erased = block_on(erase(&m, &m, "cust-42", Some(SECRET), NOW)).unwrap();
         assert_eq!(erased.deliveries, 1);
         assert!(m.deliveries().is_empty());
+    }
+
+    #[test]
+    fn the_openapi_schema_of_an_erase_names_every_field_it_answers_with() {
+        let m = demo_store();
+        let erased = block_on(erase(&m, &m, "kim@example.com", Some(SECRET), NOW)).unwrap();
+        let value = serde_json::to_value(erased).unwrap();
+        assert_eq!(value["campaign_lists"], "queued");
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../public/openapi.json")).unwrap();
+        let schema = &doc["components"]["schemas"]["RespondentErased"];
+        for (key, v) in value.as_object().unwrap() {
+            let documented = &schema["properties"][key];
+            assert!(documented.is_object(), "{key} is not in RespondentErased");
+            if let Some(text) = v.as_str() {
+                assert!(
+                    documented["enum"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|e| e == text),
+                    "{key}: {text}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -321,7 +356,7 @@ mod tests {
             .unwrap()
         };
         assert_eq!(report(&m).overall.responses, 2);
-        let erased = block_on(erase(&m, "cust-42")).unwrap();
+        let erased = block_on(erase(&m, &m, "cust-42", Some(SECRET), NOW)).unwrap();
         assert_eq!(erased.answers, 1);
         assert_eq!(erased.cases, 1);
         assert_eq!(erased.deliveries, data.deliveries.len() as u64);
@@ -332,8 +367,11 @@ mod tests {
         let after = block_on(export(&m, "kim@example.com", NOW)).unwrap();
         assert!(after.answers.is_empty() && after.cases.is_empty() && after.deliveries.is_empty());
         assert_eq!(
-            block_on(erase(&m, "cust-42")).unwrap(),
-            RespondentErased::default()
+            block_on(erase(&m, &m, "cust-42", Some(SECRET), NOW)).unwrap(),
+            RespondentErased {
+                campaign_lists: ListScrub::Queued,
+                ..RespondentErased::default()
+            }
         );
     }
 
@@ -406,7 +444,7 @@ mod tests {
             );
             let exported = m.queries();
             m.reset_queries();
-            let erased = block_on(erase(&m, "who-0")).unwrap();
+            let erased = block_on(erase(&m, &m, "who-0", Some(SECRET), NOW)).unwrap();
             let erasing = m.queries();
             assert_eq!(erased.answers, n as u64);
             assert_eq!(m.count("responses"), 50, "who-1's answers stay");
@@ -418,9 +456,9 @@ mod tests {
         let small = measure(200);
         assert_eq!(
             small,
-            (6, 15),
+            (6, 16),
             "6 reads (answers, cases, invitations, e-mails, remembered orders, deliveries); \
-             the same and a write of 9 statements"
+             the pending erasure, the same 6 reads and a write of 9 statements"
         );
         assert_eq!(measure(2_000), small);
         assert!(small.1 <= crate::store::metered::FREE_PLAN_QUERIES);
@@ -582,7 +620,7 @@ mod tests {
                         block_on(m.flag_all(&[ids[pick % ids.len()].clone()], "scanner")).unwrap();
                     }
                     Op::Erase { who } => {
-                        block_on(erase(&m, &format!("who-{who}"))).unwrap();
+                        block_on(erase(&m, &m, &format!("who-{who}"), Some(SECRET), NOW)).unwrap();
                     }
                     _ => {}
                 }

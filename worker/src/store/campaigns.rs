@@ -1,11 +1,13 @@
 //! What the campaign service needs from storage: campaigns as kept, the counts of their
 //! progress read from other tables, the per-person throttle's one read, the atomic
-//! write of one chunk of a run, and the queue message of a chunk. The SQL is
-//! `sql::campaigns`; the list itself lives in the object store (`ObjectStore`).
+//! write of one chunk of a run, and the queue message of a chunk; and for the GDPR
+//! scrub of the lists, the pending erasures (keyed hashes) and the scrub's queue
+//! message. The SQL is `sql::campaigns` and `sql::erasures`; the list itself lives in
+//! the object store (`ObjectStore`).
 
 use super::StoreResult;
 use nps_shared::api::Invitation;
-use nps_shared::campaign::{CampaignStatus, CampaignView, Schedule, response_rate};
+use nps_shared::campaign::{CampaignStatus, CampaignView, ErasedPerson, Schedule, response_rate};
 use nps_shared::invitation::Claims;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -88,6 +90,8 @@ pub struct Tallies {
 pub struct Skipped {
     pub suppressed: BTreeSet<String>,
     pub recently_invited: BTreeSet<String>,
+    /// Of the hashes asked about, those of a pending erase.
+    pub erased: BTreeSet<String>,
 }
 
 /// One chunk of a run, written at once: its invitations (with what each fixed) and
@@ -98,6 +102,10 @@ pub struct ChunkWrite {
     pub run: u32,
     pub chunk: u32,
     pub invitations: Vec<(Invitation, Claims)>,
+    /// Beside each invitation, its person's keyed hashes (`campaign::recipient_hashes`):
+    /// an invitation whose person's erase became pending since the chunk's read is not
+    /// written (missing: no check).
+    pub erasure_hashes: Vec<Vec<String>>,
     pub throttled: u64,
     pub suppressed: u64,
     /// What the campaign becomes: `Queuing` while chunks remain, then `Done` (once)
@@ -150,14 +158,23 @@ pub trait CampaignStore {
     /// `false` if there was no such campaign.
     async fn delete_campaign(&self, id: &str) -> StoreResult<bool>;
     /// Of `keys`, the suppressed ones and those invited (by any survey) since
-    /// `since`, or by `campaign_id` since `run_started_at`; one query.
+    /// `since`, or by `campaign_id` since `run_started_at`; and of `hashes` (see
+    /// `campaign::recipient_hashes`), those of a pending erase; one query.
     async fn skipped_people(
         &self,
         keys: &[String],
+        hashes: &[String],
         since: &str,
         campaign_id: &str,
         run_started_at: &str,
     ) -> StoreResult<Skipped>;
+    /// Campaigns by id from `from_id` on (inclusive), each with how many parts its
+    /// list has; at most `limit`, one query.
+    async fn campaign_parts_from(
+        &self,
+        from_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, usize)>>;
     /// Writes the chunk in one atomic write; `false` (nothing written) when the
     /// campaign is no longer queuing run `write.run` at chunk `write.chunk`.
     async fn record_campaign_chunk(&self, write: &ChunkWrite) -> StoreResult<bool>;
@@ -192,4 +209,31 @@ pub struct WakeTask {
 pub trait CampaignQueue {
     async fn enqueue_campaign(&self, task: &CampaignTask, delay_seconds: u32) -> StoreResult<()>;
     async fn enqueue_wake(&self, task: &WakeTask) -> StoreResult<()>;
+    async fn enqueue_scrub(&self, task: &ScrubTask, delay_seconds: u32) -> StoreResult<()>;
+}
+
+/// GDPR erasures whose scrub of the campaign lists is under way
+/// (`erasures_pending`): only a keyed hash of who ([`ErasedPerson::pending_hash`]).
+pub trait ErasureStore {
+    async fn insert_pending_erasure(&self, id: &str, key_hash: &str, at: &str) -> StoreResult<()>;
+    /// The scrub `id` is over; `false` if it was not pending.
+    async fn end_pending_erasure(&self, id: &str) -> StoreResult<bool>;
+}
+
+/// The queue message of the GDPR scrub of the campaign lists: "remove `who` from the
+/// lists, from part `from_part` of campaign `from_campaign` on (campaigns in id order;
+/// `None`: the first)". `finished`: every list is scrubbed; this (delayed) message
+/// ends the pending erasure. Carries a field no other `JOBS` message has (`scrub`).
+/// It names the person in the clear while it is queued: the scrub must find them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScrubTask {
+    /// The erasure (`er_…`), the id of its `erasures_pending` row.
+    pub scrub: String,
+    pub who: ErasedPerson,
+    #[serde(default)]
+    pub from_campaign: Option<String>,
+    #[serde(default)]
+    pub from_part: u32,
+    #[serde(default)]
+    pub finished: bool,
 }

@@ -811,6 +811,17 @@ pub trait JobQueue {
 pub trait ObjectStore {
     async fn put_object(&self, key: &str, body: Vec<u8>, content_type: &str) -> StoreResult<()>;
     async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// The object with its version (R2's etag).
+    async fn get_object_version(&self, key: &str) -> StoreResult<Option<(Vec<u8>, String)>>;
+    /// Writes the object only if it is still at `version` (R2's `onlyIf.etagMatches`):
+    /// `false` when someone wrote or deleted it since it was read.
+    async fn replace_object(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        version: &str,
+    ) -> StoreResult<bool>;
     /// Deletes these keys (those that exist), in one request.
     async fn delete_objects(&self, keys: &[String]) -> StoreResult<()>;
 }

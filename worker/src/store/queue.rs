@@ -89,4 +89,19 @@ impl super::campaigns::CampaignQueue for JobSender {
         self.queue.send(*task).await?;
         Ok(())
     }
+
+    async fn enqueue_scrub(
+        &self,
+        task: &super::campaigns::ScrubTask,
+        delay_seconds: u32,
+    ) -> StoreResult<()> {
+        self.queue
+            .send(
+                MessageBuilder::new(task.clone())
+                    .delay_seconds(delay_seconds)
+                    .build(),
+            )
+            .await?;
+        Ok(())
+    }
 }

@@ -1,7 +1,8 @@
 //! The R2 bucket `ARCHIVE` (`wrangler dev` keeps a local one in its state directory):
 //! answer archives under `archive/` behind [`ArchiveBucket`] — parts compressed by the
 //! runtime's own `CompressionStream("gzip")`, which costs the wasm nothing — and
-//! export chunks under `exports/` behind [`ObjectStore`].
+//! export chunks under `exports/` and campaign lists under `campaigns/` behind
+//! [`ObjectStore`] (a conditional write on the etag for the lists' GDPR scrub).
 
 use super::{ArchiveBucket, ObjectStore, StoreError, StoreResult, Stored};
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
@@ -124,6 +125,41 @@ impl ObjectStore for R2 {
             .body()
             .ok_or_else(|| StoreError(format!("R2 object {key} came without a body")))?;
         Ok(Some(body.bytes().await?))
+    }
+
+    async fn get_object_version(&self, key: &str) -> StoreResult<Option<(Vec<u8>, String)>> {
+        let Some(object) = self.bucket.get(key).execute().await? else {
+            return Ok(None);
+        };
+        let etag = object.etag();
+        let body = object
+            .body()
+            .ok_or_else(|| StoreError(format!("R2 object {key} came without a body")))?;
+        Ok(Some((body.bytes().await?, etag)))
+    }
+
+    async fn replace_object(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        version: &str,
+    ) -> StoreResult<bool> {
+        // A failed precondition returns no object (null), not an error.
+        let written = self
+            .bucket
+            .put(key, body)
+            .http_metadata(HttpMetadata {
+                content_type: Some(content_type.to_string()),
+                ..Default::default()
+            })
+            .only_if(worker::Conditional {
+                etag_matches: Some(version.to_string()),
+                ..Default::default()
+            })
+            .execute()
+            .await?;
+        Ok(written.is_some())
     }
 
     async fn delete_objects(&self, keys: &[String]) -> StoreResult<()> {

@@ -176,6 +176,21 @@ pub struct TestQueue {
     pub objects_down: Cell<bool>,
     /// Campaign chunk messages (the `JOBS` queue), each with its delay.
     pub campaign_jobs: RefCell<Vec<(super::campaigns::CampaignTask, u32)>>,
+    /// Campaign list scrub messages (the `JOBS` queue), each with its delay.
+    pub scrub_jobs: RefCell<Vec<(super::campaigns::ScrubTask, u32)>>,
+    /// The next this many `replace_object` calls find the object written by someone
+    /// else since it was read.
+    pub replace_conflicts: Cell<u32>,
+    /// Object reads and writes so far (R2 operations).
+    pub object_ops: Cell<u32>,
+}
+
+/// A test object's version: a hash of its bytes (R2's etag is an MD5 of them).
+fn version_of(body: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 impl JobQueue for TestStore {
@@ -195,12 +210,51 @@ impl ObjectStore for TestStore {
         if queue.objects_down.get() {
             return Err(StoreError("R2 is down".into()));
         }
+        queue.object_ops.set(queue.object_ops.get() + 1);
         queue.objects.borrow_mut().insert(key.to_owned(), body);
         Ok(())
     }
 
     async fn get_object(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
-        Ok(self.queue().objects.borrow().get(key).cloned())
+        let queue = self.queue();
+        queue.object_ops.set(queue.object_ops.get() + 1);
+        Ok(queue.objects.borrow().get(key).cloned())
+    }
+
+    async fn get_object_version(&self, key: &str) -> StoreResult<Option<(Vec<u8>, String)>> {
+        let queue = self.queue();
+        queue.object_ops.set(queue.object_ops.get() + 1);
+        Ok(queue
+            .objects
+            .borrow()
+            .get(key)
+            .map(|b| (b.clone(), version_of(b))))
+    }
+
+    async fn replace_object(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        _content_type: &str,
+        version: &str,
+    ) -> StoreResult<bool> {
+        let queue = self.queue();
+        if queue.objects_down.get() {
+            return Err(StoreError("R2 is down".into()));
+        }
+        queue.object_ops.set(queue.object_ops.get() + 1);
+        if queue.replace_conflicts.get() > 0 {
+            queue
+                .replace_conflicts
+                .set(queue.replace_conflicts.get() - 1);
+            return Ok(false);
+        }
+        let mut objects = queue.objects.borrow_mut();
+        if objects.get(key).map(|b| version_of(b)).as_deref() != Some(version) {
+            return Ok(false);
+        }
+        objects.insert(key.to_owned(), body);
+        Ok(true)
     }
 
     async fn delete_objects(&self, keys: &[String]) -> StoreResult<()> {
@@ -237,6 +291,22 @@ impl super::campaigns::CampaignQueue for TestStore {
         if self.queue().down.get() {
             return Err(StoreError("queue is down".into()));
         }
+        Ok(())
+    }
+
+    async fn enqueue_scrub(
+        &self,
+        task: &super::campaigns::ScrubTask,
+        delay_seconds: u32,
+    ) -> StoreResult<()> {
+        let queue = self.queue();
+        if queue.down.get() {
+            return Err(StoreError("queue is down".into()));
+        }
+        queue
+            .scrub_jobs
+            .borrow_mut()
+            .push((task.clone(), delay_seconds));
         Ok(())
     }
 }

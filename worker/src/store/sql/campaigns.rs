@@ -107,10 +107,14 @@ fn campaign_of(row: CampaignRow) -> StoreResult<(Campaign, Tallies)> {
 }
 
 /// The invitations of a chunk as one statement per megabyte of JSON (one for a chunk
-/// of a few hundred), each inserted only while the campaign is at this chunk.
+/// of a few hundred), each inserted only while the campaign is at this chunk, and
+/// only if no erase of its person became pending since the chunk's read (the erase
+/// writes that row before it reads what to delete, so it deletes an invitation
+/// written before it, and this condition holds back one written after).
 fn insert_invitations(write: &ChunkWrite) -> StoreResult<Vec<Statement>> {
     let mut rows = Vec::with_capacity(write.invitations.len());
-    for (inv, claims) in &write.invitations {
+    for (i, (inv, claims)) in write.invitations.iter().enumerate() {
+        let hashes = write.erasure_hashes.get(i).cloned().unwrap_or_default();
         rows.push(serde_json::json!([
             inv.id,
             inv.survey_id,
@@ -124,12 +128,13 @@ fn insert_invitations(write: &ChunkWrite) -> StoreResult<Vec<Statement>> {
             email_key(&claims.respondent),
             serde_json::to_string(&claims.properties)?,
             write.campaign_id,
+            hashes,
         ]));
     }
     let columns = "id, survey_id, order_id, case_id, invitation, send_after, created_at, \
                    respondent_id, respondent_email, respondent_email_key, properties, campaign_id";
     let picks = (0..12)
-        .map(|i| format!("json_extract(value, '$[{i}]')"))
+        .map(|i| format!("json_extract(row.value, '$[{i}]')"))
         .collect::<Vec<_>>()
         .join(", ");
     Ok(super::json_arrays(rows)
@@ -137,9 +142,11 @@ fn insert_invitations(write: &ChunkWrite) -> StoreResult<Vec<Statement>> {
         .map(|array| {
             query!(
                 format!(
-                    "INSERT INTO invitations ({columns}) SELECT {picks} FROM json_each(?1) \
+                    "INSERT INTO invitations ({columns}) SELECT {picks} FROM json_each(?1) AS row \
                      WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = ?2 AND run = ?3 \
-                     AND chunks_done = ?4 AND status = 'queuing')"
+                     AND chunks_done = ?4 AND status = 'queuing') \
+                     AND NOT EXISTS (SELECT 1 FROM erasures_pending WHERE key_hash IN \
+                     (SELECT h.value FROM json_each(row.value, '$[12]') AS h))"
                 ),
                 array,
                 write.campaign_id,
@@ -278,6 +285,7 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
     async fn skipped_people(
         &self,
         keys: &[String],
+        hashes: &[String],
         since: &str,
         campaign_id: &str,
         run_started_at: &str,
@@ -287,6 +295,7 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
             return Ok(skipped);
         }
         let keys = serde_json::to_string(keys)?;
+        let hashes = serde_json::to_string(hashes)?;
         let rows: Vec<SkipRow> = self
             .db
             .all(query!(
@@ -295,19 +304,23 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
                  UNION \
                  SELECT 'invited' AS why, respondent_email_key AS key FROM invitations \
                  WHERE respondent_email_key IN (SELECT value FROM json_each(?1)) \
-                 AND (created_at >= ?2 OR (campaign_id = ?3 AND created_at >= ?4))",
+                 AND (created_at >= ?2 OR (campaign_id = ?3 AND created_at >= ?4)) \
+                 UNION \
+                 SELECT 'erased' AS why, key_hash AS key FROM erasures_pending \
+                 WHERE key_hash IN (SELECT value FROM json_each(?5))",
                 keys,
                 since,
                 campaign_id,
-                run_started_at
+                run_started_at,
+                hashes
             ))
             .await?;
         for row in rows {
-            if row.why == "suppressed" {
-                skipped.suppressed.insert(row.key);
-            } else {
-                skipped.recently_invited.insert(row.key);
-            }
+            match row.why.as_str() {
+                "suppressed" => skipped.suppressed.insert(row.key),
+                "erased" => skipped.erased.insert(row.key),
+                _ => skipped.recently_invited.insert(row.key),
+            };
         }
         Ok(skipped)
     }
@@ -332,6 +345,31 @@ impl<D: Database, C: SurveyCache> CampaignStore for SqlStore<D, C> {
         ));
         let returned = self.db.batch(statements).await?;
         Ok(returned.get(inserts).is_some_and(|&n| n > 0))
+    }
+
+    async fn campaign_parts_from(
+        &self,
+        from_id: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, usize)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            parts: i64,
+        }
+        let rows: Vec<Row> = self
+            .db
+            .all(query!(
+                "SELECT id, json_array_length(part_sizes) AS parts FROM campaigns \
+                 WHERE id >= ?1 ORDER BY id LIMIT ?2",
+                from_id,
+                limit
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, usize::try_from(r.parts).unwrap_or(0)))
+            .collect())
     }
 
     async fn campaigns_to_wake(
@@ -446,6 +484,7 @@ mod tests {
             run: 1,
             chunk,
             invitations,
+            erasure_hashes: vec![],
             throttled: 2,
             suppressed: 1,
             status: CampaignStatus::Scheduled,
@@ -478,6 +517,7 @@ mod tests {
         assert!(run(s.invitation_claims("inv_a")).unwrap().is_some());
         let skipped = run(s.skipped_people(
             &["a@x.example".into(), "c@x.example".into()],
+            &[],
             "2026-10-01T00:00:00.000Z",
             "cmp_1",
             T0,
@@ -487,6 +527,25 @@ mod tests {
             skipped.recently_invited.into_iter().collect::<Vec<_>>(),
             ["a@x.example"]
         );
+    }
+
+    #[test]
+    fn an_invitation_whose_person_became_pending_erasure_after_the_read_is_not_written() {
+        use crate::store::campaigns::ErasureStore;
+        let s = with_survey();
+        run(s.insert_campaign(&campaign("cmp_1", CampaignStatus::Queuing))).unwrap();
+        let mut write = chunk(
+            0,
+            vec![
+                invitation("inv_a", "a@x.example"),
+                invitation("inv_k", "kim@x.example"),
+            ],
+        );
+        write.erasure_hashes = vec![vec!["h-a".into()], vec!["h-kim".into(), "h-42".into()]];
+        run(s.insert_pending_erasure("er_1", "h-42", T0)).unwrap();
+        assert!(run(s.record_campaign_chunk(&write)).unwrap());
+        assert!(run(s.invitation_claims("inv_a")).unwrap().is_some());
+        assert!(run(s.invitation_claims("inv_k")).unwrap().is_none());
     }
 
     #[test]
@@ -507,7 +566,7 @@ mod tests {
         ];
         // A throttle window that began after the invitation: only the run finds it.
         let skipped =
-            run(s.skipped_people(&keys, "2027-01-01T00:00:00.000Z", "cmp_1", T0)).unwrap();
+            run(s.skipped_people(&keys, &[], "2027-01-01T00:00:00.000Z", "cmp_1", T0)).unwrap();
         assert_eq!(
             skipped.suppressed.into_iter().collect::<Vec<_>>(),
             ["s@x.example"]
@@ -518,6 +577,7 @@ mod tests {
         );
         let later_run = run(s.skipped_people(
             &keys,
+            &[],
             "2027-01-01T00:00:00.000Z",
             "cmp_1",
             "2027-01-01T00:00:00.000Z",

@@ -15,6 +15,7 @@ mod cases;
 mod coaching;
 mod connectors;
 mod deliveries;
+mod erasures;
 mod exports;
 mod invitations;
 mod mail;
