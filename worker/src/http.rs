@@ -12,13 +12,7 @@ use worker::{Request, Response};
 /// Reads a JSON body: 415 unless `application/json`, 413 beyond 16 KiB, 400 if it does
 /// not parse or an object in it names a key twice (the detail names the key).
 pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, ApiError> {
-    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let (media_type, content_type) = media_type(req)?;
     if media_type != "application/json" {
         return Err(ApiError::new(
             ProblemKind::UnsupportedMediaType,
@@ -28,25 +22,47 @@ pub async fn read_json(req: &mut Request) -> Result<serde_json::Value, ApiError>
             ),
         ));
     }
-    let too_large = || {
-        ApiError::new(
-            ProblemKind::PayloadTooLarge,
-            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
-        )
-    };
+    let bytes = read_bounded(req, MAX_BODY_BYTES, || {
+        format!("the body must be at most {MAX_BODY_BYTES} bytes")
+    })
+    .await?;
+    nps_shared::json::parse_strict_slice(&bytes)
+        .map_err(|e| ApiError::new(ProblemKind::MalformedJson, e.to_string()))
+}
+
+/// The request's media type (lower case, without parameters) and its `Content-Type`
+/// as sent.
+pub fn media_type(req: &Request) -> Result<(String, String), ApiError> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    Ok((media_type, content_type))
+}
+
+/// The raw body, at most `max` bytes: 413 with `detail()` when its `Content-Length`
+/// says more (before reading it) or when more came.
+pub async fn read_bounded(
+    req: &mut Request,
+    max: usize,
+    detail: impl Fn() -> String,
+) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::new(ProblemKind::PayloadTooLarge, detail());
     let declared = req
         .headers()
         .get("Content-Length")?
         .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
+    if declared.is_some_and(|len| len > max) {
         return Err(too_large());
     }
     let bytes = req.bytes().await?;
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > max {
         return Err(too_large());
     }
-    nps_shared::json::parse_strict_slice(&bytes)
-        .map_err(|e| ApiError::new(ProblemKind::MalformedJson, e.to_string()))
+    Ok(bytes)
 }
 
 /// Decodes an admin request into its wire type; a wrong shape is a 422 naming the

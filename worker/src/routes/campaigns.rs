@@ -18,39 +18,20 @@ use worker::{Request, Response};
 /// The list in the body: 415 for another media type, 413 past the size bound, 400 if
 /// it is not UTF-8, 422 naming the bad lines.
 async fn read_list(req: &mut Request) -> Result<Vec<Recipient>, ApiError> {
-    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
-    let media_type = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let (media_type, content_type) = http::media_type(req)?;
     let format = ListFormat::from_media_type(&media_type).ok_or_else(|| {
         ApiError::new(
             ProblemKind::UnsupportedMediaType,
             format!("send the list as text/csv or application/x-ndjson (got {content_type:?})"),
         )
     })?;
-    let too_large = || {
-        ApiError::new(
-            ProblemKind::PayloadTooLarge,
-            format!(
-                "a list upload must be at most {MAX_LIST_BYTES} bytes: send a longer one in \
-                 parts to POST /v1/campaigns/{{id}}/recipients"
-            ),
+    let bytes = http::read_bounded(req, MAX_LIST_BYTES, || {
+        format!(
+            "a list upload must be at most {MAX_LIST_BYTES} bytes: send a longer one in \
+             parts to POST /v1/campaigns/{{id}}/recipients"
         )
-    };
-    let declared = req
-        .headers()
-        .get("Content-Length")?
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_LIST_BYTES) {
-        return Err(too_large());
-    }
-    let bytes = req.bytes().await?;
-    if bytes.len() > MAX_LIST_BYTES {
-        return Err(too_large());
-    }
+    })
+    .await?;
     let text = String::from_utf8(bytes)
         .map_err(|_| ApiError::new(ProblemKind::MalformedJson, "the list must be UTF-8 text"))?;
     Ok(campaigns::read_list(format, &text)?)

@@ -52,23 +52,10 @@ pub async fn events(req: &Request, app: &App, id: &str) -> Result<Response, ApiE
 /// signature is missing or wrong, 404 for a connector that does not exist (any more),
 /// 413 beyond [`MAX_BODY_BYTES`]. The body is read as bytes, as it was signed.
 pub async fn receive(req: &mut Request, app: &App, id: &str) -> Result<Response, ApiError> {
-    let too_large = || {
-        ApiError::new(
-            ProblemKind::PayloadTooLarge,
-            format!("the body must be at most {MAX_BODY_BYTES} bytes"),
-        )
-    };
-    let declared = req
-        .headers()
-        .get("Content-Length")?
-        .and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
+    let body = http::read_bounded(req, MAX_BODY_BYTES, || {
+        format!("the body must be at most {MAX_BODY_BYTES} bytes")
+    })
+    .await?;
     let secret = app.require_invitation_secret()?;
     let base = http::base_url(req)?;
     let client = http::client(req);

@@ -443,17 +443,21 @@ mod tests {
             ("X-Shopify-Event-Id", event.into()),
             ("X-Shopify-Hmac-Sha256", body_signature(secret, body)),
         ]);
-        let delivery = Delivery { header: &h, body };
-        block_on(receive(
-            m,
-            (&TestLimiter::new(100), "203.0.113.7"),
-            id,
-            delivery,
-            SECRET,
-            BASE,
-            tick(),
-        ))
-        .unwrap()
+        deliver(m, id, &h, body, tick()).unwrap()
+    }
+
+    /// A request to connector `id` with these headers and body, at `now`, from a client
+    /// the flood limiter lets through.
+    fn deliver(
+        m: &TestStore,
+        id: &str,
+        header: &dyn Fn(&str) -> Option<String>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Receipt, ServiceError> {
+        let delivery = Delivery { header, body };
+        let flood = (&TestLimiter::new(100), "203.0.113.7");
+        block_on(receive(m, flood, id, delivery, SECRET, BASE, now))
     }
 
     fn outcome(receipt: &Receipt) -> Outcome {
@@ -610,19 +614,7 @@ mod tests {
         );
         assert!(matches!(&wrong, Receipt::BadSignature(r) if r.contains("X-Shopify-Hmac-Sha256")));
         let h = headers(vec![("X-Shopify-Topic", "orders/fulfilled".into())]);
-        let unsigned = block_on(receive(
-            &m,
-            (&TestLimiter::new(100), "203.0.113.7"),
-            &c.connector.id,
-            Delivery {
-                header: &h,
-                body: &body,
-            },
-            SECRET,
-            BASE,
-            NOW,
-        ))
-        .unwrap();
+        let unsigned = deliver(&m, &c.connector.id, &h, &body, NOW).unwrap();
         assert_eq!(outcome(&unsigned), Outcome::BadSignature);
         assert_eq!(m.count("invitations"), 0);
         let logged = block_on(events(&m, &c.connector.id, None, None)).unwrap();
@@ -773,34 +765,10 @@ mod tests {
             ])
         };
         let stale = sign(NOW / 1000 - 600);
-        let refused = block_on(receive(
-            &m,
-            (&TestLimiter::new(100), "203.0.113.7"),
-            &c.connector.id,
-            Delivery {
-                header: &stale,
-                body: body.as_bytes(),
-            },
-            SECRET,
-            BASE,
-            NOW - 1_000,
-        ))
-        .unwrap();
+        let refused = deliver(&m, &c.connector.id, &stale, body.as_bytes(), NOW - 1_000).unwrap();
         assert_eq!(outcome(&refused), Outcome::BadSignature, "a replay later");
         let fresh = sign(NOW / 1000);
-        let accepted = block_on(receive(
-            &m,
-            (&TestLimiter::new(100), "203.0.113.7"),
-            &c.connector.id,
-            Delivery {
-                header: &fresh,
-                body: body.as_bytes(),
-            },
-            SECRET,
-            BASE,
-            NOW,
-        ))
-        .unwrap();
+        let accepted = deliver(&m, &c.connector.id, &fresh, body.as_bytes(), NOW).unwrap();
         let Receipt::Received(Received {
             invitation_id: Some(inv),
             ..
@@ -824,19 +792,7 @@ mod tests {
         let m = store();
         let c = connector(&m, Platform::Woocommerce, None);
         let none = headers(Vec::new());
-        let ping = block_on(receive(
-            &m,
-            (&TestLimiter::new(100), "203.0.113.7"),
-            &c.connector.id,
-            Delivery {
-                header: &none,
-                body: b"webhook_id=7",
-            },
-            SECRET,
-            BASE,
-            NOW,
-        ))
-        .unwrap();
+        let ping = deliver(&m, &c.connector.id, &none, b"webhook_id=7", NOW).unwrap();
         assert_eq!(outcome(&ping), Outcome::Ignored);
         let body = fixture("woocommerce-order-updated.json");
         let h = headers(vec![
@@ -844,19 +800,7 @@ mod tests {
             ("X-WC-Webhook-Delivery-ID", "d-1".into()),
             ("X-WC-Webhook-Signature", body_signature(&c.secret, &body)),
         ]);
-        let receipt = block_on(receive(
-            &m,
-            (&TestLimiter::new(100), "203.0.113.7"),
-            &c.connector.id,
-            Delivery {
-                header: &h,
-                body: &body,
-            },
-            SECRET,
-            BASE,
-            NOW,
-        ))
-        .unwrap();
+        let receipt = deliver(&m, &c.connector.id, &h, &body, NOW).unwrap();
         assert_eq!(outcome(&receipt), Outcome::Accepted);
     }
 
@@ -871,18 +815,7 @@ mod tests {
         ));
         let none = headers(Vec::new());
         assert!(matches!(
-            block_on(receive(
-                &m,
-                (&TestLimiter::new(100), "203.0.113.7"),
-                &c.connector.id,
-                Delivery {
-                    header: &none,
-                    body: b"{}"
-                },
-                SECRET,
-                BASE,
-                NOW
-            )),
+            deliver(&m, &c.connector.id, &none, b"{}", NOW),
             Err(ServiceError::NotFound(_))
         ));
         assert!(block_on(list(&m, BASE)).unwrap().is_empty());
