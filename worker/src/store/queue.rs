@@ -58,14 +58,7 @@ impl JobSender {
 
 impl JobQueue for JobSender {
     async fn enqueue_job(&self, task: &ExportTask, delay_seconds: u32) -> StoreResult<()> {
-        self.queue
-            .send(
-                MessageBuilder::new(task.clone())
-                    .delay_seconds(delay_seconds)
-                    .build(),
-            )
-            .await?;
-        Ok(())
+        send_delayed(&self.queue, task, delay_seconds).await
     }
 }
 
@@ -75,14 +68,7 @@ impl super::campaigns::CampaignQueue for JobSender {
         task: &super::campaigns::CampaignTask,
         delay_seconds: u32,
     ) -> StoreResult<()> {
-        self.queue
-            .send(
-                MessageBuilder::new(task.clone())
-                    .delay_seconds(delay_seconds)
-                    .build(),
-            )
-            .await?;
-        Ok(())
+        send_delayed(&self.queue, task, delay_seconds).await
     }
 
     async fn enqueue_wake(&self, task: &super::campaigns::WakeTask) -> StoreResult<()> {
@@ -95,13 +81,22 @@ impl super::campaigns::CampaignQueue for JobSender {
         task: &super::campaigns::ScrubTask,
         delay_seconds: u32,
     ) -> StoreResult<()> {
-        self.queue
-            .send(
-                MessageBuilder::new(task.clone())
-                    .delay_seconds(delay_seconds)
-                    .build(),
-            )
-            .await?;
-        Ok(())
+        send_delayed(&self.queue, task, delay_seconds).await
     }
+}
+
+/// Sends one message of `task`, delivered `delay_seconds` from now.
+async fn send_delayed<T: serde::Serialize + Clone>(
+    queue: &Queue,
+    task: &T,
+    delay_seconds: u32,
+) -> StoreResult<()> {
+    queue
+        .send(
+            MessageBuilder::new(task.clone())
+                .delay_seconds(delay_seconds)
+                .build(),
+        )
+        .await?;
+    Ok(())
 }

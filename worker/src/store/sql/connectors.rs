@@ -219,6 +219,7 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
     }
 
     async fn log_connector_event(&self, e: &ConnectorEvent) -> StoreResult<()> {
+        let (named_email, named_customer) = named(e);
         self.db
             .run(query!(
                 format!(
@@ -235,8 +236,8 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
                 facts_json(e)?,
                 e.invitation_id,
                 e.received_at,
-                named(e).0,
-                named(e).1,
+                named_email,
+                named_customer,
             ))
             .await
     }
@@ -267,6 +268,7 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
     ) -> StoreResult<Outcome> {
         // 1. The event as accepted, unless the unique indexes (one accepted event per
         //    event id and per order) hold an earlier one.
+        let (named_email, named_customer) = named(e);
         let accept = query!(
             format!(
                 "INSERT OR IGNORE INTO connector_events ({EVENT_COLUMNS}) \
@@ -281,8 +283,8 @@ impl<D: Database, C: SurveyCache> ConnectorStore for SqlStore<D, C> {
             facts_json(e)?,
             inv.id,
             e.received_at,
-            named(e).0,
-            named(e).1,
+            named_email,
+            named_customer,
         );
         // 2. Its invitation, only if (1) was written. The columns of
         //    `InvitationStore::insert_invitation`.
