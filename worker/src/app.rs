@@ -166,13 +166,32 @@ pub fn parse_shards(value: &str) -> Option<u32> {
     value.trim().parse().ok().filter(|n| (1..=256).contains(n))
 }
 
+thread_local! {
+    /// The settings this isolate has read. Variables and secrets are fixed for an
+    /// isolate's life (changing one deploys a new version, in new isolates), and each
+    /// read is two calls into JavaScript, made by every request (`App::from_env`).
+    static SETTINGS: std::cell::RefCell<Vec<(String, Option<String>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A secret or plain variable, whichever is set.
 pub(crate) fn setting(env: &Env, name: &str) -> Option<String> {
-    env.secret(name)
+    if let Some(known) = SETTINGS.with_borrow(|settings| {
+        settings
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.clone())
+    }) {
+        return known;
+    }
+    let value = env
+        .secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))
         .ok()
-        .filter(|v| !v.is_empty())
+        .filter(|v| !v.is_empty());
+    SETTINGS.with_borrow_mut(|settings| settings.push((name.to_string(), value.clone())));
+    value
 }
 
 pub fn now_ms() -> i64 {

@@ -18,7 +18,10 @@
 //! whatever the group's size — and each waiter gets its own outcome (201, 200 replay,
 //! 409, 503) only once its group's batch committed: a 2xx is stored, a crash before
 //! the commit is a 5xx that the widget retries with its Idempotency-Key, stored once.
-//! A failed write answers its waiters with the 503 and the next group starts.
+//! A failed write answers its waiters with the 503 and the next group starts. A
+//! write that never returns (its D1 request lost with the requests that carried it)
+//! is taken for lost after [`WRITE_LOST_AFTER_MS`]: the next answer starts another
+//! writer, and the lost group's waiters answer 503 — retried, stored once.
 //!
 //! **Batches from the worker.** An isolate's answers for one object travel to it
 //! together (`send`, `Outbox`): while one request to the object is on its way, the
@@ -56,6 +59,14 @@ pub const GROUP_ANSWERS: usize = 100;
 /// The most bytes of prepared answers one group writes (a few statements of the
 /// group's batch, whose each statement stays within D1's 100 KB).
 pub const GROUP_BYTES: usize = 256 * 1024;
+
+/// How long one group write may run before the next ticket takes it for lost and
+/// starts another writer (a group is two or three D1 requests: milliseconds). A
+/// waiter waits twice as long for its outcome, then answers 503 — within the
+/// worker's [`STUCK_AFTER_MS`].
+pub const WRITE_LOST_AFTER_MS: i64 = 5_000;
+const WRITE_LOST_AFTER: std::time::Duration =
+    std::time::Duration::from_millis(WRITE_LOST_AFTER_MS as u64);
 
 /// What the worker sends the gate for one answer.
 #[derive(Debug, Serialize, Deserialize)]
@@ -418,7 +429,11 @@ struct Waiter {
 #[derive(Default)]
 struct Memory {
     waiting: RefCell<VecDeque<Waiter>>,
-    writing: Cell<bool>,
+    /// The writer writing groups, if one is: its number, and when its current group
+    /// began (Unix ms).
+    writing: Cell<Option<(u64, i64)>>,
+    /// Writers started so far (the next one's number).
+    writers: Cell<u64>,
     /// The minute (`rate_limit::window`) counted, and each client's answers in it.
     minute: Cell<i64>,
     counts: RefCell<HashMap<String, u32>>,
@@ -427,6 +442,46 @@ struct Memory {
 }
 
 impl Memory {
+    /// Whether a ticket arriving `now` starts a writer: none writes, or the one
+    /// writing has been on its group for [`WRITE_LOST_AFTER_MS`] — its I/O was lost
+    /// (seen under `wrangler dev` when every request to the object went away during a
+    /// write: its D1 request never returned) and it would otherwise hold every later
+    /// answer. The new writer's number, and whether it takes over from a lost one.
+    fn claim_writer(&self, now: i64) -> Option<(u64, bool)> {
+        match self.writing.get() {
+            Some((_, since)) if now - since < WRITE_LOST_AFTER_MS => None,
+            before => {
+                let number = self.writers.get() + 1;
+                self.writers.set(number);
+                self.writing.set(Some((number, now)));
+                Some((number, before.is_some()))
+            }
+        }
+    }
+
+    /// Writer `number` begins a group at `now`; `false` if another writer took over.
+    fn begin_group(&self, number: u64, now: i64) -> bool {
+        match self.writing.get() {
+            Some((current, _)) if current == number => {
+                self.writing.set(Some((number, now)));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Writer `number` found nothing waiting: no writer writes (unless another
+    /// took over).
+    fn end_writer(&self, number: u64) {
+        if self
+            .writing
+            .get()
+            .is_some_and(|(current, _)| current == number)
+        {
+            self.writing.set(None);
+        }
+    }
+
     /// The next group: the oldest waiters, within [`GROUP_ANSWERS`] and [`GROUP_BYTES`]
     /// (at least one).
     fn next_group(&self) -> Vec<Waiter> {
@@ -478,11 +533,14 @@ impl Memory {
 }
 
 /// Writes groups while answers wait; runs beside the requests it answers.
-async fn write_groups(memory: Rc<Memory>, env: Env) {
+async fn write_groups(memory: Rc<Memory>, env: Env, number: u64) {
     loop {
+        if !memory.begin_group(number, now_ms()) {
+            return;
+        }
         let group = memory.next_group();
         if group.is_empty() {
-            memory.writing.set(false);
+            memory.end_writer(number);
             return;
         }
         if group.len() > memory.largest_group.get() {
@@ -531,7 +589,9 @@ impl DurableObject for Gate {
         // A batch from this worker's isolates; one ticket alone from a worker of the
         // release before (a deploy replaces the worker and its objects at different
         // moments), answered in kind.
-        let body: Tickets = req.json().await?;
+        // serde_json over the text: `Request::json` would walk the parsed JavaScript
+        // object (the survey inside each ticket) one property call at a time.
+        let body: Tickets = serde_json::from_str(&req.text().await?)?;
         let tickets = match body {
             Tickets::Batch(tickets) => tickets,
             Tickets::One(ticket) => {
@@ -580,21 +640,39 @@ impl Gate {
         self.memory
             .admit(&client, per_minute, &prepared.survey.id, now_ms())?;
         let (reply, outcome) = oneshot::channel();
-        let bytes = serde_json::to_string(&prepared).map_or(0, |s| s.len());
+        // The answer as stored (its survey, which the ticket carries too, is not
+        // written with it).
+        let bytes = serde_json::to_string(&prepared.stored).map_or(0, |s| s.len());
         self.memory.waiting.borrow_mut().push_back(Waiter {
             prepared,
             bytes,
             reply,
         });
-        if !self.memory.writing.replace(true) {
+        if let Some((number, took_over)) = self.memory.claim_writer(now_ms()) {
+            if took_over {
+                worker::console_warn!(
+                    "gate: a group write ran {} s; taken for lost, writer {number} starts",
+                    WRITE_LOST_AFTER_MS / 1000
+                );
+            }
             worker::wasm_bindgen_futures::spawn_local(write_groups(
                 self.memory.clone(),
                 self.env.clone(),
+                number,
             ));
         }
-        let (accepted, share) = outcome
-            .await
-            .map_err(|_| ServiceError::Store(StoreError("the group write was dropped".into())))?;
+        // A write lost with its I/O never answers: a 503 instead, and the client
+        // retries with its Idempotency-Key (stored once, whether or not it was).
+        let lost = || {
+            ServiceError::Store(StoreError(
+                "the group write of this answer did not finish; try again".into(),
+            ))
+        };
+        let waited = select(outcome, worker::Delay::from(WRITE_LOST_AFTER * 2)).await;
+        let (accepted, share) = match waited {
+            Either::Left((Ok(outcome), _)) => outcome,
+            Either::Left((Err(_), _)) | Either::Right(_) => return Err(lost()),
+        };
         let accepted = accepted?;
         let label = format!("response {}", accepted.done.value.created.id);
         let app =
@@ -734,6 +812,27 @@ mod tests {
         );
         outbox.hand_off(fresh, STUCK_AFTER_MS + 2);
         assert_eq!(led(&mut rx2).map(|(_, b)| b), Some(vec![2]));
+    }
+
+    #[test]
+    fn one_writer_writes_and_a_lost_one_is_replaced_after_its_time() {
+        let memory = Memory::default();
+        assert_eq!(memory.claim_writer(1_000), Some((1, false)));
+        assert_eq!(memory.claim_writer(1_001), None, "one writes");
+        assert!(memory.begin_group(1, 2_000));
+        assert_eq!(memory.claim_writer(2_000 + WRITE_LOST_AFTER_MS - 1), None);
+        // Its group has run too long: the next ticket starts writer 2, and writer 1,
+        // should its write ever return, stops before another group.
+        assert_eq!(
+            memory.claim_writer(2_000 + WRITE_LOST_AFTER_MS),
+            Some((2, true))
+        );
+        assert!(!memory.begin_group(1, 9_000));
+        memory.end_writer(1);
+        assert_eq!(memory.claim_writer(9_000), None, "writer 2 still writes");
+        assert!(memory.begin_group(2, 9_000));
+        memory.end_writer(2);
+        assert_eq!(memory.claim_writer(9_001), Some((3, false)), "none writes");
     }
 
     #[test]

@@ -16,8 +16,8 @@
 use super::webhooks::{case_announcement, deliveries_to, dispatch, enqueue, response_announcement};
 use super::{Done, ServiceError, cases, check_origin, invitations, new_id, page, random};
 use crate::store::{
-    Companions, Delivery, DeliveryQueue, Endpoint, GroupInserted, Probes, Storage, StoreError,
-    StoredCase, StoredResponse,
+    Companions, Delivery, DeliveryQueue, Endpoint, GroupInserted, Probes, Standing, Storage,
+    StoreError, StoredCase, StoredResponse,
 };
 use nps_shared::Category;
 use nps_shared::api::Respondent;
@@ -359,7 +359,11 @@ async fn decide_and_write(
                 .push((survey_id.clone(), person.to_string(), since));
         }
     }
-    let standing = store.standing(&probes).await?;
+    // The stored answers the group's rules meet, and the endpoints, in one round trip.
+    let Standing {
+        answers: standing,
+        endpoints,
+    } = store.standing(&probes).await?;
     // The answers this group stores, as it decides them (a later one may flag one).
     let mut fresh: Vec<StoredResponse> = Vec::new();
     // For each answer of the group: its verdict, and its place in `fresh` if new.
@@ -379,7 +383,6 @@ async fn decide_and_write(
     }
     let mut written = Vec::with_capacity(fresh.len());
     if !fresh.is_empty() {
-        let endpoints = store.list_endpoints().await?;
         for (stored, p) in fresh.into_iter().zip(
             group
                 .iter()

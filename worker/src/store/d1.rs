@@ -58,6 +58,25 @@ impl Database for D1 {
         Ok(self.prepare(statement)?.all().await?.results()?)
     }
 
+    async fn all_pair<A: DeserializeOwned, B: DeserializeOwned>(
+        &self,
+        first: Statement,
+        second: Statement,
+    ) -> StoreResult<(Vec<A>, Vec<B>)> {
+        let prepared = vec![self.prepare(first)?, self.prepare(second)?];
+        let mut results = self.db.batch(prepared).await?.into_iter();
+        match (results.next(), results.next()) {
+            (Some(a), Some(b)) => {
+                succeeded(&a)?;
+                succeeded(&b)?;
+                Ok((a.results()?, b.results()?))
+            }
+            _ => Err(StoreError(
+                "D1 answered a batch of two reads with fewer results".into(),
+            )),
+        }
+    }
+
     async fn run(&self, statement: Statement) -> StoreResult<()> {
         succeeded(&self.prepare(statement)?.run().await?)
     }

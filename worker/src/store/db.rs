@@ -124,6 +124,15 @@ pub trait Database {
             .await?
             .is_some())
     }
+    /// Every row of two reads, in one round trip where the database allows it (D1: one
+    /// batch); two statements against the budget either way.
+    async fn all_pair<A: DeserializeOwned, B: DeserializeOwned>(
+        &self,
+        first: Statement,
+        second: Statement,
+    ) -> StoreResult<(Vec<A>, Vec<B>)> {
+        Ok((self.all(first).await?, self.all(second).await?))
+    }
     /// Runs a write.
     async fn run(&self, statement: Statement) -> StoreResult<()>;
     /// Runs the writes in order as one transaction: all or none. How many rows each

@@ -83,6 +83,15 @@ impl<D: Database> Database for Metered<D> {
         self.db.all(statement).await
     }
 
+    async fn all_pair<A: DeserializeOwned, B: DeserializeOwned>(
+        &self,
+        first: Statement,
+        second: Statement,
+    ) -> StoreResult<(Vec<A>, Vec<B>)> {
+        self.take(2)?;
+        self.db.all_pair(first, second).await
+    }
+
     async fn run(&self, statement: Statement) -> StoreResult<()> {
         self.take(1)?;
         self.db.run(statement).await
@@ -117,6 +126,27 @@ mod tests {
         assert_eq!(db.queries(), 3, "a refused statement is not run");
         db.reset();
         assert_eq!(db.queries(), 0);
+    }
+
+    #[test]
+    fn a_pair_of_reads_is_two_statements_and_gives_each_read_its_rows() {
+        let db = Metered::new(Sqlite::migrated(), 3);
+        let (a, b) = pollster::block_on(db.all_pair::<serde_json::Value, serde_json::Value>(
+            crate::query!("SELECT 1 AS n UNION ALL SELECT 2"),
+            crate::query!("SELECT 'x' AS s"),
+        ))
+        .expect("a pair");
+        assert_eq!(
+            a,
+            [serde_json::json!({"n": 1}), serde_json::json!({"n": 2})]
+        );
+        assert_eq!(b, [serde_json::json!({"s": "x"})]);
+        assert_eq!(db.queries(), 2);
+        let refused = pollster::block_on(db.all_pair::<serde_json::Value, serde_json::Value>(
+            crate::query!("SELECT 1"),
+            crate::query!("SELECT 2"),
+        ));
+        assert!(refused.is_err_and(|e| e.0.contains("over its budget of 3")));
     }
 
     #[test]

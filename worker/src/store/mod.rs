@@ -361,6 +361,13 @@ pub struct Probes {
     pub persons: Vec<(String, String, String)>,
 }
 
+/// What [`ResponseStore::standing`] read.
+#[derive(Debug, Default)]
+pub struct Standing {
+    pub answers: Vec<StoredResponse>,
+    pub endpoints: Vec<Endpoint>,
+}
+
 /// What became of a group insert.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupInserted {
@@ -372,8 +379,10 @@ pub enum GroupInserted {
 }
 
 pub trait ResponseStore {
-    /// The stored answers that [`Probes`] finds, in one query whatever their number.
-    async fn standing(&self, probes: &Probes) -> StoreResult<Vec<StoredResponse>>;
+    /// What a group of answers is judged against, in one round trip: the stored
+    /// answers that [`Probes`] finds (one query whatever their number) and every
+    /// webhook endpoint (for the new answers' deliveries).
+    async fn standing(&self, probes: &Probes) -> StoreResult<Standing>;
     /// Stores new answers, each with its [`Companions`], and their counts in the
     /// rollups (summed per counter), in one atomic write of a fixed number of
     /// statements whatever the group's size (D1's limits: at most 100 bound

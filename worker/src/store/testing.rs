@@ -41,6 +41,13 @@ impl Database for TestBackend {
     async fn all<T: DeserializeOwned>(&self, statement: Statement) -> StoreResult<Vec<T>> {
         self.db.all(statement).await
     }
+    async fn all_pair<A: DeserializeOwned, B: DeserializeOwned>(
+        &self,
+        first: Statement,
+        second: Statement,
+    ) -> StoreResult<(Vec<A>, Vec<B>)> {
+        self.db.all_pair(first, second).await
+    }
     async fn run(&self, statement: Statement) -> StoreResult<()> {
         self.db.run(statement).await
     }

@@ -6,12 +6,13 @@
 //! lists.
 
 use super::rollups::{Guard, record, rollup_statements};
+use super::webhooks::EndpointRow;
 use super::{SqlStore, all_rows, cases, deliveries, email_key, first_row};
 use crate::query;
 use crate::store::db::{Database, Statement};
 use crate::store::{
-    Companions, GroupInserted, Probes, ResponseStore, StoreError, StoreResult, StoredResponse,
-    SurveyCache,
+    Companions, Endpoint, GroupInserted, Probes, ResponseStore, Standing, StoreError, StoreResult,
+    StoredResponse, SurveyCache,
 };
 use nps_shared::api::{Channel, Respondent, ResponseView};
 use nps_shared::identity;
@@ -206,15 +207,18 @@ fn unique_rule_broken(e: &StoreError) -> bool {
 }
 
 impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
-    async fn standing(&self, probes: &Probes) -> StoreResult<Vec<StoredResponse>> {
-        if probes.keys.is_empty() && probes.orders.is_empty() && probes.persons.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Three lookups, each through its index (responses_idempotency,
-        // responses_one_per_order, responses_by_person), one query.
-        all_rows(
-            &self.db,
-            query!(
+    async fn standing(&self, probes: &Probes) -> StoreResult<Standing> {
+        let endpoints = super::webhooks::every_endpoint();
+        let (answers, endpoints) = if probes.keys.is_empty()
+            && probes.orders.is_empty()
+            && probes.persons.is_empty()
+        {
+            (Vec::new(), self.db.all::<EndpointRow>(endpoints).await?)
+        } else {
+            // Three lookups, each through its index (responses_idempotency,
+            // responses_one_per_order, responses_by_person), one query; the endpoints
+            // in the same round trip.
+            let answers = query!(
                 format!(
                     "SELECT {RESPONSE_COLUMNS} FROM responses WHERE id IN (\
                      SELECT r.id FROM json_each(?1) j JOIN responses r ON r.survey_id = json_extract(j.value, '$[0]') \
@@ -228,10 +232,21 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
                 serde_json::to_string(&probes.keys)?,
                 serde_json::to_string(&probes.orders)?,
                 serde_json::to_string(&probes.persons)?,
-            ),
-            |row: ResponseRow| StoredResponse::try_from(row),
-        )
-        .await
+            );
+            self.db
+                .all_pair::<ResponseRow, EndpointRow>(answers, endpoints)
+                .await?
+        };
+        Ok(Standing {
+            answers: answers
+                .into_iter()
+                .map(StoredResponse::try_from)
+                .collect::<StoreResult<_>>()?,
+            endpoints: endpoints
+                .into_iter()
+                .map(Endpoint::try_from)
+                .collect::<StoreResult<_>>()?,
+        })
     }
 
     async fn insert_group(
@@ -446,6 +461,7 @@ mod tests {
     use super::super::testing::{answer, case, delivery, run, with_survey};
     use crate::store::{
         CaseStore, Companions, DeliveryStore, GroupInserted, Probes, ResponseStore, StoredResponse,
+        WebhookStore,
     };
     use nps_shared::Category;
 
@@ -500,7 +516,53 @@ mod tests {
             ],
             ..Probes::default()
         };
-        assert_eq!(ids(run(s.standing(&probes)).unwrap()), ["r_1"]);
+        assert_eq!(ids(run(s.standing(&probes)).unwrap().answers), ["r_1"]);
+    }
+
+    #[test]
+    fn the_standing_brings_every_endpoint_with_the_answers_it_found() {
+        let s = with_survey();
+        let mut first = answer("r_1", 9, T0);
+        first.idempotency_key = Some("key-1".into());
+        run(s.insert_group(&[(first, Companions::default())])).unwrap();
+        let none = run(s.standing(&Probes::default())).unwrap();
+        assert!(none.answers.is_empty() && none.endpoints.is_empty());
+        for id in ["wh_2", "wh_1"] {
+            let endpoint = crate::store::Endpoint {
+                view: nps_shared::api::WebhookView {
+                    id: id.into(),
+                    url: "https://hooks.example/nps".into(),
+                    format: nps_shared::api::WebhookFormat::Standard,
+                    events: vec![nps_shared::api::EventType::ResponseCreated],
+                    filter: Default::default(),
+                    description: None,
+                    created_at: T0.into(),
+                    enabled: true,
+                    previous_secret_expires_at: None,
+                },
+                secret: "whsec_first".into(),
+                previous_secret: None,
+            };
+            run(s.insert_endpoint(&endpoint)).unwrap();
+        }
+        let endpoint_ids = |standing: &crate::store::Standing| {
+            standing
+                .endpoints
+                .iter()
+                .map(|e| e.view.id.clone())
+                .collect::<Vec<_>>()
+        };
+        // With probes (answers and endpoints in one batch) and without (endpoints only).
+        let probes = Probes {
+            keys: vec![("s_demo".into(), "key-1".into())],
+            ..Probes::default()
+        };
+        let found = run(s.standing(&probes)).unwrap();
+        assert_eq!(endpoint_ids(&found), ["wh_1", "wh_2"]);
+        assert_eq!(ids(found.answers), ["r_1"]);
+        let none = run(s.standing(&Probes::default())).unwrap();
+        assert_eq!(endpoint_ids(&none), ["wh_1", "wh_2"]);
+        assert!(none.answers.is_empty());
     }
 
     #[test]
@@ -526,7 +588,7 @@ mod tests {
             ],
             ..Probes::default()
         };
-        assert_eq!(ids(run(s.standing(&probes)).unwrap()), ["r_1"]);
+        assert_eq!(ids(run(s.standing(&probes)).unwrap().answers), ["r_1"]);
     }
 
     #[test]
@@ -542,15 +604,28 @@ mod tests {
         };
         let since = "2026-10-01T00:00:00.000Z";
         assert_eq!(
-            ids(run(s.standing(&person("p-kim", since))).unwrap()),
+            ids(run(s.standing(&person("p-kim", since))).unwrap().answers),
             ["r_1"]
         );
-        assert!(run(s.standing(&person("p-ben", since))).unwrap().is_empty());
         assert!(
-            run(s.standing(&person("p-kim", T0))).unwrap().is_empty(),
+            run(s.standing(&person("p-ben", since)))
+                .unwrap()
+                .answers
+                .is_empty()
+        );
+        assert!(
+            run(s.standing(&person("p-kim", T0)))
+                .unwrap()
+                .answers
+                .is_empty(),
             "after, not at"
         );
-        assert!(run(s.standing(&Probes::default())).unwrap().is_empty());
+        assert!(
+            run(s.standing(&Probes::default()))
+                .unwrap()
+                .answers
+                .is_empty()
+        );
     }
 
     #[test]

@@ -4,13 +4,13 @@
 
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
-use crate::store::db::Database;
+use crate::store::db::{Database, Statement};
 use crate::store::{Endpoint, StoreError, StoreResult, SurveyCache, WebhookStore};
 use nps_shared::api::{WebhookFormat, WebhookView};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
-struct EndpointRow {
+pub(super) struct EndpointRow {
     id: String,
     url: String,
     format: String,
@@ -23,6 +23,13 @@ struct EndpointRow {
     enabled: i32,
     previous_secret: Option<String>,
     previous_secret_expires_at: Option<String>,
+}
+
+/// Every endpoint, in id order (read as [`EndpointRow`]s).
+pub(super) fn every_endpoint() -> Statement {
+    query!(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY id"
+    ))
 }
 
 impl TryFrom<EndpointRow> for Endpoint {
@@ -77,13 +84,9 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
     }
 
     async fn list_endpoints(&self) -> StoreResult<Vec<Endpoint>> {
-        all_rows(
-            &self.db,
-            query!(format!(
-                "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY id"
-            )),
-            |row: EndpointRow| Endpoint::try_from(row),
-        )
+        all_rows(&self.db, every_endpoint(), |row: EndpointRow| {
+            Endpoint::try_from(row)
+        })
         .await
     }
 
