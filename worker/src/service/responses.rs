@@ -488,15 +488,26 @@ fn companions(
     now_ms: i64,
 ) -> Result<Companions, StoreError> {
     let opened = cases::new_case(survey, &stored.view, now_ms)?;
-    let created = response_announcement(
-        EventType::ResponseCreated,
-        survey,
-        &stored.view,
-        opened.as_ref().map(|c| c.view.id.clone()),
-        now_ms,
-    )?;
-    let mut deliveries = deliveries_to(endpoints, &created, now_ms)?;
-    if let Some(case) = &opened {
+    // An announcement is written only for an endpoint that would receive it.
+    let wanted = |event: EventType| {
+        endpoints.iter().any(|e| {
+            e.view.enabled
+                && e.view.events.contains(&event)
+                && e.view.filter.admits(&survey.id, Some(stored.view.score))
+        })
+    };
+    let mut deliveries = Vec::new();
+    if wanted(EventType::ResponseCreated) {
+        let created = response_announcement(
+            EventType::ResponseCreated,
+            survey,
+            &stored.view,
+            opened.as_ref().map(|c| c.view.id.clone()),
+            now_ms,
+        )?;
+        deliveries = deliveries_to(endpoints, &created, now_ms)?;
+    }
+    if let Some(case) = opened.as_ref().filter(|_| wanted(EventType::CaseOpened)) {
         let view = cases::current(case.clone(), now_ms);
         let announcement =
             case_announcement(EventType::CaseOpened, survey, &view, &stored.view, now_ms)?;
