@@ -1,6 +1,8 @@
 -- wrk script of the ingest benchmark (e2e/bench/ingest.mjs): POST /v1/responses with a
 -- distinct Idempotency-Key per request and scores 0..10 in turn.
---   wrk -s ingest.lua <url> -- <survey id> <key prefix>
+--   wrk -s ingest.lua <url> -- <survey id> <key prefix> [floor]
+-- With `floor` it sends GET /healthz instead: an invocation that reads and writes
+-- nothing, the floor under every request of the same worker.
 -- At the end it prints one line `WRK {json}` with the counts and latency percentiles.
 local threads = {}
 
@@ -12,11 +14,15 @@ end
 function init(args)
   survey = args[1] or "s_demo"
   prefix = (args[2] or "wrk") .. "-" .. thread_number .. "-"
+  floor = args[3] == "floor"
   counter = 0
   non2xx = 0
 end
 
 function request()
+  if floor then
+    return wrk.format("GET", "/healthz")
+  end
   counter = counter + 1
   local body = string.format('{"survey_id":"%s","score":%d,"channel":"api"}', survey, counter % 11)
   return wrk.format("POST", "/v1/responses",

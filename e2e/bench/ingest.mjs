@@ -85,10 +85,10 @@ function runtimeTicks(pgid, publicPort) {
   };
 }
 
-function wrk(url, seconds, survey, prefix) {
+function wrk(url, seconds, survey, prefix, mode = []) {
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', ['-t', String(THREADS), '-c', String(CONNECTIONS), '-d', `${seconds}s`,
-      '--timeout', '10s', '-s', LUA, url, '--', survey, prefix], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--timeout', '10s', '-s', LUA, url, '--', survey, prefix, ...mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => { out += c; });
@@ -165,6 +165,16 @@ async function main() {
     }
   }
 
+  // The floor: GET /healthz on each, as long as one ingest run, after them. Ingest CPU
+  // minus this is what an answer costs above the invocation that carries it.
+  const floor = {};
+  for (const who of WHO) {
+    const before = runtimeTicks(pgid[who], port[who]);
+    const result = await wrk(urlOf[who], DURATION, surveyOf[who], `floor-${stamp}`, ['floor']);
+    const after = runtimeTicks(pgid[who], port[who]);
+    floor[who] = ((after.runtime - before.runtime) * 1000) / TICKS / Math.max(result.requests, 1);
+  }
+
   const summary = {};
   for (const who of WHO) {
     const rs = runs[who];
@@ -180,7 +190,9 @@ async function main() {
       cpu_all_ms_per_request: rs.reduce((s, r) => s + r.cpu_all_ms, 0) / Math.max(requests, 1),
       cpu_group_ms_per_request: rs.reduce((s, r) => s + r.cpu_group_ms, 0) / Math.max(requests, 1),
       rounds_rps: rs.map((r) => round1(r.requests / (r.duration_us / 1e6))),
+      floor_ms: floor[who],
     };
+    summary[who].above_floor_ms = summary[who].cpu_ms_per_request - floor[who];
   }
   const b = summary.bare;
   const mine = WHO.filter((who) => who !== 'bare');
@@ -199,6 +211,8 @@ async function main() {
     row('CPU ms/request, worker runtime', (x) => round2(x.cpu_ms_per_request)),
     row('CPU ms/request, both workerd', (x) => round2(x.cpu_all_ms_per_request)),
     row('CPU ms/request, all of wrangler dev', (x) => round2(x.cpu_group_ms_per_request)),
+    row('CPU ms/request, GET /healthz (the invocation alone)', (x) => round2(x.floor_ms)),
+    row('CPU ms/answer above that (runtime − /healthz)', (x) => round2(x.above_floor_ms)),
   ];
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => String(r[k]).length)));
   console.log(`\nIngest: POST /v1/responses under wrangler dev (${load}, loopback)\n`);
@@ -222,6 +236,8 @@ async function main() {
     result(`ingest latency p99${suffix}`, round2(o.p99_ms), 'ms', round2(b.p99_ms), load);
     result(`worker CPU per request${suffix}`, round2(o.cpu_ms_per_request), 'ms', round2(b.cpu_ms_per_request),
       'workerd runtime process (worker + local D1), utime+stime / requests');
+    result(`worker CPU per answer above the invocation${suffix}`, round2(o.above_floor_ms), 'ms', round2(b.above_floor_ms),
+      'runtime CPU per POST minus per GET /healthz of the same worker, same run');
   }
 
   const broken = [];
