@@ -309,6 +309,7 @@ async fn from_rollups(
             to.as_deref(),
             query.include_flagged,
             rollup::SAMPLE_LIMIT as u32,
+            &rollup::sampled_properties(query),
         )
         .await?;
     Ok(
