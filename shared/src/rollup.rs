@@ -68,6 +68,31 @@ pub const DAY_MS: i64 = 86_400_000;
 pub const QUARTERS_PER_DAY: i64 = DAY_MS / QUARTER_MS;
 /// The most answers the sampled sections read.
 pub const SAMPLE_LIMIT: usize = 5_000;
+/// The properties the sampled sections read of an answer for `query`: the revenue
+/// (revenue bands), the RFM inputs when grouping by RFM, the grouping property when
+/// it has no counters; each once. A store may hand the sample over with only these,
+/// and the report is the same (`Report::from_counts`).
+pub fn sampled_properties(query: &ReportQuery) -> Vec<&str> {
+    let rfm = &query.rfm;
+    let mut keys = vec![rfm.revenue.as_str()];
+    match &query.group_by {
+        Some(GroupBy::Rfm) => keys.extend([
+            rfm.recency_days.as_str(),
+            rfm.last_order_at.as_str(),
+            rfm.order_count.as_str(),
+        ]),
+        Some(GroupBy::Property(key)) if !is_rolled_up(key) => keys.push(key),
+        _ => {}
+    }
+    let mut seen = Vec::with_capacity(keys.len());
+    for key in keys {
+        if !seen.contains(&key) {
+            seen.push(key);
+        }
+    }
+    seen
+}
+
 /// Properties without counters: the RFM inputs and the order id, near-unique values
 /// that would make a counter per answer.
 pub const NOT_ROLLED_UP: [&str; 5] = [
@@ -722,7 +747,108 @@ mod tests {
             )
     }
 
+    #[test]
+    fn the_sampled_properties_are_the_revenue_and_what_the_grouping_reads_from_answers() {
+        let of = |group_by: Option<GroupBy>| {
+            let query = ReportQuery {
+                group_by,
+                ..ReportQuery::default()
+            };
+            sampled_properties(&query)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(None), ["revenue"]);
+        assert_eq!(of(Some(GroupBy::Property("store".into()))), ["revenue"]);
+        assert_eq!(
+            of(Some(GroupBy::Property("order_id".into()))),
+            ["revenue", "order_id"]
+        );
+        assert_eq!(of(Some(GroupBy::Property("revenue".into()))), ["revenue"]);
+        assert_eq!(
+            of(Some(GroupBy::Rfm)),
+            ["revenue", "recency_days", "last_order_at", "order_count"]
+        );
+    }
+
+    /// [`arb_answer`] with RFM inputs, an order id and a plan beside its store.
+    fn arb_customer_answer() -> impl Strategy<Value = AnswerRecord> {
+        (
+            arb_answer(),
+            proptest::option::of(0u32..400),
+            proptest::option::of(0u32..2_000),
+            proptest::option::of(1u32..12),
+            proptest::option::of(0i64..40),
+            proptest::option::of(prop_oneof![Just("free"), Just("pro")]),
+        )
+            .prop_map(|(mut a, recency, revenue, orders, last_order, plan)| {
+                let mut put = |key: &str, value: Option<String>| {
+                    if let Some(value) = value {
+                        a.properties.insert(key.to_owned(), value);
+                    } else {
+                        a.properties.remove(key);
+                    }
+                };
+                put("recency_days", recency.map(|d| d.to_string()));
+                put("revenue", revenue.map(|r| format!("{}.{:02}", r, r % 100)));
+                put("order_count", orders.map(|n| n.to_string()));
+                put(
+                    "last_order_at",
+                    last_order.map(|d| crate::time::rfc3339(T0 - d * DAY)),
+                );
+                put("order_id", orders.map(|n| format!("o-{n}")));
+                put("plan", plan.map(str::to_owned));
+                a
+            })
+    }
+
     proptest! {
+        #[test]
+        fn a_sample_with_only_the_sampled_properties_makes_the_same_report(
+            answers in proptest::collection::vec(arb_customer_answer(), 0..60),
+            query in arb_query(),
+            limit in 1usize..80,
+            by_order in any::<bool>(),
+        ) {
+            let query = ReportQuery {
+                from: None,
+                to: None,
+                group_by: if by_order {
+                    Some(GroupBy::Property("order_id".into()))
+                } else {
+                    query.group_by.clone()
+                },
+                ..query
+            };
+            let group_key = match &query.group_by {
+                Some(GroupBy::Property(key)) => Some(key.as_str()),
+                _ => None,
+            };
+            let mut sorted = answers.clone();
+            sorted.sort_by_key(|a| a.created_at);
+            let mut counts = RangeCounts::default();
+            sorted.iter().for_each(|a| counts.add_answer(a, group_key));
+            let mut sample: Vec<AnswerRecord> = sorted
+                .into_iter()
+                .filter(|a| query.include_flagged || !a.flagged)
+                .collect();
+            sample.drain(..sample.len().saturating_sub(limit));
+            let keys = sampled_properties(&query);
+            let narrowed: Vec<AnswerRecord> = sample
+                .iter()
+                .cloned()
+                .map(|mut a| {
+                    a.properties.retain(|k, _| keys.contains(&k.as_str()));
+                    a
+                })
+                .collect();
+            prop_assert_eq!(
+                Report::from_counts(&counts, &narrowed, &query).unwrap(),
+                Report::from_counts(&counts, &sample, &query).unwrap()
+            );
+        }
+
         #[test]
         fn the_report_from_counters_equals_the_report_from_all_answers(
             answers in proptest::collection::vec(arb_answer(), 0..60),

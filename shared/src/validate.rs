@@ -154,6 +154,16 @@ pub fn parse_response(body: &Value) -> Result<NewResponse, Vec<FieldError>> {
     }
 }
 
+/// Whether `key` may name a property: 1 to [`MAX_PROPERTY_KEY_CHARS`] ASCII letters,
+/// digits, `_`, `-` or `.` — what a stored answer's property names are.
+pub fn is_property_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= MAX_PROPERTY_KEY_CHARS
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
 /// A follow-up comment: trimmed, empty means none, at most [`MAX_COMMENT_CHARS`],
 /// no control characters but line breaks and tabs.
 pub fn parse_comment(text: &str) -> Result<Option<String>, FieldError> {
@@ -665,12 +675,7 @@ pub fn parse_properties(
     let mut properties = BTreeMap::new();
     for (key, value) in object {
         let field = format!("properties.{key}");
-        let key_ok = !key.is_empty()
-            && key.len() <= MAX_PROPERTY_KEY_CHARS
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-        if !key_ok {
+        if !is_property_key(key) {
             errors.push(FieldError::new(
                 field,
                 format!("names must be 1 to {MAX_PROPERTY_KEY_CHARS} letters, digits, _ - or ."),

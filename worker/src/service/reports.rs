@@ -184,7 +184,11 @@ pub async fn report(
     query: &ReportQuery,
     source: Source,
 ) -> Result<Report, ServiceError> {
-    if store.get_survey(survey_id).await?.is_none() {
+    // Both reads at once: on D1 each is a round trip.
+    let (survey, archived_until) =
+        futures_util::future::join(store.get_survey(survey_id), store.archived_until(survey_id))
+            .await;
+    if survey?.is_none() {
         return Err(ServiceError::NotFound(format!("survey {survey_id}")));
     }
     if let (Some(from), Some(to)) = (query.from, query.to)
@@ -197,9 +201,7 @@ pub async fn report(
     }
     // Answers before `horizon` may be archived: a whole quarter-hour past the newest
     // archived one, so that the quarter-hour it lies in comes from the counters.
-    let horizon = store
-        .archived_until(survey_id)
-        .await?
+    let horizon = archived_until?
         .and_then(|until| parse_rfc3339(&until))
         .map(|until| (rollup::quarter_of(until) + 1) * rollup::QUARTER_MS)
         .filter(|horizon| query.from.is_none_or(|from| from < *horizon));
@@ -257,14 +259,29 @@ async fn from_rollups(
         _ => None,
     };
     let split = rollup::split(query.from, query.to);
-    let mut counts = match split.days {
-        Some((first, end)) => {
-            responses
-                .report_counts(survey_id, first, end, &query.zone, group_key)
-                .await?
+    let (from, to) = (query.from.map(rfc3339), query.to.map(rfc3339));
+    let keys = rollup::sampled_properties(query);
+    let days = async {
+        match split.days {
+            Some((first, end)) => {
+                responses
+                    .report_counts(survey_id, first, end, &query.zone, group_key)
+                    .await
+            }
+            None => Ok(RangeCounts::default()),
         }
-        None => RangeCounts::default(),
     };
+    // The counters and the sample at once: neither needs the other, and on D1 the
+    // worker decodes one while the database still works on the other.
+    let sample = responses.report_sample(
+        survey_id,
+        from.as_deref(),
+        to.as_deref(),
+        query.include_flagged,
+        rollup::SAMPLE_LIMIT as u32,
+        &keys,
+    );
+    let (mut counts, sample) = futures_util::future::try_join(days, sample).await?;
     let mut rounded = false;
     let mut archived_edge = false;
     for (from, to) in split.edges {
@@ -301,16 +318,6 @@ async fn from_rollups(
             counts.add_answer(&answer, group_key);
         }
     }
-    let (from, to) = (query.from.map(rfc3339), query.to.map(rfc3339));
-    let sample = responses
-        .report_sample(
-            survey_id,
-            from.as_deref(),
-            to.as_deref(),
-            query.include_flagged,
-            rollup::SAMPLE_LIMIT as u32,
-        )
-        .await?;
     Ok(
         Report::from_counts(&counts, &sample, query).map(|mut report| {
             report.archived = horizon.map(|horizon| {

@@ -424,7 +424,8 @@ pub trait ResponseStore {
     /// When the survey's first answer was given (Unix ms, to the quarter-hour).
     async fn first_answer_at(&self, survey_id: &str) -> StoreResult<Option<i64>>;
     /// The most recent `limit` answers in `[from, to)` that a report counts (flagged
-    /// ones only with `include_flagged`), oldest first.
+    /// ones only with `include_flagged`), oldest first (ties by id), each with only
+    /// the properties named in `keys` (`nps_shared::rollup::sampled_properties`).
     async fn report_sample(
         &self,
         survey_id: &str,
@@ -432,6 +433,7 @@ pub trait ResponseStore {
         to: Option<&str>,
         include_flagged: bool,
         limit: u32,
+        keys: &[&str],
     ) -> StoreResult<Vec<nps_shared::report::AnswerRecord>>;
     /// A person acted on the page: the answer is no longer provisional. Rollups move
     /// with it when that makes it counted.

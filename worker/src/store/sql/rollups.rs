@@ -228,41 +228,47 @@ impl<D: Database, C: SurveyCache> SqlStore<D, C> {
         group_key: Option<&str>,
     ) -> StoreResult<RangeCounts> {
         let quarters = |day: Option<i64>| day.map(|d| d * rollup::QUARTERS_PER_DAY);
-        let mut counts = match rollup::HourShift::of(zone) {
-            Some(shift) => {
-                self.day_counts(survey_id, first_day, end_day, shift)
-                    .await?
-            }
-            None => {
-                self.quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
-                    .await?
+        let times = async {
+            match rollup::HourShift::of(zone) {
+                Some(shift) => self.day_counts(survey_id, first_day, end_day, shift).await,
+                None => {
+                    self.quarter_counts(survey_id, quarters(first_day), quarters(end_day), zone)
+                        .await
+                }
             }
         };
-        if let Some(key) = group_key.filter(|k| rollup::is_rolled_up(k)) {
-            let values: Vec<Sums> = self
-                .db
-                .all(query!(
-                    format!(
-                        "SELECT value, flagged, {SUMS} FROM rollup_property WHERE survey_id = ?1 AND key = ?2 \
-                         AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4) GROUP BY value, flagged"
-                    ),
-                    survey_id,
-                    key,
-                    first_day,
-                    end_day,
-                ))
-                .await?;
-            for row in values
-                .iter()
-                .filter(|row| Distribution::from(*row).total() > 0)
-            {
-                let value = row.value.clone().unwrap_or_default();
-                counts
-                    .values
-                    .entry((value, row.flagged == 1))
-                    .or_default()
-                    .merge(&Distribution::from(row));
+        let key = group_key.filter(|k| rollup::is_rolled_up(k));
+        let values = async {
+            match key {
+                Some(key) => {
+                    self.db
+                        .all::<Sums>(query!(
+                            format!(
+                                "SELECT value, flagged, {SUMS} FROM rollup_property WHERE survey_id = ?1 AND key = ?2 \
+                                 AND (?3 IS NULL OR day >= ?3) AND (?4 IS NULL OR day < ?4) GROUP BY value, flagged"
+                            ),
+                            survey_id,
+                            key,
+                            first_day,
+                            end_day,
+                        ))
+                        .await
+                }
+                None => Ok(Vec::new()),
             }
+        };
+        // Both reads at once: on D1 each is a round trip.
+        let (mut counts, values) = futures_util::future::try_join(times, values).await?;
+        for row in values
+            .iter()
+            .filter(|row| Distribution::from(*row).total() > 0)
+        {
+            let value = row.value.clone().unwrap_or_default();
+            counts
+                .values
+                .entry((value, row.flagged == 1))
+                .or_default()
+                .merge(&Distribution::from(row));
         }
         Ok(counts)
     }
