@@ -19,9 +19,9 @@
 //! 409, 503) only once its group's batch committed: a 2xx is stored, a crash before
 //! the commit is a 5xx that the widget retries with its Idempotency-Key, stored once.
 //! A failed write answers its waiters with the 503 and the next group starts. A
-//! write that never returns (its D1 request lost with the requests that carried it)
-//! is taken for lost after [`WRITE_LOST_AFTER_MS`]: the next answer starts another
-//! writer, and the lost group's waiters answer 503 — retried, stored once.
+//! write that never returns (a D1 request that never settles) is taken for lost
+//! after [`WRITE_LOST_AFTER_MS`]: the next answer starts another writer, and the lost
+//! group's waiters answer 503 — retried, stored once.
 //!
 //! **Batches from the worker.** An isolate's answers for one object travel to it
 //! together (`send`, `Outbox`): while one request to the object is on its way, the
@@ -192,12 +192,19 @@ pub async fn send(
         // it waits on another request's I/O, which the runtime does not see.
         None => {
             let told = select(wait, worker::Delay::from(STUCK_AFTER)).await;
-            match (told, slot.take()) {
-                (Either::Left(_), Some(Handoff::Reply(reply))) => {
-                    return reply.map_err(worker::Error::RustError);
-                }
-                (Either::Left(_), Some(Handoff::Lead(generation, batch))) => (generation, batch),
-                (_, _) => {
+            // What the slot holds decides, not which of the two woke first: the timer
+            // may fire in the same turn as another request tells this one to lead, and
+            // a lead dropped here would leave its batch unsent and the outbox waiting.
+            let handoff = slot.take();
+            if let (Either::Right((_, wait)), Some(_)) = (told, &handoff) {
+                // Told: its promise is resolved and settles at once; awaited, so that
+                // its callback does not run after the future that owns it was dropped.
+                let _ = wait.await;
+            }
+            match handoff {
+                Some(Handoff::Reply(reply)) => return reply.map_err(worker::Error::RustError),
+                Some(Handoff::Lead(generation, batch)) => (generation, batch),
+                None => {
                     slot.leave();
                     return Err(worker::Error::RustError(format!(
                         "the batch before this answer did not return within {} s",
@@ -444,9 +451,8 @@ struct Memory {
 impl Memory {
     /// Whether a ticket arriving `now` starts a writer: none writes, or the one
     /// writing has been on its group for [`WRITE_LOST_AFTER_MS`] — its I/O was lost
-    /// (seen under `wrangler dev` when every request to the object went away during a
-    /// write: its D1 request never returned) and it would otherwise hold every later
-    /// answer. The new writer's number, and whether it takes over from a lost one.
+    /// (a D1 request that never settles) and would otherwise hold every later answer.
+    /// The new writer's number, and whether it takes over from a lost one.
     fn claim_writer(&self, now: i64) -> Option<(u64, bool)> {
         match self.writing.get() {
             Some((_, since)) if now - since < WRITE_LOST_AFTER_MS => None,
