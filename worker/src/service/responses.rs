@@ -13,7 +13,9 @@
 //! person's throttle, open a case about them or win back their earlier cases. An
 //! unproven claim is kept as `claimed_id` / `claimed_email` properties.
 
-use super::webhooks::{case_announcement, deliveries_to, dispatch, enqueue, response_announcement};
+use super::webhooks::{
+    case_announcement, deliveries_to, dispatch, enqueue, receives, response_announcement,
+};
 use super::{Done, ServiceError, cases, check_origin, invitations, new_id, page, random};
 use crate::store::{
     Companions, Delivery, DeliveryQueue, Endpoint, GroupInserted, Probes, Standing, Storage,
@@ -490,11 +492,9 @@ fn companions(
     let opened = cases::new_case(survey, &stored.view, now_ms)?;
     // An announcement is written only for an endpoint that would receive it.
     let wanted = |event: EventType| {
-        endpoints.iter().any(|e| {
-            e.view.enabled
-                && e.view.events.contains(&event)
-                && e.view.filter.admits(&survey.id, Some(stored.view.score))
-        })
+        endpoints
+            .iter()
+            .any(|e| receives(e, event, &survey.id, Some(stored.view.score)))
     };
     let mut deliveries = Vec::new();
     if wanted(EventType::ResponseCreated) {

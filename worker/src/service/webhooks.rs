@@ -323,6 +323,19 @@ pub async fn deliveries_for(
     deliveries_to(&store.list_endpoints().await?, announcement, now_ms)
 }
 
+/// Whether `endpoint` receives an `event` about survey `survey_id` (and an answer's
+/// `score`, if the event has one): switched on, subscribed, and its filter admits it.
+pub fn receives(
+    endpoint: &Endpoint,
+    event: EventType,
+    survey_id: &str,
+    score: Option<Score>,
+) -> bool {
+    endpoint.view.enabled
+        && endpoint.view.events.contains(&event)
+        && endpoint.view.filter.admits(survey_id, score)
+}
+
 /// [`deliveries_for`] with the endpoints already read: a job announcing many things
 /// reads them once.
 pub fn deliveries_to(
@@ -333,11 +346,7 @@ pub fn deliveries_to(
     let a = announcement;
     endpoints
         .iter()
-        .filter(|e| {
-            e.view.enabled
-                && e.view.events.contains(&a.event_type)
-                && e.view.filter.admits(&a.survey.id, a.score)
-        })
+        .filter(|e| receives(e, a.event_type, &a.survey.id, a.score))
         .map(|e| {
             let payload = match e.view.format {
                 WebhookFormat::Standard => a.standard.clone(),
