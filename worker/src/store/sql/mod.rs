@@ -205,13 +205,15 @@ mod tests {
 #[cfg(test)]
 pub(crate) mod testing {
     //! Records for the SQL tests of each table module: a fresh migrated database that
-    //! holds the demo survey, and answers, cases and deliveries built field by field.
+    //! holds the demo survey, and answers, cases, endpoints and deliveries built field
+    //! by field.
     use super::SqlStore;
     use crate::store::sqlite::Sqlite;
-    use crate::store::{Delivery, StoredCase, StoredResponse, SurveyStore};
+    use crate::store::{Delivery, Endpoint, StoredCase, StoredResponse, SurveyStore};
     use nps_shared::Score;
     use nps_shared::api::{
-        Channel, DeliveryStatus, EventType, Respondent, ResponseView, SurveyView,
+        Channel, DeliveryStatus, EventType, Respondent, ResponseView, SurveyView, WebhookFormat,
+        WebhookView,
     };
     use nps_shared::case::{CaseStatus, CaseView};
 
@@ -286,6 +288,25 @@ pub(crate) mod testing {
                 suggestions: Vec::new(),
             },
             respondent: v.respondent.clone(),
+        }
+    }
+
+    /// A switched-on endpoint `id` for every answer (`response.created`, no filter).
+    pub fn endpoint(id: &str) -> Endpoint {
+        Endpoint {
+            view: WebhookView {
+                id: id.into(),
+                url: "https://hooks.example/nps".into(),
+                format: WebhookFormat::Standard,
+                events: vec![EventType::ResponseCreated],
+                filter: Default::default(),
+                description: None,
+                created_at: "2026-11-01T00:00:00.000Z".into(),
+                enabled: true,
+                previous_secret_expires_at: None,
+            },
+            secret: "whsec_first".into(),
+            previous_secret: None,
         }
     }
 

@@ -549,7 +549,7 @@ impl<D: Database, C: SurveyCache> ResponseStore for SqlStore<D, C> {
 #[cfg(test)]
 mod tests {
     use super::super::SqlStore;
-    use super::super::testing::{answer, case, delivery, run, with_survey};
+    use super::super::testing::{answer, case, delivery, endpoint, run, with_survey};
     use super::{SAMPLE_ANSWERS_PER_ROW, SamplePart, sample_statement};
     use crate::store::{
         CaseStore, Companions, DeliveryStore, GroupInserted, Probes, ResponseStore, StoredResponse,
@@ -620,22 +620,7 @@ mod tests {
         let none = run(s.standing(&Probes::default())).unwrap();
         assert!(none.answers.is_empty() && none.endpoints.is_empty());
         for id in ["wh_2", "wh_1"] {
-            let endpoint = crate::store::Endpoint {
-                view: nps_shared::api::WebhookView {
-                    id: id.into(),
-                    url: "https://hooks.example/nps".into(),
-                    format: nps_shared::api::WebhookFormat::Standard,
-                    events: vec![nps_shared::api::EventType::ResponseCreated],
-                    filter: Default::default(),
-                    description: None,
-                    created_at: T0.into(),
-                    enabled: true,
-                    previous_secret_expires_at: None,
-                },
-                secret: "whsec_first".into(),
-                previous_secret: None,
-            };
-            run(s.insert_endpoint(&endpoint)).unwrap();
+            run(s.insert_endpoint(&endpoint(id))).unwrap();
         }
         let endpoint_ids = |standing: &crate::store::Standing| {
             standing

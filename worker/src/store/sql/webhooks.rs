@@ -154,7 +154,7 @@ impl<D: Database, C: SurveyCache> WebhookStore for SqlStore<D, C> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{run, store};
+    use super::super::testing::{endpoint, run, store};
     use crate::store::{Endpoint, WebhookStore};
     use nps_shared::api::{EventType, WebhookFormat, WebhookView};
 
@@ -182,24 +182,6 @@ mod tests {
         assert!(run(s.delete_endpoint("wh_1")).unwrap());
         assert!(!run(s.delete_endpoint("wh_1")).unwrap());
         assert!(run(s.list_endpoints()).unwrap().is_empty());
-    }
-
-    fn endpoint(id: &str) -> Endpoint {
-        Endpoint {
-            view: WebhookView {
-                id: id.into(),
-                url: "https://hooks.example/nps".into(),
-                format: WebhookFormat::Standard,
-                events: vec![EventType::ResponseCreated],
-                filter: Default::default(),
-                description: None,
-                created_at: "2026-11-01T00:00:00.000Z".into(),
-                enabled: true,
-                previous_secret_expires_at: None,
-            },
-            secret: "whsec_first".into(),
-            previous_secret: None,
-        }
     }
 
     #[test]
