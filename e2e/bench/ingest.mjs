@@ -26,6 +26,9 @@ const BARE = process.env.BARE_URL;
 // `wrangler dev` puts in front of a worker with `[assets]` (on Cloudflare assets are
 // routed before the worker, at no cost to it), so that the worker alone is measured.
 const ALONE = process.env.ALONE_URL;
+// Optional: the bare worker's INSERT behind a Durable Object that writes groups
+// (e2e/bench/baseline-gate/): the cost of the design's hop, without our code.
+const GATE = process.env.GATE_URL;
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
 const LUA = fileURLToPath(new URL('./ingest.lua', import.meta.url));
 
@@ -121,10 +124,14 @@ async function main() {
   if (!OURS || !BARE || !TOKEN) throw new Error('run through e2e/bench/ingest.sh (NPS_BASE_URL, BARE_URL, NPS_ADMIN_TOKEN)');
   const pgid = { ours: Number(process.env.OURS_PGID), bare: Number(process.env.BARE_PGID) };
   const port = { ours: new URL(OURS).port, bare: new URL(BARE).port };
-  const WHO = ALONE ? ['ours', 'alone', 'bare'] : ['ours', 'bare'];
+  const WHO = ['ours', ...(ALONE ? ['alone'] : []), 'bare', ...(GATE ? ['gate'] : [])];
   if (ALONE) {
     pgid.alone = Number(process.env.ALONE_PGID);
     port.alone = new URL(ALONE).port;
+  }
+  if (GATE) {
+    pgid.gate = Number(process.env.GATE_PGID);
+    port.gate = new URL(GATE).port;
   }
 
   // Our survey: a copy of the demo, with any per-survey rate limit lifted.
@@ -137,8 +144,8 @@ async function main() {
   const created = await adminJson('/v1/surveys', { method: 'POST', body: JSON.stringify(survey) });
   if (created.status !== 201) throw new Error(`POST /v1/surveys: ${created.status} ${JSON.stringify(created.body)}`);
   // The bare worker has the same seed (s_demo), and does not look the survey up.
-  const surveyOf = { ours: survey.id, bare: 's_demo' };
-  const urlOf = { ours: OURS, bare: BARE };
+  const surveyOf = { ours: survey.id, bare: 's_demo', gate: 's_demo' };
+  const urlOf = { ours: OURS, bare: BARE, gate: GATE };
   if (ALONE) {
     const made = await adminJson('/v1/surveys', { method: 'POST', body: JSON.stringify(survey) }, ALONE);
     if (made.status !== 201) throw new Error(`POST /v1/surveys (alone): ${made.status} ${JSON.stringify(made.body)}`);
@@ -195,8 +202,11 @@ async function main() {
     summary[who].above_floor_ms = summary[who].cpu_ms_per_request - floor[who];
   }
   const b = summary.bare;
+  // Each of ours, and the bare gate, over the bare worker.
   const mine = WHO.filter((who) => who !== 'bare');
-  const label = { ours: 'ours', alone: 'ours, worker alone', bare: 'bare JS worker' };
+  const label = {
+    ours: 'ours', alone: 'ours, worker alone', bare: 'bare JS worker', gate: 'bare JS worker + gate',
+  };
   const load = `wrk ${CONNECTIONS} connections, ${THREADS} threads, ${ROUNDS}x${DURATION} s`;
   /** A row: the figure of each contender, then each of ours over the bare worker's. */
   const row = (name, figure, ratio = true) => [name, ...WHO.map((who) => figure(summary[who])),
@@ -222,13 +232,16 @@ async function main() {
     + '"all of wrangler dev" adds wrangler\'s Node process too.'
     + (ALONE ? ' "Worker alone": our worker without the static-assets router that wrangler dev runs in '
       + 'front of a worker with [assets] (a whole extra invocation per request locally; on Cloudflare, '
-      + 'assets are routed before the worker and cost it nothing).' : '') + '\n');
+      + 'assets are routed before the worker and cost it nothing).' : '')
+    + (GATE ? ' "Bare JS worker + gate": the bare worker\'s INSERT behind a Durable Object that writes '
+      + 'the rows waiting at the time as one D1 batch (e2e/bench/baseline-gate/): the hop of our design, '
+      + 'without our code.' : '') + '\n');
 
   const bareLabel = 'bare JS worker, same D1 INSERT, same workerd, same run';
   const result = (metric, value, unit, reference, note) => console.log(`RESULT ${JSON.stringify({
     metric, value, unit, reference, reference_label: bareLabel, note,
   })}`);
-  for (const who of mine) {
+  for (const who of mine.filter((w) => w !== 'gate')) {
     const o = summary[who];
     const suffix = who === 'ours' ? '' : ' (worker alone)';
     result(`ingest throughput${suffix}`, round1(o.rps), 'requests/s', round1(b.rps), `${load}; higher is better`);
@@ -238,6 +251,14 @@ async function main() {
       'workerd runtime process (worker + local D1), utime+stime / requests');
     result(`worker CPU per answer above the invocation${suffix}`, round2(o.above_floor_ms), 'ms', round2(b.above_floor_ms),
       'runtime CPU per POST minus per GET /healthz of the same worker, same run');
+  }
+
+  if (GATE) {
+    const g = summary.gate;
+    result('ingest throughput, the design alone', round1(g.rps), 'requests/s', round1(b.rps),
+      `bare INSERT behind a Durable Object that writes groups (e2e/bench/baseline-gate); ${load}`);
+    result('worker CPU per request, the design alone', round2(g.cpu_ms_per_request), 'ms',
+      round2(b.cpu_ms_per_request), 'bare INSERT behind a Durable Object that writes groups');
   }
 
   const broken = [];

@@ -6,8 +6,10 @@
 # configured, and "alone" — the same build from a copy of wrangler.toml without
 # `[assets]`, because wrangler dev puts a static-assets router (an invocation of its
 # own) in front of a worker with assets, which on Cloudflare costs the worker nothing.
-# Ports: BENCH_PORT (ours, default 8895), BENCH_PORT+1 (the bare worker) and
-# BENCH_PORT+2 (ours alone). Expects scripts/build.sh to
+# A third reference, e2e/bench/baseline-gate/, is the bare worker's INSERT behind a
+# Durable Object that writes groups: our design with nothing else in it, in JavaScript.
+# Ports: BENCH_PORT (ours, default 8895), BENCH_PORT+1 (the bare worker),
+# BENCH_PORT+2 (ours alone) and BENCH_PORT+3 (the bare gate). Expects scripts/build.sh to
 # have run. Exit 1 only when the run was broken, never because the numbers are slow.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
@@ -51,8 +53,12 @@ awk -v root="$ROOT/worker" '
 ' "$ROOT/worker/wrangler.toml" >"$alone_dir/wrangler.toml"
 bench_start_worker "$alone_dir" "$alone_port" "$ROOT/worker/seed/demo.sql" --var "ADMIN_TOKEN:$token"
 alone_pgid="$BENCH_WORKER_PID"
+gate_port="$((port + 3))"
+bench_start_worker "$ROOT/e2e/bench/baseline-gate" "$gate_port" "$ROOT/worker/seed/demo.sql"
+gate_pgid="$BENCH_WORKER_PID"
 
 cd "$ROOT"
 NPS_BASE_URL="http://127.0.0.1:$port" NPS_ADMIN_TOKEN="$token" BARE_URL="http://127.0.0.1:$bare_port" \
   OURS_PGID="$ours_pgid" BARE_PGID="$bare_pgid" \
-  ALONE_URL="http://127.0.0.1:$alone_port" ALONE_PGID="$alone_pgid" node e2e/bench/ingest.mjs "$@"
+  ALONE_URL="http://127.0.0.1:$alone_port" ALONE_PGID="$alone_pgid" \
+  GATE_URL="http://127.0.0.1:$gate_port" GATE_PGID="$gate_pgid" node e2e/bench/ingest.mjs "$@"

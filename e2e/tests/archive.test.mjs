@@ -1,11 +1,13 @@
 // Retention and archive, end to end: answers past a survey's retention_days leave D1
 // for R2 (the local bucket of `wrangler dev`) when the cron runs, the reports of their
-// months keep their numbers, and the archive gives back exactly the answers deleted.
+// months keep their numbers, and the archive gives back exactly the answers deleted; a
+// GDPR erase takes a person's answers out of the archive too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { BASE_URL, admin, freshSurvey } from '../lib/server.mjs';
-import { seedAnswers } from '../lib/storage.mjs';
+import { DatabaseSync } from 'node:sqlite';
+import { BASE_URL, admin, eventually, freshSurvey } from '../lib/server.mjs';
+import { d1File, seedAnswers } from '../lib/storage.mjs';
 
 const DAY = 86_400_000;
 const TOKEN = process.env.NPS_ADMIN_TOKEN;
@@ -132,4 +134,66 @@ test('answers past retention are archived to R2, deleted, still counted, and rea
   // A second cron run finds nothing more to archive.
   await fetch(`${BASE_URL}/__scheduled?cron=*+*+*+*+*`);
   assert.equal((await allAnswers(surveyId)).length, recent.length);
+});
+
+test('an erased respondent leaves the archive and the report, and nobody else does', async () => {
+  const surveyId = await freshSurvey('archive-erase');
+  const now = Date.now();
+  await seedAnswers({ surveyId, answers: 60, days: 90, endMs: now - 60_000 });
+  const cut = new Date(Math.floor(now / DAY) * DAY - 30 * DAY).toISOString();
+  // Three old answers become Kim's (an id no other test uses), and a fourth claims to be
+  // Kim's without proof (as an answer sent without a valid user_hash is kept).
+  const kim = `kim-${surveyId}`;
+  const db = new DatabaseSync(d1File());
+  let kims;
+  try {
+    db.exec('PRAGMA busy_timeout = 10000');
+    kims = db.prepare('SELECT id FROM responses WHERE survey_id = ? AND created_at < ? ORDER BY created_at, id LIMIT 4')
+      .all(surveyId, cut).map((r) => r.id);
+    db.prepare('UPDATE responses SET respondent_id = ? WHERE id IN (?, ?, ?)').run(kim, ...kims.slice(0, 3));
+    db.prepare("UPDATE responses SET claimed_id = ?1, properties = json_set(properties, '$.claimed_id', ?1) WHERE id = ?2")
+      .run(kim, kims[3]);
+  } finally {
+    db.close();
+  }
+  assert.equal(kims.length, 4);
+  const old = (await allAnswers(surveyId)).filter((a) => a.created_at < cut).sort(byTime);
+  const from = months(Date.parse(old[0].created_at), now)[0];
+  const to = new Date(now + DAY).toISOString();
+  const reportBefore = await admin(`/v1/surveys/${surveyId}/report?from=${from}&to=${to}`);
+  assert.equal(reportBefore.status, 200);
+  // What the report counts of Kim's (flagged and unconfirmed answers it leaves out).
+  const kimCounted = old.filter((a) => kims.includes(a.id) && !a.flagged && !a.provisional).length;
+  assert.ok(kimCounted > 0);
+
+  assert.equal((await admin(`/v1/surveys/${surveyId}`, { method: 'PATCH', body: { retention_days: 30 } })).status, 200);
+  const archivedCount = async () => (await admin(`/v1/surveys/${surveyId}/archive`)).body.items.reduce((n, p) => n + p.count, 0);
+  for (let run = 0; run < 10 && (await archivedCount()) < old.length; run++) {
+    assert.equal((await fetch(`${BASE_URL}/__scheduled?cron=*+*+*+*+*`)).status, 200);
+  }
+  assert.equal(await archivedCount(), old.length);
+
+  const erased = await admin(`/v1/respondents/${encodeURIComponent(kim)}`, { method: 'DELETE' });
+  assert.equal(erased.status, 200, JSON.stringify(erased.body));
+  assert.equal(erased.body.answers, 0, 'archived already: nothing left in D1');
+  // The background job rewrites the parts that name Kim.
+  await eventually(async () => (await archivedCount()) === old.length - 4, { what: 'the archive without Kim' });
+  const parts = (await admin(`/v1/surveys/${surveyId}/archive`)).body.items;
+  const lines = [];
+  for (const part of parts) {
+    const download = await fetch(BASE_URL + part.href, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(download.status, 200);
+    const gzip = Buffer.from(await download.arrayBuffer());
+    assert.equal(gzip.length, part.bytes);
+    const text = gunzipSync(gzip).toString('utf8');
+    const these = text ? text.trimEnd().split('\n').map((l) => JSON.parse(l)) : [];
+    assert.equal(these.length, part.count);
+    lines.push(...these);
+  }
+  assert.deepEqual(lines.map((a) => a.id).sort(), old.map((a) => a.id).filter((id) => !kims.includes(id)).sort(),
+    'everybody else\'s answers, and not one of Kim\'s');
+  assert.ok(parts.some((p) => /\.er_[^/]+\.ndjson\.gz$/.test(p.key)), 'a rewritten part has a new object');
+  const reportAfter = await admin(`/v1/surveys/${surveyId}/report?from=${from}&to=${to}`);
+  assert.equal(reportAfter.body.overall.responses, reportBefore.body.overall.responses - kimCounted,
+    'Kim\'s answers left the report counters');
 });

@@ -62,6 +62,13 @@ pub fn part_key(survey_id: &str, month: &str, part: u32) -> String {
     format!("archive/{survey_id}/{month}/part-{part:04}.ndjson.gz")
 }
 
+/// The object of a part rewritten by the GDPR erase `erasure` (its `er_…` id):
+/// `archive/{survey_id}/{YYYY-MM}/part-{NNNN}.{erasure}.ndjson.gz` — the same for a
+/// repeated try of that erase, new for each erase.
+pub fn rewritten_part_key(survey_id: &str, month: &str, part: u32, erasure: &str) -> String {
+    format!("archive/{survey_id}/{month}/part-{part:04}.{erasure}.ndjson.gz")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +133,10 @@ mod tests {
         assert_eq!(
             part_key("s_demo", "2026-11", 7),
             "archive/s_demo/2026-11/part-0007.ndjson.gz"
+        );
+        assert_eq!(
+            rewritten_part_key("s_demo", "2026-11", 7, "er_1"),
+            "archive/s_demo/2026-11/part-0007.er_1.ndjson.gz"
         );
     }
 }

@@ -116,7 +116,14 @@ enum Job {
 /// The person is not logged, only the erasure's id.
 async fn scrub_step(task: &ScrubTask, app: &App) -> bool {
     let what = format!("campaign list scrub {}", task.scrub);
-    match scrub::step(&app.store, &app.objects, &app.jobs, task).await {
+    let bucket = match app.archive() {
+        Ok(bucket) => bucket,
+        Err(e) => {
+            console_error!("{what}: no archive bucket: {e}");
+            return false;
+        }
+    };
+    match scrub::step(&app.store, &app.objects, &bucket, &app.jobs, task, now_ms()).await {
         Ok(done) => {
             console_log!("{what}: {:?}", done.value);
             true
@@ -213,6 +220,7 @@ mod tests {
             from_campaign: Some("cmp_1".into()),
             from_part: 3,
             finished: false,
+            archive: false,
         };
         let body = serde_json::to_value(&scrub).unwrap();
         assert_eq!(kind(body.clone()), "scrub");

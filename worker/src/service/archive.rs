@@ -17,19 +17,42 @@
 //!
 //! A cron run is bounded whatever the data: it looks at [`SURVEYS_PER_RUN`] surveys at
 //! most (taking turns from minute to minute) and writes [`PARTS_PER_RUN`] parts at
-//! most — at most `1 + SURVEYS_PER_RUN + 5 × PARTS_PER_RUN` = 41 D1 queries (within
-//! even the free plan's 50), and one part's answers in memory at a time (about 1 MB
-//! of JSON). That is 6,000 answers a minute, 8.6 million a day: a month of a million
-//! answers is a thousand parts, archived over three hours of runs.
+//! most — at most `1 + SURVEYS_PER_RUN + 6 × PARTS_PER_RUN` = 41 D1 queries (within
+//! even the free plan's 50 with the cron's other jobs), and one part's answers in
+//! memory at a time (about 1 MB of JSON). That is 5,000 answers a minute, 7.2 million
+//! a day: a month of a million answers is a thousand parts, archived over 3.3 hours.
+//!
+//! GDPR: step 3 also records who the part's answers name (`archive_people`). An
+//! erase (`service::scrub`, after the campaign lists) then takes them out of the
+//! parts that name them, [`ERASE_PARTS_PER_STEP`] parts a step ([`erase_step`]):
+//! read the part, write the lines of everybody else under a new key
+//! (`retention::rewritten_part_key`, the same for a retry of that erase) and check
+//! it, then one D1 batch that holds only while the part is still at its old key —
+//! the removed answers leave the rollups, the part points at the new object, the
+//! name goes, the old object is recorded as garbage — then the old object is
+//! deleted and forgotten. A crash before the batch leaves the part as it was (the
+//! retry writes the same key again); after it, the garbage is deleted by the next
+//! step of any erase ([`sweep_garbage`]). Two erases rewriting one part at once: one
+//! batch applies, the other finds the key moved and tries again later.
 
 use super::ServiceError;
-use crate::store::{ArchiveBucket, ArchivePart, Storage, StoreError};
-use nps_shared::api::{ArchiveList, ArchivePartView, SurveyView};
+use crate::store::{
+    ArchiveBucket, ArchivePart, ArchiveStore, PartRewrite, Storage, StoreError, Who,
+};
+use nps_shared::api::{ArchiveList, ArchivePartView, ResponseView, SurveyView};
+use nps_shared::identity;
 use nps_shared::retention::{self, PART_ANSWERS};
 use nps_shared::time::{parse_rfc3339, rfc3339};
+use nps_shared::validate::normalize_email;
 
 /// Parts written per cron run at most (across surveys).
-pub const PARTS_PER_RUN: u32 = 6;
+pub const PARTS_PER_RUN: u32 = 5;
+/// Parts one erase step rewrites at most: 4 object operations (read, write, check,
+/// delete) and 2 D1 queries each, plus 3 queries and 2 × [`GARBAGE_PER_STEP`]
+/// operations for the garbage — within the free plan's 50 of each.
+pub const ERASE_PARTS_PER_STEP: u32 = 5;
+/// Replaced objects one erase step deletes at most before its own parts.
+pub const GARBAGE_PER_STEP: u32 = 10;
 /// Surveys looked at per cron run at most.
 pub const SURVEYS_PER_RUN: usize = 10;
 
@@ -210,6 +233,130 @@ pub async fn read_part(
         .ok_or_else(missing)?;
     let bytes = bucket.get(&record.key).await?.ok_or_else(missing)?;
     Ok((record, bytes))
+}
+
+/// Whether an archived answer is about `who`, given or claimed: what
+/// `RespondentStore::respondent_records` matches on for an answer still stored.
+pub fn names(view: &ResponseView, who: &Who) -> bool {
+    match who {
+        Who::Id(id) => {
+            view.respondent.id.as_deref() == Some(id.as_str())
+                || view.properties.get(identity::CLAIMED_ID) == Some(id)
+        }
+        Who::Email(key) => [
+            view.respondent.email.as_deref(),
+            view.properties
+                .get(identity::CLAIMED_EMAIL)
+                .map(String::as_str),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|email| normalize_email(email) == *key),
+    }
+}
+
+/// What one erase step did in the archive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ErasedFromArchive {
+    /// Parts that named them, looked at.
+    pub parts: u32,
+    /// Of those, written anew without their answers.
+    pub rewritten: u32,
+    /// Answers taken out.
+    pub answers: u32,
+    /// Replaced objects of earlier steps deleted.
+    pub garbage: u32,
+    /// A part moved to another object between its read and the write (another
+    /// erase): this step stopped there; try again later.
+    pub raced: bool,
+    /// More parts name them than this step took.
+    pub more: bool,
+}
+
+/// Deletes replaced archive objects that a crash left (at most [`GARBAGE_PER_STEP`]).
+pub async fn sweep_garbage(
+    store: &impl ArchiveStore,
+    bucket: &impl ArchiveBucket,
+) -> Result<u32, StoreError> {
+    let keys = store.archive_garbage(GARBAGE_PER_STEP).await?;
+    for key in &keys {
+        bucket.delete(key).await?;
+    }
+    if !keys.is_empty() {
+        store.forget_garbage(&keys).await?;
+    }
+    Ok(u32::try_from(keys.len()).unwrap_or(u32::MAX))
+}
+
+/// One step of the erase `erasure` (its `er_…` id) in the archive, as the module
+/// describes: the garbage first, then up to [`ERASE_PARTS_PER_STEP`] parts that name
+/// `who`. Idempotent: a repeated step finds the parts done no longer naming them.
+pub async fn erase_step(
+    store: &impl ArchiveStore,
+    bucket: &impl ArchiveBucket,
+    who: &Who,
+    erasure: &str,
+    now_ms: i64,
+) -> Result<ErasedFromArchive, StoreError> {
+    let mut done = ErasedFromArchive {
+        garbage: sweep_garbage(store, bucket).await?,
+        ..ErasedFromArchive::default()
+    };
+    let mut parts = store.parts_naming(who, ERASE_PARTS_PER_STEP + 1).await?;
+    done.more = parts.len() > ERASE_PARTS_PER_STEP as usize;
+    parts.truncate(ERASE_PARTS_PER_STEP as usize);
+    for part in parts {
+        done.parts += 1;
+        let text = bucket.read_ndjson(&part.key).await?.ok_or_else(|| {
+            StoreError(format!("archive {}: recorded, not in the bucket", part.key))
+        })?;
+        let (mut kept, mut removed) = (String::new(), Vec::new());
+        for line in text.lines() {
+            let view: ResponseView = serde_json::from_str(line).map_err(StoreError::from)?;
+            if names(&view, who) {
+                removed.push(view);
+            } else {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        let written = if removed.is_empty() {
+            None
+        } else {
+            let key =
+                retention::rewritten_part_key(&part.survey_id, &part.month, part.part, erasure);
+            let stored = bucket.put_gzip(&key, &kept).await?;
+            match bucket.head(&key).await? {
+                Some(found) if found == stored => {}
+                found => {
+                    return Err(StoreError(format!(
+                        "archive {key}: wrote {stored:?}, the bucket holds {found:?}"
+                    )));
+                }
+            }
+            Some((key, stored))
+        };
+        let rewrite = PartRewrite {
+            part,
+            who: who.clone(),
+            removed,
+            written,
+            at: rfc3339(now_ms),
+        };
+        if !store.rewrite_part(&rewrite).await? {
+            // Another erase moved the part first; ours is written again on the retry.
+            done.raced = true;
+            break;
+        }
+        if rewrite.written.is_some() {
+            let old = rewrite.part.key.clone();
+            bucket.delete(&old).await?;
+            store.forget_garbage(&[old]).await?;
+            done.rewritten += 1;
+            done.answers += u32::try_from(rewrite.removed.len()).unwrap_or(u32::MAX);
+        }
+    }
+    Ok(done)
 }
 
 #[cfg(test)]
@@ -420,17 +567,322 @@ mod tests {
         m.reset_queries();
         let done = block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
         assert_eq!(done.parts, PARTS_PER_RUN);
-        let bound = 1 + SURVEYS_PER_RUN as u32 + 5 * PARTS_PER_RUN;
+        let bound = 1 + SURVEYS_PER_RUN as u32 + 6 * PARTS_PER_RUN;
         assert!(
             m.queries() <= bound,
             "{} queries (bound {bound})",
             m.queries()
         );
-        assert!(bound <= 50, "the free plan's 50 per invocation: {bound}");
+        assert!(
+            bound <= 41,
+            "the free plan's 50 per invocation, with the cron's 9: {bound}"
+        );
         m.reset_queries();
         let done = block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
         assert_eq!(done.parts, 1, "the rest, on the next run");
         assert!(m.responses().is_empty());
+    }
+
+    /// s_demo without its per-person throttle, and `n` answers to it an hour apart
+    /// from `start`: of every four, Kim's (id cust-42, verified), one claiming Kim's
+    /// address without proof, and two of other people.
+    fn kim_and_others(start: i64, n: i64) -> TestStore {
+        let m = TestStore::default();
+        let mut survey = demo_survey();
+        survey.definition.throttle.days = 0;
+        m.add_survey(survey);
+        for i in 0..n {
+            let at = start + i * 3_600_000;
+            let score = (i % 11) as u8;
+            let store = if i % 2 == 0 { "berlin" } else { "hamburg" };
+            let body = |respondent: serde_json::Value| {
+                json!({"survey_id": "s_demo", "score": score, "comment": format!("answer {i}"),
+                       "properties": {"store": store}, "respondent": respondent})
+            };
+            match i % 4 {
+                0 => crate::service::fixtures::answer(&m, &body(json!({"id": "cust-42"})), at),
+                1 => crate::service::fixtures::answer_unverified(
+                    &m,
+                    &body(json!({"email": "Kim@Example.com"})),
+                    at,
+                ),
+                _ => crate::service::fixtures::answer(
+                    &m,
+                    &body(json!({"id": format!("other-{i}")})),
+                    at,
+                ),
+            };
+            m.reset_queries();
+        }
+        m
+    }
+
+    /// Every line of every part the survey's archive lists now.
+    fn archived(m: &TestStore, bucket: &TestBucket) -> Vec<ResponseView> {
+        block_on(m.archive_parts("s_demo"))
+            .unwrap()
+            .iter()
+            .flat_map(|p| lines(&bucket.get_now(&p.key).expect("a recorded part's object")))
+            .collect()
+    }
+
+    /// Runs erase steps for `who` until none is left; each step's result and queries.
+    fn erase_all(
+        m: &TestStore,
+        bucket: &TestBucket,
+        who: &Who,
+        erasure: &str,
+    ) -> Vec<(ErasedFromArchive, u32)> {
+        let mut steps = Vec::new();
+        loop {
+            m.reset_queries();
+            let done = block_on(erase_step(m, bucket, who, erasure, NOW)).unwrap();
+            let more = done.more || done.raced;
+            steps.push((done, m.queries()));
+            if !more {
+                return steps;
+            }
+        }
+    }
+
+    #[test]
+    fn an_erase_takes_their_answers_out_of_every_archived_part_and_out_of_the_report() {
+        // 10 days of answers from 2026-09-25: two months, two parts.
+        let start = parse_rfc3339("2026-09-25T00:00:00.000Z").unwrap();
+        let m = kim_and_others(start, 240);
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        let report_before = report_of(&m, &[]);
+        assert_eq!(
+            block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN))
+                .unwrap()
+                .parts,
+            2
+        );
+        let all = archived(&m, &bucket);
+        assert_eq!(all.len(), 240);
+        let kim = Who::Id("cust-42".into());
+        let theirs = |who: &Who| all.iter().filter(|v| names(v, who)).count();
+        assert_eq!(theirs(&kim), 60);
+        let address = Who::Email("kim@example.com".into());
+        assert_eq!(
+            theirs(&address),
+            60,
+            "claimed without proof, still about Kim"
+        );
+
+        let steps = erase_all(&m, &bucket, &kim, "er_1");
+        assert_eq!(steps.len(), 1);
+        assert_eq!(
+            steps[0].0,
+            ErasedFromArchive {
+                parts: 2,
+                rewritten: 2,
+                answers: 60,
+                ..ErasedFromArchive::default()
+            }
+        );
+        let left = archived(&m, &bucket);
+        let expected: Vec<ResponseView> = all.iter().filter(|v| !names(v, &kim)).cloned().collect();
+        assert_eq!(left, expected, "everybody else's lines, as they were");
+        // The parts point at the new objects; the old ones are gone, nothing is garbage.
+        let parts = block_on(m.archive_parts("s_demo")).unwrap();
+        assert_eq!(parts.iter().map(|p| p.count).sum::<u32>(), 180);
+        assert_eq!(
+            bucket.keys(),
+            parts.iter().map(|p| p.key.clone()).collect::<Vec<_>>()
+        );
+        assert!(parts.iter().all(|p| p.key.ends_with(".er_1.ndjson.gz")));
+        assert!(block_on(m.archive_garbage(10)).unwrap().is_empty());
+        for p in &parts {
+            let (record, gzip) =
+                block_on(read_part(&m, &bucket, "s_demo", &p.month, p.part)).unwrap();
+            assert_eq!(
+                (record.bytes, record.etag.clone()),
+                (gzip.len() as u64, p.etag.clone())
+            );
+        }
+        // The report lost exactly their answers.
+        let report_after = report_of(&m, &[]);
+        let kims = all.iter().filter(|v| names(v, &kim));
+        let (mut promoters, mut detractors) = (0, 0);
+        for v in kims {
+            match v.category {
+                nps_shared::Category::Promoter => promoters += 1,
+                nps_shared::Category::Detractor => detractors += 1,
+                nps_shared::Category::Passive => {}
+            }
+        }
+        assert_eq!(
+            report_after.overall.responses,
+            report_before.overall.responses - 60
+        );
+        assert_eq!(
+            (
+                report_after.overall.promoters,
+                report_after.overall.detractors
+            ),
+            (
+                report_before.overall.promoters - promoters,
+                report_before.overall.detractors - detractors
+            )
+        );
+        // Done: a second erase by id finds nothing.
+        assert_eq!(
+            erase_all(&m, &bucket, &kim, "er_2")[0].0,
+            ErasedFromArchive::default()
+        );
+        // By address: the claimed answers go too.
+        let steps = erase_all(&m, &bucket, &address, "er_3");
+        assert_eq!(steps[0].0.answers, 60);
+        assert_eq!(archived(&m, &bucket).len(), 120);
+        assert!(archived(&m, &bucket).iter().all(|v| !names(v, &address)));
+        assert_eq!(
+            report_of(&m, &[]).overall.responses,
+            report_before.overall.responses - 120
+        );
+    }
+
+    #[test]
+    fn an_erase_step_stays_within_the_free_plan_however_many_parts_name_them() {
+        // Kim in 12 parts: 12 months of 4 answers, archived.
+        let m = TestStore::default();
+        let mut survey = demo_survey();
+        survey.definition.throttle.days = 0;
+        m.add_survey(survey);
+        let start = parse_rfc3339("2025-10-01T00:00:00.000Z").unwrap();
+        for month in 0..12 {
+            for i in 0..4 {
+                let at = start + month * 31 * DAY + i * DAY;
+                let respondent = if i == 0 {
+                    "cust-42".to_string()
+                } else {
+                    format!("p-{i}")
+                };
+                crate::service::fixtures::answer(
+                    &m,
+                    &json!({"survey_id": "s_demo", "score": 3, "respondent": {"id": respondent}}),
+                    at,
+                );
+            }
+        }
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        while block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN))
+            .unwrap()
+            .parts
+            > 0
+        {}
+        assert_eq!(block_on(m.archive_parts("s_demo")).unwrap().len(), 12);
+        let steps = erase_all(&m, &bucket, &Who::Id("cust-42".into()), "er_1");
+        assert_eq!(steps.len(), 3, "5 parts a step");
+        for (done, queries) in &steps {
+            assert!(
+                *queries <= 3 + 6 * ERASE_PARTS_PER_STEP,
+                "{done:?}: {queries} queries"
+            );
+        }
+        assert!(3 + 6 * ERASE_PARTS_PER_STEP <= 50);
+        assert_eq!(steps.iter().map(|(d, _)| d.answers).sum::<u32>(), 12);
+        assert_eq!(archived(&m, &bucket).len(), 36);
+    }
+
+    #[test]
+    fn a_crash_before_the_batch_leaves_the_part_whole_and_the_retry_finishes_it() {
+        let start = parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap();
+        let m = kim_and_others(start, 20);
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        let before = archived(&m, &bucket);
+        let kim = Who::Id("cust-42".into());
+        // The new object is written, then D1 fails the batch (the only statement
+        // naming `archive_garbage` is in it).
+        m.fail_on(Some("INSERT OR IGNORE INTO archive_garbage"));
+        assert!(block_on(erase_step(&m, &bucket, &kim, "er_1", NOW)).is_err());
+        assert_eq!(archived(&m, &bucket), before, "the part as it was");
+        assert_eq!(
+            bucket.keys().len(),
+            2,
+            "the old object and the unused new one"
+        );
+        m.fail_on(None);
+        let done = block_on(erase_step(&m, &bucket, &kim, "er_1", NOW)).unwrap();
+        assert_eq!((done.rewritten, done.answers), (1, 5));
+        assert_eq!(bucket.keys().len(), 1, "the same new key, written again");
+        assert_eq!(archived(&m, &bucket).len(), 15);
+    }
+
+    #[test]
+    fn two_erases_of_one_part_at_once_both_take_effect_and_leave_no_copy_behind() {
+        let start = parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap();
+        let m = kim_and_others(start, 20);
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        let other = Who::Id("other-2".into());
+        let kim = Who::Id("cust-42".into());
+        // The other erase read the part before Kim's moved it: its write is refused.
+        let stale = block_on(m.parts_naming(&other, 1)).unwrap().remove(0);
+        erase_all(&m, &bucket, &kim, "er_kim");
+        let refused = PartRewrite {
+            part: stale,
+            who: other.clone(),
+            removed: Vec::new(),
+            written: Some((
+                "archive/s_demo/2026-10/part-0001.er_other.ndjson.gz".into(),
+                crate::store::Stored {
+                    bytes: 1,
+                    etag: "x".into(),
+                },
+            )),
+            at: rfc3339(NOW),
+        };
+        assert!(!block_on(m.rewrite_part(&refused)).unwrap());
+        assert_eq!(archived(&m, &bucket).len(), 15, "Kim's rewrite stands");
+        // Its retry reads the part as it is now.
+        let steps = erase_all(&m, &bucket, &other, "er_other");
+        assert_eq!(steps[0].0.answers, 1);
+        let left = archived(&m, &bucket);
+        assert_eq!(left.len(), 14);
+        assert!(!left.iter().any(|v| names(v, &kim) || names(v, &other)));
+        assert_eq!(bucket.keys().len(), 1);
+    }
+
+    #[test]
+    fn garbage_a_crash_left_is_deleted_by_the_next_erase_step() {
+        let start = parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap();
+        let m = kim_and_others(start, 8);
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        let part = block_on(m.archive_parts("s_demo")).unwrap().remove(0);
+        let old = part.key.clone();
+        // As if a step crashed right after its batch: the part moved, the old object stayed.
+        let new = "archive/s_demo/2026-10/part-0001.er_x.ndjson.gz".to_string();
+        let stored = block_on(bucket.put_gzip(&new, "")).unwrap();
+        let moved = PartRewrite {
+            part,
+            who: Who::Id("nobody".into()),
+            removed: Vec::new(),
+            written: Some((new.clone(), stored)),
+            at: rfc3339(NOW),
+        };
+        assert!(block_on(m.rewrite_part(&moved)).unwrap());
+        assert_eq!(block_on(m.archive_garbage(10)).unwrap(), [old.clone()]);
+        assert!(bucket.get_now(&old).is_some());
+        let done = block_on(erase_step(
+            &m,
+            &bucket,
+            &Who::Id("nobody".into()),
+            "er_y",
+            NOW,
+        ))
+        .unwrap();
+        assert_eq!(done.garbage, 1);
+        assert!(bucket.get_now(&old).is_none());
+        assert_eq!(bucket.keys(), [new]);
+        assert!(block_on(m.archive_garbage(10)).unwrap().is_empty());
     }
 
     /// The report of `pairs` on s_demo.

@@ -12,7 +12,8 @@
 //! answer and goes with it; so do the answer's counts in the report rollups, in the
 //! same atomic write. The campaign lists (kept in the object store) are scrubbed of
 //! them by a background job the erase queues first (`scrub`); until it is done no
-//! campaign run invites them.
+//! campaign run invites them. Their archived answers are taken out of the answer
+//! archive by a job queued after the records are erased (`scrub::begin_archive`).
 
 use super::{ServiceError, cases, scrub};
 use crate::store::campaigns::{CampaignQueue, ErasureStore};
@@ -87,9 +88,10 @@ pub async fn erase(
     now_ms: i64,
 ) -> Result<RespondentErased, ServiceError> {
     let who = parse_who(raw_id)?;
-    scrub::begin(store, jobs, &who, secret, now_ms).await?;
+    let erasure = scrub::begin(store, jobs, &who, secret, now_ms).await?;
     let records = store.respondent_records(&who).await?;
     store.erase_records(&records).await?;
+    scrub::begin_archive(jobs, &who, &erasure).await?;
     Ok(RespondentErased {
         answers: records.answers.len() as u64,
         cases: records.cases.len() as u64,

@@ -24,11 +24,19 @@
 //! Running the scrub before every further chunk instead would make every chunk of
 //! every campaign wait on every erasure; the hash check costs a chunk nothing more.
 //!
-//! Depends on `store` and the shared domain.
+//! The answer archive is scrubbed by a second chain of the same messages (`archive`
+//! set, `service::archive::erase_step`, a few parts a step) that the erase request
+//! queues after it erased the records ([`begin_archive`]): an answer the retention
+//! cron archived before that read is in a recorded part that names them, and one it
+//! read before and tried to record after the erase finds its range changed and is
+//! not recorded. That chain ends by itself; the pending erasure is the lists' to end.
+//!
+//! Depends on `store`, `service::archive` and the shared domain.
 
+use super::archive::{self, ErasedFromArchive};
 use super::{Done, ServiceError, new_id};
 use crate::store::campaigns::{CampaignQueue, CampaignStore, ErasureStore, ScrubTask};
-use crate::store::{ObjectStore, StoreError, Who};
+use crate::store::{ArchiveBucket, ArchiveStore, ObjectStore, StoreError, Who};
 use nps_shared::campaign::{self, ErasedPerson};
 use nps_shared::time::rfc3339;
 
@@ -50,6 +58,15 @@ impl From<&Who> for ErasedPerson {
     }
 }
 
+impl From<&ErasedPerson> for Who {
+    fn from(person: &ErasedPerson) -> Self {
+        match person {
+            ErasedPerson::Email(key) => Who::Email(key.clone()),
+            ErasedPerson::Id(id) => Who::Id(id.clone()),
+        }
+    }
+}
+
 /// The erase request's part, before it reads the records: marks the erasure pending
 /// (when campaigns can run at all: they need `secret`) and queues the first step.
 /// Two queries at most and one message; a queue that refuses fails the erase (503:
@@ -60,7 +77,7 @@ pub async fn begin(
     who: &Who,
     secret: Option<&[u8]>,
     now_ms: i64,
-) -> Result<(), ServiceError> {
+) -> Result<String, ServiceError> {
     let person = ErasedPerson::from(who);
     let id = new_id("er_", now_ms)?;
     if let Some(secret) = secret {
@@ -74,12 +91,33 @@ pub async fn begin(
         from_campaign: None,
         from_part: 0,
         finished: false,
+        archive: false,
     };
     if let Err(e) = jobs.enqueue_scrub(&task, 0).await {
         // Nothing will end it: a pending row would hold them back forever.
         let _ = store.end_pending_erasure(&id).await;
         return Err(e.into());
     }
+    Ok(id)
+}
+
+/// The erase request's last part, after it erased the records: queues the first
+/// step in the archive of the erasure `id` ([`begin`]'s). A queue that refuses fails
+/// the erase (503: erase again — the records are gone, the archive is queued again).
+pub async fn begin_archive(
+    jobs: &impl CampaignQueue,
+    who: &Who,
+    id: &str,
+) -> Result<(), ServiceError> {
+    let task = ScrubTask {
+        scrub: id.to_owned(),
+        who: ErasedPerson::from(who),
+        from_campaign: None,
+        from_part: 0,
+        finished: false,
+        archive: true,
+    };
+    jobs.enqueue_scrub(&task, 0).await?;
     Ok(())
 }
 
@@ -96,22 +134,37 @@ pub enum Scrubbed {
     },
     /// A part changed between its read and its write: queued again from it.
     Raced { parts: usize },
+    /// A step in the archive; queued again unless it was the last.
+    Archive(ErasedFromArchive),
     /// The pending erasure is over.
     Ended,
 }
 
 /// One step of the scrub, as the module describes: at most [`PARTS_PER_STEP`] parts
-/// (2 R2 operations each) and one D1 query. An error leaves the message to come
-/// back; the step is idempotent (a scrubbed part is not written again).
+/// (2 R2 operations each) and one D1 query, or one step in the archive. An error
+/// leaves the message to come back; the step is idempotent (a scrubbed part is not
+/// written again).
 pub async fn step(
-    store: &(impl CampaignStore + ErasureStore),
+    store: &(impl CampaignStore + ErasureStore + ArchiveStore),
     objects: &impl ObjectStore,
+    bucket: &impl ArchiveBucket,
     jobs: &impl CampaignQueue,
     task: &ScrubTask,
+    now_ms: i64,
 ) -> Result<Done<Scrubbed>, StoreError> {
     if task.finished {
         store.end_pending_erasure(&task.scrub).await?;
         return Ok(Done::new(Scrubbed::Ended));
+    }
+    if task.archive {
+        let done =
+            archive::erase_step(store, bucket, &Who::from(&task.who), &task.scrub, now_ms).await?;
+        if done.raced {
+            jobs.enqueue_scrub(task, RACED_DELAY_SECONDS).await?;
+        } else if done.more {
+            jobs.enqueue_scrub(task, 0).await?;
+        }
+        return Ok(Done::new(Scrubbed::Archive(done)));
     }
     let from = task.from_campaign.clone().unwrap_or_default();
     let limit = u32::try_from(PARTS_PER_STEP + 1).unwrap_or(u32::MAX);
@@ -190,7 +243,7 @@ mod tests {
     use crate::service::campaigns::{self, ListFormat, NewCampaign, Step, read_list};
     use crate::service::fixtures::demo_survey;
     use crate::service::respondents;
-    use crate::store::testing::TestStore;
+    use crate::store::testing::{TestBucket, TestStore};
     use nps_shared::campaign::{Recipient, Schedule};
     use nps_shared::time::parse_rfc3339;
     use pollster::block_on;
@@ -238,8 +291,13 @@ mod tests {
     }
 
     /// Runs queued scrub messages (their delays passed) until none is left; each
-    /// step's D1 queries and R2 operations.
+    /// step's D1 queries and R2 operations (of the campaign lists).
     fn scrub_all(m: &TestStore) -> Vec<(Scrubbed, u32, u32)> {
+        scrub_all_with(m, &TestBucket::default())
+    }
+
+    /// [`scrub_all`] with this answer archive.
+    fn scrub_all_with(m: &TestStore, bucket: &TestBucket) -> Vec<(Scrubbed, u32, u32)> {
         let mut steps = Vec::new();
         loop {
             let task = {
@@ -251,7 +309,7 @@ mod tests {
             };
             m.reset_queries();
             m.queue().object_ops.set(0);
-            let done = block_on(step(m, m, m, &task)).unwrap();
+            let done = block_on(step(m, m, bucket, m, &task, NOW)).unwrap();
             steps.push((done.value, m.queries(), m.queue().object_ops.get()));
         }
     }
@@ -344,6 +402,11 @@ mod tests {
         );
         assert_eq!(
             steps[1].0,
+            Scrubbed::Archive(ErasedFromArchive::default()),
+            "then the archive (nothing archived)"
+        );
+        assert_eq!(
+            steps[2].0,
             Scrubbed::Ended,
             "the pending erasure ends after"
         );
@@ -386,10 +449,15 @@ mod tests {
         m.queue().campaign_jobs.borrow_mut().clear();
         block_on(respondents::erase(&m, &m, "cust-42", Some(SECRET), NOW)).unwrap();
         let steps = scrub_all(&m);
-        // 90 parts: 20 a step, then the end.
-        assert_eq!(steps.len(), 5 + 1);
+        // 90 parts: 20 a step, then the archive, then the end.
+        assert_eq!(steps.len(), 5 + 1 + 1);
         for (scrubbed, queries, object_ops) in &steps {
-            assert!(*queries <= 1, "{scrubbed:?}: {queries} queries");
+            let most = if matches!(scrubbed, Scrubbed::Archive(_)) {
+                2
+            } else {
+                1
+            };
+            assert!(*queries <= most, "{scrubbed:?}: {queries} queries");
             assert!(
                 *object_ops <= 40,
                 "{scrubbed:?}: {object_ops} R2 operations"
@@ -452,7 +520,10 @@ mod tests {
         .unwrap();
         block_on(respondents::erase(&m, &m, "cust-42", Some(SECRET), NOW)).unwrap();
         m.queue().replace_conflicts.set(1);
-        let steps = scrub_all(&m);
+        let steps: Vec<_> = scrub_all(&m)
+            .into_iter()
+            .filter(|(s, ..)| !matches!(s, Scrubbed::Archive(_)))
+            .collect();
         assert_eq!(steps[0].0, Scrubbed::Raced { parts: 1 });
         assert!(matches!(
             steps[1].0,
@@ -469,6 +540,45 @@ mod tests {
         block_on(campaigns::delete(&m, &m, &id)).unwrap();
         assert!(!block_on(m.replace_object(&part, body, LIST_TYPE, &version)).unwrap());
         assert!(m.queue().objects.borrow().is_empty());
+    }
+
+    #[test]
+    fn after_the_lists_the_scrub_takes_them_out_of_the_answer_archive() {
+        use crate::service::archive;
+        use crate::store::{ArchiveStore, SurveyStore};
+        const DAY: i64 = 86_400_000;
+        let m = demo_store();
+        for (who, at) in [("cust-42", NOW - 60 * DAY), ("cust-7", NOW - 59 * DAY)] {
+            let body =
+                serde_json::json!({"survey_id": "s_demo", "score": 2, "respondent": {"id": who}});
+            crate::service::fixtures::answer(&m, &body, at);
+        }
+        let mut survey = block_on(m.get_survey("s_demo")).unwrap().unwrap();
+        survey.definition.retention_days = Some(30);
+        block_on(m.update_survey(&survey)).unwrap();
+        let bucket = TestBucket::default();
+        let done = block_on(archive::archive_due(&m, &bucket, NOW, 1)).unwrap();
+        assert_eq!(done.answers, 2);
+        let erased = block_on(respondents::erase(&m, &m, "cust-42", Some(SECRET), NOW)).unwrap();
+        assert_eq!(erased.answers, 0, "archived already");
+        let steps = scrub_all_with(&m, &bucket);
+        let archived: Vec<_> = steps
+            .iter()
+            .filter_map(|(s, ..)| match s {
+                Scrubbed::Archive(done) => Some(done.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(archived.len(), 1);
+        assert_eq!((archived[0].rewritten, archived[0].answers), (1, 1));
+        assert_eq!(steps.last().map(|s| &s.0), Some(&Scrubbed::Ended));
+        let part = block_on(m.archive_parts("s_demo")).unwrap().remove(0);
+        let text = block_on(bucket.read_ndjson(&part.key)).unwrap().unwrap();
+        assert_eq!(text.lines().count(), 1);
+        assert!(
+            text.contains("cust-7") && !text.contains("cust-42"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -236,4 +236,7 @@ pub struct ScrubTask {
     pub from_part: u32,
     #[serde(default)]
     pub finished: bool,
+    /// The lists are done; the archive's parts are next (`service::archive::erase_step`).
+    #[serde(default)]
+    pub archive: bool,
 }

@@ -581,6 +581,14 @@ impl Who {
             Who::Id(id) | Who::Email(id) => id,
         }
     }
+
+    /// `id:<id>` or `email:<key>`: how the archive's index (`archive_people`) names them.
+    pub fn tag(&self) -> String {
+        match self {
+            Who::Id(id) => format!("id:{id}"),
+            Who::Email(key) => format!("email:{key}"),
+        }
+    }
 }
 
 /// Everything stored about one respondent.
@@ -701,6 +709,33 @@ pub trait ArchiveStore {
     /// given before it is deleted, those given after it are all kept. `None`: nothing
     /// archived.
     async fn archived_until(&self, survey_id: &str) -> StoreResult<Option<String>>;
+    /// Parts whose answers name `who` (given or claimed), as recorded with each part
+    /// (`archive_people`), at most `limit`, in (survey, month, part) order.
+    async fn parts_naming(&self, who: &Who, limit: u32) -> StoreResult<Vec<ArchivePart>>;
+    /// Applies an erase's rewrite of one part in one atomic write, only while the
+    /// part is still at `rewrite.part.key` (`false`, nothing written, otherwise):
+    /// the removed answers leave the rollups, the part points at the new object with
+    /// its new size and count, `who` is no longer named by it, and the old object is
+    /// recorded as garbage. With no answer removed, only the name goes.
+    async fn rewrite_part(&self, rewrite: &PartRewrite) -> StoreResult<bool>;
+    /// Replaced archive objects not deleted yet, at most `limit`.
+    async fn archive_garbage(&self, limit: u32) -> StoreResult<Vec<String>>;
+    /// Forgets these garbage keys (their objects are deleted).
+    async fn forget_garbage(&self, keys: &[String]) -> StoreResult<()>;
+}
+
+/// An erase's new version of an archive part (`ArchiveStore::rewrite_part`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartRewrite {
+    /// The part as it was read, with the key the rewrite replaces.
+    pub part: ArchivePart,
+    pub who: Who,
+    /// The answers taken out (their counts leave the rollups).
+    pub removed: Vec<nps_shared::api::ResponseView>,
+    /// The new object, and what the bucket holds under it; `None` when nothing was
+    /// removed (the part stays as it is).
+    pub written: Option<(String, Stored)>,
+    pub at: String,
 }
 
 /// An object as the archive bucket holds it.
@@ -719,6 +754,10 @@ pub trait ArchiveBucket {
     async fn head(&self, key: &str) -> StoreResult<Option<Stored>>;
     /// The object's bytes (gzip) as stored.
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// The object's lines, decompressed: the NDJSON written.
+    async fn read_ndjson(&self, key: &str) -> StoreResult<Option<String>>;
+    /// Deletes the object (nothing when there is none).
+    async fn delete(&self, key: &str) -> StoreResult<()>;
 }
 
 /// An export job as kept: what the API shows, and where the job is in the answers.

@@ -21,6 +21,15 @@ extern "C" {
     fn readable(this: &Compression) -> web_sys::ReadableStream;
     #[wasm_bindgen(method, getter, js_class = "CompressionStream")]
     fn writable(this: &Compression) -> web_sys::WritableStream;
+    /// The runtime's `DecompressionStream`.
+    #[wasm_bindgen(js_name = DecompressionStream)]
+    type Decompression;
+    #[wasm_bindgen(constructor, js_class = "DecompressionStream", catch)]
+    fn new(format: &str) -> Result<Decompression, JsValue>;
+    #[wasm_bindgen(method, getter, js_class = "DecompressionStream")]
+    fn readable(this: &Decompression) -> web_sys::ReadableStream;
+    #[wasm_bindgen(method, getter, js_class = "DecompressionStream")]
+    fn writable(this: &Decompression) -> web_sys::WritableStream;
 }
 
 fn failed(what: &str, e: JsValue) -> StoreError {
@@ -29,21 +38,33 @@ fn failed(what: &str, e: JsValue) -> StoreError {
 
 /// `data` as gzip, compressed by the runtime.
 async fn gzip(data: &[u8]) -> StoreResult<Vec<u8>> {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(data));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| failed("blob", e))?;
     let gzip = Compression::new("gzip").map_err(|e| failed("CompressionStream", e))?;
     let pair = web_sys::ReadableWritablePair::new(&gzip.readable(), &gzip.writable());
-    let compressed = blob.stream().pipe_through(&pair);
-    let response = web_sys::Response::new_with_opt_readable_stream(Some(&compressed))
-        .map_err(|e| failed("gzip response", e))?;
-    let buffer = JsFuture::from(
-        response
-            .array_buffer()
-            .map_err(|e| failed("gzip read", e))?,
-    )
-    .await
-    .map_err(|e| failed("gzip", e))?;
-    let buffer: js_sys::ArrayBuffer = buffer.dyn_into().map_err(|e| failed("gzip result", e))?;
+    through(data, &pair, "gzip").await
+}
+
+/// `data` (gzip) decompressed by the runtime.
+async fn gunzip(data: &[u8]) -> StoreResult<Vec<u8>> {
+    let gunzip = Decompression::new("gzip").map_err(|e| failed("DecompressionStream", e))?;
+    let pair = web_sys::ReadableWritablePair::new(&gunzip.readable(), &gunzip.writable());
+    through(data, &pair, "gunzip").await
+}
+
+/// `data` piped through a transform stream of the runtime, read to the end.
+async fn through(
+    data: &[u8],
+    pair: &web_sys::ReadableWritablePair,
+    what: &str,
+) -> StoreResult<Vec<u8>> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(data));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| failed("blob", e))?;
+    let out = blob.stream().pipe_through(pair);
+    let response =
+        web_sys::Response::new_with_opt_readable_stream(Some(&out)).map_err(|e| failed(what, e))?;
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| failed(what, e))?)
+        .await
+        .map_err(|e| failed(what, e))?;
+    let buffer: js_sys::ArrayBuffer = buffer.dyn_into().map_err(|e| failed(what, e))?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
@@ -91,6 +112,20 @@ impl ArchiveBucket for R2Archive {
             Some(body) => Ok(Some(body.bytes().await?)),
             None => Err(StoreError(format!("R2 object {key} without a body"))),
         }
+    }
+
+    async fn read_ndjson(&self, key: &str) -> StoreResult<Option<String>> {
+        let Some(bytes) = self.get(key).await? else {
+            return Ok(None);
+        };
+        let text = gunzip(&bytes).await?;
+        String::from_utf8(text)
+            .map(Some)
+            .map_err(|e| StoreError(format!("archive {key}: {e}")))
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        Ok(self.bucket.delete(key).await?)
     }
 }
 

@@ -396,6 +396,23 @@ impl ArchiveBucket for TestBucket {
     async fn get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
         Ok(self.get_now(key))
     }
+
+    async fn read_ndjson(&self, key: &str) -> StoreResult<Option<String>> {
+        use std::io::Read;
+        let Some(bytes) = self.get_now(key) else {
+            return Ok(None);
+        };
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .read_to_string(&mut text)
+            .map_err(|e| StoreError(format!("gunzip {key}: {e}")))?;
+        Ok(Some(text))
+    }
+
+    async fn delete(&self, key: &str) -> StoreResult<()> {
+        self.objects.borrow_mut().remove(key);
+        Ok(())
+    }
 }
 
 impl Default for TestStore {

@@ -1,15 +1,19 @@
 //! `archive_parts`: the record of what retention archived, and the delete of those
 //! answers in the same batch — a part is recorded if and only if its answers are gone,
 //! so a crash between the two cannot happen, and one before the batch leaves both to
-//! the next run. The answers' rollups stay: reports keep counting them.
+//! the next run. The answers' rollups stay: reports keep counting them. Who a part's
+//! answers name is recorded with it (`archive_people`), and an erase's rewrite of a
+//! part ([`ArchiveStore::rewrite_part`]) is again one batch, guarded by the part's key.
 
 use super::responses::{RESPONSE_COLUMNS, ResponseRow};
 use super::{SqlStore, all_rows, first_row};
 use crate::query;
 use crate::store::db::{Database, Param, Statement};
 use crate::store::{
-    ArchivePart, ArchiveStore, StoreError, StoreResult, StoredResponse, SurveyCache,
+    ArchivePart, ArchiveStore, PartRewrite, StoreError, StoreResult, StoredResponse, SurveyCache,
+    Who,
 };
+use nps_shared::rollup;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -134,16 +138,45 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
             ),
             range_params(part),
         );
+        // Who the answers name, given or claimed (the columns an erase matches on,
+        // `RespondentStore::respondent_records`), before they go.
+        let named = |column: &str, tag: &str| {
+            format!(
+                "SELECT '{tag}:' || {column} AS who FROM responses \
+                 WHERE {IN_PART} AND {column} IS NOT NULL"
+            )
+        };
+        let mut names = Statement::new(
+            format!(
+                "INSERT OR IGNORE INTO archive_people (who, survey_id, month, part) \
+                 SELECT who, ?1, ?8, ?9 FROM ({} UNION {} UNION {} UNION {}) \
+                 WHERE EXISTS (SELECT 1 FROM archive_parts WHERE key = ?6 AND written_at = ?7)",
+                named("respondent_id", "id"),
+                named("claimed_id", "id"),
+                named("respondent_email_key", "email"),
+                named("claimed_email_key", "email"),
+            ),
+            range_params(part),
+        );
         let mut delete = Statement::new(
             format!("DELETE FROM responses WHERE {IN_PART} AND {recorded}"),
             range_params(part),
         );
+        names.params.extend(crate::params!(
+            part.key,
+            part.written_at,
+            part.month,
+            part.part
+        ));
         for statement in [&mut keep_comments, &mut delete] {
             statement
                 .params
                 .extend([part.key.value(), part.written_at.value()]);
         }
-        let returned = self.db.batch(vec![record, keep_comments, delete]).await?;
+        let returned = self
+            .db
+            .batch(vec![record, keep_comments, names, delete])
+            .await?;
         Ok(returned.first() == Some(&1))
     }
 
@@ -195,6 +228,126 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
             ))
             .await?;
         Ok(until.and_then(|u| u.until))
+    }
+
+    async fn parts_naming(&self, who: &Who, limit: u32) -> StoreResult<Vec<ArchivePart>> {
+        let columns = PART_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "SELECT {columns} FROM archive_people n JOIN archive_parts p \
+                     ON p.survey_id = n.survey_id AND p.month = n.month AND p.part = n.part \
+                     WHERE n.who = ?1 ORDER BY n.survey_id, n.month, n.part LIMIT ?2"
+                ),
+                who.tag(),
+                limit
+            ),
+            part_of,
+        )
+        .await
+    }
+
+    async fn rewrite_part(&self, rewrite: &PartRewrite) -> StoreResult<bool> {
+        let part = &rewrite.part;
+        let at_key = "EXISTS (SELECT 1 FROM archive_parts \
+                      WHERE survey_id = ?2 AND month = ?3 AND part = ?4 AND key = ?5)";
+        let mut statements = Vec::new();
+        // The answers leave the rollups while the part still holds them.
+        let mut changes = Vec::new();
+        for view in &rewrite.removed {
+            let answer = super::rollups::record(view)?;
+            changes.extend(
+                rollup::changes(&answer, -1)
+                    .into_iter()
+                    .map(|c| (view.survey_id.clone(), c)),
+            );
+        }
+        statements.extend(super::rollups::guarded_summed_statements(
+            &changes,
+            at_key,
+            &crate::params!(part.survey_id, part.month, part.part, part.key),
+        ));
+        // The statement whose returned row says the rewrite applied.
+        let mut applied_at = None;
+        let key_now = match &rewrite.written {
+            Some((key, stored)) => {
+                applied_at = Some(statements.len());
+                statements.push(query!(
+                    "UPDATE archive_parts SET key = ?5, etag = ?6, bytes = ?7, count = count - ?8 \
+                     WHERE survey_id = ?1 AND month = ?2 AND part = ?3 AND key = ?4 RETURNING 1",
+                    part.survey_id,
+                    part.month,
+                    part.part,
+                    part.key,
+                    key,
+                    stored.etag,
+                    i64::try_from(stored.bytes).map_err(|_| StoreError("part too large".into()))?,
+                    u32::try_from(rewrite.removed.len()).unwrap_or(u32::MAX)
+                ));
+                statements.push(query!(
+                    format!(
+                        "INSERT OR IGNORE INTO archive_garbage (key, since) SELECT ?1, ?6 WHERE {at_key}"
+                    ),
+                    part.key,
+                    part.survey_id,
+                    part.month,
+                    part.part,
+                    key,
+                    rewrite.at
+                ));
+                key
+            }
+            None => &part.key,
+        };
+        let applied_at = *applied_at.get_or_insert(statements.len());
+        statements.push(query!(
+            format!(
+                "DELETE FROM archive_people \
+                 WHERE who = ?1 AND survey_id = ?2 AND month = ?3 AND part = ?4 AND {at_key} RETURNING 1"
+            ),
+            rewrite.who.tag(),
+            part.survey_id,
+            part.month,
+            part.part,
+            key_now
+        ));
+        // Written: applied if the part moved to the new object; not: if the name went.
+        let returned = self.db.batch(statements).await?;
+        Ok(returned.get(applied_at) == Some(&1))
+    }
+
+    async fn archive_garbage(&self, limit: u32) -> StoreResult<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Garbage {
+            key: String,
+        }
+        Ok(self
+            .db
+            .all::<Garbage>(query!(
+                "SELECT key FROM archive_garbage ORDER BY since, key LIMIT ?1",
+                limit
+            ))
+            .await?
+            .into_iter()
+            .map(|g| g.key)
+            .collect())
+    }
+
+    async fn forget_garbage(&self, keys: &[String]) -> StoreResult<()> {
+        for array in super::json_arrays(keys.iter().map(|k| k.as_str().into())) {
+            self.db
+                .run(query!(
+                    "DELETE FROM archive_garbage WHERE key IN (SELECT value FROM json_each(?1))",
+                    array
+                ))
+                .await?;
+        }
+        Ok(())
     }
 }
 

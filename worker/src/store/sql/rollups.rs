@@ -87,6 +87,16 @@ pub(super) fn rollup_statements(
 /// past [`super::MAX_JSON_BYTES`] of counters). No guard: the answers are inserted
 /// in the same batch without `ON CONFLICT`, so the batch stores all or nothing.
 pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> Vec<Statement> {
+    guarded_summed_statements(changes, "true", &[])
+}
+
+/// [`summed_rollup_statements`] applied only where `guard` holds when the batch runs:
+/// an SQL condition whose parameters are `?2`… (`params`; `?1` is the counters).
+pub(super) fn guarded_summed_statements(
+    changes: &[(String, rollup::Change)],
+    guard: &str,
+    params: &[crate::store::db::Value],
+) -> Vec<Statement> {
     use std::collections::BTreeMap;
     let mut sums: BTreeMap<(&str, &rollup::Cell, bool), [i64; 11]> = BTreeMap::new();
     for (survey_id, c) in changes {
@@ -125,16 +135,19 @@ pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> 
         "rollup_time",
         &format!("survey_id, quarter, flagged, {scores}"),
         &times,
-        &format!("WHERE true ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {add}"),
+        &format!("WHERE {guard} ON CONFLICT (survey_id, quarter, flagged) DO UPDATE SET {add}"),
     );
     statements.extend(super::insert_rows(
         "rollup_property",
         &format!("survey_id, key, day, value, flagged, {scores}"),
         &properties,
         &format!(
-            "WHERE true ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {add}"
+            "WHERE {guard} ON CONFLICT (survey_id, key, day, value, flagged) DO UPDATE SET {add}"
         ),
     ));
+    for statement in &mut statements {
+        statement.params.extend(params.iter().cloned());
+    }
     statements
 }
 

@@ -1,0 +1,22 @@
+-- GDPR erase of archived answers (issue 17): who each archive part names, written in
+-- the same batch that records the part (a part is recorded with its names or not at
+-- all), so that an erase finds the parts holding a person without reading the
+-- archive. `who` is 'id:' || a respondent id, given or claimed (`claimed_id`), or
+-- 'email:' || an address key (`validate::normalize_email`), given or claimed. A row
+-- goes when an erase has rewritten the part without that person's lines
+-- (`service::archive::erase_step`). Parts archived before this migration have no rows.
+CREATE TABLE archive_people (
+    who       TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    month     TEXT NOT NULL,
+    part      INTEGER NOT NULL,
+    PRIMARY KEY (who, survey_id, month, part)
+) WITHOUT ROWID;
+
+-- Archive objects a rewrite replaced (the old part, still holding the erased lines),
+-- recorded in the batch that points the part at its new object; deleted from the
+-- bucket by the step that rewrote it or, after a crash, by the archive cron.
+CREATE TABLE archive_garbage (
+    key   TEXT PRIMARY KEY,
+    since TEXT NOT NULL
+) WITHOUT ROWID;
