@@ -1,4 +1,4 @@
-// The probe of e2e/bench/outbox-probe.sh: ../baseline-gate/worker.js with an isolate
+// The probe of e2e/bench/baseline-outbox/probe.sh: ../baseline-gate/worker.js with an isolate
 // outbox. A request puts its row in the isolate's outbox and waits on a promise; the
 // first of them (the leader) sends every row waiting to the Durable Object in one
 // request and resolves the others' promises. If the runtime allowed it, concurrent

@@ -270,7 +270,7 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
         statements.extend(super::rollups::guarded_summed_statements(
             &changes,
             at_key,
-            &crate::params!(part.survey_id, part.month, part.part, part.key),
+            crate::params!(part.survey_id, part.month, part.part, part.key),
         ));
         // The statement whose returned row says the rewrite applied.
         let mut applied_at = None;

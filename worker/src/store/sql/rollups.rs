@@ -87,7 +87,7 @@ pub(super) fn rollup_statements(
 /// past [`super::MAX_JSON_BYTES`] of counters). No guard: the answers are inserted
 /// in the same batch without `ON CONFLICT`, so the batch stores all or nothing.
 pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> Vec<Statement> {
-    guarded_summed_statements(changes, "true", &[])
+    guarded_summed_statements(changes, "true", Vec::new())
 }
 
 /// [`summed_rollup_statements`] applied only where `guard` holds when the batch runs:
@@ -95,7 +95,7 @@ pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> 
 pub(super) fn guarded_summed_statements(
     changes: &[(String, rollup::Change)],
     guard: &str,
-    params: &[crate::store::db::Value],
+    params: Vec<crate::store::db::Value>,
 ) -> Vec<Statement> {
     use std::collections::BTreeMap;
     let mut sums: BTreeMap<(&str, &rollup::Cell, bool), [i64; 11]> = BTreeMap::new();

@@ -6,7 +6,7 @@
 # "canceled this request because it detected that your Worker's code had hung" — why
 # every answer costs at least one subrequest of its own (docs/scale.md §2).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/lib.sh"
 source "$ROOT/e2e/bench/lib.sh"
 port="${BENCH_PORT:-8899}"
 trap bench_cleanup EXIT
