@@ -4,7 +4,10 @@
 -- archive. `who` is 'id:' || a respondent id, given or claimed (`claimed_id`), or
 -- 'email:' || an address key (`validate::normalize_email`), given or claimed. A row
 -- goes when an erase has rewritten the part without that person's lines
--- (`service::archive::erase_step`). Parts archived before this migration have no rows.
+-- (`service::archive::erase_step`). Parts archived before this migration have no rows
+-- yet: `named` = 0 says so, and an erase names them (reading each once) before it looks.
+ALTER TABLE archive_parts ADD COLUMN named INTEGER NOT NULL DEFAULT 0;
+
 CREATE TABLE archive_people (
     who       TEXT NOT NULL,
     survey_id TEXT NOT NULL,

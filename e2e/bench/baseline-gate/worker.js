@@ -6,17 +6,12 @@
 // and answers each request when its row is stored. No validation, no idempotent replay,
 // no rules, no cases or webhooks: what it costs over the bare worker is the hop alone.
 import { DurableObject } from 'cloudflare:workers';
+import { COLUMNS, WIDTH, serve } from '../baseline/answer.js';
 
-const COLUMNS = 'id, survey_id, score, comment, channel, locale, page_url, respondent_id, '
-  + 'respondent_email, properties, edit_token, idempotency_key, fingerprint, created_at, updated_at, '
-  + 'order_id, invitation_id, flagged, person_key, provisional, category';
-const WIDTH = 21;
 const PER_INSERT = 4;
 const placeholders = (rows) => Array.from({ length: rows }, (_, r) => `(${Array.from(
   { length: WIDTH }, (_, c) => `?${r * WIDTH + c + 1}`,
 ).join(', ')})`).join(', ');
-
-const token = () => crypto.randomUUID().replaceAll('-', '');
 
 export class Gate extends DurableObject {
   constructor(ctx, env) {
@@ -25,9 +20,13 @@ export class Gate extends DurableObject {
     this.writing = false;
   }
 
+  /** One row, or (from ../baseline-outbox/) an array of rows; 204 once all are stored. */
   async fetch(request) {
-    const row = await request.json();
-    const stored = new Promise((resolve, reject) => this.waiting.push({ row, resolve, reject }));
+    const body = await request.json();
+    const rows = Array.isArray(body[0]) ? body : [body];
+    const stored = Promise.all(rows.map((row) => new Promise(
+      (resolve, reject) => this.waiting.push({ row, resolve, reject }),
+    )));
     if (!this.writing) this.write();
     await stored;
     return new Response(null, { status: 204 });
@@ -56,33 +55,9 @@ export class Gate extends DurableObject {
 }
 
 export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    if (url.pathname === '/healthz') return Response.json({ status: 'ok' });
-    if (request.method !== 'POST' || url.pathname !== '/v1/responses') {
-      return new Response('not found', { status: 404 });
-    }
-    let body;
-    try {
-      body = await request.json();
-    } catch {
-      return new Response('bad json', { status: 400 });
-    }
-    const score = Number(body.score);
-    const category = score <= 6 ? 'detractor' : score <= 8 ? 'passive' : 'promoter';
-    const now = new Date().toISOString();
-    const id = `r_${token()}`;
-    const editToken = token();
-    const surveyId = String(body.survey_id);
-    const row = [
-      id, surveyId, score, body.comment ?? null, String(body.channel ?? 'api'),
-      body.locale ?? null, body.page_url ?? null, body.respondent?.id ?? null,
-      body.respondent?.email ?? null, JSON.stringify(body.properties ?? {}), editToken,
-      request.headers.get('idempotency-key'), null, now, now, null, null, null, null, 0, category,
-    ];
+  fetch: (request, env) => serve(request, async (row, surveyId) => {
     const gate = env.GATE.get(env.GATE.idFromName(surveyId));
     const stored = await gate.fetch('https://gate/', { method: 'POST', body: JSON.stringify(row) });
-    if (stored.status !== 204) return new Response('not stored', { status: 503 });
-    return Response.json({ id, category, edit_token: editToken }, { status: 201 });
-  },
+    return stored.status === 204;
+  }),
 };

@@ -33,7 +33,9 @@
 //! deleted and forgotten. A crash before the batch leaves the part as it was (the
 //! retry writes the same key again); after it, the garbage is deleted by the next
 //! step of any erase ([`sweep_garbage`]). Two erases rewriting one part at once: one
-//! batch applies, the other finds the key moved and tries again later.
+//! batch applies, the other finds the key moved and tries again later. Parts archived
+//! before names were recorded (migration 0027: `named` = 0) are named by the first
+//! erase steps that find them, from their objects, before any step looks for a person.
 
 use super::ServiceError;
 use crate::store::{
@@ -53,6 +55,9 @@ pub const PARTS_PER_RUN: u32 = 5;
 pub const ERASE_PARTS_PER_STEP: u32 = 5;
 /// Replaced objects one erase step deletes at most before its own parts.
 pub const GARBAGE_PER_STEP: u32 = 10;
+/// Parts archived before their names were recorded (migration 0027) that one erase
+/// step names at most, before it looks for its own: a read and 1 D1 batch each.
+pub const NAME_PARTS_PER_STEP: u32 = 3;
 /// Surveys looked at per cron run at most.
 pub const SURVEYS_PER_RUN: usize = 10;
 
@@ -235,24 +240,41 @@ pub async fn read_part(
     Ok((record, bytes))
 }
 
-/// Whether an archived answer is about `who`, given or claimed: what
-/// `RespondentStore::respondent_records` matches on for an answer still stored.
-pub fn names(view: &ResponseView, who: &Who) -> bool {
-    match who {
-        Who::Id(id) => {
-            view.respondent.id.as_deref() == Some(id.as_str())
-                || view.properties.get(identity::CLAIMED_ID) == Some(id)
-        }
-        Who::Email(key) => [
-            view.respondent.email.as_deref(),
-            view.properties
-                .get(identity::CLAIMED_EMAIL)
-                .map(String::as_str),
-        ]
+/// Who an archived answer is about, given or claimed, as `Who::tag`s: what
+/// `RespondentStore::respondent_records` matches on for an answer still stored (and
+/// what step 3 records from the same answer's columns).
+pub fn tags(view: &ResponseView) -> Vec<String> {
+    let ids = [
+        view.respondent.id.as_deref(),
+        view.properties
+            .get(identity::CLAIMED_ID)
+            .map(String::as_str),
+    ];
+    let emails = [
+        view.respondent.email.as_deref(),
+        view.properties
+            .get(identity::CLAIMED_EMAIL)
+            .map(String::as_str),
+    ];
+    let mut tags: Vec<String> = ids
         .into_iter()
         .flatten()
-        .any(|email| normalize_email(email) == *key),
-    }
+        .map(|id| Who::Id(id.to_owned()).tag())
+        .chain(
+            emails
+                .into_iter()
+                .flatten()
+                .map(|email| Who::Email(normalize_email(email)).tag()),
+        )
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Whether an archived answer is about `who` ([`tags`]).
+pub fn names(view: &ResponseView, who: &Who) -> bool {
+    tags(view).contains(&who.tag())
 }
 
 /// What one erase step did in the archive.
@@ -266,11 +288,27 @@ pub struct ErasedFromArchive {
     pub answers: u32,
     /// Replaced objects of earlier steps deleted.
     pub garbage: u32,
+    /// Parts from before migration 0027 whose names this step recorded.
+    pub named: u32,
     /// A part moved to another object between its read and the write (another
     /// erase): this step stopped there; try again later.
     pub raced: bool,
     /// More parts name them than this step took.
     pub more: bool,
+}
+
+/// A recorded part's answers, each with its line as stored.
+async fn part_lines(
+    bucket: &impl ArchiveBucket,
+    part: &ArchivePart,
+) -> Result<Vec<(String, ResponseView)>, StoreError> {
+    let text = bucket
+        .read_ndjson(&part.key)
+        .await?
+        .ok_or_else(|| StoreError(format!("archive {}: recorded, not in the bucket", part.key)))?;
+    text.lines()
+        .map(|line| Ok((line.to_owned(), serde_json::from_str(line)?)))
+        .collect()
 }
 
 /// Deletes replaced archive objects that a crash left (at most [`GARBAGE_PER_STEP`]).
@@ -289,8 +327,10 @@ pub async fn sweep_garbage(
 }
 
 /// One step of the erase `erasure` (its `er_…` id) in the archive, as the module
-/// describes: the garbage first, then up to [`ERASE_PARTS_PER_STEP`] parts that name
-/// `who`. Idempotent: a repeated step finds the parts done no longer naming them.
+/// describes: the garbage first; then, while parts from before migration 0027 are not
+/// named yet, up to [`NAME_PARTS_PER_STEP`] of them are (and the step ends, `more`);
+/// then up to [`ERASE_PARTS_PER_STEP`] parts that name `who`. Idempotent: a repeated
+/// step finds the parts done no longer naming them.
 pub async fn erase_step(
     store: &impl ArchiveStore,
     bucket: &impl ArchiveBucket,
@@ -302,21 +342,36 @@ pub async fn erase_step(
         garbage: sweep_garbage(store, bucket).await?,
         ..ErasedFromArchive::default()
     };
+    let unnamed = store.unnamed_parts(NAME_PARTS_PER_STEP).await?;
+    if !unnamed.is_empty() {
+        for part in &unnamed {
+            let mut named: Vec<String> = part_lines(bucket, part)
+                .await?
+                .iter()
+                .flat_map(|(_, view)| tags(view))
+                .collect();
+            named.sort();
+            named.dedup();
+            // `false`: another erase named it meanwhile (or moved it: then it read
+            // the part named already). Named either way.
+            store.name_part(part, &named).await?;
+            done.named += 1;
+        }
+        // The next step names more of them, or looks for theirs.
+        done.more = true;
+        return Ok(done);
+    }
     let mut parts = store.parts_naming(who, ERASE_PARTS_PER_STEP + 1).await?;
     done.more = parts.len() > ERASE_PARTS_PER_STEP as usize;
     parts.truncate(ERASE_PARTS_PER_STEP as usize);
     for part in parts {
         done.parts += 1;
-        let text = bucket.read_ndjson(&part.key).await?.ok_or_else(|| {
-            StoreError(format!("archive {}: recorded, not in the bucket", part.key))
-        })?;
         let (mut kept, mut removed) = (String::new(), Vec::new());
-        for line in text.lines() {
-            let view: ResponseView = serde_json::from_str(line).map_err(StoreError::from)?;
+        for (line, view) in part_lines(bucket, &part).await? {
             if names(&view, who) {
                 removed.push(view);
             } else {
-                kept.push_str(line);
+                kept.push_str(&line);
                 kept.push('\n');
             }
         }
@@ -583,14 +638,30 @@ mod tests {
         assert!(m.responses().is_empty());
     }
 
-    /// s_demo without its per-person throttle, and `n` answers to it an hour apart
-    /// from `start`: of every four, Kim's (id cust-42, verified), one claiming Kim's
-    /// address without proof, and two of other people.
-    fn kim_and_others(start: i64, n: i64) -> TestStore {
+    /// A store with s_demo, without its per-person throttle.
+    fn unthrottled() -> TestStore {
         let m = TestStore::default();
         let mut survey = demo_survey();
         survey.definition.throttle.days = 0;
         m.add_survey(survey);
+        m
+    }
+
+    /// [`kim_and_others`] from `start` (RFC 3339), with a retention of 30 days, after
+    /// one archive run.
+    fn archived_kim_and_others(start: &str, n: i64) -> (TestStore, TestBucket) {
+        let m = kim_and_others(parse_rfc3339(start).unwrap(), n);
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        (m, bucket)
+    }
+
+    /// s_demo without its per-person throttle, and `n` answers to it an hour apart
+    /// from `start`: of every four, Kim's (id cust-42, verified), one claiming Kim's
+    /// address without proof, and two of other people.
+    fn kim_and_others(start: i64, n: i64) -> TestStore {
+        let m = unthrottled();
         for i in 0..n {
             let at = start + i * 3_600_000;
             let score = (i % 11) as u8;
@@ -648,17 +719,9 @@ mod tests {
     #[test]
     fn an_erase_takes_their_answers_out_of_every_archived_part_and_out_of_the_report() {
         // 10 days of answers from 2026-09-25: two months, two parts.
-        let start = parse_rfc3339("2026-09-25T00:00:00.000Z").unwrap();
-        let m = kim_and_others(start, 240);
-        with_retention(&m, Some(30));
-        let bucket = TestBucket::default();
+        let (m, bucket) = archived_kim_and_others("2026-09-25T00:00:00.000Z", 240);
+        assert_eq!(block_on(m.archive_parts("s_demo")).unwrap().len(), 2);
         let report_before = report_of(&m, &[]);
-        assert_eq!(
-            block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN))
-                .unwrap()
-                .parts,
-            2
-        );
         let all = archived(&m, &bucket);
         assert_eq!(all.len(), 240);
         let kim = Who::Id("cust-42".into());
@@ -746,10 +809,7 @@ mod tests {
     #[test]
     fn an_erase_step_stays_within_the_free_plan_however_many_parts_name_them() {
         // Kim in 12 parts: 12 months of 4 answers, archived.
-        let m = TestStore::default();
-        let mut survey = demo_survey();
-        survey.definition.throttle.days = 0;
-        m.add_survey(survey);
+        let m = unthrottled();
         let start = parse_rfc3339("2025-10-01T00:00:00.000Z").unwrap();
         for month in 0..12 {
             for i in 0..4 {
@@ -778,22 +838,56 @@ mod tests {
         assert_eq!(steps.len(), 3, "5 parts a step");
         for (done, queries) in &steps {
             assert!(
-                *queries <= 3 + 6 * ERASE_PARTS_PER_STEP,
+                *queries <= 4 + 6 * ERASE_PARTS_PER_STEP,
                 "{done:?}: {queries} queries"
             );
         }
-        const { assert!(3 + 6 * ERASE_PARTS_PER_STEP <= 50) };
+        const { assert!(4 + 6 * ERASE_PARTS_PER_STEP <= 50) };
         assert_eq!(steps.iter().map(|(d, _)| d.answers).sum::<u32>(), 12);
         assert_eq!(archived(&m, &bucket).len(), 36);
     }
 
     #[test]
+    fn parts_archived_before_names_were_recorded_are_named_by_an_erase_and_then_found() {
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Name {
+            who: String,
+            month: String,
+            part: u32,
+        }
+        let names_of = |m: &TestStore| {
+            m.select::<Name>(
+                "SELECT who, month, part FROM archive_people ORDER BY who, month, part",
+            )
+        };
+        let start = "2026-09-25T00:00:00.000Z";
+        // As recorded with the parts.
+        let recorded = names_of(&archived_kim_and_others(start, 240).0);
+        assert!(recorded.len() > 100, "{}", recorded.len());
+        // As migration 0027 finds parts archived before it: recorded, not named.
+        let (m, bucket) = archived_kim_and_others(start, 240);
+        for sql in [
+            "DELETE FROM archive_people",
+            "UPDATE archive_parts SET named = 0",
+        ] {
+            m.exec(sql);
+        }
+        let kim = Who::Email("kim@example.com".into());
+        let steps = erase_all(&m, &bucket, &kim, "er_1");
+        assert_eq!(steps[0].0.named, 2, "{steps:?}");
+        assert_eq!(steps.iter().map(|(d, _)| d.answers).sum::<u32>(), 60);
+        assert!(archived(&m, &bucket).iter().all(|v| !names(v, &kim)));
+        // Named from the objects as step 3 names from the rows (but Kim's address, erased).
+        let expected: Vec<Name> = recorded
+            .into_iter()
+            .filter(|n| n.who != kim.tag())
+            .collect();
+        assert_eq!(names_of(&m), expected);
+    }
+
+    #[test]
     fn a_crash_before_the_batch_leaves_the_part_whole_and_the_retry_finishes_it() {
-        let start = parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap();
-        let m = kim_and_others(start, 20);
-        with_retention(&m, Some(30));
-        let bucket = TestBucket::default();
-        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        let (m, bucket) = archived_kim_and_others("2026-10-01T00:00:00.000Z", 20);
         let before = archived(&m, &bucket);
         let kim = Who::Id("cust-42".into());
         // The new object is written, then D1 fails the batch (the only statement
@@ -815,11 +909,7 @@ mod tests {
 
     #[test]
     fn two_erases_of_one_part_at_once_both_take_effect_and_leave_no_copy_behind() {
-        let start = parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap();
-        let m = kim_and_others(start, 20);
-        with_retention(&m, Some(30));
-        let bucket = TestBucket::default();
-        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        let (m, bucket) = archived_kim_and_others("2026-10-01T00:00:00.000Z", 20);
         let other = Who::Id("other-2".into());
         let kim = Who::Id("cust-42".into());
         // The other erase read the part before Kim's moved it: its write is refused.
@@ -851,11 +941,7 @@ mod tests {
 
     #[test]
     fn garbage_a_crash_left_is_deleted_by_the_next_erase_step() {
-        let start = parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap();
-        let m = kim_and_others(start, 8);
-        with_retention(&m, Some(30));
-        let bucket = TestBucket::default();
-        block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
+        let (m, bucket) = archived_kim_and_others("2026-10-01T00:00:00.000Z", 8);
         let part = block_on(m.archive_parts("s_demo")).unwrap().remove(0);
         let old = part.key.clone();
         // As if a step crashed right after its batch: the part moved, the old object stayed.

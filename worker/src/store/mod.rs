@@ -718,6 +718,11 @@ pub trait ArchiveStore {
     /// its new size and count, `who` is no longer named by it, and the old object is
     /// recorded as garbage. With no answer removed, only the name goes.
     async fn rewrite_part(&self, rewrite: &PartRewrite) -> StoreResult<bool>;
+    /// Parts recorded before their names were (migration 0027), at most `limit`.
+    async fn unnamed_parts(&self, limit: u32) -> StoreResult<Vec<ArchivePart>>;
+    /// Records who `part`'s answers name (`Who::tag`s) and that it is named, in one
+    /// atomic write, while it is still at `part.key` and unnamed (`false` otherwise).
+    async fn name_part(&self, part: &ArchivePart, who: &[String]) -> StoreResult<bool>;
     /// Replaced archive objects not deleted yet, at most `limit`.
     async fn archive_garbage(&self, limit: u32) -> StoreResult<Vec<String>>;
     /// Forgets these garbage keys (their objects are deleted).

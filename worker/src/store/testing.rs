@@ -530,6 +530,17 @@ impl TestStore {
     }
 
     /// How many rows `table` holds (read beside the meter).
+    /// Runs `sql` on the database directly: a test's set-up (an older schema's state).
+    pub fn exec(&self, sql: &str) {
+        pollster::block_on(self.db().db.inner().run(Statement::new(sql, Vec::new())))
+            .expect("test statement runs");
+    }
+
+    /// Every row of `sql`, read from the database directly.
+    pub fn select<T: DeserializeOwned>(&self, sql: &str) -> Vec<T> {
+        self.db().db.inner().select(sql)
+    }
+
     pub fn count(&self, table: &str) -> usize {
         #[derive(serde::Deserialize)]
         struct Count {

@@ -113,8 +113,8 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
         // copy of comments and the delete only if it was recorded in this batch.
         let mut record = Statement::new(
             format!(
-                "INSERT INTO archive_parts ({PART_COLUMNS}) \
-                 SELECT ?1, ?6, ?7, ?8, ?2, ?3, ?4, ?5, ?9, ?10, ?11, ?12 \
+                "INSERT INTO archive_parts ({PART_COLUMNS}, named) \
+                 SELECT ?1, ?6, ?7, ?8, ?2, ?3, ?4, ?5, ?9, ?10, ?11, ?12, 1 \
                  WHERE (SELECT COUNT(*) FROM responses WHERE {IN_PART}) = ?9 \
                  AND NOT EXISTS (SELECT 1 FROM archive_parts WHERE key = ?8) RETURNING 1"
             ),
@@ -231,11 +231,7 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
     }
 
     async fn parts_naming(&self, who: &Who, limit: u32) -> StoreResult<Vec<ArchivePart>> {
-        let columns = PART_COLUMNS
-            .split(", ")
-            .map(|c| format!("p.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = super::qualified(PART_COLUMNS, "p");
         all_rows(
             &self.db,
             query!(
@@ -319,6 +315,51 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
         // Written: applied if the part moved to the new object; not: if the name went.
         let returned = self.db.batch(statements).await?;
         Ok(returned.get(applied_at) == Some(&1))
+    }
+
+    async fn unnamed_parts(&self, limit: u32) -> StoreResult<Vec<ArchivePart>> {
+        all_rows(
+            &self.db,
+            query!(
+                format!(
+                    "SELECT {PART_COLUMNS} FROM archive_parts WHERE named = 0 \
+                     ORDER BY survey_id, month, part LIMIT ?1"
+                ),
+                limit
+            ),
+            part_of,
+        )
+        .await
+    }
+
+    async fn name_part(&self, part: &ArchivePart, who: &[String]) -> StoreResult<bool> {
+        let mut statements = Vec::new();
+        let at_key = "EXISTS (SELECT 1 FROM archive_parts \
+                      WHERE survey_id = ?2 AND month = ?3 AND part = ?4 AND key = ?5 AND named = 0)";
+        for array in super::json_arrays(who.iter().map(|w| w.as_str().into())) {
+            statements.push(query!(
+                format!(
+                    "INSERT OR IGNORE INTO archive_people (who, survey_id, month, part) \
+                     SELECT value, ?2, ?3, ?4 FROM json_each(?1) WHERE {at_key}"
+                ),
+                array,
+                part.survey_id,
+                part.month,
+                part.part,
+                part.key
+            ));
+        }
+        let marked = statements.len();
+        statements.push(query!(
+            "UPDATE archive_parts SET named = 1 \
+             WHERE survey_id = ?1 AND month = ?2 AND part = ?3 AND key = ?4 AND named = 0 RETURNING 1",
+            part.survey_id,
+            part.month,
+            part.part,
+            part.key
+        ));
+        let returned = self.db.batch(statements).await?;
+        Ok(returned.get(marked) == Some(&1))
     }
 
     async fn archive_garbage(&self, limit: u32) -> StoreResult<Vec<String>> {

@@ -166,11 +166,7 @@ impl<D: Database, C: SurveyCache> ExportStore for SqlStore<D, C> {
     ) -> StoreResult<Vec<ExportRow>> {
         // The answer's columns named as the row type reads them; the case's through
         // its UNIQUE (response_id) index.
-        let columns = RESPONSE_COLUMNS
-            .split(',')
-            .map(|c| format!("r.{0} AS {0}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let columns = super::qualified(RESPONSE_COLUMNS, "r");
         all_rows(
             &self.db,
             query!(

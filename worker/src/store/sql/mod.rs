@@ -140,6 +140,16 @@ pub(super) fn insert_select(
     )
 }
 
+/// `columns` (comma-separated) read from the table aliased `table`, each under its own
+/// name (`r.id AS id, …`): the columns a row type reads, through a join.
+pub(super) fn qualified(columns: &str, table: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{table}.{0} AS {0}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// [`insert_select`] of `rows`, split into as few statements as keep each within
 /// [`MAX_JSON_BYTES`].
 fn insert_rows(
