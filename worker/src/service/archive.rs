@@ -39,7 +39,7 @@
 
 use super::ServiceError;
 use crate::store::{
-    ArchiveBucket, ArchivePart, ArchiveStore, PartRewrite, Storage, StoreError, Who,
+    ArchiveBucket, ArchivePart, ArchiveStore, PartRewrite, Storage, StoreError, Stored, Who,
 };
 use nps_shared::api::{ArchiveList, ArchivePartView, ResponseView, SurveyView};
 use nps_shared::identity;
@@ -125,6 +125,22 @@ pub async fn archive_due(
     Ok(done)
 }
 
+/// Writes `ndjson` as the gzip object `key` and checks that the bucket holds what
+/// was written (`head`: size and etag) before anything relies on it.
+async fn put_checked(
+    bucket: &impl ArchiveBucket,
+    key: &str,
+    ndjson: &str,
+) -> Result<Stored, StoreError> {
+    let written = bucket.put_gzip(key, ndjson).await?;
+    match bucket.head(key).await? {
+        Some(found) if found == written => Ok(written),
+        found => Err(StoreError(format!(
+            "archive {key}: wrote {written:?}, the bucket holds {found:?}"
+        ))),
+    }
+}
+
 /// Archives the oldest part of `survey_id`'s answers given before `before`.
 async fn archive_part(
     store: &impl Storage,
@@ -154,16 +170,7 @@ async fn archive_part(
         ndjson.push_str(&serde_json::to_string(&answer.view).map_err(StoreError::from)?);
         ndjson.push('\n');
     }
-    let written = bucket.put_gzip(&key, &ndjson).await?;
-    match bucket.head(&key).await? {
-        Some(found) if found == written => {}
-        found => {
-            return Err(StoreError(format!(
-                "archive {key}: wrote {written:?}, the bucket holds {found:?}"
-            ))
-            .into());
-        }
-    }
+    let written = put_checked(bucket, &key, &ndjson).await?;
     let (first, last) = match (answers.first(), answers.last()) {
         (Some(first), Some(last)) => (&first.view, &last.view),
         _ => return Ok(Step::Done),
@@ -380,15 +387,7 @@ pub async fn erase_step(
         } else {
             let key =
                 retention::rewritten_part_key(&part.survey_id, &part.month, part.part, erasure);
-            let stored = bucket.put_gzip(&key, &kept).await?;
-            match bucket.head(&key).await? {
-                Some(found) if found == stored => {}
-                found => {
-                    return Err(StoreError(format!(
-                        "archive {key}: wrote {stored:?}, the bucket holds {found:?}"
-                    )));
-                }
-            }
+            let stored = put_checked(bucket, &key, &kept).await?;
             Some((key, stored))
         };
         let rewrite = PartRewrite {
