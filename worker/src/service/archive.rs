@@ -50,8 +50,9 @@ use nps_shared::validate::normalize_email;
 /// Parts written per cron run at most (across surveys).
 pub const PARTS_PER_RUN: u32 = 5;
 /// Parts one erase step rewrites at most: 4 object operations (read, write, check,
-/// delete) and 2 D1 queries each, plus 3 queries and 2 × [`GARBAGE_PER_STEP`]
-/// operations for the garbage — within the free plan's 50 of each.
+/// delete) and 8 D1 statements each (its batch, the garbage it forgets), plus 4
+/// queries and [`GARBAGE_PER_STEP`] operations for the garbage, old parts to name and
+/// the parts naming them — within the free plan's 50 of each.
 pub const ERASE_PARTS_PER_STEP: u32 = 5;
 /// Replaced objects one erase step deletes at most before its own parts.
 pub const GARBAGE_PER_STEP: u32 = 10;
@@ -304,15 +305,16 @@ pub struct ErasedFromArchive {
     pub more: bool,
 }
 
-/// A recorded part's answers, each with its line as stored.
+/// A recorded part's answers, each with its line as stored; none when its object is
+/// gone (deleted from the bucket by hand): there is nothing in it to name or erase,
+/// and an erase must not stop there.
 async fn part_lines(
     bucket: &impl ArchiveBucket,
     part: &ArchivePart,
 ) -> Result<Vec<(String, ResponseView)>, StoreError> {
-    let text = bucket
-        .read_ndjson(&part.key)
-        .await?
-        .ok_or_else(|| StoreError(format!("archive {}: recorded, not in the bucket", part.key)))?;
+    let Some(text) = bucket.read_ndjson(&part.key).await? else {
+        return Ok(Vec::new());
+    };
     text.lines()
         .map(|line| Ok((line.to_owned(), serde_json::from_str(line)?)))
         .collect()
@@ -398,7 +400,19 @@ pub async fn erase_step(
             at: rfc3339(now_ms),
         };
         if !store.rewrite_part(&rewrite).await? {
-            // Another erase moved the part first; ours is written again on the retry.
+            // Another erase moved the part first. Our object was made from the old one,
+            // which still held that erase's person: it goes now (the retry writes it
+            // again from the part as it is), unless the part points at it — a copy of
+            // this very step that applied first.
+            if let Some((key, _)) = &rewrite.written {
+                let part = &rewrite.part;
+                let now = store
+                    .archive_part(&part.survey_id, &part.month, part.part)
+                    .await?;
+                if now.is_none_or(|p| p.key != *key) {
+                    bucket.delete(key).await?;
+                }
+            }
             done.raced = true;
             break;
         }
@@ -670,7 +684,11 @@ mod tests {
                        "properties": {"store": store}, "respondent": respondent})
             };
             match i % 4 {
-                0 => crate::service::fixtures::answer(&m, &body(json!({"id": "cust-42"})), at),
+                0 => {
+                    let mut body = body(json!({"id": "cust-42"}));
+                    body["properties"]["city"] = json!("Kimtown");
+                    crate::service::fixtures::answer(&m, &body, at)
+                }
                 1 => crate::service::fixtures::answer_unverified(
                     &m,
                     &body(json!({"email": "Kim@Example.com"})),
@@ -733,8 +751,30 @@ mod tests {
             "claimed without proof, still about Kim"
         );
 
+        #[derive(serde::Deserialize)]
+        struct N {
+            n: u32,
+        }
+        let count = |sql: &str| m.select::<N>(sql)[0].n;
+        let cases_of = |answers: &[&ResponseView]| {
+            let ids: Vec<String> = answers.iter().map(|v| format!("'{}'", v.id)).collect();
+            count(&format!(
+                "SELECT COUNT(*) AS n FROM cases WHERE response_id IN ({})",
+                ids.join(", ")
+            ))
+        };
+        let kimtown = "SELECT COUNT(*) AS n FROM rollup_property WHERE value = 'Kimtown'";
+        assert!(count(kimtown) > 0);
+        let claimed: Vec<&ResponseView> = all
+            .iter()
+            .filter(|v| names(v, &address) && !names(v, &kim))
+            .collect();
+        assert!(cases_of(&claimed) > 0, "detractors among them opened cases");
         let steps = erase_all(&m, &bucket, &kim, "er_1");
         assert_eq!(steps.len(), 1);
+        assert_eq!(count(kimtown), 0, "a value only their answers had goes");
+        let kims: Vec<&ResponseView> = all.iter().filter(|v| names(v, &kim)).collect();
+        assert_eq!(cases_of(&kims), 0);
         assert_eq!(
             steps[0].0,
             ErasedFromArchive {
@@ -797,6 +837,7 @@ mod tests {
         // By address: the claimed answers go too.
         let steps = erase_all(&m, &bucket, &address, "er_3");
         assert_eq!(steps[0].0.answers, 60);
+        assert_eq!(cases_of(&claimed), 0, "their cases name them nowhere else");
         assert_eq!(archived(&m, &bucket).len(), 120);
         assert!(archived(&m, &bucket).iter().all(|v| !names(v, &address)));
         assert_eq!(
@@ -837,11 +878,11 @@ mod tests {
         assert_eq!(steps.len(), 3, "5 parts a step");
         for (done, queries) in &steps {
             assert!(
-                *queries <= 4 + 6 * ERASE_PARTS_PER_STEP,
+                *queries <= 5 + 8 * ERASE_PARTS_PER_STEP,
                 "{done:?}: {queries} queries"
             );
         }
-        const { assert!(4 + 6 * ERASE_PARTS_PER_STEP <= 50) };
+        const { assert!(5 + 8 * ERASE_PARTS_PER_STEP <= 50) };
         assert_eq!(steps.iter().map(|(d, _)| d.answers).sum::<u32>(), 12);
         assert_eq!(archived(&m, &bucket).len(), 36);
     }
@@ -906,21 +947,89 @@ mod tests {
         assert_eq!(archived(&m, &bucket).len(), 15);
     }
 
+    /// A bucket that runs `hook` once, right after its first write: another erase
+    /// moving the part between a step's read and its batch.
+    struct MovedMeanwhile<'a> {
+        inner: &'a TestBucket,
+        hook: std::cell::RefCell<Option<Box<dyn FnOnce() + 'a>>>,
+    }
+
+    impl ArchiveBucket for MovedMeanwhile<'_> {
+        async fn put_gzip(&self, key: &str, ndjson: &str) -> Result<Stored, StoreError> {
+            let stored = self.inner.put_gzip(key, ndjson).await?;
+            if let Some(hook) = self.hook.borrow_mut().take() {
+                hook();
+            }
+            Ok(stored)
+        }
+        async fn head(&self, key: &str) -> Result<Option<Stored>, StoreError> {
+            self.inner.head(key).await
+        }
+        async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.get(key).await
+        }
+        async fn read_ndjson(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.inner.read_ndjson(key).await
+        }
+        async fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key).await
+        }
+    }
+
     #[test]
     fn two_erases_of_one_part_at_once_both_take_effect_and_leave_no_copy_behind() {
         let (m, bucket) = archived_kim_and_others("2026-10-01T00:00:00.000Z", 20);
         let other = Who::Id("other-2".into());
         let kim = Who::Id("cust-42".into());
-        // The other erase read the part before Kim's moved it: its write is refused.
+        let report_before = report_of(&m, &[]).overall.responses;
+        // The other erase reads the part, writes its version — and Kim's erase moves
+        // the part meanwhile: the other's batch is refused, its object (which still
+        // holds Kim's answers) deleted, nothing counted.
+        let moving = MovedMeanwhile {
+            inner: &bucket,
+            hook: std::cell::RefCell::new(Some(Box::new(|| {
+                erase_all(&m, &bucket, &kim, "er_kim");
+            }))),
+        };
+        let first = block_on(erase_step(&m, &moving, &other, "er_other", NOW)).unwrap();
+        assert!(first.raced && first.answers == 0, "{first:?}");
+        assert!(
+            !bucket.keys().iter().any(|k| k.contains("er_other")),
+            "{:?}",
+            bucket.keys()
+        );
+        assert_eq!(archived(&m, &bucket).len(), 15, "Kim's rewrite stands");
+        let after_kim = report_of(&m, &[]).overall.responses;
+        assert!(after_kim < report_before);
+        // Its retry reads the part as it is now; the counters lose its answer once.
+        let steps = erase_all(&m, &bucket, &other, "er_other");
+        assert_eq!(steps[0].0.answers, 1);
+        assert_eq!(report_of(&m, &[]).overall.responses, after_kim - 1);
+        let left = archived(&m, &bucket);
+        assert_eq!(left.len(), 14);
+        assert!(!left.iter().any(|v| names(v, &kim) || names(v, &other)));
+        assert_eq!(bucket.keys().len(), 1);
+    }
+
+    #[test]
+    fn a_refused_rewrite_changes_no_counter() {
+        let (m, bucket) = archived_kim_and_others("2026-10-01T00:00:00.000Z", 20);
+        let other = Who::Id("other-2".into());
         let stale = block_on(m.parts_naming(&other, 1)).unwrap().remove(0);
-        erase_all(&m, &bucket, &kim, "er_kim");
+        let theirs: Vec<ResponseView> = archived(&m, &bucket)
+            .into_iter()
+            .filter(|v| names(v, &other))
+            .collect();
+        assert_eq!(theirs.len(), 1);
+        erase_all(&m, &bucket, &Who::Id("cust-42".into()), "er_kim");
+        let before = report_of(&m, &[]);
         let refused = PartRewrite {
             part: stale,
-            who: other.clone(),
-            removed: Vec::new(),
+            who: other,
+            removed: theirs,
             written: Some((
                 "archive/s_demo/2026-10/part-0001.er_other.ndjson.gz".into(),
-                crate::store::Stored {
+                Stored {
                     bytes: 1,
                     etag: "x".into(),
                 },
@@ -928,14 +1037,13 @@ mod tests {
             at: rfc3339(NOW),
         };
         assert!(!block_on(m.rewrite_part(&refused)).unwrap());
-        assert_eq!(archived(&m, &bucket).len(), 15, "Kim's rewrite stands");
-        // Its retry reads the part as it is now.
-        let steps = erase_all(&m, &bucket, &other, "er_other");
-        assert_eq!(steps[0].0.answers, 1);
-        let left = archived(&m, &bucket);
-        assert_eq!(left.len(), 14);
-        assert!(!left.iter().any(|v| names(v, &kim) || names(v, &other)));
-        assert_eq!(bucket.keys().len(), 1);
+        let after = report_of(&m, &[]);
+        assert_eq!(
+            (after.overall, after.distribution),
+            (before.overall, before.distribution),
+            "nothing counted off"
+        );
+        assert_eq!(archived(&m, &bucket).len(), 15);
     }
 
     #[test]

@@ -714,7 +714,8 @@ pub trait ArchiveStore {
     async fn parts_naming(&self, who: &Who, limit: u32) -> StoreResult<Vec<ArchivePart>>;
     /// Applies an erase's rewrite of one part in one atomic write, only while the
     /// part is still at `rewrite.part.key` (`false`, nothing written, otherwise):
-    /// the removed answers leave the rollups, the part points at the new object with
+    /// the removed answers leave the rollups (property values left counting nobody
+    /// go) and take the cases they opened, the part points at the new object with
     /// its new size and count, `who` is no longer named by it, and the old object is
     /// recorded as garbage. With no answer removed, only the name goes.
     async fn rewrite_part(&self, rewrite: &PartRewrite) -> StoreResult<bool>;

@@ -268,6 +268,28 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
             at_key,
             crate::params!(part.survey_id, part.month, part.part, part.key),
         ));
+        if !rewrite.removed.is_empty() {
+            // Their property values counted by nobody else go too (as `erase_records`).
+            for surveys in super::json_arrays([part.survey_id.as_str().into()]) {
+                statements.push(query!(super::rollups::FORGET_ZERO_PROPERTIES, surveys));
+            }
+            // A case an answer opened outlives the answer with its comment; one opened
+            // by an answer that only claimed them names them nowhere else.
+            let ids = rewrite.removed.iter().map(|v| v.id.as_str().into());
+            for array in super::json_arrays(ids) {
+                statements.push(query!(
+                    format!(
+                        "DELETE FROM cases WHERE response_id IN (SELECT value FROM json_each(?1)) \
+                         AND {at_key}"
+                    ),
+                    array,
+                    part.survey_id,
+                    part.month,
+                    part.part,
+                    part.key
+                ));
+            }
+        }
         // The statement whose returned row says the rewrite applied.
         let mut applied_at = None;
         let key_now = match &rewrite.written {

@@ -209,11 +209,7 @@ impl<D: Database, C: SurveyCache> RespondentStore for SqlStore<D, C> {
             .collect();
         surveys.sort_unstable();
         surveys.dedup();
-        statements.extend(each(
-            ids(surveys),
-            "DELETE FROM rollup_property WHERE survey_id IN (SELECT value FROM json_each(?1)) \
-             AND s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 = 0",
-        ));
+        statements.extend(each(ids(surveys), super::rollups::FORGET_ZERO_PROPERTIES));
         let answers = ids(records.answers.iter().map(|a| a.view.id.as_str()).collect());
         statements.extend(each(
             answers.clone(),

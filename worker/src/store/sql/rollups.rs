@@ -90,6 +90,12 @@ pub(super) fn summed_rollup_statements(changes: &[(String, rollup::Change)]) -> 
     guarded_summed_statements(changes, "true", Vec::new())
 }
 
+/// Deletes the property counters of the surveys in `?1` (a JSON array) that count
+/// nothing: after an erase, a value only the erased answers were counted under (a
+/// city, a plan) is that person's data too.
+pub(super) const FORGET_ZERO_PROPERTIES: &str = "DELETE FROM rollup_property WHERE survey_id IN (SELECT value FROM json_each(?1)) \
+     AND s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 = 0";
+
 /// [`summed_rollup_statements`] applied only where `guard` holds when the batch runs:
 /// an SQL condition whose parameters are `?2`… (`params`; `?1` is the counters).
 pub(super) fn guarded_summed_statements(
