@@ -16,10 +16,16 @@ CREATE TABLE archive_people (
     PRIMARY KEY (who, survey_id, month, part)
 ) WITHOUT ROWID;
 
--- Archive objects a rewrite replaced (the old part, still holding the erased lines),
--- recorded in the batch that points the part at its new object; deleted from the
--- bucket by the step that rewrote it or, after a crash, by the archive cron.
+-- Archive objects nothing may keep: one a rewrite replaced (the old part, still holding
+-- the erased lines), recorded in the batch that points the part at its new object, and
+-- one the retention cron wrote but could not record because an erase changed its answers
+-- meanwhile (it may hold the erased lines). Its part number is not used again
+-- (`next_part` counts these rows), so nothing writes the key again. Deleted from the
+-- bucket by the step that rewrote it or, an hour on, by the cron or an erase step.
 CREATE TABLE archive_garbage (
-    key   TEXT PRIMARY KEY,
-    since TEXT NOT NULL
+    key       TEXT PRIMARY KEY,
+    since     TEXT NOT NULL,
+    survey_id TEXT NOT NULL,
+    month     TEXT NOT NULL,
+    part      INTEGER NOT NULL
 ) WITHOUT ROWID;

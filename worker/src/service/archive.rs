@@ -15,12 +15,18 @@
 //! step 1. Rollups are not touched, so reports keep counting what was archived
 //! (`service::reports`); the cases those answers opened stay, keeping their comment.
 //!
+//! If step 3 finds the answers changed (an erase took some since step 1), the object is
+//! marked as garbage (`discard_part`: it may hold the erased lines) and its number is
+//! not used again; garbage older than [`GARBAGE_AFTER_MS`] is deleted by the next cron
+//! run or erase step ([`sweep_garbage`]) — by then no run that could write that key is
+//! still going.
+//!
 //! A cron run is bounded whatever the data: it looks at [`SURVEYS_PER_RUN`] surveys at
-//! most (taking turns from minute to minute) and writes [`PARTS_PER_RUN`] parts at
-//! most — at most `1 + SURVEYS_PER_RUN + 6 × PARTS_PER_RUN` = 41 D1 queries (within
+//! most (taking turns from minute to minute) and tries [`PARTS_PER_RUN`] parts at
+//! most — at most `3 + SURVEYS_PER_RUN + 7 × PARTS_PER_RUN` = 41 D1 queries (within
 //! even the free plan's 50 with the cron's other jobs), and one part's answers in
-//! memory at a time (about 1 MB of JSON). That is 5,000 answers a minute, 7.2 million
-//! a day: a month of a million answers is a thousand parts, archived over 3.3 hours.
+//! memory at a time (about 1 MB of JSON). That is 4,000 answers a minute, 5.8 million
+//! a day: a month of a million answers is a thousand parts, archived over 4.2 hours.
 //!
 //! GDPR: step 3 also records who the part's answers name (`archive_people`). An
 //! erase (`service::scrub`, after the campaign lists) then takes them out of the
@@ -47,8 +53,11 @@ use nps_shared::retention::{self, PART_ANSWERS};
 use nps_shared::time::{parse_rfc3339, rfc3339};
 use nps_shared::validate::normalize_email;
 
-/// Parts written per cron run at most (across surveys).
-pub const PARTS_PER_RUN: u32 = 5;
+/// Parts tried per cron run at most (across surveys).
+pub const PARTS_PER_RUN: u32 = 4;
+/// How old garbage is before it is deleted: longer than any run that could still be
+/// writing its key lives.
+pub const GARBAGE_AFTER_MS: i64 = 3_600_000;
 /// Parts one erase step rewrites at most: 4 object operations (read, write, check,
 /// delete) and 8 D1 statements each (its batch, the garbage it forgets), plus 4
 /// queries and [`GARBAGE_PER_STEP`] operations for the garbage, old parts to name and
@@ -95,11 +104,14 @@ pub async fn archive_due(
         .filter(|s| s.definition.retention_days.is_some())
         .collect();
     let mut done = Archived::default();
+    sweep_garbage(store, bucket, now_ms).await?;
     if surveys.is_empty() {
         return Ok(done);
     }
     // Taking turns: with more surveys than a run looks at, each minute starts further on.
     let start = (now_ms.div_euclid(60_000) as usize) % surveys.len();
+    // Parts written or discarded: a discarded one costs its queries too.
+    let mut tried = 0;
     let turn = surveys
         .iter()
         .cycle()
@@ -110,16 +122,21 @@ pub async fn archive_due(
             continue;
         };
         let before = rfc3339(retention::cutoff(now_ms, days));
-        while done.parts < max_parts {
+        while tried < max_parts {
             match archive_part(store, bucket, &survey.id, &before, now_ms).await? {
                 Step::Archived(answers) => {
+                    tried += 1;
                     done.parts += 1;
                     done.answers += answers;
                 }
-                Step::Done | Step::Changed => break,
+                Step::Changed => {
+                    tried += 1;
+                    break;
+                }
+                Step::Done => break,
             }
         }
-        if done.parts >= max_parts {
+        if tried >= max_parts {
             break;
         }
     }
@@ -193,6 +210,7 @@ async fn archive_part(
     Ok(if store.record_part_and_delete(&part).await? {
         Step::Archived(part.count)
     } else {
+        store.discard_part(&part).await?;
         Step::Changed
     })
 }
@@ -320,19 +338,26 @@ async fn part_lines(
         .collect()
 }
 
-/// Deletes replaced archive objects that a crash left (at most [`GARBAGE_PER_STEP`]).
+/// Deletes garbage marked over [`GARBAGE_AFTER_MS`] ago (at most
+/// [`GARBAGE_PER_STEP`]) — an object a part was recorded under after all stays —
+/// and forgets it; how many objects it deleted.
 pub async fn sweep_garbage(
     store: &impl ArchiveStore,
     bucket: &impl ArchiveBucket,
+    now_ms: i64,
 ) -> Result<u32, StoreError> {
-    let keys = store.archive_garbage(GARBAGE_PER_STEP).await?;
-    for key in &keys {
-        bucket.delete(key).await?;
+    let before = rfc3339(now_ms - GARBAGE_AFTER_MS);
+    let garbage = store.archive_garbage(&before, GARBAGE_PER_STEP).await?;
+    let mut deleted = 0;
+    for g in garbage.iter().filter(|g| !g.recorded) {
+        bucket.delete(&g.key).await?;
+        deleted += 1;
     }
-    if !keys.is_empty() {
+    if !garbage.is_empty() {
+        let keys: Vec<String> = garbage.into_iter().map(|g| g.key).collect();
         store.forget_garbage(&keys).await?;
     }
-    Ok(u32::try_from(keys.len()).unwrap_or(u32::MAX))
+    Ok(deleted)
 }
 
 /// One step of the erase `erasure` (its `er_…` id) in the archive, as the module
@@ -348,7 +373,7 @@ pub async fn erase_step(
     now_ms: i64,
 ) -> Result<ErasedFromArchive, StoreError> {
     let mut done = ErasedFromArchive {
-        garbage: sweep_garbage(store, bucket).await?,
+        garbage: sweep_garbage(store, bucket, now_ms).await?,
         ..ErasedFromArchive::default()
     };
     let unnamed = store.unnamed_parts(NAME_PARTS_PER_STEP).await?;
@@ -635,7 +660,7 @@ mod tests {
         m.reset_queries();
         let done = block_on(archive_due(&m, &bucket, NOW, PARTS_PER_RUN)).unwrap();
         assert_eq!(done.parts, PARTS_PER_RUN);
-        let bound = 1 + SURVEYS_PER_RUN as u32 + 6 * PARTS_PER_RUN;
+        let bound = 3 + SURVEYS_PER_RUN as u32 + 7 * PARTS_PER_RUN;
         assert!(
             m.queries() <= bound,
             "{} queries (bound {bound})",
@@ -795,7 +820,11 @@ mod tests {
             parts.iter().map(|p| p.key.clone()).collect::<Vec<_>>()
         );
         assert!(parts.iter().all(|p| p.key.ends_with(".er_1.ndjson.gz")));
-        assert!(block_on(m.archive_garbage(10)).unwrap().is_empty());
+        assert!(
+            block_on(m.archive_garbage(&rfc3339(NOW + 2 * GARBAGE_AFTER_MS), 10))
+                .unwrap()
+                .is_empty()
+        );
         for p in &parts {
             let (record, gzip) =
                 block_on(read_part(&m, &bucket, "s_demo", &p.month, p.part)).unwrap();
@@ -1062,23 +1091,68 @@ mod tests {
             at: rfc3339(NOW),
         };
         assert!(block_on(m.rewrite_part(&moved)).unwrap());
-        assert_eq!(
-            block_on(m.archive_garbage(10)).unwrap(),
-            std::slice::from_ref(&old)
-        );
+        let later = rfc3339(NOW + 2 * GARBAGE_AFTER_MS);
+        let marked = block_on(m.archive_garbage(&later, 10)).unwrap();
+        assert_eq!(marked.iter().map(|g| &g.key).collect::<Vec<_>>(), [&old]);
+        assert!(bucket.get_now(&old).is_some());
+        let nobody = Who::Id("nobody".into());
+        // Within the hour it stays (a run that could write it might still be going).
+        let soon = block_on(erase_step(&m, &bucket, &nobody, "er_y", NOW + 60_000)).unwrap();
+        assert_eq!(soon.garbage, 0);
         assert!(bucket.get_now(&old).is_some());
         let done = block_on(erase_step(
             &m,
             &bucket,
-            &Who::Id("nobody".into()),
+            &nobody,
             "er_y",
-            NOW,
+            NOW + 2 * GARBAGE_AFTER_MS,
         ))
         .unwrap();
         assert_eq!(done.garbage, 1);
         assert!(bucket.get_now(&old).is_none());
         assert_eq!(bucket.keys(), [new]);
-        assert!(block_on(m.archive_garbage(10)).unwrap().is_empty());
+        assert!(block_on(m.archive_garbage(&later, 10)).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_part_the_cron_could_not_record_because_of_an_erase_is_discarded_and_deleted() {
+        let m = kim_and_others(parse_rfc3339("2026-10-01T00:00:00.000Z").unwrap(), 20);
+        with_retention(&m, Some(30));
+        let bucket = TestBucket::default();
+        // Kim is erased between the run's read and its record: the object it wrote
+        // holds Kim's answers and is recorded nowhere.
+        let erasing = MovedMeanwhile {
+            inner: &bucket,
+            hook: std::cell::RefCell::new(Some(Box::new(|| {
+                block_on(crate::service::respondents::erase(
+                    &m, &m, "cust-42", None, NOW,
+                ))
+                .unwrap();
+            }))),
+        };
+        let first = block_on(archive_due(&m, &erasing, NOW, PARTS_PER_RUN)).unwrap();
+        assert_eq!(first.parts, 0);
+        let discarded = "archive/s_demo/2026-10/part-0001.ndjson.gz";
+        assert!(bucket.get_now(discarded).is_some());
+        // The next run does not write that key again: the part is number 2.
+        let second = block_on(archive_due(&m, &bucket, NOW + 60_000, PARTS_PER_RUN)).unwrap();
+        assert_eq!((second.parts, second.answers), (1, 15));
+        let parts = block_on(m.archive_parts("s_demo")).unwrap();
+        assert_eq!(parts.iter().map(|p| p.part).collect::<Vec<_>>(), [2]);
+        // An hour on, a run deletes the discarded object; Kim is in no object.
+        block_on(archive_due(
+            &m,
+            &bucket,
+            NOW + 2 * GARBAGE_AFTER_MS,
+            PARTS_PER_RUN,
+        ))
+        .unwrap();
+        assert_eq!(bucket.keys(), [parts[0].key.clone()]);
+        assert!(
+            !archived(&m, &bucket)
+                .iter()
+                .any(|v| names(v, &Who::Id("cust-42".into())))
+        );
     }
 
     /// The report of `pairs` on s_demo.

@@ -724,10 +724,22 @@ pub trait ArchiveStore {
     /// Records who `part`'s answers name (`Who::tag`s) and that it is named, in one
     /// atomic write, while it is still at `part.key` and unnamed (`false` otherwise).
     async fn name_part(&self, part: &ArchivePart, who: &[String]) -> StoreResult<bool>;
-    /// Replaced archive objects not deleted yet, at most `limit`.
-    async fn archive_garbage(&self, limit: u32) -> StoreResult<Vec<String>>;
+    /// Marks the object a retention run wrote for `part` but could not record as
+    /// garbage (unless a part is recorded under its key); its number is not used again.
+    async fn discard_part(&self, part: &ArchivePart) -> StoreResult<()>;
+    /// Garbage marked before `before` (RFC 3339), oldest first, at most `limit`.
+    async fn archive_garbage(&self, before: &str, limit: u32) -> StoreResult<Vec<Garbage>>;
     /// Forgets these garbage keys (their objects are deleted).
     async fn forget_garbage(&self, keys: &[String]) -> StoreResult<()>;
+}
+
+/// An archive object marked as garbage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Garbage {
+    pub key: String,
+    /// A part is recorded under this key after all (a retention run that wrote the
+    /// same key at the same time): the object stays, only the mark goes.
+    pub recorded: bool,
 }
 
 /// An erase's new version of an archive part (`ArchiveStore::rewrite_part`).

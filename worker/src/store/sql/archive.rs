@@ -10,8 +10,8 @@ use super::{SqlStore, all_rows, first_row};
 use crate::query;
 use crate::store::db::{Database, Param, Statement};
 use crate::store::{
-    ArchivePart, ArchiveStore, PartRewrite, StoreError, StoreResult, StoredResponse, SurveyCache,
-    Who,
+    ArchivePart, ArchiveStore, Garbage, PartRewrite, StoreError, StoreResult, StoredResponse,
+    SurveyCache, Who,
 };
 use nps_shared::rollup;
 use serde::Deserialize;
@@ -99,7 +99,9 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
         let next: Option<Next> = self
             .db
             .first(query!(
-                "SELECT COALESCE(MAX(part), 0) + 1 AS next FROM archive_parts WHERE survey_id = ?1 AND month = ?2",
+                "SELECT COALESCE(MAX(part), 0) + 1 AS next FROM (\
+                 SELECT part FROM archive_parts WHERE survey_id = ?1 AND month = ?2 \
+                 UNION ALL SELECT part FROM archive_garbage WHERE survey_id = ?1 AND month = ?2)",
                 survey_id,
                 month
             ))
@@ -309,7 +311,8 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
                 ));
                 statements.push(query!(
                     format!(
-                        "INSERT OR IGNORE INTO archive_garbage (key, since) SELECT ?1, ?6 WHERE {at_key}"
+                        "INSERT OR IGNORE INTO archive_garbage (key, since, survey_id, month, part) \
+                         SELECT ?1, ?6, ?2, ?3, ?4 WHERE {at_key}"
                     ),
                     part.key,
                     part.survey_id,
@@ -384,20 +387,41 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
         Ok(returned.get(marked) == Some(&1))
     }
 
-    async fn archive_garbage(&self, limit: u32) -> StoreResult<Vec<String>> {
+    async fn discard_part(&self, part: &ArchivePart) -> StoreResult<()> {
+        self.db
+            .run(query!(
+                "INSERT OR IGNORE INTO archive_garbage (key, since, survey_id, month, part) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 \
+                 WHERE NOT EXISTS (SELECT 1 FROM archive_parts WHERE key = ?1)",
+                part.key,
+                part.written_at,
+                part.survey_id,
+                part.month,
+                part.part
+            ))
+            .await
+    }
+
+    async fn archive_garbage(&self, before: &str, limit: u32) -> StoreResult<Vec<Garbage>> {
         #[derive(Deserialize)]
-        struct Garbage {
+        struct Row {
             key: String,
+            recorded: u8,
         }
         Ok(self
             .db
-            .all::<Garbage>(query!(
-                "SELECT key FROM archive_garbage ORDER BY since, key LIMIT ?1",
+            .all::<Row>(query!(
+                "SELECT key, EXISTS (SELECT 1 FROM archive_parts p WHERE p.key = g.key) AS recorded \
+                 FROM archive_garbage g WHERE since < ?1 ORDER BY since, key LIMIT ?2",
+                before,
                 limit
             ))
             .await?
             .into_iter()
-            .map(|g| g.key)
+            .map(|g| Garbage {
+                key: g.key,
+                recorded: g.recorded != 0,
+            })
             .collect())
     }
 
