@@ -68,6 +68,15 @@ fn range_params(part: &ArchivePart) -> Vec<crate::store::db::Value> {
     )
 }
 
+/// The parts recorded before their names were (`named` = 0), `?1` at most: through
+/// the partial index `archive_parts_unnamed`.
+fn unnamed_parts_sql() -> String {
+    format!(
+        "SELECT {PART_COLUMNS} FROM archive_parts WHERE named = 0 \
+         ORDER BY survey_id, month, part LIMIT ?1"
+    )
+}
+
 impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
     async fn oldest_answers(
         &self,
@@ -343,18 +352,7 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
     }
 
     async fn unnamed_parts(&self, limit: u32) -> StoreResult<Vec<ArchivePart>> {
-        all_rows(
-            &self.db,
-            query!(
-                format!(
-                    "SELECT {PART_COLUMNS} FROM archive_parts WHERE named = 0 \
-                     ORDER BY survey_id, month, part LIMIT ?1"
-                ),
-                limit
-            ),
-            part_of,
-        )
-        .await
+        all_rows(&self.db, query!(unnamed_parts_sql(), limit), part_of).await
     }
 
     async fn name_part(&self, part: &ArchivePart, who: &[String]) -> StoreResult<bool> {
@@ -561,5 +559,22 @@ mod tests {
             5
         );
         assert_eq!(run(s.archived_until("s_demo")).unwrap(), None);
+    }
+
+    #[test]
+    fn unnamed_parts_are_found_through_their_index_not_a_scan_of_every_part() {
+        #[derive(serde::Deserialize)]
+        struct Plan {
+            detail: String,
+        }
+        let s = seeded();
+        let sql = super::unnamed_parts_sql().replace("?1", "3");
+        let plan: Vec<Plan> = s.db().select(&format!("EXPLAIN QUERY PLAN {sql}"));
+        let text: Vec<&str> = plan.iter().map(|p| p.detail.as_str()).collect();
+        assert!(
+            text.iter().any(|d| d.contains("archive_parts_unnamed")),
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|d| d.contains("TEMP B-TREE")), "{text:?}");
     }
 }
