@@ -29,19 +29,21 @@
 //! a day: a month of a million answers is a thousand parts, archived over 4.2 hours.
 //!
 //! GDPR: step 3 also records who the part's answers name (`archive_people`). An
-//! erase (`service::scrub`, after the campaign lists) then takes them out of the
-//! parts that name them, [`ERASE_PARTS_PER_STEP`] parts a step ([`erase_step`]):
-//! read the part, write the lines of everybody else under a new key
-//! (`retention::rewritten_part_key`, the same for a retry of that erase) and check
-//! it, then one D1 batch that holds only while the part is still at its old key —
-//! the removed answers leave the rollups, the part points at the new object, the
-//! name goes, the old object is recorded as garbage — then the old object is
-//! deleted and forgotten. A crash before the batch leaves the part as it was (the
-//! retry writes the same key again); after it, the garbage is deleted by the next
-//! step of any erase ([`sweep_garbage`]). Two erases rewriting one part at once: one
-//! batch applies, the other finds the key moved and tries again later. Parts archived
-//! before names were recorded (migration 0027: `named` = 0) are named by the first
-//! erase steps that find them, from their objects, before any step looks for a person.
+//! erase (a `JOBS` chain the erase request queues once D1 is erased:
+//! `scrub::begin_archive`) then takes them out of the parts that name them,
+//! [`ERASE_PARTS_PER_STEP`] parts a step ([`erase_step`]): read the part, write the
+//! lines of everybody else under a new key (`retention::rewritten_part_key`, the same
+//! for a retry of that erase) and check it, then one D1 batch that holds only while
+//! the part is still at its old key — the removed answers leave the rollups (property
+//! values left at zero go) and take the cases they opened, the part points at the new
+//! object, the name goes, the old object is recorded as garbage — then the old object
+//! is deleted and forgotten. A crash before the batch leaves the part as it was (the
+//! retry writes the same key again); after it, the garbage is deleted an hour on
+//! ([`sweep_garbage`]). Two erases rewriting one part at once: one batch applies, the
+//! other finds the key moved, deletes its own object and tries again later. Parts
+//! archived before names were recorded (migration 0027: `named` = 0) are named by the
+//! first erase steps that find them, from their objects, before any step looks for a
+//! person.
 
 use super::ServiceError;
 use crate::store::{
