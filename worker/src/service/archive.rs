@@ -87,7 +87,8 @@ enum Step {
     /// Written, recorded and deleted.
     Archived(u32),
     /// The answers changed between the read and the delete (an erase): nothing
-    /// recorded or deleted; the next run tries again.
+    /// recorded or deleted, the object written discarded; the next run tries again
+    /// under the next number.
     Changed,
 }
 
@@ -321,7 +322,8 @@ pub struct ErasedFromArchive {
     /// A part moved to another object between its read and the write (another
     /// erase): this step stopped there; try again later.
     pub raced: bool,
-    /// More parts name them than this step took.
+    /// More to do: parts from before migration 0027 still to name, or more parts
+    /// name them than this step took.
     pub more: bool,
 }
 

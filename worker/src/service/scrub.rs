@@ -85,15 +85,7 @@ pub async fn begin(
             .insert_pending_erasure(&id, &person.pending_hash(secret), &rfc3339(now_ms))
             .await?;
     }
-    let task = ScrubTask {
-        scrub: id.clone(),
-        who: person,
-        from_campaign: None,
-        from_part: 0,
-        finished: false,
-        archive: false,
-    };
-    if let Err(e) = jobs.enqueue_scrub(&task, 0).await {
+    if let Err(e) = jobs.enqueue_scrub(&first_step(&id, person, false), 0).await {
         // Nothing will end it: a pending row would hold them back forever.
         let _ = store.end_pending_erasure(&id).await;
         return Err(e.into());
@@ -109,16 +101,21 @@ pub async fn begin_archive(
     who: &Who,
     id: &str,
 ) -> Result<(), ServiceError> {
-    let task = ScrubTask {
+    jobs.enqueue_scrub(&first_step(id, ErasedPerson::from(who), true), 0)
+        .await?;
+    Ok(())
+}
+
+/// The first message of a chain of the erasure `id`: the lists', or the archive's.
+fn first_step(id: &str, who: ErasedPerson, archive: bool) -> ScrubTask {
+    ScrubTask {
         scrub: id.to_owned(),
-        who: ErasedPerson::from(who),
+        who,
         from_campaign: None,
         from_part: 0,
         finished: false,
-        archive: true,
-    };
-    jobs.enqueue_scrub(&task, 0).await?;
-    Ok(())
+        archive,
+    }
 }
 
 /// What a scrub message did.

@@ -160,8 +160,7 @@ impl<D: Database, C: SurveyCache> ArchiveStore for SqlStore<D, C> {
         let mut names = Statement::new(
             format!(
                 "INSERT OR IGNORE INTO archive_people (who, survey_id, month, part) \
-                 SELECT who, ?1, ?8, ?9 FROM ({} UNION {} UNION {} UNION {}) \
-                 WHERE EXISTS (SELECT 1 FROM archive_parts WHERE key = ?6 AND written_at = ?7)",
+                 SELECT who, ?1, ?8, ?9 FROM ({} UNION {} UNION {} UNION {}) WHERE {recorded}",
                 named("respondent_id", "id"),
                 named("claimed_id", "id"),
                 named("respondent_email_key", "email"),
